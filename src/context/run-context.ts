@@ -1,0 +1,282 @@
+import { canonicalOf, normaliseValue } from '../domain/aliases.ts';
+import type { EventBody } from '../domain/events.ts';
+import type { RunStatus } from '../domain/runs.ts';
+import { Series, type SeriesSummary } from './series.ts';
+
+export interface ContextLimits {
+  /** Points kept per canonical metric window. */
+  window: number;
+  /** Distinct metric names (as sent) kept per run; more are counted, not kept. */
+  maxMetrics: number;
+  /** Notable events (checkpoints, LR changes, control, errors) kept for prompts. */
+  recentEvents: number;
+}
+
+export const DEFAULT_LIMITS: ContextLimits = { window: 256, maxMetrics: 256, recentEvents: 32 };
+
+/** What one metrics event meant, in canonical names; the diagnoser's input. */
+export interface MetricsUpdate {
+  step: number | null;
+  epoch: number | null;
+  ts: number;
+  /** Canonical name → value (percent accuracies normalised), only for series this event fed. */
+  values: Map<string, number>;
+}
+
+export interface LatestValue {
+  value: number;
+  step: number | null;
+  epoch: number | null;
+  ts: number;
+}
+
+export interface NotableEvent {
+  seq: number | null;
+  ts: number;
+  type: string;
+  text: string;
+}
+
+type ContextEvent = EventBody & { ts: number; seq?: number };
+
+/**
+ * A run folded into bounded windows and running summaries. Memory is bounded by `ContextLimits`
+ * whatever the run's length; every event costs constant work.
+ */
+export class RunContext {
+  readonly run: string;
+  readonly limits: ContextLimits;
+  readonly series = new Map<string, Series>();
+  readonly latest = new Map<string, LatestValue>();
+  droppedMetricNames = 0;
+  status: RunStatus = 'running';
+  startedAt: number | null = null;
+  finishedAt: number | null = null;
+  lastEventAt: number | null = null;
+  totalEpochs: number | null = null;
+  totalSteps: number | null = null;
+  step: number | null = null;
+  epoch: number | null = null;
+  epochsCompleted = 0;
+  epochTimeSum = 0;
+  epochTimeCount = 0;
+  lastEpochTime: number | null = null;
+  private epochStartedAt: number | null = null;
+  private lastEpochEndAt: number | null = null;
+  private lastEpochEnded: number | null = null;
+  private pointIndex = 0;
+  lastSeq = 0;
+  eventCount = 0;
+  lastLr: number | null = null;
+  readonly recent: NotableEvent[] = [];
+
+  constructor(run: string, limits: ContextLimits = DEFAULT_LIMITS) {
+    this.run = run;
+    this.limits = limits;
+  }
+
+  get(canonical: string): Series | undefined {
+    return this.series.get(canonical);
+  }
+
+  /** Folds one event in; returns the canonical update for metrics events. */
+  apply(event: ContextEvent): MetricsUpdate | undefined {
+    this.eventCount++;
+    if (event.seq !== undefined) this.lastSeq = event.seq;
+    if (this.startedAt === null) this.startedAt = event.ts;
+    this.lastEventAt = event.ts;
+    switch (event.type) {
+      case 'run_started':
+        if (event.total_epochs) this.totalEpochs = event.total_epochs;
+        if (event.total_steps) this.totalSteps = event.total_steps;
+        this.status = 'running';
+        return undefined;
+      case 'metrics':
+        return this.applyMetrics(event.values, event.step ?? null, event.epoch ?? null, event.ts);
+      case 'epoch_started':
+        this.noteEpoch(event.epoch);
+        if (event.total_epochs) this.totalEpochs = event.total_epochs;
+        this.epochStartedAt = event.ts;
+        return undefined;
+      case 'epoch_ended':
+        if (event.total_epochs) this.totalEpochs = event.total_epochs;
+        this.endEpoch(event.epoch, event.ts, true);
+        return undefined;
+      case 'checkpoint_saved':
+      case 'checkpoint_loaded':
+        this.note(event, `${event.type.replace('_', ' ')}: ${event.path}`);
+        return undefined;
+      case 'error':
+        this.note(event, `error: ${event.message.slice(0, 200)}`);
+        return undefined;
+      case 'run_finished':
+        this.status = event.status;
+        this.finishedAt = event.ts;
+        return undefined;
+      case 'control':
+        this.note(event, `control: ${String(event.control.action)}${event.control.reason ? ` (${String(event.control.reason)})` : ''}`);
+        if (event.control.action === 'stop') this.status = 'stopped';
+        return undefined;
+      case 'control_ack':
+        if (event.control.action === 'pause' && event.control.outcome === 'done') this.status = 'paused';
+        if (event.control.action === 'resume' && event.control.outcome === 'done') this.status = 'running';
+        return undefined;
+      default:
+        return undefined;
+    }
+  }
+
+  private note(event: ContextEvent, text: string): void {
+    this.recent.push({ seq: event.seq ?? null, ts: event.ts, type: event.type, text });
+    if (this.recent.length > this.limits.recentEvents) this.recent.shift();
+  }
+
+  private noteEpoch(epoch: number): void {
+    if (this.epoch === null || epoch > this.epoch) this.epoch = epoch;
+  }
+
+  private endEpoch(epoch: number, ts: number, explicit: boolean): void {
+    if (this.lastEpochEnded !== null && epoch <= this.lastEpochEnded) return;
+    this.lastEpochEnded = epoch;
+    this.noteEpoch(epoch);
+    this.epochsCompleted++;
+    // Wall-clock epoch time only from explicit epoch events: timestamps of imported rows are not reliable.
+    if (explicit) {
+      const from = this.epochStartedAt ?? this.lastEpochEndAt;
+      if (from !== null && ts >= from && !this.series.has('epoch_time')) this.addEpochTime((ts - from) / 1000);
+      this.lastEpochEndAt = ts;
+      this.epochStartedAt = null;
+    }
+  }
+
+  private addEpochTime(seconds: number): void {
+    this.epochTimeSum += seconds;
+    this.epochTimeCount++;
+    this.lastEpochTime = seconds;
+  }
+
+  private applyMetrics(raw: Record<string, number>, step: number | null, epoch: number | null, ts: number): MetricsUpdate {
+    if (step !== null && (this.step === null || step > this.step)) this.step = step;
+    if (epoch !== null) {
+      this.noteEpoch(epoch);
+      // An integer epoch carried by a row with validation values marks the end of that epoch.
+      if (Number.isInteger(epoch) && hasValidation(raw)) this.endEpoch(epoch, ts, false);
+    }
+    const x = step ?? this.pointIndex;
+    this.pointIndex++;
+    const values = new Map<string, number>();
+    for (const name in raw) {
+      const value = raw[name];
+      this.remember(name, value, step, epoch, ts);
+      const alias = canonicalOf(name);
+      if (!alias) continue;
+      const v = normaliseValue(alias.canonical, value);
+      let s = this.series.get(alias.canonical);
+      if (!s || alias.rank < s.rank) {
+        if (!s && this.series.size >= this.limits.maxMetrics) continue;
+        s = new Series(alias.canonical, name, alias.rank, this.limits.window);
+        this.series.set(alias.canonical, s);
+      } else if (alias.rank > s.rank) {
+        continue;
+      }
+      s.push(x, step, epoch, v);
+      values.set(alias.canonical, v);
+    }
+    const epochTime = values.get('epoch_time');
+    if (epochTime !== undefined && Number.isFinite(epochTime)) this.addEpochTime(epochTime);
+    const lr = values.get('lr');
+    if (lr !== undefined && Number.isFinite(lr)) {
+      if (this.lastLr !== null && lr !== this.lastLr && Math.abs(lr - this.lastLr) > 0.2 * Math.abs(this.lastLr)) {
+        this.recent.push({ seq: null, ts, type: 'lr_change', text: `lr ${this.lastLr} -> ${lr} at step ${step ?? '?'}` });
+        if (this.recent.length > this.limits.recentEvents) this.recent.shift();
+      }
+      this.lastLr = lr;
+    }
+    return { step, epoch, ts, values };
+  }
+
+  private remember(name: string, value: number, step: number | null, epoch: number | null, ts: number): void {
+    const known = this.latest.get(name);
+    if (known) {
+      known.value = value;
+      known.step = step;
+      known.epoch = epoch;
+      known.ts = ts;
+    } else if (this.latest.size < this.limits.maxMetrics) {
+      this.latest.set(name, { value, step, epoch, ts });
+    } else {
+      this.droppedMetricNames++;
+    }
+  }
+
+  /** The series that says how good the model is: val loss, else val accuracy, else train loss. */
+  primary(): Series | undefined {
+    return this.series.get('val_loss') ?? this.series.get('val_acc') ?? this.series.get('train_loss');
+  }
+
+  summaries(): SeriesSummary[] {
+    return [...this.series.values()].map((s) => s.summary());
+  }
+
+  /** Status in the shape of seed 3's task status, computed from summaries only. */
+  view(now = Date.now()): RunProgress {
+    const primary = this.primary();
+    const progress = this.progress();
+    const end = this.finishedAt ?? now;
+    const elapsed = this.startedAt === null ? 0 : Math.max(0, (end - this.startedAt) / 1000);
+    const running = this.status === 'running' || this.status === 'paused';
+    const eta = running && progress !== null && progress > 0 && progress < 1 ? (elapsed * (1 - progress)) / progress : null;
+    return {
+      status: this.status,
+      progress: progress === null ? null : Math.round(progress * 10_000) / 100,
+      step: this.step,
+      total_steps: this.totalSteps,
+      epoch: this.epoch,
+      total_epochs: this.totalEpochs,
+      epochs_completed: this.epochsCompleted,
+      best: primary
+        ? { metric: primary.name, value: primary.best, step: primary.bestStep, epoch: primary.bestEpoch }
+        : null,
+      elapsed_s: elapsed,
+      eta_s: eta,
+      avg_epoch_time_s: this.epochTimeCount ? this.epochTimeSum / this.epochTimeCount : null,
+      last_epoch_time_s: this.lastEpochTime,
+      last_event_at: this.lastEventAt,
+    };
+  }
+
+  /** Fraction done from epochs or steps, whichever the run declared; null when unknown. */
+  progress(): number | null {
+    if (this.status === 'completed') return 1;
+    if (this.totalSteps && this.step !== null) return Math.min(1, this.step / this.totalSteps);
+    if (this.totalEpochs && this.epoch !== null) {
+      const done = Math.max(this.epochsCompleted, Math.floor(this.epoch));
+      return Math.min(1, done / this.totalEpochs);
+    }
+    return null;
+  }
+}
+
+function hasValidation(raw: Record<string, number>): boolean {
+  for (const name in raw) {
+    const alias = canonicalOf(name);
+    if (alias && (alias.canonical === 'val_loss' || alias.canonical === 'val_acc')) return true;
+  }
+  return false;
+}
+
+export interface RunProgress {
+  status: RunStatus;
+  progress: number | null;
+  step: number | null;
+  total_steps: number | null;
+  epoch: number | null;
+  total_epochs: number | null;
+  epochs_completed: number;
+  best: { metric: string; value: number; step: number | null; epoch: number | null } | null;
+  elapsed_s: number;
+  eta_s: number | null;
+  avg_epoch_time_s: number | null;
+  last_epoch_time_s: number | null;
+  last_event_at: number | null;
+}

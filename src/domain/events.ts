@@ -1,0 +1,164 @@
+import { z } from 'zod';
+import { MetricValue } from './values.ts';
+
+/**
+ * Everything about a run is an append-only sequence of events. These schemas are the one source
+ * of event types: every door (REST, WebSocket, upstream SSE, log lines, files) validates with them.
+ */
+
+export const MAX_METRICS_PER_EVENT = 1_000;
+export const MAX_NAME_LENGTH = 250;
+
+/** Accepts epoch milliseconds, epoch seconds (as Python's time.time() gives) or an ISO 8601 string. */
+export const Timestamp = z.union([z.number(), z.string().max(64)]).transform((raw, ctx) => {
+  if (typeof raw === 'number') {
+    if (!Number.isFinite(raw) || raw < 0) {
+      ctx.addIssue({ code: 'custom', message: 'timestamp must be a non-negative finite number' });
+      return z.NEVER;
+    }
+    // Anything below 1e11 cannot be milliseconds of this century: read it as seconds.
+    return raw < 1e11 ? Math.round(raw * 1000) : Math.round(raw);
+  }
+  const ms = Date.parse(raw);
+  if (Number.isNaN(ms)) {
+    ctx.addIssue({ code: 'custom', message: `not a timestamp: ${JSON.stringify(raw)}` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const Step = z.number().int().nonnegative();
+const Epoch = z.number().nonnegative().finite();
+const Name = z.string().min(1).max(MAX_NAME_LENGTH);
+
+const common = {
+  ts: Timestamp.optional(),
+  /** Client idempotency key: a retried batch carrying the same keys is stored once. */
+  event_id: z.string().min(1).max(200).optional(),
+  client_seq: z.union([z.number().int().nonnegative(), z.string().min(1).max(200)]).optional(),
+};
+
+export const MetricValues = z
+  .record(Name, MetricValue)
+  .refine((v) => Object.keys(v).length > 0, 'at least one metric is needed')
+  .refine((v) => Object.keys(v).length <= MAX_METRICS_PER_EVENT, `at most ${MAX_METRICS_PER_EVENT} metrics per event`);
+
+export const RunStartedEvent = z.object({
+  ...common,
+  type: z.literal('run_started'),
+  name: Name.optional(),
+  project: Name.optional(),
+  config: z.record(z.string(), z.unknown()).optional(),
+  total_epochs: z.number().int().positive().optional(),
+  total_steps: z.number().int().positive().optional(),
+  stage: z.string().max(MAX_NAME_LENGTH).optional(),
+  dataset: z.string().max(MAX_NAME_LENGTH).optional(),
+  base_model: z.string().max(1000).optional(),
+  parent_run: z.string().max(MAX_NAME_LENGTH).optional(),
+  /** Reproducibility facts: git commit, Python / framework / CUDA versions, device, parameter count. */
+  meta: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const MetricsEvent = z.object({
+  ...common,
+  type: z.literal('metrics'),
+  step: Step.optional(),
+  epoch: Epoch.optional(),
+  values: MetricValues,
+});
+
+export const EpochStartedEvent = z.object({
+  ...common,
+  type: z.literal('epoch_started'),
+  epoch: Epoch,
+  total_epochs: z.number().int().positive().optional(),
+});
+
+export const EpochEndedEvent = z.object({
+  ...common,
+  type: z.literal('epoch_ended'),
+  epoch: Epoch,
+  total_epochs: z.number().int().positive().optional(),
+});
+
+const checkpoint = {
+  ...common,
+  path: z.string().min(1).max(4000),
+  step: Step.optional(),
+  epoch: Epoch.optional(),
+  metric: Name.optional(),
+  value: MetricValue.optional(),
+};
+
+export const CheckpointSavedEvent = z.object({ ...checkpoint, type: z.literal('checkpoint_saved') });
+export const CheckpointLoadedEvent = z.object({ ...checkpoint, type: z.literal('checkpoint_loaded') });
+
+export const LogLevel = z.enum(['debug', 'info', 'warning', 'error', 'critical']);
+
+export const LogEvent = z.object({
+  ...common,
+  type: z.literal('log'),
+  level: z
+    .string()
+    .transform((l) => l.toLowerCase())
+    .pipe(z.enum(['debug', 'info', 'warn', 'warning', 'error', 'critical', 'fatal']))
+    .transform((l) => (l === 'warn' ? 'warning' : l === 'fatal' ? 'critical' : l) as z.infer<typeof LogLevel>)
+    .default('info'),
+  message: z.string().max(64_000),
+  step: Step.optional(),
+  epoch: Epoch.optional(),
+  /** Seed 3's stages: epoch_start, training, validation, epoch_end, completed. */
+  stage: z.string().max(64).optional(),
+});
+
+export const ErrorEvent = z.object({
+  ...common,
+  type: z.literal('error'),
+  message: z.string().max(64_000),
+  traceback: z.string().max(256_000).optional(),
+});
+
+export const RunStatus = z.enum(['running', 'paused', 'completed', 'failed', 'stopped']);
+export type RunStatus = z.infer<typeof RunStatus>;
+
+export const RunFinishedEvent = z.object({
+  ...common,
+  type: z.literal('run_finished'),
+  status: z.enum(['completed', 'failed', 'stopped']).default('completed'),
+});
+
+/** Every event a trainer may send. */
+export const EventInput = z.discriminatedUnion('type', [
+  RunStartedEvent,
+  MetricsEvent,
+  EpochStartedEvent,
+  EpochEndedEvent,
+  CheckpointSavedEvent,
+  CheckpointLoadedEvent,
+  LogEvent,
+  ErrorEvent,
+  RunFinishedEvent,
+]);
+export type EventInput = z.output<typeof EventInput>;
+export type EventType = EventInput['type'];
+export type MetricsInput = z.output<typeof MetricsEvent>;
+
+/**
+ * Events the service writes itself into a run's log, so that streams replay them in order with
+ * everything else: finding changes and training-control traffic.
+ */
+export type ServiceEventBody =
+  | { type: 'finding_raised' | 'finding_updated' | 'finding_resolved'; finding: Record<string, unknown> }
+  | { type: 'control'; control: Record<string, unknown> }
+  | { type: 'control_ack'; control: Record<string, unknown> };
+
+export type EventBody = EventInput | ServiceEventBody;
+
+/** An event as stored: numbered per run (`seq`) and globally (`gid`, the cursor of `/stream`). */
+export type StoredEvent = EventBody & {
+  run: string;
+  seq: number;
+  gid: number;
+  ts: number;
+  event_id?: string;
+};
