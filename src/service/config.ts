@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { parseOrThrow } from '../domain/errors.ts';
+
+const flag = z
+  .string()
+  .optional()
+  .transform((v) => v === '1' || v === 'true' || v === 'yes');
+
+/** Every setting comes from the environment; `.env.example` lists them with these defaults. */
+export const ConfigSchema = z.object({
+  ANALYST_HOST: z.string().default('127.0.0.1'),
+  ANALYST_PORT: z.coerce.number().int().min(0).max(65535).default(8787),
+  ANALYST_DB: z.string().default('./data/analyst.db'),
+  ANALYST_TOKEN: z.string().optional(),
+  ANALYST_PUBLIC_URL: z.string().url().optional(),
+  ANALYST_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Points kept per canonical metric in a run's rolling window. */
+  ANALYST_CONTEXT_WINDOW: z.coerce.number().int().min(8).max(100_000).default(256),
+  /** Distinct metric names kept in memory per run. */
+  ANALYST_CONTEXT_MAX_METRICS: z.coerce.number().int().min(8).max(100_000).default(256),
+  /** Run contexts kept in memory; the least recently used beyond this are rebuilt on demand. */
+  ANALYST_MAX_ACTIVE_RUNS: z.coerce.number().int().min(1).default(1000),
+  ANALYST_MAX_BATCH_EVENTS: z.coerce.number().int().min(1).default(10_000),
+  ANALYST_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(8 * 1024 * 1024),
+  ANALYST_ALLOW_INSECURE_BIND: flag,
+});
+export type Config = z.output<typeof ConfigSchema>;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Record<keyof Config, unknown>> = {}): Config {
+  const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
+  return parseOrThrow(ConfigSchema, { ...env, ...defined }, 'configuration');
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+
+export function isLoopback(host: string): boolean {
+  return LOOPBACK.has(host) || host.startsWith('127.');
+}

@@ -1,0 +1,85 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * Schema versions, applied in order on start; `PRAGMA user_version` records how far a file got,
+ * so an older database file is migrated forward and never rebuilt.
+ */
+const MIGRATIONS: string[] = [
+  `CREATE TABLE runs (
+     id TEXT PRIMARY KEY,
+     project TEXT NOT NULL,
+     name TEXT NOT NULL,
+     status TEXT NOT NULL,
+     config TEXT NOT NULL DEFAULT '{}',
+     meta TEXT NOT NULL DEFAULT '{}',
+     tags TEXT NOT NULL DEFAULT '{}',
+     total_epochs INTEGER,
+     total_steps INTEGER,
+     stage TEXT,
+     dataset TEXT,
+     base_model TEXT,
+     parent_run TEXT,
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL,
+     finished_at INTEGER,
+     last_seq INTEGER NOT NULL DEFAULT 0,
+     UNIQUE (project, name)
+   );
+   CREATE INDEX runs_project ON runs (project, created_at);
+   CREATE TABLE events (
+     gid INTEGER PRIMARY KEY,
+     run TEXT NOT NULL,
+     seq INTEGER NOT NULL,
+     ts INTEGER NOT NULL,
+     type TEXT NOT NULL,
+     event_id TEXT,
+     body TEXT NOT NULL,
+     UNIQUE (run, seq)
+   );
+   CREATE UNIQUE INDEX events_idempotency ON events (run, event_id) WHERE event_id IS NOT NULL;
+   CREATE TABLE points (
+     run TEXT NOT NULL,
+     name TEXT NOT NULL,
+     step INTEGER,
+     epoch REAL,
+     value REAL,
+     ts INTEGER NOT NULL,
+     seq INTEGER NOT NULL
+   );
+   CREATE INDEX points_series ON points (run, name, step);
+   CREATE TABLE findings (
+     id TEXT PRIMARY KEY,
+     run TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     severity TEXT NOT NULL,
+     status TEXT NOT NULL,
+     step REAL,
+     epoch REAL,
+     message TEXT NOT NULL,
+     evidence TEXT NOT NULL,
+     actions TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL,
+     resolved_at INTEGER
+   );
+   CREATE INDEX findings_run ON findings (run, status);
+   CREATE TABLE experiments (
+     id INTEGER PRIMARY KEY,
+     name TEXT NOT NULL UNIQUE,
+     artifact_location TEXT NOT NULL,
+     lifecycle_stage TEXT NOT NULL DEFAULT 'active',
+     tags TEXT NOT NULL DEFAULT '{}',
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL
+   );`,
+];
+
+export function migrate(db: Database.Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}

@@ -1,0 +1,324 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { EventBody, StoredEvent } from '../domain/events.ts';
+import type { Finding } from '../domain/findings.ts';
+import type { CreateRunInput, MetricPoint, Run, RunListQuery } from '../domain/runs.ts';
+import { decodeValues, stringifyJson } from '../domain/values.ts';
+import { migrate } from './migrations.ts';
+import type { AppendResult, MetricsQuery, NewEvent, RunPatch, Store } from './store.ts';
+
+interface RunRow {
+  id: string;
+  project: string;
+  name: string;
+  status: string;
+  config: string;
+  meta: string;
+  tags: string;
+  total_epochs: number | null;
+  total_steps: number | null;
+  stage: string | null;
+  dataset: string | null;
+  base_model: string | null;
+  parent_run: string | null;
+  created_at: number;
+  updated_at: number;
+  finished_at: number | null;
+  last_seq: number;
+}
+
+interface EventRow {
+  gid: number;
+  run: string;
+  seq: number;
+  ts: number;
+  event_id: string | null;
+  body: string;
+}
+
+interface FindingRow {
+  id: string;
+  run: string;
+  kind: string;
+  severity: string;
+  status: string;
+  step: number | null;
+  epoch: number | null;
+  message: string;
+  evidence: string;
+  actions: string;
+  created_at: number;
+  updated_at: number;
+  resolved_at: number | null;
+}
+
+function toRun(row: RunRow): Run {
+  return {
+    ...row,
+    status: row.status as Run['status'],
+    config: JSON.parse(row.config),
+    meta: JSON.parse(row.meta),
+    tags: JSON.parse(row.tags),
+  };
+}
+
+function toEvent(row: EventRow): StoredEvent {
+  const body = JSON.parse(row.body) as EventBody;
+  if (body.type === 'metrics') body.values = decodeValues(body.values);
+  const event = { ...body, run: row.run, seq: row.seq, gid: row.gid, ts: row.ts } as StoredEvent;
+  if (row.event_id !== null) event.event_id = row.event_id;
+  return event;
+}
+
+function toFinding(row: FindingRow): Finding {
+  return {
+    ...row,
+    kind: row.kind as Finding['kind'],
+    severity: row.severity as Finding['severity'],
+    status: row.status as Finding['status'],
+    evidence: decodeValues(JSON.parse(row.evidence)) as Finding['evidence'],
+    actions: JSON.parse(row.actions),
+  };
+}
+
+const RUN_PATCH_JSON = new Set(['config', 'meta', 'tags']);
+
+/**
+ * The embedded store: one SQLite file in WAL mode. `synchronous = FULL` makes a commit durable
+ * against power loss, not only a process crash, which is what "acknowledged" promises a trainer.
+ */
+export class SqliteStore implements Store {
+  readonly db: Database.Database;
+  private readonly stmts;
+
+  constructor(path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma('foreign_keys = ON');
+    migrate(this.db);
+    const db = this.db;
+    this.stmts = {
+      insertRun: db.prepare(
+        `INSERT INTO runs (id, project, name, status, config, meta, tags, total_epochs, total_steps, stage, dataset,
+           base_model, parent_run, created_at, updated_at)
+         VALUES (@id, @project, @name, 'running', @config, @meta, @tags, @total_epochs, @total_steps, @stage, @dataset,
+           @base_model, @parent_run, @now, @now)`,
+      ),
+      getRun: db.prepare<[string], RunRow>('SELECT * FROM runs WHERE id = ?'),
+      findRun: db.prepare<[string, string], RunRow>('SELECT * FROM runs WHERE project = ? AND name = ?'),
+      runsByName: db.prepare<[string], RunRow>('SELECT * FROM runs WHERE name = ? LIMIT 2'),
+      running: db.prepare<[], RunRow>(`SELECT * FROM runs WHERE status IN ('running', 'paused')`),
+      setLastSeq: db.prepare('UPDATE runs SET last_seq = ?, updated_at = ? WHERE id = ?'),
+      insertEvent: db.prepare(
+        'INSERT INTO events (run, seq, ts, type, event_id, body) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      hasEventId: db.prepare<[string, string], { seq: number }>('SELECT seq FROM events WHERE run = ? AND event_id = ?'),
+      insertPoint: db.prepare('INSERT INTO points (run, name, step, epoch, value, ts, seq) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      eventsAfter: db.prepare<[string, number, number], EventRow>(
+        'SELECT gid, run, seq, ts, event_id, body FROM events WHERE run = ? AND seq > ? ORDER BY seq LIMIT ?',
+      ),
+      eventsAfterGlobal: db.prepare<[number, number], EventRow>(
+        'SELECT gid, run, seq, ts, event_id, body FROM events WHERE gid > ? ORDER BY gid LIMIT ?',
+      ),
+      eventsAfterGlobalProject: db.prepare<[number, string, number], EventRow>(
+        `SELECT e.gid, e.run, e.seq, e.ts, e.event_id, e.body FROM events e JOIN runs r ON r.id = e.run
+         WHERE e.gid > ? AND r.project = ? ORDER BY e.gid LIMIT ?`,
+      ),
+      lastGid: db.prepare<[], { gid: number | null }>('SELECT MAX(gid) AS gid FROM events'),
+      replay: db.prepare<[string], EventRow>('SELECT gid, run, seq, ts, event_id, body FROM events WHERE run = ? ORDER BY seq'),
+      metricNames: db.prepare<[string], { name: string }>('SELECT DISTINCT name FROM points WHERE run = ? ORDER BY name'),
+      saveFinding: db.prepare(
+        `INSERT INTO findings (id, run, kind, severity, status, step, epoch, message, evidence, actions, created_at, updated_at, resolved_at)
+         VALUES (@id, @run, @kind, @severity, @status, @step, @epoch, @message, @evidence, @actions, @created_at, @updated_at, @resolved_at)
+         ON CONFLICT (id) DO UPDATE SET severity = excluded.severity, status = excluded.status, message = excluded.message,
+           evidence = excluded.evidence, actions = excluded.actions, updated_at = excluded.updated_at,
+           resolved_at = excluded.resolved_at`,
+      ),
+      findings: db.prepare<[string], FindingRow>('SELECT * FROM findings WHERE run = ? ORDER BY created_at, id'),
+      findingsByStatus: db.prepare<[string, string], FindingRow>(
+        'SELECT * FROM findings WHERE run = ? AND status = ? ORDER BY created_at, id',
+      ),
+    };
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  createRun(input: CreateRunInput, now: number): { run: Run; created: boolean } {
+    return this.transaction(() => {
+      const existing = this.findRun(input.project, input.name);
+      if (existing) return { run: existing, created: false };
+      const id = randomUUID().replaceAll('-', '');
+      this.stmts.insertRun.run({
+        id,
+        project: input.project,
+        name: input.name,
+        config: stringifyJson(input.config),
+        meta: stringifyJson(input.meta),
+        tags: stringifyJson(input.tags),
+        total_epochs: input.total_epochs ?? null,
+        total_steps: input.total_steps ?? null,
+        stage: input.stage ?? null,
+        dataset: input.dataset ?? null,
+        base_model: input.base_model ?? null,
+        parent_run: input.parent_run ?? null,
+        now,
+      });
+      return { run: this.getRun(id)!, created: true };
+    });
+  }
+
+  getRun(id: string): Run | undefined {
+    const row = this.stmts.getRun.get(id);
+    return row && toRun(row);
+  }
+
+  findRun(project: string, name: string): Run | undefined {
+    const row = this.stmts.findRun.get(project, name);
+    return row && toRun(row);
+  }
+
+  resolveRun(ref: string): Run | undefined {
+    const byId = this.getRun(ref);
+    if (byId) return byId;
+    const slash = ref.indexOf('/');
+    if (slash > 0) {
+      const byPath = this.findRun(ref.slice(0, slash), ref.slice(slash + 1));
+      if (byPath) return byPath;
+    }
+    const byName = this.stmts.runsByName.all(ref);
+    return byName.length === 1 ? toRun(byName[0]) : undefined;
+  }
+
+  listRuns(query: RunListQuery): { runs: Run[]; total: number } {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (query.project) {
+      where.push('project = ?');
+      args.push(query.project);
+    }
+    if (query.status) {
+      where.push('status = ?');
+      args.push(query.status);
+    }
+    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM runs ${clause}`).get(...args) as { n: number }).n;
+    const rows = this.db
+      .prepare(`SELECT * FROM runs ${clause} ORDER BY created_at DESC, id LIMIT ? OFFSET ?`)
+      .all(...args, query.limit, query.offset) as RunRow[];
+    return { runs: rows.map(toRun), total };
+  }
+
+  runningRuns(): Run[] {
+    return this.stmts.running.all().map(toRun);
+  }
+
+  updateRun(id: string, patch: RunPatch, now: number): void {
+    const keys = Object.keys(patch) as (keyof RunPatch)[];
+    if (!keys.length) return;
+    const sets = keys.map((k) => `${k} = @${k}`).join(', ');
+    const values: Record<string, unknown> = { id, now };
+    for (const k of keys) values[k] = RUN_PATCH_JSON.has(k) ? stringifyJson(patch[k]) : (patch[k] ?? null);
+    this.db.prepare(`UPDATE runs SET ${sets}, updated_at = @now WHERE id = @id`).run(values);
+  }
+
+  appendEvents(run: string, events: NewEvent[], now: number): AppendResult {
+    const row = this.stmts.getRun.get(run);
+    if (!row) throw new Error(`run ${run} does not exist`);
+    let seq = row.last_seq;
+    let duplicates = 0;
+    const seen = new Set<string>();
+    const stored: StoredEvent[] = [];
+    const { insertEvent, insertPoint, hasEventId } = this.stmts;
+    for (const e of events) {
+      if (e.event_id !== undefined) {
+        if (seen.has(e.event_id) || hasEventId.get(run, e.event_id)) {
+          duplicates++;
+          continue;
+        }
+        seen.add(e.event_id);
+      }
+      seq++;
+      const body = e.body;
+      const info = insertEvent.run(run, seq, e.ts, body.type, e.event_id ?? null, stringifyJson(body));
+      if (body.type === 'metrics') {
+        const step = body.step ?? null;
+        const epoch = body.epoch ?? null;
+        // SQLite stores NaN as NULL; a point always has a value, so NULL reads back as NaN.
+        for (const name in body.values) insertPoint.run(run, name, step, epoch, body.values[name], e.ts, seq);
+      }
+      const event = { ...body, run, seq, gid: Number(info.lastInsertRowid), ts: e.ts } as StoredEvent;
+      if (e.event_id !== undefined) event.event_id = e.event_id;
+      stored.push(event);
+    }
+    if (stored.length) this.stmts.setLastSeq.run(seq, now, run);
+    return { stored, duplicates };
+  }
+
+  eventsAfter(run: string, afterSeq: number, limit: number): StoredEvent[] {
+    return this.stmts.eventsAfter.all(run, afterSeq, limit).map(toEvent);
+  }
+
+  eventsAfterGlobal(afterGid: number, limit: number, project?: string): StoredEvent[] {
+    const rows = project
+      ? this.stmts.eventsAfterGlobalProject.all(afterGid, project, limit)
+      : this.stmts.eventsAfterGlobal.all(afterGid, limit);
+    return rows.map(toEvent);
+  }
+
+  lastGid(): number {
+    return this.stmts.lastGid.get()?.gid ?? 0;
+  }
+
+  *replay(run: string): Iterable<StoredEvent> {
+    for (const row of this.stmts.replay.iterate(run)) yield toEvent(row);
+  }
+
+  metricNames(run: string): string[] {
+    return this.stmts.metricNames.all(run).map((r) => r.name);
+  }
+
+  points(run: string, query: MetricsQuery): MetricPoint[] {
+    const where = ['run = ?'];
+    const args: unknown[] = [run];
+    if (query.names?.length) {
+      where.push(`name IN (${query.names.map(() => '?').join(', ')})`);
+      args.push(...query.names);
+    }
+    if (query.fromStep !== undefined) {
+      where.push('step >= ?');
+      args.push(query.fromStep);
+    }
+    if (query.toStep !== undefined) {
+      where.push('step <= ?');
+      args.push(query.toStep);
+    }
+    const rows = this.db
+      .prepare(`SELECT name, step, epoch, value, ts FROM points WHERE ${where.join(' AND ')} ORDER BY name, seq`)
+      .all(...args) as Array<{ name: string; step: number | null; epoch: number | null; value: number | null; ts: number }>;
+    return rows.map((r) => ({ ...r, value: r.value ?? NaN }));
+  }
+
+  saveFinding(f: Finding): void {
+    this.stmts.saveFinding.run({
+      ...f,
+      evidence: stringifyJson(f.evidence),
+      actions: JSON.stringify(f.actions),
+    });
+  }
+
+  findings(run: string, status?: 'open' | 'resolved'): Finding[] {
+    const rows = status ? this.stmts.findingsByStatus.all(run, status) : this.stmts.findings.all(run);
+    return rows.map(toFinding);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,57 @@
+import type Database from 'better-sqlite3';
+import type { EventBody, StoredEvent } from '../domain/events.ts';
+import type { Finding } from '../domain/findings.ts';
+import type { CreateRunInput, MetricPoint, Run, RunListQuery, RunStatus } from '../domain/runs.ts';
+
+/** An event ready to be stored: its body, when it happened, and the client's idempotency key. */
+export interface NewEvent {
+  body: EventBody;
+  ts: number;
+  event_id?: string;
+}
+
+export interface AppendResult {
+  stored: StoredEvent[];
+  /** Events whose idempotency key was already stored: a retried batch. */
+  duplicates: number;
+}
+
+export interface MetricsQuery {
+  names?: string[];
+  fromStep?: number;
+  toStep?: number;
+}
+
+export type RunPatch = Partial<
+  Pick<Run, 'status' | 'config' | 'meta' | 'tags' | 'total_epochs' | 'total_steps' | 'stage' | 'dataset' | 'base_model' | 'parent_run' | 'finished_at' | 'name'>
+>;
+
+/**
+ * Persistence behind one interface. Writes are synchronous and grouped by `transaction`, so a
+ * batch either lands whole or not at all, and is acknowledged only after the commit returns.
+ */
+export interface Store {
+  /** The embedded database handle, for modules that keep tables of their own (outbox, usage, ...). */
+  readonly db: Database.Database;
+  transaction<T>(fn: () => T): T;
+  createRun(input: CreateRunInput, now: number): { run: Run; created: boolean };
+  getRun(id: string): Run | undefined;
+  findRun(project: string, name: string): Run | undefined;
+  /** Resolves an id, `project/name`, or a name unique across projects. */
+  resolveRun(ref: string): Run | undefined;
+  listRuns(query: RunListQuery): { runs: Run[]; total: number };
+  runningRuns(): Run[];
+  updateRun(id: string, patch: RunPatch, now: number): void;
+  appendEvents(run: string, events: NewEvent[], now: number): AppendResult;
+  eventsAfter(run: string, afterSeq: number, limit: number): StoredEvent[];
+  eventsAfterGlobal(afterGid: number, limit: number, project?: string): StoredEvent[];
+  lastGid(): number;
+  replay(run: string): Iterable<StoredEvent>;
+  metricNames(run: string): string[];
+  points(run: string, query: MetricsQuery): MetricPoint[];
+  saveFinding(finding: Finding): void;
+  findings(run: string, status?: 'open' | 'resolved'): Finding[];
+  close(): void;
+}
+
+export type { RunStatus };
