@@ -1,0 +1,57 @@
+// One place mapping each file format to the code that reads it, streamed or as a whole document.
+import { AnalystError } from '../../domain/errors.ts';
+import type { EventInput } from '../../domain/events.ts';
+import type { RunStartedInput } from '../../domain/imports.ts';
+import type { DocumentFormat, FileFormat, StreamFormat } from './detect.ts';
+import { IssueLog } from './issue-log.ts';
+import { createJsonlReader } from './jsonl.ts';
+import type { EventReader } from './reader.ts';
+import { recordToMetrics } from './records.ts';
+
+const READERS: Partial<Record<StreamFormat, () => EventReader>> = {
+  jsonl: () => createJsonlReader('jsonl'),
+  detectron2: () => createJsonlReader('detectron2'),
+};
+
+/** An incremental reader for a streamable format, for tailing growing files. */
+export function createReader(format: FileFormat): EventReader {
+  const make = READERS[format as StreamFormat];
+  if (!make) throw new AnalystError('unsupported_media_type', `format ${format} cannot be read incrementally`);
+  return make();
+}
+
+export interface ParsedDocument {
+  run_started?: RunStartedInput;
+  events: EventInput[];
+  issues: IssueLog;
+}
+
+/** A JSON array of flat records, e.g. a metrics history dumped with json.dump(list_of_dicts). */
+function parseRecordArray(doc: unknown): ParsedDocument {
+  const issues = new IssueLog();
+  const events: EventInput[] = [];
+  (doc as unknown[]).forEach((item, i) => {
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+      issues.add({ code: 'bad_record', line: i + 1, message: 'array item is not an object' });
+      return;
+    }
+    const event = recordToMetrics(item as Record<string, unknown>);
+    if (event) events.push(event);
+  });
+  return { events, issues };
+}
+
+const DOCUMENTS: Partial<Record<DocumentFormat, (doc: unknown) => ParsedDocument>> = {
+  json: parseRecordArray,
+};
+
+/** Reads a whole-document format (an already parsed JSON value). */
+export function parseDocument(format: FileFormat, doc: unknown): ParsedDocument {
+  const parse = DOCUMENTS[format as DocumentFormat];
+  if (!parse) throw new AnalystError('unsupported_media_type', `format ${format} is not a document format`);
+  return parse(doc);
+}
+
+export function isDocumentFormat(format: FileFormat): format is DocumentFormat {
+  return format in DOCUMENTS;
+}

@@ -1,0 +1,118 @@
+// Turns one flat record (a JSONL object, a CSV row, a trainer_state log entry) into a metrics event.
+import { MAX_METRICS_PER_EVENT, MAX_NAME_LENGTH, type MetricsInput } from '../../domain/events.ts';
+import { parseMetricValue } from '../../domain/values.ts';
+
+/**
+ * Fields that place a record in the run rather than measure it, as trainers and loggers name them.
+ * A switch rather than Set lookups: this runs once per field of every JSONL line.
+ */
+function roleOf(key: string): 'step' | 'epoch' | 'ts' | undefined {
+  switch (key) {
+    case 'step':
+    case 'global_step':
+    case 'iteration':
+    case 'iter':
+    case '_step':
+    case 'trainer/global_step':
+      return 'step';
+    case 'epoch':
+      return 'epoch';
+    case 'ts':
+    case 'timestamp':
+    case 'wall_time':
+    case '_timestamp':
+      return 'ts';
+    default:
+      return undefined;
+  }
+}
+
+/** Epoch seconds (Python's time.time()), epoch milliseconds or an ISO string, as milliseconds. */
+export function toMillis(raw: unknown): number | undefined {
+  if (typeof raw === 'number') {
+    if (!Number.isFinite(raw) || raw < 0) return undefined;
+    // Same reading as the Timestamp schema: below 1e11 it cannot be milliseconds of this century.
+    return raw < 1e11 ? Math.round(raw * 1000) : Math.round(raw);
+  }
+  if (typeof raw === 'string') {
+    const n = Number(raw);
+    if (raw.trim() !== '' && Number.isFinite(n)) return toMillis(n);
+    const ms = Date.parse(raw);
+    return Number.isNaN(ms) ? undefined : ms;
+  }
+  return undefined;
+}
+
+/** A step as the event schema wants it: a non-negative integer (CSV cells arrive as "12" or "12.0"). */
+export function toStep(raw: unknown): number | undefined {
+  const n = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
+  return Number.isInteger(n) && n >= 0 ? n : undefined;
+}
+
+export function toEpoch(raw: unknown): number | undefined {
+  const n = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
+  return Number.isFinite(n) && n >= 0 ? n : undefined;
+}
+
+/** Adds a metric unless the name is unusable or the event is full; values that are not numbers are skipped. */
+function addValue(values: Record<string, number>, count: number, name: string, raw: unknown): number {
+  if (count >= MAX_METRICS_PER_EVENT || name === '' || name.length > MAX_NAME_LENGTH) return count;
+  const n = parseMetricValue(raw);
+  if (n === undefined) return count;
+  values[name] = n;
+  return count + 1;
+}
+
+/**
+ * Nested objects (`{"train": {"loss": 1}}`) become `train/loss`, the way TensorBoard and W&B name
+ * such metrics; arrays and text are not metrics and are left out.
+ */
+function addNested(values: Record<string, number>, count: number, prefix: string, obj: Record<string, unknown>): number {
+  for (const key in obj) {
+    const raw = obj[key];
+    const name = `${prefix}/${key}`;
+    if (raw !== null && typeof raw === 'object') {
+      if (!Array.isArray(raw)) count = addNested(values, count, name, raw as Record<string, unknown>);
+    } else count = addValue(values, count, name, raw);
+  }
+  return count;
+}
+
+export interface RecordOptions {
+  /** Extra field names that hold the step (detectron2's `iteration` is already known). */
+  stepKeys?: ReadonlySet<string>;
+  /** Field names that are bookkeeping, not metrics (HF's `total_flos`, `train_runtime`, ...). */
+  ignore?: ReadonlySet<string>;
+}
+
+/** One metrics event from a record, or undefined when it carries no metric at all. */
+export function recordToMetrics(record: Record<string, unknown>, options: RecordOptions = {}): MetricsInput | undefined {
+  const values: Record<string, number> = {};
+  let count = 0;
+  let step: number | undefined;
+  let epoch: number | undefined;
+  let ts: number | undefined;
+  for (const key in record) {
+    const raw = record[key];
+    const role = roleOf(key);
+    if (role === undefined) {
+      if (options.ignore?.has(key)) continue;
+      if (options.stepKeys?.has(key)) step ??= toStep(raw);
+      else if (typeof raw === 'number' && count < MAX_METRICS_PER_EVENT && key.length <= MAX_NAME_LENGTH && key !== '') {
+        // The common case, kept inline: a plain number under a usable name.
+        values[key] = raw;
+        count++;
+      } else if (raw !== null && typeof raw === 'object') {
+        if (!Array.isArray(raw)) count = addNested(values, count, key, raw as Record<string, unknown>);
+      } else count = addValue(values, count, key, raw);
+    } else if (role === 'step') step ??= toStep(raw);
+    else if (role === 'epoch') epoch = toEpoch(raw);
+    else ts = toMillis(raw);
+  }
+  if (count === 0) return undefined;
+  const event: MetricsInput = { type: 'metrics', values };
+  if (step !== undefined) event.step = step;
+  if (epoch !== undefined) event.epoch = epoch;
+  if (ts !== undefined) event.ts = ts;
+  return event;
+}
