@@ -1,0 +1,28 @@
+import { Command, CommanderError } from 'commander';
+import { AnalystError } from '../domain/errors.ts';
+import { CliError } from './client.ts';
+import { runsCommand, statusCommand } from './runs.ts';
+import { serveCommand } from './serve.ts';
+
+const program = new Command('analyst')
+  .description('Training Analyst: watches training runs, diagnoses what goes wrong, explains it')
+  .showHelpAfterError()
+  .exitOverride();
+
+for (const cmd of [serveCommand(), runsCommand(), statusCommand()]) program.addCommand(cmd);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) process.exit(err.exitCode);
+  if (err instanceof CliError) {
+    process.stderr.write(`analyst: ${err.message}\n`);
+    process.exit(err.exitCode);
+  }
+  if (err instanceof AnalystError) {
+    process.stderr.write(`analyst: ${err.message}\n`);
+    for (const i of err.issues ?? []) process.stderr.write(`  ${i.path}: ${i.message}\n`);
+    process.exit(2);
+  }
+  throw err;
+}

@@ -1,0 +1,58 @@
+import { Command } from 'commander';
+import type { Run } from '../domain/runs.ts';
+import { format, request, serverUrl, table } from './client.ts';
+
+export function runsCommand(): Command {
+  return new Command('runs')
+    .description('list runs on a server')
+    .option('--server <url>', 'server URL (ANALYST_URL)')
+    .option('--project <project>', 'only this project')
+    .option('--status <status>', 'only this status')
+    .option('--json', 'print JSON')
+    .action(async (opts: { server?: string; project?: string; status?: string; json?: boolean }) => {
+      const q = new URLSearchParams();
+      if (opts.project) q.set('project', opts.project);
+      if (opts.status) q.set('status', opts.status);
+      const body = await request<{ runs: Run[]; total: number }>(serverUrl(opts.server), `/runs?${q}`);
+      if (opts.json) return void process.stdout.write(`${JSON.stringify(body.runs, null, 2)}\n`);
+      if (!body.runs.length) return void process.stdout.write('no runs yet\n');
+      const rows = body.runs.map((r) => ({ ...r, updated: new Date(r.updated_at).toISOString() }));
+      process.stdout.write(`${table(rows, ['id', 'project', 'name', 'status', 'updated'])}\n`);
+    });
+}
+
+interface Status extends Run {
+  progress: number | null;
+  epoch: number | null;
+  step: number | null;
+  best: { metric: string; value: number; epoch: number | null; step: number | null } | null;
+  eta_s: number | null;
+  elapsed_s: number;
+  latest: Record<string, number>;
+  findings: Array<{ kind: string; severity: string; message: string; actions: string[] }>;
+}
+
+export function statusCommand(): Command {
+  return new Command('status')
+    .description('show a run: progress, latest metrics, best epoch, open findings')
+    .argument('<run>', 'run id, project/name, or a name unique across projects')
+    .option('--server <url>', 'server URL (ANALYST_URL)')
+    .option('--json', 'print JSON')
+    .action(async (ref: string, opts: { server?: string; json?: boolean }) => {
+      const s = await request<Status>(serverUrl(opts.server), `/runs/${encodeURIComponent(ref)}`);
+      if (opts.json) return void process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
+      const lines = [
+        `${s.project}/${s.name}  (${s.id})  ${s.status}${s.progress === null ? '' : `  ${s.progress}%`}`,
+        `epoch ${format(s.epoch)}${s.total_epochs ? `/${s.total_epochs}` : ''}  step ${format(s.step)}${s.total_steps ? `/${s.total_steps}` : ''}  elapsed ${Math.round(s.elapsed_s)}s${s.eta_s === null ? '' : `  eta ${Math.round(s.eta_s)}s`}`,
+      ];
+      if (s.best) lines.push(`best ${s.best.metric} ${format(s.best.value)} at epoch ${format(s.best.epoch)} (step ${format(s.best.step)})`);
+      const latest = Object.entries(s.latest);
+      if (latest.length) lines.push(`latest: ${latest.map(([k, v]) => `${k}=${format(v)}`).join('  ')}`);
+      lines.push(s.findings.length ? 'open findings:' : 'no open findings');
+      for (const f of s.findings) {
+        lines.push(`  [${f.severity}] ${f.kind}: ${f.message}`);
+        for (const a of f.actions) lines.push(`      - ${a}`);
+      }
+      process.stdout.write(`${lines.join('\n')}\n`);
+    });
+}

@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import { MetricValue } from './values.ts';
+
+/**
+ * Request shapes of MLflow's REST API 2.0 (https://mlflow.org/docs/latest/rest-api.html), as the
+ * Python and JavaScript clients send them. Numbers may come as strings (protobuf JSON int64).
+ */
+
+/** MLflow's per-request limits for log-batch. */
+export const MLFLOW_LIMITS = { metrics: 1000, params: 100, tags: 100, bytes: 1024 * 1024 } as const;
+
+const int64 = z.union([z.number(), z.string().regex(/^-?\d+$/)]).transform(Number);
+const RunId = z.string().min(1).max(256);
+
+export const KeyValue = z.object({ key: z.string().min(1).max(250), value: z.string().max(8000) });
+
+export const MlflowMetric = z.object({
+  key: z.string().min(1).max(250),
+  value: MetricValue,
+  timestamp: int64.optional(),
+  step: int64.optional(),
+});
+
+export const CreateExperiment = z.object({
+  name: z.string().min(1).max(500),
+  artifact_location: z.string().max(4000).optional(),
+  tags: z.array(KeyValue).optional(),
+});
+
+export const CreateRun = z.object({
+  experiment_id: z.union([z.string(), z.number()]).transform(String).optional(),
+  user_id: z.string().optional(),
+  run_name: z.string().max(250).optional(),
+  start_time: int64.optional(),
+  tags: z.array(KeyValue).max(MLFLOW_LIMITS.tags).optional(),
+});
+
+/** MLflow accepts `run_id` or the older `run_uuid`; the clients send both. */
+const runRef = { run_id: RunId.optional(), run_uuid: RunId.optional() };
+
+export const UpdateRun = z.object({
+  ...runRef,
+  status: z.enum(['RUNNING', 'SCHEDULED', 'FINISHED', 'FAILED', 'KILLED']).optional(),
+  end_time: int64.optional(),
+  run_name: z.string().max(250).optional(),
+});
+
+export const LogMetric = z.object({ ...runRef, ...MlflowMetric.shape });
+export const LogParam = z.object({ ...runRef, ...KeyValue.shape });
+export const SetTag = z.object({ ...runRef, ...KeyValue.shape });
+
+export const LogBatch = z.object({
+  ...runRef,
+  metrics: z.array(MlflowMetric).max(MLFLOW_LIMITS.metrics, `at most ${MLFLOW_LIMITS.metrics} metrics per batch`).default([]),
+  params: z.array(KeyValue).max(MLFLOW_LIMITS.params, `at most ${MLFLOW_LIMITS.params} params per batch`).default([]),
+  tags: z.array(KeyValue).max(MLFLOW_LIMITS.tags, `at most ${MLFLOW_LIMITS.tags} tags per batch`).default([]),
+});
+
+export const SearchRuns = z.object({
+  experiment_ids: z.array(z.union([z.string(), z.number()]).transform(String)).default([]),
+  max_results: z.coerce.number().int().min(1).max(50_000).default(1000),
+  filter: z.string().optional(),
+  run_view_type: z.unknown().optional(),
+  order_by: z.unknown().optional(),
+  page_token: z.string().optional(),
+});
+
+export type MlflowStatus = 'RUNNING' | 'SCHEDULED' | 'FINISHED' | 'FAILED' | 'KILLED';
+
+export const MLFLOW_STATUS_TO_RUN = { RUNNING: 'running', SCHEDULED: 'running', FINISHED: 'completed', FAILED: 'failed', KILLED: 'stopped' } as const;
+export const RUN_STATUS_TO_MLFLOW: Record<string, MlflowStatus> = {
+  running: 'RUNNING',
+  paused: 'RUNNING',
+  completed: 'FINISHED',
+  failed: 'FAILED',
+  stopped: 'KILLED',
+};

@@ -1,0 +1,42 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { AnalystError } from '../domain/errors.ts';
+import type { AnalystService } from '../service/service.ts';
+import { bearerAuth } from './auth.ts';
+import { errorResponse, type Logger } from './errors.ts';
+import { mlflowRoutes } from './routes/mlflow.ts';
+import { runRoutes } from './routes/runs.ts';
+import { systemRoutes } from './routes/system.ts';
+
+export interface AppOptions {
+  service: AnalystService;
+  log: Logger;
+  token?: string;
+  maxBodyBytes: number;
+  maxBatchEvents: number;
+  /** Extra route groups (streams, analyst, webhooks) mounted at the root. */
+  extra?: Hono[];
+}
+
+/** The Hono app: every HTTP door of the service, behind one error shape and one auth check. */
+export function createApp(opts: AppOptions): Hono {
+  const app = new Hono();
+  const startedAt = Date.now();
+  app.onError((err, c) => errorResponse(err, c, opts.log));
+  app.notFound((c) => errorResponse(new AnalystError('not_found', `no route ${c.req.method} ${c.req.path}`), c, opts.log));
+  app.use(bearerAuth(opts.token));
+  app.use(
+    bodyLimit({
+      maxSize: opts.maxBodyBytes,
+      onError: () => {
+        throw new AnalystError('too_large', `request body exceeds ${opts.maxBodyBytes} bytes`);
+      },
+    }),
+  );
+  app.route('/', systemRoutes(opts.service, startedAt));
+  app.route('/', runRoutes(opts.service, opts.maxBatchEvents));
+  app.route('/api/2.0/mlflow', mlflowRoutes(opts.service, opts.log));
+  app.route('/ajax-api/2.0/mlflow', mlflowRoutes(opts.service, opts.log));
+  for (const extra of opts.extra ?? []) app.route('/', extra);
+  return app;
+}

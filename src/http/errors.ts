@@ -1,0 +1,29 @@
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { AnalystError } from '../domain/errors.ts';
+
+/** Minimal logger shape the doors need; pino satisfies it. */
+export interface Logger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/**
+ * Every error leaves as `{error: {code, message, issues?}}`. Bad input is a 4xx with the path of
+ * what is wrong; only a fault of the service itself is a 500, and that is logged.
+ */
+export function errorResponse(err: Error, c: Context, log: Logger): Response {
+  if (err instanceof AnalystError) {
+    const body = { error: { code: err.code, message: err.message, ...(err.issues ? { issues: err.issues } : {}) } };
+    return c.json(body, err.status as ContentfulStatusCode);
+  }
+  if (err instanceof HTTPException) {
+    const status = err.status;
+    const code = status === 413 ? 'too_large' : status === 401 ? 'unauthorized' : status === 404 ? 'not_found' : 'invalid_body';
+    return c.json({ error: { code, message: err.message || 'request rejected' } }, status);
+  }
+  log.error({ err, path: c.req.path }, 'unhandled error');
+  return c.json({ error: { code: 'internal', message: 'internal error' } }, 500);
+}

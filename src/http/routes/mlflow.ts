@@ -1,0 +1,244 @@
+import { Hono, type Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { z } from 'zod';
+import { AnalystError, parseOrThrow } from '../../domain/errors.ts';
+import type { EventInput } from '../../domain/events.ts';
+import {
+  CreateExperiment,
+  CreateRun,
+  LogBatch,
+  LogMetric,
+  LogParam,
+  MLFLOW_LIMITS,
+  MLFLOW_STATUS_TO_RUN,
+  RUN_STATUS_TO_MLFLOW,
+  SearchRuns,
+  SetTag,
+  UpdateRun,
+} from '../../domain/mlflow.ts';
+import type { Run } from '../../domain/runs.ts';
+import { encodeNumber } from '../../domain/values.ts';
+import { parseJsonBody } from '../../ingest/json-body.ts';
+import { ExperimentsRepo } from '../../store/experiments-repo.ts';
+import type { AnalystService } from '../../service/service.ts';
+import type { Logger } from '../errors.ts';
+
+/** MLflow's error codes for our error codes; MLflow clients branch on these. */
+const MLFLOW_CODES: Record<string, string> = {
+  not_found: 'RESOURCE_DOES_NOT_EXIST',
+  conflict: 'RESOURCE_ALREADY_EXISTS',
+  invalid_body: 'INVALID_PARAMETER_VALUE',
+  invalid_query: 'INVALID_PARAMETER_VALUE',
+  too_large: 'INVALID_PARAMETER_VALUE',
+  unsupported_media_type: 'INVALID_PARAMETER_VALUE',
+  unauthorized: 'UNAUTHENTICATED',
+};
+
+function mlflowError(err: Error, c: Context, log: Logger): Response {
+  if (err instanceof AnalystError) {
+    // MLflow answers every validation problem, limits included, with 400 INVALID_PARAMETER_VALUE.
+    const status = (err.code === 'not_found' ? 404 : err.code === 'unauthorized' ? 401 : 400) as ContentfulStatusCode;
+    const detail = err.issues?.length ? ` (${err.issues.map((i) => `${i.path}: ${i.message}`).join('; ')})` : '';
+    return c.json({ error_code: MLFLOW_CODES[err.code] ?? 'INTERNAL_ERROR', message: err.message + detail }, status);
+  }
+  log.error({ err, path: c.req.path }, 'unhandled error in the MLflow receiver');
+  return c.json({ error_code: 'INTERNAL_ERROR', message: 'internal error' }, 500);
+}
+
+async function body<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {
+  const text = await c.req.text();
+  if (Buffer.byteLength(text) > MLFLOW_LIMITS.bytes) {
+    throw new AnalystError('too_large', `request body exceeds MLflow's limit of ${MLFLOW_LIMITS.bytes} bytes`);
+  }
+  return parseOrThrow(schema, text.trim() ? parseJsonBody(text) : {});
+}
+
+/** MLflow params are strings; numbers among them are read as numbers so rules and prompts can use them. */
+function paramValue(v: string): string | number | boolean {
+  if (v === 'True' || v === 'true') return true;
+  if (v === 'False' || v === 'false') return false;
+  const n = Number(v);
+  return v.trim() !== '' && Number.isFinite(n) ? n : v;
+}
+
+function runIdOf(b: { run_id?: string; run_uuid?: string }): string {
+  const id = b.run_id ?? b.run_uuid;
+  if (!id) throw new AnalystError('invalid_body', 'run_id is required');
+  return id;
+}
+
+/**
+ * The MLflow-compatible receiver: an unchanged MLflow client pointed here logs runs that are
+ * ordinary runs of this service (experiment = project, params = config).
+ */
+export function mlflowRoutes(service: AnalystService, log: Logger): Hono {
+  const app = new Hono();
+  const experiments = new ExperimentsRepo(service.store.db);
+  const now = () => Date.now();
+  app.onError((err, c) => mlflowError(err, c, log));
+
+  const experiment = (id: string) => {
+    const e = experiments.get(id) ?? (id === '0' ? experiments.create('Default', undefined, now(), 0) : undefined);
+    if (!e) throw new AnalystError('not_found', `experiment ${id} does not exist`);
+    return e;
+  };
+
+  const runOf = (id: string): Run => {
+    const run = service.store.getRun(id);
+    if (!run) throw new AnalystError('not_found', `run ${id} does not exist`);
+    return run;
+  };
+
+  const runView = (run: Run) => {
+    const latest = service.states.get(run.id).ctx.latest;
+    const meta = (run.meta.mlflow ?? {}) as Record<string, unknown>;
+    return {
+      info: {
+        run_id: run.id,
+        run_uuid: run.id,
+        run_name: run.name,
+        experiment_id: String(meta.experiment_id ?? '0'),
+        user_id: String(meta.user_id ?? ''),
+        status: RUN_STATUS_TO_MLFLOW[run.status],
+        start_time: Number(meta.start_time ?? run.created_at),
+        ...(run.finished_at ? { end_time: run.finished_at } : {}),
+        artifact_uri: String(meta.artifact_uri ?? ''),
+        lifecycle_stage: 'active',
+      },
+      data: {
+        metrics: [...latest].map(([key, v]) => ({ key, value: encodeNumber(v.value), timestamp: v.ts, step: v.step ?? 0 })),
+        params: Object.entries(run.config).map(([key, value]) => ({ key, value: String(value) })),
+        tags: Object.entries(run.tags).map(([key, value]) => ({ key, value })),
+      },
+    };
+  };
+
+  app.post('/experiments/create', async (c) => {
+    const b = await body(c, CreateExperiment);
+    if (experiments.byName(b.name)) throw new AnalystError('conflict', `experiment '${b.name}' already exists`);
+    const e = experiments.create(b.name, b.artifact_location, now());
+    for (const t of b.tags ?? []) experiments.setTag(e.experiment_id, t.key, t.value, now());
+    return c.json({ experiment_id: e.experiment_id });
+  });
+
+  const toView = (e: ReturnType<typeof experiment>) => ({
+    ...e,
+    tags: Object.entries(e.tags).map(([key, value]) => ({ key, value })),
+  });
+
+  app.get('/experiments/get', (c) => c.json({ experiment: toView(experiment(c.req.query('experiment_id') ?? '')) }));
+
+  app.get('/experiments/get-by-name', (c) => {
+    const name = c.req.query('experiment_name') ?? '';
+    const e = experiments.byName(name) ?? (name === 'Default' ? experiment('0') : undefined);
+    if (!e) throw new AnalystError('not_found', `could not find experiment with name '${name}'`);
+    return c.json({ experiment: toView(e) });
+  });
+
+  const listExperiments = (c: Context) => c.json({ experiments: experiments.list().map(toView) });
+  app.get('/experiments/list', listExperiments);
+  app.get('/experiments/search', listExperiments);
+  app.post('/experiments/search', listExperiments);
+
+  app.post('/runs/create', async (c) => {
+    const b = await body(c, CreateRun);
+    const e = experiment(b.experiment_id ?? '0');
+    const tags = Object.fromEntries((b.tags ?? []).map((t) => [t.key, t.value]));
+    const wanted = b.run_name ?? tags['mlflow.runName'] ?? `run-${Date.now().toString(36)}`;
+    // MLflow allows two runs with one name; here project + name is unique, so a repeat gets a suffix.
+    let name = wanted;
+    for (let i = 2; service.store.findRun(e.name, name); i++) name = `${wanted}-${i}`;
+    const startTime = b.start_time ?? now();
+    const { run } = service.createRun({
+      name,
+      project: e.name,
+      config: {},
+      meta: { mlflow: { experiment_id: e.experiment_id, user_id: b.user_id ?? '', start_time: startTime } },
+      tags: { ...tags, 'mlflow.runName': name },
+    });
+    service.store.updateRun(run.id, { meta: { mlflow: { experiment_id: e.experiment_id, user_id: b.user_id ?? '', start_time: startTime, artifact_uri: `${e.artifact_location}/${run.id}/artifacts` } } }, now());
+    service.ingest(run.id, [{ type: 'run_started', ts: startTime, name, project: e.name }], 'mlflow');
+    return c.json({ run: runView(runOf(run.id)) });
+  });
+
+  app.post('/runs/update', async (c) => {
+    const b = await body(c, UpdateRun);
+    const run = runOf(runIdOf(b));
+    if (b.run_name && b.run_name !== run.name) service.store.updateRun(run.id, { name: b.run_name }, now());
+    if (b.status && b.status !== 'RUNNING' && b.status !== 'SCHEDULED') {
+      const status = MLFLOW_STATUS_TO_RUN[b.status] as 'completed' | 'failed' | 'stopped';
+      service.ingest(run.id, [{ type: 'run_finished', status, ts: b.end_time }], 'mlflow');
+    }
+    const updated = runOf(run.id);
+    return c.json({ run_info: runView(updated).info });
+  });
+
+  app.get('/runs/get', (c) => c.json({ run: runView(runOf(c.req.query('run_id') ?? c.req.query('run_uuid') ?? '')) }));
+
+  app.post('/runs/search', async (c) => {
+    const b = await body(c, SearchRuns);
+    const projects = b.experiment_ids.map((id) => experiment(id).name);
+    const runs = projects.flatMap((project) => service.listRuns({ project, limit: b.max_results, offset: 0 }).runs);
+    return c.json({ runs: runs.slice(0, b.max_results).map(runView) });
+  });
+
+  /** One metrics event per (step, timestamp), so values logged together stay together. */
+  const metricEvents = (metrics: z.output<typeof LogBatch>['metrics']): EventInput[] => {
+    const groups = new Map<string, EventInput & { type: 'metrics' }>();
+    for (const m of metrics) {
+      const key = `${m.step ?? 0}:${m.timestamp ?? 0}`;
+      let e = groups.get(key);
+      if (!e) groups.set(key, (e = { type: 'metrics', step: m.step ?? 0, ts: m.timestamp, values: {} }));
+      e.values[m.key] = m.value;
+    }
+    return [...groups.values()];
+  };
+
+  const logBatch = (runId: string, b: z.output<typeof LogBatch>) => {
+    const run = runOf(runId);
+    service.store.transaction(() => {
+      if (b.params.length || b.tags.length) {
+        const config = { ...run.config };
+        for (const p of b.params) config[p.key] = paramValue(p.value);
+        const tags = { ...run.tags };
+        for (const t of b.tags) tags[t.key] = t.value;
+        service.store.updateRun(run.id, { config, tags }, now());
+      }
+      if (b.metrics.length) service.ingest(run.id, metricEvents(b.metrics), 'mlflow');
+    });
+    return {};
+  };
+
+  app.post('/runs/log-batch', async (c) => {
+    const b = await body(c, LogBatch);
+    return c.json(logBatch(runIdOf(b), b));
+  });
+
+  app.post('/runs/log-metric', async (c) => {
+    const b = await body(c, LogMetric);
+    const { key, value, timestamp, step } = b;
+    return c.json(logBatch(runIdOf(b), { metrics: [{ key, value, timestamp, step }], params: [], tags: [] }));
+  });
+
+  app.post('/runs/log-parameter', async (c) => {
+    const b = await body(c, LogParam);
+    return c.json(logBatch(runIdOf(b), { metrics: [], params: [{ key: b.key, value: b.value }], tags: [] }));
+  });
+
+  app.post('/runs/set-tag', async (c) => {
+    const b = await body(c, SetTag);
+    return c.json(logBatch(runIdOf(b), { metrics: [], params: [], tags: [{ key: b.key, value: b.value }] }));
+  });
+
+  app.get('/metrics/get-history', (c) => {
+    const run = runOf(c.req.query('run_id') ?? c.req.query('run_uuid') ?? '');
+    const key = c.req.query('metric_key');
+    if (!key) throw new AnalystError('invalid_body', 'metric_key is required');
+    const points = service.store.points(run.id, { names: [key] });
+    return c.json({
+      metrics: points.map((p) => ({ key, value: encodeNumber(p.value), timestamp: p.ts, step: p.step ?? 0 })),
+    });
+  });
+
+  return app;
+}

@@ -1,0 +1,120 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { AnalystError, issuesFromZod, parseOrThrow, type IssueDetail } from '../../domain/errors.ts';
+import { EventInput, MetricValues, Timestamp } from '../../domain/events.ts';
+import { CreateRunInput, RunListQuery } from '../../domain/runs.ts';
+import { parseJsonBody } from '../../ingest/json-body.ts';
+import type { AnalystService } from '../../service/service.ts';
+import { readJson, readQuery, readText } from '../body.ts';
+import { sendJson } from '../json.ts';
+
+const Batch = z.union([z.array(z.unknown()), z.object({ events: z.array(z.unknown()) })]);
+
+const EventsQuery = z.object({
+  after_seq: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+});
+
+const csv = z
+  .string()
+  .optional()
+  .transform((s) => (s ? s.split(',').map((n) => n.trim()).filter(Boolean) : undefined));
+
+const MetricsQuery = z.object({
+  names: csv,
+  from_step: z.coerce.number().int().min(0).optional(),
+  to_step: z.coerce.number().int().min(0).optional(),
+  max_points: z.coerce.number().int().min(3).max(100_000).optional(),
+});
+
+const FindingsQuery = z.object({ status: z.enum(['open', 'resolved']).optional() });
+
+/** `{step, epoch, ts, ...metrics}` for curl users: one metrics event. */
+const FlatMetrics = z
+  .object({
+    step: z.number().int().nonnegative().optional(),
+    epoch: z.number().nonnegative().optional(),
+    ts: Timestamp.optional(),
+    event_id: z.string().min(1).max(200).optional(),
+  })
+  .catchall(z.unknown());
+
+/** Validates every event of a batch and reports all problems at once, each with its index. */
+export function parseBatch(body: unknown, maxEvents: number): EventInput[] {
+  const batch = parseOrThrow(Batch, body);
+  const items = Array.isArray(batch) ? batch : batch.events;
+  const prefix = Array.isArray(batch) ? [] : ['events'];
+  if (items.length > maxEvents) {
+    throw new AnalystError('too_large', `a batch holds at most ${maxEvents} events; this one has ${items.length}`);
+  }
+  const events: EventInput[] = [];
+  const issues: IssueDetail[] = [];
+  items.forEach((item, i) => {
+    const r = EventInput.safeParse(item);
+    if (r.success) events.push(r.data);
+    else issues.push(...issuesFromZod(r.error, [...prefix, i]));
+  });
+  if (issues.length) {
+    throw new AnalystError('invalid_body', `invalid events: ${issues[0].path}: ${issues[0].message}`, issues.slice(0, 100));
+  }
+  return events;
+}
+
+export function runRoutes(service: AnalystService, maxEvents: number): Hono {
+  const app = new Hono();
+
+  app.post('/runs', async (c) => {
+    const input = await readJson(c, CreateRunInput);
+    const { run, created } = service.createRun(input);
+    return sendJson(c, { ...run, created }, created ? 201 : 200);
+  });
+
+  app.get('/runs', (c) => {
+    const q = readQuery(c, RunListQuery);
+    const { runs, total } = service.listRuns(q);
+    return sendJson(c, { runs, total, limit: q.limit, offset: q.offset });
+  });
+
+  app.get('/runs/:id', (c) => sendJson(c, service.status(c.req.param('id'))));
+
+  app.post('/runs/:id/events', async (c) => {
+    const run = service.run(c.req.param('id'));
+    const { text } = await readText(c, ['application/json']);
+    const events = parseBatch(parseJsonBody(text), maxEvents);
+    const r = service.ingest(run.id, events);
+    return sendJson(c, { accepted: r.accepted, duplicates: r.duplicates, last_seq: r.last_seq });
+  });
+
+  app.post('/runs/:id/metrics', async (c) => {
+    const run = service.run(c.req.param('id'));
+    const flat = await readJson(c, FlatMetrics);
+    const { step, epoch, ts, event_id, ...rest } = flat;
+    const values = parseOrThrow(MetricValues, rest);
+    const r = service.ingest(run.id, [{ type: 'metrics', step, epoch, ts, event_id, values }]);
+    return sendJson(c, { accepted: r.accepted, duplicates: r.duplicates, last_seq: r.last_seq });
+  });
+
+  app.get('/runs/:id/events', (c) => {
+    const q = readQuery(c, EventsQuery);
+    const events = service.events(c.req.param('id'), q.after_seq, q.limit);
+    return sendJson(c, { events, last_seq: events.length ? events[events.length - 1].seq : q.after_seq });
+  });
+
+  app.get('/runs/:id/metrics', (c) => {
+    const q = readQuery(c, MetricsQuery);
+    const series = service.metrics(c.req.param('id'), {
+      names: q.names,
+      fromStep: q.from_step,
+      toStep: q.to_step,
+      maxPoints: q.max_points,
+    });
+    return sendJson(c, { series });
+  });
+
+  app.get('/runs/:id/findings', (c) => {
+    const q = readQuery(c, FindingsQuery);
+    return sendJson(c, { findings: service.findings(c.req.param('id'), q.status) });
+  });
+
+  return app;
+}

@@ -1,0 +1,70 @@
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import type { Hono } from 'hono';
+import { AnalystError } from '../domain/errors.ts';
+import { isLoopback, type Config } from '../service/config.ts';
+import { createLogger } from '../service/logger.ts';
+import { AnalystService } from '../service/service.ts';
+import { createTelemetry } from '../service/telemetry.ts';
+import { SqliteStore } from '../store/sqlite-store.ts';
+import { createApp } from './app.ts';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  service: AnalystService;
+  app: Hono;
+  server: ServerType;
+  close(): Promise<void>;
+}
+
+/** Opens the store, wires the service and serves HTTP; resolves once the port is listening. */
+export async function startServer(config: Config): Promise<RunningServer> {
+  if (!isLoopback(config.ANALYST_HOST) && !config.ANALYST_TOKEN && !config.ANALYST_ALLOW_INSECURE_BIND) {
+    throw new AnalystError(
+      'unauthorized',
+      `refusing to listen on ${config.ANALYST_HOST} without a token: anyone on the network could write runs. ` +
+        'Set ANALYST_TOKEN=<a long random string> (clients then send "Authorization: Bearer <token>"), ' +
+        'or bind to 127.0.0.1.',
+    );
+  }
+  const log = createLogger(config.ANALYST_LOG_LEVEL);
+  const store = new SqliteStore(config.ANALYST_DB);
+  const service = new AnalystService({
+    store,
+    telemetry: createTelemetry(),
+    limits: { window: config.ANALYST_CONTEXT_WINDOW, maxMetrics: config.ANALYST_CONTEXT_MAX_METRICS, recentEvents: 32 },
+    maxActiveRuns: config.ANALYST_MAX_ACTIVE_RUNS,
+  });
+  const app = createApp({
+    service,
+    log,
+    token: config.ANALYST_TOKEN,
+    maxBodyBytes: config.ANALYST_MAX_BODY_BYTES,
+    maxBatchEvents: config.ANALYST_MAX_BATCH_EVENTS,
+  });
+  const server = await new Promise<ServerType>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, hostname: config.ANALYST_HOST, port: config.ANALYST_PORT }, () => resolve(s));
+    s.once('error', reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = config.ANALYST_HOST.includes(':') ? `[${config.ANALYST_HOST}]` : config.ANALYST_HOST;
+  const url = `http://${host}:${port}`;
+  log.info({ url, db: config.ANALYST_DB }, 'listening');
+  return {
+    url,
+    port,
+    service,
+    app,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => {
+          store.close();
+          resolve();
+        });
+        // Streams keep connections open; end them so close() does not wait for clients.
+        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+      }),
+  };
+}

@@ -1,0 +1,239 @@
+import { canonicalOf, normaliseValue } from '../domain/aliases.ts';
+import { AnalystError } from '../domain/errors.ts';
+import type { EventInput, StoredEvent } from '../domain/events.ts';
+import type { Finding, FindingChange } from '../domain/findings.ts';
+import type { CreateRunInput, Run, RunListQuery } from '../domain/runs.ts';
+import type { ContextLimits } from '../context/run-context.ts';
+import { lttb } from '../context/downsample.ts';
+import type { NewEvent, RunPatch, Store } from '../store/store.ts';
+import { EventBus } from './bus.ts';
+import { RunStates } from './run-states.ts';
+import type { Telemetry } from './telemetry.ts';
+
+/** Where finding changes and run endings go inside the ingest transaction (the webhook outbox). */
+export interface FindingSink {
+  onFindingChanges(run: RunRef, changes: FindingChange[], now: number): void;
+  onRunFinished(run: RunRef, status: 'completed' | 'failed' | 'stopped', now: number): void;
+}
+
+export interface RunRef {
+  id: string;
+  name: string;
+  project: string;
+}
+
+export interface IngestResult {
+  accepted: number;
+  duplicates: number;
+  last_seq: number;
+  events: StoredEvent[];
+}
+
+export interface MetricsRequest {
+  names?: string[];
+  fromStep?: number;
+  toStep?: number;
+  maxPoints?: number;
+}
+
+export interface SeriesOut {
+  name: string;
+  canonical: string | null;
+  count: number;
+  points: Array<{ step: number | null; epoch: number | null; value: number; ts: number }>;
+}
+
+export interface ServiceOptions {
+  store: Store;
+  limits: ContextLimits;
+  maxActiveRuns: number;
+  telemetry: Telemetry;
+  now?: () => number;
+}
+
+/**
+ * The use-cases every door shares: create runs, ingest batches durably, and read status,
+ * metrics, events and findings. A batch is validated before anything is written, written in one
+ * transaction with the findings it causes, and published to streams only after the commit.
+ */
+export class AnalystService {
+  readonly store: Store;
+  readonly bus = new EventBus();
+  readonly states: RunStates;
+  readonly telemetry: Telemetry;
+  private readonly now: () => number;
+  private readonly sinks: FindingSink[] = [];
+
+  constructor(opts: ServiceOptions) {
+    this.store = opts.store;
+    this.telemetry = opts.telemetry;
+    this.now = opts.now ?? Date.now;
+    this.states = new RunStates(opts.store, opts.limits, opts.maxActiveRuns);
+  }
+
+  addSink(sink: FindingSink): void {
+    this.sinks.push(sink);
+  }
+
+  createRun(input: CreateRunInput): { run: Run; created: boolean } {
+    return this.store.createRun(input, this.now());
+  }
+
+  listRuns(query: RunListQuery) {
+    return this.store.listRuns(query);
+  }
+
+  /** A run by id, `project/name` or unique name; 404 otherwise. */
+  run(ref: string): Run {
+    const run = this.store.resolveRun(ref);
+    if (!run) throw new AnalystError('not_found', `no run ${JSON.stringify(ref)}`);
+    return run;
+  }
+
+  /**
+   * Stores a batch and everything it causes (findings, outbox rows) in one transaction. Events
+   * are already validated by the door; idempotency keys that were stored before are skipped.
+   */
+  ingest(ref: string, inputs: EventInput[], door = 'rest'): IngestResult {
+    const started = performance.now();
+    const run = this.run(ref);
+    const now = this.now();
+    const batch: NewEvent[] = inputs.map((e) => {
+      const key = e.event_id ?? (e.client_seq === undefined ? undefined : `client_seq:${e.client_seq}`);
+      const { ts, event_id: _id, client_seq: _seq, ...body } = e;
+      return { body: body as EventInput, ts: ts ?? now, event_id: key };
+    });
+    let result: IngestResult;
+    try {
+      result = this.store.transaction(() => this.write(run, batch, now));
+    } catch (err) {
+      // The in-memory context may hold events that were rolled back: rebuild it from the store.
+      this.states.drop(run.id);
+      throw err;
+    }
+    this.bus.publish(result.events);
+    this.telemetry.eventsIngested.inc({ door }, result.accepted);
+    this.telemetry.batchSeconds.observe((performance.now() - started) / 1000);
+    return result;
+  }
+
+  private write(run: Run, batch: NewEvent[], now: number): IngestResult {
+    const { stored, duplicates } = this.store.appendEvents(run.id, batch, now);
+    const state = this.states.get(run.id);
+    const changes: FindingChange[] = [];
+    const patch: RunPatch = {};
+    let points = 0;
+    for (const event of stored) {
+      const update = state.ctx.apply(event);
+      if (update) {
+        points += update.values.size;
+        for (const change of state.diagnoser.evaluate(state.ctx, update)) changes.push(change);
+      }
+      if (event.type === 'run_started') Object.assign(patch, runStartedPatch(run, event));
+      if (event.type === 'epoch_started' || event.type === 'epoch_ended') {
+        if (event.total_epochs && event.total_epochs !== run.total_epochs) patch.total_epochs = event.total_epochs;
+      }
+      if (event.type === 'run_finished') {
+        patch.status = event.status;
+        patch.finished_at = event.ts;
+        for (const sink of this.sinks) sink.onRunFinished(run, event.status, now);
+      }
+    }
+    if (run.status !== 'running' && !patch.status && stored.some((e) => e.type === 'metrics' || e.type === 'run_started')) {
+      // New data on a finished run means it was resumed.
+      if (run.status !== 'paused') patch.status = 'running';
+    }
+    const findingEvents: NewEvent[] = [];
+    for (const change of changes) {
+      this.store.saveFinding(change.finding);
+      findingEvents.push({ body: { type: change.type, finding: change.finding }, ts: now });
+      if (change.type === 'finding_raised') {
+        this.telemetry.findingsRaised.inc({ kind: change.finding.kind, severity: change.finding.severity });
+      }
+    }
+    const written = findingEvents.length ? this.store.appendEvents(run.id, findingEvents, now).stored : [];
+    for (const event of written) state.ctx.apply(event);
+    if (changes.length) for (const sink of this.sinks) sink.onFindingChanges(run, changes, now);
+    if (Object.keys(patch).length) this.store.updateRun(run.id, patch, now);
+    this.telemetry.pointsIngested.inc(points);
+    const events = [...stored, ...written];
+    const lastSeq = events.length ? events[events.length - 1].seq : this.store.getRun(run.id)!.last_seq;
+    return { accepted: stored.length, duplicates, last_seq: lastSeq, events };
+  }
+
+  /** Seed 3's task status: progress, epochs and steps, latest metrics, best, ETA, findings. */
+  status(ref: string) {
+    const run = this.run(ref);
+    const { ctx } = this.states.get(run.id);
+    const view = ctx.view(this.now());
+    const latest: Record<string, number> = {};
+    for (const [name, v] of ctx.latest) latest[name] = v.value;
+    const canonical: Record<string, number> = {};
+    for (const s of ctx.series.values()) canonical[s.name] = s.last;
+    const findings = this.store.findings(run.id, 'open');
+    return {
+      ...run,
+      ...view,
+      status: run.status,
+      started_at: ctx.startedAt ?? run.created_at,
+      latest,
+      latest_canonical: canonical,
+      open_findings: findings.length,
+      findings: findings.map(({ run: _r, ...f }) => f),
+    };
+  }
+
+  findings(ref: string, status?: 'open' | 'resolved'): Finding[] {
+    return this.store.findings(this.run(ref).id, status);
+  }
+
+  events(ref: string, afterSeq: number, limit: number): StoredEvent[] {
+    return this.store.eventsAfter(this.run(ref).id, afterSeq, limit);
+  }
+
+  /**
+   * Metric history, by names as sent or canonical names (`val_loss` finds `eval_loss`), each
+   * series downsampled with LTTB when it has more points than asked for.
+   */
+  metrics(ref: string, req: MetricsRequest): SeriesOut[] {
+    const run = this.run(ref);
+    const stored = this.store.metricNames(run.id);
+    const wanted = req.names?.length ? req.names : stored;
+    const names = new Set<string>();
+    for (const w of wanted) {
+      if (stored.includes(w)) names.add(w);
+      else for (const s of stored) if (canonicalOf(s)?.canonical === w) names.add(s);
+    }
+    if (!names.size) return [];
+    const points = this.store.points(run.id, { names: [...names], fromStep: req.fromStep, toStep: req.toStep });
+    const bySeries = new Map<string, SeriesOut>();
+    for (const p of points) {
+      let s = bySeries.get(p.name);
+      if (!s) {
+        const canonical = canonicalOf(p.name)?.canonical ?? null;
+        bySeries.set(p.name, (s = { name: p.name, canonical, count: 0, points: [] }));
+      }
+      const value = s.canonical ? normaliseValue(s.canonical, p.value) : p.value;
+      s.points.push({ step: p.step, epoch: p.epoch, value, ts: p.ts });
+      s.count++;
+    }
+    const out = [...bySeries.values()];
+    if (req.maxPoints) {
+      for (const s of out) {
+        if (s.points.length <= req.maxPoints) continue;
+        s.points = lttb(s.points, req.maxPoints, (p) => p.step ?? p.ts, (p) => p.value);
+      }
+    }
+    return out;
+  }
+}
+
+function runStartedPatch(run: Run, e: Extract<EventInput, { type: 'run_started' }>): RunPatch {
+  const patch: RunPatch = {};
+  if (e.config) patch.config = { ...run.config, ...e.config };
+  if (e.meta) patch.meta = { ...run.meta, ...e.meta };
+  if (e.total_epochs) patch.total_epochs = e.total_epochs;
+  if (e.total_steps) patch.total_steps = e.total_steps;
+  for (const k of ['stage', 'dataset', 'base_model', 'parent_run'] as const) if (e[k]) patch[k] = e[k];
+  return patch;
+}
