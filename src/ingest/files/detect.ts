@@ -1,5 +1,6 @@
 // Tells a training file's format from its name and its first bytes.
 import path from 'node:path';
+import { splitCsvLine } from './csv.ts';
 import { parsePythonJson } from './python-json.ts';
 
 export const STREAM_FORMATS = ['jsonl', 'detectron2', 'keras_csv', 'lightning_csv', 'yolo_csv', 'csv', 'text', 'tfevents'] as const;
@@ -48,8 +49,8 @@ export function csvDelimiter(text: string): ',' | '\t' | undefined {
   const [header, row] = lines;
   if (header === undefined || row === undefined) return undefined;
   for (const delimiter of [',', '\t'] as const) {
-    const names = header.split(delimiter);
-    const cells = row.split(delimiter);
+    const names = splitCsvLine(header, delimiter);
+    const cells = splitCsvLine(row, delimiter);
     if (names.length < 2 || cells.length !== names.length) continue;
     if (!names.every((n) => n.trim() !== '' && HEADER_CELL.test(n)) || names.every((n) => !Number.isNaN(Number(n)))) continue;
     const numeric = cells.filter((c) => c.trim() === '' || !Number.isNaN(Number(c)) || /^-?(nan|inf)/i.test(c.trim()));
@@ -89,6 +90,6 @@ export function detectFormat(filePath: string, text: string): FileFormat {
     return /"iteration"\s*:/.test(line) ? 'detectron2' : 'jsonl';
   }
   const delimiter = csvDelimiter(text.slice(text.search(/\S|$/)));
-  if (delimiter) return csvFlavour(line.split(delimiter));
+  if (delimiter) return csvFlavour(splitCsvLine(line, delimiter));
   return 'text';
 }

@@ -4,13 +4,20 @@ import type { EventInput } from '../../domain/events.ts';
 import type { RunStartedInput } from '../../domain/imports.ts';
 import type { DocumentFormat, FileFormat, StreamFormat } from './detect.ts';
 import { IssueLog } from './issue-log.ts';
+import { createCsvReader } from './csv.ts';
+import { parseTrainerState } from './hf-trainer-state.ts';
 import { createJsonlReader } from './jsonl.ts';
+import { parseLineage } from './lineage.ts';
 import type { EventReader } from './reader.ts';
 import { recordToMetrics } from './records.ts';
 
 const READERS: Partial<Record<StreamFormat, () => EventReader>> = {
   jsonl: () => createJsonlReader('jsonl'),
   detectron2: () => createJsonlReader('detectron2'),
+  keras_csv: () => createCsvReader('keras_csv'),
+  lightning_csv: () => createCsvReader('lightning_csv'),
+  yolo_csv: () => createCsvReader('yolo_csv'),
+  csv: () => createCsvReader('csv'),
 };
 
 /** An incremental reader for a streamable format, for tailing growing files. */
@@ -43,6 +50,8 @@ function parseRecordArray(doc: unknown): ParsedDocument {
 
 const DOCUMENTS: Partial<Record<DocumentFormat, (doc: unknown) => ParsedDocument>> = {
   json: parseRecordArray,
+  hf_trainer_state: parseTrainerState,
+  lineage: parseLineage,
 };
 
 /** Reads a whole-document format (an already parsed JSON value). */

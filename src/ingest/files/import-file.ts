@@ -24,6 +24,7 @@ export function importText(text: string, format: FileFormat, name: string): Impo
       throw new AnalystError('invalid_body', `${name}: not a JSON document: ${(error as Error).message}`);
     }
     const parsed = parseDocument(format, doc);
+    if (parsed.run_started) parsed.run_started.name ??= name;
     return { name, format, run_started: parsed.run_started, events: parsed.events, issues: parsed.issues.kept, skipped: parsed.issues.count };
   }
   const reader = createReader(format);

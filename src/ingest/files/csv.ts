@@ -1,0 +1,58 @@
+// CSV with a header row: Keras CSVLogger, Lightning metrics.csv (sparse rows), YOLO results.csv, generic.
+import type { EventInput } from '../../domain/events.ts';
+import { LineReader } from './reader.ts';
+import { recordToMetrics } from './records.ts';
+
+/** Splits one CSV line, honouring double-quoted cells ("a,b" and "" escapes) as pandas writes them. */
+export function splitCsvLine(line: string, delimiter: string): string[] {
+  if (!line.includes('"')) return line.split(delimiter);
+  const cells: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i];
+    if (quoted) {
+      if (ch === '"' && line[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else cell += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === delimiter) {
+      cells.push(cell);
+      cell = '';
+    } else cell += ch;
+  }
+  cells.push(cell);
+  return cells;
+}
+
+/**
+ * One metrics event per row with only its non-empty cells: Lightning writes train and validation
+ * metrics on separate sparse rows, and an empty cell means "not logged here", not NaN.
+ * YOLO pads column names with spaces, so names and cells are trimmed.
+ */
+export function createCsvReader(format: string): LineReader {
+  let header: string[] | undefined;
+  let delimiter = ',';
+  return new LineReader(format, (line, lineNo, out: EventInput[], issues) => {
+    if (line.trim() === '') return;
+    if (!header) {
+      delimiter = !line.includes(',') && line.includes('\t') ? '\t' : ',';
+      header = splitCsvLine(line, delimiter).map((h) => h.trim());
+      return;
+    }
+    const cells = splitCsvLine(line, delimiter);
+    if (cells.length > header.length) {
+      issues.add({ code: 'bad_row', line: lineNo, message: `${cells.length} cells for ${header.length} columns` });
+      return;
+    }
+    const record: Record<string, string> = {};
+    for (let i = 0; i < cells.length; i++) {
+      const cell = cells[i].trim();
+      if (cell !== '') record[header[i]] = cell;
+    }
+    const event = recordToMetrics(record);
+    if (event) out.push(event);
+  });
+}
