@@ -5,7 +5,8 @@
  */
 export function lttb<T>(points: readonly T[], threshold: number, x: (p: T) => number, y: (p: T) => number): T[] {
   const n = points.length;
-  if (threshold >= n || threshold <= 2) return threshold <= 2 && n > 2 ? [points[0], points[n - 1]].slice(0, Math.max(threshold, 1)) : points.slice();
+  if (threshold >= n) return points.slice();
+  if (threshold < 3) return threshold === 2 ? [points[0], points[n - 1]] : points.slice(0, threshold);
   const out: T[] = [points[0]];
   const every = (n - 2) / (threshold - 2);
   let a = 0;

@@ -1,6 +1,6 @@
 import { canonicalOf, normaliseValue } from '../domain/aliases.ts';
 import { AnalystError } from '../domain/errors.ts';
-import type { EventInput, StoredEvent } from '../domain/events.ts';
+import type { EventInput, ServiceEventBody, StoredEvent } from '../domain/events.ts';
 import type { Finding, FindingChange } from '../domain/findings.ts';
 import type { CreateRunInput, Run, RunListQuery } from '../domain/runs.ts';
 import type { ContextLimits } from '../context/run-context.ts';
@@ -118,8 +118,9 @@ export class AnalystService {
   }
 
   private write(run: Run, batch: NewEvent[], now: number): IngestResult {
-    const { stored, duplicates } = this.store.appendEvents(run.id, batch, now);
+    // Loaded before the append: a rebuild after it would replay the new events, then apply them twice.
     const state = this.states.get(run.id);
+    const { stored, duplicates } = this.store.appendEvents(run.id, batch, now);
     const changes: FindingChange[] = [];
     const patch: RunPatch = {};
     let points = 0;
@@ -159,6 +160,20 @@ export class AnalystService {
     const events = [...stored, ...written];
     const lastSeq = events.length ? events[events.length - 1].seq : this.store.getRun(run.id)!.last_seq;
     return { accepted: stored.length, duplicates, last_seq: lastSeq, events };
+  }
+
+  /**
+   * Writes events the service itself produces (training control and its acknowledgements) into
+   * a run's log, so streams replay them in order with the trainer's own events.
+   */
+  record(ref: string, bodies: ServiceEventBody[]): StoredEvent[] {
+    const run = this.run(ref);
+    const now = this.now();
+    const { ctx } = this.states.get(run.id);
+    const stored = this.store.transaction(() => this.store.appendEvents(run.id, bodies.map((body) => ({ body, ts: now })), now).stored);
+    for (const event of stored) ctx.apply(event);
+    this.bus.publish(stored);
+    return stored;
   }
 
   /** Seed 3's task status: progress, epochs and steps, latest metrics, best, ETA, findings. */

@@ -1,0 +1,74 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { startServer } from '../src/http/server.ts';
+import { loadConfig } from '../src/service/config.ts';
+import { stringifyJson } from '../src/domain/values.ts';
+import { migrate } from '../src/store/migrations.ts';
+
+const BATCH = 1000;
+const METRICS = ['loss', 'val_loss', 'lr', 'grad_norm'];
+
+export function makeBatch(batch: number): Array<{ type: 'metrics'; step: number; values: Record<string, number> }> {
+  return Array.from({ length: BATCH }, (_, i) => {
+    const step = batch * BATCH + i;
+    return { type: 'metrics' as const, step, values: { loss: 2 / (1 + step * 1e-3) + Math.random() * 0.01, val_loss: 1.5, lr: 1e-3, grad_norm: 1 + Math.random() } };
+  });
+}
+
+/** The ceiling: the same rows (events + points) inserted straight into SQLite, same pragmas, one transaction per batch. */
+function rawInsertRate(batches: number): number {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-raw-'));
+  const db = new Database(join(dir, 'raw.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  migrate(db);
+  db.prepare(`INSERT INTO runs (id, project, name, status, created_at, updated_at) VALUES ('r', 'p', 'n', 'running', 0, 0)`).run();
+  const ev = db.prepare('INSERT INTO events (run, seq, ts, type, event_id, body) VALUES (?, ?, ?, ?, ?, ?)');
+  const pt = db.prepare('INSERT INTO points (run, name, step, epoch, value, ts, seq) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const data = Array.from({ length: batches }, (_, b) => makeBatch(b));
+  let seq = 0;
+  const started = performance.now();
+  for (const batch of data) {
+    db.transaction(() => {
+      for (const e of batch) {
+        seq++;
+        ev.run('r', seq, 0, 'metrics', null, stringifyJson(e));
+        for (const name of METRICS) pt.run('r', name, e.step, null, e.values[name], 0, seq);
+      }
+      db.prepare('UPDATE runs SET last_seq = ? WHERE id = ?').run(seq, 'r');
+    })();
+  }
+  const seconds = (performance.now() - started) / 1000;
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+  return (batches * BATCH * METRICS.length) / seconds;
+}
+
+/** Durable REST ingest: the real server, batches of 1,000 events, each acknowledged after commit. */
+async function restIngestRate(batches: number): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-rest-'));
+  const server = await startServer(loadConfig({ ANALYST_LOG_LEVEL: 'silent' }, { ANALYST_DB: join(dir, 'a.db'), ANALYST_PORT: 0 }));
+  const run = (await (await fetch(`${server.url}/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"bench"}' })).json()) as { id: string };
+  const bodies = Array.from({ length: batches }, (_, b) => JSON.stringify({ events: makeBatch(b) }));
+  const started = performance.now();
+  for (const body of bodies) {
+    const res = await fetch(`${server.url}/runs/${run.id}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    if (res.status !== 200) throw new Error(`ingest failed: ${res.status} ${await res.text()}`);
+    await res.arrayBuffer();
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await server.close();
+  rmSync(dir, { recursive: true, force: true });
+  return (batches * BATCH * METRICS.length) / seconds;
+}
+
+export async function benchIngest(batches = 100) {
+  // Warm both paths once so JIT and page cache do not favour the second measurement.
+  rawInsertRate(5);
+  await restIngestRate(5);
+  const ceiling = rawInsertRate(batches);
+  const rest = await restIngestRate(batches);
+  return { ceiling_points_per_s: ceiling, rest_points_per_s: rest, ratio: rest / ceiling };
+}

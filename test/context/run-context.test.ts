@@ -1,0 +1,101 @@
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { describe, expect, it } from 'vitest';
+import { RunContext } from '../../src/context/run-context.ts';
+import { Window } from '../../src/context/window.ts';
+import { lttb } from '../../src/context/downsample.ts';
+
+describe('Window', () => {
+  it('keeps mean, std and slope of the last points exactly', () => {
+    const w = new Window(4);
+    for (let i = 0; i < 10; i++) w.push(i, 2 * i + 1);
+    expect(w.size).toBe(4);
+    expect(w.mean()).toBeCloseTo(2 * 7.5 + 1);
+    expect(w.slope()).toBeCloseTo(2);
+    expect(w.back(0)).toBe(19);
+    expect(w.points().map(([x]) => x)).toEqual([6, 7, 8, 9]);
+  });
+
+  it('stays accurate after millions of pushes (running sums re-based)', () => {
+    const w = new Window(64);
+    for (let i = 0; i < 2_000_000; i++) w.push(1e6 + i, Math.sin(i / 10) + i * 1e-3);
+    const pts = w.points();
+    const n = pts.length;
+    const mx = pts.reduce((a, [x]) => a + x, 0) / n;
+    const my = pts.reduce((a, [, y]) => a + y, 0) / n;
+    const slope = pts.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0) / pts.reduce((a, [x]) => a + (x - mx) ** 2, 0);
+    expect(w.slope()).toBeCloseTo(slope, 6);
+    expect(w.mean()).toBeCloseTo(my, 6);
+  });
+});
+
+describe('RunContext', () => {
+  it('maps names to canonical series, normalises percent accuracy, keeps names as sent', () => {
+    const ctx = new RunContext('r');
+    const u = ctx.apply({ type: 'metrics', step: 1, epoch: 1, ts: 1, values: { 'train/loss': 0.9, 'Validation Accuracy': 78.9, eval_loss: 1.1, 'grad_norm/layer.0': 0.01 } });
+    expect([...u!.values.keys()].sort()).toEqual(['grad_norm/layer.0', 'train_loss', 'val_acc', 'val_loss']);
+    expect(ctx.get('val_acc')!.last).toBeCloseTo(0.789);
+    expect(ctx.latest.get('Validation Accuracy')!.value).toBe(78.9);
+  });
+
+  it('prefers epoch-level names over step-level ones for one canonical series', () => {
+    const ctx = new RunContext('r');
+    ctx.apply({ type: 'metrics', step: 1, ts: 1, values: { train_loss_step: 5 } });
+    ctx.apply({ type: 'metrics', step: 2, ts: 2, values: { train_loss_step: 4 } });
+    ctx.apply({ type: 'metrics', step: 2, epoch: 0, ts: 3, values: { train_loss_epoch: 4.5 } });
+    ctx.apply({ type: 'metrics', step: 3, ts: 4, values: { train_loss_step: 3 } });
+    const s = ctx.get('train_loss')!;
+    expect(s.source).toBe('train_loss_epoch');
+    expect(s.count).toBe(1);
+  });
+
+  it('counts non-finite values without breaking the summaries', () => {
+    const ctx = new RunContext('r');
+    ctx.apply({ type: 'metrics', step: 1, ts: 1, values: { loss: 1 } });
+    ctx.apply({ type: 'metrics', step: 2, ts: 2, values: { loss: NaN } });
+    const s = ctx.get('train_loss')!;
+    expect(s.nonFinite).toBe(1);
+    expect(s.firstNonFiniteStep).toBe(2);
+    expect(s.min).toBe(1);
+    expect(Number.isNaN(s.last)).toBe(true);
+  });
+
+  it('holds its memory bound over 1M points', () => {
+    const ctx = new RunContext('big', { window: 128, maxMetrics: 16, recentEvents: 8 });
+    const values: Record<string, number> = {};
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const heap = () => {
+      gc();
+      return process.memoryUsage().heapUsed;
+    };
+    for (let i = 0; i < 20_000; i++) {
+      for (let k = 0; k < 4; k++) values[`m${k}`] = i;
+      ctx.apply({ type: 'metrics', step: i, ts: i, values: { loss: 1 / (i + 1), lr: i % 100 === 0 ? 0.1 / (1 + i) : 0.1, ...values } });
+    }
+    const before = heap();
+    for (let i = 20_000; i < 1_000_000; i++) {
+      ctx.apply({ type: 'metrics', step: i, ts: i, values: { loss: 1 / (i + 1), lr: 0.1, [`new_${i}`]: i } });
+    }
+    const after = heap();
+    expect(ctx.get('train_loss')!.count).toBe(1_000_000);
+    expect(ctx.get('train_loss')!.window.size).toBe(128);
+    expect(ctx.latest.size).toBe(16);
+    expect(ctx.droppedMetricNames).toBeGreaterThan(900_000);
+    expect(ctx.recent.length).toBeLessThanOrEqual(8);
+    // Bounded: a million new points (and a million new names) add no more than a few hundred KB.
+    expect(after - before).toBeLessThan(2 * 1024 * 1024);
+  });
+});
+
+describe('lttb', () => {
+  it('keeps ends and spikes, returns exactly the threshold', () => {
+    const pts = Array.from({ length: 1000 }, (_, i) => ({ x: i, y: i === 321 ? 100 : Math.sin(i / 50) }));
+    const out = lttb(pts, 40, (p) => p.x, (p) => p.y);
+    expect(out).toHaveLength(40);
+    expect(out[0].x).toBe(0);
+    expect(out[39].x).toBe(999);
+    expect(out.some((p) => p.y === 100)).toBe(true);
+    expect(lttb(pts.slice(0, 10), 40, (p) => p.x, (p) => p.y)).toHaveLength(10);
+  });
+});

@@ -1,0 +1,40 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer, type RunningServer } from '../../src/http/server.ts';
+import { loadConfig } from '../../src/service/config.ts';
+
+export interface TestServer extends RunningServer {
+  dir: string;
+  db: string;
+  stop(): Promise<void>;
+}
+
+/** The real server on an ephemeral loopback port, on a real SQLite file in a temp dir. */
+export async function testServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'analyst-test-'));
+  const db = join(dir, 'analyst.db');
+  const config = loadConfig({ ANALYST_LOG_LEVEL: 'silent', ...env }, { ANALYST_DB: db, ANALYST_PORT: 0, ANALYST_HOST: '127.0.0.1' });
+  const server = await startServer(config);
+  return {
+    ...server,
+    dir,
+    db,
+    stop: async () => {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function api<T = any>(base: string, path: string, init: RequestInit & { json?: unknown } = {}): Promise<{ status: number; body: T }> {
+  const headers = new Headers(init.headers);
+  let body = init.body;
+  if (init.json !== undefined) {
+    body = JSON.stringify(init.json);
+    headers.set('content-type', 'application/json');
+  }
+  const res = await fetch(`${base}${path}`, { ...init, headers, body });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
