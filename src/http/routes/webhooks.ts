@@ -1,0 +1,34 @@
+// Webhook subscriptions, their delivery history, and the polled alert stream.
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { AlertsQuery, CreateWebhookInput } from '../../domain/webhooks.ts';
+import type { Notifier } from '../../notify/notifier.ts';
+import { readJson, readQuery } from '../body.ts';
+import { sendJson } from '../json.ts';
+
+const DeliveriesQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
+
+export function webhookRoutes(notifier: Notifier): Hono {
+  const app = new Hono();
+
+  // The secret is in this answer only: afterwards a subscription is listed without it.
+  app.post('/webhooks', async (c) => sendJson(c, await notifier.createWebhook(await readJson(c, CreateWebhookInput)), 201));
+
+  app.get('/webhooks', (c) => sendJson(c, { webhooks: notifier.listWebhooks() }));
+
+  app.delete('/webhooks/:id', (c) => {
+    notifier.deleteWebhook(c.req.param('id'));
+    return c.body(null, 204);
+  });
+
+  app.post('/webhooks/:id/test', async (c) => sendJson(c, await notifier.testWebhook(c.req.param('id'))));
+
+  app.get('/webhooks/:id/deliveries', (c) => {
+    const { limit } = readQuery(c, DeliveriesQuery);
+    return sendJson(c, { deliveries: notifier.listDeliveries(c.req.param('id'), limit) });
+  });
+
+  app.get('/alerts', (c) => sendJson(c, notifier.listAlerts(readQuery(c, AlertsQuery))));
+
+  return app;
+}

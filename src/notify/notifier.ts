@@ -1,0 +1,259 @@
+// The notifier: turns finding changes and run facts into alerts, writes them with their webhook
+// deliveries in the caller's transaction, and runs the delivery worker and the stall watcher.
+import { randomUUID } from 'node:crypto';
+import type Database from 'better-sqlite3';
+import { AnalystError } from '../domain/errors.ts';
+import type { FindingChange } from '../domain/findings.ts';
+import type { Alert, AlertsQuery, CreateWebhookInput, Delivery, Webhook } from '../domain/webhooks.ts';
+import type { NewAlert } from '../store/outbox-repo.ts';
+import { OutboxRepo } from '../store/outbox-repo.ts';
+import { WebhooksRepo } from '../store/webhooks-repo.ts';
+import type { RunEnd, RunRef } from './alerts.ts';
+import { findingAlert, findingAlertType, runEndAlert, runUrl, stalledAlert, testAlert } from './alerts.ts';
+import type { Summarize } from './analysis.ts';
+import { AlertAnalyses } from './analysis.ts';
+import type { NotifierSettings } from './config.ts';
+import { defaultSettings } from './config.ts';
+import type { RunningRun } from './stall-watcher.ts';
+import { StallWatcher } from './stall-watcher.ts';
+import { ENV_WEBHOOK_ID, generateSecret, newWebhook, publicView, wants } from './subscriptions.ts';
+import { assertWebhookUrl } from './url-guard.ts';
+import { DeliveryWorker } from './worker.ts';
+
+export type { RunRef, RunningRun, Summarize };
+
+export interface NotifyLog {
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface NotifierOptions extends Partial<NotifierSettings> {
+  /** The store's handle: alerts and deliveries join the ingest transaction on it. */
+  db: Database.Database;
+  /** Base of run links in alerts: ANALYST_PUBLIC_URL, else the address the server listens on. */
+  baseUrl: string | (() => string);
+  /** Runs with status running and the time of their last event, for stall detection. */
+  listRunningRuns: () => RunningRun[];
+  /** The LLM analyst's short analysis of a finding, for subscriptions with include_analysis. */
+  summarize?: Summarize;
+  log?: NotifyLog;
+  clock?: () => number;
+  /** Jitter source for retries; tests pin it. */
+  random?: () => number;
+}
+
+const SILENT: NotifyLog = { warn: () => {}, error: () => {} };
+const HOUR = 3_600_000;
+
+export class Notifier {
+  readonly settings: NotifierSettings;
+  private readonly db: Database.Database;
+  private readonly outbox: OutboxRepo;
+  private readonly webhooks: WebhooksRepo;
+  private readonly worker: DeliveryWorker;
+  private readonly stalls: StallWatcher;
+  private readonly baseUrl: () => string;
+  private readonly clock: () => number;
+  private readonly log: NotifyLog;
+  private pruneTimer: NodeJS.Timeout | undefined;
+
+  constructor(options: NotifierOptions) {
+    const { db, baseUrl, listRunningRuns, summarize, log, clock, random, ...overrides } = options;
+    this.settings = { ...defaultSettings(overrides.stallMs), ...stripUndefined(overrides) };
+    this.db = db;
+    this.outbox = new OutboxRepo(db);
+    this.webhooks = new WebhooksRepo(db);
+    this.baseUrl = typeof baseUrl === 'string' ? () => baseUrl : baseUrl;
+    this.clock = clock ?? Date.now;
+    this.log = log ?? SILENT;
+    const analyses = new AlertAnalyses(summarize, this.outbox, this.settings.analysisTimeoutMs, this.log);
+    this.worker = new DeliveryWorker(
+      this.outbox,
+      this.webhooks,
+      analyses,
+      { ...this.settings, clock: this.clock, random },
+      this.log,
+    );
+    this.stalls = new StallWatcher({
+      stallMs: this.settings.stallMs,
+      checkEveryMs: this.settings.stallCheckMs,
+      clock: this.clock,
+      listRunningRuns,
+      reportedAt: (runId) => this.outbox.stallReportedAt(runId),
+      report: (run, now) => this.reportStall(run, now),
+      onError: (err) => this.log.error({ err }, 'stall check failed'),
+    });
+    this.syncEnvWebhook();
+  }
+
+  // ---- the ingest pipeline's hooks: synchronous, inside its transaction ----
+
+  onFindingChanges(run: RunRef, changes: FindingChange[], now: number): void {
+    this.emit(() => {
+      const url = runUrl(this.baseUrl(), run.id);
+      for (const change of changes) {
+        const type = findingAlertType(change);
+        if (!type) continue;
+        if (type === 'finding.raised' && this.throttled(run.id, change.finding.kind, now)) continue;
+        this.record(findingAlert(type, change, run, url, now), now);
+      }
+    });
+  }
+
+  onRunFinished(run: RunRef, status: RunEnd, now: number): void {
+    this.emit(() => {
+      this.record(runEndAlert(run, status, runUrl(this.baseUrl(), run.id), now), now);
+      this.outbox.forgetRun(run.id);
+    });
+  }
+
+  start(): void {
+    this.worker.start();
+    this.stalls.start();
+    this.prune();
+    this.pruneTimer = setInterval(() => this.prune(), HOUR);
+    this.pruneTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stalls.stop();
+    clearInterval(this.pruneTimer);
+    await this.worker.stop();
+  }
+
+  /** One stall pass now, instead of waiting for the watcher's next tick. */
+  checkStalls(): void {
+    this.stalls.check();
+  }
+
+  // ---- the HTTP API's use-cases ----
+
+  async createWebhook(input: CreateWebhookInput): Promise<Webhook & { secret: string }> {
+    await assertWebhookUrl(input.url, this.settings.allowPrivate);
+    const webhook = newWebhook(input, this.clock());
+    this.webhooks.put(webhook);
+    return { ...publicView(webhook), secret: webhook.secret };
+  }
+
+  listWebhooks(): Webhook[] {
+    return this.webhooks.list().map(publicView);
+  }
+
+  deleteWebhook(id: string): void {
+    this.existing(id);
+    if (id === ENV_WEBHOOK_ID) {
+      throw new AnalystError('conflict', 'this subscription comes from ANALYST_WEBHOOK_URL; unset that variable to remove it');
+    }
+    this.removeWebhook(id);
+  }
+
+  /** Sends a test alert to one subscription now and returns the delivery's outcome (no retries). */
+  async testWebhook(id: string): Promise<Delivery> {
+    this.existing(id);
+    const now = this.clock();
+    const deliveryId = randomUUID();
+    const alert = this.outbox.insertAlert(testAlert(id, this.baseUrl(), now));
+    this.outbox.insertDelivery(deliveryId, id, alert, now);
+    const delivery = await this.worker.deliverNow(deliveryId, false);
+    if (!delivery) throw new AnalystError('not_found', `webhook ${id} was deleted during the test`);
+    return delivery;
+  }
+
+  listDeliveries(id: string, limit = 100): Delivery[] {
+    this.existing(id);
+    return this.outbox.listDeliveries(id, limit);
+  }
+
+  /** The alert stream; without `since` or `after`, the last day of it. */
+  listAlerts(query: AlertsQuery): { alerts: Alert[]; cursor: number } {
+    const since = query.since ?? (query.after === undefined ? this.clock() - 24 * HOUR : undefined);
+    const alerts = this.outbox.listAlerts({ after: query.after, since, run: query.run, minSeverity: query.min_severity, limit: query.limit });
+    return { alerts, cursor: alerts.at(-1)?.seq ?? query.after ?? 0 };
+  }
+
+  // ---- internals ----
+
+  /**
+   * Runs alert writes in a savepoint of the caller's transaction, and kicks the worker once it has
+   * committed. A fault here is logged and its writes undone, but never fails the ingest around it.
+   */
+  private emit(write: () => void): void {
+    try {
+      this.db.transaction(write)();
+      this.worker.kick();
+    } catch (err) {
+      this.log.error({ err }, 'could not record alerts; ingest goes on without them');
+    }
+  }
+
+  private record(alert: NewAlert, now: number): void {
+    const stored = this.outbox.insertAlert(alert);
+    for (const webhook of this.webhooks.list()) {
+      if (wants(webhook, stored)) this.outbox.insertDelivery(randomUUID(), webhook.id, stored, now);
+    }
+  }
+
+  private throttled(runId: string, kind: string, now: number): boolean {
+    const last = this.outbox.lastRaisedAt(runId, kind);
+    if (last !== undefined && now - last < this.settings.cooldownMs) return true;
+    this.outbox.setLastRaised(runId, kind, now);
+    return false;
+  }
+
+  private reportStall(run: RunningRun, now: number): void {
+    this.emit(() => {
+      this.outbox.setStallReported(run.id, run.last_event_at);
+      this.record(stalledAlert(run, run.last_event_at, runUrl(this.baseUrl(), run.id), now), now);
+    });
+  }
+
+  private existing(id: string): Webhook {
+    const webhook = this.webhooks.get(id);
+    if (!webhook) throw new AnalystError('not_found', `no webhook ${id}`);
+    return webhook;
+  }
+
+  /** Makes the stored environment subscription match ANALYST_WEBHOOK_URL / _SECRET, or removes it. */
+  private syncEnvWebhook(): void {
+    const env = this.settings.envWebhook;
+    const stored = this.webhooks.get(ENV_WEBHOOK_ID);
+    if (!env) {
+      if (stored) this.removeWebhook(ENV_WEBHOOK_ID);
+      return;
+    }
+    const url = new URL(env.url);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`ANALYST_WEBHOOK_URL must be http(s): ${env.url}`);
+    this.webhooks.put({
+      id: ENV_WEBHOOK_ID,
+      url: env.url,
+      // Without ANALYST_WEBHOOK_SECRET the signature cannot be checked, but a stable key costs nothing.
+      secret: env.secret ?? stored?.secret ?? generateSecret(),
+      min_severity: 'warning',
+      kinds: null,
+      projects: null,
+      format: 'auto',
+      include_analysis: false,
+      source: 'env',
+      created_at: stored?.created_at ?? this.clock(),
+    });
+  }
+
+  private removeWebhook(id: string): void {
+    this.db.transaction(() => {
+      this.webhooks.delete(id);
+      this.outbox.deleteDeliveries(id);
+    })();
+  }
+
+  private prune(): void {
+    try {
+      this.outbox.prune(this.clock() - this.settings.retentionMs);
+    } catch (err) {
+      this.log.warn({ err }, 'pruning old alerts failed');
+    }
+  }
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,148 @@
+// The delivery worker: sends due outbox rows, records each attempt, and schedules the retries.
+import type { Delivery } from '../domain/webhooks.ts';
+import type { OutboxRepo } from '../store/outbox-repo.ts';
+import type { WebhooksRepo } from '../store/webhooks-repo.ts';
+import type { AlertAnalyses } from './analysis.ts';
+import { renderBody, resolveFormat } from './formats.ts';
+import type { RetryPolicy } from './retry.ts';
+import { backoffMs, classifyStatus, parseRetryAfter } from './retry.ts';
+import type { SendResult } from './sender.ts';
+import { postWebhook } from './sender.ts';
+import { deliveryHeaders } from './signing.ts';
+import { stringifyJson } from '../domain/values.ts';
+
+export interface WorkerOptions {
+  retry: RetryPolicy;
+  timeoutMs: number;
+  allowPrivate: boolean;
+  /** Deliveries in flight at once; a hanging receiver holds one slot for at most timeoutMs. */
+  concurrency: number;
+  clock: () => number;
+  random?: () => number;
+}
+
+export interface WorkerLog {
+  warn(obj: object, msg: string): void;
+}
+
+export class DeliveryWorker {
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+
+  constructor(
+    private readonly outbox: OutboxRepo,
+    private readonly webhooks: WebhooksRepo,
+    private readonly analyses: AlertAnalyses,
+    private readonly options: WorkerOptions,
+    private readonly log: WorkerLog,
+  ) {}
+
+  /** Starts at once, so deliveries left due by a previous process go out without waiting. */
+  start(): void {
+    this.running = true;
+    this.pump();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    clearTimeout(this.timer);
+    await Promise.allSettled(this.inFlight.values());
+  }
+
+  /**
+   * Asks for a pass after the current synchronous work: called from inside the ingest
+   * transaction, the new rows are committed (or rolled back) by the time the pass reads them.
+   */
+  kick(): void {
+    if (this.running) setImmediate(() => this.pump());
+  }
+
+  /** Sends one delivery now and waits for the outcome; `retry: false` makes a failure final. */
+  async deliverNow(id: string, retry: boolean): Promise<Delivery | undefined> {
+    await this.inFlight.get(id);
+    const delivery = this.outbox.getDelivery(id);
+    if (!delivery || delivery.status !== 'pending') return delivery;
+    await this.track(delivery, retry);
+    return this.outbox.getDelivery(id);
+  }
+
+  private pump(): void {
+    if (!this.running) return;
+    clearTimeout(this.timer);
+    const now = this.options.clock();
+    let wait: number | undefined;
+    try {
+      const free = this.options.concurrency - this.inFlight.size;
+      if (free > 0) {
+        for (const delivery of this.outbox.due(now, free, this.inFlight.keys())) void this.track(delivery, true);
+      }
+      const next = this.outbox.nextDueAt(this.inFlight.keys());
+      // With every slot busy, the next pass starts when a slot frees (track() pumps again).
+      if (next !== undefined && this.inFlight.size < this.options.concurrency) wait = Math.max(0, next - now);
+    } catch (err) {
+      this.log.warn({ err }, 'webhook outbox unreadable; trying again shortly');
+      wait = this.options.retry.baseMs;
+    }
+    if (wait === undefined) return;
+    this.timer = setTimeout(() => this.pump(), wait);
+    this.timer.unref();
+  }
+
+  private track(delivery: Delivery, retry: boolean): Promise<void> {
+    const attempt = this.attempt(delivery, retry)
+      .catch((err: unknown) => {
+        // Counted as a failed attempt so that a fault that repeats backs off instead of spinning.
+        this.log.warn({ err, delivery: delivery.id }, 'webhook delivery attempt failed unexpectedly');
+        this.finish(delivery, { ok: false, error: String(err), blocked: false }, retry);
+      })
+      .catch((err: unknown) => this.log.warn({ err, delivery: delivery.id }, 'could not record a webhook delivery attempt'))
+      .finally(() => {
+        this.inFlight.delete(delivery.id);
+        this.pump();
+      });
+    this.inFlight.set(delivery.id, attempt);
+    return attempt;
+  }
+
+  private async attempt(delivery: Delivery, retry: boolean): Promise<void> {
+    const webhook = this.webhooks.get(delivery.webhook_id);
+    const alert = this.outbox.getAlert(delivery.alert_id);
+    if (!webhook || !alert) {
+      this.finish(delivery, { ok: false, error: 'subscription or alert no longer exists', blocked: true }, false);
+      return;
+    }
+    const analysis = webhook.include_analysis ? await this.analyses.forAlert(alert) : null;
+    const sentAt = Math.floor(this.options.clock() / 1000);
+    const body = stringifyJson(renderBody({ ...alert, analysis }, resolveFormat(webhook.format, webhook.url), sentAt));
+    const headers = deliveryHeaders(webhook.secret, body, delivery.id, alert.type, sentAt);
+    const result = await postWebhook(webhook.url, body, headers, this.options);
+    this.finish(delivery, result, retry);
+  }
+
+  private finish(delivery: Delivery, result: SendResult, retry: boolean): void {
+    const now = this.options.clock();
+    const attempts = delivery.attempts + 1;
+    const outcome = result.ok ? classifyStatus(result.status) : result.blocked ? 'dead' : 'retry';
+    const responseCode = result.ok ? result.status : null;
+    const error = result.ok ? (outcome === 'delivered' ? null : `HTTP ${result.status}${result.body ? `: ${result.body}` : ''}`) : result.error;
+    const base = { attempts, response_code: responseCode, last_error: error, updated_at: now };
+    if (outcome === 'delivered') {
+      this.outbox.recordAttempt(delivery.id, { ...base, status: 'delivered', next_attempt_at: null, delivered_at: now });
+      return;
+    }
+    const deadline = delivery.created_at + this.options.retry.maxAgeMs;
+    if (outcome === 'dead' || !retry || now >= deadline) {
+      this.outbox.recordAttempt(delivery.id, { ...base, status: 'dead', next_attempt_at: null, delivered_at: null });
+      if (outcome === 'retry') this.log.warn({ delivery: delivery.id, error }, 'webhook delivery gave up');
+      return;
+    }
+    const wait = Math.max(
+      backoffMs(attempts, this.options.retry, this.options.random),
+      (result.ok && parseRetryAfter(result.retryAfter, now)) || 0,
+    );
+    // The last try lands on the deadline rather than past it.
+    const next = Math.min(now + wait, deadline);
+    this.outbox.recordAttempt(delivery.id, { ...base, status: 'pending', next_attempt_at: next, delivered_at: null });
+  }
+}
