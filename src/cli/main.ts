@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { AnalystError } from '../domain/errors.ts';
 import { CliError } from './client.ts';
+import { diagnoseCommand } from './diagnose.ts';
 import { runsCommand, statusCommand } from './runs.ts';
 import { serveCommand } from './serve.ts';
 
@@ -9,7 +10,7 @@ const program = new Command('analyst')
   .showHelpAfterError()
   .exitOverride();
 
-for (const cmd of [serveCommand(), runsCommand(), statusCommand()]) program.addCommand(cmd);
+for (const cmd of [serveCommand(), runsCommand(), statusCommand(), diagnoseCommand()]) program.addCommand(cmd);
 
 try {
   await program.parseAsync(process.argv);

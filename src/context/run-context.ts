@@ -136,10 +136,6 @@ export class RunContext {
   }
 
   private endEpoch(epoch: number, ts: number, explicit: boolean): void {
-    if (this.lastEpochEnded !== null && epoch <= this.lastEpochEnded) return;
-    this.lastEpochEnded = epoch;
-    this.noteEpoch(epoch);
-    this.epochsCompleted++;
     // Wall-clock epoch time only from explicit epoch events: timestamps of imported rows are not reliable.
     if (explicit) {
       const from = this.epochStartedAt ?? this.lastEpochEndAt;
@@ -147,6 +143,10 @@ export class RunContext {
       this.lastEpochEndAt = ts;
       this.epochStartedAt = null;
     }
+    if (this.lastEpochEnded !== null && epoch <= this.lastEpochEnded) return;
+    this.lastEpochEnded = epoch;
+    this.noteEpoch(epoch);
+    this.epochsCompleted++;
   }
 
   private addEpochTime(seconds: number): void {

@@ -44,6 +44,10 @@ export class RunStates {
 
   private rebuild(run: string): RunState {
     const ctx = new RunContext(run, this.limits);
+    const row = this.store.getRun(run);
+    // Totals declared when the run was created (not by an event) still drive progress and ETA.
+    ctx.totalEpochs = row?.total_epochs ?? null;
+    ctx.totalSteps = row?.total_steps ?? null;
     // Seeded with the stored open findings, so re-detection during replay updates them in place.
     const diagnoser = new RunDiagnoser(run, this.store.findings(run, 'open'));
     for (const event of this.store.replay(run)) {

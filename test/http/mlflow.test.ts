@@ -90,7 +90,7 @@ describe('MLflow receiver with requests shaped like the Python client', () => {
     expect(tooMany.body.error_code).toBe('INVALID_PARAMETER_VALUE');
     const tooManyParams = await post('/runs/log-batch', { run_id: run, params: Array.from({ length: 101 }, (_, i) => ({ key: `p${i}`, value: 'v' })) });
     expect(tooManyParams.body.error_code).toBe('INVALID_PARAMETER_VALUE');
-    const tooBig = await post('/runs/log-batch', { run_id: run, tags: [{ key: 'big', value: 'x'.repeat(5000) }], params: Array.from({ length: 99 }, (_, i) => ({ key: `k${i}`, value: 'y'.repeat(7000) })) });
+    const tooBig = await post('/runs/log-batch', { run_id: run, tags: Array.from({ length: 100 }, (_, i) => ({ key: `t${i}`, value: 'x'.repeat(5000) })), params: Array.from({ length: 99 }, (_, i) => ({ key: `k${i}`, value: 'y'.repeat(8000) })) });
     expect(tooBig.status).toBe(400);
     expect(tooBig.body.message).toMatch(/limit/);
     const badValue = await post('/runs/log-metric', { run_id: run, key: 'loss', value: 'lots', timestamp: 1, step: 0 });

@@ -1,0 +1,64 @@
+import { Command, Option } from 'commander';
+import { SEVERITY_RANK, type Finding, type Severity } from '../domain/findings.ts';
+import { stringifyJson } from '../domain/values.ts';
+import { format } from './client.ts';
+
+interface FileReport {
+  file: string;
+  run: string;
+  findings: Array<Pick<Finding, 'kind' | 'severity' | 'step' | 'epoch' | 'message' | 'evidence' | 'actions'>>;
+  summary: unknown;
+}
+
+/** Diagnoses one file offline: import, replay through the rules, report what they found. */
+export async function diagnoseFile(file: string, opts: { format?: string } = {}): Promise<FileReport> {
+  // Loaded on use, so that `analyst serve` does not pay for the importers at start.
+  const [{ importFile }, { diagnoseEvents }] = await Promise.all([import('../ingest/files/import-file.ts'), import('../diagnose/engine.ts')]);
+  const imported = await importFile(file, { format: opts.format });
+  const events = imported.run_started ? [imported.run_started, ...imported.events] : imported.events;
+  const { findings, summary } = diagnoseEvents(imported.name, events);
+  return {
+    file,
+    run: imported.name,
+    findings: findings.map(({ kind, severity, step, epoch, message, evidence, actions }) => ({ kind, severity, step, epoch, message, evidence, actions })),
+    summary,
+  };
+}
+
+function printHuman(r: FileReport, minSeverity: Severity): void {
+  const shown = r.findings.filter((f) => SEVERITY_RANK[f.severity] >= SEVERITY_RANK[minSeverity]);
+  const lines = [`${r.file}  (run ${r.run})`];
+  if (!shown.length) lines.push('  no problems found');
+  for (const f of shown) {
+    const where = f.epoch !== null ? `epoch ${format(f.epoch)}` : f.step !== null ? `step ${format(f.step)}` : '';
+    lines.push(`  [${f.severity}] ${f.kind}${where ? ` at ${where}` : ''}: ${f.message}`);
+    for (const a of f.actions) lines.push(`      - ${a}`);
+  }
+  process.stdout.write(`${lines.join('\n')}\n\n`);
+}
+
+export function diagnoseCommand(): Command {
+  return new Command('diagnose')
+    .description('diagnose training logs offline, with no server (JSONL, CSV, trainer_state.json, metrics.json, training_info.json, text logs, tfevents)')
+    .argument('<files...>', 'files (or TensorBoard run directories) to read')
+    .option('--json', 'print [{file, run, findings, summary}] as JSON')
+    .option('--format <format>', 'skip detection and read every file as this format')
+    .addOption(new Option('--min-severity <severity>', 'hide findings below this severity').choices(['info', 'warning', 'critical']).default('info'))
+    .addOption(new Option('--fail-on <severity>', 'exit with 1 when a finding at or above this severity is raised').choices(['info', 'warning', 'critical']))
+    .action(async (files: string[], opts: { json?: boolean; format?: string; minSeverity: Severity; failOn?: Severity }) => {
+      const reports: FileReport[] = [];
+      let unreadable = 0;
+      for (const file of files) {
+        try {
+          reports.push(await diagnoseFile(file, { format: opts.format }));
+        } catch (err) {
+          unreadable++;
+          process.stderr.write(`analyst: ${file}: ${(err as Error).message}\n`);
+        }
+      }
+      if (opts.json) process.stdout.write(`${stringifyJson(reports)}\n`);
+      else for (const r of reports) printHuman(r, opts.minSeverity);
+      const failing = opts.failOn !== undefined && reports.some((r) => r.findings.some((f) => SEVERITY_RANK[f.severity] >= SEVERITY_RANK[opts.failOn!]));
+      process.exitCode = unreadable ? 2 : failing ? 1 : 0;
+    });
+}

@@ -1,0 +1,141 @@
+// Test parts for the notifier: loopback HTTP receivers, a SQLite file in a temp dir, findings.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { IncomingHttpHeaders, Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Finding, FindingChange, FindingKind, Severity } from '../../src/domain/findings.ts';
+import type { NotifierOptions } from '../../src/notify/notifier.ts';
+import { Notifier } from '../../src/notify/notifier.ts';
+
+export interface Received {
+  headers: IncomingHttpHeaders;
+  body: string;
+  at: number;
+}
+
+export interface Answer {
+  status: number;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+/** What the receiver answers to its n-th request (0-based); 'hang' never answers. */
+export type Responder = (req: Received, n: number) => Answer | 'hang';
+
+export interface Receiver {
+  url: string;
+  port: number;
+  received: Received[];
+  close(): Promise<void>;
+}
+
+export async function startReceiver(respond: Responder = () => ({ status: 200 }), port = 0): Promise<Receiver> {
+  const received: Received[] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const entry = { headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() };
+      received.push(entry);
+      const answer = respond(entry, received.length - 1);
+      if (answer === 'hang') return;
+      res.writeHead(answer.status, answer.headers);
+      res.end(answer.body ?? '');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const actual = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${actual}/hook`,
+    port: actual,
+    received,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export function tempDb(): { db: Database.Database; path: string; cleanup(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'analyst-notify-'));
+  const path = join(dir, 'analyst.db');
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  return {
+    db,
+    path,
+    cleanup() {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const RUN = { id: 'run-1', name: 'resnet50', project: 'vision' };
+
+export function finding(kind: FindingKind, severity: Severity, overrides: Partial<Finding> = {}): Finding {
+  return {
+    id: `f-${kind}`,
+    run: RUN.id,
+    kind,
+    severity,
+    status: 'open',
+    step: 1200,
+    epoch: 3,
+    message: `${kind} seen at step 1200`,
+    evidence: { loss: NaN, best_loss: 0.4321987, grad_norm: 1e6 },
+    actions: ['lower lr from 0.5 to 0.05', 'enable gradient clipping at 1.0'],
+    created_at: 1,
+    updated_at: 1,
+    resolved_at: null,
+    ...overrides,
+  };
+}
+
+export function raised(f: Finding): FindingChange {
+  return { type: 'finding_raised', finding: f };
+}
+
+/** Fast retries and short timeouts, a fixed jitter, loopback allowed. */
+export const FAST = {
+  allowPrivate: true,
+  retry: { baseMs: 40, capMs: 200, maxAgeMs: 60_000 },
+  timeoutMs: 1_000,
+  random: () => 1,
+} satisfies Partial<NotifierOptions>;
+
+export function makeNotifier(db: Database.Database, options: Partial<NotifierOptions> = {}): Notifier {
+  return new Notifier({
+    db,
+    baseUrl: 'http://analyst.test:8787',
+    listRunningRuns: () => [],
+    ...FAST,
+    ...options,
+  });
+}
+
+/** Polls until `check` returns a truthy value, or fails after `timeoutMs`. */
+export async function until<T>(check: () => T | undefined | false, timeoutMs = 5_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+export function subscribe(notifier: Notifier, url: string, extra: Record<string, unknown> = {}) {
+  return notifier.createWebhook({
+    url,
+    secret: 'test-secret-0123456789',
+    min_severity: 'info',
+    format: 'json',
+    include_analysis: false,
+    ...extra,
+  });
+}
