@@ -1,0 +1,135 @@
+// The recorder seed's run analysis (summary, stability, overfitting score, convergence) and run comparison.
+import type { RunContext } from '../context/run-context.ts';
+import type { Series } from '../context/series.ts';
+import { lowerIsBetter } from '../domain/aliases.ts';
+import type { ConvergenceStatus, OverfittingScore, RunAnalysis, RunComparison, Stability } from '../domain/analysis.ts';
+import type { Finding, FindingKind } from '../domain/findings.ts';
+
+const A = {
+  /** Relative change across the window under which a curve counts as flat (converged): 5%. */
+  flat: 0.05,
+  /** Relative noise (std / mean) of the training loss window over which, with no trend, it is unstable. */
+  noisy: 0.5,
+  /** A 50% rise of validation loss over its minimum scores the full overfitting weight. */
+  fullRise: 0.5,
+  /** The rise dominates the score; a train/val gap alone is normal, so it weighs a quarter. */
+  riseWeight: 0.75,
+  /** Best values this close (relatively) are a tie between two runs. */
+  tie: 1e-3,
+} as const;
+
+const BLOWUPS: readonly FindingKind[] = ['nan_loss', 'divergence', 'exploding_gradients'];
+
+function orNull(n: number): number | null {
+  return Number.isFinite(n) ? n : null;
+}
+
+/** Slope, relative change across the window, and relative noise of one series' window. */
+function trend(s: Series | undefined): { slope: number | null; relative: number | null; cv: number | null } {
+  const w = s?.window;
+  if (!w || w.size < 2) return { slope: null, relative: null, cv: null };
+  const slope = w.slope();
+  const mean = w.mean();
+  const span = w.x(w.size - 1) - w.x(0);
+  const scale = Math.abs(mean);
+  return {
+    slope: orNull(slope),
+    relative: scale > 0 ? orNull((slope * span) / scale) : null,
+    cv: scale > 0 ? orNull(w.std() / scale) : null,
+  };
+}
+
+/**
+ * Overfitting score in 0..1: 0.75 x min(1, rise / 0.5) + 0.25 x gap, where rise is the validation
+ * loss's running mean over its minimum minus one (a 50% rise saturates) and gap is
+ * (val - train) / val of the latest losses when validation is worse. A run whose validation loss
+ * still sits at its minimum scores at most 0.25, however large its gap.
+ */
+export function overfittingScore(ctx: RunContext): OverfittingScore {
+  const val = ctx.get('val_loss');
+  const train = ctx.get('train_loss');
+  if (!val || !(val.min > 0) || !Number.isFinite(val.ema)) return { score: 0, val_rise: null, generalisation_gap: null };
+  const rise = Math.max(0, val.ema / val.min - 1);
+  const gap = train && Number.isFinite(train.ema) && val.ema > train.ema && val.ema > 0 ? (val.ema - train.ema) / val.ema : 0;
+  const score = A.riseWeight * Math.min(1, rise / A.fullRise) + (1 - A.riseWeight) * Math.min(1, gap);
+  return { score: Math.min(1, Math.max(0, score)), val_rise: rise, generalisation_gap: train ? gap : null };
+}
+
+function convergence(stability: Stability, open: readonly Finding[]): ConvergenceStatus {
+  const serious = open.filter((f) => f.severity !== 'info');
+  if (serious.some((f) => BLOWUPS.includes(f.kind))) return 'diverging';
+  if (serious.some((f) => f.kind === 'oscillation')) return 'unstable';
+  const relative = stability.val_loss_relative ?? stability.train_loss_relative;
+  if (relative === null) return 'converging';
+  if (relative > A.flat * 4) return 'diverging';
+  if (Math.abs(relative) <= A.flat && (stability.train_loss_cv ?? 0) > A.noisy) return 'unstable';
+  return relative < -A.flat ? 'converging' : 'converged';
+}
+
+/** The analysis of a run from its rolling context and its findings. */
+export function analyzeRun(ctx: RunContext, findings: readonly Finding[]): RunAnalysis {
+  const primary = ctx.primary();
+  const train = ctx.get('train_loss');
+  const val = ctx.get('val_loss');
+  const t = trend(train);
+  const v = trend(val);
+  const stability: Stability = {
+    train_loss_slope: t.slope,
+    val_loss_slope: v.slope,
+    train_loss_relative: t.relative,
+    val_loss_relative: v.relative,
+    train_loss_cv: t.cv,
+    val_loss_cv: v.cv,
+    window_points: Math.max(train?.window.size ?? 0, val?.window.size ?? 0),
+  };
+  const open = findings.filter((f) => f.status === 'open');
+  const counts = { info: 0, warning: 0, critical: 0 };
+  for (const f of findings) counts[f.severity]++;
+  const elapsed = ctx.startedAt !== null && ctx.lastEventAt !== null ? (ctx.lastEventAt - ctx.startedAt) / 1000 : null;
+  return {
+    run: ctx.run,
+    summary: {
+      total_epochs: ctx.epoch,
+      total_steps: ctx.step,
+      best_metric: primary?.name ?? null,
+      best_value: primary ? orNull(primary.best) : null,
+      best_epoch: primary?.bestEpoch ?? null,
+      best_step: primary?.bestStep ?? null,
+      final_train_loss: train ? orNull(train.last) : null,
+      final_val_loss: val ? orNull(val.last) : null,
+      total_time_s: ctx.epochTimeCount ? ctx.epochTimeSum : elapsed,
+      avg_epoch_time_s: ctx.epochTimeCount ? ctx.epochTimeSum / ctx.epochTimeCount : null,
+    },
+    stability,
+    overfitting: overfittingScore(ctx),
+    convergence: convergence(stability, open),
+    problems: [...new Set(open.filter((f) => f.severity !== 'info').map((f) => f.kind))],
+    finding_counts: counts,
+  };
+}
+
+/**
+ * Which of two runs did better on the metric both report (the first run's primary metric), by
+ * how much, and how many more epochs it took to reach its best ("epochs to converge" is the
+ * epoch of the best value: what early stopping would have kept).
+ */
+export function compareRuns(a: RunAnalysis, b: RunAnalysis): RunComparison {
+  const metric = a.summary.best_metric;
+  const av = a.summary.best_value;
+  const bv = b.summary.best_value;
+  const ae = a.summary.best_epoch;
+  const be = b.summary.best_epoch;
+  const epochs = ae !== null && be !== null ? ae - be : null;
+  if (metric === null || metric !== b.summary.best_metric || av === null || bv === null) {
+    return { better: 'tie', metric, best_difference: null, epochs_to_converge_difference: epochs, reason: 'the runs do not report the same best metric' };
+  }
+  const diff = av - bv;
+  const lower = lowerIsBetter(metric);
+  const scale = Math.max(Math.abs(av), Math.abs(bv), Number.MIN_VALUE);
+  const better = Math.abs(diff) <= A.tie * scale ? 'tie' : (diff < 0) === lower ? 'a' : 'b';
+  const reason =
+    better === 'tie'
+      ? `both reach ${metric} ${av.toPrecision(4)}`
+      : `${better === 'a' ? a.run : b.run} reaches the ${lower ? 'lower' : 'higher'} ${metric} (${(better === 'a' ? av : bv).toPrecision(4)} against ${(better === 'a' ? bv : av).toPrecision(4)})`;
+  return { better, metric, best_difference: diff, epochs_to_converge_difference: epochs, reason };
+}

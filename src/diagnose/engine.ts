@@ -1,0 +1,161 @@
+// Runs every rule on each metrics update of a run and keeps that run's findings, debounced.
+import { randomUUID } from 'node:crypto';
+import { RunContext, type MetricsUpdate } from '../context/run-context.ts';
+import type { RunAnalysis } from '../domain/analysis.ts';
+import type { EventInput } from '../domain/events.ts';
+import { SEVERITY_RANK, type Detection, type Finding, type FindingChange, type FindingKind } from '../domain/findings.ts';
+import { analyzeRun } from './analysis.ts';
+import type { Rule, RunFacts } from './rule.ts';
+import { deadRelu } from './rules/dead-relu.ts';
+import { divergence } from './rules/divergence.ts';
+import { explodingGradients } from './rules/exploding-gradients.ts';
+import { lrTooLow } from './rules/lr-too-low.ts';
+import { nanLoss } from './rules/nan-loss.ts';
+import { oscillation } from './rules/oscillation.ts';
+import { overfitting } from './rules/overfitting.ts';
+import { plateau } from './rules/plateau.ts';
+import { slowThroughput } from './rules/slow-throughput.ts';
+import { vanishingGradients } from './rules/vanishing-gradients.ts';
+
+/**
+ * Every rule, in evaluation order: blow-ups first, so that rules which stand down after an
+ * instability (dead units, stuck loss, plateau) already see it within the same update.
+ */
+export const RULES: readonly Rule[] = [
+  nanLoss,
+  divergence,
+  explodingGradients,
+  oscillation,
+  vanishingGradients,
+  deadRelu,
+  lrTooLow,
+  plateau,
+  overfitting,
+  slowThroughput,
+];
+
+const NO_CHANGES: readonly FindingChange[] = Object.freeze([]);
+
+export interface DiagnoserOptions {
+  now?: () => number;
+}
+
+/**
+ * The findings of one run. One open finding per kind: a rule firing again updates it (and
+ * records the previous severity when it rises), a rule reporting the condition gone resolves it.
+ * Seeded with the run's stored open findings after a restart, so that re-detection updates them
+ * instead of raising duplicates.
+ */
+export class RunDiagnoser {
+  readonly run: string;
+  private readonly states: unknown[];
+  private readonly openByKind = new Map<FindingKind, Finding>();
+  private readonly findings: Finding[] = [];
+  private readonly raised = new Set<FindingKind>();
+  private readonly facts: RunFacts = { raised: this.raised };
+  private readonly now: () => number;
+
+  constructor(run: string, open: Finding[] = [], opts: DiagnoserOptions = {}) {
+    this.run = run;
+    this.now = opts.now ?? Date.now;
+    this.states = RULES.map((r) => r.init());
+    for (const f of open) {
+      if (f.status !== 'open' || this.openByKind.has(f.kind)) continue;
+      const copy = { ...f, evidence: { ...f.evidence }, actions: [...f.actions] };
+      this.openByKind.set(f.kind, copy);
+      this.findings.push(copy);
+      if (f.severity !== 'info') this.raised.add(f.kind);
+    }
+  }
+
+  /** Runs the rules on one update; returns the finding changes it caused (often none). */
+  evaluate(ctx: RunContext, update: MetricsUpdate): readonly FindingChange[] {
+    let changes: FindingChange[] | undefined;
+    for (let i = 0; i < RULES.length; i++) {
+      const rule = RULES[i];
+      const verdict = rule.evaluate(ctx, update, this.states[i], this.facts);
+      if (verdict === undefined) continue;
+      const change = verdict === 'clear' ? this.resolve(rule.kind) : this.apply(verdict, update);
+      if (change) (changes ??= []).push(change);
+    }
+    return changes ?? NO_CHANGES;
+  }
+
+  open(): Finding[] {
+    return [...this.openByKind.values()];
+  }
+
+  /** Every finding of the run this diagnoser has known, open and resolved, oldest first. */
+  all(): Finding[] {
+    return [...this.findings];
+  }
+
+  private apply(d: Detection, update: MetricsUpdate): FindingChange | undefined {
+    const t = this.now();
+    if (d.severity !== 'info') this.raised.add(d.kind);
+    const current = this.openByKind.get(d.kind);
+    if (!current) {
+      const finding: Finding = {
+        id: randomUUID(),
+        run: this.run,
+        kind: d.kind,
+        severity: d.severity,
+        status: 'open',
+        step: update.step,
+        epoch: update.epoch,
+        message: d.message,
+        evidence: d.evidence,
+        actions: d.actions,
+        created_at: t,
+        updated_at: t,
+        resolved_at: null,
+      };
+      this.openByKind.set(d.kind, finding);
+      this.findings.push(finding);
+      return { type: 'finding_raised', finding: { ...finding } };
+    }
+    // Severity only rises while a finding is open: weaker evidence later does not unsay it.
+    const previous = current.severity;
+    const rises = SEVERITY_RANK[d.severity] > SEVERITY_RANK[previous];
+    if (!rises && d.message === current.message) return undefined;
+    if (rises) current.severity = d.severity;
+    current.message = d.message;
+    current.evidence = d.evidence;
+    current.actions = d.actions;
+    current.updated_at = t;
+    return rises ? { type: 'finding_updated', finding: { ...current }, previous } : { type: 'finding_updated', finding: { ...current } };
+  }
+
+  private resolve(kind: FindingKind): FindingChange | undefined {
+    const current = this.openByKind.get(kind);
+    if (!current) return undefined;
+    const t = this.now();
+    current.status = 'resolved';
+    current.resolved_at = t;
+    current.updated_at = t;
+    this.openByKind.delete(kind);
+    return { type: 'finding_resolved', finding: { ...current } };
+  }
+}
+
+/**
+ * Diagnoses a whole run offline (a file, a replay): folds the events into a fresh context, runs
+ * the diagnoser on every metrics update, and returns all findings with the run's analysis.
+ * Events without a timestamp get consecutive milliseconds from `start`.
+ */
+export function diagnoseEvents(
+  name: string,
+  events: Iterable<EventInput>,
+  opts: DiagnoserOptions & { start?: number } = {},
+): { findings: Finding[]; summary: RunAnalysis } {
+  const ctx = new RunContext(name);
+  const diagnoser = new RunDiagnoser(name, [], opts);
+  let ts = opts.start ?? 0;
+  for (const event of events) {
+    ts = event.ts ?? ts + 1;
+    const update = ctx.apply({ ...event, ts });
+    if (update) diagnoser.evaluate(ctx, update);
+  }
+  const findings = diagnoser.all();
+  return { findings, summary: analyzeRun(ctx, findings) };
+}

@@ -1,0 +1,52 @@
+// Per-layer gradient norms of one update, scanned once without allocating.
+import type { MetricsUpdate } from '../context/run-context.ts';
+import { isLayerGradNorm } from '../domain/aliases.ts';
+
+/** The extremes of one update's `grad_norm/<layer>` values; reused across updates. */
+export class LayerScan {
+  layers = 0;
+  zeroLayer: string | null = null;
+  zeros = 0;
+  /** Smallest non-zero layer norm and its layer. */
+  low = Infinity;
+  lowLayer: string | null = null;
+  high = 0;
+  highLayer: string | null = null;
+
+  /** Scans an update; false when it carries no finite per-layer norm. */
+  read(update: MetricsUpdate): boolean {
+    this.layers = this.zeros = 0;
+    this.zeroLayer = this.lowLayer = this.highLayer = null;
+    this.low = Infinity;
+    this.high = 0;
+    for (const [name, v] of update.values) {
+      if (!isLayerGradNorm(name) || !Number.isFinite(v)) continue;
+      this.layers++;
+      const layer = name.slice('grad_norm/'.length);
+      if (v === 0) {
+        this.zeros++;
+        this.zeroLayer ??= layer;
+        continue;
+      }
+      if (v < this.low) {
+        this.low = v;
+        this.lowLayer = layer;
+      }
+      if (v > this.high) {
+        this.high = v;
+        this.highLayer = layer;
+      }
+    }
+    return this.layers > 0;
+  }
+
+  /** Smallest over largest non-zero layer norm; 1 when fewer than two layers are non-zero. */
+  get spread(): number {
+    return this.lowLayer !== null && this.high > 0 && this.lowLayer !== this.highLayer ? this.low / this.high : 1;
+  }
+}
+
+/** Loss stuck near where it started: its best smoothed level improved on the start by under `share`. */
+export function stuck(start: number, best: number, share: number): boolean {
+  return start > 0 && best >= (1 - share) * start;
+}

@@ -1,0 +1,113 @@
+// The contract between the engine and one diagnostic rule, and the helpers rules share.
+import type { RunContext, MetricsUpdate } from '../context/run-context.ts';
+import { SEVERITY_RANK, type Detection, type FindingKind, type Severity } from '../domain/findings.ts';
+
+/** What the engine tells a rule about the run besides its metrics. */
+export interface RunFacts {
+  /** Kinds raised at warning or critical in this run so far (open or resolved). */
+  readonly raised: ReadonlySet<FindingKind>;
+}
+
+/**
+ * One rule: reads canonical series from the context and its own small per-run state, costs
+ * constant work per point. `undefined`: no opinion, leave any finding as it is; `'clear'`: the
+ * condition is gone, resolve an open finding of this kind.
+ */
+export interface Rule<S = unknown> {
+  readonly kind: FindingKind;
+  init(): S;
+  evaluate(ctx: RunContext, update: MetricsUpdate, state: S, facts: RunFacts): Detection | 'clear' | undefined;
+}
+
+/** Builds a rule with its state type checked, stored in the registry without it. */
+export function defineRule<S>(rule: Rule<S>): Rule<unknown> {
+  return rule as Rule<unknown>;
+}
+
+/**
+ * Debounce inside a rule: re-describe a condition only when its severity rises or its measure
+ * has grown by `growth` since it was last described, so a lasting condition costs no message
+ * building per point.
+ */
+export class Reporter {
+  severity: Severity | null = null;
+  private magnitude = 0;
+
+  constructor(private readonly growth = 2) {}
+
+  /** True when a detection with this severity and magnitude is news. */
+  due(severity: Severity, magnitude: number): boolean {
+    const news =
+      this.severity === null ||
+      SEVERITY_RANK[severity] > SEVERITY_RANK[this.severity] ||
+      Math.abs(magnitude) >= Math.abs(this.magnitude) * this.growth;
+    if (news) {
+      if (this.severity === null || SEVERITY_RANK[severity] > SEVERITY_RANK[this.severity]) this.severity = severity;
+      this.magnitude = magnitude;
+    }
+    return news;
+  }
+
+  /** Forgets the condition; returns 'clear' when it had been reported. */
+  clear(): 'clear' | undefined {
+    if (this.severity === null) return undefined;
+    this.severity = null;
+    this.magnitude = 0;
+    return 'clear';
+  }
+
+  get active(): boolean {
+    return this.severity !== null;
+  }
+}
+
+/** Kinds that mean training itself blew up; later stuck or dead signals are their consequence. */
+export const INSTABILITY: readonly FindingKind[] = ['nan_loss', 'divergence', 'exploding_gradients', 'oscillation'];
+
+export function hadInstability(facts: RunFacts): boolean {
+  for (const k of INSTABILITY) if (facts.raised.has(k)) return true;
+  return false;
+}
+
+/** A number the way a person reads it: 3 significant digits, exponent form when tiny or huge. */
+export function fmt(n: number | null | undefined): string {
+  if (n === null || n === undefined) return '?';
+  if (Number.isNaN(n)) return 'NaN';
+  if (!Number.isFinite(n)) return n > 0 ? 'inf' : '-inf';
+  if (n === 0) return '0';
+  const a = Math.abs(n);
+  if (a >= 1e5 || a < 1e-3) return n.toExponential(2).replace(/\.?0+e/, 'e');
+  return String(Number(n.toPrecision(3)));
+}
+
+/** "epoch 8" / "step 120" / "point 5": where something was seen, in the run's own terms. */
+export function where(step: number | null, epoch: number | null): string {
+  if (epoch !== null) return `epoch ${fmt(epoch)}`;
+  if (step !== null) return `step ${step}`;
+  return 'the start';
+}
+
+/** Rounds for evidence, so stored numbers stay readable. */
+export function round(n: number): number {
+  return Number.isFinite(n) ? Number(n.toPrecision(4)) : n;
+}
+
+/** The loss a rule judges: train loss when the run logs it, else validation loss. */
+export function lossName(ctx: RunContext): 'train_loss' | 'val_loss' | undefined {
+  if (ctx.get('train_loss')) return 'train_loss';
+  if (ctx.get('val_loss')) return 'val_loss';
+  return undefined;
+}
+
+/** The run's current learning rate, when it logs one. */
+export function currentLr(ctx: RunContext): number | null {
+  return ctx.lastLr;
+}
+
+/** "lower lr from 1.5 to 0.15" / "raise lr from 1e-5 to 1e-4", or a generic form without an lr. */
+export function lrAction(ctx: RunContext, factor: number): string {
+  const lr = currentLr(ctx);
+  const verb = factor < 1 ? 'lower' : 'raise';
+  if (lr === null || !(lr > 0)) return `${verb} the learning rate ${factor < 1 ? `${fmt(1 / factor)}x` : `${fmt(factor)}x`}`;
+  return `${verb} lr from ${fmt(lr)} to ${fmt(lr * factor)}`;
+}

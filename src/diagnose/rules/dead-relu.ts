@@ -1,0 +1,77 @@
+// dead_relu: a layer's gradient is exactly zero over many points: its units are dead.
+import type { Severity } from '../../domain/findings.ts';
+import { LayerScan, stuck } from '../layers.ts';
+import { defineRule, hadInstability, lossName, Reporter, where } from '../rule.ts';
+import { Smoothed } from '../smooth.ts';
+
+const T = {
+  /**
+   * Logged points in a row with a layer's gradient norm exactly zero. A live layer's gradient is
+   * never exactly 0.0 even once; three logged points (each usually many steps) is not chance.
+   */
+  zeroPoints: 3,
+  /** "Stuck": the loss's best smoothed level is within 10% of where it started. */
+  stuckShare: 0.1,
+} as const;
+
+interface State {
+  loss: Smoothed;
+  scan: LayerScan;
+  zeroRun: number;
+  firstStep: number | null;
+  firstEpoch: number | null;
+  report: Reporter;
+}
+
+export const deadRelu = defineRule<State>({
+  kind: 'dead_relu',
+  init: () => ({ loss: new Smoothed(), scan: new LayerScan(), zeroRun: 0, firstStep: null, firstEpoch: null, report: new Reporter(Infinity) }),
+  evaluate(ctx, update, state, facts) {
+    const name = lossName(ctx);
+    const l = name ? update.values.get(name) : undefined;
+    if (l !== undefined) state.loss.push(l, update.step, update.epoch);
+    if (!state.scan.read(update)) return undefined;
+    const scan = state.scan;
+    if (scan.zeros === 0) {
+      state.zeroRun = 0;
+      return state.report.clear();
+    }
+    if (state.zeroRun++ === 0) {
+      state.firstStep = update.step;
+      state.firstEpoch = update.epoch;
+    }
+    if (state.zeroRun < T.zeroPoints) return undefined;
+    const loss = state.loss;
+    const isStuck = loss.ready && stuck(loss.start, loss.best, T.stuckShare);
+    // A layer that dies after the loss blew up is a casualty of that instability, and a layer with
+    // zero gradient while the loss still improves may just be frozen: both worth a note, no alarm.
+    const after = hadInstability(facts);
+    const severity: Severity = isStuck && !after ? 'warning' : 'info';
+    if (!state.report.due(severity, 1)) return undefined;
+    const cause = after
+      ? ' after the earlier instability (the blow-up killed these units)'
+      : isStuck
+        ? ` while ${name} stays near ${loss.level.toPrecision(3)}`
+        : ' (if the layer is frozen on purpose, ignore this)';
+    return {
+      kind: 'dead_relu',
+      severity,
+      message: `${scan.zeros} of ${scan.layers} logged layers (first: ${scan.zeroLayer}) have had a gradient norm of exactly 0 for ${state.zeroRun} points since ${where(state.firstStep, state.firstEpoch)}${cause}: their ReLU units are dead.`,
+      evidence: {
+        zero_layers: scan.zeros,
+        layers: scan.layers,
+        first_zero_layer: scan.zeroLayer,
+        points: state.zeroRun,
+        since_step: state.firstStep,
+        since_epoch: state.firstEpoch,
+        loss: loss.ready ? loss.level : null,
+        after_instability: after,
+      },
+      actions: [
+        'initialise biases at 0 (or small positive) instead of large negative values',
+        'use LeakyReLU / GELU instead of ReLU',
+        after ? 'fix the instability first (lower the learning rate, clip gradients), then retrain' : 'lower the learning rate if units died after large updates',
+      ],
+    };
+  },
+});

@@ -1,0 +1,91 @@
+// divergence: the loss grew by a large factor over its best (smoothed) value.
+import type { Severity } from '../../domain/findings.ts';
+import { defineRule, fmt, lossName, lrAction, Reporter, round, where } from '../rule.ts';
+import { Smoothed } from '../smooth.ts';
+
+const T = {
+  /**
+   * Smoothed loss over its best smoothed value that is divergence: a running median of five
+   * already ignores single spikes, so a 3x rise of the median is a trend no healthy run shows.
+   */
+  warnRatio: 3,
+  /** An order of magnitude over the best: training has blown up. */
+  criticalRatio: 10,
+  /** Climbing back 50% above where training started (and 1.5x over its best) is divergence too. */
+  overStart: 1.5,
+  overStartRatio: 1.5,
+  /**
+   * Every rise must also give back at least 30% of the improvement made since the start: near a
+   * loss of zero, step-level noise easily triples a tiny value (0.002 -> 0.006) without meaning
+   * anything, while a real divergence undoes much of what training achieved.
+   */
+  giveBack: 0.3,
+  /** A slower, lasting rise: the median 25% over its best (and giving back 30%) for five points in a row. */
+  sustainedRatio: 1.25,
+  sustainedPoints: 5,
+  /** Back within 1.5x of the best and below the start for ten points in a row: recovered. */
+  clearRatio: 1.5,
+  clearPoints: 10,
+} as const;
+
+interface State {
+  loss: Smoothed;
+  sustained: number;
+  calm: number;
+  report: Reporter;
+}
+
+export const divergence = defineRule<State>({
+  kind: 'divergence',
+  init: () => ({ loss: new Smoothed(), sustained: 0, calm: 0, report: new Reporter() }),
+  evaluate(ctx, update, state) {
+    const name = lossName(ctx);
+    if (!name) return undefined;
+    const v = update.values.get(name);
+    if (v === undefined || !state.loss.push(v, update.step, update.epoch)) return undefined;
+    const s = state.loss;
+    // Ratios of losses that can be zero or negative (ELBOs, GAN losses) mean nothing.
+    if (!s.ready || !(s.best > 0) || !(s.start > 0)) return undefined;
+    const ratio = s.level / s.best;
+    const improvement = s.start - s.best;
+    // A loss that never improved has nothing to give back: the ratios alone decide.
+    const gaveBack = improvement > 0 ? (s.level - s.best) / improvement >= T.giveBack : true;
+    state.sustained = gaveBack && ratio >= T.sustainedRatio ? state.sustained + 1 : 0;
+    let severity: Severity | undefined;
+    if (gaveBack && ratio >= T.criticalRatio) severity = 'critical';
+    else if (
+      gaveBack &&
+      (ratio >= T.warnRatio || (s.level >= T.overStart * s.start && ratio >= T.overStartRatio) || state.sustained >= T.sustainedPoints)
+    )
+      severity = 'warning';
+    if (!severity) {
+      state.calm = ratio < T.clearRatio && s.level <= s.start ? state.calm + 1 : 0;
+      return state.calm >= T.clearPoints ? state.report.clear() : undefined;
+    }
+    state.calm = 0;
+    if (!state.report.due(severity, ratio)) return undefined;
+    return {
+      kind: 'divergence',
+      severity,
+      message:
+        `${name} rose to ${fmt(s.level)} (running median) at ${where(update.step, update.epoch)}, ` +
+        `${fmt(ratio)}x its best of ${fmt(s.best)} at ${where(s.bestStep, s.bestEpoch)} (it started at ${fmt(s.start)}): training is diverging.`,
+      evidence: {
+        metric: name,
+        level: round(s.level),
+        best: round(s.best),
+        best_step: s.bestStep,
+        best_epoch: s.bestEpoch,
+        start: round(s.start),
+        ratio: round(ratio),
+        last: round(s.last),
+        lr: ctx.lastLr,
+      },
+      actions: [
+        lrAction(ctx, 0.1),
+        'clip gradients (e.g. max_norm=1.0) and add or lengthen LR warm-up',
+        `restart from the checkpoint near ${where(s.bestStep, s.bestEpoch)} where ${name} was lowest`,
+      ],
+    };
+  },
+});

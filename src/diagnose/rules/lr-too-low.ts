@@ -1,0 +1,77 @@
+// lr_too_low: the loss barely moves from where it started while gradients are healthy.
+import { LayerScan, stuck } from '../layers.ts';
+import { defineRule, fmt, hadInstability, lossName, lrAction, Reporter, round } from '../rule.ts';
+import { Smoothed } from '../smooth.ts';
+
+const T = {
+  /**
+   * Loss points before judging: a handful of epochs (or logging intervals) in which any usable
+   * learning rate visibly moves the loss.
+   */
+  minPoints: 8,
+  /** "Barely moved": the best smoothed loss is within 5% of the starting level. */
+  stuckShare: 0.05,
+  /**
+   * Gradients count as healthy when no layer is dead and layers are within three orders of
+   * magnitude of each other (otherwise the vanishing / dead-unit rules explain the stuck loss).
+   */
+  layerSpread: 1e-3,
+  /** Improved by over 10% since: learning after all. */
+  clearShare: 0.1,
+  /** Suggested increase: one order of magnitude, the usual step of an LR range test. */
+  raiseBy: 10,
+} as const;
+
+interface State {
+  loss: Smoothed;
+  scan: LayerScan;
+  unhealthy: boolean;
+  report: Reporter;
+}
+
+export const lrTooLow = defineRule<State>({
+  kind: 'lr_too_low',
+  init: () => ({ loss: new Smoothed(), scan: new LayerScan(), unhealthy: false, report: new Reporter(Infinity) }),
+  evaluate(ctx, update, state, facts) {
+    if (state.scan.read(update) && (state.scan.zeros > 0 || state.scan.spread < T.layerSpread)) state.unhealthy = true;
+    const g = update.values.get('grad_norm');
+    if (g !== undefined && !(g > 0)) state.unhealthy = true;
+    const name = lossName(ctx);
+    if (!name) return undefined;
+    const l = update.values.get(name);
+    if (l === undefined || !state.loss.push(l, update.step, update.epoch)) return undefined;
+    const s = state.loss;
+    if (!stuck(s.start, s.best, T.clearShare)) return state.report.clear();
+    if (s.count < T.minPoints || !stuck(s.start, s.best, T.stuckShare)) return undefined;
+    // A stuck loss after a blow-up, or with dead / vanishing layers, has another cause.
+    if (state.unhealthy || hadInstability(facts)) return undefined;
+    if (!state.report.due('warning', 1)) return undefined;
+    const change = (s.start - s.level) / s.start;
+    const lr = ctx.lastLr;
+    const grad = ctx.get('grad_norm');
+    return {
+      kind: 'lr_too_low',
+      severity: 'warning',
+      message:
+        `After ${s.count} points ${name} is ${fmt(s.level)}, ${fmt(Math.abs(change) * 100)}% ${change >= 0 ? 'below' : 'above'} where it started (${fmt(s.start)})` +
+        (grad ? `, although gradients are healthy (norm ${fmt(grad.ema)})` : '') +
+        (lr !== null ? ` at lr ${fmt(lr)}` : '') +
+        ': the learning rate is too low to make progress.',
+      evidence: {
+        metric: name,
+        points: s.count,
+        start: round(s.start),
+        level: round(s.level),
+        best: round(s.best),
+        relative_change: round(change),
+        grad_norm: grad ? round(grad.ema) : null,
+        lr,
+      },
+      actions: [
+        lrAction(ctx, T.raiseBy),
+        'run a short LR range test (increase lr exponentially until the loss blows up, take ~1/10 of that)',
+        'check that the optimizer gets the model parameters and that no layers are frozen by mistake',
+      ],
+    };
+  },
+});

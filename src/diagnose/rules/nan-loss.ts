@@ -1,0 +1,74 @@
+// nan_loss: a loss or the gradient norm became NaN or infinite.
+import type { Detection } from '../../domain/findings.ts';
+import { defineRule, fmt, lrAction, Reporter, where } from '../rule.ts';
+
+const T = {
+  /**
+   * Finite loss points in a row after which a NaN episode counts as over: AMP loss scaling skips a
+   * few overflowed steps and recovers by itself; twenty clean points mean training really did.
+   */
+  recoveredAfter: 20,
+} as const;
+
+/** Watched in this order; the first non-finite one names the finding. */
+const WATCHED = ['train_loss', 'val_loss', 'grad_norm'] as const;
+
+interface State {
+  report: Reporter;
+  finiteRun: number;
+  lastFinite: Map<string, number>;
+  nonFinite: number;
+}
+
+export const nanLoss = defineRule<State>({
+  kind: 'nan_loss',
+  init: () => ({ report: new Reporter(Infinity), finiteRun: 0, lastFinite: new Map(), nonFinite: 0 }),
+  evaluate(ctx, update, state) {
+    let bad: string | undefined;
+    let value = 0;
+    let seen = false;
+    for (const name of WATCHED) {
+      const v = update.values.get(name);
+      if (v === undefined) continue;
+      seen = true;
+      if (Number.isFinite(v)) state.lastFinite.set(name, v);
+      else if (bad === undefined) {
+        bad = name;
+        value = v;
+      }
+    }
+    if (!seen) return undefined;
+    if (bad === undefined) {
+      if (++state.finiteRun >= T.recoveredAfter) return state.report.clear();
+      return undefined;
+    }
+    state.finiteRun = 0;
+    state.nonFinite++;
+    if (!state.report.due('critical', 1)) return undefined;
+    const before = state.lastFinite.get(bad);
+    const shown = Number.isNaN(value) ? 'NaN' : fmt(value);
+    const d: Detection = {
+      kind: 'nan_loss',
+      severity: 'critical',
+      message:
+        `${bad} became ${shown} at ${where(update.step, update.epoch)}` +
+        (before === undefined ? ', with no finite value before it' : ` (last finite value ${fmt(before)})`) +
+        '; the weights are likely corrupted from here on.',
+      evidence: {
+        metric: bad,
+        value: shown,
+        last_finite: before ?? null,
+        step: update.step,
+        epoch: update.epoch,
+        lr: ctx.lastLr,
+      },
+      actions: [
+        lrAction(ctx, 0.1),
+        'clip gradients (e.g. clip_grad_norm_ max_norm=1.0)',
+        'check the inputs and labels for NaN / inf and the loss for log(0) or division by zero',
+        'with fp16, use dynamic loss scaling or bf16; resume from the last checkpoint before the NaN',
+      ],
+    };
+    return d;
+  },
+});

@@ -1,0 +1,100 @@
+// overfitting: validation loss rises from its minimum (or accuracy falls) while training loss keeps falling.
+import type { Severity } from '../../domain/findings.ts';
+import { defineRule, fmt, hadInstability, Reporter, round, where } from '../rule.ts';
+import { Smoothed } from '../smooth.ts';
+
+const T = {
+  /** Validation points before judging: the first epochs of any run are too noisy to call a minimum. */
+  minPoints: 5,
+  /**
+   * Running median of three validation points over the lowest one. A run whose validation loss
+   * ends within 15% of its minimum has not meaningfully overfit; 25% is a clear rise.
+   */
+  infoRatio: 1.1,
+  warnRatio: 1.25,
+  /** Twice the minimum: the model now generalises far worse than it did. */
+  criticalRatio: 2,
+  /**
+   * The rise must stand out of the validation curve's own noise (its mean curvature), so that a
+   * tiny, noisy validation set bouncing around its minimum is not mistaken for a trend.
+   */
+  noiseMultiple: 3,
+  /** Consecutive validation points the rise must hold. */
+  sustain: 2,
+  /** Training loss now no higher than 5% over what it was at the validation minimum: still fitting. */
+  trainSlack: 1.05,
+  /** With accuracy only: the validation error must also have risen by two accuracy points. */
+  minAccuracyDrop: 0.02,
+} as const;
+
+interface State {
+  val: Smoothed;
+  train: Smoothed;
+  trainAtMin: number;
+  minCount: number;
+  held: number;
+  report: Reporter;
+}
+
+export const overfitting = defineRule<State>({
+  kind: 'overfitting',
+  init: () => ({ val: new Smoothed(3), train: new Smoothed(), trainAtMin: NaN, minCount: 0, held: 0, report: new Reporter(1.25) }),
+  evaluate(ctx, update, state, facts) {
+    const byLoss = ctx.get('val_loss') !== undefined;
+    const tl = update.values.get(byLoss ? 'train_loss' : 'train_acc');
+    if (tl !== undefined) state.train.push(byLoss ? tl : 1 - tl, update.step, update.epoch);
+    const raw = update.values.get(byLoss ? 'val_loss' : 'val_acc');
+    if (raw === undefined) return undefined;
+    // Judged as an error to minimise: the loss, or one minus the accuracy.
+    const val = state.val;
+    if (!val.push(byLoss ? raw : 1 - raw, update.step, update.epoch)) return undefined;
+    if (val.minCount !== state.minCount) {
+      state.minCount = val.minCount;
+      state.trainAtMin = state.train.level;
+    }
+    if (val.count < T.minPoints || val.minCount <= 1 || !(val.min > 0)) return undefined;
+    const ratio = val.level / val.min;
+    if (ratio < T.infoRatio) {
+      state.held = 0;
+      return state.report.clear();
+    }
+    const rise = val.level - val.min;
+    const trainFalling = !(state.train.level > state.trainAtMin * T.trainSlack);
+    const holds = rise >= T.noiseMultiple * val.noise && trainFalling && (byLoss || rise >= T.minAccuracyDrop);
+    state.held = holds ? state.held + 1 : 0;
+    if (state.held < T.sustain) return undefined;
+    // After a blow-up the validation loss rises because the weights were damaged, not because
+    // the model memorised its training set: note it, do not call it overfitting.
+    const after = hadInstability(facts);
+    const severity: Severity = after ? 'info' : ratio >= T.criticalRatio ? 'critical' : ratio >= T.warnRatio ? 'warning' : 'info';
+    if (!state.report.due(severity, ratio)) return undefined;
+    const at = where(val.minStep, val.minEpoch);
+    const metric = byLoss ? 'val_loss' : 'val_acc';
+    const best = byLoss ? val.min : 1 - val.min;
+    const now = byLoss ? val.level : 1 - val.level;
+    const train = byLoss ? state.train.level : 1 - state.train.level;
+    return {
+      kind: 'overfitting',
+      severity,
+      message:
+        `${metric} has gone from its best ${fmt(best)} at ${at} to ${fmt(now)} at ${where(update.step, update.epoch)}` +
+        (state.train.ready ? ` while ${byLoss ? 'train_loss' : 'train_acc'} kept improving (${fmt(train)})` : '') +
+        ': the model is overfitting.',
+      evidence: {
+        metric,
+        best: round(best),
+        best_step: val.minStep,
+        best_epoch: val.minEpoch,
+        current: round(now),
+        ratio: round(ratio),
+        noise: round(val.noise),
+        train: state.train.ready ? round(train) : null,
+      },
+      actions: [
+        `stop at ${at} where ${metric} was best (${fmt(best)}): early stopping with patience ~5, or keep that checkpoint`,
+        'add regularisation: weight decay (e.g. 1e-4..1e-2), dropout (0.1..0.5) or data augmentation',
+        'get more training data or use a smaller model',
+      ],
+    };
+  },
+});

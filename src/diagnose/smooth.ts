@@ -1,0 +1,113 @@
+// Constant-cost smoothing of one noisy metric for the rules: a running median, its best and start.
+
+/** Points the running median covers: enough to ignore one or two wild points, short enough to react. */
+export const MEDIAN_SPAN = 5;
+/** Points whose median is taken as the metric's starting level (a single first point is too noisy). */
+export const START_SPAN = 3;
+
+/**
+ * A metric as a rule sees it: each new finite value updates, in O(1) and without allocation, the
+ * median of the last few points (`level`), the lowest level so far (`best`, where it was reached),
+ * the starting level and a noise estimate (mean absolute second difference: zero for a straight
+ * trend, so a steady rise is not mistaken for noise).
+ */
+export class Smoothed {
+  private readonly ring = new Float64Array(MEDIAN_SPAN);
+  private readonly scratch = new Float64Array(MEDIAN_SPAN);
+  private readonly span: number;
+  /** Finite values seen. */
+  count = 0;
+  last = NaN;
+  private prev = NaN;
+  /** Median of the last `span` values (fewer at the start). */
+  level = NaN;
+  /** Median of the first START_SPAN values, fixed once they are in. */
+  start = NaN;
+  best = Infinity;
+  bestCount = 0;
+  bestStep: number | null = null;
+  bestEpoch: number | null = null;
+  /** Lowest raw value and where it was seen (a checkpoint one could have kept). */
+  min = Infinity;
+  minCount = 0;
+  minStep: number | null = null;
+  minEpoch: number | null = null;
+  noise = 0;
+
+  constructor(span = MEDIAN_SPAN) {
+    this.span = Math.min(span, MEDIAN_SPAN);
+  }
+
+  /** Takes a finite value; returns false (and ignores it) for a non-finite one. */
+  push(v: number, step: number | null, epoch: number | null): boolean {
+    if (!Number.isFinite(v)) return false;
+    if (this.count >= 2) {
+      // Exponential mean over about ten points of the curvature |v - 2 prev + prev2| / 2.
+      const curvature = Math.abs(v - 2 * this.last + this.prev) / 2;
+      this.noise = this.count === 2 ? curvature : this.noise + 0.1 * (curvature - this.noise);
+    }
+    this.prev = this.last;
+    this.last = v;
+    this.ring[this.count % this.span] = v;
+    this.count++;
+    if (v < this.min) {
+      this.min = v;
+      this.minCount = this.count;
+      this.minStep = step;
+      this.minEpoch = epoch;
+    }
+    this.level = this.median();
+    if (this.count === START_SPAN) this.start = this.level;
+    if (this.count >= START_SPAN && this.level < this.best) {
+      this.best = this.level;
+      this.bestCount = this.count;
+      this.bestStep = step;
+      this.bestEpoch = epoch;
+    }
+    return true;
+  }
+
+  /** True once the starting level is known. */
+  get ready(): boolean {
+    return this.count >= START_SPAN;
+  }
+
+  /** Points since the best level was last improved. */
+  get sinceBest(): number {
+    return this.count - this.bestCount;
+  }
+
+  private median(): number {
+    const n = Math.min(this.count, this.span);
+    const s = this.scratch;
+    for (let i = 0; i < n; i++) {
+      const v = this.ring[i];
+      let j = i;
+      while (j > 0 && s[j - 1] > v) {
+        s[j] = s[j - 1];
+        j--;
+      }
+      s[j] = v;
+    }
+    return n % 2 ? s[(n - 1) >> 1] : (s[n / 2 - 1] + s[n / 2]) / 2;
+  }
+}
+
+/** Geometric running mean (EMA of the log) of a positive metric, e.g. a gradient norm's baseline. */
+export class LogBaseline {
+  private log = NaN;
+  count = 0;
+
+  constructor(private readonly alpha: number) {}
+
+  push(v: number): void {
+    if (!(v > 0) || !Number.isFinite(v)) return;
+    const l = Math.log(v);
+    this.log = this.count === 0 ? l : this.log + this.alpha * (l - this.log);
+    this.count++;
+  }
+
+  get value(): number {
+    return this.count ? Math.exp(this.log) : NaN;
+  }
+}
