@@ -95,14 +95,14 @@ export class Notifier {
         const type = findingAlertType(change);
         if (!type) continue;
         if (type === 'finding.raised' && this.throttled(run.id, change.finding.kind, now)) continue;
-        this.record(findingAlert(type, change, run, url, now), now);
+        this.record(findingAlert(type, change, run, url, now));
       }
     });
   }
 
   onRunFinished(run: RunRef, status: RunEnd, now: number): void {
     this.emit(() => {
-      this.record(runEndAlert(run, status, runUrl(this.baseUrl(), run.id), now), now);
+      this.record(runEndAlert(run, status, runUrl(this.baseUrl(), run.id), now));
       this.outbox.forgetRun(run.id);
     });
   }
@@ -186,8 +186,13 @@ export class Notifier {
     }
   }
 
-  private record(alert: NewAlert, now: number): void {
+  /**
+   * Stores an alert and a delivery per interested subscription. Deliveries are timed by the
+   * worker's own clock, not the caller's `now`, so they are due at once whatever that clock says.
+   */
+  private record(alert: NewAlert): void {
     const stored = this.outbox.insertAlert(alert);
+    const now = this.clock();
     for (const webhook of this.webhooks.list()) {
       if (wants(webhook, stored)) this.outbox.insertDelivery(randomUUID(), webhook.id, stored, now);
     }
@@ -203,7 +208,7 @@ export class Notifier {
   private reportStall(run: RunningRun, now: number): void {
     this.emit(() => {
       this.outbox.setStallReported(run.id, run.last_event_at);
-      this.record(stalledAlert(run, run.last_event_at, runUrl(this.baseUrl(), run.id), now), now);
+      this.record(stalledAlert(run, run.last_event_at, runUrl(this.baseUrl(), run.id), now));
     });
   }
 

@@ -46,7 +46,8 @@ describe('webhook delivery', () => {
     const body = JSON.parse(req.body);
     expect(req.headers['x-analyst-event']).toBe('finding.raised');
     expect(req.headers['content-type']).toBe('application/json');
-    const [row] = deliveries(notifier, hook.id);
+    // The receiver has answered; the outcome is recorded a moment later.
+    const row = await until(() => deliveries(notifier, hook.id).find((d) => d.status === 'delivered'), 2_000, 'outcome');
     expect(req.headers['x-analyst-delivery']).toBe(row.id);
     // The timestamp a receiver checks against replays is inside the signed body too.
     expect(body.sent_at).toBe(Number(req.headers['x-analyst-timestamp']));
