@@ -9,6 +9,7 @@ import { parseTrainerState } from './hf-trainer-state.ts';
 import { createJsonlReader } from './jsonl.ts';
 import { parseLineage } from './lineage.ts';
 import type { EventReader } from './reader.ts';
+import { createTextReader } from './text-log.ts';
 import { recordToMetrics } from './records.ts';
 
 const READERS: Partial<Record<StreamFormat, () => EventReader>> = {
@@ -18,6 +19,7 @@ const READERS: Partial<Record<StreamFormat, () => EventReader>> = {
   lightning_csv: () => createCsvReader('lightning_csv'),
   yolo_csv: () => createCsvReader('yolo_csv'),
   csv: () => createCsvReader('csv'),
+  text: createTextReader,
 };
 
 /** An incremental reader for a streamable format, for tailing growing files. */

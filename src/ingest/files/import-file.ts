@@ -1,7 +1,7 @@
 // Imports a whole training file (or a TensorBoard run directory) into one run's events.
 import { readFile } from 'node:fs/promises';
 import { AnalystError } from '../../domain/errors.ts';
-import type { ImportedRun } from '../../domain/imports.ts';
+import type { ImportedRun, RunStartedInput } from '../../domain/imports.ts';
 import { detectFormat, isFileFormat, type FileFormat } from './detect.ts';
 import { createReader, isDocumentFormat, parseDocument } from './formats.ts';
 import { parsePythonJson } from './python-json.ts';
@@ -30,7 +30,11 @@ export function importText(text: string, format: FileFormat, name: string): Impo
   const reader = createReader(format);
   const events = reader.push(text);
   for (const e of reader.end()) events.push(e);
-  return { name, format, events, issues: reader.issues.kept, skipped: reader.issues.count };
+  // A log that states its configuration (argparse's Namespace line) starts the run with it.
+  const first = events.findIndex((e) => e.type === 'run_started');
+  const runStarted = first < 0 ? undefined : (events.splice(first, 1)[0] as RunStartedInput);
+  if (runStarted) runStarted.name ??= name;
+  return { name, format, run_started: runStarted, events, issues: reader.issues.kept, skipped: reader.issues.count };
 }
 
 export async function importFile(filePath: string, opts: ImportOptions = {}): Promise<ImportedRun> {

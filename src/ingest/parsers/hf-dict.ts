@@ -1,0 +1,30 @@
+// Hugging Face Trainer console lines: `{'loss': 0.51, 'grad_norm': 1.2, 'learning_rate': 2e-05, 'epoch': 1.0}`.
+import { MAX_NAME_LENGTH } from '../../domain/events.ts';
+import { toEpoch, toStep } from '../files/records.ts';
+import { bracketBody, parsePythonEntries } from './python-literal.ts';
+import { noteEpoch, type LineParser } from './state.ts';
+import type { EventInput } from '../../domain/events.ts';
+
+/** The dict may follow a tqdm bar on the same line; it starts at the first `{'name':`. */
+const DICT_START = /\{\s*'[^']+'\s*:/;
+
+export const parseHfDict: LineParser = (line, state) => {
+  const start = DICT_START.exec(line);
+  if (!start) return undefined;
+  const body = bracketBody(line, start.index);
+  if (body === undefined) return undefined;
+  const values: Record<string, number> = {};
+  let epoch: number | undefined;
+  let step: number | undefined;
+  for (const [key, raw] of Object.entries(parsePythonEntries(body))) {
+    if (key === 'epoch') epoch = toEpoch(raw);
+    else if (key === 'step' || key === 'global_step') step = toStep(raw);
+    // Names are kept as HF wrote them: they are already the snake names the alias table knows.
+    else if (typeof raw === 'number' && key.length <= MAX_NAME_LENGTH) values[key] = raw;
+  }
+  if (Object.keys(values).length === 0) return undefined;
+  const event: EventInput = { type: 'metrics', values };
+  if (epoch !== undefined) event.epoch = noteEpoch(state, epoch);
+  if (step !== undefined) event.step = state.step = step;
+  return [event];
+};

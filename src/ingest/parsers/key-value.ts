@@ -1,0 +1,95 @@
+// Generic `key: value`, `key=value`, `key is value` and `| key value |` lines, with epoch and step pulled out.
+import type { EventInput, MetricsInput } from '../../domain/events.ts';
+import { MAX_METRICS_PER_EVENT } from '../../domain/events.ts';
+import { normaliseName } from './names.ts';
+import { NUM, readNumber } from './numbers.ts';
+import { globalStep, noteEpoch, type LineParser } from './state.ts';
+
+/**
+ * A key is up to four words, each starting with a letter and not glued to what precedes it
+ * (so `4.38seconds. Throughput is 408` yields `Throughput`, not `seconds. Throughput`). A value
+ * may carry a unit (%, s, ms) but must end there: `eta: 2:46:39` and `40,012,032` are not values.
+ */
+const WORD = String.raw`[A-Za-z][\w/%\-]*(?:\(\w+\))?(?:\.\w+)*`;
+const VALUE_END = String.raw`(?:%|ms|s)?(?![\w:/])(?!\.\w)(?!,\d{3}(?!\d))`;
+/** Not after `(`: `Linear(in_features=768, ...)` is a repr, not a metric. */
+const PAIR = new RegExp(String.raw`(?<![\w.(])(${WORD}(?: ${WORD}){0,3})(?:\s*[:=]\s*|\s+is\s+)(${NUM})${VALUE_END}`, 'gi');
+/** `| loss  7.64 |`: inside pipe-separated segments a space separates name and value. */
+const SEGMENT = new RegExp(String.raw`^(${WORD}(?: ${WORD}){0,3})\s+(${NUM})${VALUE_END}$`, 'i');
+
+const EPOCH = /(?<![\w/])epoch(?:\(\w+\))?\s*[=:#]?\s*\[?\s*(\d+(?:\.\d+)?)(?:\s*\/\s*(\d+))?/i;
+const STEP = /(?<![\w/])(?:global_step|step|iteration|iter|batch)\s*[=:#]?\s*\[?\s*(\d+)(?:\s*\/\s*(\d+))?/i;
+/** mmengine's `Epoch(train) [1][200/735]`, wlm's `200/ 2983 batches`: a step within the epoch. */
+const IN_EPOCH = /\]\s*\[(\d+)\/(\d+)\]|(\d+)\s*\/\s*(\d+)\s+batches/;
+
+/** Names that place the line (handled as epoch / step) or are bookkeeping, not metrics. */
+const NOT_METRICS = /^(?:epoch|epochs|step|steps|iteration|iter|global_step|batch|v_num|eta|end_of_epoch)$/;
+/**
+ * A line without epoch or step is read only when some name says it is a metric: config dumps
+ * (`lora_rank: 4`, `Applied LoRA with rank=4, alpha=8.0`) would otherwise become metrics.
+ */
+const METRIC_LIKE =
+  /(?:^|_)(?:loss|acc|f1|ppl|perplexity|map\w*|auc|error|err|wer|cer|bleu|rouge\w*|precision|recall|score|mse|mae|rmse|r2|iou|dice)(?:$|_)/;
+/** `📊 Evaluation Results:` heads lines of bare `Loss: 0.53` that are validation values. */
+const SECTION = /\b(evaluation|validation|eval|valid|test)\b[^:|]*:\s*$/i;
+/** Names that already say which split they measure. */
+const HAS_SPLIT = /^(?:train|val|test)_/;
+
+function addPair(values: Record<string, number>, rawName: string, rawValue: string): boolean {
+  const name = normaliseName(rawName);
+  if (NOT_METRICS.test(name) || name in values || Object.keys(values).length >= MAX_METRICS_PER_EVENT) return false;
+  const value = readNumber(rawValue);
+  if (value === undefined) return false;
+  values[name] = value;
+  return true;
+}
+
+function withSplit(values: Record<string, number>, split: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, value] of Object.entries(values)) out[HAS_SPLIT.test(name) ? name : `${split}_${name}`] = value;
+  return out;
+}
+
+export const parseKeyValue: LineParser = (line, state) => {
+  const section = SECTION.exec(line);
+  if (section) {
+    state.section = normaliseName(section[1]) as 'val' | 'test';
+    return [];
+  }
+  const values: Record<string, number> = {};
+  for (const m of line.matchAll(PAIR)) addPair(values, m[1], m[2]);
+  if (line.includes('|')) {
+    for (const segment of line.split('|')) {
+      const m = SEGMENT.exec(segment.trim());
+      if (m) addPair(values, m[1], m[2]);
+    }
+  }
+  const names = Object.keys(values);
+  const epochMatch = EPOCH.exec(line);
+  const stepMatch = STEP.exec(line);
+  const inEpoch = IN_EPOCH.exec(line);
+  const placed = epochMatch !== null || stepMatch !== null || inEpoch !== null;
+  // A section lasts while lines hold bare values; a line with a position or no values ends it.
+  const split = placed ? undefined : state.section;
+  if (!split) state.section = undefined;
+  if (names.length === 0 || (!placed && !names.some((n) => METRIC_LIKE.test(n)))) {
+    state.section = undefined;
+    return undefined;
+  }
+  const event: MetricsInput = { type: 'metrics', values: split ? withSplit(values, split) : values };
+  if (epochMatch) {
+    event.epoch = noteEpoch(state, Number(epochMatch[1]), epochMatch[2] === undefined ? undefined : Number(epochMatch[2]));
+  } else if (state.epoch !== undefined) {
+    // Seed 3 and Keras print the epoch on its own line; the metrics after it belong to it.
+    event.epoch = state.epoch;
+  }
+  if (inEpoch) {
+    event.step = globalStep(state, Number(inEpoch[1] ?? inEpoch[3]), Number(inEpoch[2] ?? inEpoch[4]));
+  } else if (stepMatch) {
+    event.step = globalStep(state, Number(stepMatch[1]), stepMatch[2] === undefined ? undefined : Number(stepMatch[2]));
+  }
+  if (event.step !== undefined) state.step = event.step;
+  // Values printed after the step lines (an evaluation block) were measured at the last step.
+  else if (state.step !== undefined) event.step = state.step;
+  return [event as EventInput];
+};

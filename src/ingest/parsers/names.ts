@@ -1,0 +1,41 @@
+// Metric names from free-text log lines ("Train Loss", "Valid Accuracy") in the snake form the alias table knows.
+
+/** Words trainers use for the same thing, read as one token each. */
+const WORDS: Record<string, string> = {
+  training: 'train',
+  train: 'train',
+  validation: 'val',
+  valid: 'val',
+  val: 'val',
+  eval: 'val',
+  evaluation: 'val',
+  dev: 'val',
+  accuracy: 'acc',
+  acc: 'acc',
+  current: '',
+};
+
+/**
+ * Names that mean a gradient norm in the logs they appear in: nanoGPT's `norm`, a `Grad:` column,
+ * `grad(norm)`. A bare `norm` in a training line is the clipped global gradient norm.
+ */
+const WHOLE: Record<string, string> = {
+  norm: 'grad_norm',
+  grad: 'grad_norm',
+  'grad(norm)': 'grad_norm',
+  'grad norm': 'grad_norm',
+  'learning rate': 'lr',
+  'current learning rate': 'lr',
+};
+
+export function normaliseName(raw: string): string {
+  const name = raw.trim().replace(/\s+/g, ' ').toLowerCase();
+  const whole = WHOLE[name];
+  if (whole) return whole;
+  return name
+    .replace(/learning rate/g, 'lr')
+    .split(/[ _]+/)
+    .map((w) => WORDS[w] ?? w)
+    .filter((w) => w !== '')
+    .join('_');
+}

@@ -1,0 +1,63 @@
+// What a log-line parser remembers between lines: where in training the trainer currently is.
+import type { EventInput } from '../../domain/events.ts';
+
+export interface LineParseState {
+  /** Current epoch as the trainer prints it (Keras prints `Epoch 3/10` on a line of its own). */
+  epoch?: number;
+  totalEpochs?: number;
+  /** The first epoch number seen: 0 or 1 tells how the trainer counts, for global step numbers. */
+  firstEpoch?: number;
+  /** Last step seen, for lines that print metrics without one (Caffe's per-output loss lines). */
+  step?: number;
+  /** Split named by a heading line (`Evaluation Results:`) for the bare values under it. */
+  section?: 'val' | 'test';
+  /** Column names of the last table header (Ultralytics prints a header, then a row of values). */
+  table?: { kind: string; columns: string[] };
+}
+
+export interface ParsedLine {
+  events: EventInput[];
+}
+
+/** One log format: the events of a line it recognises, or undefined to let the next format try. */
+export type LineParser = (line: string, state: LineParseState) => EventInput[] | undefined;
+
+export function createLineState(): LineParseState {
+  return {};
+}
+
+/** Records an epoch seen on a line; returns it for convenience. */
+export function noteEpoch(state: LineParseState, epoch: number, total?: number): number {
+  // HF prints fractional epochs (0.53): only a whole number says whether counting starts at 0 or 1.
+  if (Number.isInteger(epoch)) state.firstEpoch ??= epoch;
+  state.epoch = epoch;
+  if (total !== undefined && total > 0) state.totalEpochs = total;
+  return epoch;
+}
+
+/**
+ * A step counted within the epoch (`200/ 2983 batches`, `Step 10/6501`) as a step counted from the
+ * start of training, so series stay in order across epochs.
+ */
+export function globalStep(state: LineParseState, inEpoch: number, perEpoch: number | undefined): number {
+  if (perEpoch === undefined || state.epoch === undefined) return inEpoch;
+  const epochIndex = Math.max(0, state.epoch - (state.firstEpoch === 0 ? 0 : 1));
+  return Math.floor(epochIndex) * perEpoch + inEpoch;
+}
+
+/** An epoch_started event, remembering the epoch for the lines that follow. */
+export function epochStarted(state: LineParseState, epoch: number, total?: number): EventInput {
+  noteEpoch(state, epoch, total);
+  const event: EventInput = { type: 'epoch_started', epoch };
+  if (state.totalEpochs !== undefined) event.total_epochs = state.totalEpochs;
+  return event;
+}
+
+/** A metrics event at the current epoch and step, when the state knows them. */
+export function metricsHere(state: LineParseState, values: Record<string, number>, at: { epoch?: number; step?: number } = {}): EventInput {
+  const event: EventInput = { type: 'metrics', values };
+  const epoch = at.epoch ?? state.epoch;
+  if (epoch !== undefined) event.epoch = epoch;
+  if (at.step !== undefined) event.step = at.step;
+  return event;
+}
