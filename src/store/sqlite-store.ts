@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import type { EventBody, StoredEvent } from '../domain/events.ts';
 import type { Finding } from '../domain/findings.ts';
 import type { CreateRunInput, MetricPoint, Run, RunListQuery } from '../domain/runs.ts';
-import { decodeValues, stringifyJson } from '../domain/values.ts';
+import { decodeValues, stringifyJson, stringifyWithValues } from '../domain/values.ts';
 import { migrate } from './migrations.ts';
 import type { AppendResult, MetricsQuery, NewEvent, RunPatch, Store } from './store.ts';
 
@@ -246,7 +246,8 @@ export class SqliteStore implements Store {
       }
       seq++;
       const body = e.body;
-      const info = insertEvent.run(run, seq, e.ts, body.type, e.event_id ?? null, stringifyJson(body));
+      const json = body.type === 'metrics' ? stringifyWithValues(body) : stringifyJson(body);
+      const info = insertEvent.run(run, seq, e.ts, body.type, e.event_id ?? null, json);
       if (body.type === 'metrics') {
         const step = body.step ?? null;
         const epoch = body.epoch ?? null;
