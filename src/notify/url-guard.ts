@@ -5,7 +5,9 @@ import type { LookupAddress, LookupOneOptions } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
 import { AnalystError } from '../domain/errors.ts';
 
-const BLOCKED = new BlockList();
+// Two lists: BlockList checks IPv4 addresses against IPv6 rules as if mapped, so one list with
+// ::ffff:0:0/96 in it would refuse every IPv4 address.
+const BLOCKED_V4 = new BlockList();
 for (const [net, prefix] of [
   ['0.0.0.0', 8], // "this network"
   ['10.0.0.0', 8],
@@ -19,18 +21,30 @@ for (const [net, prefix] of [
   ['224.0.0.0', 4], // multicast
   ['240.0.0.0', 4], // reserved and broadcast
 ] as const) {
-  BLOCKED.addSubnet(net, prefix, 'ipv4');
+  BLOCKED_V4.addSubnet(net, prefix, 'ipv4');
 }
+const BLOCKED_V6 = new BlockList();
 for (const [net, prefix] of [
   ['::', 128],
   ['::1', 128],
-  ['::ffff:0:0', 96], // IPv4-mapped: would reach any IPv4 address, including private ones
-  ['64:ff9b::', 96], // NAT64, same reason
+  ['64:ff9b::', 96], // NAT64: would reach any IPv4 address, including private ones
   ['fc00::', 7], // unique local
   ['fe80::', 10], // link-local
   ['ff00::', 8], // multicast
 ] as const) {
-  BLOCKED.addSubnet(net, prefix, 'ipv6');
+  BLOCKED_V6.addSubnet(net, prefix, 'ipv6');
+}
+
+/** The IPv4 address inside an IPv4-mapped IPv6 one (`::ffff:127.0.0.1` or `::ffff:7f00:1`). */
+function mappedV4(address: string): string | undefined {
+  const match = /^(?:0{0,4}:){0,4}:?(?:0{0,4}:)?ffff:(.+)$/i.exec(address);
+  if (!match) return undefined;
+  const tail = match[1];
+  if (isIP(tail) === 4) return tail;
+  const hex = /^([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(tail);
+  if (!hex) return undefined;
+  const [hi, lo] = [parseInt(hex[1], 16), parseInt(hex[2], 16)];
+  return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
 }
 
 /** Raised when a webhook would connect to an address the guard refuses; never worth a retry. */
@@ -43,8 +57,10 @@ export class BlockedAddressError extends Error {
 
 export function isPrivateAddress(address: string): boolean {
   const family = isIP(address);
-  if (family === 0) return false;
-  return BLOCKED.check(address, family === 6 ? 'ipv6' : 'ipv4');
+  if (family === 4) return BLOCKED_V4.check(address, 'ipv4');
+  if (family !== 6) return false;
+  const v4 = mappedV4(address);
+  return v4 ? BLOCKED_V4.check(v4, 'ipv4') : BLOCKED_V6.check(address, 'ipv6');
 }
 
 /** URL hostnames keep IPv6 literals in brackets; the resolver wants them bare. */
