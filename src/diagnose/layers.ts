@@ -1,5 +1,6 @@
-// Per-layer gradient norms of one update, scanned once without allocating.
+// Shared readings for the rules: per-layer gradient norms of one update, stuck and flat losses.
 import type { MetricsUpdate } from '../context/run-context.ts';
+import type { Window } from '../context/window.ts';
 import { isLayerGradNorm } from '../domain/aliases.ts';
 
 /** The extremes of one update's `grad_norm/<layer>` values; reused across updates. */
@@ -49,4 +50,13 @@ export class LayerScan {
 /** Loss stuck near where it started: its best smoothed level improved on the start by under `share`. */
 export function stuck(start: number, best: number, share: number): boolean {
   return start > 0 && best >= (1 - share) * start;
+}
+
+/** The least-squares change across a window relative to its mean (-0.1: fell 10% across it); O(1). */
+export function relativeTrend(w: Window | undefined): number | null {
+  if (!w || w.size < 3) return null;
+  const mean = Math.abs(w.mean());
+  const slope = w.slope();
+  if (!(mean > 0) || !Number.isFinite(slope)) return null;
+  return (slope * (w.x(w.size - 1) - w.x(0))) / mean;
 }

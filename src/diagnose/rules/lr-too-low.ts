@@ -1,14 +1,15 @@
 // lr_too_low: the loss barely moves from where it started while gradients are healthy.
-import { LayerScan, stuck } from '../layers.ts';
+import { LayerScan, relativeTrend, stuck } from '../layers.ts';
 import { defineRule, fmt, hadInstability, lossName, lrAction, Reporter, round } from '../rule.ts';
 import { Smoothed } from '../smooth.ts';
 
 const T = {
   /**
-   * Loss points before judging: a handful of epochs (or logging intervals) in which any usable
-   * learning rate visibly moves the loss.
+   * Loss points before judging, counted from the end of any LR warm-up (while the learning rate
+   * still rises, a flat loss is expected): a handful of epochs or logging intervals in which any
+   * usable learning rate visibly moves the loss. The flat-trend condition guards slow starts.
    */
-  minPoints: 8,
+  minPoints: 5,
   /** "Barely moved": the best smoothed loss is within 5% of the starting level. */
   stuckShare: 0.05,
   /**
@@ -16,6 +17,13 @@ const T = {
    * magnitude of each other (otherwise the vanishing / dead-unit rules explain the stuck loss).
    */
   layerSpread: 1e-3,
+  /**
+   * The least-squares trend across the recent window must be flat: falling less than 3% across
+   * it (a warm-up that is slowly getting going is not stuck) and rising less than 1% (a loss that
+   * climbs has another problem than a small step size).
+   */
+  maxTrendFall: 0.03,
+  maxTrendRise: 0.01,
   /** Improved by over 10% since: learning after all. */
   clearShare: 0.1,
   /** Suggested increase: one order of magnitude, the usual step of an LR range test. */
@@ -24,6 +32,8 @@ const T = {
 
 interface State {
   loss: Smoothed;
+  lastLr: number;
+  sinceWarmup: number;
   scan: LayerScan;
   unhealthy: boolean;
   report: Reporter;
@@ -31,23 +41,30 @@ interface State {
 
 export const lrTooLow = defineRule<State>({
   kind: 'lr_too_low',
-  init: () => ({ loss: new Smoothed(), scan: new LayerScan(), unhealthy: false, report: new Reporter(Infinity) }),
+  init: () => ({ loss: new Smoothed(), lastLr: NaN, sinceWarmup: 0, scan: new LayerScan(), unhealthy: false, report: new Reporter(Infinity) }),
   evaluate(ctx, update, state, facts) {
     if (state.scan.read(update) && (state.scan.zeros > 0 || state.scan.spread < T.layerSpread)) state.unhealthy = true;
     const g = update.values.get('grad_norm');
     if (g !== undefined && !(g > 0)) state.unhealthy = true;
+    const lr = update.values.get('lr');
+    if (lr !== undefined && Number.isFinite(lr)) {
+      if (lr > state.lastLr) state.sinceWarmup = 0;
+      state.lastLr = lr;
+    }
     const name = lossName(ctx);
     if (!name) return undefined;
     const l = update.values.get(name);
     if (l === undefined || !state.loss.push(l, update.step, update.epoch)) return undefined;
+    state.sinceWarmup++;
     const s = state.loss;
     if (!stuck(s.start, s.best, T.clearShare)) return state.report.clear();
-    if (s.count < T.minPoints || !stuck(s.start, s.best, T.stuckShare)) return undefined;
+    if (state.sinceWarmup < T.minPoints || !stuck(s.start, s.best, T.stuckShare)) return undefined;
     // A stuck loss after a blow-up, or with dead / vanishing layers, has another cause.
     if (state.unhealthy || hadInstability(facts)) return undefined;
+    const trend = relativeTrend(ctx.get(name)?.window);
+    if (trend === null || trend < -T.maxTrendFall || trend > T.maxTrendRise) return undefined;
     if (!state.report.due('warning', 1)) return undefined;
     const change = (s.start - s.level) / s.start;
-    const lr = ctx.lastLr;
     const grad = ctx.get('grad_norm');
     return {
       kind: 'lr_too_low',
@@ -55,7 +72,7 @@ export const lrTooLow = defineRule<State>({
       message:
         `After ${s.count} points ${name} is ${fmt(s.level)}, ${fmt(Math.abs(change) * 100)}% ${change >= 0 ? 'below' : 'above'} where it started (${fmt(s.start)})` +
         (grad ? `, although gradients are healthy (norm ${fmt(grad.ema)})` : '') +
-        (lr !== null ? ` at lr ${fmt(lr)}` : '') +
+        (ctx.lastLr !== null ? ` at lr ${fmt(ctx.lastLr)}` : '') +
         ': the learning rate is too low to make progress.',
       evidence: {
         metric: name,
@@ -64,8 +81,9 @@ export const lrTooLow = defineRule<State>({
         level: round(s.level),
         best: round(s.best),
         relative_change: round(change),
+        window_trend: round(trend),
         grad_norm: grad ? round(grad.ema) : null,
-        lr,
+        lr: ctx.lastLr,
       },
       actions: [
         lrAction(ctx, T.raiseBy),

@@ -4,8 +4,11 @@ import { defineRule, fmt, hadInstability, Reporter, round, where } from '../rule
 import { Smoothed } from '../smooth.ts';
 
 const T = {
-  /** Validation points before judging: the first epochs of any run are too noisy to call a minimum. */
-  minPoints: 5,
+  /**
+   * Validation points before judging: a minimum and three later points (one median of three).
+   * Fine-tuning runs evaluate rarely and may be at their best on the very first evaluation.
+   */
+  minPoints: 4,
   /**
    * Running median of three validation points over the lowest one. A run whose validation loss
    * ends within 15% of its minimum has not meaningfully overfit; 25% is a clear rise.
@@ -19,6 +22,12 @@ const T = {
    * tiny, noisy validation set bouncing around its minimum is not mistaken for a trend.
    */
   noiseMultiple: 3,
+  /**
+   * ...and give back at least a tenth of the improvement made from the starting level to the
+   * minimum: near a loss of zero (0.008 -> 0.011 after falling from 0.05) ratios are large while
+   * the rise is a wobble of a curve that is still falling.
+   */
+  minGiveBack: 0.1,
   /** Consecutive validation points the rise must hold. */
   sustain: 2,
   /** Training loss now no higher than 5% over what it was at the validation minimum: still fitting. */
@@ -52,7 +61,7 @@ export const overfitting = defineRule<State>({
       state.minCount = val.minCount;
       state.trainAtMin = state.train.level;
     }
-    if (val.count < T.minPoints || val.minCount <= 1 || !(val.min > 0)) return undefined;
+    if (val.count < T.minPoints || !(val.min > 0)) return undefined;
     const ratio = val.level / val.min;
     if (ratio < T.infoRatio) {
       state.held = 0;
@@ -60,7 +69,9 @@ export const overfitting = defineRule<State>({
     }
     const rise = val.level - val.min;
     const trainFalling = !(state.train.level > state.trainAtMin * T.trainSlack);
-    const holds = rise >= T.noiseMultiple * val.noise && trainFalling && (byLoss || rise >= T.minAccuracyDrop);
+    const improvement = val.start - val.min;
+    const gaveBack = improvement > 0 ? rise >= T.minGiveBack * improvement : true;
+    const holds = rise >= T.noiseMultiple * val.noise && gaveBack && trainFalling && (byLoss || rise >= T.minAccuracyDrop);
     state.held = holds ? state.held + 1 : 0;
     if (state.held < T.sustain) return undefined;
     // After a blow-up the validation loss rises because the weights were damaged, not because

@@ -22,6 +22,12 @@ const T = {
    */
   minExtraEpoch: 0.5,
   minExtraStep: 0.05,
+  /**
+   * A "time" that only ever grows and has quadrupled over the first eight points is an elapsed
+   * clock (YOLO's results.csv `time`), not a duration: no opinion on it.
+   */
+  clockPoints: 8,
+  clockGrowth: 4,
   /** Back under 1.5x the baseline: cleared. */
   clearFactor: 1.5,
 } as const;
@@ -30,6 +36,9 @@ const TIMES = ['epoch_time', 'step_time'] as const;
 
 interface Timing {
   seen: number;
+  first: number;
+  prev: number;
+  rising: boolean;
   base: Smoothed;
   recent: Smoothed;
   held: number;
@@ -43,7 +52,7 @@ interface State {
 export const slowThroughput = defineRule<State>({
   kind: 'slow_throughput',
   init: () => ({
-    timings: TIMES.map(() => ({ seen: 0, base: new Smoothed(), recent: new Smoothed(), held: 0 })),
+    timings: TIMES.map(() => ({ seen: 0, first: NaN, prev: NaN, rising: true, base: new Smoothed(), recent: new Smoothed(), held: 0 })),
     report: new Reporter(1.5),
   }),
   evaluate(ctx, update, state) {
@@ -51,7 +60,12 @@ export const slowThroughput = defineRule<State>({
       const v = update.values.get(TIMES[k]);
       if (v === undefined || !Number.isFinite(v) || v <= 0) continue;
       const t = state.timings[k];
-      if (t.seen++ < T.warmup) continue;
+      if (t.seen === 0) t.first = v;
+      else if (t.rising && v <= t.prev) t.rising = false;
+      t.prev = v;
+      t.seen++;
+      if (t.rising && t.seen >= T.clockPoints && v >= T.clockGrowth * t.first) continue;
+      if (t.seen <= T.warmup) continue;
       if (t.base.count < T.baselinePoints) {
         t.base.push(v, update.step, update.epoch);
         continue;
