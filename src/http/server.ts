@@ -8,6 +8,7 @@ import { AnalystService } from '../service/service.ts';
 import { createTelemetry } from '../service/telemetry.ts';
 import { SqliteStore } from '../store/sqlite-store.ts';
 import { createApp } from './app.ts';
+import { liveDoors } from './live.ts';
 
 export interface RunningServer {
   url: string;
@@ -36,17 +37,20 @@ export async function startServer(config: Config): Promise<RunningServer> {
     limits: { window: config.ANALYST_CONTEXT_WINDOW, maxMetrics: config.ANALYST_CONTEXT_MAX_METRICS, recentEvents: 32 },
     maxActiveRuns: config.ANALYST_MAX_ACTIVE_RUNS,
   });
+  const live = liveDoors(service, config, log);
   const app = createApp({
     service,
     log,
     token: config.ANALYST_TOKEN,
     maxBodyBytes: config.ANALYST_MAX_BODY_BYTES,
     maxBatchEvents: config.ANALYST_MAX_BATCH_EVENTS,
+    extra: [...live.routes],
   });
   const server = await new Promise<ServerType>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: config.ANALYST_HOST, port: config.ANALYST_PORT }, () => resolve(s));
     s.once('error', reject);
   });
+  live.start(server);
   const port = (server.address() as AddressInfo).port;
   const host = config.ANALYST_HOST.includes(':') ? `[${config.ANALYST_HOST}]` : config.ANALYST_HOST;
   const url = `http://${host}:${port}`;
@@ -57,14 +61,16 @@ export async function startServer(config: Config): Promise<RunningServer> {
     service,
     app,
     server,
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      await live.close();
+      await new Promise<void>((resolve) => {
         server.close(() => {
           store.close();
           resolve();
         });
         // Streams keep connections open; end them so close() does not wait for clients.
         (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
-      }),
+      });
+    },
   };
 }

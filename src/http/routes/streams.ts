@@ -1,0 +1,103 @@
+// SSE fan-out: GET /runs/:id/stream (cursor = per-run seq) and GET /stream?project= (cursor = global gid).
+import { Hono, type Context } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import { z } from 'zod';
+import { parseOrThrow } from '../../domain/errors.ts';
+import type { StoredEvent } from '../../domain/events.ts';
+import { stringifyJson } from '../../domain/values.ts';
+import { EventFeed } from '../../service/event-feed.ts';
+import type { AnalystService } from '../../service/service.ts';
+import { readQuery } from '../body.ts';
+
+export interface StreamOptions {
+  /** Live events a client may leave unread before it gets `overflow` and is closed. */
+  maxBuffered: number;
+  /** Comment lines at this interval keep proxies from closing an idle stream. */
+  heartbeatMs: number;
+  /** The reconnection delay suggested to EventSource clients. */
+  retryMs: number;
+}
+
+const Cursor = z.coerce.number().int().min(0);
+const StreamQuery = z.object({ after: Cursor.optional(), project: z.string().min(1).max(250).optional() });
+
+// Subscribers of the same event share one serialised frame: the cost of a frame is paid once per
+// event, not once per client.
+const runFrames = new WeakMap<StoredEvent, string>();
+const globalFrames = new WeakMap<StoredEvent, string>();
+
+function frame(e: StoredEvent, global: boolean): string {
+  const cache = global ? globalFrames : runFrames;
+  let text = cache.get(e);
+  if (text === undefined) {
+    text = `id: ${global ? e.gid : e.seq}\nevent: ${e.type}\ndata: ${stringifyJson(e)}\n\n`;
+    cache.set(e, text);
+  }
+  return text;
+}
+
+/** Where a client resumes: `Last-Event-ID` (sent by a reconnecting EventSource) wins over `?after=`. */
+function resumeCursor(c: Context, after: number | undefined, fallback: number): number {
+  const header = c.req.header('last-event-id');
+  if (header !== undefined && header.trim() !== '') return parseOrThrow(Cursor, header.trim(), 'Last-Event-ID header', 'invalid_query');
+  return after ?? fallback;
+}
+
+function serve(c: Context, service: AnalystService, feed: EventFeed, global: boolean, opts: StreamOptions, first = ''): Response {
+  return streamSSE(c, async (stream) => {
+    service.telemetry.sseClients.inc();
+    const stop = () => feed.close();
+    stream.onAbort(stop);
+    c.req.raw.signal.addEventListener('abort', stop);
+    let writing = false;
+    const write = async (text: string) => {
+      writing = true;
+      await stream.write(text);
+      writing = false;
+    };
+    // Only when nothing is being written: a stuck client must not queue heartbeats without end.
+    const beat = setInterval(() => void (writing || write(': heartbeat\n\n')), opts.heartbeatMs);
+    try {
+      await write(`retry: ${opts.retryMs}\n\n${first}`);
+      for (let item = await feed.next(); item && !stream.aborted; item = await feed.next()) {
+        if ('overflow' in item) {
+          const data = JSON.stringify({ resume_after: item.overflow, reason: 'client too slow: reconnect with Last-Event-ID' });
+          await write(`id: ${item.overflow}\nevent: overflow\ndata: ${data}\n\n`);
+          break;
+        }
+        // One write per batch: a burst of events costs one trip through the stream, not one each.
+        let text = '';
+        for (const e of item.events) text += frame(e, global);
+        await write(text);
+      }
+    } finally {
+      clearInterval(beat);
+      feed.close();
+      service.telemetry.sseClients.dec();
+    }
+  });
+}
+
+export function streamRoutes(service: AnalystService, opts: StreamOptions): Hono {
+  const app = new Hono();
+
+  app.get('/runs/:id/stream', (c) => {
+    const run = service.run(c.req.param('id'));
+    const q = readQuery(c, StreamQuery);
+    const after = resumeCursor(c, q.after, 0);
+    const feed = new EventFeed(service.store, service.bus, { run: run.id }, { after, maxBuffered: opts.maxBuffered });
+    // A snapshot first, without an id so it never moves the client's resume cursor.
+    const status = `event: status\ndata: ${stringifyJson(service.status(run.id))}\n\n`;
+    return serve(c, service, feed, false, opts, status);
+  });
+
+  app.get('/stream', (c) => {
+    const q = readQuery(c, StreamQuery);
+    // Without a cursor a global stream starts now: replaying every run ever stored is never wanted.
+    const after = resumeCursor(c, q.after, service.store.lastGid());
+    const feed = new EventFeed(service.store, service.bus, { project: q.project }, { after, maxBuffered: opts.maxBuffered });
+    return serve(c, service, feed, true, opts);
+  });
+
+  return app;
+}

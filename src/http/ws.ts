@@ -1,0 +1,211 @@
+// GET /ws: trainers send batches (acknowledged after commit) and receive control; dashboards subscribe.
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { AnalystError, parseOrThrow } from '../domain/errors.ts';
+import type { StoredEvent } from '../domain/events.ts';
+import { WsClientMessage } from '../domain/streams.ts';
+import { stringifyJson } from '../domain/values.ts';
+import { parseJsonBody } from '../ingest/json-body.ts';
+import type { ControlDesk } from '../service/control.ts';
+import { EventFeed } from '../service/event-feed.ts';
+import type { AnalystService } from '../service/service.ts';
+import type { Logger } from './errors.ts';
+import { parseBatch } from './routes/runs.ts';
+
+export interface WsOptions {
+  maxBatchEvents: number;
+  /** Largest message accepted, like the HTTP body limit. */
+  maxPayload: number;
+  /** Live events a subscription may leave unsent before it gets `overflow` and ends. */
+  maxBuffered: number;
+  /** A socket that does not answer a ping within this interval is dropped. */
+  pingMs: number;
+  token?: string;
+}
+
+// Every subscriber of an event sends the same text: serialise it once.
+const eventFrames = new WeakMap<StoredEvent, string>();
+
+function eventFrame(e: StoredEvent): string {
+  let text = eventFrames.get(e);
+  if (text === undefined) eventFrames.set(e, (text = `{"type":"event","event":${stringifyJson(e)}}`));
+  return text;
+}
+
+/** Browsers cannot set headers on a WebSocket, so the token may also come as `?token=`. */
+function authorised(req: IncomingMessage, url: URL, token: string | undefined): boolean {
+  if (!token) return true;
+  const header = req.headers.authorization ?? '';
+  const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : (url.searchParams.get('token') ?? ''));
+  const expected = Buffer.from(token);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+function refuse(socket: Duplex, status: number, reason: string): void {
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
+/** One connection: any mix of trainer batches, control acknowledgements and subscriptions. */
+class Session {
+  alive = true;
+  private readonly feeds = new Map<string, EventFeed>();
+  private readonly trainerOf = new Map<string, () => void>();
+
+  constructor(
+    readonly ws: WebSocket,
+    private readonly service: AnalystService,
+    private readonly desk: ControlDesk,
+    private readonly opts: WsOptions,
+    private readonly log: Logger,
+  ) {
+    ws.on('message', (data) => this.onMessage(data));
+    ws.on('pong', () => (this.alive = true));
+    ws.once('close', () => this.close());
+  }
+
+  private onMessage(data: RawData): void {
+    let id: string | number | undefined;
+    try {
+      const raw = parseJsonBody(data.toString());
+      if (raw && typeof raw === 'object' && 'id' in raw) id = (raw as { id?: string | number }).id;
+      this.handle(parseOrThrow(WsClientMessage, raw, 'message'));
+    } catch (err) {
+      this.fail(err as Error, id);
+    }
+  }
+
+  private handle(msg: WsClientMessage): void {
+    switch (msg.type) {
+      case 'events': {
+        const run = this.service.run(msg.run);
+        const events = parseBatch({ events: msg.events }, this.opts.maxBatchEvents);
+        // ingest returns after the commit: the ack below is a promise that the batch is durable.
+        const r = this.service.ingest(run.id, events, 'ws');
+        this.send({ type: 'ack', id: msg.id, run: run.id, accepted: r.accepted, duplicates: r.duplicates, last_seq: r.last_seq });
+        this.attachTrainer(run.id);
+        return;
+      }
+      case 'attach': {
+        const run = this.service.run(msg.run);
+        this.send({ type: 'attached', id: msg.id, run: run.id });
+        this.attachTrainer(run.id);
+        return;
+      }
+      case 'subscribe': {
+        const run = msg.run === undefined ? undefined : this.service.run(msg.run).id;
+        const key = run ? `run:${run}` : `project:${msg.project ?? '*'}`;
+        this.feeds.get(key)?.close();
+        const after = msg.after ?? (run ? 0 : this.service.store.lastGid());
+        const scope = run ? { run } : { project: msg.project };
+        const feed = new EventFeed(this.service.store, this.service.bus, scope, { after, maxBuffered: this.opts.maxBuffered });
+        this.feeds.set(key, feed);
+        this.send({ type: 'subscribed', id: msg.id, run, project: msg.project, after });
+        void this.pump(key, feed, run, msg.project);
+        return;
+      }
+      case 'unsubscribe': {
+        const key = msg.run ? `run:${this.service.run(msg.run).id}` : `project:${msg.project ?? '*'}`;
+        this.feeds.get(key)?.close();
+        this.feeds.delete(key);
+        this.send({ type: 'unsubscribed', id: msg.id });
+        return;
+      }
+      case 'control_ack': {
+        const control = this.desk.ack(msg.id, { outcome: msg.outcome, message: msg.message });
+        this.send({ type: 'control_acked', id: msg.id, outcome: control.outcome });
+        return;
+      }
+      case 'ping':
+        this.send({ type: 'pong', id: msg.id });
+        return;
+    }
+  }
+
+  private attachTrainer(run: string): void {
+    if (this.trainerOf.has(run)) return;
+    this.trainerOf.set(run, this.desk.attach(run, (c) => this.send({ type: 'control', ...c })));
+  }
+
+  /** Sends a subscription's events, one message each, waiting for the socket before taking more. */
+  private async pump(key: string, feed: EventFeed, run: string | undefined, project: string | undefined): Promise<void> {
+    for (let item = await feed.next(); item; item = await feed.next()) {
+      if ('overflow' in item) {
+        this.send({ type: 'overflow', run, project, resume_after: item.overflow });
+        break;
+      }
+      const last = item.events.length - 1;
+      for (let i = 0; i < last; i++) this.ws.send(eventFrame(item.events[i]));
+      const sent = await new Promise<boolean>((resolve) => this.ws.send(eventFrame(item.events[last]), (err) => resolve(!err)));
+      if (!sent) break;
+    }
+    feed.close();
+    if (this.feeds.get(key) === feed) this.feeds.delete(key);
+  }
+
+  private send(msg: Record<string, unknown>): void {
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(stringifyJson(msg));
+  }
+
+  private fail(err: Error, id: string | number | undefined): void {
+    if (err instanceof AnalystError) {
+      this.send({ type: 'error', id, code: err.code, message: err.message, ...(err.issues ? { issues: err.issues } : {}) });
+      return;
+    }
+    this.log.error({ err }, 'websocket message failed');
+    this.send({ type: 'error', id, code: 'internal', message: 'internal error' });
+  }
+
+  close(): void {
+    for (const feed of this.feeds.values()) feed.close();
+    this.feeds.clear();
+    for (const detach of this.trainerOf.values()) detach();
+    this.trainerOf.clear();
+  }
+}
+
+/** Serves `/ws` on the node server's `upgrade` event; returns the function that closes every socket. */
+export function attachWebSocket(server: Server, service: AnalystService, desk: ControlDesk, opts: WsOptions, log: Logger): () => void {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxPayload });
+  const sessions = new Set<Session>();
+
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname !== '/ws') {
+      // Another door may serve this path; answer only when nobody else listens.
+      if (server.listenerCount('upgrade') === 1) refuse(socket, 404, 'Not Found');
+      return;
+    }
+    if (!authorised(req, url, opts.token)) return refuse(socket, 401, 'Unauthorized');
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const session = new Session(ws, service, desk, opts, log);
+      sessions.add(session);
+      service.telemetry.wsClients.inc();
+      ws.once('close', () => {
+        sessions.delete(session);
+        service.telemetry.wsClients.dec();
+      });
+    });
+  };
+  server.on('upgrade', onUpgrade);
+
+  const keepAlive = setInterval(() => {
+    for (const s of sessions) {
+      if (!s.alive) {
+        s.ws.terminate();
+        continue;
+      }
+      s.alive = false;
+      s.ws.ping();
+    }
+  }, opts.pingMs);
+  keepAlive.unref();
+
+  return () => {
+    clearInterval(keepAlive);
+    server.off('upgrade', onUpgrade);
+    for (const s of sessions) s.ws.terminate();
+    wss.close();
+  };
+}

@@ -1,0 +1,119 @@
+// The service's upstream SSE subscriptions: create, resume after a restart, report, remove.
+import { randomUUID } from 'node:crypto';
+import type { EventSourceMessage } from 'eventsource-parser';
+import { AnalystError } from '../../domain/errors.ts';
+import type { EventInput } from '../../domain/events.ts';
+import { CreateRunInput } from '../../domain/runs.ts';
+import type { CreateSourceInput, Source } from '../../domain/streams.ts';
+import type { AnalystService } from '../../service/service.ts';
+import { SourcesRepo } from '../../store/sources-repo.ts';
+import { createLineState } from './log-lines.ts';
+import { mapUpstream } from './mapping.ts';
+import { Upstream } from './upstream.ts';
+
+/** A run name from the upstream's address when none is given: `host/path` reads well in a list. */
+function runNameFor(url: string): string {
+  const u = new URL(url);
+  return `${u.host}${u.pathname === '/' ? '' : u.pathname}`.slice(0, 250);
+}
+
+/** Header values may be credentials: a listing shows only which headers are sent. */
+function redacted(source: Source): Source {
+  return { ...source, headers: Object.fromEntries(Object.keys(source.headers).map((k) => [k, '***'])) };
+}
+
+/** What the manager needs of a logger (pino fits). */
+export interface WarnLogger {
+  warn(obj: object, msg?: string): void;
+}
+
+export interface SourceManagerOptions {
+  minDelayMs?: number;
+  maxDelayMs?: number;
+}
+
+export class SourceManager {
+  readonly repo: SourcesRepo;
+  private readonly live = new Map<string, Upstream>();
+
+  constructor(
+    private readonly service: AnalystService,
+    private readonly log: WarnLogger,
+    private readonly opts: SourceManagerOptions = {},
+  ) {
+    this.repo = new SourcesRepo(service.store.db);
+  }
+
+  /** Resumes every stored subscription that the upstream did not end. */
+  start(): void {
+    for (const source of this.repo.all()) if (source.state !== 'closed') this.open(source);
+  }
+
+  add(input: CreateSourceInput): Source {
+    const name = input.run ?? runNameFor(input.url);
+    const existing = input.run === undefined ? undefined : this.service.store.resolveRun(input.run);
+    const run = existing ?? this.service.createRun(CreateRunInput.parse({ name, project: input.project })).run;
+    const source = this.repo.insert({ id: randomUUID(), url: input.url, run: run.id, headers: input.headers, mapping: input.mapping, created_at: Date.now() });
+    this.open(source);
+    return redacted(source);
+  }
+
+  list(): Source[] {
+    return this.repo.all().map(redacted);
+  }
+
+  get(id: string): Source {
+    const source = this.repo.get(id);
+    if (!source) throw new AnalystError('not_found', `no source ${JSON.stringify(id)}`);
+    return redacted(source);
+  }
+
+  async remove(id: string): Promise<void> {
+    this.get(id);
+    await this.live.get(id)?.stop();
+    this.live.delete(id);
+    this.repo.remove(id);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.live.values()].map((u) => u.stop()));
+    this.live.clear();
+  }
+
+  private open(source: Source): void {
+    // Per source: a log line `Epoch 3/10` sets the epoch for the metrics lines after it.
+    const lineState = createLineState();
+    const upstream = new Upstream(
+      source.url,
+      { headers: source.headers, lastEventId: source.last_event_id, retryMs: source.retry_ms, ...this.opts },
+      {
+        onMessages: (messages) => this.receive(source, messages, lineState),
+        onState: (state) => this.repo.setState(source.id, state),
+        onError: (message) => {
+          this.repo.error(source.id, message, Date.now());
+          this.log.warn({ source: source.id, url: source.url, error: message }, 'upstream source');
+        },
+        onRetry: (ms) => this.repo.setRetry(source.id, ms),
+      },
+    );
+    this.live.set(source.id, upstream);
+    upstream.start();
+  }
+
+  private receive(source: Source, messages: EventSourceMessage[], lineState: ReturnType<typeof createLineState>): void {
+    const events: EventInput[] = [];
+    let lastId: string | null = null;
+    for (const msg of messages) {
+      const mapped = mapUpstream(source.id, msg, source.mapping, lineState);
+      if (mapped.problem) this.repo.error(source.id, `event ${msg.id ?? '(no id)'}: ${mapped.problem}`, Date.now());
+      for (const e of mapped.events) events.push(e);
+      if (msg.id !== undefined) lastId = msg.id;
+    }
+    // The cursor moves in the same transaction as the events: after a crash, the upstream is
+    // asked for exactly what was not stored.
+    this.service.store.transaction(() => {
+      if (events.length) this.service.ingest(source.run, events, 'sse');
+      this.repo.received(source.id, lastId, messages.length, Date.now());
+    });
+  }
+}

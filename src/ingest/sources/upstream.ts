@@ -1,0 +1,137 @@
+// One upstream SSE connection kept alive: reconnects with back-off and Last-Event-ID, honours `retry:`.
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import type { SourceState } from '../../domain/streams.ts';
+
+export interface UpstreamHandlers {
+  /**
+   * The messages of one network chunk, in order. Throwing counts as a failure: the cursor does not
+   * move past them and the connection is retried.
+   */
+  onMessages(messages: EventSourceMessage[]): void;
+  onState(state: SourceState): void;
+  onError(message: string): void;
+  onRetry(ms: number): void;
+}
+
+export interface UpstreamOptions {
+  headers: Record<string, string>;
+  lastEventId: string | null;
+  /** Reconnection delay asked for earlier with `retry:` (kept across restarts). */
+  retryMs: number | null;
+  /** First delay after a failure when the upstream asked for none. */
+  minDelayMs?: number;
+  maxDelayMs?: number;
+}
+
+/** An upstream line without end would otherwise grow the parser's buffer without bound. */
+const MAX_EVENT_CHARS = 8 * 1024 * 1024;
+
+/**
+ * The delay before the next attempt: the upstream's `retry:` (or the minimum) after the first
+ * failure, doubling with each failure in a row up to the maximum, with jitter so that many
+ * sources cut off by one upstream restart do not all come back in the same millisecond.
+ */
+export function backoff(failures: number, baseMs: number, maxMs: number, random = Math.random): number {
+  const exp = Math.min(maxMs, baseMs * 2 ** Math.max(0, failures - 1));
+  return Math.round(exp * (0.8 + 0.4 * random()));
+}
+
+export class Upstream {
+  lastEventId: string | null;
+  private retryMs: number | null;
+  private readonly abort = new AbortController();
+  private loop: Promise<void> | undefined;
+
+  constructor(
+    readonly url: string,
+    private readonly opts: UpstreamOptions,
+    private readonly handlers: UpstreamHandlers,
+  ) {
+    this.lastEventId = opts.lastEventId;
+    this.retryMs = opts.retryMs;
+  }
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    const signal = this.abort.signal;
+    while (!signal.aborted) {
+      this.handlers.onState('connecting');
+      try {
+        if ((await this.connect(() => (failures = 0))) === 'done') {
+          this.handlers.onState('closed');
+          return;
+        }
+        this.handlers.onError('upstream ended the stream');
+      } catch (err) {
+        if (signal.aborted) break;
+        this.handlers.onError(messageOf(err));
+      }
+      failures++;
+      this.handlers.onState('waiting');
+      const delay = backoff(failures, this.retryMs ?? this.opts.minDelayMs ?? 1000, this.opts.maxDelayMs ?? 60_000);
+      await sleep(delay, signal);
+    }
+  }
+
+  /** Reads one connection to its end; 'done' when the upstream said there is nothing more (204). */
+  private async connect(progressed: () => void): Promise<'done' | 'ended'> {
+    const headers: Record<string, string> = { ...this.opts.headers, accept: 'text/event-stream', 'cache-control': 'no-cache' };
+    if (this.lastEventId) headers['last-event-id'] = this.lastEventId;
+    const res = await fetch(this.url, { headers, signal: this.abort.signal });
+    // The SSE specification's way for a server to say "do not reconnect".
+    if (res.status === 204) return 'done';
+    if (!res.ok || !res.body) throw new Error(`upstream answered HTTP ${res.status}`);
+    const type = res.headers.get('content-type') ?? '';
+    if (!type.startsWith('text/event-stream')) throw new Error(`upstream sent ${type || 'no content-type'}, not text/event-stream`);
+    this.handlers.onState('open');
+    let batch: EventSourceMessage[] = [];
+    const parser = createParser({
+      onEvent: (m) => batch.push(m),
+      onRetry: (ms) => {
+        this.retryMs = ms;
+        this.handlers.onRetry(ms);
+      },
+      maxBufferSize: MAX_EVENT_CHARS,
+      onError: (err) => {
+        if (err.type === 'max-buffer-size-exceeded') throw err;
+      },
+    });
+    const decoder = new TextDecoder();
+    for await (const chunk of res.body) {
+      parser.feed(decoder.decode(chunk as Uint8Array, { stream: true }));
+      if (!batch.length) continue;
+      const messages = batch;
+      batch = [];
+      this.handlers.onMessages(messages);
+      for (const m of messages) if (m.id !== undefined) this.lastEventId = m.id;
+      progressed();
+    }
+    return 'ended';
+  }
+}
+
+function messageOf(err: unknown): string {
+  const e = err as Error & { cause?: { message?: string; code?: string } };
+  return e.cause?.code ? `${e.message} (${e.cause.code})` : (e.message ?? String(err));
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,0 +1,124 @@
+// One stream client's view of committed events: replay from a cursor, then live, bounded in memory.
+import type { StoredEvent } from '../domain/events.ts';
+import type { Store } from '../store/store.ts';
+import type { EventBus } from './bus.ts';
+
+/** One run's events by `seq`, or every run's (optionally of one project) by the global `gid`. */
+export type FeedScope = { run: string } | { project?: string };
+
+export interface FeedOptions {
+  /** Events with a cursor at or below this were already seen by the client. */
+  after: number;
+  /** Live events held for a client that has not taken them yet; beyond this it overflows. */
+  maxBuffered: number;
+  /** Events read from the store at a time while catching up. */
+  page?: number;
+}
+
+export type FeedItem = { events: StoredEvent[] } | { overflow: number };
+
+/**
+ * Resume without gap or duplicate: the feed subscribes to the bus before it reads the store, then
+ * pages through the store until a read comes back short. While it is catching up it keeps no live
+ * event (the store already has them: commits publish synchronously, so a read sees everything
+ * published before it), which keeps a long replay from filling the buffer; from the short read on
+ * it queues live events and hands out only those past its cursor. A client that lets more than
+ * `maxBuffered` live events pile up gets an overflow marker with the cursor to resume from, and
+ * the feed lets go of everything, so a slow consumer costs ingest nothing and holds bounded memory.
+ */
+export class EventFeed {
+  private readonly perRun: string | undefined;
+  private readonly project: string | undefined;
+  private readonly page: number;
+  private readonly maxBuffered: number;
+  private readonly unsubscribe: () => void;
+  private readonly projects = new Map<string, string | undefined>();
+  private buffer: StoredEvent[] = [];
+  private catchingUp = true;
+  private overflowed = false;
+  private closed = false;
+  private wake: (() => void) | undefined;
+  /** The last seq (per run) or gid (global) handed out. */
+  cursor: number;
+
+  constructor(
+    private readonly store: Store,
+    bus: EventBus,
+    scope: FeedScope,
+    opts: FeedOptions,
+  ) {
+    this.perRun = 'run' in scope ? scope.run : undefined;
+    this.project = 'project' in scope ? scope.project : undefined;
+    this.cursor = opts.after;
+    this.page = opts.page ?? 1000;
+    this.maxBuffered = opts.maxBuffered;
+    this.unsubscribe = bus.subscribe(this.perRun ?? '*', (e) => this.onLive(e));
+  }
+
+  /** The next events to send, waiting for live ones; an overflow marker ends the feed; null once closed. */
+  async next(): Promise<FeedItem | null> {
+    for (;;) {
+      if (this.closed) return null;
+      if (this.overflowed) {
+        this.close();
+        return { overflow: this.cursor };
+      }
+      if (this.catchingUp) {
+        const events = this.read();
+        // Synchronous with the read: anything published from now on is newer than the store's answer.
+        if (events.length < this.page) this.catchingUp = false;
+        if (events.length) return { events: this.advance(events) };
+        continue;
+      }
+      if (this.buffer.length) {
+        const fresh = this.buffer.filter((e) => this.keyOf(e) > this.cursor);
+        this.buffer = [];
+        if (fresh.length) return { events: this.advance(fresh) };
+        continue;
+      }
+      await new Promise<void>((resolve) => (this.wake = resolve));
+      this.wake = undefined;
+    }
+  }
+
+  /** Stops listening; a pending `next()` resolves to null. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.buffer = [];
+    this.unsubscribe();
+    this.wake?.();
+  }
+
+  keyOf(e: StoredEvent): number {
+    return this.perRun === undefined ? e.gid : e.seq;
+  }
+
+  private read(): StoredEvent[] {
+    if (this.perRun !== undefined) return this.store.eventsAfter(this.perRun, this.cursor, this.page);
+    return this.store.eventsAfterGlobal(this.cursor, this.page, this.project);
+  }
+
+  private advance(events: StoredEvent[]): StoredEvent[] {
+    this.cursor = this.keyOf(events[events.length - 1]);
+    return events;
+  }
+
+  private onLive(e: StoredEvent): void {
+    if (this.closed || this.overflowed) return;
+    if (this.project !== undefined && this.projectOf(e.run) !== this.project) return;
+    if (!this.catchingUp) {
+      if (this.buffer.length >= this.maxBuffered) {
+        this.overflowed = true;
+        this.buffer = [];
+        this.unsubscribe();
+      } else this.buffer.push(e);
+    }
+    this.wake?.();
+  }
+
+  private projectOf(run: string): string | undefined {
+    if (!this.projects.has(run)) this.projects.set(run, this.store.getRun(run)?.project);
+    return this.projects.get(run);
+  }
+}

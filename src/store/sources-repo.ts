@@ -1,0 +1,97 @@
+// Upstream SSE subscriptions, kept in the store so that they resume (from their last event id) after a restart.
+import type Database from 'better-sqlite3';
+import type { Source, SourceMapping, SourceState } from '../domain/streams.ts';
+
+interface SourceRow {
+  id: string;
+  url: string;
+  run: string;
+  headers: string;
+  mapping: string;
+  state: string;
+  last_event_id: string | null;
+  last_event_at: number | null;
+  events: number;
+  last_error: string | null;
+  last_error_at: number | null;
+  retry_ms: number | null;
+  created_at: number;
+}
+
+const toSource = (row: SourceRow): Source => ({
+  ...row,
+  state: row.state as SourceState,
+  headers: JSON.parse(row.headers) as Record<string, string>,
+  mapping: JSON.parse(row.mapping) as SourceMapping,
+});
+
+export class SourcesRepo {
+  private readonly stmts;
+
+  constructor(db: Database.Database) {
+    db.exec(`CREATE TABLE IF NOT EXISTS sources (
+      id TEXT PRIMARY KEY,
+      url TEXT NOT NULL,
+      run TEXT NOT NULL,
+      headers TEXT NOT NULL,
+      mapping TEXT NOT NULL,
+      state TEXT NOT NULL,
+      last_event_id TEXT,
+      last_event_at INTEGER,
+      events INTEGER NOT NULL DEFAULT 0,
+      last_error TEXT,
+      last_error_at INTEGER,
+      retry_ms INTEGER,
+      created_at INTEGER NOT NULL
+    )`);
+    this.stmts = {
+      insert: db.prepare<[string, string, string, string, string, number]>(
+        `INSERT INTO sources (id, url, run, headers, mapping, state, created_at) VALUES (?, ?, ?, ?, ?, 'connecting', ?)`,
+      ),
+      get: db.prepare<[string], SourceRow>('SELECT * FROM sources WHERE id = ?'),
+      all: db.prepare<[], SourceRow>('SELECT * FROM sources ORDER BY created_at, id'),
+      remove: db.prepare<[string]>('DELETE FROM sources WHERE id = ?'),
+      state: db.prepare<[string, string]>('UPDATE sources SET state = ? WHERE id = ?'),
+      received: db.prepare<[string | null, number, number, string]>(
+        'UPDATE sources SET last_event_id = COALESCE(?, last_event_id), last_event_at = ?, events = events + ? WHERE id = ?',
+      ),
+      error: db.prepare<[string, number, string]>('UPDATE sources SET last_error = ?, last_error_at = ? WHERE id = ?'),
+      retry: db.prepare<[number, string]>('UPDATE sources SET retry_ms = ? WHERE id = ?'),
+    };
+  }
+
+  insert(s: Pick<Source, 'id' | 'url' | 'run' | 'headers' | 'mapping' | 'created_at'>): Source {
+    this.stmts.insert.run(s.id, s.url, s.run, JSON.stringify(s.headers), JSON.stringify(s.mapping), s.created_at);
+    return this.get(s.id)!;
+  }
+
+  get(id: string): Source | undefined {
+    const row = this.stmts.get.get(id);
+    return row && toSource(row);
+  }
+
+  all(): Source[] {
+    return this.stmts.all.all().map(toSource);
+  }
+
+  remove(id: string): boolean {
+    return this.stmts.remove.run(id).changes === 1;
+  }
+
+  setState(id: string, state: SourceState): void {
+    this.stmts.state.run(state, id);
+  }
+
+  /** Events read from the upstream; a null id keeps the last one (the upstream sent none). */
+  received(id: string, lastEventId: string | null, count: number, now: number): void {
+    this.stmts.received.run(lastEventId, now, count, id);
+  }
+
+  error(id: string, message: string, now: number): void {
+    this.stmts.error.run(message, now, id);
+  }
+
+  setRetry(id: string, ms: number): void {
+    this.stmts.retry.run(ms, id);
+  }
+}
