@@ -1,0 +1,247 @@
+// The analyst's use-cases: analyse a run (analysis, tuning, troubleshooting) and chat about it.
+import { LRUCache } from 'lru-cache';
+import { QUICK_ACTIONS, StructuredAnswer, type AnalysisKind, type AnalyzeInput, type ChatInput, type ProviderName, type Suggestion, type TrackedSuggestion, type UsageReport } from '../domain/analysis-request.ts';
+import { AnalystError } from '../domain/errors.ts';
+import type { Finding } from '../domain/findings.ts';
+import { ResponseCache } from '../llm/cache.ts';
+import type { LlmConfig } from '../llm/config.ts';
+import type { AnalysisFacts, TaskKind } from '../llm/facts.ts';
+import type { LlmGateway } from '../llm/gateway.ts';
+import { splitTokens } from '../llm/offline.ts';
+import { render, type PromptSet } from '../llm/prompts.ts';
+import type { ChatMessage, CompletionRequest } from '../llm/provider.ts';
+import type { UsageMeter } from '../llm/usage.ts';
+import { buildContextBlock, curvesOf, type ContextBlock } from './context-block.ts';
+import type { Conversations } from './conversations.ts';
+import { gatherFacts } from './facts.ts';
+import { RefreshLimiter } from './refresh-limit.ts';
+import { clean } from './sanitize.ts';
+import type { AnalystSource } from './source.ts';
+import type { SuggestionTracker } from './suggestions.ts';
+
+export const DEFAULT_QUESTIONS: Record<AnalysisKind, string> = {
+  analysis: 'Analyse the current state of this run: what is happening, why, and what to do next.',
+  tuning: 'Suggest hyperparameter changes for the next run, most important first.',
+  troubleshoot: 'Diagnose what is going wrong with this run and how to fix it.',
+};
+
+/** Log lines offered to the context block; the block's budget decides how many stay. */
+const LOG_LINES = 10;
+/** Conversation history in the chat prompt, in characters: the run's data matters more. */
+const HISTORY_CHARS = 3000;
+
+export interface AnalyzeResult {
+  run: string;
+  kind: AnalysisKind;
+  text: string;
+  suggestions: Suggestion[];
+  findings: Finding[];
+  provider: ProviderName;
+  model: string;
+  cached: boolean;
+  degraded: boolean;
+  reason?: string;
+  /** Set when a model's structured answer stayed invalid after one repair (text only). */
+  structured_error?: string;
+  usage: UsageReport;
+  latency_ms: number;
+  template: { name: string; version: string };
+  context: { digest: string; tokens: number };
+}
+
+export interface ChatResult {
+  run: string;
+  conversation: string;
+  message: string;
+  provider: ProviderName;
+  model: string;
+  cached: boolean;
+  degraded: boolean;
+  reason?: string;
+  usage: UsageReport;
+  latency_ms: number;
+}
+
+export interface ChatSession {
+  conversation: string;
+  /** The answer's tokens; read it to the end, then `done` settles. */
+  tokens: AsyncIterable<string>;
+  done: Promise<ChatResult>;
+}
+
+export interface AnalystParts {
+  cfg: LlmConfig;
+  source: AnalystSource;
+  gateway: LlmGateway;
+  prompts: PromptSet;
+  meter: UsageMeter;
+  suggestions: SuggestionTracker;
+  conversations: Conversations;
+}
+
+interface Prepared {
+  facts: AnalysisFacts;
+  block: ContextBlock;
+}
+
+const ZERO: UsageReport = { prompt_tokens: 0, completion_tokens: 0, cost_usd: 0 };
+
+export class Analyst {
+  private readonly analyses: ResponseCache<AnalyzeResult>;
+  private readonly chats: ResponseCache<{ text: string; provider: ProviderName; model: string }>;
+  private readonly auto: RefreshLimiter<AnalyzeResult>;
+  private readonly blocks: LRUCache<string, { stamp: string; block: ContextBlock }>;
+
+  constructor(readonly parts: AnalystParts) {
+    this.analyses = new ResponseCache(parts.cfg.cacheSize, parts.cfg.cacheTtlMs);
+    this.chats = new ResponseCache(parts.cfg.cacheSize, parts.cfg.cacheTtlMs);
+    this.auto = new RefreshLimiter(parts.cfg.autoRefreshMs);
+    this.blocks = new LRUCache({ max: 500 });
+  }
+
+  /**
+   * The facts and the budgeted data block of a run as it is now. The block is rebuilt only when
+   * the run has new events or its findings changed, which keeps cache hits well under 5 ms.
+   */
+  prepare(run: string): Prepared {
+    const { source, cfg } = this.parts;
+    const facts = gatherFacts(source, run);
+    const ctx = source.context(run);
+    const stamp = `${ctx.eventCount}|${ctx.lastSeq}|${ctx.status}|${facts.findings.map((f) => `${f.id}:${f.updated_at}`).join(',')}`;
+    const memo = this.blocks.get(run);
+    if (memo && memo.stamp === stamp) return { facts, block: memo.block };
+    const logs = source.logs?.(run, LOG_LINES) ?? [];
+    const block = buildContextBlock({ facts, curves: curvesOf(ctx), logs }, cfg.contextTokens);
+    this.blocks.set(run, { stamp, block });
+    return { facts, block };
+  }
+
+  /**
+   * POST /analyze. `auto` marks analyses the service starts by itself (after a finding): those are
+   * limited per run, and within the interval the previous automatic result comes back.
+   */
+  async analyze(input: AnalyzeInput, opts: { auto?: boolean } = {}): Promise<AnalyzeResult> {
+    const started = performance.now();
+    if (opts.auto) {
+      const recent = this.auto.recent(input.run);
+      if (recent) return { ...recent, cached: true, usage: ZERO, latency_ms: performance.now() - started };
+    }
+    const { facts, block } = this.prepare(input.run);
+    const template = this.parts.prompts[input.kind];
+    const question = clean(input.question ?? DEFAULT_QUESTIONS[input.kind], 4000);
+    const provider = this.parts.gateway.resolve(input);
+    const key = ResponseCache.key({ provider: provider.name, model: provider.model, template: template.name, version: template.version, digest: block.digest, question });
+    const hit = this.analyses.get(key);
+    if (hit) {
+      this.parts.meter.cacheHit(hit.provider, hit.model);
+      return { ...hit, findings: facts.findings, cached: true, usage: ZERO, latency_ms: round(performance.now() - started) };
+    }
+    const req: CompletionRequest = {
+      messages: render(template, { context: block.text, question }),
+      task: { kind: input.kind, question: input.question, facts },
+      maxTokens: this.parts.cfg.maxCompletionTokens,
+    };
+    const out = await this.parts.gateway.structured(req, StructuredAnswer, `${input.kind}_answer`, input);
+    const run = this.parts.source.run(input.run)!;
+    const suggestions = this.parts.suggestions.record(run, input.kind, out.value?.suggestions ?? []);
+    const result: AnalyzeResult = {
+      run: input.run,
+      kind: input.kind,
+      text: out.degraded ? `(Offline analysis: ${out.reason}.)\n\n${out.text}` : out.text,
+      suggestions,
+      findings: facts.findings,
+      provider: out.provider,
+      model: out.model,
+      cached: false,
+      degraded: out.degraded,
+      ...(out.reason ? { reason: out.reason } : {}),
+      ...(out.structured_error ? { structured_error: out.structured_error } : {}),
+      usage: out.usage,
+      latency_ms: round(performance.now() - started),
+      template: { name: template.name, version: template.version },
+      context: { digest: block.digest, tokens: block.tokens },
+    };
+    // A fallback answer is not what was asked for: the next request tries the model again.
+    if (!out.degraded) this.analyses.set(key, result);
+    if (opts.auto) this.auto.record(input.run, result);
+    return result;
+  }
+
+  /** POST /chat: streams the answer; the conversation keeps both sides once it is complete. */
+  chat(input: ChatInput): ChatSession {
+    const started = performance.now();
+    const { conversations, gateway, prompts, meter, cfg } = this.parts;
+    const action = input.action ? QUICK_ACTIONS[input.action] : undefined;
+    const message = clean(input.message ?? action!.message, 8000);
+    const { facts, block } = this.prepare(input.run);
+    const conv = conversations.open(input.run, input.conversation);
+    const history = historyText(conv.messages);
+    const template = prompts.chat;
+    const provider = gateway.resolve(input);
+    const kind: TaskKind = action?.kind ?? 'chat';
+    const key = ResponseCache.key({ provider: provider.name, model: provider.model, template: template.name, version: template.version, digest: block.digest, question: `${kind}\u0000${history}\u0000${message}` });
+    const remember = (text: string) => conversations.append(input.run, conv.id, { role: 'user', content: message }, { role: 'assistant', content: text });
+    const hit = this.chats.get(key);
+    if (hit) {
+      meter.cacheHit(hit.provider, hit.model);
+      const tokens = splitTokens(hit.text);
+      remember(hit.text);
+      const done = Promise.resolve<ChatResult>({ run: input.run, conversation: conv.id, message: hit.text, provider: hit.provider, model: hit.model, cached: true, degraded: false, usage: ZERO, latency_ms: round(performance.now() - started) });
+      return { conversation: conv.id, tokens: (async function* () { yield* tokens; })(), done };
+    }
+    const req: CompletionRequest = {
+      messages: render(template, { context: block.text, history: history || '(none)', question: message }),
+      task: { kind, question: message, facts },
+      maxTokens: cfg.maxCompletionTokens,
+    };
+    const stream = gateway.stream(req, input);
+    const done = stream.done.then((out): ChatResult => {
+      remember(out.text);
+      if (!out.degraded) this.chats.set(key, { text: out.text, provider: out.provider, model: out.model });
+      return {
+        run: input.run,
+        conversation: conv.id,
+        message: out.text,
+        provider: out.provider,
+        model: out.model,
+        cached: false,
+        degraded: out.degraded,
+        ...(out.reason ? { reason: out.reason } : {}),
+        usage: out.usage,
+        latency_ms: round(performance.now() - started),
+      };
+    });
+    return { conversation: conv.id, tokens: stream, done };
+  }
+
+  /** A run's suggestions with their status and outcome (GET /suggestions?run=). */
+  suggestions(run: string): TrackedSuggestion[] {
+    if (!this.parts.source.run(run)) throw new AnalystError('not_found', `run ${run} not found`);
+    return this.parts.suggestions.list(run);
+  }
+
+  setSuggestionStatus(id: string, status: 'accepted' | 'rejected'): TrackedSuggestion {
+    return this.parts.suggestions.setStatus(id, status);
+  }
+
+  /** GET /usage, with the provider the analyst uses by default. */
+  usage() {
+    const p = this.parts.gateway.defaultProvider;
+    return { provider: { name: p.name, model: p.model }, ...this.parts.meter.report() };
+  }
+}
+
+const round = (ms: number) => Math.round(ms * 1000) / 1000;
+
+/** The latest turns that fit HISTORY_CHARS, oldest first. */
+function historyText(messages: ChatMessage[]): string {
+  const out: string[] = [];
+  let size = 0;
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const line = `${messages[i].role}: ${clean(messages[i].content, 1500)}`;
+    if (size + line.length > HISTORY_CHARS) break;
+    out.unshift(line);
+    size += line.length;
+  }
+  return out.join('\n');
+}

@@ -1,0 +1,53 @@
+// Deadline-bounded calls with retries and exponential back-off on 429 and 5xx.
+import { ProviderError } from './provider.ts';
+
+export function isRetryable(error: unknown): boolean {
+  if (!(error instanceof ProviderError)) return false;
+  if (error.status === undefined) return false;
+  return error.status === 429 || error.status === 408 || error.status >= 500;
+}
+
+export class DeadlineError extends ProviderError {
+  constructor(ms: number) {
+    super(`no answer within ${ms} ms`);
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface RetryOptions {
+  deadline: number;
+  retries: number;
+  timeoutMs: number;
+  /** First back-off; doubled on each retry, with jitter. */
+  baseDelayMs?: number;
+}
+
+/**
+ * Runs `fn` with an abort signal that fires at the deadline; retries retryable errors while the
+ * back-off still fits before the deadline. Rejects with DeadlineError when time runs out.
+ */
+export async function withRetries<T>(fn: (signal: AbortSignal) => Promise<T>, opts: RetryOptions): Promise<T> {
+  const base = opts.baseDelayMs ?? 250;
+  for (let attempt = 0; ; attempt++) {
+    const left = opts.deadline - Date.now();
+    if (left <= 0) throw new DeadlineError(opts.timeoutMs);
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, left);
+    try {
+      return await fn(controller.signal);
+    } catch (error) {
+      if (timedOut) throw new DeadlineError(opts.timeoutMs);
+      const retryAfter = error instanceof ProviderError ? error.retryAfterMs : undefined;
+      const delay = Math.max(retryAfter ?? 0, base * 2 ** attempt * (0.75 + Math.random() * 0.5));
+      if (!isRetryable(error) || attempt >= opts.retries || Date.now() + delay >= opts.deadline) throw error;
+      await sleep(delay);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

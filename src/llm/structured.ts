@@ -1,0 +1,73 @@
+// Structured output shared by the model adapters: JSON schema from zod, validation, one repair.
+import { z } from 'zod';
+import type { CompletionRequest, LlmUsage, Provider, Structured } from './provider.ts';
+
+export function jsonSchemaOf(schema: z.ZodType): Record<string, unknown> {
+  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { target: 'draft-7' }) as Record<string, unknown>;
+  return rest;
+}
+
+function check<S extends z.ZodType>(schema: S, text: string): { value?: z.output<S>; error?: string } {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(stripFence(text));
+  } catch (error) {
+    return { error: `not JSON: ${(error as Error).message}` };
+  }
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return { value: parsed.data };
+  return { error: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ') };
+}
+
+/** Some local models wrap JSON in a markdown fence even when asked for JSON only. */
+function stripFence(text: string): string {
+  const m = /^\s*```(?:json)?\s*([\s\S]*?)\s*```\s*$/.exec(text);
+  return m ? m[1] : text;
+}
+
+function add(a: LlmUsage, b: LlmUsage): LlmUsage {
+  return { prompt_tokens: a.prompt_tokens + b.prompt_tokens, completion_tokens: a.completion_tokens + b.completion_tokens };
+}
+
+/**
+ * Asks for JSON matching `schema`; an invalid answer is sent back once with the validation
+ * errors, and a second invalid answer leaves the caller with the raw text only.
+ */
+export async function structuredVia<S extends z.ZodType>(
+  provider: Provider,
+  req: CompletionRequest,
+  schema: S,
+  name: string,
+): Promise<Structured<z.output<S>>> {
+  const json = { name, schema: jsonSchemaOf(schema) };
+  const first = await provider.complete({ ...req, json });
+  const firstCheck = check(schema, first.text);
+  if (firstCheck.value !== undefined) return { value: firstCheck.value, text: first.text, usage: first.usage, model: first.model, repaired: false };
+  const repair = await provider.complete({
+    ...req,
+    json,
+    messages: [
+      ...req.messages,
+      { role: 'assistant', content: first.text.slice(0, 8000) },
+      {
+        role: 'user',
+        content: `That answer does not match the required JSON schema (${firstCheck.error}). Answer again with only a JSON object matching the schema.`,
+      },
+    ],
+  });
+  const secondCheck = check(schema, repair.text);
+  const usage = add(first.usage, repair.usage);
+  if (secondCheck.value !== undefined) return { value: secondCheck.value, text: repair.text, usage, model: repair.model, repaired: true };
+  return { value: undefined, text: textOf(repair.text) || textOf(first.text), usage, model: repair.model, repaired: true, error: secondCheck.error };
+}
+
+/** The readable part of an invalid answer: its `text` field when it has one, else the raw text. */
+function textOf(raw: string): string {
+  try {
+    const obj = JSON.parse(stripFence(raw)) as unknown;
+    if (obj && typeof obj === 'object' && typeof (obj as { text?: unknown }).text === 'string') return (obj as { text: string }).text;
+  } catch {
+    // not JSON at all: the raw text is all there is
+  }
+  return raw.trim();
+}
