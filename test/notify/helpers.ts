@@ -1,4 +1,5 @@
 // Test parts for the notifier: loopback HTTP receivers, a SQLite file in a temp dir, findings.
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, Server } from 'node:http';
@@ -137,5 +138,14 @@ export function subscribe(notifier: Notifier, url: string, extra: Record<string,
     format: 'json',
     include_analysis: false,
     ...extra,
+  });
+}
+
+/** Ends a child process with SIGKILL (as a crash would) and waits until it is gone. */
+export function killChild(child: ChildProcess): Promise<void> {
+  return new Promise((done) => {
+    if (child.exitCode !== null || child.signalCode !== null) return done();
+    child.once('exit', () => done());
+    child.kill('SIGKILL');
   });
 }

@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Answer } from './helpers.ts';
-import { startReceiver, tempDb, until } from './helpers.ts';
+import { killChild, startReceiver, tempDb, until } from './helpers.ts';
 
 const FIXTURE = resolve(import.meta.dirname, 'fixtures/notifier-process.ts');
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -18,7 +18,7 @@ afterEach(async () => {
 
 async function startProcess(mode: 'enqueue' | 'deliver', dbPath: string, url = ''): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, mode, dbPath, url], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  cleanups.push(() => kill(child));
+  cleanups.push(() => killChild(child));
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
   await new Promise<void>((ok, fail) => {
@@ -26,14 +26,6 @@ async function startProcess(mode: 'enqueue' | 'deliver', dbPath: string, url = '
     child.once('exit', (code) => fail(new Error(`${mode} process exited with ${code}: ${stderr}`)));
   });
   return child;
-}
-
-function kill(child: ChildProcess): Promise<void> {
-  return new Promise((done) => {
-    if (child.exitCode !== null || child.signalCode !== null) return done();
-    child.once('exit', () => done());
-    child.kill('SIGKILL');
-  });
 }
 
 describe('delivery across a crash', () => {
@@ -47,7 +39,7 @@ describe('delivery across a crash', () => {
     const first = await startProcess('enqueue', t.path, rx.url);
     await until(() => rx.received.length === 5, 5_000, 'five requests in flight');
     const inFlightIds = new Set(rx.received.map((r) => r.headers['x-analyst-delivery']));
-    await kill(first);
+    await killChild(first);
     expect(first.signalCode).toBe('SIGKILL');
 
     const view = new Database(t.path, { readonly: true });
@@ -63,7 +55,7 @@ describe('delivery across a crash', () => {
     const before = rx.received.length;
     const restartedAt = Date.now();
     const second = await startProcess('deliver', t.path);
-    cleanups.push(() => kill(second));
+    cleanups.push(() => killChild(second));
     await until(() => rx.received.length - before >= 5, 5_000, 'deliveries after restart');
     // Due deliveries go out as the worker starts, not after a back-off.
     expect(Date.now() - restartedAt).toBeLessThan(3_000);
