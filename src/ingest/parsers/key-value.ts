@@ -17,7 +17,8 @@ const PAIR = new RegExp(String.raw`(?<![\w.(])(${WORD}(?: ${WORD}){0,3})(?:\s*[:
 /** `| loss  7.64 |`: inside pipe-separated segments a space separates name and value. */
 const SEGMENT = new RegExp(String.raw`^(${WORD}(?: ${WORD}){0,3})\s+(${NUM})${VALUE_END}$`, 'i');
 
-const EPOCH = /(?<![\w/])epoch(?:\(\w+\))?\s*[=:#]?\s*\[?\s*(\d+(?:\.\d+)?)(?:\s*\/\s*(\d+))?/i;
+/** `Epoch(val) [1][10/10]` (mmengine) names the split of the line's values. */
+const EPOCH = /(?<![\w/])epoch(?:\((\w+)\))?\s*[=:#]?\s*\[?\s*(\d+(?:\.\d+)?)(?:\s*\/\s*(\d+))?/i;
 const STEP = /(?<![\w/])(?:global_step|step|iteration|iter|batch)\s*[=:#]?\s*\[?\s*(\d+)(?:\s*\/\s*(\d+))?/i;
 /** mmengine's `Epoch(train) [1][200/735]`, wlm's `200/ 2983 batches`: a step within the epoch. */
 const IN_EPOCH = /\]\s*\[(\d+)\/(\d+)\]|(\d+)\s*\/\s*(\d+)\s+batches/;
@@ -32,6 +33,8 @@ const METRIC_LIKE =
   /(?:^|_)(?:loss|acc|f1|ppl|perplexity|map\w*|auc|error|err|wer|cer|bleu|rouge\w*|precision|recall|score|mse|mae|rmse|r2|iou|dice)(?:$|_)/;
 /** `📊 Evaluation Results:` heads lines of bare `Loss: 0.53` that are validation values. */
 const SECTION = /\b(evaluation|validation|eval|valid|test)\b[^:|]*:\s*$/i;
+/** `Final Results: Loss=0.49, PPL=1.63`, `Test set: Average loss: 0.03`: a label before the first value names its split. */
+const INLINE_LABEL = /\b(final|evaluation|validation|eval|valid|test)\b[\w ]*:\s*$/i;
 /** Names that already say which split they measure. */
 const HAS_SPLIT = /^(?:train|val|test)_/;
 
@@ -50,14 +53,21 @@ function withSplit(values: Record<string, number>, split: string): Record<string
   return out;
 }
 
-export const parseKeyValue: LineParser = (line, state) => {
+/** A logging level word would otherwise join the first key: `INFO Train Loss: 0.5`. */
+const LEVEL = /\b(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL)\b[\s:\-\]]*/;
+
+export const parseKeyValue: LineParser = (raw, state) => {
+  const line = raw.replace(LEVEL, ' ');
   const section = SECTION.exec(line);
   if (section) {
     state.section = normaliseName(section[1]) as 'val' | 'test';
     return [];
   }
   const values: Record<string, number> = {};
-  for (const m of line.matchAll(PAIR)) addPair(values, m[1], m[2]);
+  let label: RegExpExecArray | null = null;
+  for (const m of line.matchAll(PAIR)) {
+    if (addPair(values, m[1], m[2]) && Object.keys(values).length === 1) label = INLINE_LABEL.exec(line.slice(0, m.index));
+  }
   if (line.includes('|')) {
     for (const segment of line.split('|')) {
       const m = SEGMENT.exec(segment.trim());
@@ -70,15 +80,16 @@ export const parseKeyValue: LineParser = (line, state) => {
   const inEpoch = IN_EPOCH.exec(line);
   const placed = epochMatch !== null || stepMatch !== null || inEpoch !== null;
   // A section lasts while lines hold bare values; a line with a position or no values ends it.
-  const split = placed ? undefined : state.section;
-  if (!split) state.section = undefined;
+  const phase = epochMatch?.[1] && normaliseName(epochMatch[1]);
+  const split = label ? normaliseName(label[1]) : phase && phase !== 'train' ? phase : placed ? undefined : state.section;
+  if (placed) state.section = undefined;
   if (names.length === 0 || (!placed && !names.some((n) => METRIC_LIKE.test(n)))) {
     state.section = undefined;
     return undefined;
   }
   const event: MetricsInput = { type: 'metrics', values: split ? withSplit(values, split) : values };
   if (epochMatch) {
-    event.epoch = noteEpoch(state, Number(epochMatch[1]), epochMatch[2] === undefined ? undefined : Number(epochMatch[2]));
+    event.epoch = noteEpoch(state, Number(epochMatch[2]), epochMatch[3] === undefined ? undefined : Number(epochMatch[3]));
   } else if (state.epoch !== undefined) {
     // Seed 3 and Keras print the epoch on its own line; the metrics after it belong to it.
     event.epoch = state.epoch;

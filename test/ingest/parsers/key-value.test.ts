@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { createLineState, parseLogLine } from '../../../src/ingest/parsers/index.ts';
+import { metricsOf, parseFixture } from './fixture.ts';
+
+describe('generic key/value lines', () => {
+  it('reads `Epoch N: a=1, b=2`, tab-separated, `epoch: N loss: nan`, `Epoch=1,Loss:..` and `step N loss = x` lines', () => {
+    const rows = metricsOf(parseFixture('generic-key-value.log'));
+    expect(rows[0]).toEqual({ type: 'metrics', epoch: 1, values: { train_loss: 0.0717, val_loss: 0.0766 } });
+    expect(rows[3]).toEqual({ type: 'metrics', epoch: 1, values: { train_loss: 0.173275, val_loss: 0.072151 } });
+    const nan = rows.find((r) => r.epoch === 3451);
+    expect(Number.isNaN(nan!.values.loss)).toBe(true);
+    expect(rows.find((r) => r.values.acc === 0.7695)!.values).toEqual({ loss: 0.442317516, acc: 0.7695, val_loss: 0.323672801, val_acc: 0.8614 });
+    expect(rows.at(-2)).toMatchObject({ step: 13000, values: { loss: 5.128 } });
+    expect(rows).toHaveLength(3 + 4 + 5 + 3 + 4);
+  });
+
+  it('reads nanoGPT lines (norm is the gradient norm) and skips config chatter', () => {
+    const rows = metricsOf(parseFixture('nanogpt.log'));
+    expect(rows).toHaveLength(3);
+    expect(rows[0]).toEqual({ type: 'metrics', step: 0, values: { loss: 10.9677, dt: 25213.31, 'tok/sec': 5198.52, grad_norm: 6.74, lr: 0.00001 } });
+  });
+
+  it('reads mmengine lines: in-epoch iteration, lr, loss and nan grad_norm; not the eta clock', () => {
+    const rows = metricsOf(parseFixture('mmengine.log'));
+    expect(rows.map((r) => r.step)).toEqual([200, 210, 220, 230, 240, 250]);
+    expect(rows[0].values).toEqual({ lr: 1.987e-4, time: 2.8906, data_time: 0.0042, memory: 10762, loss: 2.7522, grad_norm: 3.0608 });
+    expect(Number.isNaN(rows[4].values.grad_norm)).toBe(true);
+    const val = parseLogLine('10/30 23:18:02 - mmengine - INFO - Epoch(val) [1][10/10]  accuracy/top1: 76.4000  data_time: 0.01').events;
+    expect(val).toEqual([{ type: 'metrics', epoch: 1, step: 10, values: { 'val_accuracy/top1': 76.4, val_data_time: 0.01 } }]);
+  });
+
+  it('reads BigDL sentences (`Loss is Infinity. Current learning rate is ...`)', () => {
+    const rows = metricsOf(parseFixture('bigdl.log'));
+    expect(rows.map((r) => [r.epoch, r.step])).toEqual([
+      [64, 45457],
+      [64, 45458],
+      [64, 45459],
+      [64, 45460],
+    ]);
+    expect(rows[2].values.loss).toBe(Infinity);
+    expect(rows[0].values).toMatchObject({ throughput: 408.40378, loss: 1.2645824, lr: 0.04628416419774555 });
+  });
+
+  it('counts in-epoch steps from the start of training, reads evaluation blocks as validation values and checkpoints', () => {
+    const events = parseFixture('gpt2-finetune.log');
+    const rows = metricsOf(events);
+    expect(rows.some((r) => 'rank' in r.values || 'alpha' in r.values)).toBe(false);
+    expect(rows[0]).toEqual({ type: 'metrics', epoch: 0, step: 6480, values: { loss: 0.5241, ppl: 1.72, lr: 1.53e-4, grad_norm: 0.182, time: 0.521 } });
+    expect(rows[3]).toEqual({ type: 'metrics', epoch: 0, step: 6500, values: { val_loss: 0.5301 } });
+    expect(rows[4].values).toEqual({ val_perplexity: 1.7 });
+    expect(rows.find((r) => r.epoch === 1)!.step).toBe(6501);
+    expect(rows.at(-1)!.values).toEqual({ final_loss: 0.4886, final_ppl: 1.63 });
+    expect(events).toContainEqual({ type: 'checkpoint_saved', path: 'outputs/lora_experiment/best_checkpoint.pt', epoch: 0, step: 6500 });
+  });
+
+  it('yields nothing, never an error, for lines no format knows', () => {
+    const state = createLineState();
+    for (const line of ['', 'hello world', 'Trainable ratio: 0.3200 (32.00%)', 'Tokens: 2,982,385', 'eta: 2:46:39', 'x'.repeat(100_000)]) {
+      expect(parseLogLine(line, state).events).toEqual([]);
+    }
+    expect(parseLogLine('RuntimeError: CUDA out of memory. Tried to allocate 2.00 GiB').events).toEqual([
+      { type: 'error', message: 'RuntimeError: CUDA out of memory. Tried to allocate 2.00 GiB' },
+    ]);
+  });
+});
