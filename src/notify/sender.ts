@@ -6,6 +6,8 @@ import { BlockedAddressError, checkLiteralHost, guardedLookup } from './url-guar
 export interface SendOptions {
   timeoutMs: number;
   allowPrivate: boolean;
+  /** Aborts the request early, e.g. when the service shuts down. */
+  signal?: AbortSignal;
 }
 
 export type SendResult =
@@ -29,7 +31,8 @@ export function postWebhook(rawUrl: string, body: string, headers: Record<string
   const client = url.protocol === 'https:' ? https : http;
   return new Promise((resolve) => {
     // One deadline for connect, headers and body: a receiver that hangs at any stage is cut off.
-    const signal = AbortSignal.timeout(options.timeoutMs);
+    const timeout = AbortSignal.timeout(options.timeoutMs);
+    const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
     const req = client.request(
       url,
       {
@@ -49,16 +52,17 @@ export function postWebhook(rawUrl: string, body: string, headers: Record<string
           const retryAfter = res.headers['retry-after'];
           resolve({ ok: true, status: res.statusCode ?? 0, retryAfter, body: text.slice(0, MAX_RESPONSE_CHARS) });
         });
-        res.on('error', (err) => resolve(failure(err, signal, options.timeoutMs)));
+        res.on('error', (err) => resolve(failure(err, timeout, options)));
       },
     );
-    req.on('error', (err) => resolve(failure(err, signal, options.timeoutMs)));
+    req.on('error', (err) => resolve(failure(err, timeout, options)));
     req.end(body);
   });
 }
 
-function failure(err: Error, signal: AbortSignal, timeoutMs: number): SendResult {
-  if (signal.aborted) return { ok: false, error: `no answer within ${timeoutMs} ms`, blocked: false };
+function failure(err: Error, timeout: AbortSignal, options: SendOptions): SendResult {
+  if (timeout.aborted) return { ok: false, error: `no answer within ${options.timeoutMs} ms`, blocked: false };
+  if (options.signal?.aborted) return { ok: false, error: 'cancelled: the service is stopping', blocked: false };
   if (err instanceof BlockedAddressError) return { ok: false, error: err.message, blocked: true };
   const code = (err as NodeJS.ErrnoException).code;
   return { ok: false, error: code ? `${code}: ${err.message}` : err.message, blocked: false };

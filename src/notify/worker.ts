@@ -29,6 +29,7 @@ export class DeliveryWorker {
   private readonly inFlight = new Map<string, Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
   private running = false;
+  private stopping = new AbortController();
 
   constructor(
     private readonly outbox: OutboxRepo,
@@ -41,12 +42,18 @@ export class DeliveryWorker {
   /** Starts at once, so deliveries left due by a previous process go out without waiting. */
   start(): void {
     this.running = true;
+    this.stopping = new AbortController();
     this.pump();
   }
 
+  /**
+   * Cuts off requests in flight and leaves their rows untouched: still pending and due, they go
+   * out first thing after the next start, under the same delivery ids.
+   */
   async stop(): Promise<void> {
     this.running = false;
     clearTimeout(this.timer);
+    this.stopping.abort();
     await Promise.allSettled(this.inFlight.values());
   }
 
@@ -116,7 +123,9 @@ export class DeliveryWorker {
     const sentAt = Math.floor(this.options.clock() / 1000);
     const body = stringifyJson(renderBody({ ...alert, analysis }, resolveFormat(webhook.format, webhook.url), sentAt));
     const headers = deliveryHeaders(webhook.secret, body, delivery.id, alert.type, sentAt);
-    const result = await postWebhook(webhook.url, body, headers, this.options);
+    const signal = this.stopping.signal;
+    const result = await postWebhook(webhook.url, body, headers, { ...this.options, signal });
+    if (signal.aborted && !result.ok) return;
     this.finish(delivery, result, retry);
   }
 

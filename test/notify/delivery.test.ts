@@ -130,6 +130,21 @@ describe('webhook delivery', () => {
     expect(failed.last_error).toBe('no answer within 300 ms');
   });
 
+  it('stops without waiting for a hanging receiver, leaving the delivery due for the next start', async () => {
+    const hang = await receiver(() => 'hang');
+    const notifier = setup({ timeoutMs: 20_000 });
+    const hook = await subscribe(notifier, hang.url);
+    notifier.start();
+    notifier.onFindingChanges(RUN, [raised(finding('nan_loss', 'critical'))], Date.now());
+    await until(() => hang.received.length === 1, 2_000, 'request in flight');
+    const started = Date.now();
+    await notifier.stop();
+    expect(Date.now() - started).toBeLessThan(500);
+    const [row] = deliveries(notifier, hook.id);
+    expect(row).toMatchObject({ status: 'pending', attempts: 0, last_error: null });
+    expect(row.next_attempt_at).toBeLessThanOrEqual(Date.now());
+  });
+
   it('gives up after the maximum age and marks the delivery dead', async () => {
     const rx = await receiver(() => ({ status: 500 }));
     const notifier = setup({ retry: { baseMs: 40, capMs: 80, maxAgeMs: 400 } });
