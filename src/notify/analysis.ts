@@ -3,13 +3,10 @@
 import type { Finding } from '../domain/findings.ts';
 import type { Alert } from '../domain/webhooks.ts';
 import type { OutboxRepo } from '../store/outbox-repo.ts';
+import type { NotifyLog } from './log.ts';
 
 /** Supplied by the LLM analyst: a short analysis of a finding in its run. */
 export type Summarize = (runId: string, finding: Finding) => Promise<string>;
-
-export interface AnalysisLog {
-  warn(obj: object, msg: string): void;
-}
 
 export class AlertAnalyses {
   /** Questions in flight, so several subscriptions to one alert share one LLM call. */
@@ -19,7 +16,7 @@ export class AlertAnalyses {
     private readonly summarize: Summarize | undefined,
     private readonly outbox: OutboxRepo,
     private readonly timeoutMs: number,
-    private readonly log: AnalysisLog,
+    private readonly log: NotifyLog,
   ) {}
 
   /**

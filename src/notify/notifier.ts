@@ -14,18 +14,15 @@ import type { Summarize } from './analysis.ts';
 import { AlertAnalyses } from './analysis.ts';
 import type { NotifierSettings } from './config.ts';
 import { defaultSettings } from './config.ts';
+import type { NotifyLog } from './log.ts';
+import { SILENT } from './log.ts';
 import type { RunningRun } from './stall-watcher.ts';
 import { StallWatcher } from './stall-watcher.ts';
 import { ENV_WEBHOOK_ID, generateSecret, newWebhook, publicView, wants } from './subscriptions.ts';
 import { assertWebhookUrl } from './url-guard.ts';
 import { DeliveryWorker } from './worker.ts';
 
-export type { RunRef, RunningRun, Summarize };
-
-export interface NotifyLog {
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
+export type { NotifyLog, RunRef, RunningRun, Summarize };
 
 export interface NotifierOptions extends Partial<NotifierSettings> {
   /** The store's handle: alerts and deliveries join the ingest transaction on it. */
@@ -42,7 +39,6 @@ export interface NotifierOptions extends Partial<NotifierSettings> {
   random?: () => number;
 }
 
-const SILENT: NotifyLog = { warn: () => {}, error: () => {} };
 const HOUR = 3_600_000;
 
 export class Notifier {

@@ -4,6 +4,7 @@ import type { OutboxRepo } from '../store/outbox-repo.ts';
 import type { WebhooksRepo } from '../store/webhooks-repo.ts';
 import type { AlertAnalyses } from './analysis.ts';
 import { renderBody, resolveFormat } from './formats.ts';
+import type { NotifyLog } from './log.ts';
 import type { RetryPolicy } from './retry.ts';
 import { backoffMs, classifyStatus, parseRetryAfter } from './retry.ts';
 import type { SendResult } from './sender.ts';
@@ -21,10 +22,6 @@ export interface WorkerOptions {
   random?: () => number;
 }
 
-export interface WorkerLog {
-  warn(obj: object, msg: string): void;
-}
-
 export class DeliveryWorker {
   private readonly inFlight = new Map<string, Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
@@ -36,7 +33,7 @@ export class DeliveryWorker {
     private readonly webhooks: WebhooksRepo,
     private readonly analyses: AlertAnalyses,
     private readonly options: WorkerOptions,
-    private readonly log: WorkerLog,
+    private readonly log: NotifyLog,
   ) {}
 
   /** Starts at once, so deliveries left due by a previous process go out without waiting. */
