@@ -11,11 +11,19 @@ export const utcDay = (t = Date.now()) => new Date(t).toISOString().slice(0, 10)
 const METERED = new Set(['openai', 'ollama']);
 
 export class UsageMeter {
+  /** Cache hits not yet written: a hit must stay well under 5 ms, so it never waits for a disk write. */
+  private readonly pendingHits = new Map<string, { day: string; provider: string; model: string; n: number }>();
+
   constructor(
     private readonly cfg: LlmConfig,
     private readonly repo: UsageRepo,
     private readonly metrics?: AnalystMetrics,
   ) {}
+
+  private flush(): void {
+    for (const h of this.pendingHits.values()) this.repo.add(h.day, h.provider, h.model, { cache_hits: h.n });
+    this.pendingHits.clear();
+  }
 
   private totals(day = utcDay()): { tokens: number; cost: number } {
     let tokens = 0;
@@ -43,6 +51,7 @@ export class UsageMeter {
   /** Records one call; returns its cost (undefined when the model has no price). */
   record(provider: string, model: string, usage: LlmUsage, latencyMs: number, degraded: boolean): number | undefined {
     const cost = costOf(this.cfg, provider, model, usage.prompt_tokens, usage.completion_tokens);
+    this.flush();
     this.repo.add(utcDay(), provider, model, {
       calls: 1,
       prompt_tokens: usage.prompt_tokens,
@@ -61,12 +70,17 @@ export class UsageMeter {
   }
 
   cacheHit(provider: string, model: string): void {
-    this.repo.add(utcDay(), provider, model, { cache_hits: 1 });
+    const day = utcDay();
+    const key = `${day}|${provider}|${model}`;
+    const pending = this.pendingHits.get(key);
+    if (pending) pending.n++;
+    else this.pendingHits.set(key, { day, provider, model, n: 1 });
     this.metrics?.cacheHits.inc();
   }
 
   /** GET /usage: today's totals against the caps, and the last 7 days by provider and model. */
   report() {
+    this.flush();
     const today = utcDay();
     const { tokens, cost } = this.totals(today);
     const week = this.repo.from(utcDay(Date.now() - 6 * 86_400_000));
