@@ -8,10 +8,10 @@ export interface SseMessage extends EventSourceMessage {
 }
 
 /** Waits until `check` returns a value, polling; fails after `ms`. */
-export async function until<T>(check: () => T | undefined | false, ms = 5000, what = 'condition'): Promise<T> {
+export async function until<T>(check: () => T | undefined | false | Promise<T | undefined | false>, ms = 5000, what = 'condition'): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
-    const v = check();
+    const v = await check();
     if (v !== undefined && v !== false) return v;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 5));

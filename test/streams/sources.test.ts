@@ -1,0 +1,176 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from '../../src/http/server.ts';
+import { loadConfig } from '../../src/service/config.ts';
+import { api } from '../helpers/server.ts';
+import { until } from './clients.ts';
+
+/**
+ * A trainer that streams SSE the way seed 5's service would: `retry: 50`, ids 1..total, honours
+ * Last-Event-ID, and cuts each connection after `perConnection` events, halfway through the next.
+ */
+class Upstream {
+  readonly lastEventIds: Array<string | undefined> = [];
+  readonly open = new Set<ServerResponse>();
+  total: number;
+  private server: Server;
+  url = '';
+
+  constructor(
+    total: number,
+    private readonly perConnection: number,
+    private readonly render: (id: number) => string,
+  ) {
+    this.total = total;
+    this.server = createServer((req, res) => {
+      const last = req.headers['last-event-id'] as string | undefined;
+      this.lastEventIds.push(last);
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      res.write('retry: 50\n\n: hello\n\n');
+      this.open.add(res);
+      res.on('close', () => this.open.delete(res));
+      let id = Number(last ?? 0);
+      const end = id + this.perConnection;
+      const send = () => {
+        if (res.destroyed) return;
+        if (id >= this.total) return; // caught up: stay open, like a live trainer
+        if (id === end) {
+          res.write(`id: ${id + 1}\ndata: {"trunc`);
+          setTimeout(() => res.socket?.destroy(), 5);
+          return;
+        }
+        id++;
+        res.write(`id: ${id}\n${this.render(id)}\n\n`);
+        setImmediate(send);
+      };
+      send();
+    });
+  }
+
+  async listen(): Promise<this> {
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/metrics/stream`;
+    return this;
+  }
+
+  close(): Promise<void> {
+    for (const res of this.open) res.destroy();
+    return new Promise((r) => this.server.close(() => r()));
+  }
+}
+
+const seed5 = (id: number) =>
+  `event: metric_update\ndata: ${JSON.stringify({ timestamp: 1_700_000_000 + id, event_type: 'metric_update', step: id, epoch: 1, train_loss: 1 / id, learning_rate: 0.01, model_name: 'resnet' })}`;
+
+let dir = '';
+let server: RunningServer | undefined;
+const upstreams: Upstream[] = [];
+
+async function start(): Promise<RunningServer> {
+  const config = loadConfig({ ANALYST_LOG_LEVEL: 'silent' }, { ANALYST_DB: join(dir, 'analyst.db'), ANALYST_PORT: 0, ANALYST_HOST: '127.0.0.1' });
+  return (server = await startServer(config));
+}
+
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+  for (const u of upstreams.splice(0)) await u.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+async function metricSteps(base: string, run: string): Promise<number[]> {
+  const events = (await api(base, `/runs/${run}/events?after_seq=0&limit=10000`)).body.events as any[];
+  return events.filter((e) => e.type === 'metrics').map((e) => e.step);
+}
+
+describe('upstream SSE sources', () => {
+  it('reconnects after mid-stream drops with Last-Event-ID, stores each event once, and resumes after a restart', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'analyst-src-'));
+    const up = await new Upstream(60, 20, seed5).listen();
+    upstreams.push(up);
+    let s = await start();
+    const created = await api(s.url, '/sources', {
+      method: 'POST',
+      json: { url: up.url, run: 'upstream-run', project: 'live', headers: { authorization: 'Bearer upstream-secret' } },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.headers).toEqual({ authorization: '***' });
+    const run = created.body.run;
+    const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
+    await until(async () => (await metricSteps(s.url, run)).length === 60 || undefined, 10_000);
+    const steps = await metricSteps(s.url, run);
+    expect(steps).toEqual(range(1, 60));
+    // Two drops, each answered by a reconnect that asked for what came after the last stored id.
+    expect(up.lastEventIds).toEqual([undefined, '20', '40']);
+    const events = (await api(s.url, `/runs/${run}/events?after_seq=0&limit=1000`)).body.events as any[];
+    expect(events[0]).toMatchObject({ values: { train_loss: 1, learning_rate: 0.01 }, ts: 1_700_000_001_000 });
+    const listed = (await api(s.url, '/sources')).body.sources;
+    expect(listed).toHaveLength(1);
+    expect(listed[0]).toMatchObject({ id: created.body.id, state: 'open', last_event_id: '60', events: 60, retry_ms: 50 });
+    expect(listed[0].last_error).toMatch(/terminated|ended|closed|socket/i);
+
+    // A restart: the subscription comes back from the store and resumes at id 60.
+    await s.close();
+    up.total = 70;
+    s = await start();
+    await until(async () => (await metricSteps(s.url, run)).length === 70 || undefined, 10_000);
+    expect(await metricSteps(s.url, run)).toEqual(range(1, 70));
+    expect(up.lastEventIds.at(-1)).toBe('60');
+
+    // Deleting it closes the upstream connection and forgets it.
+    const del = await fetch(`${s.url}/sources/${created.body.id}`, { method: 'DELETE' });
+    expect(del.status).toBe(204);
+    await until(() => up.open.size === 0, 5000, 'upstream connection closed');
+    expect((await api(s.url, '/sources')).body.sources).toEqual([]);
+    expect((await api(s.url, `/sources/${created.body.id}`)).status).toBe(404);
+  }, 30_000);
+
+  it('reads seed-3 log entries, plain log lines and our own events; keeps going past data it cannot read', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'analyst-src-'));
+    const messages = [
+      `event: log\ndata: ${JSON.stringify({ timestamp: '2024-05-01T10:00:00Z', level: 'INFO', message: 'Epoch [2/5] started', stage: 'epoch_start' })}`,
+      `data: Train Loss: 0.5234, Train Accuracy: 82.45%\ndata: Validation Loss: 0.6123`,
+      `event: log\ndata: ${JSON.stringify({ timestamp: 1714557601, level: 'INFO', message: 'validation done', step: 300, metrics: { val_loss: 0.6, val_acc: 0.8 } })}`,
+      `data: {"type": "metrics", "step": 400, "values": {"loss": NaN}}`,
+      `data: {"type": "metrics", "values": {}}`,
+      `event: heartbeat\ndata: {"alive": 1}`,
+    ];
+    const up = await new Upstream(messages.length, 1000, (id) => messages[id - 1]).listen();
+    upstreams.push(up);
+    const s = await start();
+    const created = await api(s.url, '/sources', { method: 'POST', json: { url: up.url, mapping: { events: { heartbeat: 'ignore' } } } });
+    expect(created.status).toBe(201);
+    const run = created.body.run;
+    await until(async () => (await api(s.url, '/sources')).body.sources[0]?.last_event_id === String(messages.length) || undefined, 10_000);
+    const events = (await api(s.url, `/runs/${run}/events?after_seq=0&limit=1000`)).body.events as any[];
+    const body = events.filter((e) => !e.type.startsWith('finding')).map(({ type, message, values, epoch, step, stage }) => ({ type, message, values, epoch, step, stage }));
+    expect(body).toEqual([
+      { type: 'log', message: 'Epoch [2/5] started', epoch: 2, stage: 'epoch_start', values: undefined, step: undefined },
+      { type: 'epoch_started', epoch: 2, message: undefined, values: undefined, step: undefined, stage: undefined },
+      { type: 'log', message: 'Train Loss: 0.5234, Train Accuracy: 82.45%', epoch: 2, stage: 'training', values: undefined, step: undefined },
+      { type: 'metrics', values: { train_loss: 0.5234, train_acc: 82.45 }, epoch: 2, message: undefined, step: undefined, stage: undefined },
+      { type: 'log', message: 'Validation Loss: 0.6123', epoch: 2, stage: 'validation', values: undefined, step: undefined },
+      { type: 'metrics', values: { val_loss: 0.6123 }, epoch: 2, message: undefined, step: undefined, stage: undefined },
+      { type: 'log', message: 'validation done', epoch: 2, stage: undefined, values: undefined, step: undefined },
+      { type: 'metrics', values: { val_loss: 0.6, val_acc: 0.8 }, step: 300, message: undefined, epoch: undefined, stage: undefined },
+      { type: 'metrics', values: { loss: 'NaN' }, step: 400, message: undefined, epoch: undefined, stage: undefined },
+    ]);
+    const source = (await api(s.url, '/sources')).body.sources[0];
+    expect(source.last_error).toMatch(/event 5: invalid metrics event: values/);
+    expect(source.events).toBe(messages.length);
+  }, 20_000);
+
+  it('validates a subscription', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'analyst-src-'));
+    const s = await start();
+    const bad = await api(s.url, '/sources', { method: 'POST', json: { url: 'ftp://example.org/x' } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.issues[0].path).toBe('url');
+    const badMapping = await api(s.url, '/sources', { method: 'POST', json: { url: 'http://127.0.0.1:1/x', mapping: { events: { a: 'nope' } } } });
+    expect(badMapping.status).toBe(400);
+  });
+});
