@@ -5,6 +5,7 @@ import type { RunAnalysis } from '../domain/analysis.ts';
 import type { EventInput } from '../domain/events.ts';
 import { SEVERITY_RANK, type Detection, type Finding, type FindingChange, type FindingKind } from '../domain/findings.ts';
 import { analyzeRun } from './analysis.ts';
+import { LayerScan } from './layers.ts';
 import type { Rule, RunFacts } from './rule.ts';
 import { deadRelu } from './rules/dead-relu.ts';
 import { divergence } from './rules/divergence.ts';
@@ -52,7 +53,8 @@ export class RunDiagnoser {
   private readonly openByKind = new Map<FindingKind, Finding>();
   private readonly findings: Finding[] = [];
   private readonly raised = new Set<FindingKind>();
-  private readonly facts: RunFacts = { raised: this.raised };
+  private readonly layers = new LayerScan();
+  private readonly facts: RunFacts = { raised: this.raised, layers: this.layers };
   private readonly now: () => number;
 
   constructor(run: string, open: Finding[] = [], opts: DiagnoserOptions = {}) {
@@ -71,6 +73,7 @@ export class RunDiagnoser {
   /** Runs the rules on one update; returns the finding changes it caused (often none). */
   evaluate(ctx: RunContext, update: MetricsUpdate): readonly FindingChange[] {
     let changes: FindingChange[] | undefined;
+    this.layers.read(update);
     for (let i = 0; i < RULES.length; i++) {
       const rule = RULES[i];
       const verdict = rule.evaluate(ctx, update, this.states[i], this.facts);
@@ -153,9 +156,18 @@ export function diagnoseEvents(
   let ts = opts.start ?? 0;
   for (const event of events) {
     ts = event.ts ?? ts + 1;
-    const update = ctx.apply({ ...event, ts });
+    const update = ctx.apply(withTs(event, ts));
     if (update) diagnoser.evaluate(ctx, update);
   }
   const findings = diagnoser.all();
   return { findings, summary: analyzeRun(ctx, findings) };
+}
+
+/**
+ * The event with a timestamp. Metrics events (nearly all of a long run) are rebuilt as one fixed
+ * shape: spreading arbitrary event objects costs more than diagnosing them.
+ */
+function withTs(event: EventInput, ts: number): EventInput & { ts: number } {
+  if (event.type === 'metrics') return { type: 'metrics', step: event.step, epoch: event.epoch, values: event.values, ts };
+  return event.ts === ts ? (event as EventInput & { ts: number }) : { ...event, ts };
 }

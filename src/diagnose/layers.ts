@@ -20,26 +20,29 @@ export class LayerScan {
     this.zeroLayer = this.lowLayer = this.highLayer = null;
     this.low = Infinity;
     this.high = 0;
-    for (const [name, v] of update.values) {
-      if (!isLayerGradNorm(name) || !Number.isFinite(v)) continue;
-      this.layers++;
-      const layer = name.slice('grad_norm/'.length);
-      if (v === 0) {
-        this.zeros++;
-        this.zeroLayer ??= layer;
-        continue;
-      }
-      if (v < this.low) {
-        this.low = v;
-        this.lowLayer = layer;
-      }
-      if (v > this.high) {
-        this.high = v;
-        this.highLayer = layer;
-      }
-    }
+    update.values.forEach(this.visit);
     return this.layers > 0;
   }
+
+  // forEach with a bound method: no [name, value] pair allocated per metric.
+  private readonly visit = (v: number, name: string): void => {
+    if (!isLayerGradNorm(name) || !Number.isFinite(v)) return;
+    this.layers++;
+    const layer = name.slice('grad_norm/'.length);
+    if (v === 0) {
+      this.zeros++;
+      this.zeroLayer ??= layer;
+      return;
+    }
+    if (v < this.low) {
+      this.low = v;
+      this.lowLayer = layer;
+    }
+    if (v > this.high) {
+      this.high = v;
+      this.highLayer = layer;
+    }
+  };
 
   /** Smallest over largest non-zero layer norm; 1 when fewer than two layers are non-zero. */
   get spread(): number {

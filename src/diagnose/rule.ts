@@ -1,11 +1,14 @@
 // The contract between the engine and one diagnostic rule, and the helpers rules share.
 import type { RunContext, MetricsUpdate } from '../context/run-context.ts';
 import { SEVERITY_RANK, type Detection, type FindingKind, type Severity } from '../domain/findings.ts';
+import type { LayerScan } from './layers.ts';
 
 /** What the engine tells a rule about the run besides its metrics. */
 export interface RunFacts {
   /** Kinds raised at warning or critical in this run so far (open or resolved). */
   readonly raised: ReadonlySet<FindingKind>;
+  /** This update's per-layer gradient norms, scanned once for all rules (`layers` 0: none). */
+  readonly layers: LayerScan;
 }
 
 /**

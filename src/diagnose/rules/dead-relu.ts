@@ -1,6 +1,6 @@
 // dead_relu: a layer's gradient is exactly zero over many points: its units are dead.
 import type { Severity } from '../../domain/findings.ts';
-import { LayerScan, stuck } from '../layers.ts';
+import { stuck } from '../layers.ts';
 import { defineRule, hadInstability, lossName, Reporter, where } from '../rule.ts';
 import { Smoothed } from '../smooth.ts';
 
@@ -16,7 +16,6 @@ const T = {
 
 interface State {
   loss: Smoothed;
-  scan: LayerScan;
   zeroRun: number;
   firstStep: number | null;
   firstEpoch: number | null;
@@ -25,13 +24,13 @@ interface State {
 
 export const deadRelu = defineRule<State>({
   kind: 'dead_relu',
-  init: () => ({ loss: new Smoothed(), scan: new LayerScan(), zeroRun: 0, firstStep: null, firstEpoch: null, report: new Reporter(Infinity) }),
+  init: () => ({ loss: new Smoothed(), zeroRun: 0, firstStep: null, firstEpoch: null, report: new Reporter(Infinity) }),
   evaluate(ctx, update, state, facts) {
     const name = lossName(ctx);
     const l = name ? update.values.get(name) : undefined;
     if (l !== undefined) state.loss.push(l, update.step, update.epoch);
-    if (!state.scan.read(update)) return undefined;
-    const scan = state.scan;
+    const scan = facts.layers;
+    if (scan.layers === 0) return undefined;
     if (scan.zeros === 0) {
       state.zeroRun = 0;
       return state.report.clear();

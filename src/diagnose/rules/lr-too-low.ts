@@ -1,5 +1,5 @@
 // lr_too_low: the loss barely moves from where it started while gradients are healthy.
-import { LayerScan, relativeTrend, stuck } from '../layers.ts';
+import { relativeTrend, stuck } from '../layers.ts';
 import { defineRule, fmt, hadInstability, lossName, lrAction, Reporter, round } from '../rule.ts';
 import { Smoothed } from '../smooth.ts';
 
@@ -10,6 +10,8 @@ const T = {
    * usable learning rate visibly moves the loss. The flat-trend condition guards slow starts.
    */
   minPoints: 5,
+  /** ...and, when steps are logged, at least fifty optimiser steps since the first loss point. */
+  minSteps: 50,
   /** "Barely moved": the best smoothed loss is within 5% of the starting level. */
   stuckShare: 0.05,
   /**
@@ -33,17 +35,18 @@ const T = {
 interface State {
   loss: Smoothed;
   lastLr: number;
+  firstStep: number | null;
   sinceWarmup: number;
-  scan: LayerScan;
   unhealthy: boolean;
   report: Reporter;
 }
 
 export const lrTooLow = defineRule<State>({
   kind: 'lr_too_low',
-  init: () => ({ loss: new Smoothed(), lastLr: NaN, sinceWarmup: 0, scan: new LayerScan(), unhealthy: false, report: new Reporter(Infinity) }),
+  init: () => ({ loss: new Smoothed(), lastLr: NaN, firstStep: null, sinceWarmup: 0, unhealthy: false, report: new Reporter(Infinity) }),
   evaluate(ctx, update, state, facts) {
-    if (state.scan.read(update) && (state.scan.zeros > 0 || state.scan.spread < T.layerSpread)) state.unhealthy = true;
+    const scan = facts.layers;
+    if (scan.layers > 0 && (scan.zeros > 0 || scan.spread < T.layerSpread)) state.unhealthy = true;
     const g = update.values.get('grad_norm');
     if (g !== undefined && !(g > 0)) state.unhealthy = true;
     const lr = update.values.get('lr');
@@ -56,9 +59,11 @@ export const lrTooLow = defineRule<State>({
     const l = update.values.get(name);
     if (l === undefined || !state.loss.push(l, update.step, update.epoch)) return undefined;
     state.sinceWarmup++;
+    state.firstStep ??= update.step;
     const s = state.loss;
     if (!stuck(s.start, s.best, T.clearShare)) return state.report.clear();
     if (state.sinceWarmup < T.minPoints || !stuck(s.start, s.best, T.stuckShare)) return undefined;
+    if (update.step !== null && state.firstStep !== null && update.step - state.firstStep < T.minSteps) return undefined;
     // A stuck loss after a blow-up, or with dead / vanishing layers, has another cause.
     if (state.unhealthy || hadInstability(facts)) return undefined;
     const trend = relativeTrend(ctx.get(name)?.window);

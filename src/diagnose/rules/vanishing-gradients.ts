@@ -1,6 +1,6 @@
 // vanishing_gradients: gradients of early layers (or globally) vanishingly small while the loss is stuck.
 import type { Severity } from '../../domain/findings.ts';
-import { LayerScan, stuck } from '../layers.ts';
+import { stuck } from '../layers.ts';
 import { defineRule, fmt, lossName, Reporter, round, where } from '../rule.ts';
 import { Smoothed } from '../smooth.ts';
 
@@ -24,33 +24,32 @@ const T = {
 interface State {
   loss: Smoothed;
   grad: Smoothed;
-  scan: LayerScan;
   report: Reporter;
 }
 
 export const vanishingGradients = defineRule<State>({
   kind: 'vanishing_gradients',
-  init: () => ({ loss: new Smoothed(), grad: new Smoothed(3), scan: new LayerScan(), report: new Reporter(10) }),
-  evaluate(ctx, update, state) {
+  init: () => ({ loss: new Smoothed(), grad: new Smoothed(3), report: new Reporter(10) }),
+  evaluate(ctx, update, state, facts) {
     const name = lossName(ctx);
     const l = name ? update.values.get(name) : undefined;
     if (l !== undefined) state.loss.push(l, update.step, update.epoch);
     const g = update.values.get('grad_norm');
     if (g !== undefined) state.grad.push(g, update.step, update.epoch);
-    const hasLayers = state.scan.read(update);
+    const scan = facts.layers;
+    const hasLayers = scan.layers > 0;
     if (!hasLayers && g === undefined) return undefined;
     const loss = state.loss;
     if (!loss.ready) return undefined;
     const isStuck = stuck(loss.start, loss.best, T.stuckShare);
     // With per-layer norms, judge their spread; without, the global norm against its own start.
-    const spread = hasLayers ? state.scan.spread : state.grad.ready ? state.grad.level / state.grad.start : 1;
+    const spread = hasLayers ? scan.spread : state.grad.ready ? state.grad.level / state.grad.start : 1;
     const threshold = hasLayers ? T.layerSpread : T.globalDrop;
     if (!isStuck || spread >= threshold) {
       return !isStuck || spread >= threshold * T.clearFactor ? state.report.clear() : undefined;
     }
     const severity: Severity = hasLayers && spread < T.criticalSpread ? 'critical' : 'warning';
     if (!state.report.due(severity, 1 / spread)) return undefined;
-    const scan = state.scan;
     const what = hasLayers
       ? `layer ${scan.lowLayer} gets a gradient norm of ${fmt(scan.low)}, ${fmt(spread)} times that of ${scan.highLayer} (${fmt(scan.high)})`
       : `the gradient norm fell to ${fmt(state.grad.level)}, ${fmt(spread)} times its start of ${fmt(state.grad.start)}`;
