@@ -4,6 +4,7 @@ import { AnalystError } from '../domain/errors.ts';
 import type { AnalystService } from '../service/service.ts';
 import { bearerAuth } from './auth.ts';
 import { errorResponse, type Logger } from './errors.ts';
+import { dashboardRoutes } from './routes/dashboard.ts';
 import { mlflowRoutes } from './routes/mlflow.ts';
 import { runRoutes } from './routes/runs.ts';
 import { systemRoutes } from './routes/system.ts';
@@ -24,6 +25,7 @@ export function createApp(opts: AppOptions): Hono {
   const startedAt = Date.now();
   app.onError((err, c) => errorResponse(err, c, opts.log));
   app.notFound((c) => errorResponse(new AnalystError('not_found', `no route ${c.req.method} ${c.req.path}`), c, opts.log));
+  app.route('/', dashboardRoutes()); // before auth: static files only; the page asks for the token itself
   app.use(bearerAuth(opts.token));
   app.use(
     bodyLimit({

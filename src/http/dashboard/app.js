@@ -1,0 +1,46 @@
+// The dashboard's entry: hash routes (#/ runs, #/run/<id>, #/compare/<a>/<b>) and the connection badge.
+import { askToken } from './api.js';
+import { compareView } from './compare.js';
+import { h, fill } from './dom.js';
+import { runView } from './run-view.js';
+import { runsList } from './runs-list.js';
+
+const main = document.getElementById('main');
+const crumbs = document.getElementById('crumbs');
+const conn = document.getElementById('conn');
+let dispose = () => {};
+
+const CONN_TEXT = { live: 'live', reconnecting: 'reconnecting…', polling: 'polling (no stream)' };
+
+function setConn(state, detail) {
+  conn.className = `conn ${state ?? ''}`;
+  conn.textContent = state ? CONN_TEXT[state] : '';
+  conn.title = detail ?? '';
+}
+
+function navigate(hash) {
+  if (location.hash === hash) route();
+  else location.hash = hash;
+}
+
+function route() {
+  dispose();
+  setConn(null);
+  const [path, query = ''] = location.hash.replace(/^#/, '').split('?');
+  const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  if (parts[0] === 'run' && parts[1]) {
+    fill(crumbs, h('a', { href: '#/' }, 'Runs'), ' / ', parts[1]);
+    dispose = runView(main, parts[1], setConn);
+  } else if (parts[0] === 'compare' && parts[1] && parts[2]) {
+    fill(crumbs, h('a', { href: '#/' }, 'Runs'), ' / compare');
+    dispose = compareView(main, parts[1], parts[2]);
+  } else {
+    fill(crumbs);
+    document.title = 'Training Analyst';
+    dispose = runsList(main, new URLSearchParams(query), navigate);
+  }
+}
+
+document.getElementById('token-button').addEventListener('click', () => askToken('Token for this server (kept in this browser).').then((ok) => ok && route()));
+window.addEventListener('hashchange', route);
+route();

@@ -1,0 +1,64 @@
+// The live log: the trainer's log lines and errors, and what happened to the run (epochs, checkpoints, findings, control).
+import { h } from './dom.js';
+import { clock, num } from './format.js';
+
+const MAX_LINES = 1000;
+
+/** One line per event, or null for events that are not worth a line (metrics). */
+function describe(type, e) {
+  switch (type) {
+    case 'log':
+      return { level: e.level ?? 'info', text: e.message };
+    case 'error':
+      return { level: 'error', text: e.message, detail: e.traceback };
+    case 'run_started':
+      return { level: 'event', text: `run started${e.total_epochs ? ` (${e.total_epochs} epochs)` : ''}` };
+    case 'run_finished':
+      return { level: e.status === 'failed' ? 'error' : 'event', text: `run finished: ${e.status}` };
+    case 'epoch_started':
+    case 'epoch_ended':
+      return { level: 'event', text: `epoch ${num(e.epoch)}${e.total_epochs ? `/${e.total_epochs}` : ''} ${type === 'epoch_started' ? 'started' : 'ended'}` };
+    case 'checkpoint_saved':
+    case 'checkpoint_loaded':
+      return { level: 'event', text: `checkpoint ${type === 'checkpoint_saved' ? 'saved' : 'loaded'}: ${e.path}${e.metric ? ` (${e.metric} ${num(e.value)})` : ''}` };
+    case 'finding_raised':
+    case 'finding_updated':
+    case 'finding_resolved':
+      return { level: type === 'finding_resolved' ? 'event' : e.finding.severity, text: `${type.replace('finding_', 'finding ')}: ${e.finding.kind} — ${e.finding.message}` };
+    case 'control':
+      return { level: 'event', text: `control requested: ${e.control.action}${e.control.reason ? ` (${e.control.reason})` : ''}` };
+    case 'control_ack':
+      return { level: 'event', text: `trainer answered ${e.control.action}: ${e.control.outcome ?? ''}${e.control.message ? ` — ${e.control.message}` : ''}` };
+    default:
+      return null;
+  }
+}
+
+export class LogView {
+  constructor(body, note) {
+    this.list = h('ol', { class: 'log' });
+    this.note = note;
+    this.count = 0;
+    body.append(this.list);
+  }
+
+  add(type, e) {
+    const line = describe(type, e);
+    if (!line) return;
+    // Follow the tail only when the reader is already there, not while they scroll back.
+    const atBottom = this.list.scrollTop + this.list.clientHeight >= this.list.scrollHeight - 4;
+    this.list.append(
+      h(
+        'li',
+        { class: `lvl-${line.level}`, 'data-type': type },
+        h('time', {}, clock(e.ts)),
+        h('span', { class: 'lvl' }, line.level),
+        h('span', { class: 'text' }, line.text),
+        line.detail ? h('pre', {}, line.detail) : null,
+      ),
+    );
+    if (this.list.childElementCount > MAX_LINES) this.list.firstElementChild.remove();
+    this.note.textContent = `${++this.count} lines`;
+    if (atBottom) this.list.scrollTop = this.list.scrollHeight;
+  }
+}

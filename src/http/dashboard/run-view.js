@@ -1,0 +1,106 @@
+// One run's page: status, curves, findings, control, latest metrics, live log and chat, kept live by its event stream.
+import { getJson, unavailable } from './api.js';
+import { ChatPanel } from './chat.js';
+import { controlButtons } from './controls.js';
+import { RunCurves } from './curves.js';
+import { h, fill, panel } from './dom.js';
+import { FindingsPanel } from './findings.js';
+import { followRun } from './live.js';
+import { LogView } from './log-view.js';
+import { LatestTable, renderStatus } from './status.js';
+
+/** Events replayed on open, so the log and findings show what just happened. */
+const BACKFILL_EVENTS = 300;
+/** Progress and ETA are the server's arithmetic: re-read at most this often while events flow. */
+const STATUS_REFRESH_MS = 2000;
+
+export function runView(main, runId, setConn) {
+  const path = `/runs/${encodeURIComponent(runId)}`;
+  const header = h('div', { class: 'run-status', id: 'run-status' });
+  const findings = panel('Findings', 'findings-panel');
+  const control = panel('Control');
+  const latest = panel('Latest metrics', 'latest-panel');
+  const log = panel('Log', 'log-panel');
+  const chat = panel('Ask the analyst', 'chat-panel');
+  const curves = new RunCurves(runId);
+  const findingsPanel = new FindingsPanel(findings.body, findings.note);
+  const latestTable = new LatestTable(latest.body);
+  const logView = new LogView(log.body, log.note);
+  controlButtons(runId, control.body);
+  new ChatPanel(runId, chat.body, chat.note);
+  fill(
+    main,
+    header,
+    h('div', { class: 'run-grid' }, h('div', { class: 'col-main' }, curves.root, log.root), h('div', { class: 'col-side' }, findings.root, control.root, latest.root, chat.root)),
+  );
+
+  let statusTimer = 0;
+  let stopFollowing = () => {};
+  let disposed = false;
+  const showStatus = (s) => {
+    renderStatus(header, s);
+    document.title = `${s.name} · ${s.status} · Training Analyst`;
+  };
+  const refreshStatus = () => {
+    if (statusTimer) return;
+    statusTimer = setTimeout(async () => {
+      statusTimer = 0;
+      if (!disposed) showStatus(await getJson(path).catch(() => null) ?? { name: runId, status: 'unknown' });
+    }, STATUS_REFRESH_MS);
+  };
+
+  const onEvent = (type, e) => {
+    switch (type) {
+      case 'status':
+        showStatus(e);
+        return;
+      case 'metrics':
+        curves.addMetrics(e);
+        latestTable.merge(e);
+        refreshStatus();
+        return;
+      case 'finding_raised':
+      case 'finding_updated':
+      case 'finding_resolved':
+        findingsPanel.upsert(e.finding);
+        refreshStatus();
+        break;
+      case 'epoch_started':
+      case 'epoch_ended':
+        curves.addEpochEvent(e);
+        refreshStatus();
+        break;
+      case 'run_started':
+      case 'run_finished':
+      case 'control_ack':
+        refreshStatus();
+        break;
+    }
+    logView.add(type, e);
+  };
+
+  (async () => {
+    try {
+      const status = await getJson(path);
+      if (disposed) return;
+      showStatus(status);
+      latestTable.setAll(status.latest);
+      const [, list] = await Promise.all([curves.load(), getJson(`${path}/findings`)]);
+      findingsPanel.setAll(list.findings);
+      if (disposed) return;
+      stopFollowing = followRun(runId, Math.max(0, status.last_seq - BACKFILL_EVENTS), {
+        onEvent,
+        onState: (state, detail) => setConn(state, detail),
+      });
+    } catch (error) {
+      fill(header, h('p', { class: 'error' }, unavailable(`Run ${runId}`, error)));
+    }
+  })();
+
+  return () => {
+    disposed = true;
+    clearTimeout(statusTimer);
+    stopFollowing();
+    curves.dispose();
+  };
+}

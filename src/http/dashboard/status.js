@@ -1,0 +1,79 @@
+// Seed 3's task status for one run: status, progress, epoch and step, ETA, timings, best value, latest metrics.
+import { h, fill } from './dom.js';
+import { ago, duration, isBad, num, outOf, percent } from './format.js';
+
+export function statusBadge(status) {
+  return h('span', { class: `badge st-${status}` }, status);
+}
+
+export function progressBar(progress) {
+  const p = progress === null || progress === undefined ? null : Math.max(0, Math.min(100, progress));
+  return h(
+    'span',
+    { class: 'progress', title: percent(p) },
+    h('span', { class: 'bar', style: `width:${p ?? 0}%` }),
+    h('span', { class: 'label' }, percent(p)),
+  );
+}
+
+function stat(label, value, key) {
+  return h('div', { class: 'stat', 'data-stat': key }, h('span', { class: 'k' }, label), h('span', { class: 'v' }, value));
+}
+
+function bestText(best) {
+  if (!best) return '—';
+  const at = best.epoch !== null ? ` @ epoch ${num(best.epoch)}` : best.step !== null ? ` @ step ${num(best.step)}` : '';
+  return `${best.metric} ${num(best.value)}${at}`;
+}
+
+export function renderStatus(el, s) {
+  fill(
+    el,
+    h('div', { class: 'status-line' }, h('h1', {}, s.name), h('span', { class: 'muted' }, s.project), statusBadge(s.status), progressBar(s.progress)),
+    h(
+      'div',
+      { class: 'stats' },
+      stat('Epoch', outOf(s.epoch, s.total_epochs), 'epoch'),
+      stat('Step', outOf(s.step, s.total_steps), 'step'),
+      stat('ETA', duration(s.eta_s), 'eta'),
+      stat('Elapsed', duration(s.elapsed_s), 'elapsed'),
+      stat('Avg epoch', duration(s.avg_epoch_time_s), 'avg_epoch'),
+      stat('Best', bestText(s.best), 'best'),
+      stat('Open findings', String(s.open_findings ?? 0), 'open_findings'),
+      stat('Last event', ago(s.last_event_at), 'last_event'),
+    ),
+  );
+}
+
+/** Latest value of every metric as sent; live events merge into it as seed 3 asks. */
+export class LatestTable {
+  constructor(body) {
+    this.values = new Map();
+    this.table = h('table', { class: 'latest' });
+    body.append(this.table);
+  }
+
+  setAll(latest) {
+    this.values = new Map(Object.entries(latest ?? {}).map(([k, v]) => [k, { value: v, step: null }]));
+    this.render();
+  }
+
+  merge(e) {
+    for (const [name, value] of Object.entries(e.values)) this.values.set(name, { value, step: e.step ?? null });
+    this.render();
+  }
+
+  render() {
+    const rows = [...this.values.entries()].sort(([a], [b]) => a.localeCompare(b));
+    fill(
+      this.table,
+      h('thead', {}, h('tr', {}, h('th', {}, 'metric'), h('th', { class: 'num' }, 'value'))),
+      h(
+        'tbody',
+        {},
+        rows.length ? null : h('tr', {}, h('td', { colspan: 2, class: 'muted' }, 'no metrics yet')),
+        rows.map(([name, v]) => h('tr', { 'data-metric': name }, h('td', {}, name), h('td', { class: `num${isBad(v.value) ? ' bad' : ''}` }, num(v.value)))),
+      ),
+    );
+  }
+}
