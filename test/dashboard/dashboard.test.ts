@@ -1,0 +1,190 @@
+// The dashboard driven in headless Chromium against the real server: runs list, run view, live updates, findings, compare, token.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api, testServer, type TestServer } from '../helpers/server.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const SCREENSHOT = '/tmp/training-analyst-dashboard.png';
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) console.warn(`dashboard browser tests skipped: ${CHROMIUM} is missing (apt-get install chromium)`);
+
+const EPOCHS = 3;
+const STEPS_PER_EPOCH = 100;
+const T0 = Date.now() - 15 * 60_000;
+
+/** Three epochs of a healthy run: step metrics every 10 steps, validation at each epoch's end. */
+function trainingEvents() {
+  const events: Record<string, unknown>[] = [{ type: 'run_started', ts: T0, total_epochs: 10, config: { lr: 0.1, batch_size: 128 } }];
+  let ts = T0;
+  for (let epoch = 1; epoch <= EPOCHS; epoch++) {
+    events.push({ type: 'epoch_started', epoch, ts });
+    for (let i = 10; i <= STEPS_PER_EPOCH; i += 10) {
+      const step = (epoch - 1) * STEPS_PER_EPOCH + i;
+      ts += 10_000;
+      events.push({ type: 'metrics', step, epoch, ts, values: { loss: 2.3 * Math.exp(-step / 150) + 0.2, lr: 0.1, grad_norm: 1.5 - step / 1000 } });
+    }
+    ts += 5_000;
+    events.push({ type: 'metrics', step: epoch * STEPS_PER_EPOCH, epoch, ts, values: { val_loss: [1.1, 0.8, 0.61][epoch - 1], val_accuracy: [61.5, 70.25, 76.5][epoch - 1] } });
+    events.push({ type: 'epoch_ended', epoch, ts });
+    events.push({ type: 'log', level: 'info', ts, message: `Epoch [${epoch}/10] done` });
+  }
+  return events;
+}
+
+async function launch(): Promise<{ context: BrowserContext; page: Page; profile: string }> {
+  const profile = mkdtempSync(join(tmpdir(), 'dashboard-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1440, height: 1000 } });
+  const page = context.pages()[0] ?? (await context.newPage());
+  return { context, page, profile };
+}
+
+async function text(page: Page, selector: string): Promise<string> {
+  return (await page.locator(selector).first().textContent())?.trim() ?? '';
+}
+
+describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
+  let s: TestServer;
+  let browser: Awaited<ReturnType<typeof launch>>;
+  let runId: string;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    s = await testServer();
+    const run = await api(s.url, '/runs', { method: 'POST', json: { name: 'resnet18-cifar10', project: 'vision', total_epochs: 10 } });
+    runId = run.body.id;
+    const r = await api(s.url, `/runs/${runId}/events`, { method: 'POST', json: { events: trainingEvents() } });
+    expect(r.status).toBe(200);
+    browser = await launch();
+    browser.page.on('pageerror', (e) => pageErrors.push(String(e)));
+    browser.page.on('console', (m) => m.type() === 'error' && !/404|Not Found/i.test(m.text()) && pageErrors.push(m.text()));
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.context.close();
+    if (browser) rmSync(browser.profile, { recursive: true, force: true });
+    await s?.stop();
+  });
+
+  it('lists the run with its status, progress and open findings', async () => {
+    const { page } = browser;
+    await page.goto(`${s.url}/`);
+    const row = page.locator(`tr[data-run="${runId}"]`);
+    await row.waitFor();
+    expect(await row.locator('a').textContent()).toBe('resnet18-cifar10');
+    expect(await row.locator('.badge').first().textContent()).toBe('running');
+    await page.waitForFunction((id) => document.querySelector(`tr[data-run="${id}"] .progress .label`)?.textContent === '30%', runId);
+    const status = await api(s.url, `/runs/${runId}`);
+    expect(await row.locator('[data-col="open"]').textContent()).toBe(String(status.body.open_findings));
+  });
+
+  it('shows the run status, latest metrics and curves', async () => {
+    const { page } = browser;
+    await page.click(`tr[data-run="${runId}"] a`);
+    await page.locator('[data-stat="epoch"] .v').waitFor();
+    expect(await text(page, '[data-stat="epoch"] .v')).toBe('3 / 10');
+    expect(await text(page, '[data-stat="step"] .v')).toBe('300');
+    expect(await text(page, '.run-status .progress .label')).toBe('30%');
+    expect(await text(page, '[data-stat="best"] .v')).toBe('val_loss 0.61 @ epoch 3');
+    // 15 minutes in and 30% done: the server's ETA is 35 minutes, elapsed the time of the last event.
+    expect(await text(page, '[data-stat="eta"] .v')).toMatch(/^3\dm \d\ds$/);
+    expect(await text(page, '[data-stat="avg_epoch"] .v')).toBe('1m 45s');
+    expect(await text(page, 'tr[data-metric="val_accuracy"] td.num')).toBe('76.5');
+    // 30 train-loss points and 3 validation points; 30 lr points.
+    await page.waitForFunction(() => document.querySelector('[data-chart="loss"]')?.getAttribute('data-points') === '33');
+    expect(await page.getAttribute('[data-chart="lr"]', 'data-points')).toBe('30');
+    expect(await page.getAttribute('[data-chart="accuracy"]', 'data-points')).toBe('3');
+    expect(await page.locator('[data-chart="loss"] canvas').count()).toBeGreaterThan(0);
+    await page.locator('ol.log li', { hasText: 'Epoch [3/10] done' }).waitFor();
+  });
+
+  it('appends a metrics event posted after the page loaded', async () => {
+    const { page } = browser;
+    await api(s.url, `/runs/${runId}/events`, { method: 'POST', json: [{ type: 'metrics', step: 310, epoch: 4, values: { loss: 0.4321, lr: 0.05 } }] });
+    await page.waitForFunction(() => document.querySelector('[data-chart="loss"]')?.getAttribute('data-points') === '34', undefined, { timeout: 10_000 });
+    expect(await text(page, 'tr[data-metric="loss"] td.num')).toBe('0.4321');
+    expect(await page.getAttribute('[data-chart="lr"]', 'data-points')).toBe('31');
+    // The step in the header follows from the server's status, re-read after events.
+    await page.waitForFunction(() => document.querySelector('[data-stat="step"] .v')?.textContent === '310', undefined, { timeout: 10_000 });
+  });
+
+  it('shows a NaN loss finding live, and server strings only as text', async () => {
+    const { page } = browser;
+    const hostile = '<img src=x onerror="window.__pwned=1">';
+    await api(s.url, `/runs/${runId}/events`, {
+      method: 'POST',
+      json: [
+        { type: 'metrics', step: 320, epoch: 4, values: { loss: 'NaN', [hostile]: 1 } },
+        { type: 'log', level: 'error', message: hostile },
+      ],
+    });
+    const card = page.locator('.finding[data-kind="nan_loss"]');
+    await card.waitFor({ timeout: 10_000 });
+    expect(await card.getAttribute('class')).toContain('sev-critical');
+    expect(await card.locator('.message').textContent()).toMatch(/NaN|non-finite|infinite/i);
+    expect(await text(page, 'tr[data-metric="loss"] td.num')).toBe('NaN');
+    await page.locator('ol.log li.lvl-error', { hasText: hostile }).waitFor();
+    expect(await page.locator(`tr[data-metric="${hostile.replaceAll('"', '\\"')}"]`).count()).toBe(1);
+    expect(await page.locator('main img').count()).toBe(0);
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    await page.waitForFunction(() => Number(document.querySelector('[data-stat="open_findings"] .v')?.textContent) >= 1, undefined, { timeout: 10_000 });
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+  });
+
+  it('sends control requests, or says the door is missing', async () => {
+    const { page } = browser;
+    await page.click('button[data-action="pause"]');
+    await page.waitForFunction(() => /pause requested|not available/.test(document.querySelector('.result')?.textContent ?? ''));
+    const controls = await api(s.url, `/runs/${runId}/control`);
+    const said = await text(page, '.result');
+    if (controls.status === 404) expect(said).toContain('not available');
+    else expect(controls.body.controls.map((c: { action: string }) => c.action)).toContain('pause');
+  });
+
+  it('overlays two runs and compares them', async () => {
+    const { page } = browser;
+    const other = await api(s.url, '/runs', { method: 'POST', json: { name: 'resnet18-lr0.01', project: 'vision', total_epochs: 10, config: { lr: 0.01 } } });
+    await api(s.url, `/runs/${other.body.id}/events`, { method: 'POST', json: { events: trainingEvents().slice(1) } });
+    await page.goto(`${s.url}/#/`);
+    await page.locator(`tr[data-run="${other.body.id}"]`).waitFor();
+    await page.check(`tr[data-run="${runId}"] input[type=checkbox]`);
+    await page.check(`tr[data-run="${other.body.id}"] input[type=checkbox]`);
+    await page.click('button:has-text("Compare 2 selected")');
+    await page.waitForFunction(() => document.querySelector('[data-chart="val_loss"]')?.getAttribute('data-points') === '6');
+    expect(await page.locator('table.compare thead th').allTextContents()).toEqual(['', 'A · resnet18-cifar10', 'B · resnet18-lr0.01']);
+    expect(await page.locator('table.compare').textContent()).toContain('val_loss 0.61 @ epoch 3');
+    expect(pageErrors).toEqual([]);
+  });
+});
+
+describe.skipIf(!hasChromium)('dashboard behind a token', () => {
+  let s: TestServer;
+  let browser: Awaited<ReturnType<typeof launch>>;
+
+  beforeAll(async () => {
+    s = await testServer({ ANALYST_TOKEN: 'secret-token-for-the-dashboard' });
+    await api(s.url, '/runs', { method: 'POST', headers: { authorization: 'Bearer secret-token-for-the-dashboard' }, json: { name: 'guarded', project: 'p' } });
+    browser = await launch();
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.context.close();
+    if (browser) rmSync(browser.profile, { recursive: true, force: true });
+    await s?.stop();
+  });
+
+  it('asks for the token once, keeps it and sends it', async () => {
+    const { page } = browser;
+    await page.goto(`${s.url}/`);
+    await page.locator('#token-dialog[open]').waitFor();
+    await page.fill('#token-input', 'secret-token-for-the-dashboard');
+    await page.click('#token-dialog button[value=ok]');
+    await page.locator('tr[data-run] a', { hasText: 'guarded' }).waitFor();
+    await page.reload();
+    await page.locator('tr[data-run] a', { hasText: 'guarded' }).waitFor();
+    expect(await page.locator('#token-dialog[open]').count()).toBe(0);
+  });
+});
