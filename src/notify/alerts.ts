@@ -1,9 +1,9 @@
 // Turning finding changes and run facts into alerts: which change is worth an alert, and its words.
-import { randomUUID } from 'node:crypto';
 import type { FindingChange, Severity } from '../domain/findings.ts';
 import { SEVERITY_RANK } from '../domain/findings.ts';
 import type { AlertType } from '../domain/webhooks.ts';
 import type { NewAlert } from '../store/outbox-repo.ts';
+import { timeOrderedId } from './ids.ts';
 
 export interface RunRef {
   id: string;
@@ -27,7 +27,7 @@ export function findingAlertType(change: FindingChange): AlertType | undefined {
 
 function base(type: AlertType, severity: Severity, message: string, run: RunRef, url: string, now: number) {
   return {
-    id: randomUUID(),
+    id: timeOrderedId(),
     type,
     created_at: now,
     severity,

@@ -1,6 +1,5 @@
 // The notifier: turns finding changes and run facts into alerts, writes them with their webhook
 // deliveries in the caller's transaction, and runs the delivery worker and the stall watcher.
-import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { AnalystError } from '../domain/errors.ts';
 import type { FindingChange } from '../domain/findings.ts';
@@ -14,6 +13,7 @@ import type { Summarize } from './analysis.ts';
 import { AlertAnalyses } from './analysis.ts';
 import type { NotifierSettings } from './config.ts';
 import { defaultSettings } from './config.ts';
+import { timeOrderedId } from './ids.ts';
 import type { NotifyLog } from './log.ts';
 import { SILENT } from './log.ts';
 import type { RunningRun } from './stall-watcher.ts';
@@ -85,6 +85,7 @@ export class Notifier {
   // ---- the ingest pipeline's hooks: synchronous, inside its transaction ----
 
   onFindingChanges(run: RunRef, changes: FindingChange[], now: number): void {
+    if (changes.length === 0) return;
     this.emit(() => {
       const url = runUrl(this.baseUrl(), run.id);
       for (const change of changes) {
@@ -147,7 +148,7 @@ export class Notifier {
   async testWebhook(id: string): Promise<Delivery> {
     this.existing(id);
     const now = this.clock();
-    const deliveryId = randomUUID();
+    const deliveryId = timeOrderedId();
     const alert = this.outbox.insertAlert(testAlert(id, this.baseUrl(), now));
     this.outbox.insertDelivery(deliveryId, id, alert, now);
     const delivery = await this.worker.deliverNow(deliveryId, false);
@@ -190,7 +191,7 @@ export class Notifier {
     const stored = this.outbox.insertAlert(alert);
     const now = this.clock();
     for (const webhook of this.webhooks.list()) {
-      if (wants(webhook, stored)) this.outbox.insertDelivery(randomUUID(), webhook.id, stored, now);
+      if (wants(webhook, stored)) this.outbox.insertDelivery(timeOrderedId(), webhook.id, stored, now);
     }
   }
 

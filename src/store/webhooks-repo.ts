@@ -38,6 +38,8 @@ function toWebhook(row: WebhookRow): WebhookWithSecret {
 
 export class WebhooksRepo {
   private readonly statements;
+  /** Every alert reads the list inside the ingest transaction; it changes only through put/delete. */
+  private cached: WebhookWithSecret[] | undefined;
 
   constructor(db: Database.Database) {
     db.exec(`CREATE TABLE IF NOT EXISTS webhooks (
@@ -65,6 +67,7 @@ export class WebhooksRepo {
 
   /** Inserts or replaces by id, so the environment's subscription follows the environment. */
   put(webhook: WebhookWithSecret): void {
+    this.cached = undefined;
     this.statements.put.run({
       ...webhook,
       kinds: webhook.kinds === null ? null : JSON.stringify(webhook.kinds),
@@ -79,11 +82,12 @@ export class WebhooksRepo {
   }
 
   list(): WebhookWithSecret[] {
-    const rows = this.statements.list.all() as WebhookRow[];
-    return rows.map(toWebhook);
+    this.cached ??= (this.statements.list.all() as WebhookRow[]).map(toWebhook);
+    return this.cached;
   }
 
   delete(id: string): boolean {
+    this.cached = undefined;
     return this.statements.delete.run(id).changes > 0;
   }
 }
