@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { MetricsInput } from '../../src/domain/events.ts';
-import { importFile, importText } from '../../src/ingest/files/import-file.ts';
+import { importFile, importContent } from '../../src/ingest/files/import-file.ts';
 import { FIXTURES } from './paths.ts';
 
 describe('training_info.json (lineage) import', () => {
@@ -32,7 +32,7 @@ describe('training_info.json (lineage) import', () => {
   });
 
   it('reports a history entry that is not an object and keeps the rest', () => {
-    const run = importText('{"model_name": "m", "history": [3, {"steps": 10, "metrics": {"loss": 1}}]}', 'lineage', 'm');
+    const run = importContent('{"model_name": "m", "history": [3, {"steps": 10, "metrics": {"loss": 1}}]}', 'lineage', 'm');
     expect(run.events).toEqual([{ type: 'metrics', step: 10, values: { loss: 1 } }]);
     expect(run.issues).toEqual([{ code: 'bad_record', line: 1, message: 'history[0] is not an object' }]);
   });

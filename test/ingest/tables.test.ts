@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MetricsInput } from '../../src/domain/events.ts';
 import { createReader } from '../../src/ingest/files/formats.ts';
-import { importFile, importText } from '../../src/ingest/files/import-file.ts';
+import { importFile, importContent } from '../../src/ingest/files/import-file.ts';
 import { realLog } from './paths.ts';
 
 const metrics = (events: { type: string }[]) => events.filter((e): e is MetricsInput => e.type === 'metrics');
@@ -49,13 +49,13 @@ describe('CSV import', () => {
   });
 
   it('handles quoted cells, tabs and rows with too many cells', () => {
-    const quoted = importText('"step","Train loss","note"\n1,"0.5",\n2,0.25,"a,b"\n3,0.1,x,extra\n', 'csv', 'q');
+    const quoted = importContent('"step","Train loss","note"\n1,"0.5",\n2,0.25,"a,b"\n3,0.1,x,extra\n', 'csv', 'q');
     expect(quoted.events).toEqual([
       { type: 'metrics', step: 1, values: { 'Train loss': 0.5 } },
       { type: 'metrics', step: 2, values: { 'Train loss': 0.25 } },
     ]);
     expect(quoted.issues).toEqual([{ code: 'bad_row', line: 4, message: '4 cells for 3 columns' }]);
-    const tabs = importText('epoch\tloss\n1\tnan\n', 'csv', 't');
+    const tabs = importContent('epoch\tloss\n1\tnan\n', 'csv', 't');
     expect(Number.isNaN((tabs.events[0] as MetricsInput).values.loss)).toBe(true);
   });
 
@@ -98,7 +98,7 @@ describe('Hugging Face trainer_state.json import', () => {
 
   it('reads bare NaN written by json.dumps', () => {
     const doc = '{"max_steps": 10, "log_history": [{"loss": NaN, "grad_norm": Infinity, "step": 5, "epoch": 0.5}]}';
-    const run = importText(doc, 'hf_trainer_state', 'x');
+    const run = importContent(doc, 'hf_trainer_state', 'x');
     const [row] = metrics(run.events);
     expect(Number.isNaN(row.values.loss)).toBe(true);
     expect(row.values.grad_norm).toBe(Infinity);

@@ -10,6 +10,7 @@ import { createJsonlReader } from './jsonl.ts';
 import { parseLineage } from './lineage.ts';
 import type { EventReader } from './reader.ts';
 import { createTextReader } from './text-log.ts';
+import { TfeventsReader } from '../tfevents/event-file.ts';
 import { recordToMetrics } from './records.ts';
 
 const READERS: Partial<Record<StreamFormat, () => EventReader>> = {
@@ -20,6 +21,7 @@ const READERS: Partial<Record<StreamFormat, () => EventReader>> = {
   yolo_csv: () => createCsvReader('yolo_csv'),
   csv: () => createCsvReader('csv'),
   text: createTextReader,
+  tfevents: () => new TfeventsReader(),
 };
 
 /** An incremental reader for a streamable format, for tailing growing files. */

@@ -1,8 +1,10 @@
 // Imports a whole training file (or a TensorBoard run directory) into one run's events.
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { AnalystError } from '../../domain/errors.ts';
 import type { ImportedRun, RunStartedInput } from '../../domain/imports.ts';
-import { detectFormat, isFileFormat, type FileFormat } from './detect.ts';
+import { eventFilesIn, readEventDirectory } from '../tfevents/event-file.ts';
+import { hasRecordHeader } from '../tfevents/record-reader.ts';
+import { detectFormat, isFileFormat, isTfeventsName, type FileFormat } from './detect.ts';
 import { createReader, isDocumentFormat, parseDocument } from './formats.ts';
 import { parsePythonJson } from './python-json.ts';
 import { runNameFor } from './run-name.ts';
@@ -14,21 +16,23 @@ export interface ImportOptions {
   name?: string;
 }
 
-/** Reads text already in memory as one run; importFile's core, usable without a file. */
-export function importText(text: string, format: FileFormat, name: string): ImportedRun {
-  if (isDocumentFormat(format)) {
-    let doc: unknown;
-    try {
-      doc = parsePythonJson(text);
-    } catch (error) {
-      throw new AnalystError('invalid_body', `${name}: not a JSON document: ${(error as Error).message}`);
-    }
-    const parsed = parseDocument(format, doc);
-    if (parsed.run_started) parsed.run_started.name ??= name;
-    return { name, format, run_started: parsed.run_started, events: parsed.events, issues: parsed.issues.kept, skipped: parsed.issues.count };
+function documentRun(text: string, format: FileFormat, name: string): ImportedRun {
+  let doc: unknown;
+  try {
+    doc = parsePythonJson(text);
+  } catch (error) {
+    throw new AnalystError('invalid_body', `${name}: not a JSON document: ${(error as Error).message}`);
   }
+  const parsed = parseDocument(format, doc);
+  if (parsed.run_started) parsed.run_started.name ??= name;
+  return { name, format, run_started: parsed.run_started, events: parsed.events, issues: parsed.issues.kept, skipped: parsed.issues.count };
+}
+
+/** Reads content already in memory as one run; importFile's core, usable without a file. */
+export function importContent(content: string | Buffer, format: FileFormat, name: string): ImportedRun {
+  if (isDocumentFormat(format)) return documentRun(content.toString(), format, name);
   const reader = createReader(format);
-  const events = reader.push(text);
+  const events = reader.push(content);
   for (const e of reader.end()) events.push(e);
   // A log that states its configuration (argparse's Namespace line) starts the run with it.
   const first = events.findIndex((e) => e.type === 'run_started');
@@ -37,20 +41,34 @@ export function importText(text: string, format: FileFormat, name: string): Impo
   return { name, format, run_started: runStarted, events, issues: reader.issues.kept, skipped: reader.issues.count };
 }
 
+function notReadable(target: string, error: unknown): AnalystError {
+  const code = (error as NodeJS.ErrnoException).code;
+  return new AnalystError(code === 'ENOENT' ? 'not_found' : 'invalid_body', `cannot read ${target}: ${(error as Error).message}`);
+}
+
+/**
+ * One training file as a run: JSONL, CSV, trainer_state.json, detectron2 metrics.json,
+ * training_info.json, a text log or a TensorBoard event file. A directory is a TensorBoard run
+ * directory: its event files are merged in order.
+ */
 export async function importFile(filePath: string, opts: ImportOptions = {}): Promise<ImportedRun> {
   if (opts.format !== undefined && !isFileFormat(opts.format)) {
     throw new AnalystError('unsupported_media_type', `unknown format ${opts.format}`);
   }
   let buffer: Buffer;
   try {
+    if ((await stat(filePath)).isDirectory()) {
+      if ((await eventFilesIn(filePath)).length === 0) throw new AnalystError('not_found', `no TensorBoard event files in ${filePath}`);
+      const run = await readEventDirectory(filePath);
+      return opts.name ? { ...run, name: opts.name } : run;
+    }
     buffer = await readFile(filePath);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new AnalystError(code === 'ENOENT' ? 'not_found' : 'invalid_body', `cannot read ${filePath}: ${(error as Error).message}`);
+    throw error instanceof AnalystError ? error : notReadable(filePath, error);
   }
-  const text = buffer.toString('utf8');
-  const format = (opts.format as FileFormat | undefined) ?? detectFormat(filePath, text);
-  const run = importText(text, format, opts.name ?? runNameFor(filePath));
-  for (const issue of run.issues) issue.file = filePath;
+  const binary = isTfeventsName(filePath) || hasRecordHeader(buffer);
+  const format = (opts.format as FileFormat | undefined) ?? (binary ? 'tfevents' : detectFormat(filePath, buffer.toString('utf8')));
+  const run = importContent(buffer, format, opts.name ?? runNameFor(filePath));
+  for (const issue of run.issues) issue.file ??= filePath;
   return run;
 }
