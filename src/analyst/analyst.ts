@@ -10,8 +10,9 @@ import type { LlmGateway } from '../llm/gateway.ts';
 import { splitTokens } from '../llm/offline.ts';
 import { render, type PromptSet } from '../llm/prompts.ts';
 import type { ChatMessage, CompletionRequest } from '../llm/provider.ts';
+import { estimateTokens } from '../llm/tokens.ts';
 import type { UsageMeter } from '../llm/usage.ts';
-import { buildContextBlock, curvesOf, type ContextBlock } from './context-block.ts';
+import { buildContextBlock, curvesOf, othersOf, type ContextBlock } from './context-block.ts';
 import type { Conversations } from './conversations.ts';
 import { gatherFacts } from './facts.ts';
 import { RefreshLimiter } from './refresh-limit.ts';
@@ -91,12 +92,15 @@ export class Analyst {
   private readonly chats: ResponseCache<{ text: string; provider: ProviderName; model: string }>;
   private readonly auto: RefreshLimiter<AnalyzeResult>;
   private readonly blocks: LRUCache<string, { stamp: string; block: ContextBlock }>;
+  /** The data block's share of ANALYST_CONTEXT_TOKENS: what the templates' own text leaves. */
+  readonly blockBudget: number;
 
   constructor(readonly parts: AnalystParts) {
     this.analyses = new ResponseCache(parts.cfg.cacheSize, parts.cfg.cacheTtlMs);
     this.chats = new ResponseCache(parts.cfg.cacheSize, parts.cfg.cacheTtlMs);
     this.auto = new RefreshLimiter(parts.cfg.autoRefreshMs);
     this.blocks = new LRUCache({ max: 500 });
+    this.blockBudget = Math.max(MIN_BLOCK_TOKENS, parts.cfg.contextTokens - templateOverhead(parts.prompts));
   }
 
   /**
@@ -104,14 +108,14 @@ export class Analyst {
    * the run has new events or its findings changed, which keeps cache hits well under 5 ms.
    */
   prepare(run: string): Prepared {
-    const { source, cfg } = this.parts;
+    const { source } = this.parts;
     const facts = gatherFacts(source, run);
     const ctx = source.context(run);
     const stamp = `${ctx.eventCount}|${ctx.lastSeq}|${ctx.status}|${facts.findings.map((f) => `${f.id}:${f.updated_at}`).join(',')}`;
     const memo = this.blocks.get(run);
     if (memo && memo.stamp === stamp) return { facts, block: memo.block };
     const logs = source.logs?.(run, LOG_LINES) ?? [];
-    const block = buildContextBlock({ facts, curves: curvesOf(ctx), logs }, cfg.contextTokens);
+    const block = buildContextBlock({ facts, curves: curvesOf(ctx), others: othersOf(ctx), logs }, this.blockBudget);
     this.blocks.set(run, { stamp, block });
     return { facts, block };
   }
@@ -229,6 +233,20 @@ export class Analyst {
     const p = this.parts.gateway.defaultProvider;
     return { provider: { name: p.name, model: p.model }, ...this.parts.meter.report() };
   }
+}
+
+/** Below this the block could not even hold the run's summary and findings. */
+const MIN_BLOCK_TOKENS = 300;
+
+/** Tokens of the largest template rendered around an empty data block, with its default question. */
+function templateOverhead(prompts: PromptSet): number {
+  let max = 0;
+  for (const [kind, t] of Object.entries(prompts) as Array<[TaskKind, PromptSet[TaskKind]]>) {
+    const question = kind === 'chat' ? QUICK_ACTIONS.analyze.message : DEFAULT_QUESTIONS[kind];
+    const messages = render(t, { context: '', question, history: '(none)' });
+    max = Math.max(max, messages.reduce((n, m) => n + estimateTokens(m.content), 0));
+  }
+  return max;
 }
 
 const round = (ms: number) => Math.round(ms * 1000) / 1000;

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { lttb } from '../context/downsample.ts';
 import type { RunContext } from '../context/run-context.ts';
 import type { SeriesSummary } from '../context/series.ts';
-import { isLayerGradNorm } from '../domain/aliases.ts';
+import { CANONICAL, canonicalOf, isLayerGradNorm } from '../domain/aliases.ts';
 import type { Finding } from '../domain/findings.ts';
 import type { AnalysisFacts } from '../llm/facts.ts';
 import { flatten, fmt } from '../llm/format.ts';
@@ -18,6 +18,8 @@ export interface BlockInput {
   facts: AnalysisFacts;
   /** Window points per canonical series, oldest first: [x (step or index), value]. */
   curves: Map<string, Array<[number, number]>>;
+  /** Latest values of metrics with no canonical name (F1, mAP, ...), names as logged. */
+  others: Array<[string, number]>;
   logs: string[];
 }
 
@@ -40,22 +42,36 @@ interface Detail {
   configKeys: number;
   resolved: number;
   evidence: number;
+  others: number;
 }
 
 const LEVELS: Detail[] = [
-  { points: 32, layerCurves: true, logs: 10, events: 12, configKeys: 40, resolved: 5, evidence: 8 },
-  { points: 24, layerCurves: true, logs: 8, events: 10, configKeys: 40, resolved: 5, evidence: 8 },
-  { points: 16, layerCurves: false, logs: 6, events: 8, configKeys: 30, resolved: 3, evidence: 6 },
-  { points: 12, layerCurves: false, logs: 4, events: 6, configKeys: 20, resolved: 2, evidence: 5 },
-  { points: 8, layerCurves: false, logs: 3, events: 4, configKeys: 15, resolved: 1, evidence: 4 },
-  { points: 5, layerCurves: false, logs: 2, events: 3, configKeys: 10, resolved: 0, evidence: 3 },
-  { points: 0, layerCurves: false, logs: 0, events: 2, configKeys: 8, resolved: 0, evidence: 2 },
+  { points: 32, layerCurves: true, logs: 10, events: 12, configKeys: 40, resolved: 5, evidence: 8, others: 16 },
+  { points: 24, layerCurves: true, logs: 8, events: 10, configKeys: 40, resolved: 5, evidence: 8, others: 12 },
+  { points: 16, layerCurves: false, logs: 6, events: 8, configKeys: 30, resolved: 3, evidence: 6, others: 10 },
+  { points: 12, layerCurves: false, logs: 4, events: 6, configKeys: 20, resolved: 2, evidence: 5, others: 8 },
+  { points: 8, layerCurves: false, logs: 3, events: 4, configKeys: 15, resolved: 1, evidence: 4, others: 5 },
+  { points: 5, layerCurves: false, logs: 2, events: 3, configKeys: 10, resolved: 0, evidence: 3, others: 3 },
+  { points: 0, layerCurves: false, logs: 0, events: 2, configKeys: 8, resolved: 0, evidence: 2, others: 0 },
 ];
 
 export function curvesOf(ctx: RunContext): Map<string, Array<[number, number]>> {
   const out = new Map<string, Array<[number, number]>>();
   for (const [name, s] of ctx.series) out.set(name, s.window.points());
   return out;
+}
+
+export function othersOf(ctx: RunContext): Array<[string, number]> {
+  const out: Array<[string, number]> = [];
+  for (const [name, v] of ctx.latest) if (!canonicalOf(name)) out.push([name, v.value]);
+  return out;
+}
+
+const KNOWN = new Set<string>(CANONICAL);
+
+/** Canonical names are ours; anything else (a layer's name) came from the trainer and is quoted. */
+function metricName(name: string): string {
+  return KNOWN.has(name) ? name : quoted(name, 80);
 }
 
 function header(f: AnalysisFacts): string[] {
@@ -94,16 +110,16 @@ function configLine(f: AnalysisFacts, keys: number): string[] {
 }
 
 function summaryLine(s: SeriesSummary): string {
-  if (s.count === s.non_finite) return `- ${s.name} (logged as ${quoted(s.source, 60)}): n ${s.count}, every value non-finite`;
+  if (s.count === s.non_finite) return `- ${metricName(s.name)} (logged as ${quoted(s.source, 60)}): n ${s.count}, every value non-finite`;
   const best = `best ${fmt(s.best)}${s.best_epoch !== null ? `@epoch ${fmt(s.best_epoch)}` : ''}${s.best_step !== null ? `@step ${s.best_step}` : ''}`;
   const nonFinite = s.non_finite ? `, non-finite ${s.non_finite}` : '';
-  return `- ${s.name} (logged as ${quoted(s.source, 60)}): n ${s.count}, first ${fmt(s.first)}, last ${fmt(s.last)}, min ${fmt(s.min)}, max ${fmt(s.max)}, ${best}, trend ${trendWord(s)}${nonFinite}`;
+  return `- ${metricName(s.name)} (logged as ${quoted(s.source, 60)}): n ${s.count}, first ${fmt(s.first)}, last ${fmt(s.last)}, min ${fmt(s.min)}, max ${fmt(s.max)}, ${best}, trend ${trendWord(s)}${nonFinite}`;
 }
 
 function curveLine(name: string, points: Array<[number, number]>, n: number): string | undefined {
   if (points.length === 0 || n === 0) return undefined;
   const kept = lttb(points, n, (p) => p[0], (p) => p[1]);
-  return `- ${name}: ${kept.map(([x, y]) => `${x}:${fmt(y)}`).join(' ')}`;
+  return `- ${metricName(name)}: ${kept.map(([x, y]) => `${x}:${fmt(y)}`).join(' ')}`;
 }
 
 function findingLine(f: Finding, evidence: number): string {
@@ -116,16 +132,23 @@ function findingLine(f: Finding, evidence: number): string {
   return `- [${f.severity}] ${f.kind}${where}: ${quoted(f.message, 240)}${ev ? `; evidence: ${ev}` : ''}${actions ? `; actions: ${actions}` : ''}`;
 }
 
+/** Sections in order of importance: the last-resort cut drops lines from the end. */
 function render(input: BlockInput, d: Detail): string {
   const f = input.facts;
-  const lines = [OPEN_TAG, ...header(f), ...configLine(f, d.configKeys)];
-  const series = f.series.filter((s) => d.layerCurves || !isLayerGradNorm(s.name));
+  const lines = [OPEN_TAG, ...header(f)];
+  const open = f.findings.filter((x) => x.status === 'open');
+  lines.push(open.length ? 'open findings:' : 'open findings: none', ...open.map((x) => findingLine(x, d.evidence)));
   if (f.series.length) lines.push('metrics (canonical name, first → last over the whole run, trend over the recent window):', ...f.series.map(summaryLine));
+  lines.push(...configLine(f, d.configKeys));
+  const others = input.others.slice(0, d.others);
+  if (others.length) {
+    const more = input.others.length > d.others ? ` (+${input.others.length - d.others} more)` : '';
+    lines.push(`other metrics (latest value, name as logged): ${others.map(([n, v]) => `${quoted(n, 60)}=${fmt(v)}`).join(', ')}${more}`);
+  }
+  const series = f.series.filter((s) => d.layerCurves || !isLayerGradNorm(s.name));
   const curves = series.map((s) => curveLine(s.name, input.curves.get(s.name) ?? [], d.points)).filter((l): l is string => l !== undefined);
   if (curves.length) lines.push(`curves (step:value, ${d.points} shape-keeping points of the recent window):`, ...curves);
-  const open = f.findings.filter((x) => x.status === 'open');
   const resolved = f.findings.filter((x) => x.status === 'resolved').slice(0, d.resolved);
-  lines.push(open.length ? 'open findings:' : 'open findings: none', ...open.map((x) => findingLine(x, d.evidence)));
   if (resolved.length) lines.push('resolved findings:', ...resolved.map((x) => findingLine(x, Math.min(d.evidence, 3))));
   const events = f.recent.slice(-d.events);
   if (events.length) lines.push('recent events (oldest first):', ...events.map((e) => `- ${e.type}: ${quoted(e.text, 160)}`));

@@ -57,10 +57,21 @@ export function trendLines(facts: AnalysisFacts): string[] {
   return out;
 }
 
+const bySeverity = (a: Finding, b: Finding) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity];
+
 export function openFindings(facts: AnalysisFacts): Finding[] {
-  return facts.findings
-    .filter((f) => f.status === 'open')
-    .sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity]);
+  return facts.findings.filter((f) => f.status === 'open').sort(bySeverity);
+}
+
+/**
+ * The problems worth a headline: open warnings and criticals, else resolved ones (a finished run's
+ * oscillation that calmed down is still what happened to it). Info findings are notes, not problems.
+ */
+export function problems(facts: AnalysisFacts): { findings: Finding[]; resolved: boolean } {
+  const serious = facts.findings.filter((f) => f.severity !== 'info');
+  const open = serious.filter((f) => f.status === 'open').sort(bySeverity);
+  if (open.length) return { findings: open, resolved: false };
+  return { findings: serious.filter((f) => f.status === 'resolved').sort(bySeverity), resolved: true };
 }
 
 export function evidenceText(f: Finding): string {

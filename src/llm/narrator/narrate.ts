@@ -2,14 +2,14 @@
 import type { ProposedSuggestion, StructuredAnswer } from '../../domain/analysis-request.ts';
 import { fmt } from '../format.ts';
 import type { AnalysisFacts, NarratorTask } from '../facts.ts';
-import { bestLine, findingParagraph, openFindings, statusLine, trendLines } from './describe.ts';
+import { bestLine, findingParagraph, openFindings, problems, statusLine, trendLines } from './describe.ts';
 import { GUIDE } from './guide.ts';
 import { suggestTuning } from './tuning.ts';
 
 function headline(facts: AnalysisFacts): string {
-  const open = openFindings(facts);
-  if (open.length === 0) return 'No problem detected so far.';
-  const names = open.map((f) => `${GUIDE[f.kind].title} (${f.severity})`);
+  const { findings, resolved } = problems(facts);
+  if (findings.length === 0) return 'No problem detected so far.';
+  const names = findings.map((f) => `${GUIDE[f.kind].title} (${f.severity}${resolved ? ', since resolved' : ''})`);
   return `Main problem: ${names[0]}${names.length > 1 ? `; also ${names.slice(1).join(', ')}` : ''}.`;
 }
 
@@ -27,15 +27,15 @@ function analysis(facts: AnalysisFacts): string {
   const open = openFindings(facts);
   if (open.length) parts.push(`Findings:\n${open.map((f, i) => `${i + 1}. ${findingParagraph(f, true)}`).join('\n')}`);
   const resolved = facts.findings.filter((f) => f.status === 'resolved');
-  if (resolved.length) parts.push(`Resolved earlier: ${resolved.map((f) => GUIDE[f.kind].title).join(', ')}.`);
+  if (resolved.length) parts.push(`Resolved earlier:\n${resolved.map((f) => `- ${findingParagraph(f, false)}`).join('\n')}`);
   const events = facts.recent.slice(-5).map((e) => e.text);
   if (events.length) parts.push(`Recent events: ${events.join('; ')}.`);
   return parts.join('\n\n');
 }
 
 function troubleshoot(facts: AnalysisFacts): string {
-  const open = openFindings(facts);
-  if (open.length === 0) {
+  const { findings } = problems(facts);
+  if (findings.length === 0) {
     const lines = [statusLine(facts), 'No diagnostic rule has fired: no NaN loss, divergence, exploding or vanishing gradients, dead units, oscillation, plateau or overfitting.'];
     const best = bestLine(facts);
     if (best) lines.push(best);
@@ -43,7 +43,7 @@ function troubleshoot(facts: AnalysisFacts): string {
   }
   return [
     `${statusLine(facts)} ${headline(facts)}`,
-    ...open.map((f, i) => `${i + 1}. ${findingParagraph(f, true)}`),
+    ...findings.map((f, i) => `${i + 1}. ${f.status === 'resolved' ? '(resolved) ' : ''}${findingParagraph(f, true)}`),
   ].join('\n\n');
 }
 

@@ -3,6 +3,7 @@ import type { ParamValue, ProposedSuggestion } from '../../domain/analysis-reque
 import type { Finding, FindingKind } from '../../domain/findings.ts';
 import { fmt, roundSig } from '../format.ts';
 import type { AnalysisFacts } from '../facts.ts';
+import { problems } from './describe.ts';
 import { currentLr, findParam, numeric, type Knob } from './params.ts';
 
 function asParam(v: unknown): ParamValue {
@@ -98,12 +99,11 @@ const RULES: Partial<Record<FindingKind, Rule>> = {
   },
 };
 
-/** Suggestions for each open finding, most severe first; one per parameter. */
+/** Suggestions for each problem (open, else resolved), most severe first; one per parameter. */
 export function suggestTuning(facts: AnalysisFacts): ProposedSuggestion[] {
   const out: ProposedSuggestion[] = [];
   const seen = new Set<string>();
-  for (const f of facts.findings) {
-    if (f.status !== 'open') continue;
+  for (const f of problems(facts).findings) {
     for (const s of RULES[f.kind]?.(facts, f) ?? []) {
       if (!s || seen.has(s.parameter)) continue;
       seen.add(s.parameter);
