@@ -1,4 +1,6 @@
 // Notifier settings and how they are read from the environment (all optional, with defaults).
+import { z } from 'zod';
+import { parseOrThrow } from '../domain/errors.ts';
 import { parseDurationMs } from '../domain/webhooks.ts';
 import type { RetryPolicy } from './retry.ts';
 import { DEFAULT_RETRY } from './retry.ts';
@@ -42,21 +44,36 @@ export function defaultSettings(stallMs = FIFTEEN_MINUTES): NotifierSettings {
   };
 }
 
-/** Seconds as a plain number, or a duration with its unit (`10m`). */
-function readDuration(name: string, raw: string | undefined): number | undefined {
-  if (raw === undefined || raw.trim() === '') return undefined;
-  const ms = /^\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw) * 1000 : parseDurationMs(raw);
-  if (ms === undefined || ms <= 0) throw new Error(`${name} must be seconds or a duration like 10m, not ${JSON.stringify(raw)}`);
-  return ms;
-}
+/** Seconds as a plain number, or a duration with its unit (`10m`), as milliseconds. */
+const Duration = z
+  .string()
+  .trim()
+  .transform((raw, ctx) => {
+    const ms = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) * 1000 : parseDurationMs(raw);
+    if (ms === undefined || ms <= 0) {
+      ctx.addIssue({ code: 'custom', message: 'seconds, or a duration like 90s, 10m, 2h' });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+const NotifyEnv = z.object({
+  ANALYST_STALL_SECONDS: Duration.optional(),
+  ANALYST_ALERT_COOLDOWN: Duration.optional(),
+  ANALYST_WEBHOOK_URL: z.url({ protocol: /^https?$/, error: 'an http(s) URL' }).optional(),
+  ANALYST_WEBHOOK_SECRET: z.string().min(1).optional(),
+  ANALYST_WEBHOOK_ALLOW_PRIVATE: z.string().optional(),
+});
 
 export function settingsFromEnv(env: NodeJS.ProcessEnv): NotifierSettings {
-  const settings = defaultSettings(readDuration('ANALYST_STALL_SECONDS', env.ANALYST_STALL_SECONDS));
-  const url = env.ANALYST_WEBHOOK_URL?.trim();
+  // Unset and empty are the same thing in a shell environment.
+  const set = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  const parsed = parseOrThrow(NotifyEnv, set, 'configuration');
+  const settings = defaultSettings(parsed.ANALYST_STALL_SECONDS);
   return {
     ...settings,
-    cooldownMs: readDuration('ANALYST_ALERT_COOLDOWN', env.ANALYST_ALERT_COOLDOWN) ?? settings.cooldownMs,
-    allowPrivate: env.ANALYST_WEBHOOK_ALLOW_PRIVATE === '1' || env.ANALYST_WEBHOOK_ALLOW_PRIVATE === 'true',
-    envWebhook: url ? { url, secret: env.ANALYST_WEBHOOK_SECRET || undefined } : null,
+    cooldownMs: parsed.ANALYST_ALERT_COOLDOWN ?? settings.cooldownMs,
+    allowPrivate: ['1', 'true', 'yes'].includes(parsed.ANALYST_WEBHOOK_ALLOW_PRIVATE ?? ''),
+    envWebhook: parsed.ANALYST_WEBHOOK_URL ? { url: parsed.ANALYST_WEBHOOK_URL, secret: parsed.ANALYST_WEBHOOK_SECRET } : null,
   };
 }

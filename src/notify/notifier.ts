@@ -223,8 +223,6 @@ export class Notifier {
       if (stored) this.removeWebhook(ENV_WEBHOOK_ID);
       return;
     }
-    const url = new URL(env.url);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`ANALYST_WEBHOOK_URL must be http(s): ${env.url}`);
     this.webhooks.put({
       id: ENV_WEBHOOK_ID,
       url: env.url,
