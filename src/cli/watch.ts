@@ -1,0 +1,58 @@
+// `analyst watch PATH`: tail a growing training log, CSV, JSONL or TensorBoard log directory into a server.
+import { Command, Option } from 'commander';
+import { isStreamFormat, STREAM_FORMATS, type FileFormat } from '../ingest/files/detect.ts';
+import { Watcher } from '../ingest/watch/watcher.ts';
+import { CliError, serverUrl } from './client.ts';
+
+interface WatchFlags {
+  server?: string;
+  run?: string;
+  project: string;
+  format?: string;
+  state?: string;
+  interval: string;
+  once?: boolean;
+}
+
+export function watchCommand(): Command {
+  return new Command('watch')
+    .description('tail a growing log / CSV / JSONL file or a TensorBoard log directory into a server; resumes after a restart, follows rotation')
+    .argument('<path>', 'file to tail, or TensorBoard log directory (each directory with event files is one run)')
+    .option('--server <url>', 'server to send to (ANALYST_URL)')
+    .option('--run <name>', 'run name (default: from the file or directory name)')
+    .option('--project <name>', 'project of the run', 'default')
+    .addOption(new Option('--format <format>', 'skip detection').choices([...STREAM_FORMATS]))
+    .option('--state <file>', 'where the read position is kept (default: a dot file next to the data)')
+    .option('--interval <ms>', 'how often to look for new data', '500')
+    .option('--once', 'send what is there now and exit')
+    .action(async (target: string, flags: WatchFlags) => {
+      const intervalMs = Number(flags.interval);
+      if (!Number.isFinite(intervalMs) || intervalMs < 10) throw new CliError('--interval must be a number of milliseconds >= 10', 2);
+      const watcher = new Watcher({
+        target,
+        server: serverUrl(flags.server),
+        run: flags.run,
+        project: flags.project,
+        token: process.env.ANALYST_TOKEN,
+        format: flags.format && isStreamFormat(flags.format) ? (flags.format as FileFormat) : undefined,
+        stateFile: flags.state,
+        intervalMs,
+        log: (m) => process.stderr.write(`analyst watch: ${m}\n`),
+      });
+      try {
+        if (flags.once) {
+          process.stdout.write(`sent ${await watcher.pass()} events\n`);
+          return;
+        }
+        const stop = new AbortController();
+        process.once('SIGINT', () => stop.abort());
+        process.once('SIGTERM', () => stop.abort());
+        process.stderr.write(`analyst watch: following ${target}\n`);
+        await watcher.run(stop.signal);
+      } catch (err) {
+        throw new CliError((err as Error).message);
+      } finally {
+        await watcher.close();
+      }
+    });
+}

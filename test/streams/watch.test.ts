@@ -1,0 +1,197 @@
+import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { watchCommand } from '../../src/cli/watch.ts';
+import { readEventFile } from '../../src/ingest/tfevents/event-file.ts';
+import { Watcher, type WatchOptions } from '../../src/ingest/watch/watcher.ts';
+import { api, testServer, type TestServer } from '../helpers/server.ts';
+import { REAL_LOGS } from '../ingest/paths.ts';
+
+let server: TestServer;
+let dir: string;
+const watchers: Watcher[] = [];
+
+beforeEach(async () => {
+  server = await testServer();
+  dir = mkdtempSync(join(tmpdir(), 'analyst-watch-'));
+});
+afterEach(async () => {
+  for (const w of watchers.splice(0)) await w.close();
+  await server.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function watcher(target: string, opts: Partial<WatchOptions> = {}): Watcher {
+  const w = new Watcher({ target, server: server.url, project: 'watch', intervalMs: 20, log: () => {}, ...opts });
+  watchers.push(w);
+  return w;
+}
+
+async function runEvents(name: string): Promise<any[]> {
+  const run = await api(server.url, `/runs/${encodeURIComponent(`watch/${name}`)}`);
+  if (run.status !== 200) return [];
+  const out: any[] = [];
+  for (let after = 0; ; ) {
+    const page = (await api(server.url, `/runs/${run.body.id}/events?after_seq=${after}&limit=10000`)).body.events as any[];
+    if (!page.length) return out;
+    out.push(...page);
+    after = page.at(-1).seq;
+  }
+}
+
+const of = (events: any[], type: string) => events.filter((e) => e.type === type);
+
+describe('analyst watch: text logs', () => {
+  it('tails a growing log, waits for unfinished lines, resumes after a restart without resending', async () => {
+    const file = join(dir, 'train.log');
+    writeFileSync(file, 'Epoch [1/3] started\nTrain Loss: 0.90, Train Accuracy: 60.0%\n');
+    expect(await watcher(file, { run: 'tail' }).pass()).toBe(4);
+    appendFileSync(file, 'Validation Loss: 0.95');
+    const w = watchers[0];
+    expect(await w.pass()).toBe(0);
+    appendFileSync(file, ', Validation Accuracy: 58.0%\nsomething else\n');
+    expect(await w.pass()).toBe(3);
+    let events = await runEvents('tail');
+    expect(of(events, 'log').map((e) => e.message)).toEqual([
+      'Epoch [1/3] started',
+      'Train Loss: 0.90, Train Accuracy: 60.0%',
+      'Validation Loss: 0.95, Validation Accuracy: 58.0%',
+      'something else',
+    ]);
+    expect(of(events, 'metrics').map((e) => e.values)).toEqual([{ train_loss: 0.9, train_acc: 60 }, { val_loss: 0.95, val_acc: 58 }]);
+
+    // A new watcher (a restart) picks up where the last one stopped.
+    await w.close();
+    const state = join(dir, '.train.log.analyst-watch.json');
+    expect(JSON.parse(readFileSync(state, 'utf8')).files[resolve(file)].offset).toBe(readFileSync(file).length);
+    const again = watcher(file, { run: 'tail' });
+    expect(await again.pass()).toBe(0);
+    appendFileSync(file, 'Epoch [2/3] started\n');
+    expect(await again.pass()).toBe(2);
+    events = await runEvents('tail');
+    expect(of(events, 'log')).toHaveLength(5);
+    expect(of(events, 'epoch_started').map((e) => e.epoch)).toEqual([1, 2]);
+  });
+
+  it('a crash after the server stored a batch but before the position was saved does not duplicate it', async () => {
+    const file = join(dir, 'crash.log');
+    const state = join(dir, 'state.json');
+    writeFileSync(file, 'step=1 loss=1.0\n');
+    await watcher(file, { run: 'crash', stateFile: state }).pass();
+    const before = readFileSync(state, 'utf8');
+    appendFileSync(file, 'step=2 loss=0.9\nstep=3 loss=0.8\n');
+    await watchers[0].pass();
+    // Put back the older position, as if the process died before writing the new one.
+    writeFileSync(state, before);
+    expect(await watcher(file, { run: 'crash', stateFile: state }).pass()).toBe(4);
+    const events = await runEvents('crash');
+    expect(of(events, 'metrics').map((e) => e.step)).toEqual([1, 2, 3]);
+    expect(of(events, 'log')).toHaveLength(3);
+  });
+
+  it('follows rotation (rename + new file) and truncation, reading the old file to its end first', async () => {
+    const file = join(dir, 'rot.log');
+    writeFileSync(file, 'step=1 loss=1.0\n');
+    const w = watcher(file, { run: 'rot' });
+    await w.pass();
+    // The logger wrote one more line, then the file was rotated and a new one started.
+    appendFileSync(file, 'step=2 loss=0.9\n');
+    renameSync(file, `${file}.1`);
+    writeFileSync(file, 'step=3 loss=0.8\n');
+    await w.pass();
+    await w.pass();
+    // copytruncate: same inode, shorter content. Same text as before: it must not be taken for a duplicate.
+    truncateSync(file, 0);
+    writeFileSync(file, 'step=1 loss=1.0\n');
+    await w.pass();
+    await w.pass();
+    const steps = of(await runEvents('rot'), 'metrics').map((e) => e.step);
+    expect(steps).toEqual([1, 2, 3, 1]);
+  });
+});
+
+describe('analyst watch: tables', () => {
+  it('resumes a CSV mid-file with its header', async () => {
+    const file = join(dir, 'training.log');
+    writeFileSync(file, 'epoch,loss,val_loss\n0,1.0,1.1\n1,0.8,0.9\n');
+    await watcher(file, { run: 'keras' }).pass();
+    await watchers[0].close();
+    appendFileSync(file, '2,0.6,0.7\n');
+    await watcher(file, { run: 'keras' }).pass();
+    const metrics = of(await runEvents('keras'), 'metrics');
+    expect(metrics.map((e) => [e.epoch, e.values.loss, e.values.val_loss])).toEqual([
+      [0, 1, 1.1],
+      [1, 0.8, 0.9],
+      [2, 0.6, 0.7],
+    ]);
+  });
+
+  it('tails JSONL through the CLI command with --once', async () => {
+    const file = join(dir, 'metrics.jsonl');
+    writeFileSync(file, '{"step": 1, "loss": 0.5}\n{"step": 2, "loss": NaN}\n');
+    const out: string[] = [];
+    const write = process.stdout.write;
+    process.stdout.write = ((s: string) => (out.push(s), true)) as typeof process.stdout.write;
+    try {
+      await watchCommand().parseAsync([file, '--server', server.url, '--run', 'cli', '--project', 'watch', '--once'], { from: 'user' });
+    } finally {
+      process.stdout.write = write;
+    }
+    expect(out.join('')).toBe('sent 2 events\n');
+    expect(of(await runEvents('cli'), 'metrics').map((e) => e.values.loss)).toEqual([0.5, 'NaN']);
+  });
+});
+
+describe('analyst watch: TensorBoard', () => {
+  const eventFile = (dataset: string) => {
+    const folder = join(REAL_LOGS, dataset);
+    return join(folder, readdirSync(folder).find((n) => n.startsWith('events.out.tfevents'))!);
+  };
+
+  it('reads a live event file cut mid-record, across a restart, into exactly the events of the whole file', async () => {
+    const real = eventFile('hf_t5_summarization_tfevents');
+    const name = basename(real);
+    const whole = readFileSync(real);
+    const expected = (await readEventFile(real)).events;
+    const logdir = join(dir, 'tb');
+    const runDir = join(logdir, 'run1');
+    mkdirSync(runDir, { recursive: true });
+    const file = join(runDir, name);
+    // Cut points inside records (not on boundaries): a writer caught mid-write.
+    const cuts = [1001, 40_003, whole.length];
+    writeFileSync(file, whole.subarray(0, cuts[0]));
+    const first = await watcher(logdir, { run: 't5' }).pass();
+    await watchers[0].close();
+    appendFileSync(file, whole.subarray(cuts[0], cuts[1]));
+    const state = join(logdir, '.analyst-watch.json');
+    const beforeSecond = readFileSync(state, 'utf8');
+    const second = await watcher(logdir, { run: 't5' }).pass();
+    // A crash before the position after the second read was saved: that read is sent again.
+    await watchers[1].close();
+    writeFileSync(state, beforeSecond);
+    expect(await watcher(logdir, { run: 't5' }).pass()).toBe(second);
+    appendFileSync(file, whole.subarray(cuts[1]));
+    const third = await watchers[2].pass();
+    // One event per scalar (see FileFollower.perScalar): the same scalars, in the same order, once.
+    const scalars = expected.flatMap((e: any) => Object.entries(e.values).map(([tag, v]) => [e.step, tag, v]));
+    expect(first + second + third).toBe(scalars.length);
+    const metrics = of(await runEvents('t5/run1'), 'metrics');
+    expect(metrics.map((e) => [e.step, ...Object.entries(e.values)[0]])).toEqual(scalars);
+  });
+
+  it('every directory with event files is a run, and new files are picked up', async () => {
+    const logdir = join(dir, 'logs');
+    for (const sub of ['a/train', 'a/eval']) mkdirSync(join(logdir, sub), { recursive: true });
+    const real = eventFile('lightning_mnist_cnn_tfevents');
+    const name = basename(real);
+    copyFileSync(real, join(logdir, 'a/train', name));
+    const w = watcher(logdir, { run: 'exp' });
+    await w.pass();
+    copyFileSync(real, join(logdir, 'a/eval', name));
+    await w.pass();
+    const expected = (await readEventFile(real)).events.reduce((n: number, e: any) => n + Object.keys(e.values).length, 0);
+    expect(of(await runEvents('exp/a/train'), 'metrics')).toHaveLength(expected);
+    expect(of(await runEvents('exp/a/eval'), 'metrics')).toHaveLength(expected);
+  });
+});
