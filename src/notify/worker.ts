@@ -1,5 +1,6 @@
 // The delivery worker: sends due outbox rows, records each attempt, and schedules the retries.
 import type { Delivery } from '../domain/webhooks.ts';
+import { stringifyJson } from '../domain/values.ts';
 import type { OutboxRepo } from '../store/outbox-repo.ts';
 import type { WebhooksRepo } from '../store/webhooks-repo.ts';
 import type { AlertAnalyses } from './analysis.ts';
@@ -10,7 +11,6 @@ import { backoffMs, classifyStatus, parseRetryAfter } from './retry.ts';
 import type { SendResult } from './sender.ts';
 import { postWebhook } from './sender.ts';
 import { deliveryHeaders } from './signing.ts';
-import { stringifyJson } from '../domain/values.ts';
 
 export interface WorkerOptions {
   retry: RetryPolicy;
@@ -131,7 +131,7 @@ export class DeliveryWorker {
     const attempts = delivery.attempts + 1;
     const outcome = result.ok ? classifyStatus(result.status) : result.blocked ? 'dead' : 'retry';
     const responseCode = result.ok ? result.status : null;
-    const error = result.ok ? (outcome === 'delivered' ? null : `HTTP ${result.status}${result.body ? `: ${result.body}` : ''}`) : result.error;
+    const error = result.ok ? (outcome === 'delivered' ? null : httpError(result.status, result.body)) : result.error;
     const base = { attempts, response_code: responseCode, last_error: error, updated_at: now };
     if (outcome === 'delivered') {
       this.outbox.recordAttempt(delivery.id, { ...base, status: 'delivered', next_attempt_at: null, delivered_at: now });
@@ -151,4 +151,10 @@ export class DeliveryWorker {
     const next = Math.min(now + wait, deadline);
     this.outbox.recordAttempt(delivery.id, { ...base, status: 'pending', next_attempt_at: next, delivered_at: null });
   }
+}
+
+function httpError(status: number, body: string): string {
+  // A redirect is refused rather than followed: it could lead past the address guard.
+  const hint = status >= 300 && status < 400 ? ' (redirects are not followed: subscribe the final URL)' : '';
+  return `HTTP ${status}${hint}${body ? `: ${body}` : ''}`;
 }

@@ -103,6 +103,18 @@ describe('webhook delivery', () => {
     expect(rx.received).toHaveLength(1);
   });
 
+  it('does not follow a redirect, which could lead past the address guard', async () => {
+    const target = await receiver();
+    const rx = await receiver(() => ({ status: 302, headers: { location: target.url } }));
+    const notifier = setup();
+    const hook = await subscribe(notifier, rx.url);
+    notifier.start();
+    notifier.onFindingChanges(RUN, [raised(finding('plateau', 'warning'))], Date.now());
+    const dead = await until(() => deliveries(notifier, hook.id).find((d) => d.status === 'dead'), 5_000, 'dead delivery');
+    expect(dead.last_error).toMatch(/^HTTP 302 \(redirects are not followed/);
+    expect(target.received).toHaveLength(0);
+  });
+
   it('honours Retry-After on 429', async () => {
     const rx = await receiver((_req, n) => (n === 0 ? { status: 429, headers: { 'retry-after': '1' } } : { status: 200 }));
     const notifier = setup();
