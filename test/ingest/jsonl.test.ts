@@ -24,6 +24,17 @@ describe('JSONL import', () => {
     expect(epochRow?.values).not.toHaveProperty('epoch');
   });
 
+  it('imports every generated run with nothing skipped', async () => {
+    const { readdirSync } = await import('node:fs');
+    const files = readdirSync(GENERATED).filter((f) => f.endsWith('.jsonl'));
+    expect(files).toHaveLength(40);
+    for (const f of files) {
+      const run = await importFile(path.join(GENERATED, f));
+      expect(run.skipped, f).toBe(0);
+      expect(metrics(run.events).every((e) => e.step !== undefined && Object.keys(e.values).length > 0), f).toBe(true);
+    }
+  });
+
   it('keeps "nan" and "inf" strings as non-finite values', async () => {
     const run = await importFile(path.join(GENERATED, 'digits-s1-lr-too-high.jsonl'));
     const all = metrics(run.events);
