@@ -103,8 +103,10 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
 
   it('appends a metrics event posted after the page loaded', async () => {
     const { page } = browser;
+    const posted = Date.now();
     await api(s.url, `/runs/${runId}/events`, { method: 'POST', json: [{ type: 'metrics', step: 310, epoch: 4, values: { loss: 0.4321, lr: 0.05 } }] });
-    await page.waitForFunction(() => document.querySelector('[data-chart="loss"]')?.getAttribute('data-points') === '34', undefined, { timeout: 10_000 });
+    await page.waitForFunction(() => document.querySelector('[data-chart="loss"]')?.getAttribute('data-points') === '34', undefined, { timeout: 10_000, polling: 'raf' });
+    console.info(`dashboard: metrics event posted → on the curve in ${Date.now() - posted} ms (${await text(page, '#conn')})`);
     expect(await text(page, 'tr[data-metric="loss"] td.num')).toBe('0.4321');
     expect(await page.getAttribute('[data-chart="lr"]', 'data-points')).toBe('31');
     // The step in the header follows from the server's status, re-read after events.
@@ -142,6 +144,33 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
     const said = await text(page, '.result');
     if (controls.status === 404) expect(said).toContain('not available');
     else expect(controls.body.controls.map((c: { action: string }) => c.action)).toContain('pause');
+  });
+
+  it('answers in the chat, or says the analyst is missing', async () => {
+    const { page } = browser;
+    const actions = await api(s.url, '/chat/actions');
+    if (actions.status === 404) {
+      await page.locator('.chat-panel .msg.system', { hasText: 'not available' }).waitFor();
+      return;
+    }
+    await page.click('.chat-panel button[data-quick="diagnose"]');
+    await page.waitForFunction(() => document.querySelector('.chat-panel .msg.assistant') && !document.querySelector('.chat-panel .msg.streaming'), undefined, { timeout: 20_000 });
+    // The run has an open NaN finding: any honest diagnosis mentions it.
+    expect(await text(page, '.chat-panel .msg.assistant')).toMatch(/NaN|nan_loss/);
+    expect(await text(page, '.chat-panel h2 .note')).not.toBe('');
+  });
+
+  it('falls back to polling the events when the stream route is missing', async () => {
+    const page = await browser.context.newPage();
+    // The real server with one door removed: the page must still follow the run.
+    await page.route((u) => u.pathname.endsWith('/stream'), (r) => r.fulfill({ status: 404, contentType: 'application/json', body: '{"error":{"code":"not_found","message":"no route"}}' }));
+    await page.goto(`${s.url}/#/run/${runId}`);
+    await page.waitForFunction(() => document.getElementById('conn')?.textContent === 'polling (no stream)');
+    const before = Number(await page.getAttribute('[data-chart="lr"]', 'data-points'));
+    await api(s.url, `/runs/${runId}/events`, { method: 'POST', json: [{ type: 'metrics', step: 330, epoch: 4, values: { lr: 0.04 } }] });
+    await page.waitForFunction((n) => Number(document.querySelector('[data-chart="lr"]')?.getAttribute('data-points')) === n + 1, before, { timeout: 10_000 });
+    expect(await text(page, 'tr[data-metric="lr"] td.num')).toBe('0.04');
+    await page.close();
   });
 
   it('overlays two runs and compares them', async () => {

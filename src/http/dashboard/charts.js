@@ -6,6 +6,8 @@ const PALETTE = ['#2563eb', '#dc2626', '#059669', '#d97706', '#7c3aed', '#0891b2
 /** Points kept per series: a page left open for days must not grow without bound. */
 const MAX_POINTS = 5000;
 const HEIGHT = 200;
+/** Steps and epochs are counted: ticks at 2.5 epochs or step 12.5 would read as nonsense. */
+const WHOLE_INCRS = Array.from({ length: 10 }, (_, e) => [1, 2, 5].map((m) => m * 10 ** e)).flat();
 
 /**
  * The x axis a chart can use for all of its points: step when every point has one, else epoch,
@@ -105,7 +107,9 @@ export class LineChart {
         height: HEIGHT,
         scales: { x: { time } },
         axes: [
-          { label: mode === 'time' ? (time ? '' : 'seconds from start') : mode, values: time ? undefined : (_u, ticks) => ticks.map(num) },
+          mode === 'time'
+            ? { label: time ? '' : 'seconds from start', values: time ? undefined : (_u, ticks) => ticks.map(num) }
+            : { label: mode, incrs: WHOLE_INCRS, values: (_u, ticks) => ticks.map(num) },
           { values: (_u, ticks) => ticks.map(num), size: 60 },
         ],
         series: [

@@ -36,7 +36,7 @@ function describe(type, e) {
 
 export class LogView {
   constructor(body, note) {
-    this.list = h('ol', { class: 'log' });
+    this.list = h('ol', { class: 'log' }, h('li', { class: 'empty muted' }, 'No log lines yet: trainers send them as log events or to POST /runs/:id/logs.'));
     this.note = note;
     this.count = 0;
     body.append(this.list);
@@ -45,6 +45,7 @@ export class LogView {
   add(type, e) {
     const line = describe(type, e);
     if (!line) return;
+    if (this.count === 0) this.list.replaceChildren();
     // Follow the tail only when the reader is already there, not while they scroll back.
     const atBottom = this.list.scrollTop + this.list.clientHeight >= this.list.scrollHeight - 4;
     this.list.append(

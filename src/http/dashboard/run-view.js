@@ -41,12 +41,16 @@ export function runView(main, runId, setConn) {
     renderStatus(header, s);
     document.title = `${s.name} · ${s.status} · Training Analyst`;
   };
+  let statusAt = 0;
+  // At once after a quiet spell, then at most every STATUS_REFRESH_MS while events keep coming.
   const refreshStatus = () => {
     if (statusTimer) return;
     statusTimer = setTimeout(async () => {
+      statusAt = Date.now();
+      const s = await getJson(path).catch(() => null);
       statusTimer = 0;
-      if (!disposed) showStatus(await getJson(path).catch(() => null) ?? { name: runId, status: 'unknown' });
-    }, STATUS_REFRESH_MS);
+      if (s && !disposed) showStatus(s);
+    }, Math.max(0, statusAt + STATUS_REFRESH_MS - Date.now()));
   };
 
   const onEvent = (type, e) => {

@@ -49,21 +49,24 @@ export function renderStatus(el, s) {
 export class LatestTable {
   constructor(body) {
     this.values = new Map();
+    this.frame = 0;
     this.table = h('table', { class: 'latest' });
     body.append(this.table);
   }
 
   setAll(latest) {
-    this.values = new Map(Object.entries(latest ?? {}).map(([k, v]) => [k, { value: v, step: null }]));
+    this.values = new Map(Object.entries(latest ?? {}));
     this.render();
   }
 
   merge(e) {
-    for (const [name, value] of Object.entries(e.values)) this.values.set(name, { value, step: e.step ?? null });
-    this.render();
+    for (const [name, value] of Object.entries(e.values)) this.values.set(name, value);
+    // A burst of events redraws the table once.
+    if (!this.frame) this.frame = requestAnimationFrame(() => this.render());
   }
 
   render() {
+    this.frame = 0;
     const rows = [...this.values.entries()].sort(([a], [b]) => a.localeCompare(b));
     fill(
       this.table,
@@ -72,7 +75,7 @@ export class LatestTable {
         'tbody',
         {},
         rows.length ? null : h('tr', {}, h('td', { colspan: 2, class: 'muted' }, 'no metrics yet')),
-        rows.map(([name, v]) => h('tr', { 'data-metric': name }, h('td', {}, name), h('td', { class: `num${isBad(v.value) ? ' bad' : ''}` }, num(v.value)))),
+        rows.map(([name, v]) => h('tr', { 'data-metric': name }, h('td', {}, name), h('td', { class: `num${isBad(v) ? ' bad' : ''}` }, num(v)))),
       ),
     );
   }
