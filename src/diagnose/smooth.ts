@@ -14,6 +14,7 @@ export const START_SPAN = 3;
 export class Smoothed {
   private readonly ring = new Float64Array(MEDIAN_SPAN);
   private readonly scratch = new Float64Array(MEDIAN_SPAN);
+  private curvatureCount = 0;
   private readonly span: number;
   /** Finite values seen. */
   count = 0;
@@ -42,9 +43,13 @@ export class Smoothed {
   push(v: number, step: number | null, epoch: number | null): boolean {
     if (!Number.isFinite(v)) return false;
     if (this.count >= 2) {
-      // Exponential mean over about ten points of the curvature |v - 2 prev + prev2| / 2.
-      const curvature = Math.abs(v - 2 * this.last + this.prev) / 2;
-      this.noise = this.count === 2 ? curvature : this.noise + 0.1 * (curvature - this.noise);
+      // Exponential mean (about ten points) of the curvature |v - 2 prev + prev2| / 2: about the
+      // noise's standard deviation for scattered points and zero along a straight trend. The first
+      // two curvatures, in the steep bend of a run's first descent, are not noise and are skipped.
+      const c = Math.abs(v - 2 * this.last + this.prev) / 2;
+      this.curvatureCount++;
+      if (this.curvatureCount === 3) this.noise = c;
+      else if (this.curvatureCount > 3) this.noise += 0.1 * (c - this.noise);
     }
     this.prev = this.last;
     this.last = v;
@@ -78,19 +83,22 @@ export class Smoothed {
   }
 
   private median(): number {
-    const n = Math.min(this.count, this.span);
-    const s = this.scratch;
-    for (let i = 0; i < n; i++) {
-      const v = this.ring[i];
-      let j = i;
-      while (j > 0 && s[j - 1] > v) {
-        s[j] = s[j - 1];
-        j--;
-      }
-      s[j] = v;
-    }
-    return n % 2 ? s[(n - 1) >> 1] : (s[n / 2 - 1] + s[n / 2]) / 2;
+    return medianOf(this.ring, Math.min(this.count, this.span), this.scratch);
   }
+}
+
+/** Median of the first n values of `values`, sorted in `scratch` (no allocation). */
+function medianOf(values: Float64Array, n: number, scratch: Float64Array): number {
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    let j = i;
+    while (j > 0 && scratch[j - 1] > v) {
+      scratch[j] = scratch[j - 1];
+      j--;
+    }
+    scratch[j] = v;
+  }
+  return n % 2 ? scratch[(n - 1) >> 1] : (scratch[n / 2 - 1] + scratch[n / 2]) / 2;
 }
 
 /** Geometric running mean (EMA of the log) of a positive metric, e.g. a gradient norm's baseline. */

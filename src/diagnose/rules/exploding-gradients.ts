@@ -11,10 +11,14 @@ const T = {
   baselineAlpha: 0.1,
   /** Points before the baseline is trusted. */
   minPoints: 3,
-  /** A single point this far over the baseline: step-level grad norms vary by ~10x, not 50x. */
-  spikeFactor: 50,
-  /** The running median of three this far over the baseline: a lasting, not a one-off, rise. */
-  sustainedFactor: 10,
+  /**
+   * A single point this far over the baseline. Healthy runs, step-level ones included, stay
+   * within about 4x of this baseline; blow-ups reach 100x and more: 20x sits between the two
+   * on a log scale.
+   */
+  spikeFactor: 20,
+  /** The running median of three this far over the baseline (healthy: up to ~3x): a lasting rise. */
+  sustainedFactor: 6,
   /** Three orders of magnitude: critical. */
   criticalFactor: 1000,
   /** Median back within 3x of the baseline for this many points: over. */

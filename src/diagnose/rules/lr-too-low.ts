@@ -10,7 +10,12 @@ const T = {
    * usable learning rate visibly moves the loss. The flat-trend condition guards slow starts.
    */
   minPoints: 5,
-  /** ...and, when steps are logged, at least fifty optimiser steps since the first loss point. */
+  /**
+   * ...and a full epoch or fifty optimiser steps since the first loss point, when the run logs
+   * them: per-step logging moves the loss little in five points, while a small data set makes
+   * an epoch of a few steps.
+   */
+  minEpochs: 1,
   minSteps: 50,
   /** "Barely moved": the best smoothed loss is within 5% of the starting level. */
   stuckShare: 0.05,
@@ -36,6 +41,7 @@ interface State {
   loss: Smoothed;
   lastLr: number;
   firstStep: number | null;
+  firstEpoch: number | null;
   sinceWarmup: number;
   unhealthy: boolean;
   report: Reporter;
@@ -43,7 +49,7 @@ interface State {
 
 export const lrTooLow = defineRule<State>({
   kind: 'lr_too_low',
-  init: () => ({ loss: new Smoothed(), lastLr: NaN, firstStep: null, sinceWarmup: 0, unhealthy: false, report: new Reporter(Infinity) }),
+  init: () => ({ loss: new Smoothed(), lastLr: NaN, firstStep: null, firstEpoch: null, sinceWarmup: 0, unhealthy: false, report: new Reporter(Infinity) }),
   evaluate(ctx, update, state, facts) {
     const scan = facts.layers;
     if (scan.layers > 0 && (scan.zeros > 0 || scan.spread < T.layerSpread)) state.unhealthy = true;
@@ -60,10 +66,11 @@ export const lrTooLow = defineRule<State>({
     if (l === undefined || !state.loss.push(l, update.step, update.epoch)) return undefined;
     state.sinceWarmup++;
     state.firstStep ??= update.step;
+    state.firstEpoch ??= update.epoch;
     const s = state.loss;
     if (!stuck(s.start, s.best, T.clearShare)) return state.report.clear();
     if (state.sinceWarmup < T.minPoints || !stuck(s.start, s.best, T.stuckShare)) return undefined;
-    if (update.step !== null && state.firstStep !== null && update.step - state.firstStep < T.minSteps) return undefined;
+    if (!spanned(state, update.step, update.epoch)) return undefined;
     // A stuck loss after a blow-up, or with dead / vanishing layers, has another cause.
     if (state.unhealthy || hadInstability(facts)) return undefined;
     const trend = relativeTrend(ctx.get(name)?.window);
@@ -98,3 +105,11 @@ export const lrTooLow = defineRule<State>({
     };
   },
 });
+
+/** Enough of the run has passed: an epoch or enough steps, whichever the run logs (either will do). */
+function spanned(state: State, step: number | null, epoch: number | null): boolean {
+  const byEpoch = epoch !== null && state.firstEpoch !== null;
+  const bySteps = step !== null && state.firstStep !== null;
+  if (!byEpoch && !bySteps) return true;
+  return (byEpoch && epoch - state.firstEpoch! >= T.minEpochs) || (bySteps && step - state.firstStep! >= T.minSteps);
+}

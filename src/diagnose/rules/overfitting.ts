@@ -18,16 +18,16 @@ const T = {
   /** Twice the minimum: the model now generalises far worse than it did. */
   criticalRatio: 2,
   /**
-   * The rise must stand out of the validation curve's own noise (its mean curvature), so that a
-   * tiny, noisy validation set bouncing around its minimum is not mistaken for a trend.
+   * The rise must stand out of the validation curve's own noise (its mean curvature, about one
+   * standard deviation of the scatter) by four of them, so that a small, noisy validation set
+   * bouncing around its minimum is not mistaken for a trend...
    */
-  noiseMultiple: 3,
+  noiseMultiple: 4,
   /**
-   * ...and give back at least a tenth of the improvement made from the starting level to the
-   * minimum: near a loss of zero (0.008 -> 0.011 after falling from 0.05) ratios are large while
-   * the rise is a wobble of a curve that is still falling.
+   * ...and give back at least 5% of the improvement made from the starting level to the
+   * minimum: near a loss of zero ratios are large while the rise is a wobble of a falling curve.
    */
-  minGiveBack: 0.1,
+  minGiveBack: 0.05,
   /** Consecutive validation points the rise must hold. */
   sustain: 2,
   /** Training loss now no higher than 5% over what it was at the validation minimum: still fitting. */
@@ -62,7 +62,9 @@ export const overfitting = defineRule<State>({
       state.trainAtMin = state.train.level;
     }
     if (val.count < T.minPoints || !(val.min > 0)) return undefined;
-    const ratio = val.level / val.min;
+    // Judged only once two points followed the minimum: on a falling curve the running median
+    // lags above the newest (lowest) point and would look like a rise.
+    const ratio = val.count - val.minCount >= 2 ? val.level / val.min : 1;
     if (ratio < T.infoRatio) {
       state.held = 0;
       return state.report.clear();
