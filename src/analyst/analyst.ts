@@ -92,6 +92,7 @@ export class Analyst {
   private readonly chats: ResponseCache<{ text: string; provider: ProviderName; model: string }>;
   private readonly auto: RefreshLimiter<AnalyzeResult>;
   private readonly blocks: LRUCache<string, { stamp: string; block: ContextBlock }>;
+  private readonly inflight = new Map<string, Promise<AnalyzeResult>>();
   /** The data block's share of ANALYST_CONTEXT_TOKENS: what the templates' own text leaves. */
   readonly blockBudget: number;
 
@@ -140,6 +141,25 @@ export class Analyst {
       this.parts.meter.cacheHit(hit.provider, hit.model);
       return { ...hit, findings: facts.findings, cached: true, usage: ZERO, latency_ms: round(performance.now() - started) };
     }
+    // Identical requests while the model is still answering share its answer: one call, one cost.
+    const pending = this.inflight.get(key);
+    if (pending) return { ...(await pending), cached: true, usage: ZERO, latency_ms: round(performance.now() - started) };
+    const call = this.ask(input, opts, key, { facts, block, template, question, started });
+    this.inflight.set(key, call);
+    try {
+      return await call;
+    } finally {
+      this.inflight.delete(key);
+    }
+  }
+
+  private async ask(
+    input: AnalyzeInput,
+    opts: { auto?: boolean },
+    key: string,
+    p: Prepared & { template: PromptSet[TaskKind]; question: string; started: number },
+  ): Promise<AnalyzeResult> {
+    const { facts, block, template, question, started } = p;
     const req: CompletionRequest = {
       messages: render(template, { context: block.text, question }),
       task: { kind: input.kind, question: input.question, facts },
