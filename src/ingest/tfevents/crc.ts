@@ -17,8 +17,8 @@ for (let n = 0; n < 256; n++) {
 }
 
 /** CRC-32C of bytes [start, end) of buf. */
-export function crc32cRange(buf: Buffer, start: number, end: number): number {
-  if (end - start >= NATIVE_FROM) return crc32c(buf.subarray(start, end));
+export function crc32cRange(buf: Uint8Array, start: number, end: number): number {
+  if (end - start >= NATIVE_FROM) return crc32c(Buffer.from(buf.buffer, buf.byteOffset + start, end - start));
   let c = -1;
   for (let i = start; i < end; i++) c = TABLE[(c ^ buf[i]) & 0xff] ^ (c >>> 8);
   return (c ^ -1) >>> 0;
@@ -29,6 +29,6 @@ export function maskCrc(crc: number): number {
   return ((((crc >>> 15) | (crc << 17)) >>> 0) + MASK_DELTA) >>> 0;
 }
 
-export function maskedCrc32c(data: Buffer, start = 0, end = data.length): number {
+export function maskedCrc32c(data: Uint8Array, start = 0, end = data.length): number {
   return maskCrc(crc32cRange(data, start, end));
 }

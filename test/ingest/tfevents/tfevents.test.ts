@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { MetricsInput } from '../../../src/domain/events.ts';
 import { importFile } from '../../../src/ingest/files/import-file.ts';
-import { maskedCrc32c } from '../../../src/ingest/tfevents/crc.ts';
+import { crc32cRange, maskedCrc32c } from '../../../src/ingest/tfevents/crc.ts';
 import { readEventFile, TfeventsReader } from '../../../src/ingest/tfevents/event-file.ts';
 import { TfRecordReader } from '../../../src/ingest/tfevents/record-reader.ts';
 import { DATASETS, realLog } from '../paths.ts';
@@ -16,6 +16,22 @@ const metrics = (events: { type: string }[]) => events.filter((e): e is MetricsI
 describe('TFRecord framing', () => {
   it('masks CRC-32C the way TensorFlow does', () => {
     expect(maskedCrc32c(Buffer.from('\x1a\x11CRC test, one two', 'latin1'))).toBe(0x5794d08a);
+  });
+
+  it('computes CRC-32C the same way for small records (table) and large ones (native)', () => {
+    const reference = (bytes: Uint8Array) => {
+      let c = 0xffffffff;
+      for (const b of bytes) {
+        c ^= b;
+        for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
+      }
+      return (c ^ 0xffffffff) >>> 0;
+    };
+    expect(crc32cRange(Buffer.from('123456789'), 0, 9)).toBe(0xe3069283);
+    const data = new Uint8Array(1000).map((_, i) => (i * 7919) & 0xff);
+    for (const [start, end] of [[0, 1000], [3, 200], [10, 700]]) {
+      expect(crc32cRange(data, start, end)).toBe(reference(data.subarray(start, end)));
+    }
   });
 
   it('reads the two records of tf.summary.scalar("accuracy", 0.99, step=77)', async () => {

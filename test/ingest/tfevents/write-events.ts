@@ -7,7 +7,7 @@ export function frame(data: Uint8Array): Buffer {
   header.writeBigUInt64LE(BigInt(data.length), 0);
   header.writeUInt32LE(maskedCrc32c(header.subarray(0, 8)), 8);
   const footer = Buffer.alloc(4);
-  footer.writeUInt32LE(maskedCrc32c(Buffer.from(data)), 0);
+  footer.writeUInt32LE(maskedCrc32c(data), 0);
   return Buffer.concat([header, data, footer]);
 }
 
