@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { AnalystError } from '../domain/errors.ts';
 import { CliError } from './client.ts';
 import { diagnoseCommand } from './diagnose.ts';
+import { alertsCommand } from './alerts.ts';
 import { runsCommand, statusCommand } from './runs.ts';
 import { serveCommand } from './serve.ts';
 
@@ -10,7 +11,7 @@ const program = new Command('analyst')
   .showHelpAfterError()
   .exitOverride();
 
-for (const cmd of [serveCommand(), runsCommand(), statusCommand(), diagnoseCommand()]) program.addCommand(cmd);
+for (const cmd of [serveCommand(), runsCommand(), statusCommand(), diagnoseCommand(), alertsCommand()]) program.addCommand(cmd);
 
 try {
   await program.parseAsync(process.argv);

@@ -9,6 +9,9 @@ import { createTelemetry } from '../service/telemetry.ts';
 import { SqliteStore } from '../store/sqlite-store.ts';
 import { createApp } from './app.ts';
 import { liveDoors } from './live.ts';
+import { Notifier } from '../notify/notifier.ts';
+import { settingsFromEnv } from '../notify/config.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
 
 export interface RunningServer {
   url: string;
@@ -20,7 +23,7 @@ export interface RunningServer {
 }
 
 /** Opens the store, wires the service and serves HTTP; resolves once the port is listening. */
-export async function startServer(config: Config): Promise<RunningServer> {
+export async function startServer(config: Config, env: NodeJS.ProcessEnv = process.env): Promise<RunningServer> {
   if (!isLoopback(config.ANALYST_HOST) && !config.ANALYST_TOKEN && !config.ANALYST_ALLOW_INSECURE_BIND) {
     throw new AnalystError(
       'unauthorized',
@@ -38,13 +41,23 @@ export async function startServer(config: Config): Promise<RunningServer> {
     maxActiveRuns: config.ANALYST_MAX_ACTIVE_RUNS,
   });
   const live = liveDoors(service, config, log);
+  let url = '';
+  const notifier = new Notifier({
+    db: store.db,
+    baseUrl: () => config.ANALYST_PUBLIC_URL ?? url,
+    // updated_at moves with every stored event, so it is the time of the run's last event.
+    listRunningRuns: () => store.runningRuns().map((r) => ({ id: r.id, name: r.name, project: r.project, last_event_at: r.updated_at })),
+    log,
+    ...settingsFromEnv(env),
+  });
+  service.addSink(notifier);
   const app = createApp({
     service,
     log,
     token: config.ANALYST_TOKEN,
     maxBodyBytes: config.ANALYST_MAX_BODY_BYTES,
     maxBatchEvents: config.ANALYST_MAX_BATCH_EVENTS,
-    extra: [...live.routes],
+    extra: [...live.routes, webhookRoutes(notifier)],
   });
   const server = await new Promise<ServerType>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: config.ANALYST_HOST, port: config.ANALYST_PORT }, () => resolve(s));
@@ -53,7 +66,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   live.start(server);
   const port = (server.address() as AddressInfo).port;
   const host = config.ANALYST_HOST.includes(':') ? `[${config.ANALYST_HOST}]` : config.ANALYST_HOST;
-  const url = `http://${host}:${port}`;
+  url = `http://${host}:${port}`;
+  notifier.start();
   log.info({ url, db: config.ANALYST_DB }, 'listening');
   return {
     url,
@@ -63,6 +77,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     server,
     close: async () => {
       await live.close();
+      await notifier.stop();
       await new Promise<void>((resolve) => {
         server.close(() => {
           store.close();

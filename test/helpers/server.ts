@@ -15,7 +15,7 @@ export async function testServer(env: Record<string, string> = {}): Promise<Test
   const dir = mkdtempSync(join(tmpdir(), 'analyst-test-'));
   const db = join(dir, 'analyst.db');
   const config = loadConfig({ ANALYST_LOG_LEVEL: 'silent', ...env }, { ANALYST_DB: db, ANALYST_PORT: 0, ANALYST_HOST: '127.0.0.1' });
-  const server = await startServer(config);
+  const server = await startServer(config, { ...process.env, ...env });
   return {
     ...server,
     dir,
