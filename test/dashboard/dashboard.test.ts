@@ -99,6 +99,12 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
     expect(await page.getAttribute('[data-chart="accuracy"]', 'data-points')).toBe('3');
     expect(await page.locator('[data-chart="loss"] canvas').count()).toBeGreaterThan(0);
     await page.locator('ol.log li', { hasText: 'Epoch [3/10] done' }).waitFor();
+    expect(await text(page, '#crumbs')).toBe('Runs / resnet18-cifar10');
+    // A log y axis redraws the same points.
+    await page.click('[data-chart="loss"] .log-toggle');
+    expect(await page.getAttribute('[data-chart="loss"] .log-toggle', 'class')).toContain('on');
+    await page.waitForFunction(() => document.querySelector('[data-chart="loss"] canvas') !== null);
+    expect(await page.getAttribute('[data-chart="loss"]', 'data-points')).toBe('33');
   });
 
   it('appends a metrics event posted after the page loaded', async () => {

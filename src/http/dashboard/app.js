@@ -18,6 +18,12 @@ function setConn(state, detail) {
   conn.title = detail ?? '';
 }
 
+/** The crumb after "Runs /" and the window title. */
+function setTitle(crumb, title = crumb) {
+  fill(crumbs, h('a', { href: '#/' }, 'Runs'), ' / ', crumb);
+  document.title = `${title} · Training Analyst`;
+}
+
 function navigate(hash) {
   if (location.hash === hash) route();
   else location.hash = hash;
@@ -29,10 +35,10 @@ function route() {
   const [path, query = ''] = location.hash.replace(/^#/, '').split('?');
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
   if (parts[0] === 'run' && parts[1]) {
-    fill(crumbs, h('a', { href: '#/' }, 'Runs'), ' / ', parts[1]);
-    dispose = runView(main, parts[1], setConn);
+    setTitle(parts[1]);
+    dispose = runView(main, parts[1], { setConn, setTitle });
   } else if (parts[0] === 'compare' && parts[1] && parts[2]) {
-    fill(crumbs, h('a', { href: '#/' }, 'Runs'), ' / compare');
+    setTitle('compare');
     dispose = compareView(main, parts[1], parts[2]);
   } else {
     fill(crumbs);

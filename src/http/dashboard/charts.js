@@ -1,5 +1,6 @@
 // Line charts on uPlot: named series of {step, epoch, ts, value} points, redrawn at most once a frame.
 import uPlot from './vendor/uplot.js';
+import { h } from './dom.js';
 import { num, toNumber } from './format.js';
 
 const PALETTE = ['#2563eb', '#dc2626', '#059669', '#d97706', '#7c3aed', '#0891b2', '#db2777', '#4b5563'];
@@ -25,6 +26,9 @@ function xMode(series) {
   return step ? 'step' : epoch ? 'epoch' : 'time';
 }
 
+/** uPlot passes null for ticks its log-axis filter hides; those stay unlabelled. */
+const tickLabels = (_u, ticks) => ticks.map((v) => (v === null ? null : num(v)));
+
 const keyOf = (p) => `${p.step}|${p.epoch}|${p.ts}`;
 
 export class LineChart {
@@ -38,6 +42,16 @@ export class LineChart {
     this.shape = '';
     this.frame = 0;
     this.emptyText = empty;
+    this.log = false;
+    this.plotBox = h('div');
+    // Losses span decades: on a log axis a slow late descent or an early blow-up stays readable.
+    const toggle = h('button', { type: 'button', class: 'log-toggle', title: 'logarithmic y axis', onclick: () => {
+      this.log = !this.log;
+      toggle.classList.toggle('on', this.log);
+      this.destroyPlot();
+      this.schedule();
+    } }, 'log y');
+    container.append(toggle, this.plotBox);
     this.resize = new ResizeObserver(() => this.plot?.setSize({ width: this.width(), height: HEIGHT }));
     this.resize.observe(container);
     this.zoomed = false;
@@ -85,11 +99,11 @@ export class LineChart {
     this.container.dataset.points = String(this.pointCount());
     if (!series.length) {
       this.destroyPlot();
-      this.container.replaceChildren(Object.assign(document.createElement('p'), { className: 'empty', textContent: `${this.title}: ${this.emptyText}` }));
+      this.plotBox.replaceChildren(h('p', { class: 'empty' }, `${this.title}: ${this.emptyText}`));
       return;
     }
     const mode = xMode(series);
-    const data = align(series, mode, this.relativeTime);
+    const data = align(series, mode, this.relativeTime, this.log);
     const shape = `${mode}|${series.map((s) => s.label).join('\u0000')}`;
     if (this.plot && shape === this.shape) {
       // A reader who zoomed in keeps the zoom while points arrive; double-click zooms back out.
@@ -97,7 +111,7 @@ export class LineChart {
       return;
     }
     this.destroyPlot();
-    this.container.replaceChildren();
+    this.plotBox.replaceChildren();
     this.shape = shape;
     const time = mode === 'time' && !this.relativeTime;
     this.plot = new uPlot(
@@ -105,12 +119,12 @@ export class LineChart {
         title: this.title,
         width: this.width(),
         height: HEIGHT,
-        scales: { x: { time } },
+        scales: { x: { time }, y: this.log ? { distr: 3 } : {} },
         axes: [
           mode === 'time'
-            ? { label: time ? '' : 'seconds from start', values: time ? undefined : (_u, ticks) => ticks.map(num) }
-            : { label: mode, incrs: WHOLE_INCRS, values: (_u, ticks) => ticks.map(num) },
-          { values: (_u, ticks) => ticks.map(num), size: 60 },
+            ? { label: time ? '' : 'seconds from start', values: time ? undefined : tickLabels }
+            : { label: mode, incrs: WHOLE_INCRS, values: tickLabels },
+          { values: tickLabels, size: 60 },
         ],
         series: [
           { label: mode, value: time ? undefined : (_u, v) => (v === null ? '—' : num(v)) },
@@ -120,7 +134,7 @@ export class LineChart {
         hooks: { setSelect: [(u) => (this.zoomed ||= u.select.width > 0)] },
       },
       data,
-      this.container,
+      this.plotBox,
     );
   }
 
@@ -143,9 +157,10 @@ function xOf(p, mode) {
 
 /**
  * uPlot wants one shared x array: the union of every series' x, each series holding its value
- * there or `undefined` (spanned over). A non-finite value becomes `null`: a visible gap.
+ * there or `undefined` (spanned over). A non-finite value becomes `null`: a visible gap; so does
+ * a value a log axis cannot show.
  */
-function align(series, mode, relativeTime) {
+function align(series, mode, relativeTime, log) {
   const perSeries = series.map((s) => {
     const pts = [...s.points.values()].map((p) => [xOf(p, mode), toNumber(p.value)]);
     pts.sort((a, b) => a[0] - b[0]);
@@ -159,7 +174,7 @@ function align(series, mode, relativeTime) {
   const index = new Map(xs.map((x, i) => [x, i]));
   const ys = perSeries.map((pts) => {
     const col = new Array(xs.length).fill(undefined);
-    for (const [x, y] of pts) col[index.get(x)] = Number.isFinite(y) ? y : null;
+    for (const [x, y] of pts) col[index.get(x)] = Number.isFinite(y) && (!log || y > 0) ? y : null;
     return col;
   });
   return [xs, ...ys];

@@ -21,8 +21,8 @@ function describe(type, e) {
     case 'checkpoint_saved':
     case 'checkpoint_loaded':
       return { level: 'event', text: `checkpoint ${type === 'checkpoint_saved' ? 'saved' : 'loaded'}: ${e.path}${e.metric ? ` (${e.metric} ${num(e.value)})` : ''}` };
+    // Updates (growing evidence) are many; the findings panel shows their current state.
     case 'finding_raised':
-    case 'finding_updated':
     case 'finding_resolved':
       return { level: type === 'finding_resolved' ? 'event' : e.finding.severity, text: `${type.replace('finding_', 'finding ')}: ${e.finding.kind} — ${e.finding.message}` };
     case 'control':

@@ -14,7 +14,8 @@ const BACKFILL_EVENTS = 300;
 /** Progress and ETA are the server's arithmetic: re-read at most this often while events flow. */
 const STATUS_REFRESH_MS = 2000;
 
-export function runView(main, runId, setConn) {
+/** `page`: the shell's connection badge (`setConn(state, detail)`) and title (`setTitle(text)`). */
+export function runView(main, runId, page) {
   const path = `/runs/${encodeURIComponent(runId)}`;
   const header = h('div', { class: 'run-status', id: 'run-status' });
   const findings = panel('Findings', 'findings-panel');
@@ -39,7 +40,7 @@ export function runView(main, runId, setConn) {
   let disposed = false;
   const showStatus = (s) => {
     renderStatus(header, s);
-    document.title = `${s.name} · ${s.status} · Training Analyst`;
+    page.setTitle(s.name, `${s.name} · ${s.status}`);
   };
   let statusAt = 0;
   // At once after a quiet spell, then at most every STATUS_REFRESH_MS while events keep coming.
@@ -94,7 +95,7 @@ export function runView(main, runId, setConn) {
       if (disposed) return;
       stopFollowing = followRun(runId, Math.max(0, status.last_seq - BACKFILL_EVENTS), {
         onEvent,
-        onState: (state, detail) => setConn(state, detail),
+        onState: page.setConn,
       });
     } catch (error) {
       fill(header, h('p', { class: 'error' }, unavailable(`Run ${runId}`, error)));
