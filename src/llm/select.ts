@@ -13,9 +13,6 @@ export interface Selection {
   because: string;
 }
 
-/** A model Ollama has when OLLAMA_MODEL is not set: the first one /api/tags lists. */
-let probedOllamaModel: string | undefined;
-
 export async function selectDefault(cfg: LlmConfig): Promise<Selection> {
   const offline = new OfflineProvider();
   const openaiConfigured = cfg.openai.apiKey !== undefined || cfg.openai.baseURL !== undefined;
@@ -31,9 +28,9 @@ export async function selectDefault(cfg: LlmConfig): Promise<Selection> {
       const host = cfg.ollama.host ?? DEFAULT_OLLAMA_HOST;
       try {
         const models = await ollamaModels(host, cfg.probeMs);
+        // Without OLLAMA_MODEL, the first model the server lists.
         const model = cfg.ollama.model ?? models[0];
         if (model) {
-          probedOllamaModel = models[0];
           return { provider: new OllamaProvider(host, model), because: `auto: Ollama at ${host} answered /api/tags` };
         }
         return { provider: offline, because: `auto: Ollama at ${host} has no model pulled` };
@@ -49,7 +46,7 @@ function openai(cfg: LlmConfig, model?: string): Provider {
 }
 
 function ollama(cfg: LlmConfig, model?: string): Provider {
-  const chosen = model ?? cfg.ollama.model ?? probedOllamaModel;
+  const chosen = model ?? cfg.ollama.model;
   if (!chosen) throw new AnalystError('invalid_body', 'no Ollama model: set OLLAMA_MODEL or pass "model"');
   return new OllamaProvider(cfg.ollama.host ?? DEFAULT_OLLAMA_HOST, chosen);
 }
@@ -67,6 +64,7 @@ export function resolveProvider(cfg: LlmConfig, fallback: Provider, name?: Provi
       }
       return openai(cfg, model);
     case 'ollama':
-      return ollama(cfg, model);
+      // The probed default's model when the request names none (OLLAMA_MODEL may be unset).
+      return ollama(cfg, model ?? (fallback.name === 'ollama' ? fallback.model : undefined));
   }
 }

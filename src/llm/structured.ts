@@ -2,9 +2,26 @@
 import { z } from 'zod';
 import type { CompletionRequest, LlmUsage, Provider, Structured } from './provider.ts';
 
+/**
+ * Keywords OpenAI's strict mode rejects (and small local models ignore): the wire schema keeps
+ * shape, types and descriptions only; zod still checks every bound on the answer.
+ */
+const UNSUPPORTED = new Set(['$schema', 'minLength', 'maxLength', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'minItems', 'maxItems', 'pattern', 'format']);
+
+function strictSubset(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(strictSubset);
+  if (!node || typeof node !== 'object') return node;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node)) {
+    // `properties` maps field names to schemas: a field may be called `format` or `pattern`.
+    if (k === 'properties' && v && typeof v === 'object') out[k] = Object.fromEntries(Object.entries(v).map(([f, s]) => [f, strictSubset(s)]));
+    else if (!UNSUPPORTED.has(k)) out[k] = strictSubset(v);
+  }
+  return out;
+}
+
 export function jsonSchemaOf(schema: z.ZodType): Record<string, unknown> {
-  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { target: 'draft-7' }) as Record<string, unknown>;
-  return rest;
+  return strictSubset(z.toJSONSchema(schema, { target: 'draft-7' })) as Record<string, unknown>;
 }
 
 function check<S extends z.ZodType>(schema: S, text: string): { value?: z.output<S>; error?: string } {

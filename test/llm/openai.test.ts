@@ -49,6 +49,9 @@ describe('OpenAI adapter against an OpenAI wire server', () => {
     expect(body.response_format.type).toBe('json_schema');
     expect(body.response_format.json_schema.strict).toBe(true);
     expect(Object.keys(body.response_format.json_schema.schema.properties)).toEqual(['text', 'suggestions']);
+    // Strict mode accepts no length or range keywords: zod checks those on our side.
+    expect(JSON.stringify(body.response_format.json_schema.schema)).not.toMatch(/minLength|maxLength|minimum|maximum|maxItems|\$schema/);
+    expect(body.response_format.json_schema.schema.required).toEqual(['text', 'suggestions']);
     expect(body.messages[0].role).toBe('system');
     expect(body.messages[1].content).toContain('<run-data>');
     expect(r.usage.prompt_tokens).toBeGreaterThan(100);
