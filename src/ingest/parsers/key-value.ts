@@ -14,17 +14,21 @@ const WORD = String.raw`[A-Za-z][\w/%\-]*(?:\(\w+\))?(?:\.\w+)*`;
 const VALUE_END = String.raw`(?:%|ms|s)?(?![\w:/])(?!\.\w)(?!,\d{3}(?!\d))`;
 /** Not after `(`: `Linear(in_features=768, ...)` is a repr, not a metric. */
 const PAIR = new RegExp(String.raw`(?<![\w.(])(${WORD}(?: ${WORD}){0,3})(?:\s*[:=]\s*|\s+is\s+)(${NUM})${VALUE_END}`, 'gi');
-/** `| loss  7.64 |`: inside pipe-separated segments a space separates name and value. */
+/**
+ * `| loss  7.64 |`, `iter 100: loss 2.34, time 12.3ms`: inside segments split by pipes, commas,
+ * semicolons, tabs or `: `, a space separates name and value.
+ */
+const SEGMENTS = /[|,;\t]|:\s+/;
 const SEGMENT = new RegExp(String.raw`^(${WORD}(?: ${WORD}){0,3})\s+(${NUM})${VALUE_END}$`, 'i');
 
 /** `Epoch(val) [1][10/10]` (mmengine) names the split of the line's values. */
-const EPOCH = /(?<![\w/])epoch(?:\((\w+)\))?\s*[=:#]?\s*\[?\s*(\d+(?:\.\d+)?)(?:\s*\/\s*(\d+))?/i;
+export const EPOCH = /(?<![\w/])epoch(?:\((\w+)\))?\s*[=:#]?\s*\[?\s*(\d+(?:\.\d+)?)(?:\s*\/\s*(\d+))?/i;
 const STEP = /(?<![\w/])(?:global_step|step|iteration|iter|batch)\s*[=:#]?\s*\[?\s*(\d+)(?:\s*\/\s*(\d+))?/i;
 /** mmengine's `Epoch(train) [1][200/735]`, wlm's `200/ 2983 batches`: a step within the epoch. */
 const IN_EPOCH = /\]\s*\[(\d+)\/(\d+)\]|(\d+)\s*\/\s*(\d+)\s+batches/;
 
 /** Names that place the line (handled as epoch / step) or are bookkeeping, not metrics. */
-const NOT_METRICS = /^(?:epoch|epochs|step|steps|iteration|iter|global_step|batch|v_num|eta|end_of_epoch)$/;
+const NOT_METRICS = /^(?:(?:train|val|test)_)?(?:epoch|epochs|step|steps|iteration|iter|global_step|batch|v_num|eta|end_of_epoch)$/;
 /**
  * A line without epoch or step is read only when some name says it is a metric: config dumps
  * (`lora_rank: 4`, `Applied LoRA with rank=4, alpha=8.0`) would otherwise become metrics.
@@ -68,8 +72,8 @@ export const parseKeyValue: LineParser = (raw, state) => {
   for (const m of line.matchAll(PAIR)) {
     if (addPair(values, m[1], m[2]) && Object.keys(values).length === 1) label = INLINE_LABEL.exec(line.slice(0, m.index));
   }
-  if (line.includes('|')) {
-    for (const segment of line.split('|')) {
+  if (/[|,;\t]|:\s/.test(line)) {
+    for (const segment of line.split(SEGMENTS)) {
       const m = SEGMENT.exec(segment.trim());
       if (m) addPair(values, m[1], m[2]);
     }

@@ -17,11 +17,12 @@ const WORDS: Record<string, string> = {
 
 /**
  * Names that mean a gradient norm in the logs they appear in: nanoGPT's `norm`, a `Grad:` column,
- * `grad(norm)`. A bare `norm` in a training line is the clipped global gradient norm.
+ * fairseq's `gnorm`, `grad(norm)`. A bare `norm` in a training line is the clipped global gradient norm.
  */
 const WHOLE: Record<string, string> = {
   norm: 'grad_norm',
   grad: 'grad_norm',
+  gnorm: 'grad_norm',
   'grad(norm)': 'grad_norm',
   'grad norm': 'grad_norm',
   'learning rate': 'lr',

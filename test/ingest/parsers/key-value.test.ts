@@ -63,3 +63,26 @@ describe('generic key/value lines', () => {
     ]);
   });
 });
+
+describe('other common console styles', () => {
+  it('reads PyTorch MNIST, fairseq, nanoGPT and comma-separated `name value` lines', () => {
+    const state = createLineState();
+    const read = (line: string) => parseLogLine(line, state).events;
+    expect(read('Train Epoch: 1 [640/60000 (1%)]\tLoss: 1.359737')).toEqual([{ type: 'metrics', epoch: 1, values: { loss: 1.359737 } }]);
+    expect(read('Test set: Average loss: 0.0339, Accuracy: 9890/10000 (99%)')).toEqual([
+      { type: 'metrics', epoch: 1, values: { test_average_loss: 0.0339 } },
+    ]);
+    expect(read('| epoch 002 | loss 7.12 | ppl 139.2 | num_updates 1000 | lr 0.0005 | gnorm 1.2')).toEqual([
+      { type: 'metrics', epoch: 2, values: { loss: 7.12, ppl: 139.2, num_updates: 1000, lr: 0.0005, grad_norm: 1.2 } },
+    ]);
+    expect(read('iter 100: loss 2.3456, time 12.34ms, mfu 12.3%')).toEqual([
+      { type: 'metrics', epoch: 2, step: 100, values: { loss: 2.3456, time: 12.34, mfu: 12.3 } },
+    ]);
+    expect(read('step 500: train loss 1.2345, val loss 1.3456')).toEqual([
+      { type: 'metrics', epoch: 2, step: 500, values: { train_loss: 1.2345, val_loss: 1.3456 } },
+    ]);
+    expect(read('Epoch 00005: val_loss improved from 0.41 to 0.38, saving model to best.h5')).toEqual([
+      { type: 'checkpoint_saved', path: 'best.h5', epoch: 5, step: 500 },
+    ]);
+  });
+});
