@@ -1,6 +1,7 @@
 // Shared readings for the rules: per-layer gradient norms of one update, stuck and flat losses.
 import type { MetricsUpdate } from '../context/run-context.ts';
 import type { Window } from '../context/window.ts';
+import { START_SPAN, type Smoothed } from './smooth.ts';
 import { isLayerGradNorm } from '../domain/aliases.ts';
 
 /** The extremes of one update's `grad_norm/<layer>` values; reused across updates. */
@@ -50,9 +51,12 @@ export class LayerScan {
   }
 }
 
-/** Loss stuck near where it started: its best smoothed level improved on the start by under `share`. */
-export function stuck(start: number, best: number, share: number): boolean {
-  return start > 0 && best >= (1 - share) * start;
+/**
+ * Loss stuck near where it started: seen past its starting points, and its best smoothed level
+ * improved on the start by under `share`.
+ */
+export function stuck(loss: Smoothed, share: number): boolean {
+  return loss.count > START_SPAN && loss.start > 0 && loss.best >= (1 - share) * loss.start;
 }
 
 /** The least-squares change across a window relative to its mean (-0.1: fell 10% across it); O(1). */

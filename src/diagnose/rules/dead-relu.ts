@@ -41,7 +41,7 @@ export const deadRelu = defineRule<State>({
     }
     if (state.zeroRun < T.zeroPoints) return undefined;
     const loss = state.loss;
-    const isStuck = loss.ready && stuck(loss.start, loss.best, T.stuckShare);
+    const isStuck = loss.ready && stuck(loss, T.stuckShare);
     // A layer that dies after the loss blew up is a casualty of that instability, and a layer with
     // zero gradient while the loss still improves may just be frozen: both worth a note, no alarm.
     const after = hadInstability(facts);

@@ -68,8 +68,8 @@ export const lrTooLow = defineRule<State>({
     state.firstStep ??= update.step;
     state.firstEpoch ??= update.epoch;
     const s = state.loss;
-    if (!stuck(s.start, s.best, T.clearShare)) return state.report.clear();
-    if (state.sinceWarmup < T.minPoints || !stuck(s.start, s.best, T.stuckShare)) return undefined;
+    if (!stuck(s, T.clearShare)) return state.report.clear();
+    if (state.sinceWarmup < T.minPoints || !stuck(s, T.stuckShare)) return undefined;
     if (!spanned(state, update.step, update.epoch)) return undefined;
     // A stuck loss after a blow-up, or with dead / vanishing layers, has another cause.
     if (state.unhealthy || hadInstability(facts)) return undefined;

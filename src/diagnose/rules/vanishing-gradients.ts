@@ -41,7 +41,7 @@ export const vanishingGradients = defineRule<State>({
     if (!hasLayers && g === undefined) return undefined;
     const loss = state.loss;
     if (!loss.ready) return undefined;
-    const isStuck = stuck(loss.start, loss.best, T.stuckShare);
+    const isStuck = stuck(loss, T.stuckShare);
     // With per-layer norms, judge their spread; without, the global norm against its own start.
     const spread = hasLayers ? scan.spread : state.grad.ready ? state.grad.level / state.grad.start : 1;
     const threshold = hasLayers ? T.layerSpread : T.globalDrop;

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { epochs, feed, raisedAt, resolvedAt, serious } from '../feed.ts';
+
+describe('dead_relu rule', () => {
+  it('fires after three points of an exactly-zero layer gradient with the loss stuck', () => {
+    const fed = feed(epochs(10, () => ({ train_loss: 2.3, grad_norm: 0.16, 'grad_norm/layer.0': 0, 'grad_norm/layer.out': 0 })));
+    expect(raisedAt(fed, 'dead_relu')).toBe(2);
+    const [f] = serious(fed, 'dead_relu');
+    expect(f.severity).toBe('warning');
+    expect(f.message).toContain('2 of 2 logged layers');
+    expect(f.epoch).toBe(3);
+  });
+
+  it('only notes (info) a zero-gradient layer while the loss still improves: it may be frozen', () => {
+    const fed = feed(epochs(10, (e) => ({ train_loss: 2.3 / e, 'grad_norm/layer.0': 0, 'grad_norm/layer.out': 0.3 })));
+    expect(fed.findings.filter((f) => f.kind === 'dead_relu').map((f) => f.severity)).toEqual(['info']);
+  });
+
+  it('only notes (info) units that died after the loss blew up', () => {
+    const rows = epochs(14, (e) => ({
+      train_loss: [3.5, 3.0, 8.5, 2.5][e - 1] ?? 2.36,
+      'grad_norm/layer.0': e < 5 ? 2 : 0,
+      'grad_norm/layer.out': e < 5 ? 2 : 0,
+    }));
+    const fed = feed(rows);
+    expect(serious(fed, 'oscillation')).toHaveLength(1);
+    expect(fed.findings.filter((f) => f.kind === 'dead_relu').map((f) => f.severity)).toEqual(['info']);
+  });
+
+  it('stays silent on small but non-zero gradients, and resolves when the layer gets gradient again', () => {
+    const alive = feed(epochs(10, () => ({ train_loss: 2.3, 'grad_norm/layer.0': 1e-7, 'grad_norm/layer.out': 1e-6 })));
+    expect(alive.findings.filter((f) => f.kind === 'dead_relu')).toEqual([]);
+    const fed = feed(epochs(10, (e) => ({ train_loss: 2.3, 'grad_norm/layer.0': e < 6 ? 0 : 0.1, 'grad_norm/layer.out': 0.2 })));
+    expect(resolvedAt(fed, 'dead_relu')).toBe(5);
+  });
+});

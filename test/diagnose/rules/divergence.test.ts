@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { epochs, feed, noise, raisedAt, resolvedAt, serious } from '../feed.ts';
+
+describe('divergence rule', () => {
+  it('fires when the smoothed loss climbs to several times its best, and suggests a 10x lower lr', () => {
+    // Falls from 2.3 to ~0.5, then blows up by 1.8x per epoch from epoch 11.
+    const rows = epochs(20, (e) => ({ train_loss: e <= 10 ? 2.3 * Math.exp(-e / 6) + 0.3 : 0.8 * 1.8 ** (e - 10), lr: 1.5 }));
+    const fed = feed(rows);
+    const at = raisedAt(fed, 'divergence');
+    expect(at).toBeGreaterThan(10);
+    expect(at).toBeLessThanOrEqual(14);
+    const [f] = serious(fed, 'divergence');
+    expect(f.severity).toBe('critical');
+    expect(f.actions[0]).toBe('lower lr from 1.5 to 0.15');
+    expect(f.evidence.ratio as number).toBeGreaterThanOrEqual(10);
+  });
+
+  it('stays silent on a healthy, noisy step-level curve that wobbles near zero', () => {
+    const r = noise(3);
+    const rows = Array.from({ length: 600 }, (_, i) => ({ step: i + 1, train_loss: (2.3 * Math.exp(-i / 40) + 0.002) * Math.exp(0.6 * r()) }));
+    expect(feed(rows).findings.filter((f) => f.kind === 'divergence')).toEqual([]);
+  });
+
+  it('catches a slower, lasting climb that gives back much of what was learned', () => {
+    const rows = epochs(30, (e) => ({ train_loss: e <= 10 ? 9 - 0.4 * e : 5 + 0.15 * (e - 10) }));
+    const fed = feed(rows);
+    expect(serious(fed, 'divergence')).toHaveLength(1);
+  });
+
+  it('resolves once the loss is back near its best for ten points', () => {
+    const rows = epochs(40, (e) => ({ train_loss: e <= 10 ? 2 / e : e <= 15 ? 5 : 0.2 }));
+    const fed = feed(rows);
+    const raised = raisedAt(fed, 'divergence');
+    expect(raised).toBeGreaterThan(10);
+    const resolved = resolvedAt(fed, 'divergence');
+    expect(resolved).toBeGreaterThan(raised);
+    expect(resolved).toBeLessThan(35);
+  });
+});

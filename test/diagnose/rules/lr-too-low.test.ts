@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { epochs, feed, raisedAt, resolvedAt, serious } from '../feed.ts';
+
+describe('lr_too_low rule', () => {
+  it('fires when the loss barely moves from its start with healthy gradients, suggesting a 10x higher lr', () => {
+    const rows = epochs(20, (e) => ({ train_loss: 2.32 - 0.0005 * e, grad_norm: 0.5, 'grad_norm/layer.0': 0.26, 'grad_norm/layer.out': 0.27, lr: 1e-5 }));
+    const fed = feed(rows);
+    expect(raisedAt(fed, 'lr_too_low')).toBe(4);
+    const [f] = serious(fed, 'lr_too_low');
+    expect(f.actions[0]).toBe('raise lr from 1e-5 to 1e-4');
+    expect(f.message).toContain('at lr 1e-5');
+  });
+
+  it('stays silent on a learning run, during an LR warm-up, and when layers are dead', () => {
+    const learning = feed(epochs(20, (e) => ({ train_loss: 2.3 * Math.exp(-e / 10), lr: 1e-3 })));
+    expect(learning.findings.filter((f) => f.kind === 'lr_too_low')).toEqual([]);
+    // Flat while the learning rate ramps up over ten points, then falling: never "too low".
+    const warmup = feed(epochs(20, (e) => ({ train_loss: e <= 10 ? 2.3 : 2.3 * Math.exp(-(e - 10) / 3), lr: Math.min(e, 10) * 1e-4 })));
+    expect(warmup.findings.filter((f) => f.kind === 'lr_too_low')).toEqual([]);
+    const dead = feed(epochs(20, () => ({ train_loss: 2.3, 'grad_norm/layer.0': 0, 'grad_norm/layer.out': 0.1, lr: 1e-3 })));
+    expect(dead.findings.filter((f) => f.kind === 'lr_too_low')).toEqual([]);
+  });
+
+  it('waits for fifty steps when a run logs every step', () => {
+    const rows = Array.from({ length: 80 }, (_, i) => ({ step: i + 1, train_loss: 2.3, lr: 1e-6 }));
+    expect(raisedAt(feed(rows), 'lr_too_low')).toBe(50);
+  });
+
+  it('resolves once the loss has improved by more than 10%', () => {
+    const rows = epochs(30, (e) => ({ train_loss: e <= 10 ? 2.3 : 2.3 * Math.exp(-(e - 10) / 5), lr: 1e-5 }));
+    const fed = feed(rows);
+    expect(raisedAt(fed, 'lr_too_low')).toBe(4);
+    expect(resolvedAt(fed, 'lr_too_low')).toBeGreaterThan(10);
+  });
+});

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { epochs, feed, noise, raisedAt, resolvedAt, serious } from '../feed.ts';
+
+describe('oscillation rule', () => {
+  it('fires on large swings both ways and suggests a lower lr and less momentum', () => {
+    const swings = [2.3, 1.2, 3.1, 0.9, 2.8, 1.0, 2.9];
+    const fed = feed(epochs(swings.length, (e) => ({ train_loss: swings[e - 1], lr: 0.25 })));
+    expect(raisedAt(fed, 'oscillation')).toBe(3);
+    const [f] = serious(fed, 'oscillation');
+    expect(f.actions[0]).toBe('lower lr from 0.25 to 0.075');
+    expect(f.actions[1]).toMatch(/momentum/);
+  });
+
+  it('treats one huge rise and fall (half the loss scale each) as oscillation on its own', () => {
+    const fed = feed(epochs(6, (e) => ({ train_loss: [2.8, 4.7, 2.6, 2.4, 2.35, 2.33][e - 1] })));
+    expect(raisedAt(fed, 'oscillation')).toBe(2);
+  });
+
+  it('stays silent on a smooth descent and on noisy step-level losses', () => {
+    const smooth = feed(epochs(50, (e) => ({ train_loss: 2.3 * Math.exp(-e / 5), val_loss: 2.3 * Math.exp(-e / 6) + 0.1 })));
+    expect(smooth.findings.filter((f) => f.kind === 'oscillation')).toEqual([]);
+    const r = noise(11);
+    const rows = Array.from({ length: 1000 }, (_, i) => ({ step: i + 1, train_loss: (2 * Math.exp(-i / 200) + 0.3) * (1 + 0.15 * r()) }));
+    expect(feed(rows).findings.filter((f) => f.kind === 'oscillation')).toEqual([]);
+  });
+
+  it('resolves once ten points pass without a large swing', () => {
+    const values = [2.3, 1.2, 3.1, 0.9, 2.8, ...Array(15).fill(1.0)];
+    const fed = feed(epochs(values.length, (e) => ({ train_loss: values[e - 1] })));
+    expect(raisedAt(fed, 'oscillation')).toBe(3);
+    expect(resolvedAt(fed, 'oscillation')).toBe(15);
+  });
+});

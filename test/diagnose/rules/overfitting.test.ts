@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { epochs, feed, noise, raisedAt, resolvedAt, serious } from '../feed.ts';
+
+/** Validation loss lowest at epoch 10 (0.3), then rising; training loss keeps falling. */
+const ushape = (e: number) => ({ train_loss: 2 * Math.exp(-e / 4), val_loss: 0.3 + 0.004 * (e - 10) ** 2 });
+
+describe('overfitting rule', () => {
+  it('fires when validation loss rises from its minimum while training loss keeps falling', () => {
+    const fed = feed(epochs(30, ushape));
+    const at = raisedAt(fed, 'overfitting');
+    expect(at).toBeGreaterThan(10);
+    expect(at).toBeLessThanOrEqual(16);
+    const found = serious(fed, 'overfitting');
+    expect(found).toHaveLength(1);
+    expect(found[0].evidence.best_epoch).toBe(10);
+    expect(found[0].actions[0]).toMatch(/^stop at epoch 10 where val_loss was best \(0\.3\)/);
+    expect(found[0].actions[1]).toMatch(/weight decay/);
+  });
+
+  it('escalates to critical once validation loss has doubled', () => {
+    const fed = feed(epochs(40, ushape));
+    expect(serious(fed, 'overfitting')[0].severity).toBe('critical');
+    const change = fed.changes.flat().find((c) => c.type === 'finding_updated' && c.previous === 'warning');
+    expect(change?.finding.severity).toBe('critical');
+  });
+
+  it('stays silent on a flat but noisy validation loss and when training loss rises too', () => {
+    const r = noise(2);
+    const noisy = feed(epochs(80, (e) => ({ train_loss: 1 / e, val_loss: 0.03 * (1 + 0.4 * r()) })));
+    expect(serious(noisy, 'overfitting')).toEqual([]);
+    const both = feed(epochs(30, (e) => ({ train_loss: 0.3 + 0.004 * (e - 10) ** 2, val_loss: 0.3 + 0.004 * (e - 10) ** 2 })));
+    expect(serious(both, 'overfitting')).toEqual([]);
+  });
+
+  it('uses validation accuracy when the run logs no validation loss', () => {
+    const fed = feed(epochs(30, (e) => ({ train_acc: Math.min(1, 0.5 + e / 20), val_acc: e <= 10 ? 0.5 + 0.03 * e : 0.8 - 0.012 * (e - 10) })));
+    expect(serious(fed, 'overfitting')).toHaveLength(1);
+    expect(serious(fed, 'overfitting')[0].evidence.metric).toBe('val_acc');
+  });
+
+  it('resolves when validation loss comes back near its minimum', () => {
+    const fed = feed(epochs(40, (e) => (e <= 20 ? ushape(e) : { train_loss: 0.001, val_loss: 0.3 })));
+    expect(raisedAt(fed, 'overfitting')).toBeGreaterThan(10);
+    expect(resolvedAt(fed, 'overfitting')).toBeGreaterThan(20);
+  });
+});

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { epochs, feed, raisedAt, resolvedAt, serious } from '../feed.ts';
+
+/** Falls from 2 to 1 over ten epochs, then stays flat. */
+const stalls = (e: number) => ({ train_loss: e <= 10 ? 2 - 0.1 * e : 1, lr: 0.01 });
+
+describe('plateau rule', () => {
+  it('fires when a loss that had improved stops improving well above its floor', () => {
+    const fed = feed(epochs(40, stalls));
+    const at = raisedAt(fed, 'plateau');
+    expect(at).toBeGreaterThan(15);
+    expect(at).toBeLessThan(25);
+    const [f] = serious(fed, 'plateau');
+    expect(f.actions[0]).toBe('lower lr from 0.01 to 0.001 (or ReduceLROnPlateau with factor 0.1)');
+    expect(f.actions[1]).toMatch(/stop early/);
+  });
+
+  it('stays silent on a run that converged near zero, on a steadily falling one and on a never-improving one', () => {
+    const converged = feed(epochs(60, (e) => ({ train_loss: Math.max(2 * Math.exp(-e / 3), 0.01) })));
+    expect(converged.findings.filter((f) => f.kind === 'plateau')).toEqual([]);
+    const falling = feed(epochs(60, (e) => ({ train_loss: 2 / Math.sqrt(e) })));
+    expect(falling.findings.filter((f) => f.kind === 'plateau')).toEqual([]);
+    const flat = feed(epochs(60, () => ({ train_loss: 2.3 })));
+    expect(flat.findings.filter((f) => f.kind === 'plateau')).toEqual([]);
+  });
+
+  it('resolves when the loss starts improving again (e.g. after an LR decay)', () => {
+    const fed = feed(epochs(50, (e) => (e <= 35 ? stalls(e) : { train_loss: 1 - 0.03 * (e - 35), lr: 0.001 })));
+    expect(raisedAt(fed, 'plateau')).toBeGreaterThan(15);
+    expect(resolvedAt(fed, 'plateau')).toBeGreaterThan(35);
+  });
+});
