@@ -100,6 +100,7 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
     expect(await page.locator('[data-chart="loss"] canvas').count()).toBeGreaterThan(0);
     await page.locator('ol.log li', { hasText: 'Epoch [3/10] done' }).waitFor();
     expect(await text(page, '#crumbs')).toBe('Runs / resnet18-cifar10');
+    expect(await page.locator('.info-panel dl').first().textContent()).toBe('lr0.1batch_size128');
     // A log y axis redraws the same points.
     await page.click('[data-chart="loss"] .log-toggle');
     expect(await page.getAttribute('[data-chart="loss"] .log-toggle', 'class')).toContain('on');

@@ -10,7 +10,7 @@ const crumbs = document.getElementById('crumbs');
 const conn = document.getElementById('conn');
 let dispose = () => {};
 
-const CONN_TEXT = { live: 'live', reconnecting: 'reconnecting…', polling: 'polling (no stream)' };
+const CONN_TEXT = { live: 'live', reconnecting: 'reconnecting…', polling: 'polling (no stream)', stopped: 'not following' };
 
 function setConn(state, detail) {
   conn.className = `conn ${state ?? ''}`;

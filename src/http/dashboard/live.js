@@ -15,7 +15,7 @@ const sleep = (ms, signal) =>
 
 /**
  * Follows run `id` from seq `after`: `onEvent(type, data)` gets every event once, in order;
- * `onState(state, detail)` hears 'live', 'reconnecting', 'polling'. Returns a function that stops it.
+ * `onState(state, detail)` hears 'live', 'reconnecting', 'polling', 'stopped'. Returns a function that stops it.
  */
 export function followRun(id, after, { onEvent, onState }) {
   const abort = new AbortController();
@@ -49,6 +49,8 @@ export function followRun(id, after, { onEvent, onState }) {
       } catch (error) {
         if (signal.aborted) return;
         if (error instanceof HttpError && error.status === 404) return poll(error);
+        // A refused token is not going to get better by retrying: the token button starts over.
+        if (error instanceof HttpError && error.status === 401) return onState('stopped', error.message);
         wait = Math.min(wait * 2, MAX_RETRY_MS);
         onState('reconnecting', error.message);
       }

@@ -1,5 +1,5 @@
 // One run's page: status, curves, findings, control, latest metrics, live log and chat, kept live by its event stream.
-import { getJson, unavailable } from './api.js';
+import { getJson } from './api.js';
 import { ChatPanel } from './chat.js';
 import { controlButtons } from './controls.js';
 import { RunCurves } from './curves.js';
@@ -7,6 +7,7 @@ import { h, fill, panel } from './dom.js';
 import { FindingsPanel } from './findings.js';
 import { followRun } from './live.js';
 import { LogView } from './log-view.js';
+import { renderRunInfo } from './run-info.js';
 import { LatestTable, renderStatus } from './status.js';
 
 /** Events replayed on open, so the log and findings show what just happened. */
@@ -23,6 +24,7 @@ export function runView(main, runId, page) {
   const latest = panel('Latest metrics', 'latest-panel');
   const log = panel('Log', 'log-panel');
   const chat = panel('Ask the analyst', 'chat-panel');
+  const info = panel('Run parameters', 'info-panel');
   const curves = new RunCurves(runId);
   const findingsPanel = new FindingsPanel(findings.body, findings.note);
   const latestTable = new LatestTable(latest.body);
@@ -32,7 +34,7 @@ export function runView(main, runId, page) {
   fill(
     main,
     header,
-    h('div', { class: 'run-grid' }, h('div', { class: 'col-main' }, curves.root, log.root), h('div', { class: 'col-side' }, findings.root, control.root, latest.root, chat.root)),
+    h('div', { class: 'run-grid' }, h('div', { class: 'col-main' }, curves.root, log.root), h('div', { class: 'col-side' }, findings.root, control.root, latest.root, chat.root, info.root)),
   );
 
   let statusTimer = 0;
@@ -40,6 +42,7 @@ export function runView(main, runId, page) {
   let disposed = false;
   const showStatus = (s) => {
     renderStatus(header, s);
+    renderRunInfo(info.body, s);
     page.setTitle(s.name, `${s.name} · ${s.status}`);
   };
   let statusAt = 0;
@@ -98,7 +101,7 @@ export function runView(main, runId, page) {
         onState: page.setConn,
       });
     } catch (error) {
-      fill(header, h('p', { class: 'error' }, unavailable(`Run ${runId}`, error)));
+      fill(header, h('p', { class: 'error' }, `Could not load run ${runId}: ${error.message}`));
     }
   })();
 
