@@ -86,6 +86,33 @@ describe('GET /ws: dashboards', () => {
   });
 });
 
+describe('GET /ws: a dashboard that stops reading', () => {
+  it('gets an overflow with its resume cursor and can resubscribe from it', async () => {
+    // Subscription buffers are sized from the batch limit: 2 x 50 events here.
+    server = await testServer({ ANALYST_MAX_BATCH_EVENTS: '50' });
+    const run = await createRun(server.url, 'slow-ws');
+    const dash = await open(server.url);
+    await dash.request({ type: 'subscribe', run, id: 's' });
+    (dash.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
+    const line = 'x'.repeat(8000);
+    let lastSeq = 0;
+    for (let b = 0; b < 150; b++) {
+      const events = Array.from({ length: 50 }, (_, i) => ({ type: 'log', message: `${b * 50 + i} ${line}` }));
+      lastSeq = (await api(server.url, `/runs/${run}/events`, { method: 'POST', json: { events } })).body.last_seq;
+    }
+    (dash.ws as unknown as { _socket: { resume(): void } })._socket.resume();
+    const overflow = await dash.next((m) => m.type === 'overflow', 20_000);
+    const seqs = dash.received.filter((m) => m.type === 'event').map((m) => m.event.seq);
+    expect(seqs).toEqual(Array.from({ length: overflow.resume_after }, (_, i) => i + 1));
+    expect(overflow.resume_after).toBeLessThan(lastSeq);
+    const from = dash.received.length;
+    await dash.send({ type: 'subscribe', run, after: overflow.resume_after, id: 's2' });
+    await dash.next((m) => m.type === 'event' && m.event.seq === lastSeq, 20_000, from);
+    const rest = dash.received.slice(from).filter((m) => m.type === 'event').map((m) => m.event.seq);
+    expect(rest).toEqual(Array.from({ length: lastSeq - overflow.resume_after }, (_, i) => overflow.resume_after + 1 + i));
+  }, 60_000);
+});
+
 describe('training control', () => {
   it('pushes a request to the trainer socket; the ack sets the status; pending requests wait for a reconnect', async () => {
     server = await testServer();
