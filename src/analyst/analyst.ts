@@ -244,6 +244,11 @@ export class Analyst {
     return this.parts.suggestions.list(run);
   }
 
+  /** Call when a run finishes: records the outcome of earlier suggestions it applied. */
+  runFinished(run: string): number {
+    return this.parts.suggestions.runFinished(run);
+  }
+
   setSuggestionStatus(id: string, status: 'accepted' | 'rejected'): TrackedSuggestion {
     return this.parts.suggestions.setStatus(id, status);
   }

@@ -72,6 +72,18 @@ export class SuggestionTracker {
     return recorded;
   }
 
+  /**
+   * A run finished: its earlier siblings in the project and its parent may have suggestions it
+   * applied. Returns how many outcomes were recorded.
+   */
+  runFinished(id: string, now = Date.now()): number {
+    const run = this.source.run(id);
+    if (!run) return 0;
+    const sources = this.source.runsInProject(run.project).filter((r) => r.id !== id && r.created_at < run.created_at).map((r) => r.id);
+    if (run.parent_run) sources.push(run.parent_run);
+    return [...new Set(sources)].reduce((n, s) => n + this.evaluate(s, now), 0);
+  }
+
   private candidates(src: Run): Run[] {
     const seen = new Map<string, Run>();
     for (const r of [...this.source.runsInProject(src.project), ...(this.source.children?.(src.id) ?? [])]) {

@@ -6,7 +6,7 @@ import type { LlmConfig } from './config.ts';
 import type { AnalystMetrics } from './metrics.ts';
 import { OfflineProvider } from './offline.ts';
 import type { CompletionRequest, LlmUsage, Provider } from './provider.ts';
-import { DeadlineError, isRetryable, withRetries } from './retry.ts';
+import { backoffMs, DeadlineError, isRetryable, sleep, withRetries } from './retry.ts';
 import { resolveProvider } from './select.ts';
 import { estimateTokens } from './tokens.ts';
 import type { UsageMeter } from './usage.ts';
@@ -165,20 +165,22 @@ export class LlmGateway {
         const controller = new AbortController();
         let timedOut = false;
         let timer: NodeJS.Timeout | undefined;
-        const arm = () => {
-          clearTimeout(timer);
+        // The first token must come before the call's deadline; each next one within the timeout.
+        const arm = (ms: number) => {
           timer = setTimeout(() => {
             timedOut = true;
             controller.abort();
-          }, gateway.cfg.timeoutMs);
+          }, ms);
         };
-        arm();
+        arm(started + gateway.cfg.timeoutMs - Date.now());
         const s = provider.stream({ ...req, signal: controller.signal });
         try {
           for await (const t of s) {
             text += t;
-            arm();
+            // A slow reader is not a slow model: the clock stops while the token is handed on.
+            clearTimeout(timer);
             yield t;
+            arm(gateway.cfg.timeoutMs);
           }
           clearTimeout(timer);
           gateway.breaker(provider.name).success();
@@ -188,9 +190,9 @@ export class LlmGateway {
         } catch (caught) {
           clearTimeout(timer);
           const error = timedOut ? new DeadlineError(gateway.cfg.timeoutMs) : caught;
-          const delay = 250 * 2 ** attempt;
+          const delay = backoffMs(attempt, error);
           if (text === '' && isRetryable(error) && attempt < gateway.cfg.retries && Date.now() + delay < started + gateway.cfg.timeoutMs) {
-            await new Promise((r) => setTimeout(r, delay));
+            await sleep(delay);
             continue;
           }
           const reason = gateway.failed(provider, error);

@@ -13,7 +13,13 @@ export class DeadlineError extends ProviderError {
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Exponential back-off with ±25 % jitter, never shorter than the server's Retry-After. */
+export function backoffMs(attempt: number, error: unknown, baseMs = 250): number {
+  const retryAfter = error instanceof ProviderError ? error.retryAfterMs : undefined;
+  return Math.max(retryAfter ?? 0, baseMs * 2 ** attempt * (0.75 + Math.random() * 0.5));
+}
 
 export interface RetryOptions {
   deadline: number;
@@ -42,8 +48,7 @@ export async function withRetries<T>(fn: (signal: AbortSignal) => Promise<T>, op
       return await fn(controller.signal);
     } catch (error) {
       if (timedOut) throw new DeadlineError(opts.timeoutMs);
-      const retryAfter = error instanceof ProviderError ? error.retryAfterMs : undefined;
-      const delay = Math.max(retryAfter ?? 0, base * 2 ** attempt * (0.75 + Math.random() * 0.5));
+      const delay = backoffMs(attempt, error, base);
       if (!isRetryable(error) || attempt >= opts.retries || Date.now() + delay >= opts.deadline) throw error;
       await sleep(delay);
     } finally {
