@@ -129,3 +129,20 @@ describe('format detection', () => {
     expect(detectFormat('/x/run/events.out.tfevents.1.host', '\u0018\u0000')).toBe('tfevents');
   });
 });
+
+describe('Keras history.json import', () => {
+  it('turns lists per metric into one event per epoch, from a file json.dump wrote', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const path = await import('node:path');
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'hist-')), 'history.json');
+    writeFileSync(file, '{"loss": [0.9, 0.5, NaN], "val_loss": [1.0, 0.7, 0.8], "lr": [0.001, 0.001, 0.0005]}');
+    const run = await importFile(file);
+    expect(run.format).toBe('keras_history');
+    expect(run.name).toBe(path.basename(path.dirname(file)));
+    const rows = metrics(run.events);
+    expect(rows.map((r) => r.epoch)).toEqual([0, 1, 2]);
+    expect(rows[1].values).toEqual({ loss: 0.5, val_loss: 0.7, lr: 0.001 });
+    expect(Number.isNaN(rows[2].values.loss)).toBe(true);
+  });
+});

@@ -1,10 +1,11 @@
 // Tells a training file's format from its name and its first bytes.
 import path from 'node:path';
 import { splitCsvLine } from './csv.ts';
+import { isMetricHistory } from './keras-history.ts';
 import { parsePythonJson } from './python-json.ts';
 
 export const STREAM_FORMATS = ['jsonl', 'detectron2', 'keras_csv', 'lightning_csv', 'yolo_csv', 'csv', 'text', 'tfevents'] as const;
-export const DOCUMENT_FORMATS = ['hf_trainer_state', 'lineage', 'json'] as const;
+export const DOCUMENT_FORMATS = ['hf_trainer_state', 'lineage', 'keras_history', 'json'] as const;
 export type StreamFormat = (typeof STREAM_FORMATS)[number];
 export type DocumentFormat = (typeof DOCUMENT_FORMATS)[number];
 export type FileFormat = StreamFormat | DocumentFormat;
@@ -35,6 +36,7 @@ function jsonDocumentFormat(doc: unknown): FileFormat | undefined {
   const obj = doc as Record<string, unknown>;
   if (Array.isArray(obj.log_history)) return 'hf_trainer_state';
   if (Array.isArray(obj.history) && ('model_name' in obj || 'stage' in obj)) return 'lineage';
+  if (isMetricHistory(obj)) return 'keras_history';
   return undefined;
 }
 

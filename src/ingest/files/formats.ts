@@ -7,6 +7,7 @@ import { IssueLog } from './issue-log.ts';
 import { createCsvReader } from './csv.ts';
 import { parseTrainerState } from './hf-trainer-state.ts';
 import { createJsonlReader } from './jsonl.ts';
+import { parseKerasHistory } from './keras-history.ts';
 import { parseLineage } from './lineage.ts';
 import type { EventReader } from './reader.ts';
 import { createTextReader } from './text-log.ts';
@@ -56,6 +57,7 @@ const DOCUMENTS: Partial<Record<DocumentFormat, (doc: unknown) => ParsedDocument
   json: parseRecordArray,
   hf_trainer_state: parseTrainerState,
   lineage: parseLineage,
+  keras_history: parseKerasHistory,
 };
 
 /** Reads a whole-document format (an already parsed JSON value). */

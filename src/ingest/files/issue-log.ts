@@ -11,4 +11,10 @@ export class IssueLog {
     this.count++;
     if (this.kept.length < KEPT) this.kept.push(issue);
   }
+
+  /** Another log's issues, counted in full even where its kept list was cut. */
+  merge(other: IssueLog): void {
+    for (const issue of other.kept) this.add(issue);
+    this.count += other.count - other.kept.length;
+  }
 }

@@ -36,9 +36,8 @@ export class TfeventsReader implements EventReader {
         this.issues.add({ code: 'bad_event', message: `record is not a TensorBoard Event: ${(error as Error).message}` });
       }
     }
-    const out = grouper.finish();
     this.epoch = grouper.epoch;
-    return out;
+    return grouper.out;
   }
 }
 
@@ -53,7 +52,7 @@ function isEpochTag(tag: string): boolean {
  * over to later steps until the next one (HF writes it after the step's other scalars).
  */
 class StepGrouper {
-  private readonly out: EventInput[] = [];
+  readonly out: EventInput[] = [];
   private current: MetricsInput | undefined;
 
   constructor(public epoch: number | undefined) {}
@@ -78,10 +77,6 @@ class StepGrouper {
     if (this.epoch !== undefined) this.current.epoch = this.epoch;
     if (scalars.ts !== undefined) this.current.ts = scalars.ts;
     this.out.push(this.current);
-  }
-
-  finish(): EventInput[] {
-    return this.out;
   }
 }
 
@@ -121,8 +116,7 @@ export async function readEventDirectory(dir: string): Promise<ImportedRun> {
   for (const file of await eventFilesIn(dir)) {
     const reader = new TfeventsReader();
     fromReader(reader, await readFile(file), file, events);
-    for (const issue of reader.issues.kept) issues.add(issue);
-    issues.count += reader.issues.count - reader.issues.kept.length;
+    issues.merge(reader.issues);
   }
   return { name: path.basename(path.resolve(dir)), format: 'tfevents', events, issues: issues.kept, skipped: issues.count };
 }
