@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { RunAnalysis } from '../../src/domain/analysis.ts';
+import { analyzeRun, compareRuns, overfittingScore } from '../../src/diagnose/analysis.ts';
+import { epochs, feed } from './feed.ts';
+
+function analysed(rows: Array<Record<string, number>>) {
+  const fed = feed(rows);
+  return RunAnalysis.parse(analyzeRun(fed.ctx, fed.findings));
+}
+
+const healthy = epochs(30, (e) => ({ train_loss: 2 * Math.exp(-e / 5) + 0.05, val_loss: 2 * Math.exp(-e / 6) + 0.1, epoch_time: 10 + (e % 3) }));
+const overfit = epochs(40, (e) => ({ train_loss: 2 * Math.exp(-e / 4), val_loss: 0.3 + 0.004 * (e - 10) ** 2, epoch_time: 12 }));
+
+describe('run analysis', () => {
+  it('summarises epochs, the best epoch and value, and epoch times', () => {
+    const a = analysed(healthy);
+    expect(a.summary).toMatchObject({ total_epochs: 30, best_metric: 'val_loss', best_epoch: 30 });
+    expect(a.summary.best_value).toBeCloseTo(2 * Math.exp(-5) + 0.1, 6);
+    expect(a.summary.total_time_s).toBe(healthy.reduce((s, r) => s + r.epoch_time, 0));
+    expect(a.summary.avg_epoch_time_s).toBeCloseTo(a.summary.total_time_s! / 30, 9);
+  });
+
+  it('reports falling slopes and converging / converged status for a healthy run', () => {
+    const early = analysed(healthy.slice(0, 8));
+    expect(early.stability.train_loss_slope!).toBeLessThan(0);
+    expect(early.stability.val_loss_relative!).toBeLessThan(-0.05);
+    expect(early.convergence).toBe('converging');
+    const late = analysed(epochs(300, (e) => ({ train_loss: 2 * Math.exp(-e / 5) + 0.05, val_loss: 2 * Math.exp(-e / 6) + 0.1 })));
+    expect(late.convergence).toBe('converged');
+    expect(late.overfitting.score).toBeLessThan(0.3);
+  });
+
+  it('scores overfitting from the validation rise and the gap, and flags diverging runs', () => {
+    const a = analysed(overfit);
+    expect(a.overfitting.score).toBeGreaterThan(0.75);
+    expect(a.overfitting.val_rise!).toBeGreaterThan(1);
+    expect(a.problems).toEqual(['overfitting']);
+    const blown = analysed(epochs(20, (e) => ({ train_loss: e < 10 ? 1 / e : 10 * 2 ** (e - 10) })));
+    expect(blown.convergence).toBe('diverging');
+  });
+
+  it('scores 0 without a validation loss', () => {
+    const fed = feed(epochs(10, (e) => ({ train_loss: 1 / e })));
+    expect(overfittingScore(fed.ctx)).toEqual({ score: 0, val_rise: null, generalisation_gap: null });
+  });
+
+  it('compares two runs: better performer, best-loss difference, epochs-to-converge difference', () => {
+    const a = analysed(healthy);
+    const b = analysed(overfit);
+    const c = compareRuns(a, b);
+    expect(c.better).toBe('a');
+    expect(c.metric).toBe('val_loss');
+    expect(c.best_difference).toBeCloseTo(a.summary.best_value! - b.summary.best_value!, 9);
+    expect(c.epochs_to_converge_difference).toBe(30 - 10);
+    expect(compareRuns(b, a).better).toBe('b');
+    expect(compareRuns(a, a).better).toBe('tie');
+  });
+});
