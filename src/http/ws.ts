@@ -43,6 +43,11 @@ function authorised(req: IncomingMessage, url: URL, token: string | undefined): 
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
+/** One subscription per run, or per project (`*` for all runs), on a socket. */
+function feedKey(run: string | undefined, project: string | undefined): string {
+  return run ? `run:${run}` : `project:${project ?? '*'}`;
+}
+
 function refuse(socket: Duplex, status: number, reason: string): void {
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
 }
@@ -95,7 +100,7 @@ class Session {
       }
       case 'subscribe': {
         const run = msg.run === undefined ? undefined : this.service.run(msg.run).id;
-        const key = run ? `run:${run}` : `project:${msg.project ?? '*'}`;
+        const key = feedKey(run, msg.project);
         this.feeds.get(key)?.close();
         const after = msg.after ?? (run ? 0 : this.service.store.lastGid());
         const scope = run ? { run } : { project: msg.project };
@@ -106,7 +111,7 @@ class Session {
         return;
       }
       case 'unsubscribe': {
-        const key = msg.run ? `run:${this.service.run(msg.run).id}` : `project:${msg.project ?? '*'}`;
+        const key = feedKey(msg.run === undefined ? undefined : this.service.run(msg.run).id, msg.project);
         this.feeds.get(key)?.close();
         this.feeds.delete(key);
         this.send({ type: 'unsubscribed', id: msg.id });
