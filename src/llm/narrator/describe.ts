@@ -12,8 +12,9 @@ export function statusLine(facts: AnalysisFacts): string {
   if (p.step !== null) parts.push(`step ${p.step}${p.total_steps ? ` of ${p.total_steps}` : ''}`);
   if (p.progress !== null) parts.push(`${fmt(p.progress)}% done`);
   const where = parts.length ? `, at ${parts.join(', ')}` : '';
-  const conv = facts.analysis.convergence;
-  return `Run "${facts.run.name}" (project ${facts.run.project}) is ${p.status}${where}; convergence status: ${conv}.`;
+  const run = `Run "${facts.run.name}" (project ${facts.run.project}) is ${p.status}${where}`;
+  if (facts.series.length === 0) return `${run}; no metric has been logged yet.`;
+  return `${run}; convergence status: ${facts.analysis.convergence}.`;
 }
 
 export function bestLine(facts: AnalysisFacts): string | undefined {
