@@ -78,6 +78,8 @@ export interface AnalystParts {
   meter: UsageMeter;
   suggestions: SuggestionTracker;
   conversations: Conversations;
+  /** Why the default provider was chosen (ANALYST_LLM, or what the auto probe found). */
+  because: string;
 }
 
 interface Prepared {
@@ -256,7 +258,7 @@ export class Analyst {
   /** GET /usage, with the provider the analyst uses by default. */
   usage() {
     const p = this.parts.gateway.defaultProvider;
-    return { provider: { name: p.name, model: p.model }, ...this.parts.meter.report() };
+    return { provider: { name: p.name, model: p.model, because: this.parts.because }, ...this.parts.meter.report() };
   }
 }
 

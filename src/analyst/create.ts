@@ -49,6 +49,7 @@ export async function createAnalyst(deps: AnalystDeps): Promise<AnalystHandle> {
     meter,
     suggestions: new SuggestionTracker(new SuggestionsRepo(deps.db), deps.source),
     conversations: new Conversations(),
+    because: selection.because,
   });
   return { analyst, selection };
 }

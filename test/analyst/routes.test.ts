@@ -161,7 +161,7 @@ describe('suggestions', () => {
 describe('usage', () => {
   it('GET /usage reports today by provider, and the counters are on the registry', async () => {
     const usage = await (await fetch(`${base}/usage`)).json();
-    expect(usage.provider).toEqual({ name: 'offline', model: 'narrator-1' });
+    expect(usage.provider).toEqual({ name: 'offline', model: 'narrator-1', because: 'ANALYST_LLM=offline' });
     const offline = usage.today.by_model.find((r: { provider: string }) => r.provider === 'offline');
     expect(offline.calls).toBeGreaterThanOrEqual(6);
     expect(offline.cache_hits).toBeGreaterThanOrEqual(1);
