@@ -18,7 +18,7 @@ const STATUS_REFRESH_MS = 2000;
 /** `page`: the shell's connection badge (`setConn(state, detail)`) and title (`setTitle(text)`). */
 export function runView(main, runId, page) {
   const path = `/runs/${encodeURIComponent(runId)}`;
-  const header = h('div', { class: 'run-status', id: 'run-status' });
+  const header = h('div', { class: 'run-status' });
   const findings = panel('Findings', 'findings-panel');
   const control = panel('Control');
   const latest = panel('Latest metrics', 'latest-panel');
