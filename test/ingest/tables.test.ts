@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { MetricsInput } from '../../src/domain/events.ts';
 import { createReader } from '../../src/ingest/files/formats.ts';
@@ -127,6 +128,17 @@ describe('format detection', () => {
     expect(detectFormat('/x/run/trainer_state.json', '{\n  "log_history": []\n}')).toBe('hf_trainer_state');
     expect(detectFormat('/x/metrics.json', '{"iteration": 19, "total_loss": 2.7}\n{"iteration": 39}\n')).toBe('detectron2');
     expect(detectFormat('/x/run/events.out.tfevents.1.host', '\u0018\u0000')).toBe('tfevents');
+  });
+
+  it('tells a document from the head of a file a tailer read, and refuses a document of the wrong shape', async () => {
+    const { detectFormat } = await import('../../src/ingest/files/detect.ts');
+    const head = readFileSync(realLog('hf_neiro_cls_overfit', 'trainer_state.json'), 'utf8').slice(0, 4096);
+    expect(detectFormat('/x/state.json', head)).toBe('hf_trainer_state');
+    expect(detectFormat('/x/stage/training_info.json', '{\n  "model_name": "m",\n  "hist')).toBe('lineage');
+    expect(() => importContent('{"history": []}', 'hf_trainer_state', 'x')).toThrow(/not a hf_trainer_state document/);
+    await expect(importFile(realLog('keras_car_cnn_val_plateau', 'training.log'), { format: 'lineage' })).rejects.toMatchObject({
+      code: 'invalid_body',
+    });
   });
 });
 

@@ -29,8 +29,8 @@ function firstLine(text: string): string {
   return text.slice(start, end < 0 ? undefined : end).replace(/\r$/, '');
 }
 
-/** A JSON document that is one object: what kind of object tells the format. */
-function jsonDocumentFormat(doc: unknown): FileFormat | undefined {
+/** Which document format a parsed JSON value is, by its shape; undefined for none. */
+export function documentFormatOf(doc: unknown): DocumentFormat | undefined {
   if (Array.isArray(doc)) return 'json';
   if (doc === null || typeof doc !== 'object') return undefined;
   const obj = doc as Record<string, unknown>;
@@ -70,6 +70,18 @@ export function csvFlavour(header: string[]): 'keras_csv' | 'lightning_csv' | 'y
   return 'csv';
 }
 
+/**
+ * A tailer passes only the head of a file: a pretty-printed document then does not parse, and
+ * its name or first keys tell what it is.
+ */
+function truncatedDocumentFormat(filePath: string, line: string, head: string): DocumentFormat | undefined {
+  const base = path.basename(filePath);
+  if (base === 'trainer_state.json' || /"log_history"\s*:/.test(head)) return 'hf_trainer_state';
+  if (base === 'training_info.json' || (/"history"\s*:/.test(head) && /"model_name"\s*:/.test(head))) return 'lineage';
+  if (line === '[') return 'json';
+  return undefined;
+}
+
 function tryParse(text: string): unknown {
   try {
     return parsePythonJson(text);
@@ -87,7 +99,7 @@ export function detectFormat(filePath: string, text: string): FileFormat {
     // A first line that is a whole object is JSON Lines (or a one-line document); otherwise the
     // file is one pretty-printed document. Parsing only the first line keeps big JSONL files cheap.
     const doc = tryParse(line) ?? (ext === '.jsonl' || ext === '.ndjson' ? undefined : tryParse(text));
-    const kind = jsonDocumentFormat(doc);
+    const kind = documentFormatOf(doc) ?? truncatedDocumentFormat(filePath, line, text);
     if (kind) return kind;
     return /"iteration"\s*:/.test(line) ? 'detectron2' : 'jsonl';
   }

@@ -2,7 +2,7 @@
 import { AnalystError } from '../../domain/errors.ts';
 import type { EventInput } from '../../domain/events.ts';
 import type { RunStartedInput } from '../../domain/imports.ts';
-import type { DocumentFormat, FileFormat, StreamFormat } from './detect.ts';
+import { documentFormatOf, type DocumentFormat, type FileFormat, type StreamFormat } from './detect.ts';
 import { IssueLog } from './issue-log.ts';
 import { createCsvReader } from './csv.ts';
 import { parseTrainerState } from './hf-trainer-state.ts';
@@ -60,10 +60,11 @@ const DOCUMENTS: Partial<Record<DocumentFormat, (doc: unknown) => ParsedDocument
   keras_history: parseKerasHistory,
 };
 
-/** Reads a whole-document format (an already parsed JSON value). */
+/** Reads a whole-document format (an already parsed JSON value) after checking its shape. */
 export function parseDocument(format: FileFormat, doc: unknown): ParsedDocument {
   const parse = DOCUMENTS[format as DocumentFormat];
   if (!parse) throw new AnalystError('unsupported_media_type', `format ${format} is not a document format`);
+  if (documentFormatOf(doc) !== format) throw new AnalystError('invalid_body', `not a ${format} document`);
   return parse(doc);
 }
 
