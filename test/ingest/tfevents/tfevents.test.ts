@@ -107,6 +107,20 @@ describe('TensorBoard scalars', () => {
     ]);
   });
 
+  it('reads rank-0 tensors from float_val and from 8-byte double tensor_content', () => {
+    const content = Buffer.alloc(8);
+    content.writeDoubleLE(0.123456789, 0);
+    const bytes = Buffer.concat([
+      frame(encodeEvent({ step: 1, summary: { value: [{ tag: 'a', tensor: { dtype: 1, tensor_shape: {}, float_val: [0.5] } }] } })),
+      frame(encodeEvent({ step: 2, summary: { value: [{ tag: 'b', tensor: { dtype: 2, tensor_shape: {}, tensor_content: content } }] } })),
+      frame(encodeEvent({ step: 3, summary: { value: [{ tag: 'c', tensor: { dtype: 7, tensor_shape: {}, tensor_content: Buffer.from('text') } }] } })),
+    ]);
+    expect(metrics(new TfeventsReader().push(bytes))).toEqual([
+      { type: 'metrics', step: 1, values: { a: 0.5 } },
+      { type: 'metrics', step: 2, values: { b: 0.123456789 } },
+    ]);
+  });
+
   it.each([
     ['hf_t5_summarization_tfevents', 'train/loss', 430],
     ['lightning_mnist_cnn_tfevents', 'val_loss', 5],
