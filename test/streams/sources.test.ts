@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/http/server.ts';
+import { backoff } from '../../src/ingest/sources/upstream.ts';
 import { loadConfig } from '../../src/service/config.ts';
 import { api } from '../helpers/server.ts';
 import { until } from './clients.ts';
@@ -172,5 +173,14 @@ describe('upstream SSE sources', () => {
     expect(bad.body.error.issues[0].path).toBe('url');
     const badMapping = await api(s.url, '/sources', { method: 'POST', json: { url: 'http://127.0.0.1:1/x', mapping: { events: { a: 'nope' } } } });
     expect(badMapping.status).toBe(400);
+  });
+});
+
+describe('reconnection delay', () => {
+  it("starts at the upstream's retry, doubles with each failure in a row, stops at the ceiling, with bounded jitter", () => {
+    const exact = (failures: number) => backoff(failures, 50, 1000, () => 0.5);
+    expect([1, 2, 3, 4, 5, 6, 9].map(exact)).toEqual([50, 100, 200, 400, 800, 1000, 1000]);
+    expect(backoff(1, 1000, 60_000, () => 0)).toBe(800);
+    expect(backoff(1, 1000, 60_000, () => 1)).toBe(1200);
   });
 });
