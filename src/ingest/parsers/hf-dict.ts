@@ -1,8 +1,7 @@
 // Hugging Face Trainer console lines: `{'loss': 0.51, 'grad_norm': 1.2, 'learning_rate': 2e-05, 'epoch': 1.0}`.
-import { MAX_NAME_LENGTH } from '../../domain/events.ts';
 import { toEpoch, toStep } from '../files/records.ts';
 import { bracketBody, parsePythonEntries } from './python-literal.ts';
-import { noteEpoch, type LineParser } from './state.ts';
+import { noteEpoch, putValue, type LineParser } from './state.ts';
 import type { EventInput } from '../../domain/events.ts';
 
 /** The dict may follow a tqdm bar on the same line; it starts at the first `{'name':`. */
@@ -20,7 +19,7 @@ export const parseHfDict: LineParser = (line, state) => {
     if (key === 'epoch') epoch = toEpoch(raw);
     else if (key === 'step' || key === 'global_step') step = toStep(raw);
     // Names are kept as HF wrote them: they are already the snake names the alias table knows.
-    else if (typeof raw === 'number' && key.length <= MAX_NAME_LENGTH) values[key] = raw;
+    else if (typeof raw === 'number') putValue(values, key, raw);
   }
   if (Object.keys(values).length === 0) return undefined;
   const event: EventInput = { type: 'metrics', values };

@@ -1,6 +1,6 @@
 // Keras console output: `Epoch 3/10` on its own line, then the progress line ending the epoch with its metrics.
 import type { EventInput } from '../../domain/events.ts';
-import { epochStarted, metricsHere, type LineParser } from './state.ts';
+import { epochStarted, metricsHere, putValue, type LineParser } from './state.ts';
 import { NUM, readNumber } from './numbers.ts';
 
 const EPOCH_LINE = /^\s*Epoch\s+(\d+)\s*\/\s*(\d+)\s*$/;
@@ -21,8 +21,7 @@ export const parseKeras: LineParser = (line, state) => {
   if (progress[1] !== progress[2]) return [];
   const values: Record<string, number> = {};
   for (const m of line.matchAll(METRIC)) {
-    const value = readNumber(m[2]);
-    if (value !== undefined) values[m[1]] = value;
+    putValue(values, m[1], readNumber(m[2]));
   }
   const events: EventInput[] = [];
   if (Object.keys(values).length > 0) events.push(metricsHere(state, values));

@@ -1,9 +1,8 @@
 // Generic `key: value`, `key=value`, `key is value` and `| key value |` lines, with epoch and step pulled out.
 import type { EventInput, MetricsInput } from '../../domain/events.ts';
-import { MAX_METRICS_PER_EVENT } from '../../domain/events.ts';
 import { normaliseName } from './names.ts';
 import { NUM, readNumber } from './numbers.ts';
-import { globalStep, noteEpoch, type LineParser } from './state.ts';
+import { globalStep, noteEpoch, putValue, type LineParser } from './state.ts';
 
 /**
  * A key is up to four words, each starting with a letter and not glued to what precedes it
@@ -44,11 +43,7 @@ const HAS_SPLIT = /^(?:train|val|test)_/;
 
 function addPair(values: Record<string, number>, rawName: string, rawValue: string): boolean {
   const name = normaliseName(rawName);
-  if (NOT_METRICS.test(name) || name in values || Object.keys(values).length >= MAX_METRICS_PER_EVENT) return false;
-  const value = readNumber(rawValue);
-  if (value === undefined) return false;
-  values[name] = value;
-  return true;
+  return !NOT_METRICS.test(name) && putValue(values, name, readNumber(rawValue));
 }
 
 function withSplit(values: Record<string, number>, split: string): Record<string, number> {

@@ -1,7 +1,6 @@
 // PyTorch Lightning progress bars: `Epoch 3: 100%|███| 50/50 [00:02<00:00, v_num=0, train_loss=0.123, val_loss=0.456]`.
-import { MAX_NAME_LENGTH } from '../../domain/events.ts';
 import { readNumber } from './numbers.ts';
-import { metricsHere, noteEpoch, type LineParser } from './state.ts';
+import { metricsHere, noteEpoch, putValue, type LineParser } from './state.ts';
 
 const BAR = /^\s*Epoch\s+(\d+):\s*\d+%\|[^|]*\|\s*(\d+)\/(\d+)\s*\[([^\]]*)\]?/;
 const PAIR = /^\s*([A-Za-z][\w/.\-]*)=(\S+?)\s*$/;
@@ -16,9 +15,7 @@ export const parseLightningBar: LineParser = (line, state) => {
   const values: Record<string, number> = {};
   for (const part of bar[4].split(',')) {
     const m = PAIR.exec(part);
-    if (!m || m[1] === 'v_num' || m[1].length > MAX_NAME_LENGTH) continue;
-    const value = readNumber(m[2]);
-    if (value !== undefined) values[m[1]] = value;
+    if (m && m[1] !== 'v_num') putValue(values, m[1], readNumber(m[2]));
   }
   return Object.keys(values).length > 0 ? [metricsHere(state, values, { epoch })] : [];
 };

@@ -3,7 +3,7 @@
 import { normaliseName } from './names.ts';
 import { NUM, readNumber } from './numbers.ts';
 import { bracketBody, parsePythonEntries } from './python-literal.ts';
-import { epochStarted, metricsHere, type LineParser } from './state.ts';
+import { epochStarted, metricsHere, putValue, type LineParser } from './state.ts';
 
 const STARTED = /\bEpoch\s*\[\s*(\d+)\s*\/\s*(\d+)\s*\]\s*(?:started|starting|begins?)\b/i;
 /** `Validation Top-k Accuracy: {'top1': 78.92, ...}`: a labelled dict of metrics. */
@@ -22,7 +22,7 @@ export const parseSeed3: LineParser = (line, state) => {
     const split = normaliseName(labelled[1].trim().split(/\s+/)[0]);
     const values: Record<string, number> = {};
     for (const [key, raw] of Object.entries(parsePythonEntries(body))) {
-      if (typeof raw === 'number') values[`${split}_${normaliseName(key)}`] = raw;
+      if (typeof raw === 'number') putValue(values, `${split}_${normaliseName(key)}`, raw);
     }
     return Object.keys(values).length > 0 ? [metricsHere(state, values)] : undefined;
   }

@@ -1,5 +1,5 @@
 // What a log-line parser remembers between lines: where in training the trainer currently is.
-import type { EventInput } from '../../domain/events.ts';
+import { MAX_METRICS_PER_EVENT, MAX_NAME_LENGTH, type EventInput } from '../../domain/events.ts';
 
 export interface LineParseState {
   /** Current epoch as the trainer prints it (Keras prints `Epoch 3/10` on a line of its own). */
@@ -53,7 +53,18 @@ export function epochStarted(state: LineParseState, epoch: number, total?: numbe
   return event;
 }
 
-/** A metrics event at the current epoch and step, when the state knows them. */
+/**
+ * Sets a metric if the value was read and the event schema would take it (name length, metric
+ * count): parsers build events directly, without the schema, on this hot path.
+ */
+export function putValue(values: Record<string, number>, name: string, value: number | undefined): boolean {
+  if (value === undefined || name === '' || name.length > MAX_NAME_LENGTH || Object.hasOwn(values, name)) return false;
+  if (Object.keys(values).length >= MAX_METRICS_PER_EVENT) return false;
+  values[name] = value;
+  return true;
+}
+
+/** A metrics event at the given epoch (else the current one) and the given step. */
 export function metricsHere(state: LineParseState, values: Record<string, number>, at: { epoch?: number; step?: number } = {}): EventInput {
   const event: EventInput = { type: 'metrics', values };
   const epoch = at.epoch ?? state.epoch;

@@ -1,7 +1,7 @@
 // Ultralytics YOLO console tables: a header (`Epoch GPU_mem box_loss ...`) then a row (`1/1000 17.2G nan ...`).
 import { normaliseName } from './names.ts';
 import { readNumber } from './numbers.ts';
-import { metricsHere, noteEpoch, type LineParser } from './state.ts';
+import { metricsHere, noteEpoch, putValue, type LineParser } from './state.ts';
 
 const TRAIN_HEADER = /^\s*Epoch\s+GPU_mem\s+/;
 const VAL_HEADER = /^\s*Class\s+Images\s+Instances\s+/;
@@ -39,16 +39,14 @@ export const parseUltralytics: LineParser = (line, state) => {
     row.forEach((cell, i) => {
       const column = table.columns[i]?.toLowerCase();
       if (i === 0 || !column || NOT_METRICS.has(column)) return;
-      const value = readNumber(cell.replace(/G$/, ''));
-      if (value !== undefined) values[normaliseName(column)] = value;
+      putValue(values, normaliseName(column), readNumber(cell.replace(/G$/, '')));
     });
   } else if (table.kind === 'val' && VAL_ROW.test(line)) {
     const row = cells(line);
     row.forEach((cell, i) => {
       const column = table.columns[i]?.toLowerCase();
       if (i === 0 || !column || NOT_METRICS.has(column)) return;
-      const value = readNumber(cell);
-      if (value !== undefined) values[`val_${VAL_NAMES[column] ?? normaliseName(column)}`] = value;
+      putValue(values, `val_${VAL_NAMES[column] ?? normaliseName(column)}`, readNumber(cell));
     });
   } else return undefined;
   return Object.keys(values).length > 0 ? [metricsHere(state, values, { epoch })] : [];

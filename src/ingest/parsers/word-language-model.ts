@@ -2,7 +2,7 @@
 import type { EventInput } from '../../domain/events.ts';
 import { normaliseName } from './names.ts';
 import { NUM, readNumber } from './numbers.ts';
-import { globalStep, metricsHere, noteEpoch, type LineParser } from './state.ts';
+import { globalStep, metricsHere, noteEpoch, putValue, type LineParser } from './state.ts';
 
 const TRAIN = /^\|\s*epoch\s+(\d+)\s*\|\s*(\d+)\s*\/\s*(\d+)\s+batches\s*\|/;
 const END_OF_EPOCH = /^\|\s*end of epoch\s+(\d+)\s*\|/;
@@ -15,12 +15,9 @@ function cells(line: string, timeName: string): Record<string, number> {
   for (const cell of line.split('|')) {
     const m = CELL.exec(cell.trim());
     if (!m) continue;
-    const value = readNumber(m[2]);
-    if (value === undefined) continue;
     const name = normaliseName(m[1]);
     // `epoch 1` and `end of epoch 1` are the line's position, already read.
-    if (name.includes('epoch')) continue;
-    values[name === 'time' ? timeName : name] = value;
+    if (!name.includes('epoch')) putValue(values, name === 'time' ? timeName : name, readNumber(m[2]));
   }
   return values;
 }

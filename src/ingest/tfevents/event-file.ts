@@ -66,7 +66,7 @@ class StepGrouper {
         }
         continue;
       }
-      if (!this.current || this.current.step !== scalars.step || tag in this.current.values) this.start(scalars);
+      if (!this.current || this.current.step !== scalars.step || Object.hasOwn(this.current.values, tag)) this.start(scalars);
       this.current!.values[tag] = value;
     }
   }
