@@ -5,7 +5,7 @@ import type { RunAnalysis } from '../domain/analysis.ts';
 import type { EventInput } from '../domain/events.ts';
 import { SEVERITY_RANK, type Detection, type Finding, type FindingChange, type FindingKind } from '../domain/findings.ts';
 import { analyzeRun } from './analysis.ts';
-import { LayerScan } from './layers.ts';
+import { UpdateView } from './view.ts';
 import type { Rule, RunFacts } from './rule.ts';
 import { deadRelu } from './rules/dead-relu.ts';
 import { divergence } from './rules/divergence.ts';
@@ -53,8 +53,8 @@ export class RunDiagnoser {
   private readonly openByKind = new Map<FindingKind, Finding>();
   private readonly findings: Finding[] = [];
   private readonly raised = new Set<FindingKind>();
-  private readonly layers = new LayerScan();
-  private readonly facts: RunFacts = { raised: this.raised, layers: this.layers };
+  private readonly view = new UpdateView();
+  private readonly facts: RunFacts = { raised: this.raised, view: this.view };
   private readonly now: () => number;
 
   constructor(run: string, open: Finding[] = [], opts: DiagnoserOptions = {}) {
@@ -73,7 +73,7 @@ export class RunDiagnoser {
   /** Runs the rules on one update; returns the finding changes it caused (often none). */
   evaluate(ctx: RunContext, update: MetricsUpdate): readonly FindingChange[] {
     let changes: FindingChange[] | undefined;
-    this.layers.read(update);
+    this.view.read(ctx, update);
     for (let i = 0; i < RULES.length; i++) {
       const rule = RULES[i];
       const verdict = rule.evaluate(ctx, update, this.states[i], this.facts);

@@ -1,14 +1,14 @@
 // The contract between the engine and one diagnostic rule, and the helpers rules share.
 import type { RunContext, MetricsUpdate } from '../context/run-context.ts';
 import { SEVERITY_RANK, type Detection, type FindingKind, type Severity } from '../domain/findings.ts';
-import type { LayerScan } from './layers.ts';
+import type { UpdateView } from './view.ts';
 
 /** What the engine tells a rule about the run besides its metrics. */
 export interface RunFacts {
   /** Kinds raised at warning or critical in this run so far (open or resolved). */
   readonly raised: ReadonlySet<FindingKind>;
-  /** This update's per-layer gradient norms, scanned once for all rules (`layers` 0: none). */
-  readonly layers: LayerScan;
+  /** This update's values, read once for all rules (per-layer norms: `layers` 0 when none). */
+  readonly view: UpdateView;
 }
 
 /**
@@ -93,13 +93,6 @@ export function where(step: number | null, epoch: number | null): string {
 /** Rounds for evidence, so stored numbers stay readable. */
 export function round(n: number): number {
   return Number.isFinite(n) ? Number(n.toPrecision(4)) : n;
-}
-
-/** The loss a rule judges: train loss when the run logs it, else validation loss. */
-export function lossName(ctx: RunContext): 'train_loss' | 'val_loss' | undefined {
-  if (ctx.get('train_loss')) return 'train_loss';
-  if (ctx.get('val_loss')) return 'val_loss';
-  return undefined;
 }
 
 /** The run's current learning rate, when it logs one. */

@@ -1,11 +1,26 @@
-// Shared readings for the rules: per-layer gradient norms of one update, stuck and flat losses.
-import type { MetricsUpdate } from '../context/run-context.ts';
+// Shared readings for the rules: what one update carries, and stuck or flat losses.
+import type { MetricsUpdate, RunContext } from '../context/run-context.ts';
 import type { Window } from '../context/window.ts';
 import { START_SPAN, type Smoothed } from './smooth.ts';
 import { isLayerGradNorm } from '../domain/aliases.ts';
 
-/** The extremes of one update's `grad_norm/<layer>` values; reused across updates. */
-export class LayerScan {
+/**
+ * What one update carries, read in a single pass over its values for all rules: the canonical
+ * metrics rules judge (undefined when absent) and the extremes of its `grad_norm/<layer>` values.
+ * Reused across updates, so reading costs no allocation.
+ */
+export class UpdateView {
+  trainLoss: number | undefined;
+  valLoss: number | undefined;
+  trainAcc: number | undefined;
+  valAcc: number | undefined;
+  gradNorm: number | undefined;
+  lr: number | undefined;
+  epochTime: number | undefined;
+  stepTime: number | undefined;
+  /** The loss rules judge (train loss when the run logs it, else validation loss) and its name. */
+  loss: number | undefined;
+  lossName: 'train_loss' | 'val_loss' | undefined;
   layers = 0;
   zeroLayer: string | null = null;
   zeros = 0;
@@ -15,18 +30,66 @@ export class LayerScan {
   high = 0;
   highLayer: string | null = null;
 
-  /** Scans an update; false when it carries no finite per-layer norm. */
-  read(update: MetricsUpdate): boolean {
+  read(ctx: RunContext, update: MetricsUpdate): void {
+    this.trainLoss = this.valLoss = this.trainAcc = this.valAcc = undefined;
+    this.gradNorm = this.lr = this.epochTime = this.stepTime = undefined;
     this.layers = this.zeros = 0;
     this.zeroLayer = this.lowLayer = this.highLayer = null;
     this.low = Infinity;
     this.high = 0;
     update.values.forEach(this.visit);
-    return this.layers > 0;
+    this.lossName = ctx.series.has('train_loss') ? 'train_loss' : ctx.series.has('val_loss') ? 'val_loss' : undefined;
+    this.loss = this.lossName === 'train_loss' ? this.trainLoss : this.lossName === 'val_loss' ? this.valLoss : undefined;
+  }
+
+  /** The value of a canonical name this view holds. */
+  get(name: 'train_loss' | 'val_loss' | 'train_acc' | 'val_acc' | 'grad_norm' | 'epoch_time' | 'step_time'): number | undefined {
+    switch (name) {
+      case 'train_loss':
+        return this.trainLoss;
+      case 'val_loss':
+        return this.valLoss;
+      case 'train_acc':
+        return this.trainAcc;
+      case 'val_acc':
+        return this.valAcc;
+      case 'grad_norm':
+        return this.gradNorm;
+      case 'epoch_time':
+        return this.epochTime;
+      case 'step_time':
+        return this.stepTime;
+    }
   }
 
   // forEach with a bound method: no [name, value] pair allocated per metric.
   private readonly visit = (v: number, name: string): void => {
+    switch (name) {
+      case 'train_loss':
+        this.trainLoss = v;
+        return;
+      case 'val_loss':
+        this.valLoss = v;
+        return;
+      case 'train_acc':
+        this.trainAcc = v;
+        return;
+      case 'val_acc':
+        this.valAcc = v;
+        return;
+      case 'grad_norm':
+        this.gradNorm = v;
+        return;
+      case 'lr':
+        this.lr = v;
+        return;
+      case 'epoch_time':
+        this.epochTime = v;
+        return;
+      case 'step_time':
+        this.stepTime = v;
+        return;
+    }
     if (!isLayerGradNorm(name) || !Number.isFinite(v)) return;
     this.layers++;
     const layer = name.slice('grad_norm/'.length);

@@ -1,7 +1,7 @@
 // dead_relu: a layer's gradient is exactly zero over many points: its units are dead.
 import type { Severity } from '../../domain/findings.ts';
-import { stuck } from '../layers.ts';
-import { defineRule, hadInstability, lossName, Reporter, where } from '../rule.ts';
+import { stuck } from '../view.ts';
+import { defineRule, hadInstability, Reporter, where } from '../rule.ts';
 import { Smoothed } from '../smooth.ts';
 
 const T = {
@@ -26,10 +26,10 @@ export const deadRelu = defineRule<State>({
   kind: 'dead_relu',
   init: () => ({ loss: new Smoothed(), zeroRun: 0, firstStep: null, firstEpoch: null, report: new Reporter(Infinity) }),
   evaluate(ctx, update, state, facts) {
-    const name = lossName(ctx);
-    const l = name ? update.values.get(name) : undefined;
+    const name = facts.view.lossName;
+    const l = facts.view.loss;
     if (l !== undefined) state.loss.push(l, update.step, update.epoch);
-    const scan = facts.layers;
+    const scan = facts.view;
     if (scan.layers === 0) return undefined;
     if (scan.zeros === 0) {
       state.zeroRun = 0;

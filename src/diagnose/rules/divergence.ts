@@ -1,6 +1,6 @@
 // divergence: the loss grew by a large factor over its best (smoothed) value.
 import type { Severity } from '../../domain/findings.ts';
-import { defineRule, fmt, lossName, lrAction, Reporter, round, where } from '../rule.ts';
+import { defineRule, fmt, lrAction, Reporter, round, where } from '../rule.ts';
 import { Smoothed } from '../smooth.ts';
 
 const T = {
@@ -38,11 +38,10 @@ interface State {
 export const divergence = defineRule<State>({
   kind: 'divergence',
   init: () => ({ loss: new Smoothed(), sustained: 0, calm: 0, report: new Reporter() }),
-  evaluate(ctx, update, state) {
-    const name = lossName(ctx);
-    if (!name) return undefined;
-    const v = update.values.get(name);
-    if (v === undefined || !state.loss.push(v, update.step, update.epoch)) return undefined;
+  evaluate(ctx, update, state, facts) {
+    const name = facts.view.lossName;
+    const v = facts.view.loss;
+    if (!name || v === undefined || !state.loss.push(v, update.step, update.epoch)) return undefined;
     const s = state.loss;
     // Ratios of losses that can be zero or negative (ELBOs, GAN losses) mean nothing.
     if (!s.ready || !(s.best > 0) || !(s.start > 0)) return undefined;

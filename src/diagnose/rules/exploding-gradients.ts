@@ -37,8 +37,8 @@ interface State {
 export const explodingGradients = defineRule<State>({
   kind: 'exploding_gradients',
   init: () => ({ base: new LogBaseline(T.baselineAlpha), recent: new Smoothed(3), calm: 0, report: new Reporter(), peak: 0 }),
-  evaluate(ctx, update, state) {
-    const g = update.values.get('grad_norm');
+  evaluate(ctx, update, state, facts) {
+    const g = facts.view.gradNorm;
     if (g === undefined || !Number.isFinite(g)) return undefined;
     state.recent.push(g, update.step, update.epoch);
     const baseline = state.base.value;

@@ -1,6 +1,6 @@
 // lr_too_low: the loss barely moves from where it started while gradients are healthy.
-import { relativeTrend, stuck } from '../layers.ts';
-import { defineRule, fmt, hadInstability, lossName, lrAction, Reporter, round } from '../rule.ts';
+import { relativeTrend, stuck } from '../view.ts';
+import { defineRule, fmt, hadInstability, lrAction, Reporter, round } from '../rule.ts';
 import { Smoothed } from '../smooth.ts';
 
 const T = {
@@ -51,19 +51,17 @@ export const lrTooLow = defineRule<State>({
   kind: 'lr_too_low',
   init: () => ({ loss: new Smoothed(), lastLr: NaN, firstStep: null, firstEpoch: null, sinceWarmup: 0, unhealthy: false, report: new Reporter(Infinity) }),
   evaluate(ctx, update, state, facts) {
-    const scan = facts.layers;
-    if (scan.layers > 0 && (scan.zeros > 0 || scan.spread < T.layerSpread)) state.unhealthy = true;
-    const g = update.values.get('grad_norm');
-    if (g !== undefined && !(g > 0)) state.unhealthy = true;
-    const lr = update.values.get('lr');
+    const view = facts.view;
+    if (view.layers > 0 && (view.zeros > 0 || view.spread < T.layerSpread)) state.unhealthy = true;
+    if (view.gradNorm !== undefined && !(view.gradNorm > 0)) state.unhealthy = true;
+    const lr = view.lr;
     if (lr !== undefined && Number.isFinite(lr)) {
       if (lr > state.lastLr) state.sinceWarmup = 0;
       state.lastLr = lr;
     }
-    const name = lossName(ctx);
-    if (!name) return undefined;
-    const l = update.values.get(name);
-    if (l === undefined || !state.loss.push(l, update.step, update.epoch)) return undefined;
+    const name = view.lossName;
+    const l = view.loss;
+    if (!name || l === undefined || !state.loss.push(l, update.step, update.epoch)) return undefined;
     state.sinceWarmup++;
     state.firstStep ??= update.step;
     state.firstEpoch ??= update.epoch;

@@ -23,12 +23,12 @@ interface State {
 export const nanLoss = defineRule<State>({
   kind: 'nan_loss',
   init: () => ({ report: new Reporter(Infinity), finiteRun: 0, lastFinite: new Map(), nonFinite: 0 }),
-  evaluate(ctx, update, state) {
+  evaluate(ctx, update, state, facts) {
     let bad: string | undefined;
     let value = 0;
     let seen = false;
     for (const name of WATCHED) {
-      const v = update.values.get(name);
+      const v = facts.view.get(name);
       if (v === undefined) continue;
       seen = true;
       if (Number.isFinite(v)) state.lastFinite.set(name, v);

@@ -82,12 +82,12 @@ interface State {
 export const oscillation = defineRule<State>({
   kind: 'oscillation',
   init: () => ({ swings: LOSSES.map(() => new Swings()), report: new Reporter(1.5) }),
-  evaluate(ctx, update, state) {
+  evaluate(ctx, update, state, facts) {
     let fed = false;
     let worst: Swings | undefined;
     let worstName = '';
     for (let k = 0; k < LOSSES.length; k++) {
-      const v = update.values.get(LOSSES[k]);
+      const v = facts.view.get(LOSSES[k]);
       if (v === undefined) continue;
       fed = true;
       const s = state.swings[k];

@@ -49,10 +49,11 @@ export const overfitting = defineRule<State>({
   kind: 'overfitting',
   init: () => ({ val: new Smoothed(3), train: new Smoothed(), trainAtMin: NaN, minCount: 0, held: 0, report: new Reporter(1.25) }),
   evaluate(ctx, update, state, facts) {
-    const byLoss = ctx.get('val_loss') !== undefined;
-    const tl = update.values.get(byLoss ? 'train_loss' : 'train_acc');
+    const byLoss = ctx.series.has('val_loss');
+    const view = facts.view;
+    const tl = byLoss ? view.trainLoss : view.trainAcc;
     if (tl !== undefined) state.train.push(byLoss ? tl : 1 - tl, update.step, update.epoch);
-    const raw = update.values.get(byLoss ? 'val_loss' : 'val_acc');
+    const raw = byLoss ? view.valLoss : view.valAcc;
     if (raw === undefined) return undefined;
     // Judged as an error to minimise: the loss, or one minus the accuracy.
     const val = state.val;

@@ -1,5 +1,5 @@
 // plateau: the loss improved, then stopped improving while still well above its floor.
-import { defineRule, fmt, hadInstability, lossName, lrAction, Reporter, round, where } from '../rule.ts';
+import { defineRule, fmt, hadInstability, lrAction, Reporter, round, where } from '../rule.ts';
 import { Smoothed } from '../smooth.ts';
 
 const T = {
@@ -31,10 +31,9 @@ export const plateau = defineRule<State>({
   kind: 'plateau',
   init: () => ({ loss: new Smoothed(), mark: Infinity, markCount: 0, report: new Reporter(Infinity) }),
   evaluate(ctx, update, state, facts) {
-    const name = lossName(ctx);
-    if (!name) return undefined;
-    const v = update.values.get(name);
-    if (v === undefined || !state.loss.push(v, update.step, update.epoch)) return undefined;
+    const name = facts.view.lossName;
+    const v = facts.view.loss;
+    if (!name || v === undefined || !state.loss.push(v, update.step, update.epoch)) return undefined;
     const s = state.loss;
     if (!s.ready) return undefined;
     if (s.level < state.mark * (1 - T.progress)) {

@@ -1,7 +1,7 @@
 // vanishing_gradients: gradients of early layers (or globally) vanishingly small while the loss is stuck.
 import type { Severity } from '../../domain/findings.ts';
-import { stuck } from '../layers.ts';
-import { defineRule, fmt, lossName, Reporter, round, where } from '../rule.ts';
+import { stuck } from '../view.ts';
+import { defineRule, fmt, Reporter, round, where } from '../rule.ts';
 import { Smoothed } from '../smooth.ts';
 
 const T = {
@@ -31,12 +31,12 @@ export const vanishingGradients = defineRule<State>({
   kind: 'vanishing_gradients',
   init: () => ({ loss: new Smoothed(), grad: new Smoothed(3), report: new Reporter(10) }),
   evaluate(ctx, update, state, facts) {
-    const name = lossName(ctx);
-    const l = name ? update.values.get(name) : undefined;
+    const scan = facts.view;
+    const name = scan.lossName;
+    const l = scan.loss;
     if (l !== undefined) state.loss.push(l, update.step, update.epoch);
-    const g = update.values.get('grad_norm');
+    const g = scan.gradNorm;
     if (g !== undefined) state.grad.push(g, update.step, update.epoch);
-    const scan = facts.layers;
     const hasLayers = scan.layers > 0;
     if (!hasLayers && g === undefined) return undefined;
     const loss = state.loss;
