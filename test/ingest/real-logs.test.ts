@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { MetricsInput } from '../../src/domain/events.ts';
+import { EventInput, type MetricsInput } from '../../src/domain/events.ts';
+import { stringifyJson } from '../../src/domain/values.ts';
 import { importFile } from '../../src/ingest/files/import-file.ts';
 import { REAL_LOGS } from './paths.ts';
 
@@ -76,6 +77,12 @@ describe('every real log imports with the points and metrics INDEX.tsv lists', (
       expect(metrics.filter((e) => counted.some((k) => k in e.values)).length).toBe(row.n_points);
     } else {
       expect(metrics.length).toBe(row.n_points);
+    }
+
+    // Importers build events without zod on the hot path; what they build must still pass the schema.
+    for (const event of [...(run.run_started ? [run.run_started] : []), ...run.events]) {
+      const parsed = EventInput.safeParse(JSON.parse(stringifyJson(event)));
+      expect(parsed.success, JSON.stringify(parsed.error?.issues)).toBe(true);
     }
 
     if (!(row.name in TEXT_POINTS)) {
