@@ -1,3 +1,4 @@
+// `analyst ask`: on a file with no server, and against a running analyst HTTP app.
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';

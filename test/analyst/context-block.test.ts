@@ -1,3 +1,4 @@
+// The prompt data block: trainer text stays data, and the block fits its token budget at any run length.
 import { describe, expect, it } from 'vitest';
 import { syntheticAnalyst } from '../../src/analyst/bench.ts';
 import { MemorySource } from '../../src/analyst/memory-source.ts';

@@ -1,3 +1,4 @@
+// The offline narrator on the generated runs: the right problem, with its numbers.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';

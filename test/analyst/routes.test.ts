@@ -1,3 +1,4 @@
+// The analyst HTTP routes on a real server: analyze, SSE and JSON chat, suggestion tracking, usage.
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { createParser } from 'eventsource-parser';

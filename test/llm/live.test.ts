@@ -1,8 +1,8 @@
+// Live checks against a real model: they run only when OPENAI_API_KEY or OLLAMA_HOST is set.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MemorySource } from '../../src/analyst/memory-source.ts';
 import { loadGenerated, makeAnalyst } from '../analyst/fixture.ts';
 
-// Live checks against a real model: only when the environment names one.
 const openai = process.env.OPENAI_API_KEY;
 const ollama = process.env.OLLAMA_HOST;
 const RUN = 'digits-s1-overfit';

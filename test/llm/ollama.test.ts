@@ -1,3 +1,4 @@
+// The real `ollama` client against an Ollama wire server: auto choice, format schemas, NDJSON streams, failures.
 import { createServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MemorySource } from '../../src/analyst/memory-source.ts';

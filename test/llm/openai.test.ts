@@ -1,3 +1,4 @@
+// The real `openai` client against an OpenAI wire server: json_schema, SSE chunks, failures, breaker, caps, cache.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MemorySource } from '../../src/analyst/memory-source.ts';
 import { loadGenerated, makeAnalyst } from '../analyst/fixture.ts';

@@ -1,3 +1,4 @@
+// Prompt templates: loading, versions, and placeholders checked at start.
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

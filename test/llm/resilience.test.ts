@@ -1,3 +1,4 @@
+// Circuit breaker, usage caps across restarts, shared in-flight calls, the automatic refresh limit.
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemorySource } from '../../src/analyst/memory-source.ts';
