@@ -108,13 +108,13 @@ export class Analyst {
 
   /**
    * The facts and the budgeted data block of a run as it is now. The block is rebuilt only when
-   * the run has new events or its findings changed, which keeps cache hits well under 5 ms.
+   * the run has new events, its findings changed or its record (config) changed, which keeps cache hits well under 5 ms.
    */
   prepare(run: string): Prepared {
     const { source } = this.parts;
     const facts = gatherFacts(source, run);
     const ctx = source.context(run);
-    const stamp = `${ctx.eventCount}|${ctx.lastSeq}|${ctx.status}|${facts.findings.map((f) => `${f.id}:${f.updated_at}`).join(',')}`;
+    const stamp = `${ctx.eventCount}|${ctx.lastSeq}|${ctx.status}|${facts.findings.map((f) => `${f.id}:${f.updated_at}`).join(',')}|${JSON.stringify(facts.run)}`;
     const memo = this.blocks.get(run);
     if (memo && memo.stamp === stamp) return { facts, block: memo.block };
     const logs = source.logs?.(run, LOG_LINES) ?? [];
@@ -131,7 +131,7 @@ export class Analyst {
     const started = performance.now();
     if (opts.auto) {
       const recent = this.auto.recent(input.run);
-      if (recent) return { ...recent, cached: true, usage: ZERO, latency_ms: performance.now() - started };
+      if (recent) return { ...recent, cached: true, usage: ZERO, latency_ms: round(performance.now() - started) };
     }
     const { facts, block } = this.prepare(input.run);
     const template = this.parts.prompts[input.kind];
