@@ -1,4 +1,6 @@
-// plateau: the loss improved, then stopped improving while still well above its floor.
+// plateau: the loss improved, then stopped improving while still well above its floor (or validation never improved).
+import type { RunContext } from '../../context/run-context.ts';
+import type { Detection } from '../../domain/findings.ts';
 import { defineRule, fmt, hadInstability, lrAction, Reporter, round, where } from '../rule.ts';
 import { Smoothed } from '../smooth.ts';
 
@@ -18,10 +20,20 @@ const T = {
    * converged (most of the reachable improvement is made) and stopping there is not a problem.
    */
   floorShare: 0.2,
+  /**
+   * Validation loss that never left its start (its best within 3% of it) over eight or more
+   * evaluations while the training loss fell by over 10%: nothing learned carries over to
+   * held-out data, a plateau from the first epoch.
+   */
+  valPoints: 8,
+  valStuck: 0.03,
+  trainFell: 0.1,
 } as const;
 
 interface State {
   loss: Smoothed;
+  val: Smoothed;
+  train: Smoothed;
   mark: number;
   markCount: number;
   report: Reporter;
@@ -29,10 +41,16 @@ interface State {
 
 export const plateau = defineRule<State>({
   kind: 'plateau',
-  init: () => ({ loss: new Smoothed(), mark: Infinity, markCount: 0, report: new Reporter(Infinity) }),
+  init: () => ({ loss: new Smoothed(), val: new Smoothed(), train: new Smoothed(), mark: Infinity, markCount: 0, report: new Reporter(Infinity) }),
   evaluate(ctx, update, state, facts) {
-    const name = facts.view.lossName;
-    const v = facts.view.loss;
+    const view = facts.view;
+    if (view.trainLoss !== undefined) state.train.push(view.trainLoss, update.step, update.epoch);
+    if (view.valLoss !== undefined && state.val.push(view.valLoss, update.step, update.epoch) && valStuck(state)) {
+      if (hadInstability(facts) || !state.report.due('warning', 1)) return undefined;
+      return describeValStuck(ctx, state, where(update.step, update.epoch));
+    }
+    const name = view.lossName;
+    const v = view.loss;
     if (!name || v === undefined || !state.loss.push(v, update.step, update.epoch)) return undefined;
     const s = state.loss;
     if (!s.ready) return undefined;
@@ -69,3 +87,38 @@ export const plateau = defineRule<State>({
     };
   },
 });
+
+/** Validation loss flat since its start while the training loss fell: see T.valPoints. */
+function valStuck(state: State): boolean {
+  const { val, train } = state;
+  return (
+    val.count >= T.valPoints &&
+    val.start > 0 &&
+    val.best >= (1 - T.valStuck) * val.start &&
+    train.ready &&
+    train.best <= (1 - T.trainFell) * train.start
+  );
+}
+
+function describeValStuck(ctx: RunContext, state: State, at: string): Detection {
+  const { val, train } = state;
+  return {
+    kind: 'plateau',
+    severity: 'warning',
+    message: `val_loss has stayed at ${fmt(val.level)} (it started at ${fmt(val.start)}) for ${val.count} evaluations up to ${at}, while train_loss fell from ${fmt(train.start)} to ${fmt(train.level)}: nothing the model learns carries over to the validation data.`,
+    evidence: {
+      metric: 'val_loss',
+      evaluations: val.count,
+      val_start: round(val.start),
+      val_level: round(val.level),
+      train_start: round(train.start),
+      train_level: round(train.level),
+      lr: ctx.lastLr,
+    },
+    actions: [
+      'stop training: more epochs will not improve validation loss',
+      'check that validation data and labels match the training data (same preprocessing, same label mapping)',
+      'add regularisation or data (dropout, weight decay, augmentation), or lower the learning rate',
+    ],
+  };
+}

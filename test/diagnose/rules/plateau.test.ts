@@ -24,6 +24,15 @@ describe('plateau rule', () => {
     expect(flat.findings.filter((f) => f.kind === 'plateau')).toEqual([]);
   });
 
+  it('fires when validation loss never leaves its start while training loss falls', () => {
+    const fed = feed(epochs(10, (e) => ({ train_loss: 0.18 - 0.004 * e, val_loss: 0.072 + 0.001 * Math.sin(e) })));
+    expect(raisedAt(fed, 'plateau')).toBe(8);
+    expect(serious(fed, 'plateau')[0].message).toMatch(/^val_loss has stayed at 0\.07\d* \(it started at/);
+    // The same flat validation loss with a flat training loss is a learning-rate problem, not this.
+    const flat = feed(epochs(10, () => ({ train_loss: 0.18, val_loss: 0.072 })));
+    expect(flat.findings.filter((f) => f.kind === 'plateau')).toEqual([]);
+  });
+
   it('resolves when the loss starts improving again (e.g. after an LR decay)', () => {
     const fed = feed(epochs(50, (e) => (e <= 35 ? stalls(e) : { train_loss: 1 - 0.03 * (e - 35), lr: 0.001 })));
     expect(raisedAt(fed, 'plateau')).toBeGreaterThan(15);
