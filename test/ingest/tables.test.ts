@@ -157,4 +157,19 @@ describe('Keras history.json import', () => {
     expect(rows[1].values).toEqual({ loss: 0.5, val_loss: 0.7, lr: 0.001 });
     expect(Number.isNaN(rows[2].values.loss)).toBe(true);
   });
+
+  it('recognises big histories from the head of the file, one-line or pretty-printed', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const path = await import('node:path');
+    const dir = mkdtempSync(path.join(tmpdir(), 'hist-big-'));
+    const history = { loss: Array.from({ length: 5000 }, (_, i) => 1 / (i + 1)), val_loss: Array.from({ length: 5000 }, () => 0.5) };
+    for (const [name, text] of [['one-line.json', JSON.stringify(history)], ['pretty.json', JSON.stringify(history, null, 2)]]) {
+      writeFileSync(path.join(dir, name), text);
+      expect(text.length).toBeGreaterThan(64 * 1024);
+      const run = await importFile(path.join(dir, name));
+      expect(run.format, name).toBe('keras_history');
+      expect(run.events).toHaveLength(5000);
+    }
+  });
 });

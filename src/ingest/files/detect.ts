@@ -78,6 +78,7 @@ function truncatedDocumentFormat(filePath: string, line: string, head: string): 
   const base = path.basename(filePath);
   if (base === 'trainer_state.json' || /"log_history"\s*:/.test(head)) return 'hf_trainer_state';
   if (base === 'training_info.json' || (/"history"\s*:/.test(head) && /"model_name"\s*:/.test(head))) return 'lineage';
+  if (/^\s*\{\s*"[^"]*"\s*:\s*\[\s*(?:$|[-\d.N"])/.test(head)) return 'keras_history';
   if (line === '[') return 'json';
   return undefined;
 }

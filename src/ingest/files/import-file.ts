@@ -41,6 +41,16 @@ export function importContent(content: string | Buffer, format: FileFormat, name
   return { name, format, run_started: runStarted, events, issues: reader.issues.kept, skipped: reader.issues.count };
 }
 
+/** Detection reads the head of a big file, not all of it: a 60 MB JSONL file need not be decoded twice. */
+const DETECT_BYTES = 64 * 1024;
+
+function detectionText(buffer: Buffer): string {
+  if (buffer.length <= DETECT_BYTES) return buffer.toString('utf8');
+  const newline = buffer.indexOf(10);
+  // A first line longer than the head is a one-line JSON document: telling its kind needs all of it.
+  return newline < 0 || newline >= DETECT_BYTES ? buffer.toString('utf8') : buffer.subarray(0, DETECT_BYTES).toString('utf8');
+}
+
 function notReadable(target: string, error: unknown): AnalystError {
   const code = (error as NodeJS.ErrnoException).code;
   return new AnalystError(code === 'ENOENT' ? 'not_found' : 'invalid_body', `cannot read ${target}: ${(error as Error).message}`);
@@ -67,7 +77,7 @@ export async function importFile(filePath: string, opts: ImportOptions = {}): Pr
     throw error instanceof AnalystError ? error : notReadable(filePath, error);
   }
   const binary = isTfeventsName(filePath) || hasRecordHeader(buffer);
-  const format = (opts.format as FileFormat | undefined) ?? (binary ? 'tfevents' : detectFormat(filePath, buffer.toString('utf8')));
+  const format = (opts.format as FileFormat | undefined) ?? (binary ? 'tfevents' : detectFormat(filePath, detectionText(buffer)));
   const run = importContent(buffer, format, opts.name ?? runNameFor(filePath));
   for (const issue of run.issues) issue.file ??= filePath;
   return run;
