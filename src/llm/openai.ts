@@ -11,6 +11,8 @@ export interface OpenAIOptions {
   model: string;
 }
 
+const REASONING = /^(o\d|gpt-5)/i;
+
 export class OpenAIProvider implements Provider {
   readonly name = 'openai' as const;
   readonly model: string;
@@ -28,7 +30,8 @@ export class OpenAIProvider implements Provider {
       model: this.model,
       messages: req.messages,
       max_completion_tokens: req.maxTokens,
-      temperature: 0.2,
+      // Reasoning models (o1, o3, gpt-5...) refuse any temperature but their default.
+      ...(REASONING.test(this.model) ? {} : { temperature: 0.2 }),
       ...(req.json
         ? { response_format: { type: 'json_schema' as const, json_schema: { name: req.json.name, schema: req.json.schema, strict: true } } }
         : {}),

@@ -54,6 +54,7 @@ describe('OpenAI adapter against an OpenAI wire server', () => {
     expect(JSON.stringify(body.response_format.json_schema.schema)).not.toMatch(/minLength|maxLength|minimum|maximum|maxItems|\$schema/);
     expect(body.response_format.json_schema.schema.required).toEqual(['text', 'suggestions']);
     expect(body.messages[0].role).toBe('system');
+    expect((server.requests[0].body as { temperature?: number }).temperature).toBe(0.2);
     expect(body.messages[1].content).toContain('<run-data>');
     expect(r.usage.prompt_tokens).toBeGreaterThan(100);
     // gpt-4o-mini: $0.15 / 1M prompt tokens, $0.60 / 1M completion tokens.
