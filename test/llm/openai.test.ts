@@ -61,6 +61,14 @@ describe('OpenAI adapter against an OpenAI wire server', () => {
     expect(r.usage.cost_usd).toBeCloseTo((r.usage.prompt_tokens * 0.15 + r.usage.completion_tokens * 0.6) / 1e6, 12);
   });
 
+  it('sends no temperature to reasoning models, which refuse one', async () => {
+    const { analyst } = await makeAnalyst(env({ OPENAI_MODEL: 'gpt-5-mini' }), source);
+    const r = await analyst.analyze({ run: RUN, kind: 'analysis', question: 'reasoning model' });
+    expect(r.model).toBe('gpt-5-mini');
+    expect(server.requests[0].body).not.toHaveProperty('temperature');
+    expect(r.usage.cost_usd).toBeCloseTo((r.usage.prompt_tokens * 0.25 + r.usage.completion_tokens * 2) / 1e6, 12);
+  });
+
   it('streams chat tokens from SSE chunks and reports the final usage chunk', async () => {
     const { analyst } = await makeAnalyst(env(), source);
     const session = analyst.chat({ run: RUN, message: 'is it overfitting?' });
