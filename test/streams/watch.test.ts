@@ -90,6 +90,21 @@ describe('analyst watch: text logs', () => {
     expect(of(events, 'log')).toHaveLength(3);
   });
 
+  it('creates the run again when the server no longer has it (a new database)', async () => {
+    const file = join(dir, 'moved.log');
+    writeFileSync(file, 'step=1 loss=1.0\n');
+    await watcher(file, { run: 'moved' }).pass();
+    const other = await testServer();
+    try {
+      appendFileSync(file, 'step=2 loss=0.9\n');
+      expect(await watcher(file, { run: 'moved', server: other.url }).pass()).toBe(2);
+      const run = await api(other.url, '/runs/watch%2Fmoved');
+      expect(run.body.last_seq).toBe(2);
+    } finally {
+      await other.stop();
+    }
+  });
+
   it('follows rotation (rename + new file) and truncation, reading the old file to its end first', async () => {
     const file = join(dir, 'rot.log');
     writeFileSync(file, 'step=1 loss=1.0\n');

@@ -5,8 +5,15 @@ import { stringifyJson } from '../../domain/values.ts';
 /** A failure worth retrying later: the server is down, restarting or overloaded. */
 export class RetryableError extends Error {}
 
-/** A refusal that retrying cannot fix (bad token, invalid events). */
-export class RejectedError extends Error {}
+/** A refusal that retrying cannot fix (bad token, invalid events, a run that is gone). */
+export class RejectedError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
 
 /** Small enough for any server's batch limit, large enough that a backlog goes in few commits. */
 const BATCH = 1000;
@@ -42,6 +49,6 @@ export class ServerClient {
     if (res.ok) return text ? JSON.parse(text) : {};
     const message = `${path}: HTTP ${res.status} ${text.slice(0, 500)}`;
     if (res.status >= 500 || res.status === 429) throw new RetryableError(message);
-    throw new RejectedError(message);
+    throw new RejectedError(message, res.status);
   }
 }

@@ -123,19 +123,23 @@ export class Watcher {
     return rel ? `${base}/${rel}` : base;
   }
 
+  private async runId(name: string): Promise<string> {
+    const runs = this.state!.runs;
+    runs[name] ??= await this.client.ensureRun(name, this.opts.project);
+    return runs[name];
+  }
+
   private async deliver(f: Followed, polled: Polled): Promise<number> {
     const state = this.state!;
     if (polled.events.length) {
-      let run = state.runs[f.runName];
-      if (!run) {
-        run = await this.client.ensureRun(f.runName, this.opts.project);
-        state.runs[f.runName] = run;
-      }
       try {
-        await this.client.post(run, polled.events);
+        await this.client.post(await this.runId(f.runName), polled.events);
       } catch (err) {
-        if (err instanceof RejectedError) throw new RejectedError(`${f.follower.file}: ${err.message}`);
-        throw err;
+        if (!(err instanceof RejectedError)) throw err;
+        if (err.status !== 404) throw new RejectedError(`${f.follower.file}: ${err.message}`, err.status);
+        // The server lost the run (a new database): create it again and send the batch there.
+        delete state.runs[f.runName];
+        await this.client.post(await this.runId(f.runName), polled.events);
       }
     }
     // Only once the server has them: a crash before this line resends them, and their keys dedupe.
