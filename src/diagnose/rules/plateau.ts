@@ -1,4 +1,4 @@
-// plateau: the loss improved, then stopped improving while still well above its floor (or validation never improved).
+// plateau: a loss stopped improving well above its floor, or validation stalls while training still learns.
 import type { RunContext } from '../../context/run-context.ts';
 import type { Detection } from '../../domain/findings.ts';
 import { defineRule, fmt, hadInstability, lrAction, Reporter, round, where } from '../rule.ts';
@@ -21,19 +21,26 @@ const T = {
    */
   floorShare: 0.2,
   /**
-   * Validation loss that never left its start (its best within 3% of it) over eight or more
-   * evaluations while the training loss fell by over 10%: nothing learned carries over to
-   * held-out data, a plateau from the first epoch.
+   * Validation plateau: validation loss without 2% of progress (its noise is larger than the
+   * training loss's) for eight evaluations and 30% of them, flat (within 10% of its best),
+   * while over the same stretch the training loss fell by over 10% and is still over a tenth of
+   * its start (not converged, so fitting is left to do): the model keeps fitting, nothing of it
+   * carries over to held-out data. Patience counts from the first validation point, so a
+   * validation loss that never improved at all is caught too.
    */
-  valPoints: 8,
-  valStuck: 0.03,
+  valPatience: 8,
+  valProgress: 0.02,
   trainFell: 0.1,
+  trainUnconverged: 0.1,
 } as const;
 
 interface State {
   loss: Smoothed;
   val: Smoothed;
   train: Smoothed;
+  valMark: number;
+  valMarkCount: number;
+  trainAtValMark: number;
   mark: number;
   markCount: number;
   report: Reporter;
@@ -41,13 +48,13 @@ interface State {
 
 export const plateau = defineRule<State>({
   kind: 'plateau',
-  init: () => ({ loss: new Smoothed(), val: new Smoothed(), train: new Smoothed(), mark: Infinity, markCount: 0, report: new Reporter(Infinity) }),
+  init: () => ({ loss: new Smoothed(), val: new Smoothed(), train: new Smoothed(), valMark: Infinity, valMarkCount: 0, trainAtValMark: NaN, mark: Infinity, markCount: 0, report: new Reporter(Infinity) }),
   evaluate(ctx, update, state, facts) {
     const view = facts.view;
     if (view.trainLoss !== undefined) state.train.push(view.trainLoss, update.step, update.epoch);
-    if (view.valLoss !== undefined && state.val.push(view.valLoss, update.step, update.epoch) && valStuck(state)) {
+    if (view.valLoss !== undefined && state.val.push(view.valLoss, update.step, update.epoch) && valStalled(state)) {
       if (hadInstability(facts) || !state.report.due('warning', 1)) return undefined;
-      return describeValStuck(ctx, state, where(update.step, update.epoch));
+      return describeValStall(ctx, state, where(update.step, update.epoch));
     }
     const name = view.lossName;
     const v = view.loss;
@@ -88,27 +95,35 @@ export const plateau = defineRule<State>({
   },
 });
 
-/** Validation loss flat since its start while the training loss fell: see T.valPoints. */
-function valStuck(state: State): boolean {
+/** Validation loss stalled while training loss still falls: see T.valPatience. */
+function valStalled(state: State): boolean {
   const { val, train } = state;
+  if (val.level < state.valMark * (1 - T.valProgress)) {
+    state.valMark = val.level;
+    state.valMarkCount = val.count;
+    state.trainAtValMark = train.level;
+    return false;
+  }
+  const since = val.count - state.valMarkCount;
   return (
-    val.count >= T.valPoints &&
-    val.start > 0 &&
-    val.best >= (1 - T.valStuck) * val.start &&
+    since >= Math.max(T.valPatience, T.patienceShare * val.count) &&
+    val.level <= T.nearBest * val.best &&
     train.ready &&
-    train.best <= (1 - T.trainFell) * train.start
+    train.level <= (1 - T.trainFell) * state.trainAtValMark &&
+    train.level >= T.trainUnconverged * train.start
   );
 }
 
-function describeValStuck(ctx: RunContext, state: State, at: string): Detection {
+function describeValStall(ctx: RunContext, state: State, at: string): Detection {
   const { val, train } = state;
   return {
     kind: 'plateau',
     severity: 'warning',
-    message: `val_loss has stayed at ${fmt(val.level)} (it started at ${fmt(val.start)}) for ${val.count} evaluations up to ${at}, while train_loss fell from ${fmt(train.start)} to ${fmt(train.level)}: nothing the model learns carries over to the validation data.`,
+    message: `val_loss has not improved for ${val.count - state.valMarkCount} evaluations (it is ${fmt(val.level)} at ${at}, best ${fmt(val.best)} at ${where(val.bestStep, val.bestEpoch)}), while train_loss kept falling to ${fmt(train.level)}: what the model still learns does not carry over to the validation data.`,
     evidence: {
       metric: 'val_loss',
-      evaluations: val.count,
+      evaluations_without_progress: val.count - state.valMarkCount,
+      val_best: round(val.best),
       val_start: round(val.start),
       val_level: round(val.level),
       train_start: round(train.start),
@@ -116,7 +131,7 @@ function describeValStuck(ctx: RunContext, state: State, at: string): Detection 
       lr: ctx.lastLr,
     },
     actions: [
-      'stop training: more epochs will not improve validation loss',
+      `stop training, keeping the checkpoint at ${where(val.bestStep, val.bestEpoch)}: more epochs do not improve validation loss`,
       'check that validation data and labels match the training data (same preprocessing, same label mapping)',
       'add regularisation or data (dropout, weight decay, augmentation), or lower the learning rate',
     ],

@@ -24,12 +24,18 @@ describe('plateau rule', () => {
     expect(flat.findings.filter((f) => f.kind === 'plateau')).toEqual([]);
   });
 
-  it('fires when validation loss never leaves its start while training loss falls', () => {
-    const fed = feed(epochs(10, (e) => ({ train_loss: 0.18 - 0.004 * e, val_loss: 0.072 + 0.001 * Math.sin(e) })));
+  it('fires when validation loss stalls (here from its start) while training loss keeps falling', () => {
+    const fed = feed(epochs(12, (e) => ({ train_loss: 0.18 - 0.004 * e, val_loss: 0.072 + 0.001 * Math.sin(e) })));
     expect(raisedAt(fed, 'plateau')).toBe(8);
-    expect(serious(fed, 'plateau')[0].message).toMatch(/^val_loss has stayed at 0\.07\d* \(it started at/);
-    // The same flat validation loss with a flat training loss is a learning-rate problem, not this.
-    const flat = feed(epochs(10, () => ({ train_loss: 0.18, val_loss: 0.072 })));
+    const [f] = serious(fed, 'plateau');
+    expect(f.message).toMatch(/^val_loss has not improved for 8 evaluations/);
+    expect(f.actions[0]).toMatch(/^stop training, keeping the checkpoint at epoch \d+/);
+  });
+
+  it('stays silent on a validation stall once training has converged, or when training is flat too', () => {
+    const converged = feed(epochs(60, (e) => ({ train_loss: 2 * Math.exp(-e / 3), val_loss: e < 10 ? 1 / e : 0.1 })));
+    expect(converged.findings.filter((f) => f.kind === 'plateau')).toEqual([]);
+    const flat = feed(epochs(12, () => ({ train_loss: 0.18, val_loss: 0.072 })));
     expect(flat.findings.filter((f) => f.kind === 'plateau')).toEqual([]);
   });
 
