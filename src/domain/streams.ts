@@ -41,7 +41,15 @@ export const WsClientMessage = z.discriminatedUnion('type', [
   /** A trainer that sends nothing yet but wants its control requests. */
   z.object({ type: z.literal('attach'), run: Ref, id: ClientId }),
   /** A dashboard: one run's events after `after` (seq), or every run's (of a project) after `after` (gid). */
-  z.object({ type: z.literal('subscribe'), run: Ref.optional(), project: Ref.optional(), after: z.number().int().min(0).optional(), id: ClientId }),
+  z.object({
+    type: z.literal('subscribe'),
+    run: Ref.optional(),
+    project: Ref.optional(),
+    after: z.number().int().min(0).optional(),
+    /** Only these event types; all when absent. */
+    types: z.array(z.string().max(64)).max(50).optional(),
+    id: ClientId,
+  }),
   z.object({ type: z.literal('unsubscribe'), run: Ref.optional(), project: Ref.optional(), id: ClientId }),
   z.object({ type: z.literal('control_ack'), id: z.string().min(1).max(200), outcome: ControlOutcome, message: z.string().max(4000).optional() }),
   z.object({ type: z.literal('ping'), id: ClientId }),

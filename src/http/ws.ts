@@ -104,7 +104,7 @@ class Session {
         this.feeds.get(key)?.close();
         const after = msg.after ?? (run ? 0 : this.service.store.lastGid());
         const scope = run ? { run } : { project: msg.project };
-        const feed = new EventFeed(this.service.store, this.service.bus, scope, { after, maxBuffered: this.opts.maxBuffered });
+        const feed = new EventFeed(this.service.store, this.service.bus, scope, { after, maxBuffered: this.opts.maxBuffered, types: msg.types && new Set(msg.types) });
         this.feeds.set(key, feed);
         this.send({ type: 'subscribed', id: msg.id, run, project: msg.project, after });
         void this.pump(key, feed, run, msg.project);

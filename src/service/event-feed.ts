@@ -13,6 +13,8 @@ export interface FeedOptions {
   maxBuffered: number;
   /** Events read from the store at a time while catching up. */
   page?: number;
+  /** Only these event types (seed 4's per-type subscribers); all when absent. */
+  types?: ReadonlySet<string>;
 }
 
 export type FeedItem = { events: StoredEvent[] } | { overflow: number };
@@ -31,6 +33,7 @@ export class EventFeed {
   private readonly project: string | undefined;
   private readonly page: number;
   private readonly maxBuffered: number;
+  private readonly types: ReadonlySet<string> | undefined;
   private readonly unsubscribe: () => void;
   private readonly projects = new Map<string, string | undefined>();
   private buffer: StoredEvent[] = [];
@@ -52,6 +55,7 @@ export class EventFeed {
     this.cursor = opts.after;
     this.page = opts.page ?? 1000;
     this.maxBuffered = opts.maxBuffered;
+    this.types = opts.types;
     this.unsubscribe = bus.subscribe(this.perRun ?? '*', (e) => this.onLive(e));
   }
 
@@ -64,17 +68,22 @@ export class EventFeed {
         return { overflow: this.cursor };
       }
       if (this.catchingUp) {
-        const events = this.read();
+        const read = this.read();
         // Synchronous with the read: anything published from now on is newer than the store's answer.
-        if (events.length < this.page) this.catchingUp = false;
-        if (events.length) return { events: this.advance(events) };
+        if (read.length < this.page) this.catchingUp = false;
+        if (!read.length) continue;
+        // Past what was read even when none of it is wanted, or the next read would return it again.
+        this.cursor = this.keyOf(read[read.length - 1]);
+        const events = this.types ? read.filter((e) => this.types!.has(e.type)) : read;
+        if (events.length) return { events };
         continue;
       }
       if (this.buffer.length) {
         const fresh = this.buffer.filter((e) => this.keyOf(e) > this.cursor);
         this.buffer = [];
-        if (fresh.length) return { events: this.advance(fresh) };
-        continue;
+        if (!fresh.length) continue;
+        this.cursor = this.keyOf(fresh[fresh.length - 1]);
+        return { events: fresh };
       }
       await new Promise<void>((resolve) => (this.wake = resolve));
       this.wake = undefined;
@@ -99,13 +108,9 @@ export class EventFeed {
     return this.store.eventsAfterGlobal(this.cursor, this.page, this.project);
   }
 
-  private advance(events: StoredEvent[]): StoredEvent[] {
-    this.cursor = this.keyOf(events[events.length - 1]);
-    return events;
-  }
-
   private onLive(e: StoredEvent): void {
     if (this.closed || this.overflowed) return;
+    if (this.types && !this.types.has(e.type)) return;
     if (this.project !== undefined && this.projectOf(e.run) !== this.project) return;
     if (!this.catchingUp) {
       if (this.buffer.length >= this.maxBuffered) {

@@ -78,6 +78,25 @@ describe('GET /runs/:id/stream', () => {
     expect(lastSeq).toBeGreaterThanOrEqual(1000);
   });
 
+  it('filters by event type, across replay pages and live', async () => {
+    server = await testServer();
+    const run = await createRun(server.url, 'typed');
+    // 1,500 metrics around three logs: the replay reads pages that hold no wanted event at all.
+    await post(server.url, run, [{ type: 'log', message: 'first' }, ...metricsBatch(0, 700)]);
+    await post(server.url, run, [...metricsBatch(700, 800), { type: 'log', message: 'second' }]);
+    const sse = await SseClient.open(`${server.url}/runs/${run}/stream?types=log,control`);
+    await sse.waitFor((c) => c.ids.length === 2);
+    const { last_seq } = await post(server.url, run, [...metricsBatch(1500, 3), { type: 'log', message: 'third' }]);
+    await sse.waitFor((c) => c.ids.length === 3);
+    expect(sse.messages.filter((m) => m.id).map((m) => [m.event, JSON.parse(m.data).message])).toEqual([
+      ['log', 'first'],
+      ['log', 'second'],
+      ['log', 'third'],
+    ]);
+    expect(sse.ids.at(-1)).toBe(last_seq);
+    await sse.close();
+  });
+
   it('rejects a Last-Event-ID that is not a cursor and a run that does not exist', async () => {
     server = await testServer();
     const run = await createRun(server.url, 'r');

@@ -19,7 +19,15 @@ export interface StreamOptions {
 }
 
 const Cursor = z.coerce.number().int().min(0);
-const StreamQuery = z.object({ after: Cursor.optional(), project: z.string().min(1).max(250).optional() });
+const StreamQuery = z.object({
+  after: Cursor.optional(),
+  project: z.string().min(1).max(250).optional(),
+  /** `?types=metrics,finding_raised`: only these event types. */
+  types: z
+    .string()
+    .optional()
+    .transform((t) => (t ? new Set(t.split(',').map((x) => x.trim()).filter(Boolean)) : undefined)),
+});
 
 // Subscribers of the same event share one serialised frame: the cost of a frame is paid once per
 // event, not once per client.
@@ -85,7 +93,7 @@ export function streamRoutes(service: AnalystService, opts: StreamOptions): Hono
     const run = service.run(c.req.param('id'));
     const q = readQuery(c, StreamQuery);
     const after = resumeCursor(c, q.after, 0);
-    const feed = new EventFeed(service.store, service.bus, { run: run.id }, { after, maxBuffered: opts.maxBuffered });
+    const feed = new EventFeed(service.store, service.bus, { run: run.id }, { after, maxBuffered: opts.maxBuffered, types: q.types });
     // A snapshot first, without an id so it never moves the client's resume cursor.
     const status = `event: status\ndata: ${stringifyJson(service.status(run.id))}\n\n`;
     return serve(c, service, feed, false, opts, status);
@@ -95,7 +103,7 @@ export function streamRoutes(service: AnalystService, opts: StreamOptions): Hono
     const q = readQuery(c, StreamQuery);
     // Without a cursor a global stream starts now: replaying every run ever stored is never wanted.
     const after = resumeCursor(c, q.after, service.store.lastGid());
-    const feed = new EventFeed(service.store, service.bus, { project: q.project }, { after, maxBuffered: opts.maxBuffered });
+    const feed = new EventFeed(service.store, service.bus, { project: q.project }, { after, maxBuffered: opts.maxBuffered, types: q.types });
     return serve(c, service, feed, true, opts);
   });
 
