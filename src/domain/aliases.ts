@@ -41,7 +41,10 @@ add('train_loss', 0, [
   'loss/train', 'train/loss_epoch', 'total_loss', 'train/total_loss', 'mean_loss',
 ]);
 add('train_loss', 1, ['train_loss_epoch', 'loss_epoch', 'loss/train_epoch', 'epoch_loss', 'train/epoch_loss']);
-add('train_loss', 2, ['train_loss_step', 'loss_step', 'train/loss_step', 'loss/train_batch', 'batch_loss', 'step_loss']);
+add('train_loss', 2, ['train_loss_step', 'loss_step', 'train/loss_step', 'loss/train_batch', 'batch_loss', 'step_loss', 'train_loss_batch']);
+// Detectors that log no total loss (YOLO): the box-regression loss stands for it, the largest and steadiest part.
+add('train_loss', 3, ['train/box_loss', 'box_loss']);
+add('val_loss', 3, ['val/box_loss']);
 add('val_loss', 0, [
   'val_loss', 'eval_loss', 'val/loss', 'eval/loss', 'validation_loss', 'valid_loss', 'validation loss',
   'val loss', 'valid loss', 'loss/val', 'loss/validation', 'validation/loss', 'valid/loss', 'dev_loss',
@@ -71,7 +74,8 @@ add('grad_norm', 0, [
 ]);
 add('weight_norm', 0, ['weight_norm', 'param_norm', 'parameter_norm', 'weights_norm']);
 add('epoch_time', 0, ['epoch_time', 'epoch_duration', 'time/epoch', 'epoch_time_s', 'epoch_seconds']);
-add('step_time', 0, ['step_time', 'batch_time', 'iter_time', 'time', 'time/step', 'sec_per_step']);
+// Not `time`: detectron2 means seconds per iteration by it, YOLOv8 the total elapsed time.
+add('step_time', 0, ['step_time', 'batch_time', 'iter_time', 'time/step', 'sec_per_step', 'ms/batch']);
 add('throughput', 0, ['samples_per_second', 'train_samples_per_second', 'throughput', 'samples/s', 'it/s', 'tokens_per_second']);
 add('memory', 0, ['memory', 'gpu_memory', 'memory_used', 'gpu_mem', 'mem', 'max_memory_allocated']);
 
@@ -83,9 +87,14 @@ const FRACTIONS = new Set(['train_acc', 'val_acc', 'test_acc']);
 
 const LOWER_IS_BETTER = new Set(['train_loss', 'val_loss', 'test_loss']);
 
+/** Hugging Face evaluation on several sets: `eval_<set>_loss`; the first set logged stands for validation. */
+const EVAL_SET = /^eval_[a-z0-9]+_(loss|accuracy)$/i;
+
 export function canonicalOf(name: string): Alias | undefined {
   const known = TABLE[name.toLowerCase()];
   if (known) return known;
+  const set = EVAL_SET.exec(name);
+  if (set) return { canonical: set[1].toLowerCase() === 'loss' ? 'val_loss' : 'val_acc', rank: 2 };
   const layer = LAYER_GRAD.exec(name);
   if (layer && layer[1] !== 'total') return { canonical: `grad_norm/${layer[1]}`, rank: 0 };
   return undefined;

@@ -5,6 +5,7 @@ import type { AnalystService } from '../service/service.ts';
 import { bearerAuth } from './auth.ts';
 import { errorResponse, type Logger } from './errors.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
+import { importRoutes } from './routes/import.ts';
 import { mlflowRoutes } from './routes/mlflow.ts';
 import { runRoutes } from './routes/runs.ts';
 import { systemRoutes } from './routes/system.ts';
@@ -37,6 +38,7 @@ export function createApp(opts: AppOptions): Hono {
   );
   app.route('/', systemRoutes(opts.service, startedAt));
   app.route('/', runRoutes(opts.service, opts.maxBatchEvents));
+  app.route('/', importRoutes(opts.service, opts.maxBatchEvents));
   app.route('/api/2.0/mlflow', mlflowRoutes(opts.service, opts.log));
   app.route('/ajax-api/2.0/mlflow', mlflowRoutes(opts.service, opts.log));
   for (const extra of opts.extra ?? []) app.route('/', extra);

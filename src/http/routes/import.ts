@@ -1,0 +1,50 @@
+import { createHash } from 'node:crypto';
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { AnalystError } from '../../domain/errors.ts';
+import { detectFormat, isFileFormat } from '../../ingest/files/detect.ts';
+import { importContent } from '../../ingest/files/import-file.ts';
+import type { AnalystService } from '../../service/service.ts';
+import { readQuery } from '../body.ts';
+import { sendJson } from '../json.ts';
+
+const ImportQuery = z.object({
+  /** Skip detection: jsonl, keras_csv, lightning_csv, yolo_csv, csv, hf_trainer_state, detectron2, lineage, text, tfevents. */
+  format: z.string().refine(isFileFormat, 'unknown format').optional(),
+  /** The file's name as it was on disk, which helps detection (trainer_state.json, events.out.tfevents.*). */
+  filename: z.string().max(1000).optional(),
+});
+
+/**
+ * `POST /runs/:id/import`: a whole log file in the body, read by the same importers as
+ * `analyst diagnose`. Event ids derive from the file's content, so importing a file twice stores
+ * it once; the whole file is written in one transaction.
+ */
+export function importRoutes(service: AnalystService, chunk: number): Hono {
+  const app = new Hono();
+  app.post('/runs/:id/import', async (c) => {
+    const run = service.run(c.req.param('id'));
+    const q = readQuery(c, ImportQuery);
+    const content = Buffer.from(await c.req.arrayBuffer());
+    if (!content.length) throw new AnalystError('invalid_body', 'the body is empty: send the file content');
+    const filename = q.filename ?? '';
+    const format = q.format ?? detectFormat(filename, content.subarray(0, 64 * 1024).toString('utf8'));
+    const imported = importContent(format === 'tfevents' ? content : content.toString('utf8'), format, run.name);
+    const events = imported.run_started ? [imported.run_started, ...imported.events] : imported.events;
+    const digest = createHash('sha256').update(content).digest('hex').slice(0, 16);
+    events.forEach((e, i) => (e.event_id ??= `import:${digest}:${i}`));
+    let accepted = 0;
+    let duplicates = 0;
+    let lastSeq = run.last_seq;
+    service.store.transaction(() => {
+      for (let i = 0; i < events.length; i += chunk) {
+        const r = service.ingest(run.id, events.slice(i, i + chunk), 'import');
+        accepted += r.accepted;
+        duplicates += r.duplicates;
+        lastSeq = r.last_seq;
+      }
+    });
+    return sendJson(c, { accepted, duplicates, last_seq: lastSeq, format: imported.format, skipped: imported.skipped, issues: imported.issues });
+  });
+  return app;
+}

@@ -1,0 +1,56 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api, testServer, type TestServer } from '../helpers/server.ts';
+
+const REAL = resolve(import.meta.dirname, '../../../shared/datasets/real-logs');
+let s: TestServer;
+beforeAll(async () => {
+  s = await testServer();
+});
+afterAll(async () => s.stop());
+
+async function importInto(name: string, file: string, filename: string) {
+  const run = (await api(s.url, '/runs', { method: 'POST', json: { name, project: 'imports' } })).body;
+  const res = await fetch(`${s.url}/runs/${run.id}/import?filename=${encodeURIComponent(filename)}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/octet-stream' },
+    body: readFileSync(`${REAL}/${file}`),
+  });
+  return { run, status: res.status, body: (await res.json()) as any };
+}
+
+describe('POST /runs/:id/import', () => {
+  it('imports a trainer_state.json, once however often it is sent, and diagnoses it', async () => {
+    const first = await importInto('whisper', 'hf_whisper_small_hi_overfit/trainer_state.json', 'trainer_state.json');
+    expect(first.status).toBe(200);
+    expect(first.body.format).toBe('hf_trainer_state');
+    expect(first.body.accepted).toBeGreaterThan(100);
+    const again = await fetch(`${s.url}/runs/${first.run.id}/import?filename=trainer_state.json`, {
+      method: 'POST',
+      body: readFileSync(`${REAL}/hf_whisper_small_hi_overfit/trainer_state.json`),
+    });
+    const second = (await again.json()) as any;
+    expect(second.accepted).toBe(0);
+    expect(second.duplicates).toBe(first.body.accepted);
+    const findings = await api(s.url, `/runs/${first.run.id}/findings`);
+    expect(findings.body.findings.map((f: any) => f.kind)).toContain('overfitting');
+  });
+
+  it('imports a binary TensorBoard event file', async () => {
+    const r = await importInto('tb', 'tfevents_keras_irfanet_overfit/events.out.tfevents.1508627367.brain', 'events.out.tfevents.1508627367.brain');
+    expect(r.status).toBe(200);
+    expect(r.body.format).toBe('tfevents');
+    const m = await api(s.url, `/runs/${r.run.id}/metrics?names=val_loss&max_points=20`);
+    expect(m.body.series[0].count).toBe(133);
+  });
+
+  it('refuses an empty body and an unknown format with 400, never 500', async () => {
+    const run = (await api(s.url, '/runs', { method: 'POST', json: { name: 'bad-import', project: 'imports' } })).body;
+    const empty = await fetch(`${s.url}/runs/${run.id}/import`, { method: 'POST' });
+    expect(empty.status).toBe(400);
+    const unknown = await fetch(`${s.url}/runs/${run.id}/import?format=excel`, { method: 'POST', body: 'a,b\n1,2\n' });
+    expect(unknown.status).toBe(400);
+    expect(((await unknown.json()) as any).error.issues[0].path).toBe('format');
+  });
+});
