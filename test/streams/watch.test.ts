@@ -127,6 +127,16 @@ describe('analyst watch: text logs', () => {
 });
 
 describe('analyst watch: tables', () => {
+  it('waits for a row before telling a lone CSV header from a log line', async () => {
+    const file = join(dir, 'history.csv');
+    writeFileSync(file, 'epoch,loss,val_loss\n');
+    const w = watcher(file, { run: 'lone' });
+    expect(await w.pass()).toBe(0);
+    appendFileSync(file, '0,1.0,1.2\n');
+    expect(await w.pass()).toBe(1);
+    expect(of(await runEvents('lone'), 'metrics').map((e) => e.values)).toEqual([{ loss: 1, val_loss: 1.2 }]);
+  });
+
   it('resumes a CSV mid-file with its header', async () => {
     const file = join(dir, 'training.log');
     writeFileSync(file, 'epoch,loss,val_loss\n0,1.0,1.1\n1,0.8,0.9\n');

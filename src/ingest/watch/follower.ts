@@ -70,7 +70,7 @@ export class FileFollower {
     if (read.kind === 'idle') return undefined;
     if (read.kind === 'replaced') return this.replaced();
     if (!this.reader && !this.open(read.bytes, read.from)) {
-      this.tailer.offset = read.from;
+      this.tailer.rewind(read.from);
       return undefined;
     }
     const events = this.keyed(this.decode(read.bytes));

@@ -52,6 +52,12 @@ export class FileTailer {
     return st.size > this.offset ? this.readAt(st.size, st.mtimeMs) : { kind: 'idle' };
   }
 
+  /** Reads again from `offset` (bytes read past it were not used); forgets what it saw past it. */
+  rewind(offset: number): void {
+    this.offset = offset;
+    this.seen = undefined;
+  }
+
   get inode(): number | undefined {
     return this.ino;
   }
