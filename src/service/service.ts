@@ -5,6 +5,7 @@ import type { Finding, FindingChange } from '../domain/findings.ts';
 import type { CreateRunInput, Run, RunListQuery } from '../domain/runs.ts';
 import type { ContextLimits } from '../context/run-context.ts';
 import { lttb } from '../context/downsample.ts';
+import { analyzeRun, compareRuns } from '../diagnose/analysis.ts';
 import type { NewEvent, RunPatch, Store } from '../store/store.ts';
 import { EventBus } from './bus.ts';
 import { RunStates } from './run-states.ts';
@@ -195,6 +196,25 @@ export class AnalystService {
       latest_canonical: canonical,
       open_findings: findings.length,
       findings: findings.map(({ run: _r, ...f }) => f),
+    };
+  }
+
+  /** The recorder's run analysis: summary, stability, overfitting score, convergence status. */
+  analysis(ref: string) {
+    const run = this.run(ref);
+    return analyzeRun(this.states.get(run.id).ctx, this.store.findings(run.id));
+  }
+
+  /** Two runs side by side: the better performer, best-loss and epochs-to-converge differences. */
+  compare(a: string, b: string) {
+    const runA = this.run(a);
+    const runB = this.run(b);
+    const analysisA = this.analysis(runA.id);
+    const analysisB = this.analysis(runB.id);
+    return {
+      a: { id: runA.id, name: runA.name, project: runA.project, analysis: analysisA },
+      b: { id: runB.id, name: runB.name, project: runB.project, analysis: analysisB },
+      comparison: compareRuns(analysisA, analysisB),
     };
   }
 

@@ -27,6 +27,8 @@ const MetricsQuery = z.object({
   max_points: z.coerce.number().int().min(3).max(100_000).optional(),
 });
 
+const CompareQuery = z.object({ a: z.string().min(1), b: z.string().min(1) });
+
 const FindingsQuery = z.object({ status: z.enum(['open', 'resolved']).optional() });
 
 /** `{step, epoch, ts, ...metrics}` for curl users: one metrics event. */
@@ -75,7 +77,15 @@ export function runRoutes(service: AnalystService, maxEvents: number): Hono {
     return sendJson(c, { runs, total, limit: q.limit, offset: q.offset });
   });
 
+  // Registered before /runs/:id, which would otherwise take "compare" for a run id.
+  app.get('/runs/compare', (c) => {
+    const q = readQuery(c, CompareQuery);
+    return sendJson(c, service.compare(q.a, q.b));
+  });
+
   app.get('/runs/:id', (c) => sendJson(c, service.status(c.req.param('id'))));
+
+  app.get('/runs/:id/analysis', (c) => sendJson(c, service.analysis(c.req.param('id'))));
 
   app.post('/runs/:id/events', async (c) => {
     const run = service.run(c.req.param('id'));
