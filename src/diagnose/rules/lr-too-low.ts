@@ -31,6 +31,12 @@ const T = {
    */
   maxTrendFall: 0.03,
   maxTrendRise: 0.01,
+  /**
+   * A run whose first loss point is at step 10,000 or later resumed from a checkpoint: its first
+   * loss is not an untrained model's, so a loss that stays where it was says nothing about the
+   * learning rate. (Epoch numbers are not used: loggers number them too inconsistently.)
+   */
+  resumedStep: 10_000,
   /** Improved by over 10% since: learning after all. */
   clearShare: 0.1,
   /** Suggested increase: one order of magnitude, the usual step of an LR range test. */
@@ -65,6 +71,7 @@ export const lrTooLow = defineRule<State>({
     state.sinceWarmup++;
     state.firstStep ??= update.step;
     state.firstEpoch ??= update.epoch;
+    if ((state.firstStep ?? 0) >= T.resumedStep) return undefined;
     const s = state.loss;
     if (!stuck(s, T.clearShare)) return state.report.clear();
     if (state.sinceWarmup < T.minPoints || !stuck(s, T.stuckShare)) return undefined;

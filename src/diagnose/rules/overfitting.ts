@@ -38,6 +38,7 @@ const T = {
 
 interface State {
   val: Smoothed;
+  lastRaw: number;
   train: Smoothed;
   trainAtMin: number;
   minCount: number;
@@ -47,14 +48,17 @@ interface State {
 
 export const overfitting = defineRule<State>({
   kind: 'overfitting',
-  init: () => ({ val: new Smoothed(3), train: new Smoothed(), trainAtMin: NaN, minCount: 0, held: 0, report: new Reporter(1.25) }),
+  init: () => ({ val: new Smoothed(3), lastRaw: NaN, train: new Smoothed(), trainAtMin: NaN, minCount: 0, held: 0, report: new Reporter(1.25) }),
   evaluate(ctx, update, state, facts) {
     const byLoss = ctx.series.has('val_loss');
     const view = facts.view;
     const tl = byLoss ? view.trainLoss : view.trainAcc;
     if (tl !== undefined) state.train.push(byLoss ? tl : 1 - tl, update.step, update.epoch);
     const raw = byLoss ? view.valLoss : view.valAcc;
-    if (raw === undefined) return undefined;
+    // A value repeated exactly is the same evaluation logged again (YOLO's results.csv repeats
+    // it between validations), not a new measurement: counted twice it would hide the noise.
+    if (raw === undefined || raw === state.lastRaw) return undefined;
+    state.lastRaw = raw;
     // Judged as an error to minimise: the loss, or one minus the accuracy.
     const val = state.val;
     if (!val.push(byLoss ? raw : 1 - raw, update.step, update.epoch)) return undefined;
