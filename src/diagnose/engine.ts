@@ -5,6 +5,7 @@ import type { RunAnalysis } from '../domain/analysis.ts';
 import type { EventInput } from '../domain/events.ts';
 import { SEVERITY_RANK, type Detection, type Finding, type FindingChange, type FindingKind } from '../domain/findings.ts';
 import { analyzeRun } from './analysis.ts';
+import { Smoothed } from './smooth.ts';
 import { UpdateView } from './view.ts';
 import type { Rule, RunFacts } from './rule.ts';
 import { deadRelu } from './rules/dead-relu.ts';
@@ -37,6 +38,8 @@ export const RULES: readonly Rule[] = [
 
 const NO_CHANGES: readonly FindingChange[] = Object.freeze([]);
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 export interface DiagnoserOptions {
   now?: () => number;
 }
@@ -54,7 +57,14 @@ export class RunDiagnoser {
   private readonly findings: Finding[] = [];
   private readonly raised = new Set<FindingKind>();
   private readonly view = new UpdateView();
-  private readonly facts: RunFacts = { raised: this.raised, view: this.view };
+  private readonly facts: Mutable<RunFacts> = {
+    raised: this.raised,
+    view: this.view,
+    loss: new Smoothed(),
+    lossFed: false,
+    train: new Smoothed(),
+    trainFed: false,
+  };
   private readonly now: () => number;
 
   constructor(run: string, open: Finding[] = [], opts: DiagnoserOptions = {}) {
@@ -73,7 +83,11 @@ export class RunDiagnoser {
   /** Runs the rules on one update; returns the finding changes it caused (often none). */
   evaluate(ctx: RunContext, update: MetricsUpdate): readonly FindingChange[] {
     let changes: FindingChange[] | undefined;
-    this.view.read(ctx, update);
+    const { view, facts } = this;
+    view.read(ctx, update);
+    // Smoothed once here for every rule that judges them (a median per rule would cost as much again).
+    facts.lossFed = view.loss !== undefined && facts.loss.push(view.loss, update.step, update.epoch);
+    facts.trainFed = view.trainLoss !== undefined && facts.train.push(view.trainLoss, update.step, update.epoch);
     for (let i = 0; i < RULES.length; i++) {
       const rule = RULES[i];
       const verdict = rule.evaluate(ctx, update, this.states[i], this.facts);

@@ -1,6 +1,7 @@
 // The contract between the engine and one diagnostic rule, and the helpers rules share.
 import type { RunContext, MetricsUpdate } from '../context/run-context.ts';
 import { SEVERITY_RANK, type Detection, type FindingKind, type Severity } from '../domain/findings.ts';
+import type { Smoothed } from './smooth.ts';
 import type { UpdateView } from './view.ts';
 
 /** What the engine tells a rule about the run besides its metrics. */
@@ -9,6 +10,13 @@ export interface RunFacts {
   readonly raised: ReadonlySet<FindingKind>;
   /** This update's values, read once for all rules (per-layer norms: `layers` 0 when none). */
   readonly view: UpdateView;
+  /** The judged loss (`view.lossName`) smoothed over the run, shared by the rules that read it. */
+  readonly loss: Smoothed;
+  /** Whether this update added a finite value to `loss`. */
+  readonly lossFed: boolean;
+  /** The training loss smoothed over the run, and whether this update added to it. */
+  readonly train: Smoothed;
+  readonly trainFed: boolean;
 }
 
 /**

@@ -2,7 +2,6 @@
 import type { Severity } from '../../domain/findings.ts';
 import { stuck } from '../view.ts';
 import { defineRule, hadInstability, Reporter, where } from '../rule.ts';
-import { Smoothed } from '../smooth.ts';
 
 const T = {
   /**
@@ -15,7 +14,6 @@ const T = {
 } as const;
 
 interface State {
-  loss: Smoothed;
   zeroRun: number;
   firstStep: number | null;
   firstEpoch: number | null;
@@ -24,11 +22,9 @@ interface State {
 
 export const deadRelu = defineRule<State>({
   kind: 'dead_relu',
-  init: () => ({ loss: new Smoothed(), zeroRun: 0, firstStep: null, firstEpoch: null, report: new Reporter(Infinity) }),
+  init: () => ({ zeroRun: 0, firstStep: null, firstEpoch: null, report: new Reporter(Infinity) }),
   evaluate(ctx, update, state, facts) {
     const name = facts.view.lossName;
-    const l = facts.view.loss;
-    if (l !== undefined) state.loss.push(l, update.step, update.epoch);
     const scan = facts.view;
     if (scan.layers === 0) return undefined;
     if (scan.zeros === 0) {
@@ -40,7 +36,7 @@ export const deadRelu = defineRule<State>({
       state.firstEpoch = update.epoch;
     }
     if (state.zeroRun < T.zeroPoints) return undefined;
-    const loss = state.loss;
+    const loss = facts.loss;
     const isStuck = loss.ready && stuck(loss, T.stuckShare);
     // A layer that dies after the loss blew up is a casualty of that instability, and a layer with
     // zero gradient while the loss still improves may just be frozen: both worth a note, no alarm.

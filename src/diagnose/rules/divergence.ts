@@ -1,7 +1,6 @@
 // divergence: the loss grew by a large factor over its best (smoothed) value.
 import type { Severity } from '../../domain/findings.ts';
 import { defineRule, fmt, lrAction, Reporter, round, where } from '../rule.ts';
-import { Smoothed } from '../smooth.ts';
 
 const T = {
   /**
@@ -29,7 +28,6 @@ const T = {
 } as const;
 
 interface State {
-  loss: Smoothed;
   sustained: number;
   calm: number;
   report: Reporter;
@@ -37,12 +35,11 @@ interface State {
 
 export const divergence = defineRule<State>({
   kind: 'divergence',
-  init: () => ({ loss: new Smoothed(), sustained: 0, calm: 0, report: new Reporter() }),
+  init: () => ({ sustained: 0, calm: 0, report: new Reporter() }),
   evaluate(ctx, update, state, facts) {
     const name = facts.view.lossName;
-    const v = facts.view.loss;
-    if (!name || v === undefined || !state.loss.push(v, update.step, update.epoch)) return undefined;
-    const s = state.loss;
+    if (!name || !facts.lossFed) return undefined;
+    const s = facts.loss;
     // Ratios of losses that can be zero or negative (ELBOs, GAN losses) mean nothing.
     if (!s.ready || !(s.best > 0) || !(s.start > 0)) return undefined;
     const ratio = s.level / s.best;

@@ -1,7 +1,6 @@
 // lr_too_low: the loss barely moves from where it started while gradients are healthy.
 import { relativeTrend, stuck } from '../view.ts';
 import { defineRule, fmt, hadInstability, lrAction, Reporter, round } from '../rule.ts';
-import { Smoothed } from '../smooth.ts';
 
 const T = {
   /**
@@ -44,7 +43,6 @@ const T = {
 } as const;
 
 interface State {
-  loss: Smoothed;
   lastLr: number;
   firstStep: number | null;
   firstEpoch: number | null;
@@ -55,7 +53,7 @@ interface State {
 
 export const lrTooLow = defineRule<State>({
   kind: 'lr_too_low',
-  init: () => ({ loss: new Smoothed(), lastLr: NaN, firstStep: null, firstEpoch: null, sinceWarmup: 0, unhealthy: false, report: new Reporter(Infinity) }),
+  init: () => ({ lastLr: NaN, firstStep: null, firstEpoch: null, sinceWarmup: 0, unhealthy: false, report: new Reporter(Infinity) }),
   evaluate(ctx, update, state, facts) {
     const view = facts.view;
     if (view.layers > 0 && (view.zeros > 0 || view.spread < T.layerSpread)) state.unhealthy = true;
@@ -66,13 +64,12 @@ export const lrTooLow = defineRule<State>({
       state.lastLr = lr;
     }
     const name = view.lossName;
-    const l = view.loss;
-    if (!name || l === undefined || !state.loss.push(l, update.step, update.epoch)) return undefined;
+    if (!name || !facts.lossFed) return undefined;
     state.sinceWarmup++;
     state.firstStep ??= update.step;
     state.firstEpoch ??= update.epoch;
     if ((state.firstStep ?? 0) >= T.resumedStep) return undefined;
-    const s = state.loss;
+    const s = facts.loss;
     if (!stuck(s, T.clearShare)) return state.report.clear();
     if (state.sinceWarmup < T.minPoints || !stuck(s, T.stuckShare)) return undefined;
     if (!spanned(state, update.step, update.epoch)) return undefined;

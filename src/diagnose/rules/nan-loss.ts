@@ -16,46 +16,49 @@ const WATCHED = ['train_loss', 'val_loss', 'grad_norm'] as const;
 interface State {
   report: Reporter;
   finiteRun: number;
-  lastFinite: Map<string, number>;
+  /** Last finite value of each watched metric, NaN before one is seen. */
+  lastFinite: Float64Array;
   nonFinite: number;
 }
 
 export const nanLoss = defineRule<State>({
   kind: 'nan_loss',
-  init: () => ({ report: new Reporter(Infinity), finiteRun: 0, lastFinite: new Map(), nonFinite: 0 }),
+  init: () => ({ report: new Reporter(Infinity), finiteRun: 0, lastFinite: new Float64Array(WATCHED.length).fill(NaN), nonFinite: 0 }),
   evaluate(ctx, update, state, facts) {
-    let bad: string | undefined;
+    let bad = -1;
     let value = 0;
     let seen = false;
-    for (const name of WATCHED) {
-      const v = facts.view.get(name);
+    for (let k = 0; k < WATCHED.length; k++) {
+      const v = facts.view.get(WATCHED[k]);
       if (v === undefined) continue;
       seen = true;
-      if (Number.isFinite(v)) state.lastFinite.set(name, v);
-      else if (bad === undefined) {
-        bad = name;
+      if (Number.isFinite(v)) state.lastFinite[k] = v;
+      else if (bad < 0) {
+        bad = k;
         value = v;
       }
     }
     if (!seen) return undefined;
-    if (bad === undefined) {
+    if (bad < 0) {
       if (++state.finiteRun >= T.recoveredAfter) return state.report.clear();
       return undefined;
     }
     state.finiteRun = 0;
     state.nonFinite++;
     if (!state.report.due('critical', 1)) return undefined;
-    const before = state.lastFinite.get(bad);
+    const name = WATCHED[bad];
+    const last = state.lastFinite[bad];
+    const before = Number.isNaN(last) ? undefined : last;
     const shown = Number.isNaN(value) ? 'NaN' : fmt(value);
     const d: Detection = {
       kind: 'nan_loss',
       severity: 'critical',
       message:
-        `${bad} became ${shown} at ${where(update.step, update.epoch)}` +
+        `${name} became ${shown} at ${where(update.step, update.epoch)}` +
         (before === undefined ? ', with no finite value before it' : ` (last finite value ${fmt(before)})`) +
         '; the weights are likely corrupted from here on.',
       evidence: {
-        metric: bad,
+        metric: name,
         value: shown,
         last_finite: before ?? null,
         step: update.step,

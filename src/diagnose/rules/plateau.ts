@@ -35,9 +35,7 @@ const T = {
 } as const;
 
 interface State {
-  loss: Smoothed;
   val: Smoothed;
-  train: Smoothed;
   valMark: number;
   valMarkCount: number;
   trainAtValMark: number;
@@ -48,18 +46,16 @@ interface State {
 
 export const plateau = defineRule<State>({
   kind: 'plateau',
-  init: () => ({ loss: new Smoothed(), val: new Smoothed(), train: new Smoothed(), valMark: Infinity, valMarkCount: 0, trainAtValMark: NaN, mark: Infinity, markCount: 0, report: new Reporter(Infinity) }),
+  init: () => ({ val: new Smoothed(), valMark: Infinity, valMarkCount: 0, trainAtValMark: NaN, mark: Infinity, markCount: 0, report: new Reporter(Infinity) }),
   evaluate(ctx, update, state, facts) {
     const view = facts.view;
-    if (view.trainLoss !== undefined) state.train.push(view.trainLoss, update.step, update.epoch);
-    if (view.valLoss !== undefined && state.val.push(view.valLoss, update.step, update.epoch) && valStalled(state)) {
+    if (view.valLoss !== undefined && state.val.push(view.valLoss, update.step, update.epoch) && valStalled(state, facts.train)) {
       if (hadInstability(facts) || !state.report.due('warning', 1)) return undefined;
-      return describeValStall(ctx, state, where(update.step, update.epoch));
+      return describeValStall(ctx, state, facts.train, where(update.step, update.epoch));
     }
     const name = view.lossName;
-    const v = view.loss;
-    if (!name || v === undefined || !state.loss.push(v, update.step, update.epoch)) return undefined;
-    const s = state.loss;
+    if (!name || !facts.lossFed) return undefined;
+    const s = facts.loss;
     if (!s.ready) return undefined;
     if (s.level < state.mark * (1 - T.progress)) {
       state.mark = s.level;
@@ -96,8 +92,8 @@ export const plateau = defineRule<State>({
 });
 
 /** Validation loss stalled while training loss still falls: see T.valPatience. */
-function valStalled(state: State): boolean {
-  const { val, train } = state;
+function valStalled(state: State, train: Smoothed): boolean {
+  const { val } = state;
   if (val.level < state.valMark * (1 - T.valProgress)) {
     state.valMark = val.level;
     state.valMarkCount = val.count;
@@ -114,8 +110,8 @@ function valStalled(state: State): boolean {
   );
 }
 
-function describeValStall(ctx: RunContext, state: State, at: string): Detection {
-  const { val, train } = state;
+function describeValStall(ctx: RunContext, state: State, train: Smoothed, at: string): Detection {
+  const { val } = state;
   return {
     kind: 'plateau',
     severity: 'warning',

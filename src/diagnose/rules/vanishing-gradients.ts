@@ -22,24 +22,21 @@ const T = {
 } as const;
 
 interface State {
-  loss: Smoothed;
   grad: Smoothed;
   report: Reporter;
 }
 
 export const vanishingGradients = defineRule<State>({
   kind: 'vanishing_gradients',
-  init: () => ({ loss: new Smoothed(), grad: new Smoothed(3), report: new Reporter(10) }),
+  init: () => ({ grad: new Smoothed(3), report: new Reporter(10) }),
   evaluate(ctx, update, state, facts) {
     const scan = facts.view;
     const name = scan.lossName;
-    const l = scan.loss;
-    if (l !== undefined) state.loss.push(l, update.step, update.epoch);
     const g = scan.gradNorm;
     if (g !== undefined) state.grad.push(g, update.step, update.epoch);
     const hasLayers = scan.layers > 0;
     if (!hasLayers && g === undefined) return undefined;
-    const loss = state.loss;
+    const loss = facts.loss;
     if (!loss.ready) return undefined;
     const isStuck = stuck(loss, T.stuckShare);
     // With per-layer norms, judge their spread; without, the global norm against its own start.
