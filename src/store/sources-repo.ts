@@ -49,6 +49,7 @@ export class SourcesRepo {
         `INSERT INTO sources (id, url, run, headers, mapping, state, created_at) VALUES (?, ?, ?, ?, ?, 'connecting', ?)`,
       ),
       get: db.prepare<[string], SourceRow>('SELECT * FROM sources WHERE id = ?'),
+      find: db.prepare<[string, string], SourceRow>('SELECT * FROM sources WHERE url = ? AND run = ?'),
       all: db.prepare<[], SourceRow>('SELECT * FROM sources ORDER BY created_at, id'),
       remove: db.prepare<[string]>('DELETE FROM sources WHERE id = ?'),
       state: db.prepare<[string, string]>('UPDATE sources SET state = ? WHERE id = ?'),
@@ -67,6 +68,11 @@ export class SourcesRepo {
 
   get(id: string): Source | undefined {
     const row = this.stmts.get.get(id);
+    return row && toSource(row);
+  }
+
+  find(url: string, run: string): Source | undefined {
+    const row = this.stmts.find.get(url, run);
     return row && toSource(row);
   }
 

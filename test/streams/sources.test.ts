@@ -101,6 +101,10 @@ describe('upstream SSE sources', () => {
     expect(created.status).toBe(201);
     expect(created.body.headers).toEqual({ authorization: '***' });
     const run = created.body.run;
+    // The same subscription again is the first one, not a second reader of the same events.
+    const twice = await api(s.url, '/sources', { method: 'POST', json: { url: up.url, run: 'upstream-run', project: 'live' } });
+    expect(twice.status).toBe(200);
+    expect(twice.body).toMatchObject({ id: created.body.id, created: false });
     const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
     await until(async () => (await metricSteps(s.url, run)).length === 60 || undefined, 10_000);
     const steps = await metricSteps(s.url, run);

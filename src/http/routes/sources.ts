@@ -8,7 +8,10 @@ import { sendJson } from '../json.ts';
 export function sourceRoutes(sources: SourceManager): Hono {
   const app = new Hono();
 
-  app.post('/sources', async (c) => sendJson(c, sources.add(await readJson(c, CreateSourceInput)), 201));
+  app.post('/sources', async (c) => {
+    const { source, created } = sources.add(await readJson(c, CreateSourceInput));
+    return sendJson(c, { ...source, created }, created ? 201 : 200);
+  });
 
   app.get('/sources', (c) => sendJson(c, { sources: sources.list() }));
 

@@ -49,13 +49,16 @@ export class SourceManager {
     for (const source of this.repo.all()) if (source.state !== 'closed') this.open(source);
   }
 
-  add(input: CreateSourceInput): Source {
+  /** Subscribing twice to one URL for one run returns the first subscription (`created` false). */
+  add(input: CreateSourceInput): { source: Source; created: boolean } {
     const name = input.run ?? runNameFor(input.url);
     const existing = input.run === undefined ? undefined : this.service.store.resolveRun(input.run);
     const run = existing ?? this.service.createRun(CreateRunInput.parse({ name, project: input.project })).run;
+    const same = this.repo.find(input.url, run.id);
+    if (same) return { source: redacted(same), created: false };
     const source = this.repo.insert({ id: randomUUID(), url: input.url, run: run.id, headers: input.headers, mapping: input.mapping, created_at: Date.now() });
     this.open(source);
-    return redacted(source);
+    return { source: redacted(source), created: true };
   }
 
   list(): Source[] {
