@@ -63,7 +63,6 @@ export class RunDiagnoser {
     loss: new Smoothed(),
     lossFed: false,
     train: new Smoothed(),
-    trainFed: false,
   };
   private readonly now: () => number;
 
@@ -87,7 +86,7 @@ export class RunDiagnoser {
     view.read(ctx, update);
     // Smoothed once here for every rule that judges them (a median per rule would cost as much again).
     facts.lossFed = view.loss !== undefined && facts.loss.push(view.loss, update.step, update.epoch);
-    facts.trainFed = view.trainLoss !== undefined && facts.train.push(view.trainLoss, update.step, update.epoch);
+    if (view.trainLoss !== undefined) facts.train.push(view.trainLoss, update.step, update.epoch);
     for (let i = 0; i < RULES.length; i++) {
       const rule = RULES[i];
       const verdict = rule.evaluate(ctx, update, this.states[i], this.facts);

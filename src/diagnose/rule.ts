@@ -14,9 +14,8 @@ export interface RunFacts {
   readonly loss: Smoothed;
   /** Whether this update added a finite value to `loss`. */
   readonly lossFed: boolean;
-  /** The training loss smoothed over the run, and whether this update added to it. */
+  /** The training loss smoothed over the run. */
   readonly train: Smoothed;
-  readonly trainFed: boolean;
 }
 
 /**
@@ -103,14 +102,9 @@ export function round(n: number): number {
   return Number.isFinite(n) ? Number(n.toPrecision(4)) : n;
 }
 
-/** The run's current learning rate, when it logs one. */
-export function currentLr(ctx: RunContext): number | null {
-  return ctx.lastLr;
-}
-
 /** "lower lr from 1.5 to 0.15" / "raise lr from 1e-5 to 1e-4", or a generic form without an lr. */
 export function lrAction(ctx: RunContext, factor: number): string {
-  const lr = currentLr(ctx);
+  const lr = ctx.lastLr;
   const verb = factor < 1 ? 'lower' : 'raise';
   if (lr === null || !(lr > 0)) return `${verb} the learning rate ${factor < 1 ? `${fmt(1 / factor)}x` : `${fmt(factor)}x`}`;
   return `${verb} lr from ${fmt(lr)} to ${fmt(lr * factor)}`;
