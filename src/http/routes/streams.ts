@@ -52,6 +52,8 @@ function resumeCursor(c: Context, after: number | undefined, fallback: number): 
 }
 
 function serve(c: Context, service: AnalystService, feed: EventFeed, global: boolean, opts: StreamOptions, first = ''): Response {
+  // nginx buffers proxied responses unless told not to, which would hold events back.
+  c.header('X-Accel-Buffering', 'no');
   return streamSSE(c, async (stream) => {
     service.telemetry.sseClients.inc();
     const stop = () => feed.close();
