@@ -1,8 +1,8 @@
 // The analyst's use-cases: analyse a run (analysis, tuning, troubleshooting) and chat about it.
 import { LRUCache } from 'lru-cache';
 import { QUICK_ACTIONS, StructuredAnswer, type AnalysisKind, type AnalyzeInput, type ChatInput, type ProviderName, type Suggestion, type TrackedSuggestion, type UsageReport } from '../domain/analysis-request.ts';
-import { AnalystError } from '../domain/errors.ts';
 import type { Finding } from '../domain/findings.ts';
+import type { Run } from '../domain/runs.ts';
 import { ResponseCache } from '../llm/cache.ts';
 import type { LlmConfig } from '../llm/config.ts';
 import type { AnalysisFacts, TaskKind } from '../llm/facts.ts';
@@ -14,7 +14,7 @@ import { estimateTokens } from '../llm/tokens.ts';
 import type { UsageMeter } from '../llm/usage.ts';
 import { buildContextBlock, curvesOf, othersOf, type ContextBlock } from './context-block.ts';
 import type { Conversations } from './conversations.ts';
-import { gatherFacts } from './facts.ts';
+import { findRun, gatherFacts } from './facts.ts';
 import { RefreshLimiter } from './refresh-limit.ts';
 import { clean } from './sanitize.ts';
 import type { AnalystSource } from './source.ts';
@@ -83,6 +83,7 @@ export interface AnalystParts {
 }
 
 interface Prepared {
+  run: Run;
   facts: AnalysisFacts;
   block: ContextBlock;
 }
@@ -110,17 +111,18 @@ export class Analyst {
    * The facts and the budgeted data block of a run as it is now. The block is rebuilt only when
    * the run has new events, its findings changed or its record (config) changed, which keeps cache hits well under 5 ms.
    */
-  prepare(run: string): Prepared {
+  prepare(ref: string): Prepared {
     const { source } = this.parts;
+    const run = findRun(source, ref);
     const facts = gatherFacts(source, run);
-    const ctx = source.context(run);
+    const ctx = source.context(run.id);
     const stamp = `${ctx.eventCount}|${ctx.lastSeq}|${ctx.status}|${facts.findings.map((f) => `${f.id}:${f.updated_at}`).join(',')}|${JSON.stringify(facts.run)}`;
-    const memo = this.blocks.get(run);
-    if (memo && memo.stamp === stamp) return { facts, block: memo.block };
-    const logs = source.logs?.(run, LOG_LINES) ?? [];
+    const memo = this.blocks.get(run.id);
+    if (memo && memo.stamp === stamp) return { run, facts, block: memo.block };
+    const logs = source.logs?.(run.id, LOG_LINES) ?? [];
     const block = buildContextBlock({ facts, curves: curvesOf(ctx), others: othersOf(ctx), logs }, this.blockBudget);
-    this.blocks.set(run, { stamp, block });
-    return { facts, block };
+    this.blocks.set(run.id, { stamp, block });
+    return { run, facts, block };
   }
 
   /**
@@ -130,10 +132,10 @@ export class Analyst {
   async analyze(input: AnalyzeInput, opts: { auto?: boolean } = {}): Promise<AnalyzeResult> {
     const started = performance.now();
     if (opts.auto) {
-      const recent = this.auto.recent(input.run);
+      const recent = this.auto.recent(findRun(this.parts.source, input.run).id);
       if (recent) return { ...recent, cached: true, usage: ZERO, latency_ms: round(performance.now() - started) };
     }
-    const { facts, block } = this.prepare(input.run);
+    const { run, facts, block } = this.prepare(input.run);
     const template = this.parts.prompts[input.kind];
     const question = clean(input.question ?? DEFAULT_QUESTIONS[input.kind], 4000);
     const provider = this.parts.gateway.resolve(input);
@@ -146,7 +148,7 @@ export class Analyst {
     // Identical requests while the model is still answering share its answer: one call, one cost.
     const pending = this.inflight.get(key);
     if (pending) return { ...(await pending), cached: true, usage: ZERO, latency_ms: round(performance.now() - started) };
-    const call = this.ask(input, opts, key, { facts, block, template, question, started });
+    const call = this.ask(input, opts, key, { run, facts, block, template, question, started });
     this.inflight.set(key, call);
     try {
       return await call;
@@ -161,17 +163,16 @@ export class Analyst {
     key: string,
     p: Prepared & { template: PromptSet[TaskKind]; question: string; started: number },
   ): Promise<AnalyzeResult> {
-    const { facts, block, template, question, started } = p;
+    const { run, facts, block, template, question, started } = p;
     const req: CompletionRequest = {
       messages: render(template, { context: block.text, question }),
       task: { kind: input.kind, question: input.question, facts },
       maxTokens: this.parts.cfg.maxCompletionTokens,
     };
     const out = await this.parts.gateway.structured(req, StructuredAnswer, `${input.kind}_answer`, input);
-    const run = this.parts.source.run(input.run)!;
     const suggestions = this.parts.suggestions.record(run, input.kind, out.value?.suggestions ?? []);
     const result: AnalyzeResult = {
-      run: input.run,
+      run: run.id,
       kind: input.kind,
       text: out.degraded ? `(Offline analysis: ${out.reason}.)\n\n${out.text}` : out.text,
       suggestions,
@@ -189,7 +190,7 @@ export class Analyst {
     };
     // A fallback answer is not what was asked for: the next request tries the model again.
     if (!out.degraded) this.analyses.set(key, result);
-    if (opts.auto) this.auto.record(input.run, result);
+    if (opts.auto) this.auto.record(run.id, result);
     return result;
   }
 
@@ -199,20 +200,20 @@ export class Analyst {
     const { conversations, gateway, prompts, meter, cfg } = this.parts;
     const action = input.action ? QUICK_ACTIONS[input.action] : undefined;
     const message = clean(input.message ?? action!.message, 8000);
-    const { facts, block } = this.prepare(input.run);
-    const conv = conversations.open(input.run, input.conversation);
+    const { run, facts, block } = this.prepare(input.run);
+    const conv = conversations.open(run.id, input.conversation);
     const history = historyText(conv.messages);
     const template = prompts.chat;
     const provider = gateway.resolve(input);
     const kind: TaskKind = action?.kind ?? 'chat';
     const key = ResponseCache.key({ provider: provider.name, model: provider.model, template: template.name, version: template.version, digest: block.digest, question: `${kind}\u0000${history}\u0000${message}` });
-    const remember = (text: string) => conversations.append(input.run, conv.id, { role: 'user', content: message }, { role: 'assistant', content: text });
+    const remember = (text: string) => conversations.append(run.id, conv.id, { role: 'user', content: message }, { role: 'assistant', content: text });
     const hit = this.chats.get(key);
     if (hit) {
       meter.cacheHit(hit.provider, hit.model);
       const tokens = splitTokens(hit.text);
       remember(hit.text);
-      const done = Promise.resolve<ChatResult>({ run: input.run, conversation: conv.id, message: hit.text, provider: hit.provider, model: hit.model, cached: true, degraded: false, usage: ZERO, latency_ms: round(performance.now() - started) });
+      const done = Promise.resolve<ChatResult>({ run: run.id, conversation: conv.id, message: hit.text, provider: hit.provider, model: hit.model, cached: true, degraded: false, usage: ZERO, latency_ms: round(performance.now() - started) });
       return { conversation: conv.id, tokens: (async function* () { yield* tokens; })(), done };
     }
     const req: CompletionRequest = {
@@ -225,7 +226,7 @@ export class Analyst {
       remember(out.text);
       if (!out.degraded) this.chats.set(key, { text: out.text, provider: out.provider, model: out.model });
       return {
-        run: input.run,
+        run: run.id,
         conversation: conv.id,
         message: out.text,
         provider: out.provider,
@@ -241,9 +242,8 @@ export class Analyst {
   }
 
   /** A run's suggestions with their status and outcome (GET /suggestions?run=). */
-  suggestions(run: string): TrackedSuggestion[] {
-    if (!this.parts.source.run(run)) throw new AnalystError('not_found', `run ${run} not found`);
-    return this.parts.suggestions.list(run);
+  suggestions(ref: string): TrackedSuggestion[] {
+    return this.parts.suggestions.list(findRun(this.parts.source, ref).id);
   }
 
   /** Call when a run finishes: records the outcome of earlier suggestions it applied. */

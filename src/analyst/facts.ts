@@ -2,6 +2,7 @@
 import { analyzeRun } from '../diagnose/analysis.ts';
 import { AnalystError } from '../domain/errors.ts';
 import { SEVERITY_RANK, type Finding } from '../domain/findings.ts';
+import type { Run } from '../domain/runs.ts';
 import type { AnalysisFacts } from '../llm/facts.ts';
 import type { AnalystSource } from './source.ts';
 
@@ -17,11 +18,16 @@ export function orderFindings(findings: Finding[]): Finding[] {
   return [...open, ...resolved];
 }
 
-export function gatherFacts(source: AnalystSource, id: string, now = Date.now()): AnalysisFacts {
-  const run = source.run(id);
-  if (!run) throw new AnalystError('not_found', `run ${id} not found`);
-  const ctx = source.context(id);
-  const findings = source.findings(id);
+/** The run a request names, or a 404. */
+export function findRun(source: AnalystSource, ref: string): Run {
+  const run = source.run(ref);
+  if (!run) throw new AnalystError('not_found', `run ${ref} not found`);
+  return run;
+}
+
+export function gatherFacts(source: AnalystSource, run: Run, now = Date.now()): AnalysisFacts {
+  const ctx = source.context(run.id);
+  const findings = source.findings(run.id);
   return {
     run: {
       id: run.id,
