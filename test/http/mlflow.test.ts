@@ -1,10 +1,9 @@
 import mlflowPackage from 'mlflow';
-import type * as MLflowTypes from 'mlflow/lib/mlflow.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { api, testServer, type TestServer } from '../helpers/server.ts';
 
 // The package's main export is the class itself, while its typings declare it as `default`.
-const MLflow = mlflowPackage as unknown as typeof MLflowTypes.default;
+const MLflow = mlflowPackage as unknown as new (args: { endpoint: string }) => any;
 let s: TestServer;
 const base = () => `${s.url}/api/2.0/mlflow`;
 beforeAll(async () => {
