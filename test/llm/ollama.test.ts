@@ -10,6 +10,8 @@ import { OLLAMA_MODELS, startOllamaServer } from './wire/ollama-server.ts';
 
 const RUN = 'iris-s1-lr-too-low';
 const TIMEOUT = 600;
+// Room for a loaded CI machine: the fallback itself takes a few ms after the deadline.
+const SLACK = 800;
 let server: WireServer;
 let source: MemorySource;
 
@@ -114,7 +116,7 @@ describe('Ollama adapter against an Ollama wire server', () => {
     server.fallback = mode;
     const t0 = Date.now();
     const r = await analyst.analyze({ run: RUN, kind: 'analysis' });
-    expect(Date.now() - t0).toBeLessThan(TIMEOUT + 400);
+    expect(Date.now() - t0).toBeLessThan(TIMEOUT + SLACK);
     expect(r).toMatchObject({ degraded: true, provider: 'offline' });
     expect(r.reason).toMatch(reason);
     expect(r.text).toMatch(/learning rate too low/);
@@ -127,7 +129,7 @@ describe('Ollama adapter against an Ollama wire server', () => {
     const session = analyst.chat({ run: RUN, action: 'tune' });
     const text = await readAll(session.tokens);
     const done = await session.done;
-    expect(Date.now() - t0).toBeLessThan(TIMEOUT + 400);
+    expect(Date.now() - t0).toBeLessThan(TIMEOUT + SLACK);
     expect(done.degraded).toBe(true);
     expect(text).toMatch(/lr: 1e-5 → 1e-4/);
     if (mode === 'half') expect(done.reason).toMatch(/ollama failed: .*(done|finished)/);

@@ -7,6 +7,8 @@ import type { WireServer } from './wire/common.ts';
 
 const RUN = 'digits-s1-overfit';
 const TIMEOUT = 600;
+// Room for a loaded CI machine: the fallback itself takes a few ms after the deadline.
+const SLACK = 800;
 let server: WireServer;
 let source: MemorySource;
 
@@ -105,7 +107,7 @@ describe('OpenAI adapter against an OpenAI wire server', () => {
     expect(r.reason).toMatch(reason);
     expect(r.text).toMatch(/^\(Offline analysis: openai failed/);
     expect(r.text).toContain('overfitting');
-    expect(elapsed).toBeLessThan(TIMEOUT + 400);
+    expect(elapsed).toBeLessThan(TIMEOUT + SLACK);
   });
 
   it('repairs an answer that does not match the schema once', async () => {
@@ -137,7 +139,7 @@ describe('OpenAI adapter against an OpenAI wire server', () => {
     const session = analyst.chat({ run: RUN, message: 'is it overfitting?' });
     const text = (await readAll(session.tokens)).join('');
     const done = await session.done;
-    expect(Date.now() - t0).toBeLessThan(TIMEOUT + 400);
+    expect(Date.now() - t0).toBeLessThan(TIMEOUT + SLACK);
     expect(done.degraded).toBe(true);
     expect(done.reason).toMatch(/stream ended before the answer was finished/);
     expect(text.startsWith(server.reply.slice(0, 10))).toBe(true);
@@ -153,7 +155,7 @@ describe('OpenAI adapter against an OpenAI wire server', () => {
     const session = analyst.chat({ run: RUN, action: 'diagnose' });
     await readAll(session.tokens);
     const done = await session.done;
-    expect(Date.now() - t0).toBeLessThan(TIMEOUT + 400);
+    expect(Date.now() - t0).toBeLessThan(TIMEOUT + SLACK);
     expect(done).toMatchObject({ degraded: true, provider: 'offline' });
     expect(done.message).toContain('overfitting');
   });
