@@ -196,7 +196,7 @@ export class SqliteStore implements Store {
     return byName.length === 1 ? toRun(byName[0]) : undefined;
   }
 
-  listRuns(query: RunListQuery): { runs: Run[]; total: number } {
+  listRuns(query: RunListQuery): { runs: Array<Run & { open_findings: number }>; total: number } {
     const where: string[] = [];
     const args: unknown[] = [];
     if (query.project) {
@@ -210,9 +210,12 @@ export class SqliteStore implements Store {
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM runs ${clause}`).get(...args) as { n: number }).n;
     const rows = this.db
-      .prepare(`SELECT * FROM runs ${clause} ORDER BY created_at DESC, id LIMIT ? OFFSET ?`)
-      .all(...args, query.limit, query.offset) as RunRow[];
-    return { runs: rows.map(toRun), total };
+      .prepare(
+        `SELECT runs.*, (SELECT COUNT(*) FROM findings f WHERE f.run = runs.id AND f.status = 'open') AS open_findings
+         FROM runs ${clause} ORDER BY created_at DESC, id LIMIT ? OFFSET ?`,
+      )
+      .all(...args, query.limit, query.offset) as Array<RunRow & { open_findings: number }>;
+    return { runs: rows.map((r) => ({ ...toRun(r), open_findings: r.open_findings })), total };
   }
 
   runningRuns(): Run[] {

@@ -39,7 +39,8 @@ export interface Store {
   findRun(project: string, name: string): Run | undefined;
   /** Resolves an id, `project/name`, or a name unique across projects. */
   resolveRun(ref: string): Run | undefined;
-  listRuns(query: RunListQuery): { runs: Run[]; total: number };
+  /** Runs, newest first, each with its count of open findings. */
+  listRuns(query: RunListQuery): { runs: Array<Run & { open_findings: number }>; total: number };
   runningRuns(): Run[];
   updateRun(id: string, patch: RunPatch, now: number): void;
   appendEvents(run: string, events: NewEvent[], now: number): AppendResult;

@@ -28,6 +28,7 @@ describe('runs', () => {
     const page = await api(s.url, '/runs?project=lp&limit=1');
     expect(page.body.total).toBe(2);
     expect(page.body.runs).toHaveLength(1);
+    expect(page.body.runs[0].open_findings).toBe(0);
     const bad = await api(s.url, '/runs?limit=0');
     expect(bad.status).toBe(400);
     expect(bad.body.error.issues[0].path).toBe('limit');
