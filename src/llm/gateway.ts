@@ -161,6 +161,7 @@ export class LlmGateway {
       if (provider.name === 'offline') return yield* offline();
       const blocked = gateway.gate(provider);
       if (blocked) return yield* offline(blocked, `(${blocked}.)\n\n`);
+      let previous: unknown;
       for (let attempt = 0; ; attempt++) {
         const controller = new AbortController();
         let timedOut = false;
@@ -189,9 +190,10 @@ export class LlmGateway {
           return;
         } catch (caught) {
           clearTimeout(timer);
-          const error = timedOut ? new DeadlineError(gateway.cfg.timeoutMs) : caught;
+          const error = timedOut ? new DeadlineError(gateway.cfg.timeoutMs, previous) : caught;
           const delay = backoffMs(attempt, error);
           if (text === '' && isRetryable(error) && attempt < gateway.cfg.retries && Date.now() + delay < started + gateway.cfg.timeoutMs) {
+            previous = error;
             await sleep(delay);
             continue;
           }

@@ -8,8 +8,9 @@ export function isRetryable(error: unknown): boolean {
 }
 
 export class DeadlineError extends ProviderError {
-  constructor(ms: number) {
-    super(`no answer within ${ms} ms`);
+  /** `previous`: the failure a retry was answering; it says more than the timeout does. */
+  constructor(ms: number, previous?: unknown) {
+    super(`no answer within ${ms} ms${previous instanceof Error ? ` (retrying after ${previous.message})` : ''}`);
   }
 }
 
@@ -35,9 +36,10 @@ export interface RetryOptions {
  */
 export async function withRetries<T>(fn: (signal: AbortSignal) => Promise<T>, opts: RetryOptions): Promise<T> {
   const base = opts.baseDelayMs ?? 250;
+  let previous: unknown;
   for (let attempt = 0; ; attempt++) {
     const left = opts.deadline - Date.now();
-    if (left <= 0) throw new DeadlineError(opts.timeoutMs);
+    if (left <= 0) throw new DeadlineError(opts.timeoutMs, previous);
     const controller = new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => {
@@ -47,9 +49,10 @@ export async function withRetries<T>(fn: (signal: AbortSignal) => Promise<T>, op
     try {
       return await fn(controller.signal);
     } catch (error) {
-      if (timedOut) throw new DeadlineError(opts.timeoutMs);
+      if (timedOut) throw new DeadlineError(opts.timeoutMs, previous);
       const delay = backoffMs(attempt, error, base);
       if (!isRetryable(error) || attempt >= opts.retries || Date.now() + delay >= opts.deadline) throw error;
+      previous = error;
       await sleep(delay);
     } finally {
       clearTimeout(timer);
