@@ -101,6 +101,36 @@ function medianOf(values: Float64Array, n: number, scratch: Float64Array): numbe
   return n % 2 ? scratch[(n - 1) >> 1] : (scratch[n / 2 - 1] + scratch[n / 2]) / 2;
 }
 
+/** Least-squares trend of the points pushed since the last reset, in O(1) per point. */
+export class Trend {
+  private n = 0;
+  private sx = 0;
+  private sy = 0;
+  private sxx = 0;
+  private sxy = 0;
+
+  reset(): void {
+    this.n = this.sx = this.sy = this.sxx = this.sxy = 0;
+  }
+
+  push(y: number): void {
+    const x = this.n++;
+    this.sx += x;
+    this.sy += y;
+    this.sxx += x * x;
+    this.sxy += x * y;
+  }
+
+  /** Change across the points, fitted, over their mean (-0.1: fell 10%); null under three points. */
+  get relative(): number | null {
+    const n = this.n;
+    const den = n * this.sxx - this.sx * this.sx;
+    const mean = this.sy / n;
+    if (n < 3 || den <= 0 || !(Math.abs(mean) > 0)) return null;
+    return (((n * this.sxy - this.sx * this.sy) / den) * (n - 1)) / Math.abs(mean);
+  }
+}
+
 /** Geometric running mean (EMA of the log) of a positive metric, e.g. a gradient norm's baseline. */
 export class LogBaseline {
   private log = NaN;

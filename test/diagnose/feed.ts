@@ -52,3 +52,18 @@ export function noise(seed = 1): () => number {
 export function epochs(n: number, row: (e: number) => Row, stepsPerEpoch = 100): Row[] {
   return Array.from({ length: n }, (_, i) => ({ step: (i + 1) * stepsPerEpoch, epoch: i + 1, ...row(i + 1) }));
 }
+
+/**
+ * A healthy fine-tune logged every 5 steps: warm-up then linear decay, a loss falling slowly
+ * from 0.6 to 0.45 with ±`amp` uniform per-point noise (small batches), and an eval loss every 250 steps.
+ */
+export function noisyFinetune(seed = 12345, amp = 0.25): Row[] {
+  const r = noise(seed);
+  const rows: Row[] = [];
+  for (let i = 5; i <= 2000; i += 5) {
+    const lr = Math.min(i / 200, 1) * 5e-5 * (1 - i / 2000);
+    rows.push({ step: i, epoch: i / 700, loss: (0.45 + 0.15 * Math.exp(-i / 500)) * (1 + amp * r()), learning_rate: lr, grad_norm: 2 + r() });
+    if (i % 250 === 0) rows.push({ step: i, epoch: i / 700, eval_loss: 0.5 + 0.1 * Math.exp(-i / 500) + 0.005 * r() });
+  }
+  return rows;
+}

@@ -19,8 +19,14 @@ const T = {
    * anything, while a real divergence undoes much of what training achieved.
    */
   giveBack: 0.3,
-  /** A slower, lasting rise: the median 25% over its best (and giving back 30%) for five points in a row. */
+  /**
+   * A slower, lasting rise: the median 25% over its best (and giving back 30%) for five points in
+   * a row, by more than five times the loss's scatter: the best of a running median over a long,
+   * noisy step-level curve is a lucky low (about 1.3 scatters under the mean) that the median
+   * rises well above by chance; a real drift of a smooth curve is tens of scatters.
+   */
   sustainedRatio: 1.25,
+  sustainedNoise: 5,
   sustainedPoints: 5,
   /** Back within 1.5x of the best and below the start for ten points in a row: recovered. */
   clearRatio: 1.5,
@@ -46,7 +52,8 @@ export const divergence = defineRule<State>({
     const improvement = s.start - s.best;
     // A loss that never improved has nothing to give back: the ratios alone decide.
     const gaveBack = improvement > 0 ? (s.level - s.best) / improvement >= T.giveBack : true;
-    state.sustained = gaveBack && ratio >= T.sustainedRatio ? state.sustained + 1 : 0;
+    const clearOfNoise = s.level - s.best >= T.sustainedNoise * s.noise;
+    state.sustained = gaveBack && clearOfNoise && ratio >= T.sustainedRatio ? state.sustained + 1 : 0;
     let severity: Severity | undefined;
     if (gaveBack && ratio >= T.criticalRatio) severity = 'critical';
     else if (

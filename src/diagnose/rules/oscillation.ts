@@ -17,6 +17,12 @@ const T = {
   criticalMoves: 5,
   /** One rise and one fall each of half the loss's scale are enough on their own. */
   hugeShare: 0.5,
+  /**
+   * Once a few moves are known, a large move must also be four times the loss's typical move
+   * (its mean absolute change between points): noisy step-level losses jump by 1.5x routinely.
+   */
+  knownMoves: 5,
+  typicalMultiple: 4,
 } as const;
 
 const LOSSES = ['train_loss', 'val_loss'] as const;
@@ -33,6 +39,8 @@ class Swings {
   hugeDowns = 0;
   private readonly huge = new Int8Array(T.window);
   amplitude = 0;
+  private typical = 0;
+  private seen = 0;
 
   push(v: number): void {
     if (!Number.isFinite(v)) return;
@@ -42,7 +50,10 @@ class Swings {
     if (!Number.isNaN(this.prev) && this.prev > 0 && v > 0) {
       const d = v - this.prev;
       const factor = d > 0 ? v / this.prev : this.prev / v;
-      if (Math.abs(d) >= T.moveShare * this.scale && factor >= T.moveFactor) {
+      const typical = this.seen >= T.knownMoves ? this.typical : 0;
+      this.typical = this.seen === 0 ? Math.abs(d) : this.typical + 0.1 * (Math.abs(d) - this.typical);
+      this.seen++;
+      if (Math.abs(d) >= T.moveShare * this.scale && factor >= T.moveFactor && Math.abs(d) >= T.typicalMultiple * typical) {
         move = d > 0 ? 1 : -1;
         big = Math.abs(d) >= T.hugeShare * this.scale ? move : 0;
         this.amplitude = Math.max(this.amplitude, Math.abs(d));

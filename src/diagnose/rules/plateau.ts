@@ -2,7 +2,7 @@
 import type { RunContext } from '../../context/run-context.ts';
 import type { Detection } from '../../domain/findings.ts';
 import { defineRule, fmt, hadInstability, lrAction, Reporter, round, where } from '../rule.ts';
-import { Smoothed } from '../smooth.ts';
+import { Smoothed, Trend } from '../smooth.ts';
 
 const T = {
   /** Points without a new best before calling it a plateau, at least... */
@@ -11,7 +11,10 @@ const T = {
   patienceShare: 0.3,
   /** A new best must beat the old one by 0.5% to count as progress rather than noise. */
   progress: 0.005,
-  /** It had learned: the best level is at least 20% under the start (else see lr_too_low). */
+  /**
+   * Training loss plateau: it had learned, its current level at least 20% under its start (else
+   * see lr_too_low; the level rather than the best, which on a noisy curve is a lucky low)...
+   */
   improved: 0.2,
   /** Flat, not rising: the current level is within 10% of the best (rising is overfitting / divergence). */
   nearBest: 1.1,
@@ -20,6 +23,12 @@ const T = {
    * converged (most of the reachable improvement is made) and stopping there is not a problem.
    */
   floorShare: 0.2,
+  /**
+   * ...and the least-squares trend of the raw loss since the last progress is flat (under 2% of
+   * fall across that stretch): on a noisy curve the best running median is a lucky low, so "no
+   * new best" alone is not enough while the curve still slopes down.
+   */
+  flatTrend: 0.02,
   /**
    * Validation plateau: validation loss without 2% of progress (its noise is larger than the
    * training loss's) for eight evaluations and 30% of them, flat (within 10% of its best),
@@ -41,12 +50,13 @@ interface State {
   trainAtValMark: number;
   mark: number;
   markCount: number;
+  sinceMark: Trend;
   report: Reporter;
 }
 
 export const plateau = defineRule<State>({
   kind: 'plateau',
-  init: () => ({ val: new Smoothed(), valMark: Infinity, valMarkCount: 0, trainAtValMark: NaN, mark: Infinity, markCount: 0, report: new Reporter(Infinity) }),
+  init: () => ({ val: new Smoothed(), valMark: Infinity, valMarkCount: 0, trainAtValMark: NaN, mark: Infinity, markCount: 0, sinceMark: new Trend(), report: new Reporter(Infinity) }),
   evaluate(ctx, update, state, facts) {
     const view = facts.view;
     if (view.valLoss !== undefined && state.val.push(view.valLoss, update.step, update.epoch) && valStalled(state, facts.train)) {
@@ -60,12 +70,16 @@ export const plateau = defineRule<State>({
     if (s.level < state.mark * (1 - T.progress)) {
       state.mark = s.level;
       state.markCount = s.count;
+      state.sinceMark.reset();
       return state.report.clear();
     }
+    state.sinceMark.push(s.last);
     const since = s.count - state.markCount;
     if (since < Math.max(T.minPatience, T.patienceShare * s.count)) return undefined;
-    if (!(s.start > 0) || s.best > (1 - T.improved) * s.start) return undefined;
+    if (!(s.start > 0) || s.level > (1 - T.improved) * s.start) return undefined;
     if (s.level > T.nearBest * s.best || s.level < T.floorShare * s.start) return undefined;
+    const trend = state.sinceMark.relative;
+    if (trend !== null && trend < -T.flatTrend) return undefined;
     if (hadInstability(facts)) return undefined;
     if (!state.report.due('warning', 1)) return undefined;
     return {

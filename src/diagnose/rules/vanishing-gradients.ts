@@ -48,7 +48,7 @@ export const vanishingGradients = defineRule<State>({
     const severity: Severity = hasLayers && spread < T.criticalSpread ? 'critical' : 'warning';
     if (!state.report.due(severity, 1 / spread)) return undefined;
     const what = hasLayers
-      ? `layer ${scan.lowLayer} gets a gradient norm of ${fmt(scan.low)}, ${fmt(spread)} times that of ${scan.highLayer} (${fmt(scan.high)})`
+      ? `${scan.lowLayer} gets a gradient norm of ${fmt(scan.low)}, ${fmt(spread)} times that of ${scan.highLayer} (${fmt(scan.high)})`
       : `the gradient norm fell to ${fmt(state.grad.level)}, ${fmt(spread)} times its start of ${fmt(state.grad.start)}`;
     return {
       kind: 'vanishing_gradients',

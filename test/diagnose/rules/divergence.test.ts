@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { epochs, feed, noise, raisedAt, resolvedAt, serious } from '../feed.ts';
+import { epochs, feed, noise, noisyFinetune, raisedAt, resolvedAt, serious } from '../feed.ts';
 
 describe('divergence rule', () => {
   it('fires when the smoothed loss climbs to several times its best, and suggests a 10x lower lr', () => {
@@ -35,5 +35,10 @@ describe('divergence rule', () => {
     const resolved = resolvedAt(fed, 'divergence');
     expect(resolved).toBeGreaterThan(raised);
     expect(resolved).toBeLessThan(35);
+  });
+  it('stays silent on healthy fine-tunes whose step losses scatter by ±20% (ten seeds)', () => {
+    for (let seed = 1; seed <= 10; seed++) {
+      expect(serious(feed(noisyFinetune(seed, 0.2)), 'divergence'), `seed ${seed}`).toEqual([]);
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { epochs, feed, noise, raisedAt, resolvedAt, serious } from '../feed.ts';
+import { epochs, feed, noise, noisyFinetune, raisedAt, resolvedAt, serious } from '../feed.ts';
 
 describe('oscillation rule', () => {
   it('fires on large swings both ways and suggests a lower lr and less momentum', () => {
@@ -29,5 +29,10 @@ describe('oscillation rule', () => {
     const fed = feed(epochs(values.length, (e) => ({ train_loss: values[e - 1] })));
     expect(raisedAt(fed, 'oscillation')).toBe(3);
     expect(resolvedAt(fed, 'oscillation')).toBe(15);
+  });
+  it('stays silent on healthy fine-tunes whose step losses scatter by ±20% (ten seeds)', () => {
+    for (let seed = 1; seed <= 10; seed++) {
+      expect(serious(feed(noisyFinetune(seed, 0.2)), 'oscillation'), `seed ${seed}`).toEqual([]);
+    }
   });
 });
