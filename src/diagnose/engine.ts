@@ -166,21 +166,24 @@ export function diagnoseEvents(
 ): { findings: Finding[]; summary: RunAnalysis } {
   const ctx = new RunContext(name);
   const diagnoser = new RunDiagnoser(name, [], opts);
+  // One reused carrier for metrics events (nearly all of a long run): the context reads it and
+  // keeps nothing of it, and a fresh object per point would cost more than diagnosing the point.
+  const carrier: Extract<EventInput, { type: 'metrics' }> & { ts: number } = { type: 'metrics', values: {}, ts: 0 };
   let ts = opts.start ?? 0;
   for (const event of events) {
     ts = event.ts ?? ts + 1;
-    const update = ctx.apply(withTs(event, ts));
+    let update: MetricsUpdate | undefined;
+    if (event.type === 'metrics') {
+      carrier.step = event.step;
+      carrier.epoch = event.epoch;
+      carrier.values = event.values;
+      carrier.ts = ts;
+      update = ctx.apply(carrier);
+    } else {
+      ctx.apply(event.ts === ts ? (event as EventInput & { ts: number }) : { ...event, ts });
+    }
     if (update) diagnoser.evaluate(ctx, update);
   }
   const findings = diagnoser.all();
   return { findings, summary: analyzeRun(ctx, findings) };
-}
-
-/**
- * The event with a timestamp. Metrics events (nearly all of a long run) are rebuilt as one fixed
- * shape: spreading arbitrary event objects costs more than diagnosing them.
- */
-function withTs(event: EventInput, ts: number): EventInput & { ts: number } {
-  if (event.type === 'metrics') return { type: 'metrics', step: event.step, epoch: event.epoch, values: event.values, ts };
-  return event.ts === ts ? (event as EventInput & { ts: number }) : { ...event, ts };
 }
