@@ -1,6 +1,6 @@
 // Live-stream figures: ingest → SSE subscriber latency, WebSocket ingest rate, TensorBoard parse speed.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { startServer, type RunningServer } from '../src/http/server.ts';
@@ -117,6 +117,8 @@ export interface SseLatency {
   /** Commit → subscriber parsed it: the stream alone. */
   fanout_p50_ms: number;
   fanout_p99_ms: number;
+  /** The machine's 1-minute load average at the end: latency tails follow it on a shared machine. */
+  load_avg: number;
 }
 
 /** Ingest → SSE latency with `subscribers` clients on one run, the trainer posting at `pointsPerSecond`. */
@@ -157,6 +159,7 @@ export async function benchSseLatency(pointsPerSecond: number, subscribers = 10,
       e2e_p99_ms: percentile(e2e, 99),
       fanout_p50_ms: percentile(fanout, 50),
       fanout_p99_ms: percentile(fanout, 99),
+      load_avg: loadavg()[0],
     };
   });
 }
