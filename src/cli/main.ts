@@ -3,6 +3,7 @@ import { AnalystError } from '../domain/errors.ts';
 import { CliError } from './client.ts';
 import { diagnoseCommand } from './diagnose.ts';
 import { alertsCommand } from './alerts.ts';
+import { askCommand } from './ask.ts';
 import { runsCommand, statusCommand } from './runs.ts';
 import { serveCommand } from './serve.ts';
 
@@ -11,7 +12,7 @@ const program = new Command('analyst')
   .showHelpAfterError()
   .exitOverride();
 
-for (const cmd of [serveCommand(), runsCommand(), statusCommand(), diagnoseCommand(), alertsCommand()]) program.addCommand(cmd);
+for (const cmd of [serveCommand(), runsCommand(), statusCommand(), diagnoseCommand(), askCommand(), alertsCommand()]) program.addCommand(cmd);
 
 try {
   await program.parseAsync(process.argv);

@@ -12,6 +12,9 @@ import { liveDoors } from './live.ts';
 import { Notifier } from '../notify/notifier.ts';
 import { settingsFromEnv } from '../notify/config.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
+import { createAnalyst } from '../analyst/create.ts';
+import { analystSource, connectAnalyst } from '../service/analyst-source.ts';
+import { analystRoutes } from './routes/analyst.ts';
 
 export interface RunningServer {
   url: string;
@@ -34,13 +37,18 @@ export async function startServer(config: Config, env: NodeJS.ProcessEnv = proce
   }
   const log = createLogger(config.ANALYST_LOG_LEVEL);
   const store = new SqliteStore(config.ANALYST_DB);
+  const telemetry = createTelemetry();
   const service = new AnalystService({
     store,
-    telemetry: createTelemetry(),
+    telemetry,
     limits: { window: config.ANALYST_CONTEXT_WINDOW, maxMetrics: config.ANALYST_CONTEXT_MAX_METRICS, recentEvents: 32 },
     maxActiveRuns: config.ANALYST_MAX_ACTIVE_RUNS,
   });
   const live = liveDoors(service, config, log);
+  // A bad prompt template fails here, at start; the auto mode asks Ollama once whether it answers.
+  const { analyst, selection } = await createAnalyst({ source: analystSource(service), db: store.db, registry: telemetry.registry, env });
+  log.info({ llm: selection.because }, 'analyst ready');
+  const disconnectAnalyst = connectAnalyst(service, analyst, log);
   let url = '';
   const notifier = new Notifier({
     db: store.db,
@@ -48,6 +56,7 @@ export async function startServer(config: Config, env: NodeJS.ProcessEnv = proce
     // updated_at moves with every stored event, so it is the time of the run's last event.
     listRunningRuns: () => store.runningRuns().map((r) => ({ id: r.id, name: r.name, project: r.project, last_event_at: r.updated_at })),
     log,
+    summarize: async (runId, finding) => (await analyst.analyze({ run: runId, kind: 'troubleshoot', question: `Explain the ${finding.kind} finding and what to do about it.` })).text,
     ...settingsFromEnv(env),
   });
   service.addSink(notifier);
@@ -57,7 +66,7 @@ export async function startServer(config: Config, env: NodeJS.ProcessEnv = proce
     token: config.ANALYST_TOKEN,
     maxBodyBytes: config.ANALYST_MAX_BODY_BYTES,
     maxBatchEvents: config.ANALYST_MAX_BATCH_EVENTS,
-    extra: [...live.routes, webhookRoutes(notifier)],
+    extra: [...live.routes, webhookRoutes(notifier), analystRoutes({ analyst })],
   });
   const server = await new Promise<ServerType>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: config.ANALYST_HOST, port: config.ANALYST_PORT }, () => resolve(s));
@@ -76,6 +85,7 @@ export async function startServer(config: Config, env: NodeJS.ProcessEnv = proce
     app,
     server,
     close: async () => {
+      disconnectAnalyst();
       await live.close();
       await notifier.stop();
       await new Promise<void>((resolve) => {

@@ -218,6 +218,20 @@ export class SqliteStore implements Store {
     return { runs: rows.map((r) => ({ ...toRun(r), open_findings: r.open_findings })), total };
   }
 
+  childRuns(run: Run): Run[] {
+    const rows = this.db
+      .prepare('SELECT * FROM runs WHERE parent_run IN (?, ?, ?) ORDER BY created_at')
+      .all(run.id, `${run.project}/${run.name}`, run.name) as RunRow[];
+    return rows.map(toRun);
+  }
+
+  recentLogs(run: string, limit: number): string[] {
+    const rows = this.db
+      .prepare(`SELECT body FROM events WHERE run = ? AND type = 'log' ORDER BY seq DESC LIMIT ?`)
+      .all(run, limit) as Array<{ body: string }>;
+    return rows.reverse().map((r) => (JSON.parse(r.body) as { message: string }).message);
+  }
+
   runningRuns(): Run[] {
     return this.stmts.running.all().map(toRun);
   }

@@ -42,6 +42,10 @@ export interface Store {
   /** Runs, newest first, each with its count of open findings. */
   listRuns(query: RunListQuery): { runs: Array<Run & { open_findings: number }>; total: number };
   runningRuns(): Run[];
+  /** Runs whose parent_run names this run (by id, project/name or name): the next stages of its lineage. */
+  childRuns(run: Run): Run[];
+  /** The run's latest log lines, oldest first. */
+  recentLogs(run: string, limit: number): string[];
   updateRun(id: string, patch: RunPatch, now: number): void;
   appendEvents(run: string, events: NewEvent[], now: number): AppendResult;
   eventsAfter(run: string, afterSeq: number, limit: number): StoredEvent[];

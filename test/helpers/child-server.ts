@@ -12,7 +12,7 @@ export interface ChildServer {
 /** `analyst serve` as a separate process, so a test can SIGKILL it like a crash would. */
 export async function startChildServer(db: string, env: Record<string, string> = {}): Promise<ChildServer> {
   const proc = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--db', db], {
-    env: { ...process.env, ANALYST_LOG_LEVEL: 'silent', ANALYST_HOST: '127.0.0.1', ...env },
+    env: { ...process.env, ANALYST_LOG_LEVEL: 'silent', ANALYST_HOST: '127.0.0.1', ANALYST_LLM: 'offline', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

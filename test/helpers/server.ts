@@ -15,7 +15,8 @@ export async function testServer(env: Record<string, string> = {}): Promise<Test
   const dir = mkdtempSync(join(tmpdir(), 'analyst-test-'));
   const db = join(dir, 'analyst.db');
   const config = loadConfig({ ANALYST_LOG_LEVEL: 'silent', ...env }, { ANALYST_DB: db, ANALYST_PORT: 0, ANALYST_HOST: '127.0.0.1' });
-  const server = await startServer(config, { ...process.env, ...env });
+  // The offline analyst unless a test asks for another: no test may depend on a model being around.
+  const server = await startServer(config, { ...process.env, ANALYST_LLM: 'offline', ...env });
   return {
     ...server,
     dir,
