@@ -63,7 +63,9 @@ export class RunDiagnoser {
     loss: new Smoothed(),
     lossFed: false,
     train: new Smoothed(),
+    weightGrowth: 1,
   };
+  private firstWeight = NaN;
   private readonly now: () => number;
 
   constructor(run: string, open: Finding[] = [], opts: DiagnoserOptions = {}) {
@@ -87,6 +89,11 @@ export class RunDiagnoser {
     // Smoothed once here for every rule that judges them (a median per rule would cost as much again).
     facts.lossFed = view.loss !== undefined && facts.loss.push(view.loss, update.step, update.epoch);
     if (view.trainLoss !== undefined) facts.train.push(view.trainLoss, update.step, update.epoch);
+    const w = view.weightNorm;
+    if (w !== undefined && Number.isFinite(w) && w > 0) {
+      if (Number.isNaN(this.firstWeight)) this.firstWeight = w;
+      facts.weightGrowth = Math.max(facts.weightGrowth, w / this.firstWeight);
+    }
     for (let i = 0; i < RULES.length; i++) {
       const rule = RULES[i];
       const verdict = rule.evaluate(ctx, update, this.states[i], this.facts);

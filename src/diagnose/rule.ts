@@ -16,6 +16,8 @@ export interface RunFacts {
   readonly lossFed: boolean;
   /** The training loss smoothed over the run. */
   readonly train: Smoothed;
+  /** Largest weight norm over the first one logged (1 until a run logs weight norms). */
+  readonly weightGrowth: number;
 }
 
 /**
@@ -74,7 +76,15 @@ export class Reporter {
 /** Kinds that mean training itself blew up; later stuck or dead signals are their consequence. */
 export const INSTABILITY: readonly FindingKind[] = ['nan_loss', 'divergence', 'exploding_gradients', 'oscillation'];
 
+/**
+ * Weights grown to this many times their first logged norm have been thrown about by huge
+ * updates (healthy runs grow them by well under 2x), even when no loss rule caught the moment.
+ */
+export const WEIGHT_BLOWUP = 5;
+
+/** Training blew up earlier in the run: an instability finding, or weights that exploded. */
 export function hadInstability(facts: RunFacts): boolean {
+  if (facts.weightGrowth >= WEIGHT_BLOWUP) return true;
   for (const k of INSTABILITY) if (facts.raised.has(k)) return true;
   return false;
 }

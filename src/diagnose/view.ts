@@ -15,6 +15,7 @@ export class UpdateView {
   trainAcc: number | undefined;
   valAcc: number | undefined;
   gradNorm: number | undefined;
+  weightNorm: number | undefined;
   lr: number | undefined;
   epochTime: number | undefined;
   stepTime: number | undefined;
@@ -32,7 +33,7 @@ export class UpdateView {
 
   read(ctx: RunContext, update: MetricsUpdate): void {
     this.trainLoss = this.valLoss = this.trainAcc = this.valAcc = undefined;
-    this.gradNorm = this.lr = this.epochTime = this.stepTime = undefined;
+    this.gradNorm = this.weightNorm = this.lr = this.epochTime = this.stepTime = undefined;
     this.layers = this.zeros = 0;
     this.zeroLayer = this.lowLayer = this.highLayer = null;
     this.low = Infinity;
@@ -79,6 +80,9 @@ export class UpdateView {
         return;
       case 'grad_norm':
         this.gradNorm = v;
+        return;
+      case 'weight_norm':
+        this.weightNorm = v;
         return;
       case 'lr':
         this.lr = v;

@@ -27,6 +27,16 @@ describe('dead_relu rule', () => {
     expect(fed.findings.filter((f) => f.kind === 'dead_relu').map((f) => f.severity)).toEqual(['info']);
   });
 
+  it('only notes (info) units that died after the weights blew up, even with no loss swing caught', () => {
+    const rows = epochs(12, (e) => ({
+      train_loss: 2.35,
+      weight_norm: [80, 290, 460, 530][e - 1] ?? 556,
+      'grad_norm/layer.0': e < 4 ? 2 : 0,
+      'grad_norm/layer.out': e < 4 ? 1 : 0,
+    }));
+    expect(feed(rows).findings.filter((f) => f.kind === 'dead_relu').map((f) => f.severity)).toEqual(['info']);
+  });
+
   it('stays silent on small but non-zero gradients, and resolves when the layer gets gradient again', () => {
     const alive = feed(epochs(10, () => ({ train_loss: 2.3, 'grad_norm/layer.0': 1e-7, 'grad_norm/layer.out': 1e-6 })));
     expect(alive.findings.filter((f) => f.kind === 'dead_relu')).toEqual([]);
