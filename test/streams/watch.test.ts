@@ -7,6 +7,7 @@ import { readEventFile } from '../../src/ingest/tfevents/event-file.ts';
 import { Watcher, type WatchOptions } from '../../src/ingest/watch/watcher.ts';
 import { api, testServer, type TestServer } from '../helpers/server.ts';
 import { REAL_LOGS } from '../ingest/paths.ts';
+import { until } from './clients.ts';
 
 let server: TestServer;
 let dir: string;
@@ -72,6 +73,27 @@ describe('analyst watch: text logs', () => {
     events = await runEvents('tail');
     expect(of(events, 'log')).toHaveLength(5);
     expect(of(events, 'epoch_started').map((e) => e.epoch)).toEqual([1, 2]);
+  });
+
+  it('keeps following until stopped, and waits out a server that is away', async () => {
+    const file = join(dir, 'loop.log');
+    writeFileSync(file, 'step=1 loss=1.0\n');
+    const logs: string[] = [];
+    // First against a port nobody listens on: the watcher retries instead of giving up.
+    const away = watcher(file, { run: 'loop', server: 'http://127.0.0.1:9', log: (m) => logs.push(m) });
+    const stopAway = new AbortController();
+    const awayRun = away.run(stopAway.signal);
+    await until(() => logs.some((l) => /cannot reach .*retrying/.test(l)));
+    stopAway.abort();
+    await awayRun;
+    const w = watcher(file, { run: 'loop' });
+    const stop = new AbortController();
+    const running = w.run(stop.signal);
+    await until(async () => of(await runEvents('loop'), 'metrics').length === 1 || undefined);
+    appendFileSync(file, 'step=2 loss=0.9\n');
+    await until(async () => of(await runEvents('loop'), 'metrics').length === 2 || undefined);
+    stop.abort();
+    await running;
   });
 
   it('a crash after the server stored a batch but before the position was saved does not duplicate it', async () => {

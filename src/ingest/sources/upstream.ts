@@ -1,4 +1,5 @@
 // One upstream SSE connection kept alive: reconnects with back-off and Last-Event-ID, honours `retry:`.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import type { SourceState } from '../../domain/streams.ts';
 
@@ -78,7 +79,8 @@ export class Upstream {
       failures++;
       this.handlers.onState('waiting');
       const delay = backoff(failures, this.retryMs ?? this.opts.minDelayMs ?? 1000, this.opts.maxDelayMs ?? 60_000);
-      await sleep(delay, signal);
+      // Rejects when stopped, which ends the loop.
+      await sleep(delay, undefined, { signal }).catch(() => {});
     }
   }
 
@@ -122,16 +124,4 @@ export class Upstream {
 function messageOf(err: unknown): string {
   const e = err as Error & { cause?: { message?: string; code?: string } };
   return e.cause?.code ? `${e.message} (${e.cause.code})` : (e.message ?? String(err));
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

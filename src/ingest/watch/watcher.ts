@@ -1,5 +1,6 @@
 // `analyst watch`: tails a growing log / CSV / JSONL file or a TensorBoard log directory into a server.
 import { readdir, stat } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import type { FileFormat } from '../files/detect.ts';
 import { runNameFor } from '../files/run-name.ts';
@@ -90,10 +91,8 @@ export class Watcher {
         this.opts.log(`${err.message}; retrying`);
       }
       const wait = failures ? Math.min(30_000, this.opts.intervalMs * 2 ** failures) : this.opts.intervalMs;
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, wait);
-        signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-      });
+      // Rejects when aborted, which ends the loop.
+      await sleep(wait, undefined, { signal }).catch(() => {});
     }
   }
 
