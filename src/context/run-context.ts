@@ -1,4 +1,4 @@
-import { canonicalOf, normaliseValue } from '../domain/aliases.ts';
+import { canonicalOf, normaliseValue, type Alias } from '../domain/aliases.ts';
 import type { EventBody } from '../domain/events.ts';
 import type { RunStatus } from '../domain/runs.ts';
 import { Series, type SeriesSummary } from './series.ts';
@@ -69,6 +69,8 @@ export class RunContext {
   eventCount = 0;
   lastLr: number | null = null;
   readonly recent: NotableEvent[] = [];
+  /** Name → alias, looked up once per name instead of lowercased and matched on every point. */
+  private readonly aliases = new Map<string, Alias | null>();
 
   constructor(run: string, limits: ContextLimits = DEFAULT_LIMITS) {
     this.run = run;
@@ -157,18 +159,14 @@ export class RunContext {
 
   private applyMetrics(raw: Record<string, number>, step: number | null, epoch: number | null, ts: number): MetricsUpdate {
     if (step !== null && (this.step === null || step > this.step)) this.step = step;
-    if (epoch !== null) {
-      this.noteEpoch(epoch);
-      // An integer epoch carried by a row with validation values marks the end of that epoch.
-      if (Number.isInteger(epoch) && hasValidation(raw)) this.endEpoch(epoch, ts, false);
-    }
+    if (epoch !== null) this.noteEpoch(epoch);
     const x = step ?? this.pointIndex;
     this.pointIndex++;
     const values = new Map<string, number>();
     for (const name in raw) {
       const value = raw[name];
       this.remember(name, value, step, epoch, ts);
-      const alias = canonicalOf(name);
+      const alias = this.aliasOf(name);
       if (!alias) continue;
       const v = normaliseValue(alias.canonical, value);
       let s = this.series.get(alias.canonical);
@@ -182,6 +180,8 @@ export class RunContext {
       s.push(x, step, epoch, v);
       values.set(alias.canonical, v);
     }
+    // An integer epoch carried by a row with validation values marks the end of that epoch.
+    if (epoch !== null && Number.isInteger(epoch) && (values.has('val_loss') || values.has('val_acc'))) this.endEpoch(epoch, ts, false);
     const epochTime = values.get('epoch_time');
     if (epochTime !== undefined && Number.isFinite(epochTime)) this.addEpochTime(epochTime);
     const lr = values.get('lr');
@@ -193,6 +193,16 @@ export class RunContext {
       this.lastLr = lr;
     }
     return { step, epoch, ts, values };
+  }
+
+  private aliasOf(name: string): Alias | null {
+    let alias = this.aliases.get(name);
+    if (alias === undefined) {
+      alias = canonicalOf(name) ?? null;
+      // Bounded like the rest of the context: a run inventing names forever falls back to lookups.
+      if (this.aliases.size < this.limits.maxMetrics * 4) this.aliases.set(name, alias);
+    }
+    return alias;
   }
 
   private remember(name: string, value: number, step: number | null, epoch: number | null, ts: number): void {
@@ -255,14 +265,6 @@ export class RunContext {
     }
     return null;
   }
-}
-
-function hasValidation(raw: Record<string, number>): boolean {
-  for (const name in raw) {
-    const alias = canonicalOf(name);
-    if (alias && (alias.canonical === 'val_loss' || alias.canonical === 'val_acc')) return true;
-  }
-  return false;
 }
 
 export interface RunProgress {

@@ -66,7 +66,7 @@ add('val_acc', 1, ['val_acc_epoch', 'val_accuracy_epoch']);
 add('test_acc', 0, ['test_acc', 'test_accuracy', 'test/acc', 'test/accuracy']);
 add('lr', 0, [
   'lr', 'learning_rate', 'learning rate', 'train/learning_rate', 'train/lr', 'lr0', 'x/lr0', 'lr-adam',
-  'lr-adamw', 'lr-sgd', 'optimizer/lr', 'lr/group0', 'lr_group0',
+  'lr-adamw', 'lr-sgd', 'optimizer/lr', 'lr/group0', 'lr_group0', 'lr/pg0',
 ]);
 add('grad_norm', 0, [
   'grad_norm', 'gradient_norm', 'train/grad_norm', 'grad norm', 'grad(norm)', 'global_grad_norm',
