@@ -4,6 +4,7 @@ import { CliError } from './client.ts';
 import { diagnoseCommand } from './diagnose.ts';
 import { alertsCommand } from './alerts.ts';
 import { askCommand } from './ask.ts';
+import { watchCommand } from './watch.ts';
 import { runsCommand, statusCommand } from './runs.ts';
 import { serveCommand } from './serve.ts';
 
@@ -12,7 +13,7 @@ const program = new Command('analyst')
   .showHelpAfterError()
   .exitOverride();
 
-for (const cmd of [serveCommand(), runsCommand(), statusCommand(), diagnoseCommand(), askCommand(), alertsCommand()]) program.addCommand(cmd);
+for (const cmd of [serveCommand(), runsCommand(), statusCommand(), diagnoseCommand(), watchCommand(), askCommand(), alertsCommand()]) program.addCommand(cmd);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,5 +1,5 @@
 // GET /ws: trainers send batches (acknowledged after commit) and receive control; dashboards subscribe.
-import { timingSafeEqual } from 'node:crypto';
+import { bearerOf, tokenMatches } from './auth.ts';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
@@ -37,10 +37,7 @@ function eventFrame(e: StoredEvent): string {
 /** Browsers cannot set headers on a WebSocket, so the token may also come as `?token=`. */
 function authorised(req: IncomingMessage, url: URL, token: string | undefined): boolean {
   if (!token) return true;
-  const header = req.headers.authorization ?? '';
-  const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : (url.searchParams.get('token') ?? ''));
-  const expected = Buffer.from(token);
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  return tokenMatches(bearerOf(req.headers.authorization) || (url.searchParams.get('token') ?? ''), token);
 }
 
 /** One subscription per run, or per project (`*` for all runs), on a socket. */
