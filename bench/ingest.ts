@@ -1,5 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
@@ -51,20 +52,24 @@ function rawInsertRate(batches: number): number {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   migrate(db);
-  db.prepare(`INSERT INTO runs (id, project, name, status, created_at, updated_at) VALUES ('r', 'p', 'n', 'running', 0, 0)`).run();
+  // A run id like the service's (32 hex characters): the same rows means the same keys in every index.
+  const run = randomUUID().replaceAll('-', '');
+  db.prepare(`INSERT INTO runs (id, project, name, status, created_at, updated_at) VALUES (?, 'p', 'n', 'running', 0, 0)`).run(run);
   const ev = db.prepare('INSERT INTO events (run, seq, ts, type, event_id, body) VALUES (?, ?, ?, ?, ?, ?)');
   const pt = db.prepare('INSERT INTO points (run, name, step, epoch, value, ts, seq) VALUES (?, ?, ?, ?, ?, ?, ?)');
   const data = Array.from({ length: batches }, (_, b) => makeBatch(b));
+  const setLastSeq = db.prepare('UPDATE runs SET last_seq = ? WHERE id = ?');
+  const now = Date.now();
   let seq = 0;
   const started = performance.now();
   for (const batch of data) {
     db.transaction(() => {
       for (const e of batch) {
         seq++;
-        ev.run('r', seq, 0, 'metrics', null, stringifyJson(e));
-        for (const name of METRICS) pt.run('r', name, e.step, null, e.values[name], 0, seq);
+        ev.run(run, seq, now, 'metrics', null, stringifyJson(e));
+        for (const name of METRICS) pt.run(run, name, e.step, null, e.values[name], now, seq);
       }
-      db.prepare('UPDATE runs SET last_seq = ? WHERE id = ?').run(seq, 'r');
+      setLastSeq.run(seq, run);
     })();
   }
   const seconds = (performance.now() - started) / 1000;

@@ -1,14 +1,43 @@
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { benchCacheHit, benchContextBuild, benchPromptTokens } from '../src/analyst/bench.ts';
+import { benchDiagnoserPerPoint, benchOfflineJsonl } from './diagnose.ts';
 import { benchIngest } from './ingest.ts';
+import { benchSseLatency, benchTfeventsParse, benchWsIngest } from './streams.ts';
 
 /** `npm run bench`: every figure in one run on one machine, as ratios where a ceiling exists. */
 const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toPrecision(3));
+const row = (label: string, value: string, target = '') => console.log(`  ${label.padEnd(46)} ${value.padEnd(20)} ${target}`);
 
 const machine = `${cpus()[0]?.model ?? 'unknown CPU'} x${cpus().length}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${process.platform}`;
-console.log(`machine: ${machine}\n`);
+console.log(`machine: ${machine}; load average at start ${loadavg()[0].toFixed(2)}\n`);
 
 const ingest = await benchIngest();
-console.log('ingest (batches of 1,000 events, 4 metrics each, synchronous=FULL)');
-console.log(`  raw better-sqlite3 insert (ceiling)   ${fmt(ingest.ceiling_points_per_s)} points/s`);
-console.log(`  durable REST batch ingest             ${fmt(ingest.rest_points_per_s)} points/s`);
-console.log(`  ratio                                 ${(ingest.ratio * 100).toFixed(1)} % (target >= 50 %)`);
+const ws = await benchWsIngest();
+console.log('ingest (batches of 1,000 events, 4 metrics each, durable: WAL + synchronous=FULL)');
+row('raw better-sqlite3 insert, same rows (ceiling)', `${fmt(ingest.ceiling_points_per_s)} points/s`);
+row('REST batch ingest, acknowledged after commit', `${fmt(ingest.rest_points_per_s)} points/s`);
+row('REST / ceiling', `${(ingest.ratio * 100).toFixed(1)} %`, 'target >= 50 %');
+row('WebSocket batch ingest, acknowledged after commit', `${fmt(ws.ws_points_per_s)} points/s`);
+
+console.log('\nlive streams (10 SSE subscribers)');
+for (const rate of [1000, 10_000]) {
+  const l = await benchSseLatency(rate);
+  row(`${fmt(rate)} points/s: commit -> subscriber p50 / p99`, `${l.fanout_p50_ms.toFixed(2)} / ${l.fanout_p99_ms.toFixed(2)} ms`, rate === 10_000 ? 'target p99 <= 5 ms' : '');
+  row(`${fmt(rate)} points/s: trainer send -> subscriber p50 / p99`, `${l.e2e_p50_ms.toFixed(2)} / ${l.e2e_p99_ms.toFixed(2)} ms`);
+}
+const tf = benchTfeventsParse();
+row('tfevents parse (scalar records, CRCs checked)', `${tf.mb_per_s.toFixed(1)} MB/s`);
+
+console.log('\ndiagnoser');
+row('rules, per metrics point', `${benchDiagnoserPerPoint().toFixed(2)} µs`, 'target <= 2 µs');
+const offline = await benchOfflineJsonl();
+row('1M-point JSONL diagnosed offline (import + rules)', `${offline.seconds.toFixed(2)} s`, 'target < 2 s');
+
+console.log('\nLLM analyst (offline provider: measures our side, not a model)');
+row('cache hit, median', `${(await benchCacheHit()).toFixed(3)} ms`, 'target < 5 ms');
+const build = await benchContextBuild();
+row('1M-point run: fold into context / build block', `${fmt(build.fold_ms)} / ${build.block_ms.toFixed(1)} ms`);
+for (const points of [100, 1_000_000]) {
+  const p = await benchPromptTokens(points);
+  row(`${fmt(points)}-point run: context / whole prompt`, `${p.context_tokens} / ${p.prompt_tokens} tokens`, `budget ${p.budget}`);
+}

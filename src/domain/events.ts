@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MetricValue } from './values.ts';
+import { MetricValue, readValue } from './values.ts';
 
 /**
  * Everything about a run is an append-only sequence of events. These schemas are the one source
@@ -38,10 +38,32 @@ const common = {
   client_seq: z.union([z.number().int().nonnegative(), z.string().min(1).max(200)]).optional(),
 };
 
-export const MetricValues = z
-  .record(Name, MetricValue)
-  .refine((v) => Object.keys(v).length > 0, 'at least one metric is needed')
-  .refine((v) => Object.keys(v).length <= MAX_METRICS_PER_EVENT, `at most ${MAX_METRICS_PER_EVENT} metrics per event`);
+/**
+ * Metric name → value, checked in one pass: this runs for every event of every batch, and a
+ * record schema with a schema per key and per value costs several times more (npm run bench).
+ */
+export const MetricValues = z.any().transform((raw, ctx) => {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    ctx.addIssue({ code: 'custom', message: 'expected an object of metric name → number' });
+    return z.NEVER;
+  }
+  const out: Record<string, number> = {};
+  let count = 0;
+  for (const name in raw) {
+    count++;
+    if (name.length === 0 || name.length > MAX_NAME_LENGTH) {
+      ctx.addIssue({ code: 'custom', path: [name], message: `metric names are 1 to ${MAX_NAME_LENGTH} characters` });
+      continue;
+    }
+    const v = (raw as Record<string, unknown>)[name];
+    const n = readValue(v);
+    if (n === undefined) ctx.addIssue({ code: 'custom', path: [name], message: `not a number: ${JSON.stringify(v)?.slice(0, 80)}` });
+    else out[name] = n;
+  }
+  if (count === 0) ctx.addIssue({ code: 'custom', message: 'at least one metric is needed' });
+  if (count > MAX_METRICS_PER_EVENT) ctx.addIssue({ code: 'custom', message: `at most ${MAX_METRICS_PER_EVENT} metrics per event` });
+  return out;
+}) as unknown as z.ZodType<Record<string, number>, Record<string, number | string | boolean | null>>;
 
 export const RunStartedEvent = z.object({
   ...common,

@@ -31,12 +31,17 @@ export function parseMetricValue(raw: unknown): number | undefined {
   return Number.isNaN(n) ? undefined : n;
 }
 
+/** A value as the schemas read it: strings longer than any number are refused without parsing. */
+export function readValue(raw: unknown): number | undefined {
+  return typeof raw === 'number' ? raw : typeof raw === 'string' && raw.length > 64 ? undefined : parseMetricValue(raw);
+}
+
 /**
  * One transform instead of a union of four schemas: this runs for every value of every batch,
  * and trying each member of a union costs several times more (see `npm run bench`).
  */
 export const MetricValue = z.any().transform((raw, ctx) => {
-  const n = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.length > 64 ? undefined : parseMetricValue(raw);
+  const n = readValue(raw);
   if (n === undefined) {
     ctx.addIssue({ code: 'custom', message: `not a number: ${JSON.stringify(raw)?.slice(0, 80)}` });
     return z.NEVER;

@@ -99,11 +99,12 @@ export class AnalystService {
     const started = performance.now();
     const run = this.run(ref);
     const now = this.now();
-    const batch: NewEvent[] = inputs.map((e) => {
-      const key = e.event_id ?? (e.client_seq === undefined ? undefined : `client_seq:${e.client_seq}`);
-      const { ts, event_id: _id, client_seq: _seq, ...body } = e;
-      return { body: body as EventInput, ts: ts ?? now, event_id: key };
-    });
+    // The inputs themselves become the stored events (their ts and keys are overwritten in place).
+    const batch: NewEvent[] = inputs.map((e) => ({
+      body: e,
+      ts: e.ts ?? now,
+      event_id: e.event_id ?? (e.client_seq === undefined ? undefined : `client_seq:${e.client_seq}`),
+    }));
     let result: IngestResult;
     try {
       result = this.store.transaction(() => this.write(run, batch, now));

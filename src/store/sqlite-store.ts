@@ -271,7 +271,9 @@ export class SqliteStore implements Store {
         // SQLite stores NaN as NULL; a point always has a value, so NULL reads back as NaN.
         for (const name in body.values) insertPoint.run(run, name, step, epoch, body.values[name], e.ts, seq);
       }
-      const event = { ...body, run, seq, gid: Number(info.lastInsertRowid), ts: e.ts } as StoredEvent;
+      // The body becomes the stored event in place: copying a thousand event objects per batch
+      // was a fifth of the cost of a batch (npm run bench).
+      const event = Object.assign(body, { run, seq, gid: Number(info.lastInsertRowid), ts: e.ts }) as StoredEvent;
       if (e.event_id !== undefined) event.event_id = e.event_id;
       stored.push(event);
     }

@@ -47,6 +47,7 @@ export interface Store {
   /** The run's latest log lines, oldest first. */
   recentLogs(run: string, limit: number): string[];
   updateRun(id: string, patch: RunPatch, now: number): void;
+  /** Stores events in order; each body object is turned into its stored event in place, not copied. */
   appendEvents(run: string, events: NewEvent[], now: number): AppendResult;
   eventsAfter(run: string, afterSeq: number, limit: number): StoredEvent[];
   eventsAfterGlobal(afterGid: number, limit: number, project?: string): StoredEvent[];

@@ -185,21 +185,16 @@ describe('OpenAI adapter against an OpenAI wire server', () => {
     expect(usage.today.tokens).toBe(first.usage.prompt_tokens + first.usage.completion_tokens);
   });
 
-  it('answers an unchanged run from the cache in under 5 ms; new data changes the digest', async () => {
+  it('answers an unchanged run from the cache (latency: npm run bench); new data changes the digest', async () => {
     const local = new MemorySource();
     await loadGenerated(local, 'iris-s1-overfit');
     const { analyst: a2 } = await makeAnalyst(env(), local);
     const first = await a2.analyze({ run: 'iris-s1-overfit', kind: 'analysis' });
     expect(first.cached).toBe(false);
-    const times: number[] = [];
     for (let i = 0; i < 20; i++) {
-      const t0 = performance.now();
       const r = await a2.analyze({ run: 'iris-s1-overfit', kind: 'analysis' });
-      times.push(performance.now() - t0);
       expect(r.cached).toBe(true);
     }
-    times.sort((x, y) => x - y);
-    expect(times[10]).toBeLessThan(5);
     expect(server.requests).toHaveLength(1);
     local.add('iris-s1-overfit', [{ type: 'metrics', step: 100_000, epoch: 301, values: { val_loss: 0.5, train_loss: 0.001 } }]);
     const after = await a2.analyze({ run: 'iris-s1-overfit', kind: 'analysis' });

@@ -164,15 +164,10 @@ describe('TensorBoard scalars', () => {
     ]);
   });
 
-  it('decodes scalar-dense files at several megabytes per CPU second', () => {
+  it('decodes a scalar-dense file of 100k records (speed is measured by npm run bench)', () => {
     const one = Buffer.concat(Array.from({ length: 1000 }, (_, i) => simpleScalar('train/loss', 1 / (i + 1), i)));
     const bytes = Buffer.concat(Array.from({ length: 100 }, () => one)); // 100k records
-    // CPU time, not wall time: tests share two cores with other workers.
-    const started = process.cpuUsage();
     const events = new TfeventsReader().push(bytes);
-    const used = process.cpuUsage(started);
-    const seconds = (used.user + used.system) / 1e6;
     expect(events).toHaveLength(100_000);
-    expect(bytes.length / 1e6 / seconds).toBeGreaterThan(5);
   });
 });
