@@ -6,7 +6,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { AnalystError, parseOrThrow } from '../domain/errors.ts';
 import type { StoredEvent } from '../domain/events.ts';
 import { WsClientMessage } from '../domain/streams.ts';
-import { stringifyJson } from '../domain/values.ts';
+import { stringifyEvent, stringifyJson } from '../domain/values.ts';
 import { parseJsonBody } from '../ingest/json-body.ts';
 import type { ControlDesk } from '../service/control.ts';
 import { EventFeed } from '../service/event-feed.ts';
@@ -30,7 +30,7 @@ const eventFrames = new WeakMap<StoredEvent, string>();
 
 function eventFrame(e: StoredEvent): string {
   let text = eventFrames.get(e);
-  if (text === undefined) eventFrames.set(e, (text = `{"type":"event","event":${stringifyJson(e)}}`));
+  if (text === undefined) eventFrames.set(e, (text = `{"type":"event","event":${stringifyEvent(e)}}`));
   return text;
 }
 

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import type { EventBody, StoredEvent } from '../domain/events.ts';
 import type { Finding } from '../domain/findings.ts';
 import type { CreateRunInput, MetricPoint, Run, RunListQuery } from '../domain/runs.ts';
-import { decodeValues, stringifyJson, stringifyWithValues } from '../domain/values.ts';
+import { decodeValues, stringifyEvent, stringifyJson } from '../domain/values.ts';
 import { migrate } from './migrations.ts';
 import type { AppendResult, MetricsQuery, NewEvent, RunPatch, Store } from './store.ts';
 
@@ -263,7 +263,7 @@ export class SqliteStore implements Store {
       }
       seq++;
       const body = e.body;
-      const json = body.type === 'metrics' ? stringifyWithValues(body) : stringifyJson(body);
+      const json = stringifyEvent(body);
       const info = insertEvent.run(run, seq, e.ts, body.type, e.event_id ?? null, json);
       if (body.type === 'metrics') {
         const step = body.step ?? null;

@@ -4,7 +4,7 @@ import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import { parseOrThrow } from '../../domain/errors.ts';
 import type { StoredEvent } from '../../domain/events.ts';
-import { stringifyJson } from '../../domain/values.ts';
+import { stringifyEvent, stringifyJson } from '../../domain/values.ts';
 import { EventFeed } from '../../service/event-feed.ts';
 import type { AnalystService } from '../../service/service.ts';
 import { readQuery } from '../body.ts';
@@ -38,7 +38,7 @@ function frame(e: StoredEvent, global: boolean): string {
   const cache = global ? globalFrames : runFrames;
   let text = cache.get(e);
   if (text === undefined) {
-    text = `id: ${global ? e.gid : e.seq}\nevent: ${e.type}\ndata: ${stringifyJson(e)}\n\n`;
+    text = `id: ${global ? e.gid : e.seq}\nevent: ${e.type}\ndata: ${stringifyEvent(e)}\n\n`;
     cache.set(e, text);
   }
   return text;
