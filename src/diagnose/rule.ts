@@ -1,4 +1,5 @@
 // The contract between the engine and one diagnostic rule, and the helpers rules share.
+import { formatNumber } from '../domain/format.ts';
 import type { RunContext, MetricsUpdate } from '../context/run-context.ts';
 import { SEVERITY_RANK, type Detection, type FindingKind, type Severity } from '../domain/findings.ts';
 import type { Smoothed } from './smooth.ts';
@@ -89,16 +90,8 @@ export function hadInstability(facts: RunFacts): boolean {
   return false;
 }
 
-/** A number the way a person reads it: 3 significant digits, exponent form when tiny or huge. */
-export function fmt(n: number | null | undefined): string {
-  if (n === null || n === undefined) return '?';
-  if (Number.isNaN(n)) return 'NaN';
-  if (!Number.isFinite(n)) return n > 0 ? 'inf' : '-inf';
-  if (n === 0) return '0';
-  const a = Math.abs(n);
-  if (a >= 1e5 || a < 1e-3) return n.toExponential(2).replace(/\.?0+e/, 'e');
-  return String(Number(n.toPrecision(3)));
-}
+/** Numbers in findings: three significant digits are enough to act on. */
+export const fmt = (n: number | null | undefined): string => formatNumber(n, 3);
 
 /** "epoch 8" / "step 120" / "point 5": where something was seen, in the run's own terms. */
 export function where(step: number | null, epoch: number | null): string {

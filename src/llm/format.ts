@@ -1,16 +1,8 @@
 // Number and value formatting shared by prompts and the offline narrator: short, exact enough, stable.
+import { formatNumber } from '../domain/format.ts';
 
-/** Four significant digits; exponent form for very large or small magnitudes; NaN and inf spelled out. */
-export function fmt(n: number | null | undefined): string {
-  if (n === null || n === undefined) return '?';
-  if (Number.isNaN(n)) return 'NaN';
-  if (!Number.isFinite(n)) return n > 0 ? 'inf' : '-inf';
-  if (n === 0) return '0';
-  const a = Math.abs(n);
-  if (Number.isInteger(n) && a < 1e7) return String(n);
-  if (a >= 1e5 || a < 1e-3) return n.toExponential(2).replace(/\.?0+e/, 'e');
-  return String(Number(n.toPrecision(4)));
-}
+/** Numbers in prompts and answers: four significant digits, one more than findings use. */
+export const fmt = (n: number | null | undefined): string => formatNumber(n, 4);
 
 /** Rounds to `digits` significant digits, for proposed hyperparameter values a person would type. */
 export function roundSig(n: number, digits = 2): number {

@@ -2,16 +2,15 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { Registry } from 'prom-client';
 import { createAnalyst } from '../../src/analyst/create.ts';
 import { MemorySource } from '../../src/analyst/memory-source.ts';
 import { importFile } from '../../src/ingest/files/import-file.ts';
 import { loadLlmConfig } from '../../src/llm/config.ts';
+import { GENERATED } from '../helpers/datasets.ts';
 
-// ../shared/datasets beside the repo, here and in CI's fresh clone.
-export const GENERATED = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/datasets/generated-runs');
+export { GENERATED };
 
 /** Imports a generated run into the source under its file name; returns the run id. */
 export async function loadGenerated(source: MemorySource, name: string, project?: string): Promise<string> {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,23 +9,11 @@ import { diagnoseEvents } from '../../src/diagnose/engine.ts';
 import { importFile } from '../../src/ingest/files/import-file.ts';
 import { onsetOf, pointsOf } from './onsets.ts';
 import { replay, seriousKinds, type Replayed } from './replay.ts';
+import { expectedRows, GENERATED } from '../helpers/datasets.ts';
 
-const DIR = '/work/shared/datasets/generated-runs';
+const DIR = GENERATED;
 
-interface Row {
-  name: string;
-  expect: string;
-  accepted: string[];
-}
-
-const rows: Row[] = readFileSync(join(DIR, 'expected.tsv'), 'utf8')
-  .split('\n')
-  .slice(1)
-  .filter((l) => l.trim() !== '')
-  .map((l) => {
-    const [name, expect, accepted] = l.split('\t');
-    return { name, expect, accepted: accepted ? accepted.split(',') : [] };
-  });
+const rows = expectedRows(DIR).map(({ name, label, accepted }) => ({ name, expect: label, accepted }));
 
 const events = new Map<string, EventInput[]>();
 const results = new Map<string, Replayed>();

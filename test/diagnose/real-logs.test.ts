@@ -1,25 +1,14 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { importFile } from '../../src/ingest/files/import-file.ts';
 import { replay, seriousKinds } from './replay.ts';
+import { expectedRows, REAL_LOGS } from '../helpers/datasets.ts';
 
-const DIR = '/work/shared/datasets/real-logs';
+const DIR = REAL_LOGS;
 
-interface Row {
-  name: string;
-  label: string;
-  accepted: string[];
-}
-
-const rows: Row[] = readFileSync(join(DIR, 'expected.tsv'), 'utf8')
-  .split('\n')
-  .slice(1)
-  .filter((l) => l.trim() !== '')
-  .map((l) => {
-    const [name, label, accepted] = l.split('\t');
-    return { name, label, accepted: accepted && label !== 'other' ? accepted.split(',') : [] };
-  });
+// "other" runs are hard cases the data set does not score.
+const rows = expectedRows(DIR).map((r) => ({ ...r, accepted: r.label === 'other' ? [] : r.accepted }));
 
 /** Each run directory holds one file: a trainer_state.json, CSV, JSON lines, text log or tfevents file. */
 function fileOf(name: string): string {

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GENERATED } from '../helpers/datasets.ts';
 import { api, testServer, type TestServer } from '../helpers/server.ts';
 
-const RUNS = resolve(import.meta.dirname, '../../../shared/datasets/generated-runs');
+const RUNS = GENERATED;
 let s: TestServer;
 beforeAll(async () => {
   s = await testServer();

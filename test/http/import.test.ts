@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REAL_LOGS } from '../helpers/datasets.ts';
 import { api, testServer, type TestServer } from '../helpers/server.ts';
 
-const REAL = resolve(import.meta.dirname, '../../../shared/datasets/real-logs');
+const REAL = REAL_LOGS;
 let s: TestServer;
 beforeAll(async () => {
   s = await testServer();

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { MetricsInput } from '../../src/domain/events.ts';
 import { importFile, importContent } from '../../src/ingest/files/import-file.ts';
-import { FIXTURES } from './paths.ts';
+import { FIXTURES } from '../helpers/datasets.ts';
 
 describe('training_info.json (lineage) import', () => {
   it('gives a run_started with the lineage and one metrics event per history entry, counted across stages', async () => {

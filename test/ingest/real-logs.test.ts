@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { EventInput, type MetricsInput } from '../../src/domain/events.ts';
 import { stringifyJson } from '../../src/domain/values.ts';
 import { importFile } from '../../src/ingest/files/import-file.ts';
-import { REAL_LOGS } from './paths.ts';
+import { REAL_LOGS } from '../helpers/datasets.ts';
 
 interface IndexRow {
   name: string;

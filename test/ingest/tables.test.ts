@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { MetricsInput } from '../../src/domain/events.ts';
 import { createReader } from '../../src/ingest/files/formats.ts';
 import { importFile, importContent } from '../../src/ingest/files/import-file.ts';
-import { realLog } from './paths.ts';
+import { realLog } from '../helpers/datasets.ts';
 
 const metrics = (events: { type: string }[]) => events.filter((e): e is MetricsInput => e.type === 'metrics');
 

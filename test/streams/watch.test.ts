@@ -6,7 +6,7 @@ import { watchCommand } from '../../src/cli/watch.ts';
 import { readEventFile } from '../../src/ingest/tfevents/event-file.ts';
 import { Watcher, type WatchOptions } from '../../src/ingest/watch/watcher.ts';
 import { api, testServer, type TestServer } from '../helpers/server.ts';
-import { REAL_LOGS } from '../ingest/paths.ts';
+import { REAL_LOGS } from '../helpers/datasets.ts';
 import { until } from './clients.ts';
 
 let server: TestServer;

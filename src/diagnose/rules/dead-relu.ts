@@ -23,7 +23,7 @@ interface State {
 export const deadRelu = defineRule<State>({
   kind: 'dead_relu',
   init: () => ({ zeroRun: 0, firstStep: null, firstEpoch: null, report: new Reporter(Infinity) }),
-  evaluate(ctx, update, state, facts) {
+  evaluate(_ctx, update, state, facts) {
     const name = facts.view.lossName;
     const scan = facts.view;
     if (scan.layers === 0) return undefined;

@@ -55,7 +55,7 @@ export const slowThroughput = defineRule<State>({
     timings: TIMES.map(() => ({ seen: 0, first: NaN, prev: NaN, rising: true, base: new Smoothed(), recent: new Smoothed(), held: 0 })),
     report: new Reporter(1.5),
   }),
-  evaluate(ctx, update, state, facts) {
+  evaluate(_ctx, update, state, facts) {
     for (let k = 0; k < TIMES.length; k++) {
       const v = facts.view.get(TIMES[k]);
       if (v === undefined || !Number.isFinite(v) || v <= 0) continue;

@@ -29,7 +29,7 @@ interface State {
 export const vanishingGradients = defineRule<State>({
   kind: 'vanishing_gradients',
   init: () => ({ grad: new Smoothed(3), report: new Reporter(10) }),
-  evaluate(ctx, update, state, facts) {
+  evaluate(_ctx, update, state, facts) {
     const scan = facts.view;
     const name = scan.lossName;
     const g = scan.gradNorm;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { EventInput, type MetricsInput } from '../../../src/domain/events.ts';
 import { stringifyJson } from '../../../src/domain/values.ts';
 import { createLineState, parseLogLine } from '../../../src/ingest/parsers/index.ts';
-import { FIXTURES } from '../paths.ts';
+import { FIXTURES } from '../../helpers/datasets.ts';
 
 /** Parsers build events without zod; every event they give must still pass the schema. */
 function checked(event: EventInput): EventInput {

@@ -7,7 +7,7 @@ import { importFile } from '../../../src/ingest/files/import-file.ts';
 import { crc32cRange, maskedCrc32c } from '../../../src/ingest/tfevents/crc.ts';
 import { readEventFile, TfeventsReader } from '../../../src/ingest/tfevents/event-file.ts';
 import { TfRecordReader } from '../../../src/ingest/tfevents/record-reader.ts';
-import { DATASETS, realLog } from '../paths.ts';
+import { DATASETS, realLog } from '../../helpers/datasets.ts';
 import { doubleTensorScalar, encodeEvent, fileVersion, frame, simpleScalar } from './write-events.ts';
 
 const VECTOR = path.join(DATASETS, 'tfevents', 'events.out.tfevents.1599759586.testvector');

@@ -1,0 +1,14 @@
+/**
+ * Numbers the way a person reads them in a finding, a prompt or an answer: a few significant
+ * digits, whole numbers as they are, exponent form when tiny or huge, NaN and inf spelled out.
+ */
+export function formatNumber(n: number | null | undefined, digits = 3): string {
+  if (n === null || n === undefined) return '?';
+  if (Number.isNaN(n)) return 'NaN';
+  if (!Number.isFinite(n)) return n > 0 ? 'inf' : '-inf';
+  if (n === 0) return '0';
+  const a = Math.abs(n);
+  if (Number.isInteger(n) && a < 1e7) return String(n);
+  if (a >= 1e5 || a < 1e-3) return n.toExponential(digits - 1).replace(/\.?0+e/, 'e');
+  return String(Number(n.toPrecision(digits)));
+}
