@@ -1,10 +1,14 @@
 import { cpus, loadavg, totalmem } from 'node:os';
+import v8 from 'node:v8';
 import { benchCacheHit, benchContextBuild, benchPromptTokens } from '../src/analyst/bench.ts';
 import { benchDiagnoserPerPoint, benchOfflineJsonl } from './diagnose.ts';
 import { benchIngest } from './ingest.ts';
 import { benchSseLatency, benchTfeventsParse, benchWsIngest } from './streams.ts';
 
 /** `npm run bench`: every figure in one run on one machine, as ratios where a ceiling exists. */
+
+// The same V8 setting as the `analyst` command (bin/analyst.js), so the figures are the product's.
+v8.setFlagsFromString('--max-semi-space-size=64');
 const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toPrecision(3));
 const row = (label: string, value: string, target = '') => console.log(`  ${label.padEnd(46)} ${value.padEnd(20)} ${target}`);
 

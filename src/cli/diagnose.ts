@@ -13,10 +13,9 @@ interface FileReport {
 /** Diagnoses one file offline: import, replay through the rules, report what they found. */
 export async function diagnoseFile(file: string, opts: { format?: string } = {}): Promise<FileReport> {
   // Loaded on use, so that `analyst serve` does not pay for the importers at start.
-  const [{ importFile }, { diagnoseEvents }] = await Promise.all([import('../ingest/files/import-file.ts'), import('../diagnose/engine.ts')]);
-  const imported = await importFile(file, { format: opts.format });
-  const events = imported.run_started ? [imported.run_started, ...imported.events] : imported.events;
-  const { findings, summary } = diagnoseEvents(imported.name, events);
+  const [{ streamFile }, { diagnoseEvents }] = await Promise.all([import('../ingest/files/import-file.ts'), import('../diagnose/engine.ts')]);
+  const imported = await streamFile(file, { format: opts.format });
+  const { findings, summary } = diagnoseEvents(imported.name, imported.events);
   return {
     file,
     run: imported.name,

@@ -14,13 +14,25 @@ export interface ContextLimits {
 
 export const DEFAULT_LIMITS: ContextLimits = { window: 256, maxMetrics: 256, recentEvents: 32 };
 
-/** What one metrics event meant, in canonical names; the diagnoser's input. */
+/**
+ * What one metrics event meant, in canonical names; the diagnoser's input. The context reuses one
+ * update object: it is valid until the next `apply`, which keeps a long run from allocating a map
+ * per point.
+ */
 export interface MetricsUpdate {
   step: number | null;
   epoch: number | null;
   ts: number;
   /** Canonical name → value (percent accuracies normalised), only for series this event fed. */
   values: Map<string, number>;
+}
+
+interface NameSlot {
+  alias: Alias | null;
+  /** Whether values of this name are accuracies that may come in percent. */
+  fraction: boolean;
+  latest: LatestValue | null;
+  series: Series | null;
 }
 
 export interface LatestValue {
@@ -69,8 +81,8 @@ export class RunContext {
   eventCount = 0;
   lastLr: number | null = null;
   readonly recent: NotableEvent[] = [];
-  /** Name → alias, looked up once per name instead of lowercased and matched on every point. */
-  private readonly aliases = new Map<string, Alias | null>();
+  private readonly update: MetricsUpdate = { step: null, epoch: null, ts: 0, values: new Map() };
+  private readonly slots = new Map<string, NameSlot>();
 
   constructor(run: string, limits: ContextLimits = DEFAULT_LIMITS) {
     this.run = run;
@@ -162,21 +174,28 @@ export class RunContext {
     if (epoch !== null) this.noteEpoch(epoch);
     const x = step ?? this.pointIndex;
     this.pointIndex++;
-    const values = new Map<string, number>();
+    const update = this.update;
+    const values = update.values;
+    values.clear();
     for (const name in raw) {
       const value = raw[name];
-      this.remember(name, value, step, epoch, ts);
-      const alias = this.aliasOf(name);
-      if (!alias) continue;
-      const v = normaliseValue(alias.canonical, value);
-      let s = this.series.get(alias.canonical);
-      if (!s || alias.rank < s.rank) {
-        if (!s && this.series.size >= this.limits.maxMetrics) continue;
-        s = new Series(alias.canonical, name, alias.rank, this.limits.window);
-        this.series.set(alias.canonical, s);
-      } else if (alias.rank > s.rank) {
-        continue;
+      const slot = this.slotOf(name);
+      const latest = slot.latest ?? this.remember(name, slot);
+      if (latest) {
+        latest.value = value;
+        latest.step = step;
+        latest.epoch = epoch;
+        latest.ts = ts;
       }
+      const alias = slot.alias;
+      if (!alias) continue;
+      let s = slot.series;
+      if (!s || s.retired) {
+        s = this.seriesFor(name, alias);
+        if (!s) continue;
+        slot.series = s;
+      }
+      const v = slot.fraction ? normaliseValue(alias.canonical, value) : value;
       s.push(x, step, epoch, v);
       values.set(alias.canonical, v);
     }
@@ -192,31 +211,47 @@ export class RunContext {
       }
       this.lastLr = lr;
     }
-    return { step, epoch, ts, values };
+    update.step = step;
+    update.epoch = epoch;
+    update.ts = ts;
+    return update;
   }
 
-  private aliasOf(name: string): Alias | null {
-    let alias = this.aliases.get(name);
-    if (alias === undefined) {
-      alias = canonicalOf(name) ?? null;
-      // Bounded like the rest of the context: a run inventing names forever falls back to lookups.
-      if (this.aliases.size < this.limits.maxMetrics * 4) this.aliases.set(name, alias);
+  /**
+   * What the context knows about a metric name, found with one map lookup per value: its alias,
+   * its latest-value record and the series it feeds. Bounded like the rest of the context: a run
+   * that invents names forever gets fresh, unremembered slots for the extra ones.
+   */
+  private slotOf(name: string): NameSlot {
+    let slot = this.slots.get(name);
+    if (!slot) {
+      const alias = canonicalOf(name) ?? null;
+      slot = { alias, fraction: alias !== null && normaliseValue(alias.canonical, 50) !== 50, latest: null, series: null };
+      if (this.slots.size < this.limits.maxMetrics * 4) this.slots.set(name, slot);
     }
-    return alias;
+    return slot;
   }
 
-  private remember(name: string, value: number, step: number | null, epoch: number | null, ts: number): void {
-    const known = this.latest.get(name);
-    if (known) {
-      known.value = value;
-      known.step = step;
-      known.epoch = epoch;
-      known.ts = ts;
-    } else if (this.latest.size < this.limits.maxMetrics) {
-      this.latest.set(name, { value, step, epoch, ts });
-    } else {
+  /** The series a name feeds, if its rank lets it: a better-ranked name replaces a worse one's series. */
+  private seriesFor(name: string, alias: Alias): Series | null {
+    const current = this.series.get(alias.canonical);
+    if (current && alias.rank >= current.rank) return alias.rank === current.rank ? current : null;
+    if (!current && this.series.size >= this.limits.maxMetrics) return null;
+    if (current) current.retired = true;
+    const s = new Series(alias.canonical, name, alias.rank, this.limits.window);
+    this.series.set(alias.canonical, s);
+    return s;
+  }
+
+  private remember(name: string, slot: NameSlot): LatestValue | null {
+    if (this.latest.size >= this.limits.maxMetrics) {
       this.droppedMetricNames++;
+      return null;
     }
+    const latest: LatestValue = { value: NaN, step: null, epoch: null, ts: 0 };
+    this.latest.set(name, latest);
+    if (this.slots.get(name) === slot) slot.latest = latest;
+    return latest;
   }
 
   /** The series that says how good the model is: val loss, else val accuracy, else train loss. */

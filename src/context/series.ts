@@ -32,6 +32,8 @@ export class Series {
   maxStep: number | null = null;
   maxEpoch: number | null = null;
   ema = NaN;
+  /** Set when a better-ranked name took over this canonical metric (see the alias ranks). */
+  retired = false;
 
   constructor(name: string, source: string, rank: number, capacity: number) {
     this.name = name;
