@@ -1,0 +1,88 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startChildServer, type ChildServer } from '../helpers/child-server.ts';
+import { GENERATED, realLog } from '../helpers/datasets.ts';
+
+const BIN = resolve(import.meta.dirname, '../../bin/analyst.js');
+
+function analyst(args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, ANALYST_LLM: 'offline', ...env }, timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('analyst diagnose', () => {
+  it('prints exactly [{file, run, findings, summary}] with --json', () => {
+    const file = join(GENERATED, 'digits-s1-lr-too-high.jsonl');
+    const r = analyst(['diagnose', file, realLog('hf_whisper_small_hi_overfit', 'trainer_state.json'), '--json']);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toHaveLength(2);
+    expect(Object.keys(out[0]).sort()).toEqual(['file', 'findings', 'run', 'summary']);
+    expect(out[0].file).toBe(file);
+    expect(out[0].run).toBe('digits-s1-lr-too-high');
+    expect(out[1].run).toBe('hf_whisper_small_hi_overfit');
+    for (const f of out[0].findings) expect(Object.keys(f).sort()).toEqual(['actions', 'epoch', 'evidence', 'kind', 'message', 'severity', 'step']);
+    expect(out[0].findings.map((f: any) => f.kind)).toEqual(expect.arrayContaining([expect.stringMatching(/divergence|exploding_gradients|oscillation|nan_loss/)]));
+    expect(out[1].findings.map((f: any) => f.kind)).toContain('overfitting');
+  });
+
+  it('speaks to a person without --json, and fails on request', () => {
+    const file = join(GENERATED, 'iris-s1-overfit.jsonl');
+    const r = analyst(['diagnose', file]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/\[(warning|critical)\] overfitting/);
+    expect(analyst(['diagnose', file, '--fail-on', 'warning']).code).toBe(1);
+    expect(analyst(['diagnose', join(GENERATED, 'digits-s1-healthy-adam.jsonl'), '--fail-on', 'warning']).code).toBe(0);
+  });
+
+  it('says clearly when a file cannot be read', () => {
+    const r = analyst(['diagnose', '/nonexistent/train.log']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/\/nonexistent\/train\.log/);
+  });
+});
+
+describe('analyst serve, runs, status', () => {
+  let dir: string;
+  let server: ChildServer;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'analyst-cli-'));
+    server = await startChildServer(join(dir, 'a.db'));
+  });
+  afterAll(async () => {
+    await server.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('lists runs and shows a run to a person and as JSON', async () => {
+    expect(analyst(['runs', '--server', server.url]).stdout).toMatch(/no runs yet/);
+    const run = (await (await fetch(`${server.url}/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"cli-run","project":"cli"}' })).json()) as { id: string };
+    await fetch(`${server.url}/runs/${run.id}/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([1, 2, 3].map((e) => ({ type: 'metrics', epoch: e, step: e * 10, values: { loss: 1 / e, val_loss: 'NaN' } }))),
+    });
+    const list = analyst(['runs', '--server', server.url]);
+    expect(list.stdout).toMatch(/cli\s+cli-run\s+running/);
+    const status = analyst(['status', 'cli/cli-run', '--server', server.url]);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/nan_loss/);
+    const json = JSON.parse(analyst(['status', run.id, '--json', '--server', server.url]).stdout);
+    expect(json.id).toBe(run.id);
+    const missing = analyst(['status', 'nope', '--server', server.url]);
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toMatch(/no run/);
+  });
+
+  it('explains an unreachable server and a missing token for a public address', () => {
+    const down = analyst(['runs', '--server', 'http://127.0.0.1:9']);
+    expect(down.code).toBe(2);
+    expect(down.stderr).toMatch(/cannot reach the server/);
+    const open = analyst(['serve', '--host', '0.0.0.0', '--port', '0', '--db', join(dir, 'b.db')], { ANALYST_TOKEN: '' });
+    expect(open.code).toBe(2);
+    expect(open.stderr).toMatch(/ANALYST_TOKEN/);
+  });
+});
