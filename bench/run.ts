@@ -1,5 +1,4 @@
 import { cpus, loadavg, totalmem } from 'node:os';
-import v8 from 'node:v8';
 import { benchCacheHit, benchContextBuild, benchPromptTokens } from '../src/analyst/bench.ts';
 import { benchDiagnoserPerPoint, benchOfflineJsonl } from './diagnose.ts';
 import { benchIngest } from './ingest.ts';
@@ -7,13 +6,14 @@ import { benchSseLatency, benchTfeventsParse, benchWsIngest } from './streams.ts
 
 /** `npm run bench`: every figure in one run on one machine, as ratios where a ceiling exists. */
 
-// The same V8 setting as the `analyst` command (bin/analyst.js), so the figures are the product's.
-v8.setFlagsFromString('--max-semi-space-size=64');
 const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toPrecision(3));
 const row = (label: string, value: string, target = '') => console.log(`  ${label.padEnd(46)} ${value.padEnd(20)} ${target}`);
 
 const machine = `${cpus()[0]?.model ?? 'unknown CPU'} x${cpus().length}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${process.platform}`;
 console.log(`machine: ${machine}; load average at start ${loadavg()[0].toFixed(2)}\n`);
+
+// First, on a fresh heap, as `analyst diagnose` runs in a process of its own.
+const offline = await benchOfflineJsonl();
 
 const ingest = await benchIngest();
 const ws = await benchWsIngest();
@@ -34,7 +34,6 @@ row('tfevents parse (scalar records, CRCs checked)', `${tf.mb_per_s.toFixed(1)} 
 
 console.log('\ndiagnoser');
 row('rules, per metrics point', `${benchDiagnoserPerPoint().toFixed(2)} µs`, 'target <= 2 µs');
-const offline = await benchOfflineJsonl();
 row('1M-point JSONL diagnosed offline (import + rules)', `${offline.seconds.toFixed(2)} s`, 'target < 2 s');
 
 console.log('\nLLM analyst (offline provider: measures our side, not a model)');
