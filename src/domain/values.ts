@@ -86,3 +86,15 @@ export function decodeValues(values: Record<string, unknown>): Record<string, nu
 export function stringifyEvent(e: { type: string; values?: Record<string, unknown> }): string {
   return e.type === 'metrics' && e.values ? stringifyWithValues(e as { values: Record<string, unknown> }) : stringifyJson(e);
 }
+
+const ENCODED: Record<string, number> = { NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity };
+
+/**
+ * Reads back a record written by stringifyJson: "NaN" / "Infinity" / "-Infinity" become numbers
+ * again; everything else (names, null, flags) stays as it was.
+ */
+export function decodeNonFinite<T extends Record<string, unknown>>(record: T): T {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(record)) out[k] = typeof v === 'string' && v in ENCODED ? ENCODED[v] : v;
+  return out as T;
+}

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import type { EventBody, StoredEvent } from '../domain/events.ts';
 import type { Finding } from '../domain/findings.ts';
 import type { CreateRunInput, MetricPoint, Run, RunListQuery } from '../domain/runs.ts';
-import { decodeValues, stringifyEvent, stringifyJson } from '../domain/values.ts';
+import { decodeNonFinite, decodeValues, stringifyEvent, stringifyJson } from '../domain/values.ts';
 import { migrate } from './migrations.ts';
 import type { AppendResult, MetricsQuery, NewEvent, RunPatch, Store } from './store.ts';
 
@@ -78,7 +78,7 @@ function toFinding(row: FindingRow): Finding {
     kind: row.kind as Finding['kind'],
     severity: row.severity as Finding['severity'],
     status: row.status as Finding['status'],
-    evidence: decodeValues(JSON.parse(row.evidence)) as Finding['evidence'],
+    evidence: decodeNonFinite(JSON.parse(row.evidence) as Finding['evidence']),
     actions: JSON.parse(row.actions),
   };
 }

@@ -171,3 +171,15 @@ describe('auth', () => {
     }
   });
 });
+
+describe('findings read back', () => {
+  it('keep names, nulls and non-finite numbers in their evidence', async () => {
+    const run = (await api(s.url, '/runs', { method: 'POST', json: { name: 'evidence', project: 'p' } })).body;
+    await api(s.url, `/runs/${run.id}/events`, { method: 'POST', json: [{ type: 'metrics', step: 1, values: { loss: 1 } }, { type: 'metrics', step: 2, values: { loss: 'NaN' } }] });
+    const [f] = (await api(s.url, `/runs/${run.id}/findings`)).body.findings;
+    expect(f.kind).toBe('nan_loss');
+    expect(f.evidence.value).toBe('NaN');
+    expect(f.evidence.epoch).toBeNull();
+    expect(Object.values(f.evidence)).toContain('train_loss');
+  });
+});
