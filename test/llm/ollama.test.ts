@@ -1,35 +1,18 @@
 // The real `ollama` client against an Ollama wire server: auto choice, format schemas, NDJSON streams, failures.
 import { createServer } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { MemorySource } from '../../src/analyst/memory-source.ts';
+import { describe, expect, it } from 'vitest';
 import { loadLlmConfig } from '../../src/llm/config.ts';
 import { selectDefault } from '../../src/llm/select.ts';
-import { loadGenerated, makeAnalyst } from '../analyst/fixture.ts';
-import type { WireServer } from './wire/common.ts';
+import { makeAnalyst } from '../analyst/fixture.ts';
 import { OLLAMA_MODELS, startOllamaServer } from './wire/ollama-server.ts';
+import { SLACK, TIMEOUT, wireSuite } from './wire/suite.ts';
 
 const RUN = 'iris-s1-lr-too-low';
-const TIMEOUT = 600;
-// Room for a loaded CI machine: the fallback itself takes a few ms after the deadline.
-const SLACK = 800;
-let server: WireServer;
-let source: MemorySource;
-
-beforeAll(async () => {
-  server = await startOllamaServer();
-  source = new MemorySource();
-  await loadGenerated(source, RUN);
-});
-afterAll(() => server.close());
-afterEach(() => {
-  server.queue = [];
-  server.fallback = 'ok';
-  server.requests.length = 0;
-});
+const suite = wireSuite(startOllamaServer, RUN);
 
 const env = (extra: Record<string, string> = {}) => ({
   ANALYST_LLM: 'ollama',
-  OLLAMA_HOST: server.url,
+  OLLAMA_HOST: suite.server.url,
   OLLAMA_MODEL: 'llama3.2:1b',
   ANALYST_LLM_TIMEOUT_MS: String(TIMEOUT),
   ...extra,
@@ -52,16 +35,16 @@ async function readAll(tokens: AsyncIterable<string>): Promise<string> {
 
 describe('provider choice (ANALYST_LLM=auto)', () => {
   it('picks Ollama when /api/tags answers, with its first model when OLLAMA_MODEL is unset', async () => {
-    const sel = await selectDefault(loadLlmConfig({ ANALYST_LLM: 'auto', OLLAMA_HOST: server.url }));
+    const sel = await selectDefault(loadLlmConfig({ ANALYST_LLM: 'auto', OLLAMA_HOST: suite.server.url }));
     expect(sel.provider.name).toBe('ollama');
     expect(sel.provider.model).toBe(OLLAMA_MODELS[0]);
-    expect(server.requests[0]).toMatchObject({ method: 'GET', path: '/api/tags' });
+    expect(suite.server.requests[0]).toMatchObject({ method: 'GET', path: '/api/tags' });
   });
 
   it('picks OpenAI when a key is set, without probing Ollama', async () => {
-    const sel = await selectDefault(loadLlmConfig({ ANALYST_LLM: 'auto', OPENAI_API_KEY: 'sk-x', OLLAMA_HOST: server.url }));
+    const sel = await selectDefault(loadLlmConfig({ ANALYST_LLM: 'auto', OPENAI_API_KEY: 'sk-x', OLLAMA_HOST: suite.server.url }));
     expect(sel.provider.name).toBe('openai');
-    expect(server.requests).toHaveLength(0);
+    expect(suite.server.requests).toHaveLength(0);
   });
 
   it('falls to offline quickly when nothing answers', async () => {
@@ -74,9 +57,9 @@ describe('provider choice (ANALYST_LLM=auto)', () => {
   });
 
   it('falls to offline when Ollama hangs on /api/tags, within the probe time', async () => {
-    server.fallback = 'hang';
+    suite.server.fallback = 'hang';
     const t0 = Date.now();
-    const sel = await selectDefault(loadLlmConfig({ ANALYST_LLM: 'auto', OLLAMA_HOST: server.url, ANALYST_LLM_PROBE_MS: '300' }));
+    const sel = await selectDefault(loadLlmConfig({ ANALYST_LLM: 'auto', OLLAMA_HOST: suite.server.url, ANALYST_LLM_PROBE_MS: '300' }));
     expect(sel.provider.name).toBe('offline');
     expect(Date.now() - t0).toBeLessThan(800);
   });
@@ -84,11 +67,11 @@ describe('provider choice (ANALYST_LLM=auto)', () => {
 
 describe('Ollama adapter against an Ollama wire server', () => {
   it('sends the JSON schema as `format` and validates the answer', async () => {
-    const { analyst } = await makeAnalyst(env(), source);
+    const { analyst } = await makeAnalyst(env(), suite.source);
     const r = await analyst.analyze({ run: RUN, kind: 'tuning' });
     expect(r).toMatchObject({ provider: 'ollama', model: 'llama3.2:1b', degraded: false });
     expect(r.suggestions[0]).toMatchObject({ parameter: 'weight_decay', proposed: 0.0001 });
-    const body = server.requests[0].body as { format: { type: string; properties: object }; stream: boolean; messages: unknown[] };
+    const body = suite.server.requests[0].body as { format: { type: string; properties: object }; stream: boolean; messages: unknown[] };
     expect(body.stream).toBe(false);
     expect(body.format.type).toBe('object');
     expect(Object.keys(body.format.properties)).toEqual(['text', 'suggestions']);
@@ -97,14 +80,14 @@ describe('Ollama adapter against an Ollama wire server', () => {
   });
 
   it('streams NDJSON chat tokens and takes usage from the done line', async () => {
-    const { analyst } = await makeAnalyst(env(), source);
+    const { analyst } = await makeAnalyst(env(), suite.source);
     const session = analyst.chat({ run: RUN, message: 'how is it going?' });
     const text = await readAll(session.tokens);
     const done = await session.done;
-    expect(text).toBe(server.reply);
-    expect(done).toMatchObject({ provider: 'ollama', degraded: false, message: server.reply });
+    expect(text).toBe(suite.server.reply);
+    expect(done).toMatchObject({ provider: 'ollama', degraded: false, message: suite.server.reply });
     expect(done.usage.completion_tokens).toBeGreaterThan(3);
-    expect(server.requests[0].body.stream).toBe(true);
+    expect(suite.server.requests[0].body.stream).toBe(true);
   });
 
   it.each([
@@ -112,8 +95,8 @@ describe('Ollama adapter against an Ollama wire server', () => {
     ['hang', /no answer within 600 ms/],
     ['malformed', /ollama failed/],
   ] as const)('falls back to offline on %s within the timeout (analyze)', async (mode, reason) => {
-    const { analyst } = await makeAnalyst(env({ ANALYST_LLM_RETRIES: '1' }), source);
-    server.fallback = mode;
+    const { analyst } = await makeAnalyst(env({ ANALYST_LLM_RETRIES: '1' }), suite.source);
+    suite.server.fallback = mode;
     const t0 = Date.now();
     const r = await analyst.analyze({ run: RUN, kind: 'analysis' });
     expect(Date.now() - t0).toBeLessThan(TIMEOUT + SLACK);
@@ -123,8 +106,8 @@ describe('Ollama adapter against an Ollama wire server', () => {
   });
 
   it.each(['half', '500', 'hang'] as const)('falls back to offline on a %s chat stream within the timeout', async (mode) => {
-    const { analyst } = await makeAnalyst(env({ ANALYST_LLM_RETRIES: '0' }), source);
-    server.fallback = mode;
+    const { analyst } = await makeAnalyst(env({ ANALYST_LLM_RETRIES: '0' }), suite.source);
+    suite.server.fallback = mode;
     const t0 = Date.now();
     const session = analyst.chat({ run: RUN, action: 'tune' });
     const text = await readAll(session.tokens);

@@ -1,33 +1,17 @@
 // The real `openai` client against an OpenAI wire server: json_schema, SSE chunks, failures, breaker, caps, cache.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MemorySource } from '../../src/analyst/memory-source.ts';
 import { loadGenerated, makeAnalyst } from '../analyst/fixture.ts';
 import { startOpenAIServer } from './wire/openai-server.ts';
-import type { WireServer } from './wire/common.ts';
+import { SLACK, TIMEOUT, wireSuite } from './wire/suite.ts';
 
 const RUN = 'digits-s1-overfit';
-const TIMEOUT = 600;
-// Room for a loaded CI machine: the fallback itself takes a few ms after the deadline.
-const SLACK = 800;
-let server: WireServer;
-let source: MemorySource;
-
-beforeAll(async () => {
-  server = await startOpenAIServer();
-  source = new MemorySource();
-  await loadGenerated(source, RUN);
-});
-afterAll(() => server.close());
-afterEach(() => {
-  server.queue = [];
-  server.fallback = 'ok';
-  server.requests.length = 0;
-});
+const suite = wireSuite(startOpenAIServer, RUN);
 
 const env = (extra: Record<string, string> = {}) => ({
   ANALYST_LLM: 'openai',
   OPENAI_API_KEY: 'sk-test',
-  OPENAI_BASE_URL: `${server.url}/v1`,
+  OPENAI_BASE_URL: `${suite.server.url}/v1`,
   OPENAI_MODEL: 'gpt-4o-mini',
   ANALYST_LLM_TIMEOUT_MS: String(TIMEOUT),
   ...extra,
@@ -41,14 +25,14 @@ async function readAll(tokens: AsyncIterable<string>): Promise<string[]> {
 
 describe('OpenAI adapter against an OpenAI wire server', () => {
   it('asks for json_schema output and returns validated suggestions with usage and cost', async () => {
-    const { analyst } = await makeAnalyst(env(), source);
+    const { analyst } = await makeAnalyst(env(), suite.source);
     const r = await analyst.analyze({ run: RUN, kind: 'tuning' });
     expect(r).toMatchObject({ provider: 'openai', model: 'gpt-4o-mini', degraded: false, cached: false });
-    expect(r.text).toBe(server.structured.text);
+    expect(r.text).toBe(suite.server.structured.text);
     expect(r.suggestions).toHaveLength(1);
     expect(r.suggestions[0]).toMatchObject({ parameter: 'weight_decay', proposed: 0.0001, confidence: 0.6 });
     expect(r.suggestions[0].id).toMatch(/^[0-9a-f]{16}$/);
-    const body = server.requests[0].body as { response_format: { type: string; json_schema: { name: string; schema: { properties: object; required: string[] }; strict: boolean } }; messages: Array<{ role: string; content: string }> };
+    const body = suite.server.requests[0].body as { response_format: { type: string; json_schema: { name: string; schema: { properties: object; required: string[] }; strict: boolean } }; messages: Array<{ role: string; content: string }> };
     expect(body.response_format.type).toBe('json_schema');
     expect(body.response_format.json_schema.strict).toBe(true);
     expect(Object.keys(body.response_format.json_schema.schema.properties)).toEqual(['text', 'suggestions']);
@@ -56,7 +40,7 @@ describe('OpenAI adapter against an OpenAI wire server', () => {
     expect(JSON.stringify(body.response_format.json_schema.schema)).not.toMatch(/minLength|maxLength|minimum|maximum|maxItems|\$schema/);
     expect(body.response_format.json_schema.schema.required).toEqual(['text', 'suggestions']);
     expect(body.messages[0].role).toBe('system');
-    expect((server.requests[0].body as { temperature?: number }).temperature).toBe(0.2);
+    expect((suite.server.requests[0].body as { temperature?: number }).temperature).toBe(0.2);
     expect(body.messages[1].content).toContain('<run-data>');
     expect(r.usage.prompt_tokens).toBeGreaterThan(100);
     // gpt-4o-mini: $0.15 / 1M prompt tokens, $0.60 / 1M completion tokens.
@@ -64,31 +48,31 @@ describe('OpenAI adapter against an OpenAI wire server', () => {
   });
 
   it('sends no temperature to reasoning models, which refuse one', async () => {
-    const { analyst } = await makeAnalyst(env({ OPENAI_MODEL: 'gpt-5-mini' }), source);
+    const { analyst } = await makeAnalyst(env({ OPENAI_MODEL: 'gpt-5-mini' }), suite.source);
     const r = await analyst.analyze({ run: RUN, kind: 'analysis', question: 'reasoning model' });
     expect(r.model).toBe('gpt-5-mini');
-    expect(server.requests[0].body).not.toHaveProperty('temperature');
+    expect(suite.server.requests[0].body).not.toHaveProperty('temperature');
     expect(r.usage.cost_usd).toBeCloseTo((r.usage.prompt_tokens * 0.25 + r.usage.completion_tokens * 2) / 1e6, 12);
   });
 
   it('streams chat tokens from SSE chunks and reports the final usage chunk', async () => {
-    const { analyst } = await makeAnalyst(env(), source);
+    const { analyst } = await makeAnalyst(env(), suite.source);
     const session = analyst.chat({ run: RUN, message: 'is it overfitting?' });
     const tokens = await readAll(session.tokens);
     const done = await session.done;
     expect(tokens.length).toBeGreaterThan(3);
-    expect(tokens.join('')).toBe(server.reply);
-    expect(done).toMatchObject({ provider: 'openai', degraded: false, message: server.reply });
+    expect(tokens.join('')).toBe(suite.server.reply);
+    expect(done).toMatchObject({ provider: 'openai', degraded: false, message: suite.server.reply });
     expect(done.usage.completion_tokens).toBe(tokens.length);
-    expect(server.requests[0].body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
+    expect(suite.server.requests[0].body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
   });
 
   it('retries a 429 and a 500 with back-off, then answers', async () => {
-    const { analyst } = await makeAnalyst(env({ ANALYST_LLM_TIMEOUT_MS: '5000' }), source);
-    server.queue = ['429', '500'];
+    const { analyst } = await makeAnalyst(env({ ANALYST_LLM_TIMEOUT_MS: '5000' }), suite.source);
+    suite.server.queue = ['429', '500'];
     const r = await analyst.analyze({ run: RUN, kind: 'analysis' });
     expect(r.degraded).toBe(false);
-    expect(server.requests).toHaveLength(3);
+    expect(suite.server.requests).toHaveLength(3);
   });
 
   it.each([
@@ -97,8 +81,8 @@ describe('OpenAI adapter against an OpenAI wire server', () => {
     ['hang', /no answer within 600 ms/],
     ['malformed', /openai failed: openai: .*JSON/],
   ] as const)('falls back to the offline narrator on %s, within the timeout', async (mode, reason) => {
-    const { analyst } = await makeAnalyst(env(), source);
-    server.fallback = mode;
+    const { analyst } = await makeAnalyst(env(), suite.source);
+    suite.server.fallback = mode;
     const t0 = Date.now();
     const r = await analyst.analyze({ run: RUN, kind: 'troubleshoot' });
     const elapsed = Date.now() - t0;
@@ -111,20 +95,20 @@ describe('OpenAI adapter against an OpenAI wire server', () => {
   });
 
   it('repairs an answer that does not match the schema once', async () => {
-    const { analyst } = await makeAnalyst(env(), source);
-    server.queue = ['invalid', 'ok'];
+    const { analyst } = await makeAnalyst(env(), suite.source);
+    suite.server.queue = ['invalid', 'ok'];
     const r = await analyst.analyze({ run: RUN, kind: 'tuning', question: 'repair me' });
     expect(r.degraded).toBe(false);
     expect(r.suggestions).toHaveLength(1);
-    expect(server.requests).toHaveLength(2);
-    const repair = server.requests[1].body.messages as Array<{ role: string; content: string }>;
+    expect(suite.server.requests).toHaveLength(2);
+    const repair = suite.server.requests[1].body.messages as Array<{ role: string; content: string }>;
     expect(repair.at(-1)?.content).toMatch(/does not match the required JSON schema/);
     expect(repair.at(-2)?.role).toBe('assistant');
   });
 
   it('keeps the text only when the repaired answer is still invalid', async () => {
-    const { analyst } = await makeAnalyst(env(), source);
-    server.queue = ['notjson', 'notjson'];
+    const { analyst } = await makeAnalyst(env(), suite.source);
+    suite.server.queue = ['notjson', 'notjson'];
     const r = await analyst.analyze({ run: RUN, kind: 'tuning', question: 'still broken' });
     expect(r.degraded).toBe(false);
     expect(r.suggestions).toEqual([]);
@@ -133,8 +117,8 @@ describe('OpenAI adapter against an OpenAI wire server', () => {
   });
 
   it('finishes a half-finished stream with the offline answer, flagged degraded', async () => {
-    const { analyst } = await makeAnalyst(env(), source);
-    server.fallback = 'half';
+    const { analyst } = await makeAnalyst(env(), suite.source);
+    suite.server.fallback = 'half';
     const t0 = Date.now();
     const session = analyst.chat({ run: RUN, message: 'is it overfitting?' });
     const text = (await readAll(session.tokens)).join('');
@@ -142,15 +126,15 @@ describe('OpenAI adapter against an OpenAI wire server', () => {
     expect(Date.now() - t0).toBeLessThan(TIMEOUT + SLACK);
     expect(done.degraded).toBe(true);
     expect(done.reason).toMatch(/stream ended before the answer was finished/);
-    expect(text.startsWith(server.reply.slice(0, 10))).toBe(true);
+    expect(text.startsWith(suite.server.reply.slice(0, 10))).toBe(true);
     expect(text).toMatch(/the answer was cut off, the offline analyst's answer follows/);
     expect(text).toContain('overfitting');
     expect(done.message).toBe(text);
   });
 
   it('falls back on a hung stream within the timeout', async () => {
-    const { analyst } = await makeAnalyst(env(), source);
-    server.fallback = 'hang';
+    const { analyst } = await makeAnalyst(env(), suite.source);
+    suite.server.fallback = 'hang';
     const t0 = Date.now();
     const session = analyst.chat({ run: RUN, action: 'diagnose' });
     await readAll(session.tokens);
@@ -161,23 +145,23 @@ describe('OpenAI adapter against an OpenAI wire server', () => {
   });
 
   it('opens the circuit after repeated failures and stops calling the server', async () => {
-    const { analyst } = await makeAnalyst(env({ ANALYST_LLM_RETRIES: '0', ANALYST_LLM_BREAKER_FAILURES: '2' }), source);
-    server.fallback = '500';
+    const { analyst } = await makeAnalyst(env({ ANALYST_LLM_RETRIES: '0', ANALYST_LLM_BREAKER_FAILURES: '2' }), suite.source);
+    suite.server.fallback = '500';
     for (let i = 0; i < 2; i++) await analyst.analyze({ run: RUN, kind: 'analysis', question: `q${i}` });
-    expect(server.requests).toHaveLength(2);
+    expect(suite.server.requests).toHaveLength(2);
     const r = await analyst.analyze({ run: RUN, kind: 'analysis', question: 'q3' });
-    expect(server.requests).toHaveLength(2);
+    expect(suite.server.requests).toHaveLength(2);
     expect(r).toMatchObject({ degraded: true, provider: 'offline' });
     expect(r.reason).toMatch(/circuit open after 2 failures/);
   });
 
   it('answers offline with a note once the daily token cap is reached', async () => {
-    const { analyst } = await makeAnalyst(env({ ANALYST_LLM_MAX_TOKENS_PER_DAY: '1000' }), source);
+    const { analyst } = await makeAnalyst(env({ ANALYST_LLM_MAX_TOKENS_PER_DAY: '1000' }), suite.source);
     const first = await analyst.analyze({ run: RUN, kind: 'analysis', question: 'first' });
     expect(first.degraded).toBe(false);
     expect(first.usage.prompt_tokens).toBeGreaterThan(1000);
     const second = await analyst.analyze({ run: RUN, kind: 'analysis', question: 'second' });
-    expect(server.requests).toHaveLength(1);
+    expect(suite.server.requests).toHaveLength(1);
     expect(second).toMatchObject({ degraded: true, provider: 'offline' });
     expect(second.text).toMatch(/daily token cap reached \(\d+ of 1000 tokens today/);
     const usage = analyst.usage();
@@ -195,11 +179,11 @@ describe('OpenAI adapter against an OpenAI wire server', () => {
       const r = await a2.analyze({ run: 'iris-s1-overfit', kind: 'analysis' });
       expect(r.cached).toBe(true);
     }
-    expect(server.requests).toHaveLength(1);
+    expect(suite.server.requests).toHaveLength(1);
     local.add('iris-s1-overfit', [{ type: 'metrics', step: 100_000, epoch: 301, values: { val_loss: 0.5, train_loss: 0.001 } }]);
     const after = await a2.analyze({ run: 'iris-s1-overfit', kind: 'analysis' });
     expect(after.cached).toBe(false);
     expect(after.context.digest).not.toBe(first.context.digest);
-    expect(server.requests).toHaveLength(2);
+    expect(suite.server.requests).toHaveLength(2);
   });
 });
