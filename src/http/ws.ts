@@ -64,6 +64,9 @@ class Session {
   ) {
     ws.on('message', (data) => this.onMessage(data));
     ws.on('pong', () => (this.alive = true));
+    // A frame over maxPayload or a protocol violation surfaces here; ws has already closed the socket
+    // with the right code (1009, 1002), and without a listener the error would end the process.
+    ws.on('error', (err) => this.log.warn({ err: err.message }, 'websocket closed on a bad frame'));
     ws.once('close', () => this.close());
   }
 

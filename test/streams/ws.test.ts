@@ -57,6 +57,19 @@ describe('GET /ws: trainers', () => {
     expect(await ws.next((m) => m.id === 5, 5000, from2)).toMatchObject({ type: 'ack', accepted: 1 });
   });
 
+  it('closes a socket that sends a frame over the size limit with 1009, and the server stays up', async () => {
+    server = await testServer({ ANALYST_MAX_BODY_BYTES: '4096' });
+    await createRun(server.url, 'r');
+    const big = await open(server.url);
+    const closed = new Promise<number>((resolve) => big.ws.once('close', (code) => resolve(code)));
+    big.ws.send('x'.repeat(64 * 1024));
+    expect(await closed).toBe(1009);
+    // Another trainer on the same server is unaffected.
+    const ws = await open(server.url);
+    expect(await ws.request({ type: 'ping', id: 1 })).toEqual({ type: 'pong', id: 1 });
+    expect((await api(server.url, '/healthz')).status).toBe(200);
+  });
+
   it('refuses an upgrade without the token when one is configured', async () => {
     server = await testServer({ ANALYST_TOKEN: 'secret-token' });
     await expect(WsClient.open(server.url)).rejects.toThrow(/401/);
