@@ -9,7 +9,10 @@ import { MetricValue } from './values.ts';
 /** MLflow's per-request limits for log-batch. */
 export const MLFLOW_LIMITS = { metrics: 1000, params: 100, tags: 100, bytes: 1024 * 1024 } as const;
 
-const int64 = z.union([z.number(), z.string().regex(/^-?\d+$/)]).transform(Number);
+// Checked after the string is read: "1e300" steps or 20-digit strings would otherwise become events no other door accepts.
+const int64 = z.union([z.number(), z.string().regex(/^-?\d+$/)]).transform(Number).pipe(z.number().int());
+/** Steps and times of metrics become events, whose schema has no negative step or time. */
+const nonNegativeInt64 = int64.pipe(z.number().nonnegative());
 const RunId = z.string().min(1).max(256);
 
 export const KeyValue = z.object({ key: z.string().min(1).max(250), value: z.string().max(8000) });
@@ -17,8 +20,8 @@ export const KeyValue = z.object({ key: z.string().min(1).max(250), value: z.str
 export const MlflowMetric = z.object({
   key: z.string().min(1).max(250),
   value: MetricValue,
-  timestamp: int64.optional(),
-  step: int64.optional(),
+  timestamp: nonNegativeInt64.optional(),
+  step: nonNegativeInt64.optional(),
 });
 
 export const CreateExperiment = z.object({

@@ -98,6 +98,15 @@ describe('MLflow receiver with requests shaped like the Python client', () => {
     const badValue = await post('/runs/log-metric', { run_id: run, key: 'loss', value: 'lots', timestamp: 1, step: 0 });
     expect(badValue.status).toBe(400);
     expect(badValue.body.message).toMatch(/value/);
+    // Steps and times no event can hold are refused with their path, and nothing of the batch is kept.
+    for (const [step, timestamp, path] of [[-5, 1, 'metrics.1.step'], [1e300, 1, 'metrics.1.step'], ['99999999999999999999', 1, 'metrics.1.step'], [1, -1, 'metrics.1.timestamp']] as const) {
+      const bad = await post('/runs/log-batch', { run_id: run, metrics: [{ key: 'm', value: 1, timestamp: 1, step: 0 }, { key: 'm', value: 2, timestamp, step }] });
+      expect(bad.status).toBe(400);
+      expect(bad.body.error_code).toBe('INVALID_PARAMETER_VALUE');
+      expect(bad.body.message).toContain(path);
+    }
+    const badStep = await post('/runs/log-metric', { run_id: run, key: 'm', value: 1, timestamp: 1, step: -1 });
+    expect(badStep.status).toBe(400);
     const history = await api(base(), `/metrics/get-history?run_id=${run}&metric_key=m`);
     expect(history.body.metrics).toEqual([]);
   });
