@@ -53,4 +53,17 @@ describe('POST /runs/:id/import', () => {
     expect(unknown.status).toBe(400);
     expect(((await unknown.json()) as any).error.issues[0].path).toBe('format');
   });
+
+  it('reads a one-column CSV as a table, and reports a ragged row with its line', async () => {
+    const run = (await api(s.url, '/runs', { method: 'POST', json: { name: 'one-column', project: 'imports' } })).body;
+    const post = (filename: string, body: string) => api(s.url, `/runs/${run.id}/import?filename=${filename}`, { method: 'POST', body });
+    const one = await post('loss.csv', 'loss\n0.9\n0.7\n');
+    expect(one.body).toMatchObject({ format: 'csv', accepted: 2, skipped: 0 });
+    const history = await api(s.url, `/runs/${run.id}/metrics?names=loss`);
+    expect(history.body.series[0].points.map((p: any) => p.value)).toEqual([0.9, 0.7]);
+    const ragged = await post('ragged.csv', 'a,b\n1\n1,2,3\n');
+    expect(ragged.status).toBe(200);
+    expect(ragged.body).toMatchObject({ format: 'csv', accepted: 1, skipped: 1 });
+    expect(ragged.body.issues[0]).toMatchObject({ code: 'bad_row', line: 3 });
+  });
 });

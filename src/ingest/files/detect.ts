@@ -106,5 +106,8 @@ export function detectFormat(filePath: string, text: string): FileFormat {
   }
   const delimiter = csvDelimiter(text.slice(text.search(/\S|$/)));
   if (delimiter) return csvFlavour(splitCsvLine(line, delimiter));
+  // The content test needs two columns and a data row; a file named .csv with one column (or only
+  // its header so far) is still a table, and read as text it would import nothing without a word.
+  if (ext === '.csv' || ext === '.tsv') return csvFlavour(splitCsvLine(line, ext === '.tsv' ? '\t' : ','));
   return 'text';
 }
