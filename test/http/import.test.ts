@@ -45,6 +45,18 @@ describe('POST /runs/:id/import', () => {
     expect(m.body.series[0].count).toBe(133);
   });
 
+  it('stores only the new events when a file is imported again after it grew', async () => {
+    const lines = Array.from({ length: 100 }, (_, i) => JSON.stringify({ step: i, loss: 2 / (i + 1), lr: 0.001 }));
+    const run = (await api(s.url, '/runs', { method: 'POST', json: { name: 'grown', project: 'imports' } })).body;
+    const send = (n: number) => api(s.url, `/runs/${run.id}/import?filename=metrics.jsonl`, { method: 'POST', body: lines.slice(0, n).join('\n') + '\n' });
+    const head = await send(40);
+    expect(head.body.accepted).toBe(40);
+    const whole = await send(100);
+    expect(whole.body).toMatchObject({ accepted: 60, duplicates: 40 });
+    const m = await api(s.url, `/runs/${run.id}/metrics?names=loss`);
+    expect(m.body.series[0].count).toBe(100);
+  });
+
   it('refuses an empty body and an unknown format with 400, never 500', async () => {
     const run = (await api(s.url, '/runs', { method: 'POST', json: { name: 'bad-import', project: 'imports' } })).body;
     const empty = await fetch(`${s.url}/runs/${run.id}/import`, { method: 'POST' });

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { AnalystError } from '../../domain/errors.ts';
+import type { EventInput } from '../../domain/events.ts';
+import { stringifyJson } from '../../domain/values.ts';
 import { detectFormat, isFileFormat } from '../../ingest/files/detect.ts';
 import { importContent } from '../../ingest/files/import-file.ts';
 import type { AnalystService } from '../../service/service.ts';
@@ -16,9 +18,25 @@ const ImportQuery = z.object({
 });
 
 /**
+ * Ids from each event's own content and how many identical events came before it in the file: a
+ * file sent again once it has grown (a tfevents file or log still being written, a later
+ * checkpoint's trainer_state.json) stores only what is new, and the same file twice stores nothing.
+ */
+function assignImportIds(events: EventInput[]): void {
+  const seen = new Map<string, number>();
+  for (const e of events) {
+    if (e.event_id !== undefined) continue;
+    const digest = createHash('sha256').update(stringifyJson(e)).digest('hex').slice(0, 16);
+    const n = seen.get(digest) ?? 0;
+    seen.set(digest, n + 1);
+    e.event_id = `import:${digest}:${n}`;
+  }
+}
+
+/**
  * `POST /runs/:id/import`: a whole log file in the body, read by the same importers as
- * `analyst diagnose`. Event ids derive from the file's content, so importing a file twice stores
- * it once; the whole file is written in one transaction.
+ * `analyst diagnose`. Event ids derive from each event's content, so importing a file twice, or
+ * again after it grew, stores each event once; the whole file is written in one transaction.
  */
 export function importRoutes(service: AnalystService, chunk: number): Hono {
   const app = new Hono();
@@ -31,8 +49,7 @@ export function importRoutes(service: AnalystService, chunk: number): Hono {
     const format = q.format ?? detectFormat(filename, content.subarray(0, 64 * 1024).toString('utf8'));
     const imported = importContent(format === 'tfevents' ? content : content.toString('utf8'), format, run.name);
     const events = imported.run_started ? [imported.run_started, ...imported.events] : imported.events;
-    const digest = createHash('sha256').update(content).digest('hex').slice(0, 16);
-    events.forEach((e, i) => (e.event_id ??= `import:${digest}:${i}`));
+    assignImportIds(events);
     let accepted = 0;
     let duplicates = 0;
     let lastSeq = run.last_seq;
