@@ -73,10 +73,23 @@ export const CreateSourceInput = z.object({
   url: z
     .string()
     .url()
-    .refine((u) => /^https?:\/\//i.test(u), 'only http and https sources can be read'),
+    .refine((u) => /^https?:\/\//i.test(u), 'only http and https sources can be read')
+    .refine((u) => !URL.canParse(u) || !new URL(u).username, 'fetch refuses credentials in a URL: send them in headers (authorization)'),
   run: z.string().trim().min(1).max(250).optional(),
   project: z.string().trim().min(1).max(250).default('default'),
-  headers: z.record(z.string(), z.string().max(8000)).default({}),
+  // A name or value fetch cannot send would fail every reconnection forever: refuse it here, once.
+  headers: z
+    .record(z.string(), z.string().max(8000))
+    .default({})
+    .superRefine((headers, ctx) => {
+      for (const [name, value] of Object.entries(headers)) {
+        try {
+          new Headers([[name, value]]);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', path: [name], message: (err as Error).message });
+        }
+      }
+    }),
   mapping: SourceMapping.default({}),
 });
 export type CreateSourceInput = z.output<typeof CreateSourceInput>;

@@ -177,6 +177,16 @@ describe('upstream SSE sources', () => {
     expect(bad.body.error.issues[0].path).toBe('url');
     const badMapping = await api(s.url, '/sources', { method: 'POST', json: { url: 'http://127.0.0.1:1/x', mapping: { events: { a: 'nope' } } } });
     expect(badMapping.status).toBe(400);
+    // Subscriptions fetch could never open are refused up front, not retried forever.
+    const badHeader = await api(s.url, '/sources', { method: 'POST', json: { url: 'http://127.0.0.1:1/x', headers: { ok: 'v', 'bad name': 'v' } } });
+    expect(badHeader.status).toBe(400);
+    expect(badHeader.body.error.issues[0].path).toBe('headers.bad name');
+    const badValue = await api(s.url, '/sources', { method: 'POST', json: { url: 'http://127.0.0.1:1/x', headers: { authorization: 'Bearer a\r\nX-Injected: 1' } } });
+    expect(badValue.body.error.issues[0].path).toBe('headers.authorization');
+    const credentials = await api(s.url, '/sources', { method: 'POST', json: { url: 'http://user:secret@127.0.0.1:1/x' } });
+    expect(credentials.status).toBe(400);
+    expect(credentials.body.error.issues[0].path).toBe('url');
+    expect((await api(s.url, '/sources')).body.sources).toEqual([]);
   });
 });
 
