@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { describeValue, JsonObject } from './json-value.ts';
 import { MetricValue, readValue } from './values.ts';
 
 /**
@@ -57,7 +58,7 @@ export const MetricValues = z.any().transform((raw, ctx) => {
     }
     const v = (raw as Record<string, unknown>)[name];
     const n = readValue(v);
-    if (n === undefined) ctx.addIssue({ code: 'custom', path: [name], message: `not a number: ${JSON.stringify(v)?.slice(0, 80)}` });
+    if (n === undefined) ctx.addIssue({ code: 'custom', path: [name], message: `not a number: ${describeValue(v)}` });
     else out[name] = n;
   }
   if (count === 0) ctx.addIssue({ code: 'custom', message: 'at least one metric is needed' });
@@ -70,7 +71,7 @@ export const RunStartedEvent = z.object({
   type: z.literal('run_started'),
   name: Name.optional(),
   project: Name.optional(),
-  config: z.record(z.string(), z.unknown()).optional(),
+  config: JsonObject.optional(),
   total_epochs: z.number().int().positive().optional(),
   total_steps: z.number().int().positive().optional(),
   stage: z.string().max(MAX_NAME_LENGTH).optional(),
@@ -78,7 +79,7 @@ export const RunStartedEvent = z.object({
   base_model: z.string().max(1000).optional(),
   parent_run: z.string().max(MAX_NAME_LENGTH).optional(),
   /** Reproducibility facts: git commit, Python / framework / CUDA versions, device, parameter count. */
-  meta: z.record(z.string(), z.unknown()).optional(),
+  meta: JsonObject.optional(),
 });
 
 export const MetricsEvent = z.object({

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { RunStatus } from './events.ts';
+import { JsonObject } from './json-value.ts';
 
 export { RunStatus };
 
@@ -9,8 +10,8 @@ const Name = z.string().trim().min(1).max(250);
 export const CreateRunInput = z.object({
   name: Name,
   project: Name.default('default'),
-  config: z.record(z.string(), z.unknown()).default({}),
-  meta: z.record(z.string(), z.unknown()).default({}),
+  config: JsonObject.default({}),
+  meta: JsonObject.default({}),
   total_epochs: z.number().int().positive().optional(),
   total_steps: z.number().int().positive().optional(),
   stage: z.string().max(250).optional(),

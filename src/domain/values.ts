@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { describeValue } from './json-value.ts';
 
 /**
  * Metric values as trainers send them. Non-finite numbers are data, not errors: a NaN loss is the
@@ -43,7 +44,7 @@ export function readValue(raw: unknown): number | undefined {
 export const MetricValue = z.any().transform((raw, ctx) => {
   const n = readValue(raw);
   if (n === undefined) {
-    ctx.addIssue({ code: 'custom', message: `not a number: ${JSON.stringify(raw)?.slice(0, 80)}` });
+    ctx.addIssue({ code: 'custom', message: `not a number: ${describeValue(raw)}` });
     return z.NEVER;
   }
   return n;

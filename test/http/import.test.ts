@@ -66,6 +66,18 @@ describe('POST /runs/:id/import', () => {
     expect(((await unknown.json()) as any).error.issues[0].path).toBe('format');
   });
 
+  it('refuses a file whose configuration is nested past any real one, and writes nothing of it', async () => {
+    const run = (await api(s.url, '/runs', { method: 'POST', json: { name: 'deep-lineage', project: 'imports' } })).body;
+    const doc = readFileSync('test/fixtures/lineage/bert-base-stage2/training_info.json', 'utf8');
+    const deep = '['.repeat(20_000) + '1' + ']'.repeat(20_000);
+    const body = doc.replaceAll('"hyperparams": {', `"hyperparams": {"layers": ${deep}, `);
+    expect(body).not.toBe(doc);
+    const r = await api(s.url, `/runs/${run.id}/import?filename=training_info.json`, { method: 'POST', body });
+    expect(r.status).toBe(400);
+    expect(r.body.error.issues[0].path).toBe('config');
+    expect((await api(s.url, `/runs/${run.id}/events`)).body.events).toEqual([]);
+  });
+
   it('reads a one-column CSV as a table, and reports a ragged row with its line', async () => {
     const run = (await api(s.url, '/runs', { method: 'POST', json: { name: 'one-column', project: 'imports' } })).body;
     const post = (filename: string, body: string) => api(s.url, `/runs/${run.id}/import?filename=${filename}`, { method: 'POST', body });

@@ -115,6 +115,25 @@ describe('runs', () => {
     expect(broken.body.error.code).toBe('invalid_body');
   });
 
+  it('refuses configs and values nested past any real one with 400 and their path, never 500', async () => {
+    const deep = (levels: number) => '['.repeat(levels) + '1' + ']'.repeat(levels);
+    const post = (path: string, body: string) => api(s.url, path, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+    const run = await post('/runs', `{"name":"deep","config":{"layers":${deep(20_000)}}}`);
+    expect(run.status).toBe(400);
+    expect(run.body.error.issues[0].path).toBe('config');
+    expect((await api(s.url, '/runs?project=default')).body.runs.map((r: any) => r.name)).not.toContain('deep');
+    const target = await newRun('deep-events');
+    const started = await post(`/runs/${target.id}/events`, `[{"type":"run_started","meta":{"m":${deep(20_000)}}}]`);
+    expect(started.body.error.issues[0].path).toBe('0.meta');
+    const value = await post(`/runs/${target.id}/events`, `[{"type":"metrics","step":1,"values":{"loss":${deep(20_000)}}}]`);
+    expect(value.status).toBe(400);
+    expect(value.body.error.issues[0]).toEqual({ path: '0.values.loss', message: 'not a number: an array' });
+    expect((await api(s.url, `/runs/${target.id}/events`)).body.events).toEqual([]);
+    // A config nested as deep as real ones are is kept whole.
+    const nested = await newRun('nested', { config: { optimizer: { adam: { betas: [0.9, 0.999] } } } });
+    expect(nested.config.optimizer.adam.betas).toEqual([0.9, 0.999]);
+  });
+
   it('reports status like a task: progress, best epoch, ETA, average epoch time', async () => {
     const run = await newRun('status', { total_epochs: 4 });
     const t0 = Date.now() - 40_000;

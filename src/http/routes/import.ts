@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { AnalystError } from '../../domain/errors.ts';
-import type { EventInput } from '../../domain/events.ts';
+import { AnalystError, parseOrThrow } from '../../domain/errors.ts';
+import { RunStartedEvent, type EventInput } from '../../domain/events.ts';
 import { stringifyJson } from '../../domain/values.ts';
 import { detectFormat, isFileFormat } from '../../ingest/files/detect.ts';
 import { importContent } from '../../ingest/files/import-file.ts';
@@ -48,6 +48,8 @@ export function importRoutes(service: AnalystService, chunk: number): Hono {
     const filename = q.filename ?? '';
     const format = q.format ?? detectFormat(filename, content.subarray(0, 64 * 1024).toString('utf8'));
     const imported = importContent(format === 'tfevents' ? content : content.toString('utf8'), format, run.name);
+    // Importers copy a file's configuration as it is: hold it to the limits every other door applies.
+    if (imported.run_started) parseOrThrow(RunStartedEvent.pick({ config: true, meta: true }), imported.run_started, 'configuration');
     const events = imported.run_started ? [imported.run_started, ...imported.events] : imported.events;
     assignImportIds(events);
     let accepted = 0;
