@@ -107,6 +107,15 @@ describe('MLflow receiver with requests shaped like the Python client', () => {
     }
     const badStep = await post('/runs/log-metric', { run_id: run, key: 'm', value: 1, timestamp: 1, step: -1 });
     expect(badStep.status).toBe(400);
+    // A param keeps its first value: the same value again is fine, a different one is refused, as by MLflow.
+    expect((await post('/runs/log-parameter', { run_id: run, key: 'lr', value: '0.1' })).status).toBe(200);
+    expect((await post('/runs/log-parameter', { run_id: run, key: 'lr', value: '0.1' })).status).toBe(200);
+    const changed = await post('/runs/log-parameter', { run_id: run, key: 'lr', value: '0.2' });
+    expect(changed.status).toBe(400);
+    expect(changed.body.error_code).toBe('INVALID_PARAMETER_VALUE');
+    const clash = await post('/runs/log-batch', { run_id: run, params: [{ key: 'bs', value: '32' }, { key: 'bs', value: '64' }] });
+    expect(clash.status).toBe(400);
+    expect((await api(base(), `/runs/get?run_id=${run}`)).body.run.data.params).toEqual([{ key: 'lr', value: '0.1' }]);
     const history = await api(base(), `/metrics/get-history?run_id=${run}&metric_key=m`);
     expect(history.body.metrics).toEqual([]);
   });

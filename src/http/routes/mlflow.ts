@@ -199,7 +199,14 @@ export function mlflowRoutes(service: AnalystService, log: Logger): Hono {
     service.store.transaction(() => {
       if (b.params.length || b.tags.length) {
         const config = { ...run.config };
-        for (const p of b.params) config[p.key] = paramValue(p.value);
+        for (const p of b.params) {
+          const value = paramValue(p.value);
+          // As MLflow does: a param is a fact of the run, so a second, different value is refused rather than overwriting the first.
+          if (p.key in config && config[p.key] !== value) {
+            throw new AnalystError('invalid_body', `changing param values is not allowed: param '${p.key}' was already logged with value '${String(config[p.key])}' for run ${run.id}; attempted '${p.value}'`);
+          }
+          config[p.key] = value;
+        }
         const tags = { ...run.tags };
         for (const t of b.tags) tags[t.key] = t.value;
         service.store.updateRun(run.id, { config, tags }, now());
