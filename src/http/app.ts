@@ -6,7 +6,7 @@ import { bearerAuth } from './auth.ts';
 import { errorResponse, type Logger } from './errors.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 import { importRoutes } from './routes/import.ts';
-import { mlflowRoutes } from './routes/mlflow.ts';
+import { mlflowError, mlflowRoutes } from './routes/mlflow.ts';
 import { runRoutes } from './routes/runs.ts';
 import { systemRoutes } from './routes/system.ts';
 
@@ -20,11 +20,14 @@ export interface AppOptions {
   extra?: Hono[];
 }
 
+const MLFLOW_PREFIXES = ['/api/2.0/mlflow/', '/ajax-api/2.0/mlflow/'];
+
 /** The Hono app: every HTTP door of the service, behind one error shape and one auth check. */
 export function createApp(opts: AppOptions): Hono {
   const app = new Hono();
   const startedAt = Date.now();
-  app.onError((err, c) => errorResponse(err, c, opts.log));
+  // MLflow clients read MLflow's error shape, also for the auth and size checks that run first.
+  app.onError((err, c) => (MLFLOW_PREFIXES.some((p) => c.req.path.startsWith(p)) ? mlflowError : errorResponse)(err, c, opts.log));
   app.notFound((c) => errorResponse(new AnalystError('not_found', `no route ${c.req.method} ${c.req.path}`), c, opts.log));
   app.route('/', dashboardRoutes()); // before auth: static files only; the page asks for the token itself
   app.use(bearerAuth(opts.token));
@@ -39,8 +42,7 @@ export function createApp(opts: AppOptions): Hono {
   app.route('/', systemRoutes(opts.service, startedAt));
   app.route('/', runRoutes(opts.service, opts.maxBatchEvents));
   app.route('/', importRoutes(opts.service, opts.maxBatchEvents));
-  app.route('/api/2.0/mlflow', mlflowRoutes(opts.service, opts.log));
-  app.route('/ajax-api/2.0/mlflow', mlflowRoutes(opts.service, opts.log));
+  for (const prefix of MLFLOW_PREFIXES) app.route(prefix.slice(0, -1), mlflowRoutes(opts.service, opts.log));
   for (const extra of opts.extra ?? []) app.route('/', extra);
   return app;
 }

@@ -185,6 +185,10 @@ describe('auth', () => {
       expect((await api(locked.url, '/runs', { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
       expect((await api(locked.url, '/runs', { headers: { authorization: 'Bearer sekret-token' } })).status).toBe(200);
       expect((await api(locked.url, '/healthz')).status).toBe(200);
+      // An MLflow client reads MLflow's error shape, also when the token check stops it.
+      const mlflow = await api(locked.url, '/api/2.0/mlflow/experiments/list');
+      expect(mlflow.status).toBe(401);
+      expect(mlflow.body.error_code).toBe('UNAUTHENTICATED');
     } finally {
       await locked.stop();
     }

@@ -34,7 +34,8 @@ const MLFLOW_CODES: Record<string, string> = {
   unauthorized: 'UNAUTHENTICATED',
 };
 
-function mlflowError(err: Error, c: Context, log: Logger): Response {
+/** MLflow's `{error_code, message}` for errors of the receiver, raised there or by the app's checks before it. */
+export function mlflowError(err: Error, c: Context, log: Logger): Response {
   if (err instanceof AnalystError) {
     // MLflow answers every validation problem, limits included, with 400 INVALID_PARAMETER_VALUE.
     const status = (err.code === 'not_found' ? 404 : err.code === 'unauthorized' ? 401 : 400) as ContentfulStatusCode;
