@@ -2,21 +2,8 @@
 import type Database from 'better-sqlite3';
 import type { Source, SourceMapping, SourceState } from '../domain/streams.ts';
 
-interface SourceRow {
-  id: string;
-  url: string;
-  run: string;
-  headers: string;
-  mapping: string;
-  state: string;
-  last_event_id: string | null;
-  last_event_at: number | null;
-  events: number;
-  last_error: string | null;
-  last_error_at: number | null;
-  retry_ms: number | null;
-  created_at: number;
-}
+/** A source as its row holds it: the structured fields as JSON text. */
+type SourceRow = Omit<Source, 'headers' | 'mapping' | 'state'> & { headers: string; mapping: string; state: string };
 
 const toSource = (row: SourceRow): Source => ({
   ...row,
