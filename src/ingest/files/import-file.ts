@@ -8,6 +8,7 @@ import { eventFilesIn, readEventDirectory } from '../tfevents/event-file.ts';
 import { hasRecordHeader } from '../tfevents/record-reader.ts';
 import { detectFormat, isFileFormat, isTfeventsName, type FileFormat } from './detect.ts';
 import { createReader, isDocumentFormat, parseDocument } from './formats.ts';
+import { readJsonlInParallel } from './jsonl-parallel.ts';
 import { parsePythonJson } from './python-json.ts';
 import { runNameFor } from './run-name.ts';
 
@@ -93,6 +94,7 @@ export interface StreamedRun {
 }
 
 const CHUNK_BYTES = 1024 * 1024;
+const PARALLEL_JSONL_BYTES = 8 * 1024 * 1024;
 
 /**
  * Like importFile, but a line or record format is read a chunk at a time, so diagnosing a file
@@ -118,7 +120,10 @@ export async function streamFile(filePath: string, opts: ImportOptions = {}): Pr
   const binary = isTfeventsName(filePath) || hasRecordHeader(head);
   const format = (opts.format as FileFormat | undefined) ?? (binary ? 'tfevents' : oneLineDocument ? undefined : detectFormat(filePath, head.toString('utf8')));
   if (format === undefined || isDocumentFormat(format)) return whole(await importFile(filePath, opts));
-  return { name: opts.name ?? runNameFor(filePath), format, events: readChunks(filePath, format) };
+  const name = opts.name ?? runNameFor(filePath);
+  // Big JSON Lines files parse in a second thread; below this size its start-up is not worth it.
+  if (format === 'jsonl' && (await stat(filePath)).size >= PARALLEL_JSONL_BYTES) return { name, format, events: readJsonlInParallel(filePath) };
+  return { name, format, events: readChunks(filePath, format) };
 }
 
 function whole(run: ImportedRun): StreamedRun {

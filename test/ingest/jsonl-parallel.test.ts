@@ -1,0 +1,65 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createReader } from '../../src/ingest/files/formats.ts';
+import { IssueLog } from '../../src/ingest/files/issue-log.ts';
+import { readJsonlInParallel } from '../../src/ingest/files/jsonl-parallel.ts';
+import { GENERATED } from '../helpers/datasets.ts';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'jsonl-parallel-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function serial(file: string) {
+  const reader = createReader('jsonl');
+  const events = [...reader.push(readFileSync(file)), ...reader.end()];
+  return { events, issues: reader.issues.kept };
+}
+
+function parallel(file: string) {
+  const issues = new IssueLog();
+  const events = [...readJsonlInParallel(file, issues)];
+  return { events, issues: issues.kept };
+}
+
+describe('JSON Lines parsed in a second thread', () => {
+  it('gives the same events as the ordinary reader on every generated run', () => {
+    for (const name of readdirSync(GENERATED).filter((f) => f.endsWith('.jsonl'))) {
+      const file = path.join(GENERATED, name);
+      expect(parallel(file), name).toEqual(serial(file));
+    }
+  });
+
+  it('gives the same events and issues on unusual lines, across chunk boundaries', () => {
+    const unusual = [
+      '{"step": 1, "loss": 0.5}',
+      '',
+      '   ',
+      '{"step": 2, "loss": "nan", "lr": "1e-3"}\r',
+      '{"step": 3, "train": {"loss": 0.4, "acc": 91.5}}',
+      '{"type": "epoch_ended", "epoch": 1}',
+      '{"type": 7, "loss": 0.3}',
+      '{"step": 4, "loss": NaN, "grad_norm": Infinity}',
+      'not json at all',
+      '[1, 2, 3]',
+      '{}',
+      '{"__proto__": 1, "loss": 0.2}',
+      '{"10": 1, "2": 2, "loss": 0.1, "étape": 3}',
+      '{"step": 5, "loss": 0.05, "note": "text is not a metric"}',
+    ];
+    // Enough lines to span several 1 MB chunks, with a multi-byte character across boundaries.
+    const lines: string[] = [];
+    for (let i = 0; i < 40_000; i++) lines.push(i % 1000 === 0 ? unusual[(i / 1000) % unusual.length] : `{"step": ${i}, "loss": ${1 / (i + 1)}, "métrique": ${i % 7}}`);
+    const file = path.join(dir, 'unusual.jsonl');
+    writeFileSync(file, lines.join('\n'));
+    const a = parallel(file);
+    const b = serial(file);
+    expect(a.events.length).toBeGreaterThan(39_000);
+    expect(a).toEqual(b);
+    expect(a.issues.map((i) => i.line)).toEqual(b.issues.map((i) => i.line));
+  });
+
+  it('says which file could not be read', () => {
+    expect(() => [...readJsonlInParallel(path.join(dir, 'missing.jsonl'))]).toThrow(/missing\.jsonl/);
+  });
+});
