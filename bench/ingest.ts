@@ -2,19 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { startServer } from '../src/http/server.ts';
-import { loadConfig } from '../src/service/config.ts';
-import { stringifyJson } from '../src/domain/values.ts';
+import { stringifyEvent } from '../src/domain/values.ts';
 import { migrate } from '../src/store/migrations.ts';
-
-const BATCH = 1000;
+import { BATCH, makeBatch, METRICS, runWorker, withServer } from './harness.ts';
 
 /**
- * The trainer side, in its own thread as a real trainer is in its own process: it posts the
- * prepared batches one after another, each waiting for its acknowledgement. Plain JS, because
- * worker threads do not inherit the TypeScript loader.
+ * The trainer side: it posts the prepared batches one after another, each waiting for its
+ * acknowledgement, and reports the seconds it took.
  */
 const POSTER = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -26,24 +21,8 @@ const { parentPort, workerData } = require('node:worker_threads');
     await res.arrayBuffer();
   }
   parentPort.postMessage((performance.now() - started) / 1000);
-})().catch((err) => { throw err; });
+})();
 `;
-
-export function postFromWorker(url: string, bodies: string[]): Promise<number> {
-  const worker = new Worker(POSTER, { eval: true, workerData: { url, bodies } });
-  return new Promise((resolve, reject) => {
-    worker.once('message', resolve);
-    worker.once('error', reject);
-  });
-}
-const METRICS = ['loss', 'val_loss', 'lr', 'grad_norm'];
-
-export function makeBatch(batch: number): Array<{ type: 'metrics'; step: number; values: Record<string, number> }> {
-  return Array.from({ length: BATCH }, (_, i) => {
-    const step = batch * BATCH + i;
-    return { type: 'metrics' as const, step, values: { loss: 2 / (1 + step * 1e-3) + Math.random() * 0.01, val_loss: 1.5, lr: 1e-3, grad_norm: 1 + Math.random() } };
-  });
-}
 
 /** The ceiling: the same rows (events + points) inserted straight into SQLite, same pragmas, one transaction per batch. */
 function rawInsertRate(batches: number): number {
@@ -66,7 +45,7 @@ function rawInsertRate(batches: number): number {
     db.transaction(() => {
       for (const e of batch) {
         seq++;
-        ev.run(run, seq, now, 'metrics', null, stringifyJson(e));
+        ev.run(run, seq, now, 'metrics', null, stringifyEvent(e));
         for (const name of METRICS) pt.run(run, name, e.step, null, e.values[name], now, seq);
       }
       setLastSeq.run(seq, run);
@@ -79,15 +58,12 @@ function rawInsertRate(batches: number): number {
 }
 
 /** Durable REST ingest: the real server, batches of 1,000 events, each acknowledged after commit. */
-async function restIngestRate(batches: number): Promise<number> {
-  const dir = mkdtempSync(join(tmpdir(), 'bench-rest-'));
-  const server = await startServer(loadConfig({ ANALYST_LOG_LEVEL: 'silent' }, { ANALYST_DB: join(dir, 'a.db'), ANALYST_PORT: 0 }));
-  const run = (await (await fetch(`${server.url}/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"bench"}' })).json()) as { id: string };
-  const bodies = Array.from({ length: batches }, (_, b) => JSON.stringify({ events: makeBatch(b) }));
-  const seconds = await postFromWorker(`${server.url}/runs/${run.id}/events`, bodies);
-  await server.close();
-  rmSync(dir, { recursive: true, force: true });
-  return (batches * BATCH * METRICS.length) / seconds;
+function restIngestRate(batches: number): Promise<number> {
+  return withServer(async (server, run) => {
+    const bodies = Array.from({ length: batches }, (_, b) => JSON.stringify({ events: makeBatch(b) }));
+    const seconds = await runWorker<number>(POSTER, { url: `${server.url}/runs/${run}/events`, bodies });
+    return (batches * BATCH * METRICS.length) / seconds;
+  });
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

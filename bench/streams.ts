@@ -1,38 +1,13 @@
 // Live-stream figures: ingest → SSE subscriber latency, WebSocket ingest rate, TensorBoard parse speed.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { startServer, type RunningServer } from '../src/http/server.ts';
-import { loadConfig } from '../src/service/config.ts';
 import { maskedCrc32c } from '../src/ingest/tfevents/crc.ts';
 import { TfeventsReader } from '../src/ingest/tfevents/event-file.ts';
 import { EventType } from '../src/ingest/tfevents/event-proto.ts';
-import { makeBatch } from './ingest.ts';
+import { makeBatch, METRICS, runWorker, withServer } from './harness.ts';
 
-const METRICS_PER_EVENT = 4;
+const METRICS_PER_EVENT = METRICS.length;
 const WARM_UP_MS = 1000;
-
-async function withServer<T>(fn: (server: RunningServer, run: string) => Promise<T>): Promise<T> {
-  const dir = mkdtempSync(join(tmpdir(), 'bench-streams-'));
-  const server = await startServer(loadConfig({ ANALYST_LOG_LEVEL: 'silent' }, { ANALYST_DB: join(dir, 'a.db'), ANALYST_PORT: 0, ANALYST_HOST: '127.0.0.1' }));
-  try {
-    const res = await fetch(`${server.url}/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"bench"}' });
-    return await fn(server, ((await res.json()) as { id: string }).id);
-  } finally {
-    await server.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-function runWorker<T>(source: string, data: unknown): Promise<T> {
-  // Worker threads do not inherit the TypeScript loader: the workers are plain CommonJS.
-  const worker = new Worker(source, { eval: true, workerData: data });
-  return new Promise((resolve, reject) => {
-    worker.once('message', resolve);
-    worker.once('error', reject);
-  });
-}
 
 /** Wall-clock time in milliseconds with sub-millisecond resolution, comparable across threads. */
 const clock = () => performance.timeOrigin + performance.now();
