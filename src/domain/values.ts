@@ -73,16 +73,6 @@ export function stringifyWithValues(body: { values: Record<string, unknown> }): 
   return JSON.stringify(body);
 }
 
-/** Map of metric name to value with non-finite values decoded; used when reading stored JSON. */
-export function decodeValues(values: Record<string, unknown>): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(values)) {
-    const n = parseMetricValue(v);
-    if (n !== undefined) out[k] = n;
-  }
-  return out;
-}
-
 /** Any stored event as JSON, taking the fast path for metrics events. */
 export function stringifyEvent(e: { type: string; values?: Record<string, unknown> }): string {
   return e.type === 'metrics' && e.values ? stringifyWithValues(e as { values: Record<string, unknown> }) : stringifyJson(e);

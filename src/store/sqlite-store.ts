@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import type { EventBody, StoredEvent } from '../domain/events.ts';
 import type { Finding } from '../domain/findings.ts';
 import type { CreateRunInput, MetricPoint, Run, RunListQuery } from '../domain/runs.ts';
-import { decodeNonFinite, decodeValues, stringifyEvent, stringifyJson } from '../domain/values.ts';
+import { decodeNonFinite, stringifyEvent, stringifyJson } from '../domain/values.ts';
 import { migrate } from './migrations.ts';
 import type { AppendResult, MetricsQuery, NewEvent, RunPatch, Store } from './store.ts';
 
@@ -66,7 +66,7 @@ function toRun(row: RunRow): Run {
 
 function toEvent(row: EventRow): StoredEvent {
   const body = JSON.parse(row.body) as EventBody;
-  if (body.type === 'metrics') body.values = decodeValues(body.values);
+  if (body.type === 'metrics') body.values = decodeNonFinite(body.values);
   const event = { ...body, run: row.run, seq: row.seq, gid: row.gid, ts: row.ts } as StoredEvent;
   if (row.event_id !== null) event.event_id = row.event_id;
   return event;
