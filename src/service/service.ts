@@ -142,10 +142,9 @@ export class AnalystService {
         for (const sink of this.sinks) sink.onRunFinished(run, event.status, now);
       }
     }
-    if (run.status !== 'running' && !patch.status && stored.some((e) => e.type === 'metrics' || e.type === 'run_started')) {
-      // New data on a finished run means it was resumed.
-      if (run.status !== 'paused') patch.status = 'running';
-    }
+    // New data on a finished run means it was resumed (a paused run resumes by a control ack).
+    const finished = run.status !== 'running' && run.status !== 'paused';
+    if (finished && !patch.status && stored.some((e) => e.type === 'metrics' || e.type === 'run_started')) patch.status = 'running';
     const findingEvents: NewEvent[] = [];
     for (const change of changes) {
       this.store.saveFinding(change.finding);
@@ -160,7 +159,8 @@ export class AnalystService {
     if (Object.keys(patch).length) this.store.updateRun(run.id, patch, now);
     this.telemetry.pointsIngested.inc(points);
     const events = [...stored, ...written];
-    const lastSeq = events.length ? events[events.length - 1].seq : this.store.getRun(run.id)!.last_seq;
+    // With nothing new (a retried batch), the run's log ends where it did when this call read it.
+    const lastSeq = events.length ? events[events.length - 1].seq : run.last_seq;
     return { accepted: stored.length, duplicates, last_seq: lastSeq, events };
   }
 

@@ -103,7 +103,8 @@ export function mlflowRoutes(service: AnalystService, log: Logger): Hono {
         status: RUN_STATUS_TO_MLFLOW[run.status],
         start_time: Number(meta.start_time ?? run.created_at),
         ...(run.finished_at ? { end_time: run.finished_at } : {}),
-        artifact_uri: String(meta.artifact_uri ?? ''),
+        // Derived, not stored: MLflow puts a run's artifacts under its experiment's location.
+        artifact_uri: meta.experiment_id === undefined ? '' : `${experiments.get(String(meta.experiment_id))?.artifact_location ?? ''}/${run.id}/artifacts`,
         lifecycle_stage: 'active',
       },
       data: {
@@ -157,7 +158,6 @@ export function mlflowRoutes(service: AnalystService, log: Logger): Hono {
       meta: { mlflow: { experiment_id: e.experiment_id, user_id: b.user_id ?? '', start_time: startTime } },
       tags: { ...tags, 'mlflow.runName': name },
     });
-    service.store.updateRun(run.id, { meta: { mlflow: { experiment_id: e.experiment_id, user_id: b.user_id ?? '', start_time: startTime, artifact_uri: `${e.artifact_location}/${run.id}/artifacts` } } }, now());
     service.ingest(run.id, [{ type: 'run_started', ts: startTime, name, project: e.name }], 'mlflow');
     return c.json({ run: runView(runOf(run.id)) });
   });
