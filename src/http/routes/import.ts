@@ -4,8 +4,8 @@ import { z } from 'zod';
 import { AnalystError, parseOrThrow } from '../../domain/errors.ts';
 import { RunStartedEvent, type EventInput } from '../../domain/events.ts';
 import { stringifyJson } from '../../domain/values.ts';
-import { detectFormat, isFileFormat } from '../../ingest/files/detect.ts';
-import { importContent } from '../../ingest/files/import-file.ts';
+import { isFileFormat } from '../../ingest/files/detect.ts';
+import { formatOf, importContent } from '../../ingest/files/import-file.ts';
 import type { AnalystService } from '../../service/service.ts';
 import { readQuery } from '../body.ts';
 import { sendJson } from '../json.ts';
@@ -46,7 +46,7 @@ export function importRoutes(service: AnalystService, chunk: number): Hono {
     const content = Buffer.from(await c.req.arrayBuffer());
     if (!content.length) throw new AnalystError('invalid_body', 'the body is empty: send the file content');
     const filename = q.filename ?? '';
-    const format = q.format ?? detectFormat(filename, content.subarray(0, 64 * 1024).toString('utf8'));
+    const format = q.format ?? formatOf(filename, content)!;
     const imported = importContent(format === 'tfevents' ? content : content.toString('utf8'), format, run.name);
     // Importers copy a file's configuration as it is: hold it to the limits every other door applies.
     if (imported.run_started) parseOrThrow(RunStartedEvent.pick({ config: true, meta: true }), imported.run_started, 'configuration');

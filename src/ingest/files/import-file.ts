@@ -47,11 +47,17 @@ export function importContent(content: string | Buffer, format: FileFormat, name
 /** Detection reads the head of a big file, not all of it: a 60 MB JSONL file need not be decoded twice. */
 const DETECT_BYTES = 64 * 1024;
 
-function detectionText(buffer: Buffer): string {
-  if (buffer.length <= DETECT_BYTES) return buffer.toString('utf8');
-  const newline = buffer.indexOf(10);
-  // A first line longer than the head is a one-line JSON document: telling its kind needs all of it.
-  return newline < 0 || newline >= DETECT_BYTES ? buffer.toString('utf8') : buffer.subarray(0, DETECT_BYTES).toString('utf8');
+/**
+ * A file's format from its name and content: TensorBoard records by their framing, the rest by
+ * detectFormat on the head. A first line longer than the head is a one-line JSON document, whose
+ * kind needs all of it: undefined when `content` is only the head of a larger file.
+ */
+export function formatOf(filePath: string, content: Buffer, complete = true): FileFormat | undefined {
+  if (isTfeventsName(filePath) || hasRecordHeader(content)) return 'tfevents';
+  if (complete && content.length <= DETECT_BYTES) return detectFormat(filePath, content.toString('utf8'));
+  const newline = content.indexOf(10);
+  if (newline >= 0 && newline < DETECT_BYTES) return detectFormat(filePath, content.subarray(0, DETECT_BYTES).toString('utf8'));
+  return complete ? detectFormat(filePath, content.toString('utf8')) : undefined;
 }
 
 function notReadable(target: string, error: unknown): AnalystError {
@@ -79,8 +85,7 @@ export async function importFile(filePath: string, opts: ImportOptions = {}): Pr
   } catch (error) {
     throw error instanceof AnalystError ? error : notReadable(filePath, error);
   }
-  const binary = isTfeventsName(filePath) || hasRecordHeader(buffer);
-  const format = (opts.format as FileFormat | undefined) ?? (binary ? 'tfevents' : detectFormat(filePath, detectionText(buffer)));
+  const format = (opts.format as FileFormat | undefined) ?? formatOf(filePath, buffer)!;
   const run = importContent(buffer, format, opts.name ?? runNameFor(filePath));
   for (const issue of run.issues) issue.file ??= filePath;
   return run;
@@ -115,10 +120,8 @@ export async function streamFile(filePath: string, opts: ImportOptions = {}): Pr
   } catch (error) {
     throw error instanceof AnalystError ? error : notReadable(filePath, error);
   }
-  const newline = head.indexOf(10);
-  const oneLineDocument = head.length === DETECT_BYTES && (newline < 0 || newline >= DETECT_BYTES);
-  const binary = isTfeventsName(filePath) || hasRecordHeader(head);
-  const format = (opts.format as FileFormat | undefined) ?? (binary ? 'tfevents' : oneLineDocument ? undefined : detectFormat(filePath, head.toString('utf8')));
+  // A head shorter than asked for is the whole file.
+  const format = (opts.format as FileFormat | undefined) ?? formatOf(filePath, head, head.length < DETECT_BYTES);
   if (format === undefined || isDocumentFormat(format)) return whole(await importFile(filePath, opts));
   const name = opts.name ?? runNameFor(filePath);
   // Big JSON Lines files parse in a second thread; below this size its start-up is not worth it.
