@@ -8,7 +8,7 @@ import { MemorySource } from '../analyst/memory-source.ts';
 import { ChatInput, QuickAction, type ProviderName } from '../domain/analysis-request.ts';
 import { parseOrThrow } from '../domain/errors.ts';
 import { importFile } from '../ingest/files/import-file.ts';
-import { CliError, serverUrl } from './client.ts';
+import { CliError, send, serverUrl } from './client.ts';
 
 interface AskOptions {
   run?: string;
@@ -67,18 +67,12 @@ async function askFile(question: string | undefined, opts: AskOptions, out: Out)
 async function askServer(question: string | undefined, opts: AskOptions, out: Out): Promise<ChatResult> {
   if (!opts.run) throw new CliError('--run RUN is needed to ask a server (or --file PATH to analyse a file without one)', 2);
   const base = serverUrl(opts.server);
-  const headers: Record<string, string> = { 'content-type': 'application/json', accept: opts.json ? 'application/json' : 'text/event-stream' };
-  if (process.env.ANALYST_TOKEN) headers.authorization = `Bearer ${process.env.ANALYST_TOKEN}`;
-  let res: Response;
-  try {
-    res = await fetch(`${base}/chat`, { method: 'POST', headers, body: JSON.stringify(chatInput(opts.run, question, opts)) });
-  } catch (error) {
-    throw new CliError(`cannot reach the server at ${base} (${(error as Error).message}); start it with \`analyst serve\` or use --file`, 2);
-  }
-  if (!res.ok) {
-    const body = (await res.json().catch(() => ({}))) as { error?: { message?: string } };
-    throw new CliError(`${body.error?.message ?? `HTTP ${res.status}`} (HTTP ${res.status})`, res.status === 404 ? 3 : 1);
-  }
+  const res = await send(
+    base,
+    '/chat',
+    { method: 'POST', headers: { accept: opts.json ? 'application/json' : 'text/event-stream' }, body: JSON.stringify(chatInput(opts.run, question, opts)) },
+    'use --file',
+  );
   if (opts.json) return (await res.json()) as ChatResult;
   return readStream(res, out);
 }

@@ -12,7 +12,11 @@ export function serverUrl(option?: string): string {
   return (option ?? process.env.ANALYST_URL ?? `http://127.0.0.1:${process.env.ANALYST_PORT ?? 8787}`).replace(/\/$/, '');
 }
 
-export async function request<T>(base: string, path: string, init: RequestInit = {}): Promise<T> {
+/**
+ * Sends a request with the token and turns the ways it fails into messages a person can act on:
+ * an unreachable server (exit 2, with `hint` on what to do), an unknown run (3), any other error.
+ */
+export async function send(base: string, path: string, init: RequestInit = {}, hint = 'pass --server URL'): Promise<Response> {
   const headers = new Headers(init.headers);
   if (process.env.ANALYST_TOKEN) headers.set('authorization', `Bearer ${process.env.ANALYST_TOKEN}`);
   if (init.body && !headers.has('content-type')) headers.set('content-type', 'application/json');
@@ -20,15 +24,19 @@ export async function request<T>(base: string, path: string, init: RequestInit =
   try {
     res = await fetch(`${base}${path}`, { ...init, headers });
   } catch (err) {
-    throw new CliError(`cannot reach the server at ${base} (${(err as Error).cause ?? (err as Error).message}); start it with \`analyst serve\` or pass --server URL`, 2);
+    throw new CliError(`cannot reach the server at ${base} (${(err as Error).cause ?? (err as Error).message}); start it with \`analyst serve\` or ${hint}`, 2);
   }
-  const text = await res.text();
-  const body = text ? JSON.parse(text) : {};
   if (!res.ok) {
-    const msg = body?.error?.message ?? `HTTP ${res.status}`;
-    throw new CliError(`${msg}${res.status === 404 ? '' : ` (HTTP ${res.status})`}`, res.status === 404 ? 3 : 1);
+    const text = await res.text();
+    const msg = (text ? JSON.parse(text) : {})?.error?.message ?? `HTTP ${res.status}`;
+    throw new CliError(`${msg} (HTTP ${res.status})`, res.status === 404 ? 3 : 1);
   }
-  return body as T;
+  return res;
+}
+
+export async function request<T>(base: string, path: string, init: RequestInit = {}): Promise<T> {
+  const text = await (await send(base, path, init)).text();
+  return (text ? JSON.parse(text) : {}) as T;
 }
 
 /** Prints rows as aligned columns, the way a person scans a list. */
