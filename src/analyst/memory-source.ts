@@ -3,7 +3,7 @@ import { RunContext } from '../context/run-context.ts';
 import { RunDiagnoser } from '../diagnose/engine.ts';
 import type { EventInput } from '../domain/events.ts';
 import type { Finding } from '../domain/findings.ts';
-import type { Run } from '../domain/runs.ts';
+import { runStartedChanges, type Run } from '../domain/runs.ts';
 import type { AnalystSource } from './source.ts';
 
 /** Log lines kept per run: the context block shows the latest ten at most. */
@@ -59,18 +59,7 @@ export class MemorySource implements AnalystSource {
       const update = ctx.apply({ ...event, ts, seq: run.last_seq });
       if (update) diagnoser.evaluate(ctx, update);
       if (event.type === 'run_started') {
-        Object.assign(run, {
-          name: event.name ?? run.name,
-          project: event.project ?? run.project,
-          config: { ...run.config, ...event.config },
-          meta: { ...run.meta, ...event.meta },
-          total_epochs: event.total_epochs ?? run.total_epochs,
-          total_steps: event.total_steps ?? run.total_steps,
-          stage: event.stage ?? run.stage,
-          dataset: event.dataset ?? run.dataset,
-          base_model: event.base_model ?? run.base_model,
-          parent_run: event.parent_run ?? run.parent_run,
-        });
+        Object.assign(run, { name: event.name ?? run.name, project: event.project ?? run.project }, runStartedChanges(run, event));
       } else if (event.type === 'log' || event.type === 'error') {
         logs.push(event.type === 'log' ? `[${event.level}] ${event.message}` : `[error] ${event.message}`);
         if (logs.length > LOG_KEPT) logs.shift();

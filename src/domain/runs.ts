@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RunStatus } from './events.ts';
+import { RunStatus, type RunStartedEvent } from './events.ts';
 import { JsonObject } from './json-value.ts';
 
 export { RunStatus };
@@ -58,4 +58,17 @@ export interface MetricPoint {
   epoch: number | null;
   value: number;
   ts: number;
+}
+
+export type RunStartedChanges = Partial<Pick<Run, 'config' | 'meta' | 'total_epochs' | 'total_steps' | 'stage' | 'dataset' | 'base_model' | 'parent_run'>>;
+
+/** What a `run_started` event changes in its run: config and meta merge, the rest replaces when given. */
+export function runStartedChanges(run: Run, e: z.output<typeof RunStartedEvent>): RunStartedChanges {
+  const changes: RunStartedChanges = {};
+  if (e.config) changes.config = { ...run.config, ...e.config };
+  if (e.meta) changes.meta = { ...run.meta, ...e.meta };
+  if (e.total_epochs) changes.total_epochs = e.total_epochs;
+  if (e.total_steps) changes.total_steps = e.total_steps;
+  for (const k of ['stage', 'dataset', 'base_model', 'parent_run'] as const) if (e[k]) changes[k] = e[k];
+  return changes;
 }

@@ -2,7 +2,7 @@ import { canonicalOf, normaliseValue } from '../domain/aliases.ts';
 import { AnalystError } from '../domain/errors.ts';
 import type { EventInput, ServiceEventBody, StoredEvent } from '../domain/events.ts';
 import type { Finding, FindingChange } from '../domain/findings.ts';
-import type { CreateRunInput, Run, RunListQuery } from '../domain/runs.ts';
+import { runStartedChanges, type CreateRunInput, type Run, type RunListQuery } from '../domain/runs.ts';
 import type { ContextLimits } from '../context/run-context.ts';
 import { lttb } from '../context/downsample.ts';
 import { analyzeRun, compareRuns } from '../diagnose/analysis.ts';
@@ -132,7 +132,7 @@ export class AnalystService {
         points += update.values.size;
         for (const change of state.diagnoser.evaluate(state.ctx, update)) changes.push(change);
       }
-      if (event.type === 'run_started') Object.assign(patch, runStartedPatch(run, event));
+      if (event.type === 'run_started') Object.assign(patch, runStartedChanges(run, event));
       if (event.type === 'epoch_started' || event.type === 'epoch_ended') {
         if (event.total_epochs && event.total_epochs !== run.total_epochs) patch.total_epochs = event.total_epochs;
       }
@@ -262,14 +262,4 @@ export class AnalystService {
     }
     return out;
   }
-}
-
-function runStartedPatch(run: Run, e: Extract<EventInput, { type: 'run_started' }>): RunPatch {
-  const patch: RunPatch = {};
-  if (e.config) patch.config = { ...run.config, ...e.config };
-  if (e.meta) patch.meta = { ...run.meta, ...e.meta };
-  if (e.total_epochs) patch.total_epochs = e.total_epochs;
-  if (e.total_steps) patch.total_steps = e.total_steps;
-  for (const k of ['stage', 'dataset', 'base_model', 'parent_run'] as const) if (e[k]) patch[k] = e[k];
-  return patch;
 }
