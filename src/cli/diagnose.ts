@@ -1,6 +1,8 @@
 import { Command, Option } from 'commander';
 import { SEVERITY_RANK, type Finding, type Severity } from '../domain/findings.ts';
 import { stringifyJson } from '../domain/values.ts';
+import { diagnoseEvents } from '../diagnose/engine.ts';
+import { streamFile } from '../ingest/files/import-file.ts';
 import { format } from './client.ts';
 
 interface FileReport {
@@ -12,8 +14,6 @@ interface FileReport {
 
 /** Diagnoses one file offline: import, replay through the rules, report what they found. */
 export async function diagnoseFile(file: string, opts: { format?: string } = {}): Promise<FileReport> {
-  // Loaded on use, so that `analyst serve` does not pay for the importers at start.
-  const [{ streamFile }, { diagnoseEvents }] = await Promise.all([import('../ingest/files/import-file.ts'), import('../diagnose/engine.ts')]);
   const imported = await streamFile(file, { format: opts.format });
   const { findings, summary } = diagnoseEvents(imported.name, imported.events);
   return {
