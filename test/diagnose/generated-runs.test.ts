@@ -7,8 +7,8 @@ import type { EventInput } from '../../src/domain/events.ts';
 import type { FindingKind } from '../../src/domain/findings.ts';
 import { diagnoseEvents } from '../../src/diagnose/engine.ts';
 import { importFile } from '../../src/ingest/files/import-file.ts';
-import { onsetOf, pointsOf } from './onsets.ts';
-import { replay, seriousKinds, type Replayed } from './replay.ts';
+import { onsetOf, pointsOf } from '../../eval/onsets.ts';
+import { replay, seriousKinds, type Replayed } from '../../eval/replay.ts';
 import { expectedRows, GENERATED } from '../helpers/datasets.ts';
 
 const DIR = GENERATED;

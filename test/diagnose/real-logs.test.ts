@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { importFile } from '../../src/ingest/files/import-file.ts';
-import { replay, seriousKinds } from './replay.ts';
+import { replay, seriousKinds } from '../../eval/replay.ts';
 import { expectedRows, REAL_LOGS } from '../helpers/datasets.ts';
 
 const DIR = REAL_LOGS;

@@ -1,8 +1,8 @@
 // Test helper: replays an imported run through a real RunContext and RunDiagnoser, noting when each kind was raised.
-import { RunContext } from '../../src/context/run-context.ts';
-import type { EventInput } from '../../src/domain/events.ts';
-import type { Finding, FindingKind } from '../../src/domain/findings.ts';
-import { RunDiagnoser } from '../../src/diagnose/engine.ts';
+import { RunContext } from '../src/context/run-context.ts';
+import type { EventInput } from '../src/domain/events.ts';
+import type { Finding, FindingKind } from '../src/domain/findings.ts';
+import { RunDiagnoser } from '../src/diagnose/engine.ts';
 
 export interface Replayed {
   findings: Finding[];

@@ -1,24 +1,37 @@
 // Independent, deliberately simple criteria for when each condition first measurably holds in a run.
-import type { EventInput } from '../../src/domain/events.ts';
-import type { FindingKind } from '../../src/domain/findings.ts';
+import { canonicalOf, normaliseValue } from '../src/domain/aliases.ts';
+import type { EventInput } from '../src/domain/events.ts';
+import type { FindingKind } from '../src/domain/findings.ts';
 
-/** One metrics update of a run, in the order the diagnoser sees them. */
+/** One metrics update of a run, in the order the diagnoser sees them, in canonical names. */
 export interface Point {
   index: number;
   values: Record<string, number>;
 }
 
+/**
+ * The run's metrics updates with canonical names (the alias table only, none of the rules'
+ * state): within one update the best-ranked name of a quantity wins.
+ */
 export function pointsOf(events: readonly EventInput[]): Point[] {
   const out: Point[] = [];
-  for (const e of events) if (e.type === 'metrics') out.push({ index: out.length, values: e.values });
+  for (const e of events) {
+    if (e.type !== 'metrics') continue;
+    const values: Record<string, number> = {};
+    const ranks: Record<string, number> = {};
+    for (const [name, v] of Object.entries(e.values)) {
+      const alias = canonicalOf(name);
+      if (!alias || (ranks[alias.canonical] ?? Infinity) <= alias.rank) continue;
+      ranks[alias.canonical] = alias.rank;
+      values[alias.canonical] = normaliseValue(alias.canonical, v);
+    }
+    out.push({ index: out.length, values });
+  }
   return out;
 }
 
-const TRAIN = ['train_loss', 'train/loss', 'loss'];
-
 function trainLoss(p: Point): number | undefined {
-  for (const k of TRAIN) if (p.values[k] !== undefined) return p.values[k];
-  return undefined;
+  return p.values.train_loss;
 }
 
 function layerNorms(p: Point): number[] {
@@ -45,7 +58,7 @@ function first(points: Point[], holds: (p: Point, i: number) => boolean): number
  * - vanishing_gradients: the third point whose smallest layer norm is under 1/1000 of its largest
  *   while no training loss has yet gone 10% under the first one;
  * - dead_relu: the third point in a row with some layer's gradient norm exactly 0;
- * - lr_too_low: the fifth training-loss point, past step 50, with no loss 5% under the first;
+ * - lr_too_low: the fifth training-loss point with no loss 5% under the first;
  * - overfitting: the third validation point in a row at 1.25x or more of the lowest validation
  *   loss so far, with the training loss below what it was at that lowest point.
  */
@@ -53,7 +66,7 @@ export function onsetOf(kind: FindingKind, points: Point[]): number | undefined 
   switch (kind) {
     case 'nan_loss':
       return first(points, (p) =>
-        ['train_loss', 'train/loss', 'val_loss', 'grad_norm'].some((k) => p.values[k] !== undefined && !Number.isFinite(p.values[k])),
+        ['train_loss', 'val_loss', 'grad_norm'].some((k) => p.values[k] !== undefined && !Number.isFinite(p.values[k])),
       );
     case 'divergence': {
       let min = Infinity;
@@ -82,10 +95,9 @@ export function onsetOf(kind: FindingKind, points: Point[]): number | undefined 
       const firstValue: Record<string, number> = {};
       return first(points, (p) => {
         let holds = false;
-        for (const k of ['train_loss', 'val_loss', 'train/loss']) {
-          const v = p.values[k];
+        for (const name of ['train_loss', 'val_loss']) {
+          const v = p.values[name];
           if (v === undefined || !Number.isFinite(v)) continue;
-          const name = k === 'train/loss' ? 'train_loss' : k;
           const m = (moves[name] ??= []);
           const prev = last[name];
           firstValue[name] ??= v;
@@ -129,14 +141,12 @@ export function onsetOf(kind: FindingKind, points: Point[]): number | undefined 
     }
     case 'lr_too_low': {
       let firstLoss: number | undefined;
-      let firstStep: number | undefined;
       let n = 0;
       let learned = false;
       return first(points, (p) => {
         const l = trainLoss(p);
         if (l === undefined || !Number.isFinite(l)) return false;
         firstLoss ??= l;
-        firstStep ??= p.values.step;
         n++;
         if (l < 0.95 * firstLoss) learned = true;
         return !learned && n >= 5;
