@@ -51,7 +51,8 @@ function first(points: Point[], holds: (p: Point, i: number) => boolean): number
  * rules (raw values, no smoothing state shared with them):
  * - nan_loss: the first non-finite loss or gradient norm;
  * - divergence: three training-loss points in a row over 3x the lowest training loss so far;
- * - exploding_gradients: the gradient norm over 20x the median of the ten gradient norms before it;
+ * - exploding_gradients: the gradient norm over 20x the median of the ten gradient norms before it
+ *   while the training loss is over 1.5x its lowest so far, or three norms in a row over 100x it;
  * - oscillation: a training or validation loss that has both risen and fallen by 1.5x or more
  *   between consecutive points within its last ten points, with at least three such moves or
  *   with one rise and one fall each larger than half of that loss's first value;
@@ -81,12 +82,20 @@ export function onsetOf(kind: FindingKind, points: Point[]): number | undefined 
     }
     case 'exploding_gradients': {
       const seen: number[] = [];
+      let minLoss = Infinity;
+      let high = 0;
       return first(points, (p) => {
+        const l = trainLoss(p);
+        if (l !== undefined && Number.isFinite(l)) minLoss = Math.min(minLoss, l);
         const g = p.values.grad_norm;
         if (g === undefined || !Number.isFinite(g)) return false;
         const recent = seen.slice(-10).sort((a, b) => a - b);
+        const median = recent[Math.floor(recent.length / 2)];
         seen.push(g);
-        return recent.length >= 3 && g > 20 * recent[Math.floor(recent.length / 2)];
+        if (recent.length < 3) return false;
+        high = g > 100 * median ? high + 1 : 0;
+        const lossWorse = l !== undefined && Number.isFinite(l) && l > 1.5 * minLoss;
+        return (g > 20 * median && lossWorse) || high >= 3;
       });
     }
     case 'oscillation': {

@@ -80,6 +80,8 @@ export class RunContext {
   lastSeq = 0;
   eventCount = 0;
   lastLr: number | null = null;
+  /** The hyperparameters the run started with (the latest run_started's), for advice that names them. */
+  config: Record<string, unknown> | null = null;
   readonly recent: NotableEvent[] = [];
   private readonly update: MetricsUpdate = { step: null, epoch: null, ts: 0, values: new Map() };
   private readonly slots = new Map<string, NameSlot>();
@@ -103,6 +105,7 @@ export class RunContext {
       case 'run_started':
         if (event.total_epochs) this.totalEpochs = event.total_epochs;
         if (event.total_steps) this.totalSteps = event.total_steps;
+        if (event.config) this.config = event.config;
         this.status = 'running';
         return undefined;
       case 'metrics':

@@ -5,6 +5,7 @@ import type { RunAnalysis } from '../domain/analysis.ts';
 import type { EventInput } from '../domain/events.ts';
 import { SEVERITY_RANK, type Detection, type Finding, type FindingChange, type FindingKind } from '../domain/findings.ts';
 import { analyzeRun } from './analysis.ts';
+import { GradRange } from './grad-range.ts';
 import { Smoothed } from './smooth.ts';
 import { UpdateView } from './view.ts';
 import type { Rule, RunFacts } from './rule.ts';
@@ -64,6 +65,7 @@ export class RunDiagnoser {
     lossFed: false,
     train: new Smoothed(),
     weightGrowth: 1,
+    grad: new GradRange(),
   };
   private firstWeight = NaN;
   private readonly now: () => number;
@@ -89,6 +91,8 @@ export class RunDiagnoser {
     // Smoothed once here for every rule that judges them (a median per rule would cost as much again).
     facts.lossFed = view.loss !== undefined && facts.loss.push(view.loss, update.step, update.epoch);
     if (view.trainLoss !== undefined) facts.train.push(view.trainLoss, update.step, update.epoch);
+    // Rules judge this update against the range as it was before it.
+    const g = view.gradNorm;
     const w = view.weightNorm;
     if (w !== undefined && Number.isFinite(w) && w > 0) {
       if (Number.isNaN(this.firstWeight)) this.firstWeight = w;
@@ -101,6 +105,7 @@ export class RunDiagnoser {
       const change = verdict === 'clear' ? this.resolve(rule.kind) : this.apply(verdict, update);
       if (change) (changes ??= []).push(change);
     }
+    if (g !== undefined) facts.grad.push(g);
     return changes ?? NO_CHANGES;
   }
 

@@ -2,6 +2,7 @@
 import { formatNumber } from '../domain/format.ts';
 import type { RunContext, MetricsUpdate } from '../context/run-context.ts';
 import { SEVERITY_RANK, type Detection, type FindingKind, type Severity } from '../domain/findings.ts';
+import type { GradRange } from './grad-range.ts';
 import type { Smoothed } from './smooth.ts';
 import type { UpdateView } from './view.ts';
 
@@ -19,6 +20,8 @@ export interface RunFacts {
   readonly train: Smoothed;
   /** Largest weight norm over the first one logged (1 until a run logs weight norms). */
   readonly weightGrowth: number;
+  /** The gradient norm's normal range, without its first points and its outliers. */
+  readonly grad: GradRange;
 }
 
 /**
@@ -103,12 +106,4 @@ export function where(step: number | null, epoch: number | null): string {
 /** Rounds for evidence, so stored numbers stay readable. */
 export function round(n: number): number {
   return Number.isFinite(n) ? Number(n.toPrecision(4)) : n;
-}
-
-/** "lower lr from 1.5 to 0.15" / "raise lr from 1e-5 to 1e-4", or a generic form without an lr. */
-export function lrAction(ctx: RunContext, factor: number): string {
-  const lr = ctx.lastLr;
-  const verb = factor < 1 ? 'lower' : 'raise';
-  if (lr === null || !(lr > 0)) return `${verb} the learning rate ${factor < 1 ? `${fmt(1 / factor)}x` : `${fmt(factor)}x`}`;
-  return `${verb} lr from ${fmt(lr)} to ${fmt(lr * factor)}`;
 }

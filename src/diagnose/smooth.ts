@@ -46,10 +46,12 @@ export class Smoothed {
       // Exponential mean (about ten points) of the curvature |v - 2 prev + prev2| / 2: about the
       // noise's standard deviation for scattered points and zero along a straight trend. The first
       // two curvatures, in the steep bend of a run's first descent, are not noise and are skipped.
-      const c = Math.abs(v - 2 * this.last + this.prev) / 2;
+      // Each curvature is capped at four times the current estimate (a winsorised mean), so that
+      // a blow-up being judged does not inflate the very noise it is judged against.
+      const raw = Math.abs(v - 2 * this.last + this.prev) / 2;
       this.curvatureCount++;
-      if (this.curvatureCount === 3) this.noise = c;
-      else if (this.curvatureCount > 3) this.noise += 0.1 * (c - this.noise);
+      if (this.curvatureCount === 3) this.noise = raw;
+      else if (this.curvatureCount > 3) this.noise += 0.1 * ((this.noise > 0 ? Math.min(raw, 4 * this.noise) : raw) - this.noise);
     }
     this.prev = this.last;
     this.last = v;
@@ -147,5 +149,50 @@ export class LogBaseline {
 
   get value(): number {
     return this.count ? Math.exp(this.log) : NaN;
+  }
+}
+
+/**
+ * Quantiles of the last `capacity` values pushed, for baselines that one lucky or unlucky point
+ * cannot move: sorted lazily, at most once every `every` pushes, so a point costs O(1) amortised
+ * (a sort of 64 values every 8 points).
+ */
+export class RecentQuantiles {
+  private readonly ring: Float64Array;
+  private readonly sorted: Float64Array;
+  private n = 0;
+  private stale = 0;
+  private sortedSize = 0;
+
+  constructor(
+    capacity = 64,
+    private readonly every = 8,
+  ) {
+    this.ring = new Float64Array(capacity);
+    this.sorted = new Float64Array(capacity);
+  }
+
+  get count(): number {
+    return Math.min(this.n, this.ring.length);
+  }
+
+  push(v: number): void {
+    this.ring[this.n % this.ring.length] = v;
+    this.n++;
+    this.stale++;
+  }
+
+  /** The p-quantile (0..1) of the values kept, NaN when there are none. */
+  quantile(p: number): number {
+    const size = this.count;
+    if (size === 0) return NaN;
+    if (this.sortedSize !== size || this.stale >= this.every) {
+      const view = this.sorted.subarray(0, size);
+      view.set(this.ring.subarray(0, size));
+      view.sort();
+      this.sortedSize = size;
+      this.stale = 0;
+    }
+    return this.sorted[Math.min(this.sortedSize - 1, Math.floor(p * this.sortedSize))];
   }
 }

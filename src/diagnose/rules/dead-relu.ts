@@ -2,6 +2,7 @@
 import type { Severity } from '../../domain/findings.ts';
 import { stuck } from '../view.ts';
 import { defineRule, hadInstability, Reporter, where } from '../rule.ts';
+import { actionsFor } from '../advice.ts';
 
 const T = {
   /**
@@ -23,7 +24,7 @@ interface State {
 export const deadRelu = defineRule<State>({
   kind: 'dead_relu',
   init: () => ({ zeroRun: 0, firstStep: null, firstEpoch: null, report: new Reporter(Infinity) }),
-  evaluate(_ctx, update, state, facts) {
+  evaluate(ctx, update, state, facts) {
     const name = facts.view.lossName;
     const scan = facts.view;
     if (scan.layers === 0) return undefined;
@@ -62,11 +63,7 @@ export const deadRelu = defineRule<State>({
         loss: loss.ready ? loss.level : null,
         after_instability: after,
       },
-      actions: [
-        'initialise biases at 0 (or small positive) instead of large negative values',
-        'use LeakyReLU / GELU instead of ReLU',
-        after ? 'fix the instability first (lower the learning rate, clip gradients), then retrain' : 'lower the learning rate if units died after large updates',
-      ],
+      actions: actionsFor('dead_relu', ctx, facts),
     };
   },
 });

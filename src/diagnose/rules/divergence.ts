@@ -1,6 +1,7 @@
 // divergence: the loss grew by a large factor over its best (smoothed) value.
 import type { Severity } from '../../domain/findings.ts';
-import { defineRule, fmt, lrAction, Reporter, round, where } from '../rule.ts';
+import { defineRule, fmt, Reporter, round, where } from '../rule.ts';
+import { actionsFor } from '../advice.ts';
 
 const T = {
   /**
@@ -84,11 +85,7 @@ export const divergence = defineRule<State>({
         last: round(s.last),
         lr: ctx.lastLr,
       },
-      actions: [
-        lrAction(ctx, 0.1),
-        'clip gradients (e.g. max_norm=1.0) and add or lengthen LR warm-up',
-        `restart from the checkpoint near ${where(s.bestStep, s.bestEpoch)} where ${name} was lowest`,
-      ],
+      actions: actionsFor('divergence', ctx, facts, { bestAt: where(s.bestStep, s.bestEpoch), metric: name }),
     };
   },
 });

@@ -1,6 +1,7 @@
 // lr_too_low: the loss barely moves from where it started while gradients are healthy.
 import { relativeTrend, stuck } from '../view.ts';
-import { defineRule, fmt, hadInstability, lrAction, Reporter, round } from '../rule.ts';
+import { defineRule, fmt, hadInstability, Reporter, round } from '../rule.ts';
+import { actionsFor } from '../advice.ts';
 
 const T = {
   /**
@@ -38,8 +39,6 @@ const T = {
   resumedStep: 10_000,
   /** Improved by over 10% since: learning after all. */
   clearShare: 0.1,
-  /** Suggested increase: one order of magnitude, the usual step of an LR range test. */
-  raiseBy: 10,
 } as const;
 
 interface State {
@@ -99,11 +98,7 @@ export const lrTooLow = defineRule<State>({
         grad_norm: grad ? round(grad.ema) : null,
         lr: ctx.lastLr,
       },
-      actions: [
-        lrAction(ctx, T.raiseBy),
-        'run a short LR range test (increase lr exponentially until the loss blows up, take ~1/10 of that)',
-        'check that the optimizer gets the model parameters and that no layers are frozen by mistake',
-      ],
+      actions: actionsFor('lr_too_low', ctx, facts),
     };
   },
 });

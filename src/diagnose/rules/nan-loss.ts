@@ -1,6 +1,7 @@
 // nan_loss: a loss or the gradient norm became NaN or infinite.
 import type { Detection } from '../../domain/findings.ts';
-import { defineRule, fmt, lrAction, Reporter, where } from '../rule.ts';
+import { defineRule, fmt, Reporter, where } from '../rule.ts';
+import { actionsFor } from '../advice.ts';
 
 const T = {
   /**
@@ -65,12 +66,7 @@ export const nanLoss = defineRule<State>({
         epoch: update.epoch,
         lr: ctx.lastLr,
       },
-      actions: [
-        lrAction(ctx, 0.1),
-        'clip gradients (e.g. clip_grad_norm_ max_norm=1.0)',
-        'check the inputs and labels for NaN / inf and the loss for log(0) or division by zero',
-        'with fp16, use dynamic loss scaling or bf16; resume from the last checkpoint before the NaN',
-      ],
+      actions: actionsFor('nan_loss', ctx, facts, { bestAt: 'the last checkpoint before the NaN' }),
     };
     return d;
   },

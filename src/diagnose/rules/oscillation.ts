@@ -1,6 +1,7 @@
 // oscillation: the loss swings up and down with large amplitude instead of following a trend.
 import type { Severity } from '../../domain/findings.ts';
-import { defineRule, fmt, lrAction, Reporter, round, where } from '../rule.ts';
+import { defineRule, fmt, Reporter, round, where } from '../rule.ts';
+import { actionsFor } from '../advice.ts';
 
 const T = {
   /** Recent points of each loss in which swings are counted. */
@@ -131,11 +132,7 @@ export const oscillation = defineRule<State>({
         scale: round(worst.scale),
         lr: ctx.lastLr,
       },
-      actions: [
-        lrAction(ctx, 0.3),
-        'reduce momentum (e.g. 0.9 instead of 0.97+) or use Adam',
-        'increase the batch size or clip gradients to steady the updates',
-      ],
+      actions: actionsFor('oscillation', ctx, facts),
     };
   },
 });

@@ -1,6 +1,7 @@
 // overfitting: validation loss rises from its minimum (or accuracy falls) while training loss keeps falling.
 import type { Severity } from '../../domain/findings.ts';
 import { defineRule, fmt, hadInstability, Reporter, round, where } from '../rule.ts';
+import { actionsFor } from '../advice.ts';
 import { Smoothed } from '../smooth.ts';
 
 const T = {
@@ -108,11 +109,7 @@ export const overfitting = defineRule<State>({
         noise: round(val.noise),
         train: state.train.ready ? round(train) : null,
       },
-      actions: [
-        `stop at ${at} where ${metric} was best (${fmt(best)}): early stopping with patience ~5, or keep that checkpoint`,
-        'add regularisation: weight decay (e.g. 1e-4..1e-2), dropout (0.1..0.5) or data augmentation',
-        'get more training data or use a smaller model',
-      ],
+      actions: actionsFor('overfitting', ctx, facts, { bestAt: `${at} (${metric} ${fmt(best)})`, metric }),
     };
   },
 });

@@ -1,7 +1,8 @@
 // plateau: a loss stopped improving well above its floor, or validation stalls while training still learns.
 import type { RunContext } from '../../context/run-context.ts';
 import type { Detection } from '../../domain/findings.ts';
-import { defineRule, fmt, hadInstability, lrAction, Reporter, round, where } from '../rule.ts';
+import { defineRule, fmt, hadInstability, Reporter, round, where } from '../rule.ts';
+import { actionsFor } from '../advice.ts';
 import { Smoothed, Trend } from '../smooth.ts';
 
 const T = {
@@ -96,11 +97,7 @@ export const plateau = defineRule<State>({
         start: round(s.start),
         lr: ctx.lastLr,
       },
-      actions: [
-        `${lrAction(ctx, 0.1)} (or ReduceLROnPlateau with factor 0.1)`,
-        `or stop early: the best ${name} was ${fmt(s.best)} at ${where(s.bestStep, s.bestEpoch)}`,
-        'if it must go lower, a larger model or better features are needed',
-      ],
+      actions: actionsFor('plateau', ctx, facts, { bestAt: where(s.bestStep, s.bestEpoch), metric: name, best: s.best }),
     };
   },
 });

@@ -1,6 +1,7 @@
 // slow_throughput: epochs or steps take markedly longer than they did at the start of the run.
 import type { Severity } from '../../domain/findings.ts';
 import { defineRule, fmt, Reporter, round, where } from '../rule.ts';
+import { actionsFor } from '../advice.ts';
 import { Smoothed } from '../smooth.ts';
 
 const T = {
@@ -55,7 +56,7 @@ export const slowThroughput = defineRule<State>({
     timings: TIMES.map(() => ({ seen: 0, first: NaN, prev: NaN, rising: true, base: new Smoothed(), recent: new Smoothed(), held: 0 })),
     report: new Reporter(1.5),
   }),
-  evaluate(_ctx, update, state, facts) {
+  evaluate(ctx, update, state, facts) {
     for (let k = 0; k < TIMES.length; k++) {
       const v = facts.view.get(TIMES[k]);
       if (v === undefined || !Number.isFinite(v) || v <= 0) continue;
@@ -88,11 +89,7 @@ export const slowThroughput = defineRule<State>({
         severity,
         message: `${name} is ${fmt(t.recent.level)} s (running median) at ${where(update.step, update.epoch)}, ${fmt(factor)}x the ${fmt(baseline)} s it took at the start of the run.`,
         evidence: { metric: name, current: round(t.recent.level), baseline: round(baseline), factor: round(factor), points: t.held },
-        actions: [
-          'check the data loader (num_workers, pin_memory, slow storage or decoding)',
-          'check for memory pressure: swapping, a growing cache, or tensors kept across steps',
-          'check for other jobs on the same GPU / CPU and for thermal throttling',
-        ],
+        actions: actionsFor('slow_throughput', ctx, facts),
       };
     }
     return undefined;

@@ -2,6 +2,7 @@
 import type { Severity } from '../../domain/findings.ts';
 import { stuck } from '../view.ts';
 import { defineRule, fmt, Reporter, round, where } from '../rule.ts';
+import { actionsFor } from '../advice.ts';
 import { Smoothed } from '../smooth.ts';
 
 const T = {
@@ -29,7 +30,7 @@ interface State {
 export const vanishingGradients = defineRule<State>({
   kind: 'vanishing_gradients',
   init: () => ({ grad: new Smoothed(3), report: new Reporter(10) }),
-  evaluate(_ctx, update, state, facts) {
+  evaluate(ctx, update, state, facts) {
     const scan = facts.view;
     const name = scan.lossName;
     const g = scan.gradNorm;
@@ -64,11 +65,7 @@ export const vanishingGradients = defineRule<State>({
         loss: round(loss.level),
         loss_start: round(loss.start),
       },
-      actions: [
-        'use ReLU / GELU instead of sigmoid or tanh in hidden layers',
-        'add residual connections and normalisation (BatchNorm / LayerNorm)',
-        'use He / Xavier initialisation, or a shallower network',
-      ],
+      actions: actionsFor('vanishing_gradients', ctx, facts),
     };
   },
 });

@@ -13,7 +13,7 @@ describe('overfitting rule', () => {
     const found = serious(fed, 'overfitting');
     expect(found).toHaveLength(1);
     expect(found[0].evidence.best_epoch).toBe(10);
-    expect(found[0].actions[0]).toMatch(/^stop at epoch 10 where val_loss was best \(0\.3\)/);
+    expect(found[0].actions[0]).toMatch(/^stop at epoch 10 \(val_loss 0\.3\) where val_loss was best/);
     expect(found[0].actions[1]).toMatch(/weight decay/);
   });
 

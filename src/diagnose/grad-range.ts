@@ -1,0 +1,45 @@
+// The normal range of a run's global gradient norm, shared by the rules and the advice.
+import { RecentQuantiles } from './smooth.ts';
+
+const T = {
+  /**
+   * Points before the range is trusted: three, whose median already ignores one wild first value
+   * (at initialisation gradients can be far larger than anything later: a first 1e17 must not
+   * set the scale of what follows). Short runs (ten logged points) can explode by their fifth.
+   */
+  minPoints: 3,
+  /** Points from which the top is the 90th percentile of recent normal norms (before: their median). */
+  fullPoints: 8,
+  topQuantile: 0.9,
+  /**
+   * A value this many times over the top is an outlier and is kept out of the range: the range
+   * then stays what normal was while gradients explode, instead of following the explosion.
+   */
+  outlier: 20,
+} as const;
+
+export class GradRange {
+  private readonly normal = new RecentQuantiles();
+  /** The top of the normal range; NaN until enough points are in. */
+  top = NaN;
+  /**
+   * Its lower quartile: where gradients sit when nothing happens. Growth "by orders of magnitude"
+   * is measured from here, since the top of a short run's range may already hold the growth.
+   */
+  low = NaN;
+
+  push(g: number): void {
+    if (!Number.isFinite(g) || g < 0) return;
+    // While the range is young its top is still its median, which a run exploding from the start
+    // drags up: the lower quartile is the steadier reference then.
+    const reference = this.normal.count < T.fullPoints ? this.low : this.top;
+    if (reference > 0 && g > T.outlier * reference) return;
+    this.normal.push(g);
+    const n = this.normal.count;
+    // The top of the range: the 90th percentile, so a heavy tail of spikes is normal; with few
+    // points the median, which one wild value cannot move.
+    if (n < T.minPoints) return;
+    this.top = this.normal.quantile(n >= T.fullPoints ? T.topQuantile : 0.5);
+    this.low = this.normal.quantile(0.25);
+  }
+}
