@@ -1,10 +1,10 @@
 /**
- * One alias table from the names trainers use to the canonical names rules read. Names are kept
- * as sent in the store; this table only adds a canonical reading of them.
+ * Metric names as trainers write them, read as canonical names the rules understand. Names are
+ * kept as sent in the store; this only adds a canonical reading of them.
  *
- * When a run logs two names that map to the same canonical name (Lightning's `train_loss_step`
- * and `train_loss_epoch`), the one with the lower rank feeds the canonical series: epoch-level
- * values before step-level ones, because mixing both in one window would look like noise.
+ * A name is read by its parts (`ValLoss`, `Validation-LogLoss`, `loss/train_epoch`): a split
+ * (train, val, test), a quantity (loss, accuracy, learning rate, ...) and a level (epoch, step).
+ * A short table of exact names, checked first, holds the exceptions the parts cannot tell.
  */
 
 export const CANONICAL = [
@@ -26,78 +26,252 @@ export type CanonicalName = (typeof CANONICAL)[number];
 
 export interface Alias {
   canonical: string;
-  /** 0: the canonical name itself or an exact synonym; 1: epoch aggregates; 2: step-level values. */
+  /**
+   * Which name feeds a canonical series when a run logs several: the lowest rank wins, names of
+   * equal rank share the series. 0: the quantity itself; 1: an epoch aggregate; 2: a step-level
+   * value; 3: a stand-in (YOLO's box loss for a total loss it does not log). A half step marks a
+   * qualified name (`nll_loss`, `avg_loss`, `mean_token_accuracy`): it yields to the plain name
+   * of its level, so a run logging both `loss` and `nll_loss` does not mix them in one window.
+   */
   rank: number;
 }
 
+type Split = 'train' | 'val' | 'test';
+
+const SPLITS: Record<string, Split> = {
+  train: 'train', training: 'train', tr: 'train', trn: 'train',
+  val: 'val', valid: 'val', validation: 'val', eval: 'val', evaluation: 'val', dev: 'val',
+  test: 'test',
+};
+
+/** A level word anywhere in the name says what the value aggregates: `loss_step`, `Loss/Train_Batch`, `epoch_loss`. */
+const LEVELS: Record<string, number> = { epoch: 1, step: 2, batch: 2, iter: 2, iteration: 2 };
+
+/** Prefixes that group metrics without saying anything about them (`metrics/val_loss`). */
+const NOISE = new Set(['metrics', 'metric', 'scalars', 'scalar', 'charts']);
+
+/** Words that name the training objective itself; `mse` alone is an error metric, `mse_loss` a loss. */
+const LOSS_WORDS = new Set(['loss', 'logloss', 'nll', 'ce', 'xent', 'bce', 'crossentropy']);
+/** Top-1 accuracy spellings; top-5 (`acc5`, `top5`) is another quantity. */
+const ACC_WORDS = new Set(['acc', 'accuracy', 'top1', 'acc1']);
+/**
+ * Words that qualify a loss without making it a component of it: its type (`nll_loss`,
+ * `mse-loss`) or an aggregate of it (`avg_loss`). A loss qualified by anything else (`box_loss`,
+ * `kl_loss`, `loss_cls`) is one term of the objective, not the objective, and stays unmapped.
+ */
+const LOSS_QUALIFIERS = new Set([
+  'nll', 'ce', 'bce', 'xent', 'crossentropy', 'mse', 'mae', 'l1', 'l2', 'huber', 'total', 'mean', 'avg', 'average', 'running', 'overall',
+]);
+const ACC_QUALIFIERS = new Set(['mean', 'avg', 'average', 'overall', 'token']);
+/** `log_loss` and `LogLoss` are the loss itself. */
+const SAME_LOSS = new Set(['log']);
+
+/**
+ * YOLO detectors log no total loss: the box-regression loss stands for it, the largest and
+ * steadiest part. YOLOv10 logs it for its one-to-many head (`box_om`) and its one-to-one head
+ * (`box_oo`); the first stands in, the second only when it is alone.
+ */
+const STAND_INS: Record<string, number> = { 'box loss': 3, 'box om': 3, 'box oo': 3.5 };
+
+/**
+ * Units of a per-second rate, by how they count: one run logging samples/s and tokens/s keeps
+ * them in separate series through distinct ranks, since their scales differ by orders of magnitude.
+ */
+const RATE_UNITS: Record<string, number> = {
+  samples: 0, sample: 0, examples: 0, img: 0, imgs: 0, images: 0, sequences: 0, seqs: 0,
+  tokens: 0.25, token: 0.25, tok: 0.25, words: 0.25,
+  it: 0.5, its: 0.5, iters: 0.5, steps: 0.5, batches: 0.5,
+};
+const PER_SECOND = new Set(['s', 'sec', 'second']);
+
+/** Words that measure how good a model is, lower better or higher better (used for `lowerIsBetter` and `isMetricName`). */
+const LOWER_WORDS = new Set([
+  ...LOSS_WORDS, 'error', 'err', 'perplexity', 'ppl', 'wer', 'cer', 'mae', 'mse', 'rmse', 'mape',
+]);
+const HIGHER_WORDS = new Set([
+  ...ACC_WORDS, 'f1', 'map', 'bleu', 'auc', 'r2', 'precision', 'recall', 'rouge', 'iou', 'dice', 'score', 'ap',
+]);
+
+/** Edit distance 1 from these catches `Val_los`, `val_lss`, `train_acuracy`, but never these English words. */
+const TYPO_TARGETS = ['loss', 'accuracy'];
+const REAL_WORDS = new Set(['lost', 'lose', 'less', 'boss', 'moss', 'toss', 'lass', 'lossy', 'gloss', 'floss', 'loose']);
+
+/** Exceptions: exact names (lower-cased) whose parts do not tell what they mean. */
 const TABLE: Record<string, Alias> = {};
 
 function add(canonical: string, rank: number, names: string[]): void {
-  for (const n of names) TABLE[n.toLowerCase()] = { canonical, rank };
+  for (const n of names) TABLE[n] = { canonical, rank };
 }
 
-add('train_loss', 0, [
-  'train_loss', 'loss', 'train/loss', 'training_loss', 'train loss', 'training loss', 'trainloss',
-  'loss/train', 'train/loss_epoch', 'total_loss', 'train/total_loss', 'mean_loss',
-]);
-add('train_loss', 1, ['train_loss_epoch', 'loss_epoch', 'loss/train_epoch', 'epoch_loss', 'train/epoch_loss']);
-add('train_loss', 2, ['train_loss_step', 'loss_step', 'train/loss_step', 'loss/train_batch', 'batch_loss', 'step_loss', 'train_loss_batch']);
-// Detectors that log no total loss (YOLO): the box-regression loss stands for it, the largest and steadiest part.
-add('train_loss', 3, ['train/box_loss', 'box_loss']);
-add('val_loss', 3, ['val/box_loss']);
-add('val_loss', 0, [
-  'val_loss', 'eval_loss', 'val/loss', 'eval/loss', 'validation_loss', 'valid_loss', 'validation loss',
-  'val loss', 'valid loss', 'loss/val', 'loss/validation', 'validation/loss', 'valid/loss', 'dev_loss',
-]);
-add('val_loss', 1, ['val_loss_epoch', 'loss/val_epoch', 'val/loss_epoch']);
-add('test_loss', 0, ['test_loss', 'test/loss', 'loss/test']);
-add('train_acc', 0, [
-  'train_acc', 'acc', 'accuracy', 'train_accuracy', 'train/acc', 'train/accuracy', 'training_accuracy',
-  'train accuracy', 'training accuracy', 'accuracy/train', 'acc/train',
-]);
-add('train_acc', 1, ['train_acc_epoch', 'train_accuracy_epoch', 'accuracy/train_epoch']);
-add('train_acc', 2, ['train_acc_step', 'train_accuracy_step']);
-add('val_acc', 0, [
-  'val_acc', 'val_accuracy', 'eval_accuracy', 'eval_acc', 'val/acc', 'val/accuracy', 'eval/accuracy',
-  'eval/acc', 'validation_accuracy', 'valid_acc', 'valid_accuracy', 'validation accuracy', 'val accuracy',
-  'accuracy/val', 'acc/val', 'accuracy/validation', 'dev_accuracy', 'dev_acc',
-]);
-add('val_acc', 1, ['val_acc_epoch', 'val_accuracy_epoch']);
-add('test_acc', 0, ['test_acc', 'test_accuracy', 'test/acc', 'test/accuracy']);
-add('lr', 0, [
-  'lr', 'learning_rate', 'learning rate', 'train/learning_rate', 'train/lr', 'lr0', 'x/lr0', 'lr-adam',
-  'lr-adamw', 'lr-sgd', 'optimizer/lr', 'lr/group0', 'lr_group0', 'lr/pg0',
-]);
-add('grad_norm', 0, [
-  'grad_norm', 'gradient_norm', 'train/grad_norm', 'grad norm', 'grad(norm)', 'global_grad_norm',
-  'grad_2.0_norm_total', 'gradnorm', 'grad_norm/total',
-]);
+// YOLOv5's first parameter group (`x/lr0`), Lightning's LearningRateMonitor names, mmengine's param groups.
+add('lr', 0, ['lr0', 'x/lr0', 'lr-adam', 'lr-adamw', 'lr-sgd', 'optimizer/lr', 'lr/group0', 'lr_group0', 'lr/pg0']);
+// Lightning's track_grad_norm total; a clipped global norm.
+add('grad_norm', 0, ['grad_2.0_norm_total', 'global_grad_norm']);
 add('weight_norm', 0, ['weight_norm', 'param_norm', 'parameter_norm', 'weights_norm']);
 add('epoch_time', 0, ['epoch_time', 'epoch_duration', 'time/epoch', 'epoch_time_s', 'epoch_seconds']);
 // Not `time`: detectron2 means seconds per iteration by it, YOLOv8 the total elapsed time.
 add('step_time', 0, ['step_time', 'batch_time', 'iter_time', 'time/step', 'sec_per_step', 'ms/batch']);
-add('throughput', 0, ['samples_per_second', 'train_samples_per_second', 'throughput', 'samples/s', 'it/s', 'tokens_per_second']);
+// fairseq's words per second counts tokens.
+add('throughput', 0, ['throughput']);
+add('throughput', 0.25, ['wps']);
 add('memory', 0, ['memory', 'gpu_memory', 'memory_used', 'gpu_mem', 'mem', 'max_memory_allocated']);
+// Glued words the parts cannot split.
+add('train_loss', 0, ['trainloss']);
+add('val_loss', 0, ['valloss']);
+add('test_loss', 0, ['testloss']);
+// llm.c's main.log: `s:100 trl:3.28 lr:0.0006 norm:0.31` and `s:100 tel:3.30`.
+add('train_loss', 0, ['trl']);
+add('val_loss', 0, ['tel']);
 
 /** Per-layer gradient norms: `grad_norm/<layer>`, `grad_norm.<layer>`, Lightning's `grad_2.0_norm/<layer>`. */
 const LAYER_GRAD = /^(?:grad_norm|grad_2\.0_norm|gradient_norm|grad)[/.](.+)$/i;
 
-/** Accuracy-like canonical names, whose values given in percent are normalised to 0..1. */
-const FRACTIONS = new Set(['train_acc', 'val_acc', 'test_acc']);
-
-const LOWER_IS_BETTER = new Set(['train_loss', 'val_loss', 'test_loss']);
-
 /** Hugging Face evaluation on several sets: `eval_<set>_loss`; the first set logged stands for validation. */
 const EVAL_SET = /^eval_[a-z0-9]+_(loss|accuracy)$/i;
 
-export function canonicalOf(name: string): Alias | undefined {
-  const known = TABLE[name.toLowerCase()];
+/**
+ * Hugging Face's end-of-training summary in TensorBoard (`train/train_loss`, `train/train_runtime`):
+ * one mean over the whole run, which fed as a point would look like a last-step jump.
+ */
+const HF_SUMMARY = /^train\/train_/i;
+
+/** Accuracy-like canonical names, whose values given in percent are normalised to 0..1. */
+const FRACTIONS = new Set(['train_acc', 'val_acc', 'test_acc']);
+
+/**
+ * The words of a name, lower-cased: split on `/ . _ - : ( ) [ ] %`, spaces, and camelCase or
+ * PascalCase boundaries (`ValLoss` → val, loss; `NLLLoss` → nll, loss). `acc@1`, `top-1` become
+ * one word.
+ */
+export function nameTokens(name: string): string[] {
+  const words = name
+    .replace(/(top|acc)[-_@ ]?(\d)/gi, '$1$2')
+    .replace(/([a-z\d])([A-Z])/g, '$1 $2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[\s/._\-:()[\]%,]+/);
+  const out: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i];
+    if (w === '') continue;
+    // Two-word spellings of one word.
+    if (w === 'cross' && words[i + 1] === 'entropy') {
+      out.push('crossentropy');
+      i++;
+    } else if (w === 'learning' && words[i + 1] === 'rate') {
+      out.push('lr');
+      i++;
+    } else out.push(w);
+  }
+  return out;
+}
+
+/** Whether `a` is one insertion, deletion, substitution or swap of neighbours away from `b`. */
+function oneEditApart(a: string, b: string): boolean {
+  if (a === b || Math.abs(a.length - b.length) > 1) return false;
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  if (a.length === b.length) {
+    if (a.slice(i + 1) === b.slice(i + 1)) return true;
+    return a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2);
+  }
+  return a.length < b.length ? a.slice(i) === b.slice(i + 1) : a.slice(i + 1) === b.slice(i);
+}
+
+/** The word a misspelt quantity word stands for, or undefined. */
+function typoOf(word: string): string | undefined {
+  if (word.length < 3 || REAL_WORDS.has(word)) return undefined;
+  return TYPO_TARGETS.find((t) => oneEditApart(word, t));
+}
+
+function lossOrAcc(kind: 'loss' | 'acc', split: Split, rank: number): Alias {
+  return { canonical: `${split}_${kind}`, rank };
+}
+
+/** The reading of a name's words, or undefined when they do not name a quantity the rules read. */
+function fromTokens(tokens: string[]): Alias | undefined {
+  let split: Split | undefined;
+  let splits = 0;
+  let level = 0;
+  const content: string[] = [];
+  // A rate is read before level words are set aside: `steps_per_second` names a unit, not a level.
+  const rate = rateOf(tokens);
+  for (const t of tokens) {
+    const s = SPLITS[t];
+    if (s) {
+      split ??= s;
+      splits++;
+    } else if (LEVELS[t] !== undefined) level = Math.max(level, LEVELS[t]);
+    else if (!NOISE.has(t)) content.push(t);
+  }
+  if (rate !== undefined) return split === 'val' || split === 'test' ? undefined : { canonical: 'throughput', rank: rate };
+  if (content.length === 0) return undefined;
+  const joined = content.join(' ');
+  if (joined === 'lr') return { canonical: 'lr', rank: 0 };
+  if (joined === 'grad norm' || joined === 'gradient norm' || joined === 'gnorm' || joined === 'gradnorm' || joined === 'grad norm total') {
+    return { canonical: 'grad_norm', rank: 0 };
+  }
+  const standIn = STAND_INS[joined];
+  if (standIn !== undefined) return lossOrAcc('loss', split ?? 'train', standIn);
+
+  // The quantity is the last word, or the last before trailing aggregates (`loss_avg`).
+  let q = content.length - 1;
+  while (q > 0 && (LOSS_QUALIFIERS.has(content[q]) || ACC_QUALIFIERS.has(content[q])) && !LOSS_WORDS.has(content[q])) q--;
+  let word = content[q];
+  let kind: 'loss' | 'acc' | undefined = LOSS_WORDS.has(word) ? 'loss' : ACC_WORDS.has(word) ? 'acc' : undefined;
+  if (!kind && splits > 0) {
+    // A misspelt quantity is read only in a name that otherwise looks like a metric: it says its split.
+    const fixed = typoOf(word);
+    if (fixed) {
+      word = fixed;
+      kind = fixed === 'loss' ? 'loss' : 'acc';
+    }
+  }
+  if (!kind) return undefined;
+  const qualifiers = content.filter((_, i) => i !== q);
+  const allowed = kind === 'loss' ? LOSS_QUALIFIERS : ACC_QUALIFIERS;
+  if (!qualifiers.every((w) => allowed.has(w) || (kind === 'loss' && SAME_LOSS.has(w)))) return undefined;
+  // `loss` and `accuracy` themselves are plain; a named loss type (`nll`) or any qualifier yields to them.
+  const plain = qualifiers.every((w) => SAME_LOSS.has(w)) && (word === 'loss' || word === 'logloss' || kind === 'acc');
+  return lossOrAcc(kind, split ?? 'train', level + (plain ? 0 : 0.5));
+}
+
+/** The rank of a per-second rate (`tokens_per_second`, `tok/s`, `it/s`), or undefined. */
+function rateOf(tokens: string[]): number | undefined {
+  const n = tokens.length;
+  if (n >= 2 && PER_SECOND.has(tokens[n - 1])) {
+    const unit = tokens[n - 2] === 'per' && n >= 3 ? tokens[n - 3] : tokens[n - 2];
+    return RATE_UNITS[unit];
+  }
+  return undefined;
+}
+
+/** Names read so far: the parts of a name are read once per process, not once per run. */
+const CACHE = new Map<string, Alias | null>();
+const CACHE_LIMIT = 10_000;
+
+function read(name: string): Alias | undefined {
+  const lower = name.toLowerCase();
+  const known = TABLE[lower];
   if (known) return known;
+  if (HF_SUMMARY.test(name)) return undefined;
+  const layer = LAYER_GRAD.exec(name);
+  if (layer) return layer[1] === 'total' ? { canonical: 'grad_norm', rank: 0 } : { canonical: `grad_norm/${layer[1]}`, rank: 0 };
+  const parts = fromTokens(nameTokens(name));
+  if (parts) return parts;
   const set = EVAL_SET.exec(name);
   if (set) return { canonical: set[1].toLowerCase() === 'loss' ? 'val_loss' : 'val_acc', rank: 2 };
-  const layer = LAYER_GRAD.exec(name);
-  if (layer && layer[1] !== 'total') return { canonical: `grad_norm/${layer[1]}`, rank: 0 };
   return undefined;
+}
+
+/** The canonical reading of a metric name as sent, or undefined when the rules do not read it. */
+export function canonicalOf(name: string): Alias | undefined {
+  const cached = CACHE.get(name);
+  if (cached !== undefined) return cached ?? undefined;
+  const alias = read(name);
+  if (CACHE.size >= CACHE_LIMIT) CACHE.clear();
+  CACHE.set(name, alias ?? null);
+  return alias;
 }
 
 /** Percent accuracies (82.45) become fractions (0.8245); a fraction can never exceed 1. */
@@ -105,8 +279,34 @@ export function normaliseValue(canonical: string, value: number): number {
   return FRACTIONS.has(canonical) && value > 1 && value <= 100 ? value / 100 : value;
 }
 
-export function lowerIsBetter(canonical: string): boolean {
-  return LOWER_IS_BETTER.has(canonical) || /loss|error|perplexity|wer|cer|mae|mse|rmse/i.test(canonical);
+/**
+ * Whether smaller values are better, for canonical names and names kept as sent alike: the last
+ * quality word decides (`val_wer`, `test-3px-error-r1`, `eval_perplexity` lower; `f1`, `bleu`,
+ * `val_acc` higher). Names with no quality word (lr, step_time, memory) are not ranked lower-first.
+ */
+export function lowerIsBetter(name: string): boolean {
+  // A mapped name is judged by what it maps to: `Val_los` and YOLO's `box_om` are losses.
+  const canonical = canonicalOf(name)?.canonical;
+  const tokens = nameTokens(canonical ?? name);
+  for (let i = tokens.length - 1; i >= 0; i--) {
+    if (LOWER_WORDS.has(tokens[i])) return true;
+    if (HIGHER_WORDS.has(tokens[i])) return false;
+  }
+  return false;
+}
+
+/**
+ * Whether a name says it measures the model (a loss, an accuracy, an error rate, a score, a
+ * gradient norm or a speed), as opposed to a setting such as `lr`, `rank` or `batch_size`: text
+ * logs print both as `name: value`, and only the first kind makes a line a metrics line.
+ */
+export function isMetricName(name: string): boolean {
+  const alias = canonicalOf(name);
+  if (alias) return alias.canonical !== 'lr';
+  for (const t of nameTokens(name)) {
+    if (LOWER_WORDS.has(t) || HIGHER_WORDS.has(t) || /^(?:map|rouge)\w+$/.test(t)) return true;
+  }
+  return false;
 }
 
 export function isLayerGradNorm(canonical: string): boolean {
