@@ -12,6 +12,12 @@ export interface ContextLimits {
   recentEvents: number;
 }
 
+/** Points a step- or epoch-level name needs before it can take a quantity's series over. */
+const TAKEOVER_MIN = 10;
+
+/** Epoch aggregates (rank 1) and step values (rank 2): two levels of one quantity. */
+const isLevel = (rank: number): boolean => rank === 1 || rank === 2;
+
 export const DEFAULT_LIMITS: ContextLimits = { window: 256, maxMetrics: 256, recentEvents: 32 };
 
 /**
@@ -29,6 +35,8 @@ export interface MetricsUpdate {
 
 interface NameSlot {
   alias: Alias | null;
+  /** Values of this name seen, fed to a series or not: how much information it carries. */
+  count: number;
   /** Whether values of this name are accuracies that may come in percent. */
   fraction: boolean;
   latest: LatestValue | null;
@@ -192,9 +200,10 @@ export class RunContext {
       }
       const alias = slot.alias;
       if (!alias) continue;
+      slot.count++;
       let s = slot.series;
-      if (!s || s.retired) {
-        s = this.seriesFor(name, alias);
+      if (!s || s.retired || s.source !== name) {
+        s = this.seriesFor(name, alias, slot.count);
         if (!s) continue;
         slot.series = s;
       }
@@ -229,18 +238,30 @@ export class RunContext {
     let slot = this.slots.get(name);
     if (!slot) {
       const alias = canonicalOf(name) ?? null;
-      slot = { alias, fraction: alias !== null && normaliseValue(alias.canonical, 50) !== 50, latest: null, series: null };
+      slot = { alias, count: 0, fraction: alias !== null && normaliseValue(alias.canonical, 50) !== 50, latest: null, series: null };
       if (this.slots.size < this.limits.maxMetrics * 4) this.slots.set(name, slot);
     }
     return slot;
   }
 
-  /** The series a name feeds, if its rank lets it: a better-ranked name replaces a worse one's series. */
-  private seriesFor(name: string, alias: Alias): Series | null {
+  /**
+   * The series a name feeds, if it may: exact names (rank 0) win over the rest, and stand-ins
+   * (rank 3) lose to the rest. Between a quantity's step-level and epoch-level names the one with
+   * the most points feeds the series (rules starve on a few epoch points when hundreds of step
+   * points are logged, and the reverse when steps are logged once every few epochs): a name takes
+   * over once it has twice the points of the current one and at least `TAKEOVER_MIN`.
+   */
+  private seriesFor(name: string, alias: Alias, count: number): Series | null {
     const current = this.series.get(alias.canonical);
-    if (current && alias.rank >= current.rank) return alias.rank === current.rank ? current : null;
+    if (current && current.source === name) return current;
+    if (current && alias.rank === current.rank) return current;
     if (!current && this.series.size >= this.limits.maxMetrics) return null;
-    if (current) current.retired = true;
+    if (current) {
+      const levels = isLevel(alias.rank) && isLevel(current.rank);
+      const takes = levels ? count >= TAKEOVER_MIN && count >= 2 * current.count : alias.rank < current.rank;
+      if (!takes) return null;
+      current.retired = true;
+    }
     const s = new Series(alias.canonical, name, alias.rank, this.limits.window);
     this.series.set(alias.canonical, s);
     return s;

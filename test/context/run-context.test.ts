@@ -38,15 +38,31 @@ describe('RunContext', () => {
     expect(ctx.latest.get('Validation Accuracy')!.value).toBe(78.9);
   });
 
-  it('prefers epoch-level names over step-level ones for one canonical series', () => {
+  it('feeds a quantity from its step- or epoch-level name, whichever carries more points', () => {
+    const ctx = new RunContext('r');
+    // Lightning: step values every few steps, one epoch value per epoch: the step series stays.
+    for (let e = 0; e < 5; e++) {
+      for (let k = 1; k <= 10; k++) ctx.apply({ type: 'metrics', step: e * 10 + k, ts: e * 20 + k, values: { train_loss_step: 5 - e - k / 20 } });
+      ctx.apply({ type: 'metrics', step: e * 10 + 10, epoch: e, ts: e * 20 + 15, values: { train_loss_epoch: 4.7 - e } });
+    }
+    expect(ctx.get('train_loss')!.source).toBe('train_loss_step');
+    expect(ctx.get('train_loss')!.count).toBe(50);
+    // Steps logged once every few epochs: the epoch series, once it has twice the points, takes over.
+    const sparse = new RunContext('r');
+    for (let e = 0; e < 30; e++) {
+      if (e % 5 === 0) sparse.apply({ type: 'metrics', step: e * 4 + 1, ts: e * 2, values: { train_loss_step: 3 - e / 20 } });
+      sparse.apply({ type: 'metrics', step: e * 4 + 4, epoch: e, ts: e * 2 + 1, values: { train_loss_epoch: 3 - e / 20 } });
+    }
+    expect(sparse.get('train_loss')!.source).toBe('train_loss_epoch');
+  });
+
+  it('lets an exact name take a quantity over from a step-level one', () => {
     const ctx = new RunContext('r');
     ctx.apply({ type: 'metrics', step: 1, ts: 1, values: { train_loss_step: 5 } });
-    ctx.apply({ type: 'metrics', step: 2, ts: 2, values: { train_loss_step: 4 } });
-    ctx.apply({ type: 'metrics', step: 2, epoch: 0, ts: 3, values: { train_loss_epoch: 4.5 } });
-    ctx.apply({ type: 'metrics', step: 3, ts: 4, values: { train_loss_step: 3 } });
-    const s = ctx.get('train_loss')!;
-    expect(s.source).toBe('train_loss_epoch');
-    expect(s.count).toBe(1);
+    ctx.apply({ type: 'metrics', step: 2, ts: 2, values: { train_loss: 4.5 } });
+    ctx.apply({ type: 'metrics', step: 3, ts: 3, values: { train_loss_step: 3 } });
+    expect(ctx.get('train_loss')!.source).toBe('train_loss');
+    expect(ctx.get('train_loss')!.count).toBe(1);
   });
 
   it('counts non-finite values without breaking the summaries', () => {

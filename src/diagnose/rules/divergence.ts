@@ -29,12 +29,27 @@ const T = {
   sustainedRatio: 1.25,
   sustainedNoise: 5,
   sustainedPoints: 5,
+  /**
+   * Points after the logged learning rate last rose (warm-up, a warm restart, a manual jump) during
+   * which only a critical rise counts: a larger step size makes the loss react, and a healthy run
+   * settles within a few evaluations; a rise still there after them is divergence all the same.
+   */
+  lrGrace: 10,
+  /** A rise of the logged lr by more than 1% counts (schedules move it by far more). */
+  lrRise: 1.01,
+  /**
+   * A single raw point this many times over both the best level and the start is a blow-up
+   * whatever the running median says: a loss of 1e18 on the last logged point must be reported.
+   */
+  blowUp: 1e4,
   /** Back within 1.5x of the best and below the start for ten points in a row: recovered. */
   clearRatio: 1.5,
   clearPoints: 10,
 } as const;
 
 interface State {
+  lastLr: number;
+  sinceLrRise: number;
   sustained: number;
   calm: number;
   report: Reporter;
@@ -42,10 +57,16 @@ interface State {
 
 export const divergence = defineRule<State>({
   kind: 'divergence',
-  init: () => ({ sustained: 0, calm: 0, report: new Reporter() }),
+  init: () => ({ lastLr: NaN, sinceLrRise: Infinity, sustained: 0, calm: 0, report: new Reporter() }),
   evaluate(ctx, update, state, facts) {
+    const lr = facts.view.lr;
+    if (lr !== undefined && Number.isFinite(lr)) {
+      if (lr > T.lrRise * state.lastLr) state.sinceLrRise = 0;
+      state.lastLr = lr;
+    }
     const name = facts.view.lossName;
     if (!name || !facts.lossFed) return undefined;
+    state.sinceLrRise++;
     const s = facts.loss;
     // Ratios of losses that can be zero or negative (ELBOs, GAN losses) mean nothing.
     if (!s.ready || !(s.best > 0) || !(s.start > 0)) return undefined;
@@ -56,9 +77,14 @@ export const divergence = defineRule<State>({
     const clearOfNoise = s.level - s.best >= T.sustainedNoise * s.noise;
     state.sustained = gaveBack && clearOfNoise && ratio >= T.sustainedRatio ? state.sustained + 1 : 0;
     let severity: Severity | undefined;
-    if (gaveBack && ratio >= T.criticalRatio) severity = 'critical';
+    const blownUp = s.last >= T.blowUp * Math.max(s.best, s.start);
+    // Every path needs the rise clear of the loss's own scatter: the best running median of a
+    // noisy per-batch loss is a lucky low (0.08 against a typical 0.9), not a level to return to.
+    if ((gaveBack && clearOfNoise && ratio >= T.criticalRatio) || blownUp) severity = 'critical';
     else if (
+      state.sinceLrRise > T.lrGrace &&
       gaveBack &&
+      clearOfNoise &&
       (ratio >= T.warnRatio || (s.level >= T.overStart * s.start && ratio >= T.overStartRatio) || state.sustained >= T.sustainedPoints)
     )
       severity = 'warning';
@@ -72,7 +98,7 @@ export const divergence = defineRule<State>({
       kind: 'divergence',
       severity,
       message:
-        `${name} rose to ${fmt(s.level)} (running median) at ${where(update.step, update.epoch)}, ` +
+        (blownUp && ratio < T.criticalRatio ? `${name} jumped to ${fmt(s.last)} at ${where(update.step, update.epoch)} (running median ${fmt(s.level)}), ` : `${name} rose to ${fmt(s.level)} (running median) at ${where(update.step, update.epoch)}, `) +
         `${fmt(ratio)}x its best of ${fmt(s.best)} at ${where(s.bestStep, s.bestEpoch)} (it started at ${fmt(s.start)}): training is diverging.`,
       evidence: {
         metric: name,

@@ -7,7 +7,8 @@ const T = {
   /**
    * Loss points before judging, counted from the end of any LR warm-up (while the learning rate
    * still rises, a flat loss is expected): a handful of epochs or logging intervals in which any
-   * usable learning rate visibly moves the loss. The flat-trend condition guards slow starts.
+   * usable learning rate visibly moves the loss, beyond a warm-up that is not logged (a few
+   * epochs in detectors' defaults). The flat-trend condition guards slow starts.
    */
   minPoints: 5,
   /**
@@ -37,6 +38,12 @@ const T = {
    * learning rate. (Epoch numbers are not used: loggers number them too inconsistently.)
    */
   resumedStep: 10_000,
+  /**
+   * A learning rate of 1 or more is at or beyond the stable range of SGD and Adam for nearly every
+   * network: a loss stuck there has another cause (saturated or dead units, a blow-up that left
+   * the weights useless), and raising it further would be the wrong advice.
+   */
+  maxLr: 1,
   /** Improved by over 10% since: learning after all. */
   clearShare: 0.1,
 } as const;
@@ -74,6 +81,7 @@ export const lrTooLow = defineRule<State>({
     if (!spanned(state, update.step, update.epoch)) return undefined;
     // A stuck loss after a blow-up, or with dead / vanishing layers, has another cause.
     if (state.unhealthy || hadInstability(facts)) return undefined;
+    if (ctx.lastLr !== null && ctx.lastLr >= T.maxLr) return undefined;
     const trend = relativeTrend(ctx.get(name)?.window);
     if (trend === null || trend < -T.maxTrendFall || trend > T.maxTrendRise) return undefined;
     if (!state.report.due('warning', 1)) return undefined;

@@ -1,6 +1,7 @@
 // overfitting: validation loss rises from its minimum (or accuracy falls) while training loss keeps falling.
-import type { Severity } from '../../domain/findings.ts';
-import { defineRule, fmt, hadInstability, Reporter, round, where } from '../rule.ts';
+import type { MetricsUpdate, RunContext } from '../../context/run-context.ts';
+import type { Detection, Severity } from '../../domain/findings.ts';
+import { defineRule, fmt, hadInstability, Reporter, round, where, type RunFacts } from '../rule.ts';
 import { actionsFor } from '../advice.ts';
 import { Smoothed } from '../smooth.ts';
 
@@ -33,6 +34,14 @@ const T = {
   sustain: 2,
   /** Training loss now no higher than 5% over what it was at the validation minimum: still fitting. */
   trainSlack: 1.05,
+  /**
+   * A run with only three evaluations (a fine-tune of a few epochs) has no noise estimate yet:
+   * the newest validation loss must be 25% over the lowest with nothing lower between them, while
+   * the training loss fell by over 30% since that lowest point: far more than a validation set
+   * scatters by when the model has not changed much, and the model has.
+   */
+  shortRise: 1.25,
+  shortTrainFall: 0.3,
   /** With accuracy only: the validation error must also have risen by two accuracy points. */
   minAccuracyDrop: 0.02,
 } as const;
@@ -67,7 +76,8 @@ export const overfitting = defineRule<State>({
       state.minCount = val.minCount;
       state.trainAtMin = state.train.level;
     }
-    if (val.count < T.minPoints || !(val.min > 0)) return undefined;
+    if (!(val.min > 0)) return undefined;
+    if (val.count < T.minPoints) return byLoss ? shortRun(ctx, update, state, facts, raw) : undefined;
     // Judged only once two points followed the minimum: on a falling curve the running median
     // lags above the newest (lowest) point and would look like a rise.
     const ratio = val.count - val.minCount >= 2 ? val.level / val.min : 1;
@@ -113,3 +123,20 @@ export const overfitting = defineRule<State>({
     };
   },
 });
+
+/** Overfitting read from the three evaluations of a short run (see T.shortRise). */
+function shortRun(ctx: RunContext, update: MetricsUpdate, state: State, facts: RunFacts, raw: number): Detection | undefined {
+  const { val, train } = state;
+  if (val.count < 3 || val.minCount === val.count || !train.ready) return undefined;
+  const risen = raw >= T.shortRise * val.min;
+  const trainFell = train.last <= (1 - T.shortTrainFall) * state.trainAtMin;
+  if (!risen || !trainFell || hadInstability(facts) || !state.report.due('warning', raw / val.min)) return undefined;
+  const at = where(val.minStep, val.minEpoch);
+  return {
+    kind: 'overfitting',
+    severity: 'warning',
+    message: `val_loss rose from ${fmt(val.min)} at ${at} to ${fmt(raw)} at ${where(update.step, update.epoch)} (${fmt(raw / val.min)}x) while train_loss fell from ${fmt(state.trainAtMin)} to ${fmt(train.last)}: the model is starting to overfit.`,
+    evidence: { metric: 'val_loss', best: round(val.min), best_step: val.minStep, best_epoch: val.minEpoch, current: round(raw), ratio: round(raw / val.min), train: round(train.last), train_at_best: round(state.trainAtMin) },
+    actions: actionsFor('overfitting', ctx, facts, { bestAt: `${at} (val_loss ${fmt(val.min)})`, metric: 'val_loss' }),
+  };
+}

@@ -10,6 +10,12 @@ const T = {
   minPatience: 10,
   /** ...and at least this share of the run so far, so a long healthy run's slow phase is not one. */
   patienceShare: 0.3,
+  /**
+   * ...and, when the run logs epochs, a whole epoch: ReduceLROnPlateau and early stopping count
+   * their patience in epochs, and a step-level curve flat for a fraction of an epoch (often
+   * while the schedule is still decaying the learning rate) says nothing yet.
+   */
+  minEpochs: 1,
   /** A new best must beat the old one by 0.5% to count as progress rather than noise. */
   progress: 0.005,
   /**
@@ -51,13 +57,14 @@ interface State {
   trainAtValMark: number;
   mark: number;
   markCount: number;
+  markEpoch: number | null;
   sinceMark: Trend;
   report: Reporter;
 }
 
 export const plateau = defineRule<State>({
   kind: 'plateau',
-  init: () => ({ val: new Smoothed(), valMark: Infinity, valMarkCount: 0, trainAtValMark: NaN, mark: Infinity, markCount: 0, sinceMark: new Trend(), report: new Reporter(Infinity) }),
+  init: () => ({ val: new Smoothed(), valMark: Infinity, valMarkCount: 0, trainAtValMark: NaN, mark: Infinity, markCount: 0, markEpoch: null, sinceMark: new Trend(), report: new Reporter(Infinity) }),
   evaluate(ctx, update, state, facts) {
     const view = facts.view;
     if (view.valLoss !== undefined && state.val.push(view.valLoss, update.step, update.epoch) && valStalled(state, facts.train)) {
@@ -71,12 +78,14 @@ export const plateau = defineRule<State>({
     if (s.level < state.mark * (1 - T.progress)) {
       state.mark = s.level;
       state.markCount = s.count;
+      state.markEpoch = update.epoch;
       state.sinceMark.reset();
       return state.report.clear();
     }
     state.sinceMark.push(s.last);
     const since = s.count - state.markCount;
     if (since < Math.max(T.minPatience, T.patienceShare * s.count)) return undefined;
+    if (update.epoch !== null && state.markEpoch !== null && update.epoch - state.markEpoch < T.minEpochs) return undefined;
     if (!(s.start > 0) || s.level > (1 - T.improved) * s.start) return undefined;
     if (s.level > T.nearBest * s.best || s.level < T.floorShare * s.start) return undefined;
     const trend = state.sinceMark.relative;
