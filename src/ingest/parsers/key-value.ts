@@ -1,7 +1,8 @@
 // Generic `key: value`, `key=value`, `key is value` and `| key value |` lines, with epoch and step pulled out.
+import { isMetricName } from '../../domain/aliases.ts';
 import type { EventInput, MetricsInput } from '../../domain/events.ts';
-import { normaliseName } from './names.ts';
-import { NUM, readNumber } from './numbers.ts';
+import { isPositionName, normaliseName } from './names.ts';
+import { NOT_NUMBER_WORD, NUM, readNumber } from './numbers.ts';
 import { globalStep, noteEpoch, putValue, type LineParser } from './state.ts';
 
 /**
@@ -9,10 +10,16 @@ import { globalStep, noteEpoch, putValue, type LineParser } from './state.ts';
  * (so `4.38seconds. Throughput is 408` yields `Throughput`, not `seconds. Throughput`). A value
  * may carry a unit (%, s, ms) but must end there: `eta: 2:46:39` and `40,012,032` are not values.
  */
-const WORD = String.raw`[A-Za-z][\w/%\-]*(?:\(\w+\))?(?:\.\w+)*`;
+const WORD = String.raw`${NOT_NUMBER_WORD}[A-Za-z][\w/%@\-]*(?:\(\w+\))?(?:\.\w+)*`;
 const VALUE_END = String.raw`(?:%|ms|s)?(?![\w:/])(?!\.\w)(?!,\d{3}(?!\d))`;
-/** Not after `(`: `Linear(in_features=768, ...)` is a repr, not a metric. */
-const PAIR = new RegExp(String.raw`(?<![\w.(])(${WORD}(?: ${WORD}){0,3})(?:\s*[:=]\s*|\s+is\s+)(${NUM})${VALUE_END}`, 'gi');
+/** Not after `(`: `Linear(in_features=768, ...)` is a repr, not a metric. The separator is kept: see splitLoss. */
+const PAIR = new RegExp(String.raw`(?<![\w.(])(${WORD}(?: ${WORD}){0,3})(\s*[:=]\s*|\s+is\s+)(${NUM})${VALUE_END}`, 'gi');
+/**
+ * `Train loss 0.35 val loss 0.41`, `Loss nan (nan)`: one or two words, a space, a number. With no
+ * separator, prose matches too (`took 12.5 seconds`), so only names that say they measure the
+ * model are read this way.
+ */
+const SPACED = new RegExp(String.raw`(?<![\w.(@])(${WORD}(?: ${WORD})?)\s+(${NUM})${VALUE_END}`, 'gi');
 /**
  * `| loss  7.64 |`, `iter 100: loss 2.34, time 12.3ms`: inside segments split by pipes, commas,
  * semicolons, tabs or `: `, a space separates name and value.
@@ -26,14 +33,11 @@ const STEP = /(?<![\w/])(?:global_step|step|iteration|iter|batch)\s*[=:#]?\s*\[?
 /** mmengine's `Epoch(train) [1][200/735]`, wlm's `200/ 2983 batches`: a step within the epoch. */
 const IN_EPOCH = /\]\s*\[(\d+)\/(\d+)\]|(\d+)\s*\/\s*(\d+)\s+batches/;
 
-/** Names that place the line (handled as epoch / step) or are bookkeeping, not metrics. */
-const NOT_METRICS = /^(?:(?:train|val|test)_)?(?:epoch|epochs|step|steps|iteration|iter|global_step|batch|v_num|eta|end_of_epoch)$/;
 /**
- * A line without epoch or step is read only when some name says it is a metric: config dumps
- * (`lora_rank: 4`, `Applied LoRA with rank=4, alpha=8.0`) would otherwise become metrics.
+ * A bare split as a key (`train=0.52 valid=0.61`, fairseq's `| valid 2.31 |`) is that split's
+ * loss. After a colon it is not: Ginex prints its train accuracy as `Approx. Train: 0.4851`.
  */
-const METRIC_LIKE =
-  /(?:^|_)(?:loss|acc|f1|ppl|perplexity|map\w*|auc|error|err|wer|cer|bleu|rouge\w*|precision|recall|score|mse|mae|rmse|r2|iou|dice)(?:$|_)/;
+const BARE_SPLITS = new Set(['train', 'val', 'test']);
 /** `📊 Evaluation Results:` heads lines of bare `Loss: 0.53` that are validation values. */
 const SECTION = /\b(evaluation|validation|eval|valid|test)\b[^:|]*:\s*$/i;
 /** `Final Results: Loss=0.49, PPL=1.63`, `Test set: Average loss: 0.03`: a label before the first value names its split. */
@@ -41,9 +45,10 @@ const INLINE_LABEL = /\b(final|evaluation|validation|eval|valid|test)\b[\w ]*:\s
 /** Names that already say which split they measure. */
 const HAS_SPLIT = /^(?:train|val|test)_/;
 
-function addPair(values: Record<string, number>, rawName: string, rawValue: string): boolean {
+function addPair(values: Record<string, number>, rawName: string, rawValue: string, splitIsLoss = false): boolean {
   const name = normaliseName(rawName);
-  return !NOT_METRICS.test(name) && putValue(values, name, readNumber(rawValue));
+  if (isPositionName(name)) return false;
+  return putValue(values, splitIsLoss && BARE_SPLITS.has(name) ? `${name}_loss` : name, readNumber(rawValue));
 }
 
 function withSplit(values: Record<string, number>, split: string): Record<string, number> {
@@ -55,7 +60,11 @@ function withSplit(values: Record<string, number>, split: string): Record<string
 /** A logging level word would otherwise join the first key: `INFO Train Loss: 0.5`. */
 const LEVEL = /\b(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL)\b[\s:\-\]]*/;
 
+/** A shell or Python comment pasted with the log (`# source: ... grad_norm: nan`) is prose about it. */
+const COMMENT = /^\s*#\s/;
+
 export const parseKeyValue: LineParser = (raw, state) => {
+  if (COMMENT.test(raw)) return undefined;
   const line = raw.replace(LEVEL, ' ');
   const section = SECTION.exec(line);
   if (section) {
@@ -65,13 +74,16 @@ export const parseKeyValue: LineParser = (raw, state) => {
   const values: Record<string, number> = {};
   let label: RegExpExecArray | null = null;
   for (const m of line.matchAll(PAIR)) {
-    if (addPair(values, m[1], m[2]) && Object.keys(values).length === 1) label = INLINE_LABEL.exec(line.slice(0, m.index));
+    if (addPair(values, m[1], m[3], m[2].includes('=')) && Object.keys(values).length === 1) label = INLINE_LABEL.exec(line.slice(0, m.index));
   }
   if (/[|,;\t]|:\s/.test(line)) {
     for (const segment of line.split(SEGMENTS)) {
       const m = SEGMENT.exec(segment.trim());
-      if (m) addPair(values, m[1], m[2]);
+      if (m) addPair(values, m[1], m[2], true);
     }
+  }
+  for (const m of line.matchAll(SPACED)) {
+    if (isMetricName(normaliseName(m[1]))) addPair(values, m[1], m[2]);
   }
   const names = Object.keys(values);
   const epochMatch = EPOCH.exec(line);
@@ -82,7 +94,7 @@ export const parseKeyValue: LineParser = (raw, state) => {
   const phase = epochMatch?.[1] && normaliseName(epochMatch[1]);
   const split = label ? normaliseName(label[1]) : phase && phase !== 'train' ? phase : placed ? undefined : state.section;
   if (placed) state.section = undefined;
-  if (names.length === 0 || (!placed && !names.some((n) => METRIC_LIKE.test(n)))) {
+  if (names.length === 0 || (!placed && !names.some(isMetricName))) {
     state.section = undefined;
     return undefined;
   }

@@ -30,7 +30,8 @@ const WHOLE: Record<string, string> = {
 };
 
 export function normaliseName(raw: string): string {
-  const name = raw.trim().replace(/\s+/g, ' ').toLowerCase();
+  // CamelCase words are words too (`AngleError`, `ValLoss`); `mAP` is one word.
+  const name = raw.trim().replace(/([a-z])([A-Z][a-z])/g, '$1_$2').replace(/\s+/g, ' ').toLowerCase();
   const whole = WHOLE[name];
   if (whole) return whole;
   return name
@@ -39,4 +40,11 @@ export function normaliseName(raw: string): string {
     .map((w) => WORDS[w] ?? w)
     .filter((w) => w !== '')
     .join('_');
+}
+
+/** Names that place a line in training (read as its epoch or step) or are bookkeeping, not metrics. */
+const POSITIONS = /^(?:(?:train|val|test)_)?(?:epoch|epochs|step|steps|iteration|iter|global_step|batch|v_num|eta|end_of_epoch)$/;
+
+export function isPositionName(normalised: string): boolean {
+  return POSITIONS.test(normalised);
 }

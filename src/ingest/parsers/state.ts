@@ -13,10 +13,21 @@ export interface LineParseState {
   section?: 'val' | 'test';
   /** Column names of the last table header (Ultralytics prints a header, then a row of values). */
   table?: { kind: string; columns: string[] };
+  /**
+   * The latest update of an epoch's progress bar, held until the line ends (a finished bar) or
+   * the next epoch's bar starts (a bar that never finished, e.g. a run that crashed mid-epoch).
+   */
+  epochBar?: { event: EventInput; epoch: number; finished: boolean };
+  /** The last progress bar without an epoch: its description, position and the steps of its earlier passes. */
+  stepBar?: { desc: string; n: number; offset: number };
+  /** Rows of a pandas Series printout (`loss    0.35`) waiting for its `dtype:` footer. */
+  series?: Record<string, number>;
 }
 
 export interface ParsedLine {
   events: EventInput[];
+  /** Whether some format knew the line, even if it holds no event (a progress bar mid-epoch, a table header). */
+  recognised: boolean;
 }
 
 /** One log format: the events of a line it recognises, or undefined to let the next format try. */

@@ -86,3 +86,37 @@ describe('other common console styles', () => {
     ]);
   });
 });
+
+describe('names and values with no separator, and bare splits', () => {
+  it('reads `Train loss 0.35` and two such pairs on one line', () => {
+    expect(parseLogLine('Train loss 0.35').events).toEqual([{ type: 'metrics', values: { train_loss: 0.35 } }]);
+    expect(parseLogLine('train loss 0.35 val loss 0.41').events).toEqual([{ type: 'metrics', values: { train_loss: 0.35, val_loss: 0.41 } }]);
+  });
+
+  it('reads the current value before a running mean in parentheses, and nan values', () => {
+    const state = createLineState();
+    const [event] = parseLogLine('[2019/06/24 16:19:53 __main__ INFO] - Epoch 1 Step 100/1500 Loss nan (nan) AngleError nan (nan)', state).events;
+    expect(event).toMatchObject({ type: 'metrics', epoch: 1, step: 100 });
+    expect(Object.keys((event as { values: object }).values)).toEqual(['loss', 'angle_error']);
+    expect(parseLogLine('Epoch: [11][2/48]\tTime 0.407 (1.204)\tData 0.002 (0.004)\tLoss 3.6915 (37.0201)\t', state).events).toEqual([
+      { type: 'metrics', epoch: 11, step: 10 * 48 + 2, values: { loss: 3.6915 } },
+    ]);
+  });
+
+  it('reads prose numbers only beside names that measure the model', () => {
+    expect(parseLogLine('Saving 3 files took 12.5 seconds').events).toEqual([]);
+    expect(parseLogLine('Epoch 3 took 12.5 seconds').events).toEqual([]);
+  });
+
+  it('never takes a number word for a name', () => {
+    const [event] = parseLogLine('epoch 2 | val_loss nan | nan 7 | inf: 4 | Infinity=5').events as Array<{ values: Record<string, number> }>;
+    expect(Object.keys(event.values)).toEqual(['val_loss']);
+    expect(Number.isNaN(event.values.val_loss)).toBe(true);
+  });
+
+  it('reads bare `train=` / `valid=` keys and fairseq `| valid 2.31 |` cells as that split\'s loss, not after a colon', () => {
+    expect(parseLogLine('epoch 3 train=0.52 valid=0.61').events).toEqual([{ type: 'metrics', epoch: 3, values: { train_loss: 0.52, val_loss: 0.61 } }]);
+    expect(parseLogLine('| epoch 003 | valid 2.31 | train 2.10 |').events).toEqual([{ type: 'metrics', epoch: 3, values: { val_loss: 2.31, train_loss: 2.1 } }]);
+    expect(parseLogLine('Epoch 00, Loss: 1.8456, Approx. Train: 0.4851').events).toEqual([{ type: 'metrics', epoch: 0, values: { loss: 1.8456, train: 0.4851 } }]);
+  });
+});
