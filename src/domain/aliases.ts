@@ -28,10 +28,12 @@ export interface Alias {
   canonical: string;
   /**
    * Which name feeds a canonical series when a run logs several: the lowest rank wins, names of
-   * equal rank share the series. 0: the quantity itself; 1: an epoch aggregate; 2: a step-level
-   * value; 3: a stand-in (YOLO's box loss for a total loss it does not log). A half step marks a
-   * qualified name (`nll_loss`, `avg_loss`, `mean_token_accuracy`): it yields to the plain name
-   * of its level, so a run logging both `loss` and `nll_loss` does not mix them in one window.
+   * equal rank share the series (the context also weighs epoch against step names by their
+   * points). 0: the quantity itself; 1: an epoch aggregate; 2: a step-level value; 3: a stand-in
+   * (YOLO's box loss for a total loss it does not log). Between 2 and 3, a qualified name
+   * (`nll_loss`, `avg_loss`, `mean_token_accuracy`: 2.5, its epoch and step forms 2.6 and 2.7)
+   * yields to every plain name of its quantity, so a run logging both `loss` and `nll_loss` does
+   * not mix them in one window, and feeds the series only when no plain name is logged.
    */
   rank: number;
 }
@@ -63,6 +65,8 @@ const LOSS_QUALIFIERS = new Set([
   'nll', 'ce', 'bce', 'xent', 'crossentropy', 'mse', 'mae', 'l1', 'l2', 'huber', 'total', 'mean', 'avg', 'average', 'running', 'overall',
 ]);
 const ACC_QUALIFIERS = new Set(['mean', 'avg', 'average', 'overall', 'token']);
+/** Rank of a qualified name (see Alias.rank). */
+const QUALIFIED = 2.5;
 /** `log_loss` and `LogLoss` are the loss itself. */
 const SAME_LOSS = new Set(['log']);
 
@@ -233,7 +237,7 @@ function fromTokens(tokens: string[]): Alias | undefined {
   if (!qualifiers.every((w) => allowed.has(w) || (kind === 'loss' && SAME_LOSS.has(w)))) return undefined;
   // `loss` and `accuracy` themselves are plain; a named loss type (`nll`) or any qualifier yields to them.
   const plain = qualifiers.every((w) => SAME_LOSS.has(w)) && (word === 'loss' || word === 'logloss' || kind === 'acc');
-  return lossOrAcc(kind, split ?? 'train', level + (plain ? 0 : 0.5));
+  return lossOrAcc(kind, split ?? 'train', plain ? level : QUALIFIED + level / 10);
 }
 
 /** The rank of a per-second rate (`tokens_per_second`, `tok/s`, `it/s`), or undefined. */

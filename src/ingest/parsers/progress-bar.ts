@@ -7,8 +7,11 @@ import { isPositionName, normaliseName } from './names.ts';
 import { NOT_NUMBER_WORD, NUM, readNumber } from './numbers.ts';
 import { globalStep, metricsHere, noteEpoch, putValue, type LineParser, type LineParseState } from './state.ts';
 
-/** Description, percentage, bar, `n/total`, then `[elapsed<remaining, rate, postfix]`; nothing may follow (HF prints a dict there). */
-const BAR = /^(.*?)\s*\d{1,3}%\|[^|]*\|\s*(\d+)\/(\d+)\s*(?:\[([^\]]*)\]?)?\s*$/;
+/**
+ * Description, percentage, bar, `n/total`, then `[elapsed<remaining, rate, postfix]`; nothing may
+ * follow, not even after a bracket cut short: HF prints its dict there (hf-dict.ts reads it).
+ */
+const BAR = /^(.*?)\s*\d{1,3}%\|[^|]*\|\s*(\d+)\/(\d+)\s*(?:\[([^\]{]*)\]?)?\s*$/;
 const EPOCH = /\bepoch\s*[:#]?\s*(\d+)(?:\s*\/\s*(\d+))?/i;
 const DESC_PAIR = new RegExp(String.raw`(?<![\w.])${NOT_NUMBER_WORD}([A-Za-z][\w/.\-]*)\s*[:=]\s*(${NUM})(?![\w.])`, 'gi');
 const POSTFIX_PAIR = /^\s*([A-Za-z][\w/.\-]*)=(\S+?)\s*$/;
