@@ -11,19 +11,27 @@ export interface Point {
 
 /**
  * The run's metrics updates with canonical names (the alias table only, none of the rules'
- * state): within one update the best-ranked name of a quantity wins.
+ * state). A quantity logged under several names (per step and per epoch) is read from the name
+ * with the most points in the whole run, best rank first on a tie, never mixed.
  */
 export function pointsOf(events: readonly EventInput[]): Point[] {
+  const chosen = new Map<string, { name: string; count: number; rank: number }>();
+  const counts = new Map<string, number>();
+  for (const e of events) if (e.type === 'metrics') for (const name in e.values) counts.set(name, (counts.get(name) ?? 0) + 1);
+  for (const [name, count] of counts) {
+    const alias = canonicalOf(name);
+    if (!alias) continue;
+    const best = chosen.get(alias.canonical);
+    if (!best || count > best.count || (count === best.count && alias.rank < best.rank)) chosen.set(alias.canonical, { name, count, rank: alias.rank });
+  }
+  const source = new Map([...chosen].map(([canonical, c]) => [c.name, canonical]));
   const out: Point[] = [];
   for (const e of events) {
     if (e.type !== 'metrics') continue;
     const values: Record<string, number> = {};
-    const ranks: Record<string, number> = {};
     for (const [name, v] of Object.entries(e.values)) {
-      const alias = canonicalOf(name);
-      if (!alias || (ranks[alias.canonical] ?? Infinity) <= alias.rank) continue;
-      ranks[alias.canonical] = alias.rank;
-      values[alias.canonical] = normaliseValue(alias.canonical, v);
+      const canonical = source.get(name) ?? (canonicalOf(name)?.canonical.startsWith('grad_norm/') ? canonicalOf(name)!.canonical : undefined);
+      if (canonical) values[canonical] = normaliseValue(canonical, v);
     }
     out.push({ index: out.length, values });
   }

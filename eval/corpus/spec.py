@@ -13,9 +13,9 @@ LOG_FIELDS = {'lr', 'grad', 'layers', 'time', 'throughput', 'acc'}
 
 @dataclass
 class Config:
-    source: str                 # configuration id shared by its seeds, e.g. 'gru-overfit-adamw-cosine'
     family: str                 # mlp, reg-mlp, cnn, rnn, gru, lstm, transformer, char-lstm, char-transformer
     pathology: str              # the label this configuration is meant to produce
+    tail: str                   # the rest of the configuration id: '<family>-<pathology>-<tail>'
     task: str
     model: str
     optimizer: str

@@ -124,12 +124,12 @@ def _loss_fn(cfg: Config, task: Task):
     return lambda out, y: F.cross_entropy(out.float(), y)
 
 
-def _accuracy(out, y, task: Task):
-    if task.kind != 'classify':
+def _accuracy(out, y, task: Task, k=1):
+    """Top-k accuracy of a classification batch (None for other tasks, or k >= classes)."""
+    if task.kind != 'classify' or out.shape[-1] != task.n_out or k >= task.n_out:
         return None
-    if out.shape[-1] == task.n_out:
-        return (out.argmax(-1) == y).float().mean().item()
-    return None
+    top = out.float().topk(k, -1).indices
+    return (top == y[:, None]).any(-1).float().mean().item()
 
 
 def _autocast(cfg: Config):
@@ -160,7 +160,7 @@ def _evaluate(model, task: Task, cfg: Config, loss_fn):
     """Validation loss and accuracy over the whole validation set (language models: over a
     fixed set of evenly spaced windows, so every evaluation sees the same text)."""
     model.eval()
-    losses, correct, count, batches = [], 0, 0, []
+    losses, correct, correct5, count, batches = [], 0, 0, 0, []
     if task.kind == 'lm':
         ctx = task.meta['context']
         starts = torch.linspace(0, len(task.x_val) - ctx - 2, 48).long()
@@ -177,13 +177,16 @@ def _evaluate(model, task: Task, cfg: Config, loss_fn):
         losses.append(float(loss) * len(xb))
         count += len(xb)
         acc = _accuracy(out, yb, task)
+        acc5 = _accuracy(out, yb, task, 5)
         if acc is not None:
             correct += acc * len(xb)
+            correct5 += (acc5 or 0.0) * len(xb)
         if first is None:
-            first = {'loss': float(loss), 'acc': acc, 'n': len(xb)}
+            first = {'loss': float(loss), 'acc': acc, 'acc5': acc5, 'n': len(xb)}
     model.train()
     return {'val_loss': sum(losses) / count,
             'val_acc': correct / count if task.kind == 'classify' else None,
+            'val_acc5': correct5 / count if task.kind == 'classify' else None,
             'n_val_batches': len(batches), 'first_batch': first, 'n_val': count}
 
 
@@ -219,7 +222,7 @@ def train(cfg: Config, seed: int) -> dict:
 
     for epoch in range(cfg.epochs):
         epoch_start = time.perf_counter()
-        sums = {'loss': 0.0, 'acc': 0.0, 'n': 0, 'grad': 0.0, 'data': 0.0, 'time': 0.0}
+        sums = {'loss': 0.0, 'acc': 0.0, 'acc5': 0.0, 'n': 0, 'grad': 0.0, 'data': 0.0, 'time': 0.0}
         layer_sums: dict = {}
         since = {'loss': 0.0, 'n': 0, 'time': 0.0, 'data': 0.0}
         it = batches.epoch(epoch)
@@ -246,10 +249,12 @@ def train(cfg: Config, seed: int) -> dict:
             step += 1
             loss_v = float(loss)
             acc = _accuracy(out, yb, task)
+            acc5 = _accuracy(out, yb, task, 5)
             n = len(xb)
             sums['loss'] += loss_v * n
             sums['n'] += n
             sums['acc'] += (acc or 0.0) * n
+            sums['acc5'] += (acc5 or 0.0) * n
             sums['grad'] += total
             sums['data'] += t1 - t0
             sums['time'] += t2 - t0
@@ -268,6 +273,7 @@ def train(cfg: Config, seed: int) -> dict:
                         'batch': b, 'n_batches': spe, 'loss': loss_v, 'loss_avg': since['loss'] / since['n'],
                         'loss_run': sums['loss'] / sums['n'], 'acc': acc,
                         'acc_run': sums['acc'] / sums['n'] if acc is not None else None,
+                        'acc5': acc5, 'acc5_run': sums['acc5'] / sums['n'] if acc5 is not None else None,
                         'lr': lr, 'grad_norm': total, 'layers': per_layer, 'params': params,
                         'step_time': t2 - t0, 'step_time_avg': since['time'] / since['n'],
                         'step_time_run': sums['time'] / (b + 1),

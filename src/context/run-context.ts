@@ -15,8 +15,8 @@ export interface ContextLimits {
 /** Points a step- or epoch-level name needs before it can take a quantity's series over. */
 const TAKEOVER_MIN = 10;
 
-/** Epoch aggregates (rank 1) and step values (rank 2): two levels of one quantity. */
-const isLevel = (rank: number): boolean => rank === 1 || rank === 2;
+/** The rank of names that only stand in for a quantity (see the alias table). */
+const STAND_IN = 3;
 
 export const DEFAULT_LIMITS: ContextLimits = { window: 256, maxMetrics: 256, recentEvents: 32 };
 
@@ -245,21 +245,23 @@ export class RunContext {
   }
 
   /**
-   * The series a name feeds, if it may: exact names (rank 0) win over the rest, and stand-ins
-   * (rank 3) lose to the rest. Between a quantity's step-level and epoch-level names the one with
-   * the most points feeds the series (rules starve on a few epoch points when hundreds of step
-   * points are logged, and the reverse when steps are logged once every few epochs): a name takes
-   * over once it has twice the points of the current one and at least `TAKEOVER_MIN`.
+   * The series a name feeds, if it may. Two names of one quantity are two aggregations of it (per
+   * step and per epoch, Lightning's `train_loss_step` / `train_loss_epoch`, HF's `loss` and a final
+   * `train_loss`): mixed in one window they would look like noise, so one name feeds the series.
+   * The one with the most points wins, since rules starve on a few epoch points when hundreds of
+   * step points are logged (and the reverse when steps are logged once every few epochs): a name
+   * takes over once it has twice the points of the current one and at least `TAKEOVER_MIN`. Early
+   * on, while the current name has few points, a better-ranked name (exact over level-suffixed,
+   * any over a stand-in such as YOLO's box loss) takes over at once.
    */
   private seriesFor(name: string, alias: Alias, count: number): Series | null {
     const current = this.series.get(alias.canonical);
     if (current && current.source === name) return current;
-    if (current && alias.rank === current.rank) return current;
     if (!current && this.series.size >= this.limits.maxMetrics) return null;
     if (current) {
-      const levels = isLevel(alias.rank) && isLevel(current.rank);
-      const takes = levels ? count >= TAKEOVER_MIN && count >= 2 * current.count : alias.rank < current.rank;
-      if (!takes) return null;
+      const better = alias.rank < current.rank && (current.count < TAKEOVER_MIN || current.rank === STAND_IN);
+      const denser = count >= TAKEOVER_MIN && count >= 2 * current.count;
+      if (!better && !denser) return null;
       current.retired = true;
     }
     const s = new Series(alias.canonical, name, alias.rank, this.limits.window);

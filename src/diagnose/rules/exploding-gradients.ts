@@ -27,6 +27,7 @@ const T = {
    */
   lossRise: 1.2,
   lossNoise: 2,
+  noisePoints: 10,
   /**
    * ...and giving back a tenth of what training had gained (start to best): near a loss of zero a
    * converged model's loss moves by large factors that undo nothing (0.001 -> 0.02 from 1.7).
@@ -66,11 +67,14 @@ export const explodingGradients = defineRule<State>({
     const loss = facts.loss;
     const rise = loss.level - loss.best;
     const improvement = loss.start - loss.best;
+    // Until the loss has a noise estimate of its own (its first points are the steep first
+    // descent, or the blow-up itself), a doubling stands for "clear of its noise".
+    const clear = loss.count >= T.noisePoints ? rise >= T.lossNoise * loss.noise : loss.level >= 2 * loss.best;
     const lossWorse =
       loss.ready &&
       loss.best > 0 &&
       loss.level >= T.lossRise * loss.best &&
-      rise >= T.lossNoise * loss.noise &&
+      clear &&
       (improvement > 0 ? rise >= T.giveBack * improvement : true);
     // Over three points, so that one wild value (often the very first) is not taken for the level.
     const huge = state.recent.count >= 3 && level >= T.hugeNorm;

@@ -7,24 +7,36 @@ const T = {
   /** Recent points of each loss in which swings are counted. */
   window: 10,
   /**
-   * A "large" move between consecutive points: at least 25% of the loss's scale (its first value,
-   * the size of the loss before any learning) and a factor of 1.5 either way. Healthy curves fall by large moves
-   * early on, but do not climb back by them.
+   * A "large" move between consecutive points: a factor of 1.5 either way, and at least 25% of
+   * the loss's scale (the median of its first three values, the size of the loss before much
+   * learning): a converged loss wobbling by 1.5x around a hundredth of where it started matters
+   * to nobody. Healthy curves fall by large moves early on, but do not climb back by them.
    */
-  moveShare: 0.25,
   moveFactor: 1.5,
+  moveShare: 0.25,
+  /**
+   * ...or, on a log scale (as people plot losses that span orders of magnitude), half of what
+   * training gained from that scale to the lowest value: a loss that fell from 1e8 to 5 and
+   * jumps back to 1e6 swings wildly, however small 1e6 is next to 1e8, while a converged loss
+   * wobbling 10x around 1e-4 after falling from 2 gives back a quarter of its gain and is noise.
+   */
+  logGainShare: 0.5,
   /** Swings needed in the window, with both directions present. */
   warnMoves: 3,
   criticalMoves: 5,
-  /** One rise and one fall each of half the loss's scale are enough on their own. */
+  /** One rise and one fall each of half the loss's scale (or wide on a log scale) are enough on their own. */
   hugeShare: 0.5,
   /**
    * Once a few moves are known, a large move must also be four times the loss's typical move
-   * (its mean absolute change between points): noisy step-level losses jump by 1.5x routinely.
+   * (the mean absolute log-ratio between points): noisy step-level losses jump by 1.5x routinely.
    */
   knownMoves: 5,
   typicalMultiple: 4,
 } as const;
+
+const LOG_MOVE = Math.log(T.moveFactor);
+/** The log scale is the loss's own only once it has fallen by an order of magnitude. */
+const LOG_DECADE = Math.log(10);
 
 const LOSSES = ['train_loss', 'val_loss'] as const;
 
@@ -33,31 +45,39 @@ class Swings {
   private readonly ring = new Int8Array(T.window);
   private n = 0;
   private prev = NaN;
-  scale = 0;
   ups = 0;
   downs = 0;
   hugeUps = 0;
   hugeDowns = 0;
   private readonly huge = new Int8Array(T.window);
-  amplitude = 0;
+  /** Largest factor of a counted swing. */
+  amplitude = 1;
+  private readonly first = new Float64Array(3);
+  /** Median of the first three positive values: the loss's scale. */
+  scale = NaN;
+  private min = Infinity;
   private typical = 0;
   private seen = 0;
 
   push(v: number): void {
     if (!Number.isFinite(v)) return;
-    if (this.n === 0) this.scale = Math.abs(v);
     let move = 0;
     let big = 0;
-    if (!Number.isNaN(this.prev) && this.prev > 0 && v > 0) {
-      const d = v - this.prev;
-      const factor = d > 0 ? v / this.prev : this.prev / v;
+    // Ratios of losses that can be zero or negative mean nothing: such points are skipped.
+    if (v > 0) this.noteScale(v);
+    if (this.prev > 0 && v > 0) {
+      const d = Math.log(v / this.prev);
+      const size = Math.abs(d);
       const typical = this.seen >= T.knownMoves ? this.typical : 0;
-      this.typical = this.seen === 0 ? Math.abs(d) : this.typical + 0.1 * (Math.abs(d) - this.typical);
+      this.typical = this.seen === 0 ? size : this.typical + 0.1 * (size - this.typical);
       this.seen++;
-      if (Math.abs(d) >= T.moveShare * this.scale && factor >= T.moveFactor && Math.abs(d) >= T.typicalMultiple * typical) {
+      const share = this.scale > 0 ? Math.abs(v - this.prev) / this.scale : Infinity;
+      const logGain = this.scale > this.min ? Math.log(this.scale / this.min) : 0;
+      const logWide = logGain >= LOG_DECADE && size >= T.logGainShare * logGain;
+      if (size >= LOG_MOVE && size >= T.typicalMultiple * typical && (share >= T.moveShare || logWide)) {
         move = d > 0 ? 1 : -1;
-        big = Math.abs(d) >= T.hugeShare * this.scale ? move : 0;
-        this.amplitude = Math.max(this.amplitude, Math.abs(d));
+        big = share >= T.hugeShare || logWide ? move : 0;
+        this.amplitude = Math.max(this.amplitude, Math.exp(size));
       }
     }
     const i = this.n % T.window;
@@ -67,6 +87,18 @@ class Swings {
     this.count(move, big, 1);
     this.n++;
     this.prev = v;
+  }
+
+  private positives = 0;
+
+  private noteScale(v: number): void {
+    if (v < this.min) this.min = v;
+    if (this.positives < 3) {
+      this.first[this.positives++] = v;
+      const [a, b, c] = this.first;
+      // The median of the first three once they are in; the first value until then.
+      this.scale = this.positives < 3 ? this.first[0] : Math.max(Math.min(a, b), Math.min(Math.max(a, b), c));
+    }
   }
 
   private count(move: number, big: number, by: number): void {
@@ -122,14 +154,13 @@ export const oscillation = defineRule<State>({
       severity,
       message:
         `${worstName} swung up ${worst.ups} and down ${worst.downs} times by 1.5x or more in its last ${T.window} points ` +
-        `(largest swing ${fmt(worst.amplitude)} on a scale of ${fmt(worst.scale)}) up to ${where(update.step, update.epoch)}: the optimiser is overshooting.`,
+        `(largest swing ${fmt(worst.amplitude)}x) up to ${where(update.step, update.epoch)}: the optimiser is overshooting.`,
       evidence: {
         metric: worstName,
         rises: worst.ups,
         falls: worst.downs,
         window: T.window,
-        largest_swing: round(worst.amplitude),
-        scale: round(worst.scale),
+        largest_factor: round(worst.amplitude),
         lr: ctx.lastLr,
       },
       actions: actionsFor('oscillation', ctx, facts),

@@ -22,7 +22,7 @@ const T = {
    * Training loss plateau: it had learned, its current level at least 20% under its start (else
    * see lr_too_low; the level rather than the best, which on a noisy curve is a lucky low)...
    */
-  improved: 0.2,
+  improved: 0.05,
   /** Flat, not rising: the current level is within 10% of the best (rising is overfitting / divergence). */
   nearBest: 1.1,
   /**
