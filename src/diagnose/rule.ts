@@ -41,25 +41,33 @@ export function defineRule<S>(rule: Rule<S>): Rule<unknown> {
 }
 
 /**
- * Debounce inside a rule: re-describe a condition only when its severity rises or its measure
- * has grown by `growth` since it was last described, so a lasting condition costs no message
- * building per point.
+ * Debounce inside a rule: re-describe a condition only when its severity rises, its measure has
+ * grown by `growth` since it was last described, or it has held for a tenth more of its life (ten
+ * points at least) since: a lasting condition costs little message building per point, and a
+ * finding read later still shows numbers from near the run's present, not from where it began.
+ * With `growth` Infinity a condition is described once (a first NaN, a first stall).
  */
 export class Reporter {
   severity: Severity | null = null;
   private magnitude = 0;
+  private held = 0;
+  private heldAtLast = 0;
 
   constructor(private readonly growth = 2) {}
 
   /** True when a detection with this severity and magnitude is news. */
   due(severity: Severity, magnitude: number): boolean {
+    this.held++;
+    const stale = Number.isFinite(this.growth) && this.held - this.heldAtLast >= Math.max(REFRESH_POINTS, REFRESH_SHARE * this.held);
     const news =
       this.severity === null ||
       SEVERITY_RANK[severity] > SEVERITY_RANK[this.severity] ||
-      Math.abs(magnitude) >= Math.abs(this.magnitude) * this.growth;
+      Math.abs(magnitude) >= Math.abs(this.magnitude) * this.growth ||
+      stale;
     if (news) {
       if (this.severity === null || SEVERITY_RANK[severity] > SEVERITY_RANK[this.severity]) this.severity = severity;
-      this.magnitude = magnitude;
+      this.magnitude = Math.max(Math.abs(magnitude), Math.abs(this.magnitude));
+      this.heldAtLast = this.held;
     }
     return news;
   }
@@ -69,6 +77,7 @@ export class Reporter {
     if (this.severity === null) return undefined;
     this.severity = null;
     this.magnitude = 0;
+    this.held = this.heldAtLast = 0;
     return 'clear';
   }
 
@@ -76,6 +85,10 @@ export class Reporter {
     return this.severity !== null;
   }
 }
+
+/** A held condition is re-described after ten points, and after a tenth of its life when longer. */
+const REFRESH_POINTS = 10;
+const REFRESH_SHARE = 0.1;
 
 /** Kinds that mean training itself blew up; later stuck or dead signals are their consequence. */
 export const INSTABILITY: readonly FindingKind[] = ['nan_loss', 'divergence', 'exploding_gradients', 'oscillation'];

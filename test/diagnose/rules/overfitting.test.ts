@@ -17,6 +17,13 @@ describe('overfitting rule', () => {
     expect(found[0].actions[1]).toMatch(/weight decay/);
   });
 
+  it('keeps the numbers of a finding near the present while the condition lasts', () => {
+    const fed = feed(epochs(120, ushape));
+    const [f] = serious(fed, 'overfitting');
+    // Re-described at least every tenth of the condition's life: never more than ~10% behind.
+    expect(Number(/at epoch (\d+) while/.exec(f.message)![1])).toBeGreaterThanOrEqual(108);
+  });
+
   it('escalates to critical once validation loss has doubled', () => {
     const fed = feed(epochs(40, ushape));
     expect(serious(fed, 'overfitting')[0].severity).toBe('critical');
