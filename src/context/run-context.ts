@@ -15,6 +15,9 @@ export interface ContextLimits {
 /** Points a step- or epoch-level name needs before it can take a quantity's series over. */
 const TAKEOVER_MIN = 10;
 
+/** The metrics that say how good the model is, in order of preference. */
+const PRIMARY = ['val_loss', 'val_acc', 'train_loss'] as const;
+
 /** The rank of names that only stand in for a quantity (see the alias table). */
 const STAND_IN = 3;
 
@@ -282,7 +285,12 @@ export class RunContext {
 
   /** The series that says how good the model is: val loss, else val accuracy, else train loss. */
   primary(): Series | undefined {
-    return this.series.get('val_loss') ?? this.series.get('val_acc') ?? this.series.get('train_loss');
+    // A series with no finite value (a validation loss that was NaN throughout) has no best.
+    for (const name of PRIMARY) {
+      const s = this.series.get(name);
+      if (s && Number.isFinite(s.best)) return s;
+    }
+    return undefined;
   }
 
   summaries(): SeriesSummary[] {

@@ -14,6 +14,8 @@ const A = {
   fullRise: 0.5,
   /** The rise dominates the score; a train/val gap alone is normal, so it weighs a quarter. */
   riseWeight: 0.75,
+  /** The score of a run that raised overfitting starts here; one that did not stays under it. */
+  raisedFloor: 0.5,
   /** Best values this close (relatively) are a tie between two runs. */
   tie: 1e-3,
 } as const;
@@ -39,20 +41,37 @@ function trend(s: Series | undefined): { slope: number | null; relative: number 
   };
 }
 
+/** Median of a few numbers (sorts a copy). */
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const n = s.length;
+  return n % 2 ? s[(n - 1) >> 1] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
 /**
- * Overfitting score in 0..1: 0.75 x min(1, rise / 0.5) + 0.25 x gap, where rise is the validation
- * loss's running mean over its minimum minus one (a 50% rise saturates) and gap is
- * (val - train) / val of the latest losses when validation is worse. A run whose validation loss
- * still sits at its minimum scores at most 0.25, however large its gap.
+ * Overfitting score in 0..1: 0.75 x min(1, rise / 0.5) + 0.25 x gap. The rise is measured as the
+ * rule measures it, from windows rather than points: the median of the last five validation
+ * losses over the lowest running median of three, less twice the curve's own scatter (the median
+ * point-to-point change), so a noisy validation curve bouncing around a lucky low scores nothing.
+ * The gap is (val - train) / val of the latest losses when validation is worse. The score agrees
+ * with the findings: at least 0.5 when the run raised overfitting, under 0.5 when it did not.
  */
-export function overfittingScore(ctx: RunContext): OverfittingScore {
+export function overfittingScore(ctx: RunContext, findings: readonly Finding[] = []): OverfittingScore {
   const val = ctx.get('val_loss');
   const train = ctx.get('train_loss');
-  if (!val || !(val.min > 0) || !Number.isFinite(val.ema)) return { score: 0, val_rise: null, generalisation_gap: null };
-  const rise = Math.max(0, val.ema / val.min - 1);
-  const gap = train && Number.isFinite(train.ema) && val.ema > train.ema && val.ema > 0 ? (val.ema - train.ema) / val.ema : 0;
-  const score = A.riseWeight * Math.min(1, rise / A.fullRise) + (1 - A.riseWeight) * Math.min(1, gap);
-  return { score: Math.min(1, Math.max(0, score)), val_rise: rise, generalisation_gap: train ? gap : null };
+  const ys: number[] = [];
+  if (val) for (let k = 0; k < val.window.size; k++) ys.push(val.window.y(k));
+  if (!val || ys.length < 3 || !(val.min > 0)) return { score: 0, val_rise: null, generalisation_gap: null };
+  let best = Infinity;
+  for (let k = 2; k < ys.length; k++) best = Math.min(best, median(ys.slice(k - 2, k + 1)));
+  const now = median(ys.slice(-5));
+  const scatter = median(ys.slice(1).map((y, k) => Math.abs(y - ys[k]))) / best;
+  const rise = Math.max(0, now / best - 1 - 2 * scatter);
+  const gap = train && Number.isFinite(train.last) && now > train.last && now > 0 ? (now - train.last) / now : 0;
+  let score = A.riseWeight * Math.min(1, rise / A.fullRise) + (1 - A.riseWeight) * Math.min(1, gap);
+  const raised = findings.some((f) => f.kind === 'overfitting' && f.severity !== 'info');
+  score = raised ? Math.max(A.raisedFloor, score) : Math.min(A.raisedFloor - 0.01, score);
+  return { score: Math.round(Math.min(1, Math.max(0, score)) * 1000) / 1000, val_rise: rise, generalisation_gap: train ? gap : null };
 }
 
 function convergence(stability: Stability, open: readonly Finding[]): ConvergenceStatus {
@@ -67,7 +86,7 @@ function convergence(stability: Stability, open: readonly Finding[]): Convergenc
 }
 
 /** The analysis of a run from its rolling context and its findings. */
-export function analyzeRun(ctx: RunContext, findings: readonly Finding[]): RunAnalysis {
+export function analyzeRun(ctx: RunContext, findings: readonly Finding[], opts: { timed?: boolean } = {}): RunAnalysis {
   const primary = ctx.primary();
   const train = ctx.get('train_loss');
   const val = ctx.get('val_loss');
@@ -85,7 +104,10 @@ export function analyzeRun(ctx: RunContext, findings: readonly Finding[]): RunAn
   const open = findings.filter((f) => f.status === 'open');
   const counts = { info: 0, warning: 0, critical: 0 };
   for (const f of findings) counts[f.severity]++;
-  const elapsed = ctx.startedAt !== null && ctx.lastEventAt !== null ? (ctx.lastEventAt - ctx.startedAt) / 1000 : null;
+  // Without epoch times, the time between the first and last event is the training time only
+  // when the events carry the trainer's own times (live, or a file with times): not an import's.
+  const timed = opts.timed ?? true;
+  const elapsed = timed && ctx.startedAt !== null && ctx.lastEventAt !== null ? (ctx.lastEventAt - ctx.startedAt) / 1000 : null;
   return {
     run: ctx.run,
     summary: {
@@ -101,7 +123,7 @@ export function analyzeRun(ctx: RunContext, findings: readonly Finding[]): RunAn
       avg_epoch_time_s: ctx.epochTimeCount ? ctx.epochTimeSum / ctx.epochTimeCount : null,
     },
     stability,
-    overfitting: overfittingScore(ctx),
+    overfitting: overfittingScore(ctx, findings),
     convergence: convergence(stability, open),
     problems: [...new Set(open.filter((f) => f.severity !== 'info').map((f) => f.kind))],
     finding_counts: counts,

@@ -182,7 +182,9 @@ export function diagnoseEvents(
   // keeps nothing of it, and a fresh object per point would cost more than diagnosing the point.
   const carrier: Extract<EventInput, { type: 'metrics' }> & { ts: number } = { type: 'metrics', values: {}, ts: 0 };
   let ts = opts.start ?? 0;
+  let timed = false;
   for (const event of events) {
+    if (event.ts !== undefined) timed = true;
     ts = event.ts ?? ts + 1;
     let update: MetricsUpdate | undefined;
     if (event.type === 'metrics') {
@@ -197,5 +199,5 @@ export function diagnoseEvents(
     if (update) diagnoser.evaluate(ctx, update);
   }
   const findings = diagnoser.all();
-  return { findings, summary: analyzeRun(ctx, findings) };
+  return { findings, summary: analyzeRun(ctx, findings, { timed }) };
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { RunAnalysis } from '../../src/domain/analysis.ts';
 import { analyzeRun, compareRuns, overfittingScore } from '../../src/diagnose/analysis.ts';
-import { epochs, feed } from './feed.ts';
+import { diagnoseEvents } from '../../src/diagnose/engine.ts';
+import { epochs, feed, noise } from './feed.ts';
 
 function analysed(rows: Array<Record<string, number>>) {
   const fed = feed(rows);
@@ -37,6 +38,27 @@ describe('run analysis', () => {
     expect(a.problems).toEqual(['overfitting']);
     const blown = analysed(epochs(20, (e) => ({ train_loss: e < 10 ? 1 / e : 10 * 2 ** (e - 10) })));
     expect(blown.convergence).toBe('diverging');
+  });
+
+  it('scores a healthy run with a noisy validation loss low, and below an overfitting one', () => {
+    const r = noise(4);
+    const noisy = analysed(epochs(60, (e) => ({ train_loss: 2 * Math.exp(-e / 8) + 0.1, val_loss: (2 * Math.exp(-e / 8) + 0.2) * (1 + 0.25 * r()) })));
+    expect(noisy.problems).not.toContain('overfitting');
+    expect(noisy.overfitting.score).toBeLessThan(0.5);
+    expect(noisy.overfitting.score).toBeLessThan(analysed(overfit).overfitting.score);
+  });
+
+  it('takes the best value from a metric that has one when validation loss was never finite', () => {
+    const a = analysed(epochs(10, (e) => ({ train_loss: 1 / e, val_loss: NaN })));
+    expect(a.summary.best_metric).toBe('train_loss');
+    expect(a.summary.best_value).toBeCloseTo(0.1, 9);
+  });
+
+  it('gives no training time for a file without times, and the span of the times a file carries', () => {
+    const rows = Array.from({ length: 20 }, (_, i) => ({ type: 'metrics' as const, step: i, values: { loss: 1 / (i + 1) } }));
+    expect(diagnoseEvents('r', rows).summary.summary.total_time_s).toBeNull();
+    const timed = rows.map((e, i) => ({ ...e, ts: 1_000_000 + i * 60_000 }));
+    expect(diagnoseEvents('r', timed).summary.summary.total_time_s).toBe(19 * 60);
   });
 
   it('scores 0 without a validation loss', () => {
