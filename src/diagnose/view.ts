@@ -19,6 +19,7 @@ export class UpdateView {
   lr: number | undefined;
   epochTime: number | undefined;
   stepTime: number | undefined;
+  throughput: number | undefined;
   /** The loss rules judge (train loss when the run logs it, else validation loss) and its name. */
   loss: number | undefined;
   lossName: 'train_loss' | 'val_loss' | undefined;
@@ -33,7 +34,7 @@ export class UpdateView {
 
   read(ctx: RunContext, update: MetricsUpdate): void {
     this.trainLoss = this.valLoss = this.trainAcc = this.valAcc = undefined;
-    this.gradNorm = this.weightNorm = this.lr = this.epochTime = this.stepTime = undefined;
+    this.gradNorm = this.weightNorm = this.lr = this.epochTime = this.stepTime = this.throughput = undefined;
     this.layers = this.zeros = 0;
     this.zeroLayer = this.lowLayer = this.highLayer = null;
     this.low = Infinity;
@@ -44,7 +45,7 @@ export class UpdateView {
   }
 
   /** The value of a canonical name this view holds. */
-  get(name: 'train_loss' | 'val_loss' | 'train_acc' | 'val_acc' | 'grad_norm' | 'epoch_time' | 'step_time'): number | undefined {
+  get(name: 'train_loss' | 'val_loss' | 'train_acc' | 'val_acc' | 'grad_norm' | 'epoch_time' | 'step_time' | 'throughput'): number | undefined {
     switch (name) {
       case 'train_loss':
         return this.trainLoss;
@@ -60,6 +61,8 @@ export class UpdateView {
         return this.epochTime;
       case 'step_time':
         return this.stepTime;
+      case 'throughput':
+        return this.throughput;
     }
   }
 
@@ -92,6 +95,9 @@ export class UpdateView {
         return;
       case 'step_time':
         this.stepTime = v;
+        return;
+      case 'throughput':
+        this.throughput = v;
         return;
     }
     if (!isLayerGradNorm(name) || !Number.isFinite(v)) return;

@@ -1,6 +1,7 @@
 // slow_throughput: epochs or steps take markedly longer than they did at the start of the run.
-import type { Severity } from '../../domain/findings.ts';
-import { defineRule, fmt, Reporter, round, where } from '../rule.ts';
+import type { RunContext } from '../../context/run-context.ts';
+import type { Detection, Severity } from '../../domain/findings.ts';
+import { defineRule, fmt, Reporter, round, where, type RunFacts } from '../rule.ts';
 import { actionsFor } from '../advice.ts';
 import { Smoothed } from '../smooth.ts';
 
@@ -31,11 +32,25 @@ const T = {
   clockGrowth: 4,
   /** Back under 1.5x the baseline: cleared. */
   clearFactor: 1.5,
+  /**
+   * Stalls: a data loader that starves the model now and then leaves most steps at their usual
+   * time and a few far slower, which a median never sees. Over the last twenty points, steps more
+   * than three times the typical one (the median), at least three of them, taking over half of
+   * all the time spent beyond twice the typical step: most of the wall time is waiting.
+   */
+  stallWindow: 20,
+  stallFactor: 3,
+  stallPoints: 3,
+  stallShare: 0.5,
 } as const;
 
-const TIMES = ['epoch_time', 'step_time'] as const;
+/** Durations, and a rate whose inverse is one (tokens or samples per second: seconds per unit). */
+const TIMES = ['epoch_time', 'step_time', 'throughput'] as const;
+const RATE = 2;
 
 interface Timing {
+  /** The last `stallWindow` durations, for stalls. */
+  recent20: Float64Array;
   seen: number;
   first: number;
   prev: number;
@@ -53,20 +68,28 @@ interface State {
 export const slowThroughput = defineRule<State>({
   kind: 'slow_throughput',
   init: () => ({
-    timings: TIMES.map(() => ({ seen: 0, first: NaN, prev: NaN, rising: true, base: new Smoothed(), recent: new Smoothed(), held: 0 })),
+    timings: TIMES.map(() => ({ recent20: new Float64Array(T.stallWindow), seen: 0, first: NaN, prev: NaN, rising: true, base: new Smoothed(), recent: new Smoothed(), held: 0 })),
     report: new Reporter(1.5),
   }),
   evaluate(ctx, update, state, facts) {
     for (let k = 0; k < TIMES.length; k++) {
-      const v = facts.view.get(TIMES[k]);
-      if (v === undefined || !Number.isFinite(v) || v <= 0) continue;
+      const raw = facts.view.get(TIMES[k]);
+      if (raw === undefined || !Number.isFinite(raw) || raw <= 0) continue;
+      // A rate is judged as the time one unit takes, so that slower is larger for every series.
+      const v = k === RATE ? 1 / raw : raw;
       const t = state.timings[k];
+      t.recent20[t.seen % T.stallWindow] = v;
       if (t.seen === 0) t.first = v;
       else if (t.rising && v <= t.prev) t.rising = false;
       t.prev = v;
       t.seen++;
       if (t.rising && t.seen >= T.clockPoints && v >= T.clockGrowth * t.first) continue;
       if (t.seen <= T.warmup) continue;
+      const stall = k === RATE ? null : stalls(t);
+      if (stall) {
+        if (!state.report.due('warning', stall.share * 10)) return undefined;
+        return describeStalls(ctx, facts, TIMES[k], stall, where(update.step, update.epoch));
+      }
       if (t.base.count < T.baselinePoints) {
         t.base.push(v, update.step, update.epoch);
         continue;
@@ -75,7 +98,7 @@ export const slowThroughput = defineRule<State>({
       const baseline = t.base.level;
       const factor = t.recent.level / baseline;
       const extra = t.recent.level - baseline;
-      const minExtra = k === 0 ? T.minExtraEpoch : T.minExtraStep;
+      const minExtra = k === 0 ? T.minExtraEpoch : k === RATE ? 0 : T.minExtraStep;
       t.held = factor >= T.warnFactor && extra >= minExtra ? t.held + 1 : 0;
       if (t.held < T.sustain) {
         if (factor < T.clearFactor) return state.report.clear();
@@ -84,14 +107,59 @@ export const slowThroughput = defineRule<State>({
       const severity: Severity = factor >= T.criticalFactor ? 'critical' : 'warning';
       if (!state.report.due(severity, factor)) return undefined;
       const name = TIMES[k];
+      const message =
+        k === RATE
+          ? `throughput fell to ${fmt(1 / t.recent.level)} per second (running median) at ${where(update.step, update.epoch)}, ${fmt(factor)}x slower than the ${fmt(1 / baseline)} per second at the start of the run.`
+          : `${name} is ${fmt(t.recent.level)} s (running median) at ${where(update.step, update.epoch)}, ${fmt(factor)}x the ${fmt(baseline)} s it took at the start of the run.`;
+      const shown = (x: number): number => round(k === RATE ? 1 / x : x);
       return {
         kind: 'slow_throughput',
         severity,
-        message: `${name} is ${fmt(t.recent.level)} s (running median) at ${where(update.step, update.epoch)}, ${fmt(factor)}x the ${fmt(baseline)} s it took at the start of the run.`,
-        evidence: { metric: name, current: round(t.recent.level), baseline: round(baseline), factor: round(factor), points: t.held },
+        message,
+        evidence: { metric: name, current: shown(t.recent.level), baseline: shown(baseline), factor: round(factor), points: t.held },
         actions: actionsFor('slow_throughput', ctx, facts),
       };
     }
     return undefined;
   },
 });
+
+interface Stalls {
+  typical: number;
+  slow: number;
+  share: number;
+  worst: number;
+  points: number;
+}
+
+/** Stalls over the last points of one duration series (see T.stallWindow), or null. */
+function stalls(t: Timing): Stalls | null {
+  // The first point (start-up) is not in the window.
+  const n = Math.min(t.seen - T.warmup, T.stallWindow);
+  if (n < T.stallPoints * 2) return null;
+  const xs: number[] = [];
+  for (let i = 0; i < n; i++) xs.push(t.recent20[(t.seen - 1 - i) % T.stallWindow]);
+  const sorted = [...xs].sort((a, b) => a - b);
+  const typical = sorted[(n - 1) >> 1];
+  let total = 0;
+  let lost = 0;
+  let slow = 0;
+  for (const x of xs) {
+    total += x;
+    if (x > T.stallFactor * typical) slow++;
+    lost += Math.max(0, x - 2 * typical);
+  }
+  const share = total > 0 ? lost / total : 0;
+  if (slow < T.stallPoints || share < T.stallShare) return null;
+  return { typical, slow, share, worst: sorted[n - 1], points: n };
+}
+
+function describeStalls(ctx: RunContext, facts: RunFacts, name: string, s: Stalls, at: string): Detection {
+  return {
+    kind: 'slow_throughput',
+    severity: 'warning',
+    message: `${s.slow} of the last ${s.points} ${name} values up to ${at} are over ${T.stallFactor}x the typical ${fmt(s.typical)} s (the worst ${fmt(s.worst)} s): ${fmt(s.share * 100)}% of the time goes to stalls, most likely waiting for data.`,
+    evidence: { metric: name, typical: round(s.typical), slow_points: s.slow, window: s.points, stall_share: round(s.share), worst: round(s.worst) },
+    actions: actionsFor('slow_throughput', ctx, facts),
+  };
+}

@@ -18,6 +18,24 @@ describe('slow_throughput rule', () => {
     expect(tiny.findings.filter((f) => f.kind === 'slow_throughput')).toEqual([]);
   });
 
+  it('finds data-loader stalls that a median never sees: a few steps far slower, most of the time', () => {
+    const times = [0.15, 0.154, 0.154, 67.6, 0.16, 3.06, 0.154, 15.3, 0.154];
+    const fed = feed(times.map((t, i) => ({ step: 14 + i, step_time: t, train_loss: 6.9 })));
+    const [f] = serious(fed, 'slow_throughput');
+    expect(f.message).toMatch(/3 of the last 7 step_time values .* over 3x the typical 0.16 s/);
+    expect(f.evidence.stall_share).toBeGreaterThan(0.9);
+    // A checkpoint save every 50 steps is not a stall.
+    const saves = feed(Array.from({ length: 200 }, (_, i) => ({ step: i + 1, step_time: i % 50 === 49 ? 5 : 0.2 })));
+    expect(serious(saves, 'slow_throughput')).toEqual([]);
+  });
+
+  it('reads tokens or samples per second: a halved rate is a slowdown', () => {
+    const fed = feed(Array.from({ length: 40 }, (_, i) => ({ step: i + 1, train_loss: 1, throughput: i < 20 ? 5000 : 2000 })));
+    const [f] = serious(fed, 'slow_throughput');
+    expect(f.message).toMatch(/^throughput fell to 2,?000 per second/);
+    expect(f.evidence.baseline).toBe(5000);
+  });
+
   it('ignores an elapsed-time clock logged as "time"', () => {
     const fed = feed(epochs(60, (e) => ({ step_time: 40 * e + e * e })));
     expect(fed.findings.filter((f) => f.kind === 'slow_throughput')).toEqual([]);
