@@ -9,6 +9,8 @@ export const ERROR_STATUS = {
   conflict: 409,
   too_large: 413,
   unsupported_media_type: 415,
+  /** Well-formed input holding nothing that can be diagnosed: no metric a rule reads, or a binary file. */
+  no_metrics: 422,
   rate_limited: 429,
   unavailable: 503,
   internal: 500,

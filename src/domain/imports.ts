@@ -1,16 +1,6 @@
-// What importing a training file yields: the run it describes and its events, with what was skipped.
+// What importing a training file yields: the run it describes, its events, and the report of what was read.
 import type { EventInput } from './events.ts';
-
-/** A record the importer could not read; it is skipped and reported, never fatal. */
-export interface ImportIssue {
-  /** Machine-readable reason: bad_json, bad_row, bad_event, corrupt_record, bad_length, ... */
-  code: string;
-  message: string;
-  /** 1-based line of a text format, or byte offset of a binary record. */
-  line?: number;
-  offset?: number;
-  file?: string;
-}
+import type { ReadReport } from './read-report.ts';
 
 export type RunStartedInput = Extract<EventInput, { type: 'run_started' }>;
 
@@ -21,7 +11,6 @@ export interface ImportedRun {
   format: string;
   run_started?: RunStartedInput;
   events: EventInput[];
-  /** Records skipped as unreadable (at most the first 100; `skipped` counts them all). */
-  issues: ImportIssue[];
-  skipped: number;
+  /** Lines read, points produced, what was skipped and which names were understood. */
+  read: ReadReport;
 }

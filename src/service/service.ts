@@ -2,6 +2,7 @@ import { canonicalOf, normaliseValue } from '../domain/aliases.ts';
 import { AnalystError } from '../domain/errors.ts';
 import type { EventInput, ServiceEventBody, StoredEvent } from '../domain/events.ts';
 import type { Finding, FindingChange } from '../domain/findings.ts';
+import { mergeReports, type ReadReport, type ReadSource } from '../domain/read-report.ts';
 import { runStartedChanges, type CreateRunInput, type Run, type RunListQuery } from '../domain/runs.ts';
 import type { ContextLimits } from '../context/run-context.ts';
 import { lttb } from '../context/downsample.ts';
@@ -197,7 +198,17 @@ export class AnalystService {
       latest_canonical: canonical,
       open_findings: findings.length,
       findings: findings.map(({ run: _r, ...f }) => f),
+      read: this.store.readReports(run.id),
     };
+  }
+
+  /**
+   * Keeps what a door read for a run: an imported file's report replaces the one before, posted
+   * log lines add up across requests.
+   */
+  noteRead(runId: string, source: ReadSource, report: ReadReport): void {
+    const before = source === 'logs' ? this.store.readReports(runId).logs : undefined;
+    this.store.saveReadReport(runId, source, before ? mergeReports(before, report) : report, this.now());
   }
 
   /** The recorder's run analysis: summary, stability, overfitting score, convergence status. */

@@ -72,6 +72,14 @@ const MIGRATIONS: string[] = [
      created_at INTEGER NOT NULL,
      updated_at INTEGER NOT NULL
    );`,
+  // The latest read report of each door per run (an imported file, the posted log lines): what was read and skipped.
+  `CREATE TABLE read_reports (
+     run TEXT NOT NULL,
+     source TEXT NOT NULL,
+     report TEXT NOT NULL,
+     updated_at INTEGER NOT NULL,
+     PRIMARY KEY (run, source)
+   );`,
 ];
 
 export function migrate(db: Database.Database): void {

@@ -6,6 +6,7 @@ import type { EventBody, StoredEvent } from '../domain/events.ts';
 import type { Finding } from '../domain/findings.ts';
 import type { CreateRunInput, MetricPoint, Run, RunListQuery } from '../domain/runs.ts';
 import { decodeNonFinite, stringifyEvent, stringifyJson } from '../domain/values.ts';
+import { ReadReport, ReadSource } from '../domain/read-report.ts';
 import { migrate } from './migrations.ts';
 import type { AppendResult, MetricsQuery, NewEvent, RunPatch, Store } from './store.ts';
 
@@ -140,6 +141,11 @@ export class SqliteStore implements Store {
            resolved_at = excluded.resolved_at`,
       ),
       findings: db.prepare<[string], FindingRow>('SELECT * FROM findings WHERE run = ? ORDER BY created_at, id'),
+      saveReadReport: db.prepare<[string, string, string, number]>(
+        `INSERT INTO read_reports (run, source, report, updated_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (run, source) DO UPDATE SET report = excluded.report, updated_at = excluded.updated_at`,
+      ),
+      readReports: db.prepare<[string], { source: string; report: string }>('SELECT source, report FROM read_reports WHERE run = ? ORDER BY source'),
       findingsByStatus: db.prepare<[string, string], FindingRow>(
         'SELECT * FROM findings WHERE run = ? AND status = ? ORDER BY created_at, id',
       ),
@@ -336,6 +342,16 @@ export class SqliteStore implements Store {
   findings(run: string, status?: 'open' | 'resolved'): Finding[] {
     const rows = status ? this.stmts.findingsByStatus.all(run, status) : this.stmts.findings.all(run);
     return rows.map(toFinding);
+  }
+
+  saveReadReport(run: string, source: ReadSource, report: ReadReport, now: number): void {
+    this.stmts.saveReadReport.run(run, source, JSON.stringify(report), now);
+  }
+
+  readReports(run: string): Partial<Record<ReadSource, ReadReport>> {
+    const out: Partial<Record<ReadSource, ReadReport>> = {};
+    for (const row of this.stmts.readReports.all(run)) out[ReadSource.parse(row.source)] = ReadReport.parse(JSON.parse(row.report));
+    return out;
   }
 
   close(): void {

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { EventBody, StoredEvent } from '../domain/events.ts';
 import type { Finding } from '../domain/findings.ts';
+import type { ReadReport, ReadSource } from '../domain/read-report.ts';
 import type { CreateRunInput, MetricPoint, Run, RunListQuery, RunStatus } from '../domain/runs.ts';
 
 /** An event ready to be stored: its body, when it happened, and the client's idempotency key. */
@@ -56,6 +57,9 @@ export interface Store {
   metricNames(run: string): string[];
   points(run: string, query: MetricsQuery): MetricPoint[];
   saveFinding(finding: Finding): void;
+  /** Keeps the latest read report of a door for a run, replacing the one before. */
+  saveReadReport(run: string, source: ReadSource, report: ReadReport, now: number): void;
+  readReports(run: string): Partial<Record<ReadSource, ReadReport>>;
   findings(run: string, status?: 'open' | 'resolved'): Finding[];
   close(): void;
 }

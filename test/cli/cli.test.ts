@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,13 +14,16 @@ function analyst(args: string[], env: Record<string, string> = {}) {
 }
 
 describe('analyst diagnose', () => {
-  it('prints exactly [{file, run, findings, summary}] with --json', () => {
+  it('prints exactly [{file, run, read, findings, summary}] with --json', () => {
     const file = join(GENERATED, 'digits-s1-lr-too-high.jsonl');
     const r = analyst(['diagnose', file, realLog('hf_whisper_small_hi_overfit', 'trainer_state.json'), '--json']);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out).toHaveLength(2);
-    expect(Object.keys(out[0]).sort()).toEqual(['file', 'findings', 'run', 'summary']);
+    expect(Object.keys(out[0]).sort()).toEqual(['file', 'findings', 'read', 'run', 'summary']);
+    expect(out[0].read).toMatchObject({ file, format: 'jsonl', skipped: 0, examples: [], unmapped: {} });
+    expect(out[0].read.points).toBeGreaterThan(out[0].read.lines);
+    expect(out[1].read.mapped).toMatchObject({ train_loss: ['loss'], val_loss: ['eval_loss'] });
     expect(out[0].file).toBe(file);
     expect(out[0].run).toBe('digits-s1-lr-too-high');
     expect(out[1].run).toBe('hf_whisper_small_hi_overfit');
@@ -34,6 +37,7 @@ describe('analyst diagnose', () => {
     const r = analyst(['diagnose', file]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/\[(warning|critical)\] overfitting/);
+    expect(r.stdout).toMatch(/^  read [\d,]+ points from [\d,]+ lines \(jsonl\): train_loss; .*grad_norm\/<layer> ← grad_norm\/layer\.0/m);
     expect(analyst(['diagnose', file, '--fail-on', 'warning']).code).toBe(1);
     expect(analyst(['diagnose', join(GENERATED, 'digits-s1-healthy-adam.jsonl'), '--fail-on', 'warning']).code).toBe(0);
   });
@@ -42,6 +46,26 @@ describe('analyst diagnose', () => {
     const r = analyst(['diagnose', '/nonexistent/train.log']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/\/nonexistent\/train\.log/);
+  });
+
+  it('exits 2 with what was read and skipped, never "no problems found", for a file with nothing to diagnose', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'analyst-nothing-'));
+    try {
+      const empty = join(dir, 'empty.log');
+      const unknown = join(dir, 'unknown.log');
+      writeFileSync(empty, '');
+      writeFileSync(unknown, 'booting\nframes 12.5/s dropped 0.25\nf1: 0.91\n');
+      const r = analyst(['diagnose', empty, unknown, '/bin/ls']);
+      expect(r.code).toBe(2);
+      expect(r.stdout).not.toMatch(/no problems found/);
+      expect(r.stderr).toContain(`analyst: ${empty}: nothing to diagnose: no loss, accuracy, gradient norm or step time among 0 values read from 0 lines (text)`);
+      expect(r.stderr).toContain(`analyst: ${unknown}: nothing to diagnose: no loss, accuracy, gradient norm or step time among 1 value read from 3 lines (text)`);
+      expect(r.stderr).toContain('  names: not understood: f1 (1)');
+      expect(r.stderr).toContain('  line 2: skipped, numbers in a line no format reads: frames 12.5/s dropped 0.25');
+      expect(r.stderr).toContain('analyst: /bin/ls: binary content that is not a TensorBoard event file');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

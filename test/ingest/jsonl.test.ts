@@ -14,7 +14,7 @@ describe('JSONL import', () => {
     const run = await importFile(path.join(GENERATED, 'digits-s1-steps.jsonl'));
     expect(run.name).toBe('digits-s1-steps');
     expect(run.format).toBe('jsonl');
-    expect(run.skipped).toBe(0);
+    expect(run.read.skipped).toBe(0);
     const [first] = metrics(run.events);
     expect(first.step).toBe(5);
     expect(first.epoch).toBeCloseTo(0.10183, 4);
@@ -30,7 +30,7 @@ describe('JSONL import', () => {
     expect(files).toHaveLength(40);
     for (const f of files) {
       const run = await importFile(path.join(GENERATED, f));
-      expect(run.skipped, f).toBe(0);
+      expect(run.read.skipped, f).toBe(0);
       expect(metrics(run.events).every((e) => e.step !== undefined && Object.keys(e.values).length > 0), f).toBe(true);
     }
   });
@@ -65,12 +65,12 @@ describe('JSONL import', () => {
     expect(b.values).toEqual({ 'train/loss': 0.5, 'train/acc': 0.9 });
     expect(b.ts).toBe(1_700_000_000_000);
     expect(c).toMatchObject({ type: 'epoch_started', epoch: 3, total_epochs: 10 });
-    expect(run.skipped).toBe(2);
-    expect(run.issues.map((i) => [i.code, i.line])).toEqual([
+    expect(run.read.skipped).toBe(2);
+    expect(run.read.examples.map((i) => [i.code, i.line])).toEqual([
       ['bad_json', 2],
       ['bad_event', 5],
     ]);
-    expect(run.issues[0].file).toBe(file);
+    expect(run.read.file).toBe(file);
   });
 
   it('keeps a partial last line for the next push, even a split UTF-8 character', () => {
@@ -82,7 +82,7 @@ describe('JSONL import', () => {
     expect(second).toEqual([{ type: 'metrics', step: 2, values: { 'λoss': 1.25 } }]);
     expect(reader.push('ss": 1}')).toEqual([]);
     expect(reader.end()).toEqual([{ type: 'metrics', step: 3, values: { 'λoss': 1 } }]);
-    expect(reader.issues.count).toBe(0);
+    expect(reader.tally.skipped).toBe(0);
   });
 
   it('imports a million points in one pass (speed is measured by npm run bench)', async () => {

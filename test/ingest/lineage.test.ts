@@ -7,7 +7,7 @@ import { FIXTURES } from '../helpers/datasets.ts';
 describe('training_info.json (lineage) import', () => {
   it('gives a run_started with the lineage and one metrics event per history entry, counted across stages', async () => {
     const run = await importFile(path.join(FIXTURES, 'lineage/bert-base-stage2/training_info.json'));
-    expect(run).toMatchObject({ name: 'bert-base-stage2', format: 'lineage', skipped: 0 });
+    expect(run).toMatchObject({ name: 'bert-base-stage2', format: 'lineage', read: { skipped: 0 } });
     expect(run.run_started).toMatchObject({
       type: 'run_started',
       name: 'bert-base-news',
@@ -34,6 +34,6 @@ describe('training_info.json (lineage) import', () => {
   it('reports a history entry that is not an object and keeps the rest', () => {
     const run = importContent('{"model_name": "m", "history": [3, {"steps": 10, "metrics": {"loss": 1}}]}', 'lineage', 'm');
     expect(run.events).toEqual([{ type: 'metrics', step: 10, values: { loss: 1 } }]);
-    expect(run.issues).toEqual([{ code: 'bad_record', line: 1, message: 'history[0] is not an object' }]);
+    expect(run.read).toMatchObject({ lines: 2, points: 1, skipped: 1, examples: [{ code: 'bad_record', line: 1, message: 'history[0] is not an object', text: '3' }] });
   });
 });

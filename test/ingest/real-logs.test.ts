@@ -61,7 +61,9 @@ describe('every real log imports with the points and metrics INDEX.tsv lists', (
     const run = await importFile(file);
     // Named after the directory when the file name is generic (trainer_state.json), else after the file.
     expect([row.name, path.basename(file).replace(/\.[^.]+$/, '')]).toContain(run.name);
-    expect(run.skipped).toBe(0);
+    // Files hold no unreadable record; a text log may hold lines with numbers no format reads, reported as such.
+    if (run.format === 'text') expect(run.read.examples.filter((e) => e.code !== 'not_read')).toEqual([]);
+    else expect(run.read.skipped).toBe(0);
     const metrics = run.events.filter((e): e is MetricsInput => e.type === 'metrics');
     expect(metrics.length).toBeGreaterThan(0);
     const keys = new Set(metrics.flatMap((e) => Object.keys(e.values)));

@@ -10,7 +10,7 @@ const metrics = (events: { type: string }[]) => events.filter((e): e is MetricsI
 describe('CSV import', () => {
   it('reads a Keras CSVLogger training.log named after its directory', async () => {
     const run = await importFile(realLog('keras_car_cnn_val_plateau', 'training.log'));
-    expect(run).toMatchObject({ name: 'keras_car_cnn_val_plateau', format: 'keras_csv', skipped: 0 });
+    expect(run).toMatchObject({ name: 'keras_car_cnn_val_plateau', format: 'keras_csv', read: { skipped: 0 } });
     const rows = metrics(run.events);
     expect(rows).toHaveLength(100);
     expect(rows[0]).toEqual({
@@ -55,7 +55,7 @@ describe('CSV import', () => {
       { type: 'metrics', step: 1, values: { 'Train loss': 0.5 } },
       { type: 'metrics', step: 2, values: { 'Train loss': 0.25 } },
     ]);
-    expect(quoted.issues).toEqual([{ code: 'bad_row', line: 4, message: '4 cells for 3 columns' }]);
+    expect(quoted.read.examples).toEqual([{ code: 'bad_row', line: 4, message: '4 cells for 3 columns', text: '3,0.1,x,extra' }]);
     const tabs = importContent('epoch\tloss\n1\tnan\n', 'csv', 't');
     expect(Number.isNaN((tabs.events[0] as MetricsInput).values.loss)).toBe(true);
   });
@@ -109,7 +109,7 @@ describe('Hugging Face trainer_state.json import', () => {
 describe('detectron2 metrics.json import', () => {
   it('uses iteration as the step', async () => {
     const run = await importFile(realLog('detectron2_watermeters_healthy', 'metrics.json'));
-    expect(run).toMatchObject({ name: 'detectron2_watermeters_healthy', format: 'detectron2', skipped: 0 });
+    expect(run).toMatchObject({ name: 'detectron2_watermeters_healthy', format: 'detectron2', read: { skipped: 0 } });
     const rows = metrics(run.events);
     expect(rows).toHaveLength(90);
     expect(rows[0].step).toBe(19);

@@ -30,7 +30,7 @@ const FORMATS: Array<[string, string, Record<string, unknown> | null]> = [
     { loss: 0.295, accuracy: 0.9156, val_loss: 0.1442, val_accuracy: 0.957 },
   ],
   ['Hugging Face dict', "{'loss': 0.51, 'learning_rate': 2e-05, 'epoch': 1.0}", { loss: 0.51, learning_rate: 2e-5 }],
-  ['Lightning bar', 'Epoch 2: 100%|██████████| 469/469 [00:12<00:00, 38.2it/s, loss=0.123, v_num=0, val_loss=0.145]', { loss: 0.123, val_loss: 0.145 }],
+  ['Lightning bar', 'Epoch 2: 100%|██████████| 469/469 [00:12<00:00, 38.2it/s, loss=0.123, v_num=0, val_loss=0.145]', { loss: 0.123, val_loss: 0.145, 'it/s': 38.2 }],
   ['key=value', 'step=120 loss=0.42 lr=0.001', { loss: 0.42, lr: 0.001 }],
   ['key: value', 'train_loss: 0.31 | grad_norm: 1.7', { train_loss: 0.31, grad_norm: 1.7 }],
 ];

@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { AnalystError, parseOrThrow } from '../../domain/errors.ts';
 import { RunStartedEvent, type EventInput } from '../../domain/events.ts';
+import { noRuleInputError, readsRuleInput } from '../../domain/read-report.ts';
 import { stringifyJson } from '../../domain/values.ts';
 import { isFileFormat } from '../../ingest/files/detect.ts';
 import { formatOf, importContent } from '../../ingest/files/import-file.ts';
@@ -36,7 +37,9 @@ function assignImportIds(events: EventInput[]): void {
 /**
  * `POST /runs/:id/import`: a whole log file in the body, read by the same importers as
  * `analyst diagnose`. Event ids derive from each event's content, so importing a file twice, or
- * again after it grew, stores each event once; the whole file is written in one transaction.
+ * again after it grew, stores each event once; the whole file is written in one transaction,
+ * with its read report, which the answer also carries. A file with no metric the rules read is
+ * refused (422 no_metrics) and nothing is written.
  */
 export function importRoutes(service: AnalystService, chunk: number): Hono {
   const app = new Hono();
@@ -50,6 +53,8 @@ export function importRoutes(service: AnalystService, chunk: number): Hono {
     const imported = importContent(format === 'tfevents' ? content : content.toString('utf8'), format, run.name);
     // Importers copy a file's configuration as it is: hold it to the limits every other door applies.
     if (imported.run_started) parseOrThrow(RunStartedEvent.pick({ config: true, meta: true }), imported.run_started, 'configuration');
+    const read = q.filename ? { file: q.filename, ...imported.read } : imported.read;
+    if (!readsRuleInput(read)) throw noRuleInputError(read, q.filename || 'the file');
     const events = imported.run_started ? [imported.run_started, ...imported.events] : imported.events;
     assignImportIds(events);
     let accepted = 0;
@@ -62,8 +67,9 @@ export function importRoutes(service: AnalystService, chunk: number): Hono {
         duplicates += r.duplicates;
         lastSeq = r.last_seq;
       }
+      service.noteRead(run.id, 'import', read);
     });
-    return sendJson(c, { accepted, duplicates, last_seq: lastSeq, format: imported.format, skipped: imported.skipped, issues: imported.issues });
+    return sendJson(c, { accepted, duplicates, last_seq: lastSeq, read });
   });
   return app;
 }

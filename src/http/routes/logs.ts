@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import { AnalystError, parseOrThrow } from '../../domain/errors.ts';
+import { ReadTally } from '../../ingest/files/read-tally.ts';
 import { parseJsonBody } from '../../ingest/json-body.ts';
 import { createLineState, logLineEvents, type LineParseState, type LogLine } from '../../ingest/sources/log-lines.ts';
 import type { AnalystService } from '../../service/service.ts';
@@ -31,10 +32,13 @@ export function logRoutes(service: AnalystService, maxLines: number): Hono {
     if (lines.length > maxLines) throw new AnalystError('too_large', `at most ${maxLines} lines per request; this one has ${lines.length}`);
     let state = states.get(run.id);
     if (!state) states.set(run.id, (state = createLineState()));
-    const events = logLineEvents(lines, state);
+    const tally = new ReadTally();
+    const events = logLineEvents(lines, state, [], tally);
     const logs = events.filter((e) => e.type === 'log').length;
     const r = service.ingest(run.id, events, 'logs');
-    return sendJson(c, { accepted: r.accepted, duplicates: r.duplicates, last_seq: r.last_seq, lines: logs, parsed: events.length - logs });
+    const read = tally.report('logs');
+    service.noteRead(run.id, 'logs', read);
+    return sendJson(c, { accepted: r.accepted, duplicates: r.duplicates, last_seq: r.last_seq, lines: logs, parsed: events.length - logs, read });
   });
 
   return app;

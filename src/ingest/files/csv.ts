@@ -35,7 +35,7 @@ export function splitCsvLine(line: string, delimiter: string): string[] {
 export function createCsvReader(format: string): LineReader {
   let header: string[] | undefined;
   let delimiter = ',';
-  return new LineReader(format, (line, lineNo, out: EventInput[], issues) => {
+  return new LineReader(format, (line, lineNo, out: EventInput[], tally) => {
     if (line.trim() === '') return;
     if (!header) {
       delimiter = !line.includes(',') && line.includes('\t') ? '\t' : ',';
@@ -44,7 +44,7 @@ export function createCsvReader(format: string): LineReader {
     }
     const cells = splitCsvLine(line, delimiter);
     if (cells.length > header.length) {
-      issues.add({ code: 'bad_row', line: lineNo, message: `${cells.length} cells for ${header.length} columns` });
+      tally.skip({ code: 'bad_row', line: lineNo, message: `${cells.length} cells for ${header.length} columns`, text: line });
       return;
     }
     const record: Record<string, string> = {};

@@ -1,14 +1,15 @@
 // One place mapping each file format to the code that reads it, streamed or as a whole document.
+import { describeValue } from '../../domain/json-value.ts';
 import { AnalystError } from '../../domain/errors.ts';
 import type { EventInput } from '../../domain/events.ts';
 import type { RunStartedInput } from '../../domain/imports.ts';
 import { documentFormatOf, type DocumentFormat, type FileFormat, type StreamFormat } from './detect.ts';
-import { IssueLog } from './issue-log.ts';
 import { createCsvReader } from './csv.ts';
 import { parseTrainerState } from './hf-trainer-state.ts';
 import { createJsonlReader } from './jsonl.ts';
 import { parseKerasHistory } from './keras-history.ts';
 import { parseLineage } from './lineage.ts';
+import { ReadTally } from './read-tally.ts';
 import type { EventReader } from './reader.ts';
 import { createTextReader } from './text-log.ts';
 import { TfeventsReader } from '../tfevents/event-file.ts';
@@ -35,22 +36,24 @@ export function createReader(format: FileFormat): EventReader {
 export interface ParsedDocument {
   run_started?: RunStartedInput;
   events: EventInput[];
-  issues: IssueLog;
+  /** Entries read and skipped; the caller counts the events' values. */
+  tally: ReadTally;
 }
 
 /** A JSON array of flat records, e.g. a metrics history dumped with json.dump(list_of_dicts). */
 function parseRecordArray(doc: unknown): ParsedDocument {
-  const issues = new IssueLog();
+  const tally = new ReadTally();
   const events: EventInput[] = [];
   (doc as unknown[]).forEach((item, i) => {
+    tally.lines++;
     if (item === null || typeof item !== 'object' || Array.isArray(item)) {
-      issues.add({ code: 'bad_record', line: i + 1, message: 'array item is not an object' });
+      tally.skip({ code: 'bad_record', line: i + 1, message: 'array item is not an object', text: describeValue(item) });
       return;
     }
     const event = recordToMetrics(item as Record<string, unknown>);
     if (event) events.push(event);
   });
-  return { events, issues };
+  return { events, tally };
 }
 
 const DOCUMENTS: Partial<Record<DocumentFormat, (doc: unknown) => ParsedDocument>> = {

@@ -1,9 +1,10 @@
 // Hugging Face Trainer's trainer_state.json: log_history entries become metrics events.
+import { describeValue } from '../../domain/json-value.ts';
 import type { EventInput } from '../../domain/events.ts';
 import type { RunStartedInput } from '../../domain/imports.ts';
 import type { ParsedDocument } from './formats.ts';
 import { asObject, pick, positiveTotal } from './document-fields.ts';
-import { IssueLog } from './issue-log.ts';
+import { ReadTally } from './read-tally.ts';
 import { recordToMetrics } from './records.ts';
 
 /** Trainer settings worth keeping as the run's configuration. */
@@ -22,14 +23,15 @@ function isSummary(entry: Record<string, unknown>): boolean {
 
 export function parseTrainerState(doc: unknown): ParsedDocument {
   const state = doc as Record<string, unknown>;
-  const issues = new IssueLog();
+  const tally = new ReadTally();
   const events: EventInput[] = [];
   const meta = pick(state, META_KEYS);
   const history = state.log_history as unknown[];
   history.forEach((entry, i) => {
+    tally.lines++;
     const record = asObject(entry);
     if (!record) {
-      issues.add({ code: 'bad_record', line: i + 1, message: `log_history[${i}] is not an object` });
+      tally.skip({ code: 'bad_record', line: i + 1, message: `log_history[${i}] is not an object`, text: describeValue(entry) });
       return;
     }
     if (isSummary(record)) {
@@ -44,5 +46,5 @@ export function parseTrainerState(doc: unknown): ParsedDocument {
   const totalEpochs = positiveTotal(state.num_train_epochs);
   if (totalSteps !== undefined) runStarted.total_steps = totalSteps;
   if (totalEpochs !== undefined) runStarted.total_epochs = totalEpochs;
-  return { run_started: runStarted, events, issues };
+  return { run_started: runStarted, events, tally };
 }

@@ -4,12 +4,15 @@ import { readFile, stat } from 'node:fs/promises';
 import { AnalystError } from '../../domain/errors.ts';
 import type { EventInput } from '../../domain/events.ts';
 import type { ImportedRun, RunStartedInput } from '../../domain/imports.ts';
+import type { ReadReport } from '../../domain/read-report.ts';
 import { eventFilesIn, readEventDirectory } from '../tfevents/event-file.ts';
 import { hasRecordHeader } from '../tfevents/record-reader.ts';
 import { detectFormat, isFileFormat, isTfeventsName, type FileFormat } from './detect.ts';
 import { createReader, isDocumentFormat, parseDocument } from './formats.ts';
+import type { EventReader } from './reader.ts';
 import { readJsonlInParallel } from './jsonl-parallel.ts';
 import { parsePythonJson } from './python-json.ts';
+import { ReadTally } from './read-tally.ts';
 import { runNameFor } from './run-name.ts';
 
 export interface ImportOptions {
@@ -28,7 +31,8 @@ function documentRun(text: string, format: FileFormat, name: string): ImportedRu
   }
   const parsed = parseDocument(format, doc);
   if (parsed.run_started) parsed.run_started.name ??= name;
-  return { name, format, run_started: parsed.run_started, events: parsed.events, issues: parsed.issues.kept, skipped: parsed.issues.count };
+  parsed.tally.count(parsed.events);
+  return { name, format, run_started: parsed.run_started, events: parsed.events, read: parsed.tally.report(format) };
 }
 
 /** Reads content already in memory as one run; importFile's core, usable without a file. */
@@ -41,7 +45,7 @@ export function importContent(content: string | Buffer, format: FileFormat, name
   const first = events.findIndex((e) => e.type === 'run_started');
   const runStarted = first < 0 ? undefined : (events.splice(first, 1)[0] as RunStartedInput);
   if (runStarted) runStarted.name ??= name;
-  return { name, format, run_started: runStarted, events, issues: reader.issues.kept, skipped: reader.issues.count };
+  return { name, format, run_started: runStarted, events, read: reader.tally.report(format) };
 }
 
 /** Detection reads the head of a big file, not all of it: a 60 MB JSONL file need not be decoded twice. */
@@ -54,6 +58,13 @@ const DETECT_BYTES = 64 * 1024;
  */
 export function formatOf(filePath: string, content: Buffer, complete = true): FileFormat | undefined {
   if (isTfeventsName(filePath) || hasRecordHeader(content)) return 'tfevents';
+  // Text has no NUL bytes; read as lines, an executable or an image would be noise at best.
+  if (content.subarray(0, DETECT_BYTES).includes(0)) {
+    const what = filePath || 'the body';
+    throw new AnalystError('no_metrics', `${what}: binary content that is not a TensorBoard event file: no training metrics can be read from it`, [
+      { path: '(file)', message: 'binary content (NUL bytes) that is not a TensorBoard event file' },
+    ]);
+  }
   if (complete && content.length <= DETECT_BYTES) return detectFormat(filePath, content.toString('utf8'));
   const newline = content.indexOf(10);
   if (newline >= 0 && newline < DETECT_BYTES) return detectFormat(filePath, content.subarray(0, DETECT_BYTES).toString('utf8'));
@@ -87,7 +98,7 @@ export async function importFile(filePath: string, opts: ImportOptions = {}): Pr
   }
   const format = (opts.format as FileFormat | undefined) ?? formatOf(filePath, buffer)!;
   const run = importContent(buffer, format, opts.name ?? runNameFor(filePath));
-  for (const issue of run.issues) issue.file ??= filePath;
+  run.read = { file: filePath, ...run.read };
   return run;
 }
 
@@ -96,6 +107,8 @@ export interface StreamedRun {
   name: string;
   format: string;
   events: Iterable<EventInput>;
+  /** What was read so far: complete once `events` has been iterated to its end. */
+  read(): ReadReport;
 }
 
 const CHUNK_BYTES = 1024 * 1024;
@@ -124,23 +137,27 @@ export async function streamFile(filePath: string, opts: ImportOptions = {}): Pr
   const format = (opts.format as FileFormat | undefined) ?? formatOf(filePath, head, head.length < DETECT_BYTES);
   if (format === undefined || isDocumentFormat(format)) return whole(await importFile(filePath, opts));
   const name = opts.name ?? runNameFor(filePath);
+  const report = (tally: ReadTally) => () => tally.report(format, filePath);
   // Big JSON Lines files parse in a second thread; below this size its start-up is not worth it.
-  if (format === 'jsonl' && (await stat(filePath)).size >= PARALLEL_JSONL_BYTES) return { name, format, events: readJsonlInParallel(filePath) };
-  return { name, format, events: readChunks(filePath, format) };
+  if (format === 'jsonl' && (await stat(filePath)).size >= PARALLEL_JSONL_BYTES) {
+    const tally = new ReadTally();
+    return { name, format, events: readJsonlInParallel(filePath, tally), read: report(tally) };
+  }
+  const reader = createReader(format);
+  return { name, format, events: readChunks(filePath, reader), read: report(reader.tally) };
 }
 
 function whole(run: ImportedRun): StreamedRun {
-  return { name: run.name, format: run.format, events: run.run_started ? [run.run_started, ...run.events] : run.events };
+  return { name: run.name, format: run.format, events: run.run_started ? [run.run_started, ...run.events] : run.events, read: () => run.read };
 }
 
 /**
  * Events of a file read a chunk at a time. A hand-written iterator rather than a generator: at a
  * million events the generator's per-item bookkeeping was a tenth of the read (npm run bench).
  */
-function readChunks(filePath: string, format: FileFormat): Iterable<EventInput> {
+function readChunks(filePath: string, reader: EventReader): Iterable<EventInput> {
   return {
     [Symbol.iterator](): Iterator<EventInput> {
-      const reader = createReader(format);
       let fd: number | null = openSync(filePath, 'r');
       let batch: EventInput[] = [];
       let i = 0;

@@ -2,7 +2,7 @@
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { AnalystError } from '../../domain/errors.ts';
 import type { EventInput } from '../../domain/events.ts';
-import { IssueLog } from './issue-log.ts';
+import { ReadTally } from './read-tally.ts';
 import { readJsonLine } from './jsonl.ts';
 import { recordToMetrics } from './records.ts';
 
@@ -26,7 +26,7 @@ interface Batch {
  * gives, with JSON.parse moved to a worker thread. Iterated synchronously: when the next batch is
  * not there yet, this thread waits on a shared counter the worker bumps after each post.
  */
-export function readJsonlInParallel(path: string, issues = new IssueLog()): Iterable<EventInput> {
+export function readJsonlInParallel(path: string, tally = new ReadTally()): Iterable<EventInput> {
   return {
     [Symbol.iterator](): Iterator<EventInput> {
       const { port1, port2 } = new MessageChannel();
@@ -86,7 +86,9 @@ export function readJsonlInParallel(path: string, issues = new IssueLog()): Iter
             const header = data[pos++];
             if (header < 0) {
               const [lineNo, line] = batch.raws![-header - 1];
-              readJsonLine(line, lineNo, out, issues);
+              tally.lines++;
+              readJsonLine(line, lineNo, out, tally);
+              tally.count(out);
               continue;
             }
             // The same object JSON.parse gave the worker, rebuilt key by key in the same order.
@@ -95,8 +97,12 @@ export function readJsonlInParallel(path: string, issues = new IssueLog()): Iter
               record[keys[data[pos]]] = data[pos + 1];
               pos += 2;
             }
+            tally.lines++;
             const event = recordToMetrics(record);
-            if (event) return { done: false, value: event };
+            if (event) {
+              tally.countValues(event.values);
+              return { done: false, value: event };
+            }
           }
         },
         return(): IteratorResult<EventInput> {

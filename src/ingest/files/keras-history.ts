@@ -3,7 +3,7 @@ import type { EventInput } from '../../domain/events.ts';
 import { MAX_METRICS_PER_EVENT, MAX_NAME_LENGTH } from '../../domain/events.ts';
 import { parseMetricValue } from '../../domain/values.ts';
 import type { ParsedDocument } from './formats.ts';
-import { IssueLog } from './issue-log.ts';
+import { ReadTally } from './read-tally.ts';
 
 /** Whether a JSON object is a metrics history: every value a list of numbers (or nan strings). */
 export function isMetricHistory(obj: Record<string, unknown>): boolean {
@@ -25,5 +25,8 @@ export function parseKerasHistory(doc: unknown): ParsedDocument {
     }
     if (Object.keys(values).length > 0) events.push({ type: 'metrics', epoch, values });
   }
-  return { events, issues: new IssueLog() };
+  // An epoch is a record here, as a row is in the CSVLogger's file.
+  const tally = new ReadTally();
+  tally.lines = epochs;
+  return { events, tally };
 }

@@ -1,10 +1,11 @@
 // Seed 2's training_info.json: a model's multi-stage lineage, one metrics event per history entry.
+import { describeValue } from '../../domain/json-value.ts';
 import type { EventInput } from '../../domain/events.ts';
 import { MAX_NAME_LENGTH } from '../../domain/events.ts';
 import type { RunStartedInput } from '../../domain/imports.ts';
 import type { ParsedDocument } from './formats.ts';
 import { asObject, pick, positiveTotal } from './document-fields.ts';
-import { IssueLog } from './issue-log.ts';
+import { ReadTally } from './read-tally.ts';
 import { recordToMetrics, toMillis } from './records.ts';
 
 /** Lineage facts kept as metadata, under the names seed 2's manager writes (and their common variants). */
@@ -23,16 +24,17 @@ function text(raw: unknown): string | undefined {
  */
 export function parseLineage(doc: unknown): ParsedDocument {
   const info = doc as Record<string, unknown>;
-  const issues = new IssueLog();
+  const tally = new ReadTally();
   const events: EventInput[] = [];
   const history = info.history as unknown[];
   let steps = 0;
   let epochs = 0;
   let lastHyperparams: Record<string, unknown> = {};
   history.forEach((raw, i) => {
+    tally.lines++;
     const entry = asObject(raw);
     if (!entry) {
-      issues.add({ code: 'bad_record', line: i + 1, message: `history[${i}] is not an object` });
+      tally.skip({ code: 'bad_record', line: i + 1, message: `history[${i}] is not an object`, text: describeValue(raw) });
       return;
     }
     steps += positiveTotal(entry.steps) ?? 0;
@@ -68,5 +70,5 @@ export function parseLineage(doc: unknown): ParsedDocument {
   if (dataset) runStarted.dataset = dataset;
   if (baseModel) runStarted.base_model = baseModel;
   if (totalSteps) runStarted.total_steps = totalSteps;
-  return { run_started: runStarted, events, issues };
+  return { run_started: runStarted, events, tally };
 }

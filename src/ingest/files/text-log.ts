@@ -1,10 +1,20 @@
 // Plain-text training logs: every line goes through the log-line parsers, with their state kept across lines.
-import { createLineState, parseLogLine } from '../parsers/index.ts';
+import { bearsNumbers } from '../parsers/numbers.ts';
+import { createLineState, flushLogState, parseLogLine } from '../parsers/index.ts';
 import { LineReader } from './reader.ts';
 
 export function createTextReader(): LineReader {
   const state = createLineState();
-  return new LineReader('text', (line, _lineNo, out) => {
-    for (const event of parseLogLine(line, state).events) out.push(event);
-  });
+  return new LineReader(
+    'text',
+    (line, lineNo, out, tally) => {
+      const parsed = parseLogLine(line, state);
+      for (const event of parsed.events) out.push(event);
+      // Numbers in a line no format knows may be metrics in a format not read yet: reported, not dropped unseen.
+      if (!parsed.recognised && bearsNumbers(line)) tally.skip({ code: 'not_read', line: lineNo, message: 'numbers in a line no format reads', text: line.trim() });
+    },
+    (out) => {
+      for (const event of flushLogState(state)) out.push(event);
+    },
+  );
 }

@@ -1,7 +1,9 @@
 // Lines of trainer output as events: each one kept as a `log`, with what the parsers read from it beside it.
 import type { EventInput } from '../../domain/events.ts';
+import type { ReadTally } from '../files/read-tally.ts';
 import { toMillis } from '../files/records.ts';
 import { createLineState, parseLogLine, type LineParseState } from '../parsers/index.ts';
+import { bearsNumbers } from '../parsers/numbers.ts';
 
 export type { LineParseState };
 export { createLineState };
@@ -48,13 +50,19 @@ function stageOf(parsed: EventInput[]): string | undefined {
 
 /**
  * Each line becomes a `log` event followed by the events a parser read from it (metrics, epoch
- * boundaries, checkpoints, errors). A line no parser knows is still kept as its log. `state`
- * carries the current epoch from one line (and one call) to the next.
+ * boundaries, checkpoints, errors). A line no parser knows is still kept as its log, and counted
+ * in `tally` as skipped when it holds numbers. `state` carries the current epoch from one line
+ * (and one call) to the next.
  */
-export function logLineEvents(lines: Iterable<LogLine>, state: LineParseState, out: EventInput[] = []): EventInput[] {
+export function logLineEvents(lines: Iterable<LogLine>, state: LineParseState, out: EventInput[] = [], tally?: ReadTally): EventInput[] {
+  const from = out.length;
   for (const line of lines) {
     if (line.message.trim() === '') continue;
-    const { events } = parseLogLine(line.message, state);
+    const { events, recognised } = parseLogLine(line.message, state);
+    if (tally) {
+      tally.lines++;
+      if (!recognised && bearsNumbers(line.message)) tally.skip({ code: 'not_read', message: 'numbers in a line no format reads', text: line.message.trim() });
+    }
     const level = line.level ? levelWord(line.level) : levelOf(line.message, events);
     const log: LogEvent = { type: 'log', level, message: line.message.slice(0, MAX_MESSAGE) };
     const stage = stageOf(events);
@@ -70,5 +78,6 @@ export function logLineEvents(lines: Iterable<LogLine>, state: LineParseState, o
       out.push(e);
     }
   }
+  tally?.count(out, from);
   return out;
 }

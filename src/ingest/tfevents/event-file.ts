@@ -3,7 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { EventInput, MetricsInput } from '../../domain/events.ts';
 import type { ImportedRun } from '../../domain/imports.ts';
-import { IssueLog } from '../files/issue-log.ts';
+import { ReadTally } from '../files/read-tally.ts';
 import type { EventReader } from '../files/reader.ts';
 import { runNameFor } from '../files/run-name.ts';
 import { TfRecordReader, type TfRecordBatch } from './record-reader.ts';
@@ -12,7 +12,7 @@ import { decodeEvent, scalarsOf, type EventScalars } from './scalars.ts';
 /** Reads a growing event file: push the new bytes, get the metrics of the records they completed. */
 export class TfeventsReader implements EventReader {
   readonly format = 'tfevents';
-  readonly issues = new IssueLog();
+  readonly tally = new ReadTally();
   private readonly records = new TfRecordReader();
   /** Last epoch scalar seen, for the steps that follow it. */
   private epoch: number | undefined;
@@ -26,17 +26,19 @@ export class TfeventsReader implements EventReader {
   }
 
   private decode(batch: TfRecordBatch): EventInput[] {
-    for (const error of batch.errors) this.issues.add({ code: error.code, offset: error.offset, message: error.message });
+    for (const error of batch.errors) this.tally.skip({ code: error.code, offset: error.offset, message: error.message });
+    this.tally.lines += batch.records.length;
     const grouper = new StepGrouper(this.epoch);
     for (const record of batch.records) {
       try {
         grouper.add(scalarsOf(decodeEvent(record)));
       } catch (error) {
         // The CRC matched, so the bytes are what the writer wrote: they are just not an Event.
-        this.issues.add({ code: 'bad_event', message: `record is not a TensorBoard Event: ${(error as Error).message}` });
+        this.tally.skip({ code: 'bad_event', message: `record is not a TensorBoard Event: ${(error as Error).message}` });
       }
     }
     this.epoch = grouper.epoch;
+    this.tally.count(grouper.out);
     return grouper.out;
   }
 }
@@ -83,7 +85,7 @@ class StepGrouper {
 function fromReader(reader: TfeventsReader, bytes: Buffer, file: string, events: EventInput[]): void {
   for (const e of reader.push(bytes)) events.push(e);
   for (const e of reader.end()) events.push(e);
-  for (const issue of reader.issues.kept) issue.file = file;
+  for (const skipped of reader.tally.examples) skipped.file = file;
 }
 
 /** One whole event file as a run named after its directory. */
@@ -91,7 +93,7 @@ export async function readEventFile(filePath: string): Promise<ImportedRun> {
   const reader = new TfeventsReader();
   const events: EventInput[] = [];
   fromReader(reader, await readFile(filePath), filePath, events);
-  return { name: runNameFor(filePath), format: 'tfevents', events, issues: reader.issues.kept, skipped: reader.issues.count };
+  return { name: runNameFor(filePath), format: 'tfevents', events, read: reader.tally.report('tfevents', filePath) };
 }
 
 export function isEventFileName(name: string): boolean {
@@ -111,12 +113,12 @@ export async function eventFilesIn(dir: string): Promise<string[]> {
 
 /** All event files of a run directory merged, in order, into one run named after the directory. */
 export async function readEventDirectory(dir: string): Promise<ImportedRun> {
-  const issues = new IssueLog();
+  const tally = new ReadTally();
   const events: EventInput[] = [];
   for (const file of await eventFilesIn(dir)) {
     const reader = new TfeventsReader();
     fromReader(reader, await readFile(file), file, events);
-    issues.merge(reader.issues);
+    tally.merge(reader.tally);
   }
-  return { name: path.basename(path.resolve(dir)), format: 'tfevents', events, issues: issues.kept, skipped: issues.count };
+  return { name: path.basename(path.resolve(dir)), format: 'tfevents', events, read: tally.report('tfevents', dir) };
 }

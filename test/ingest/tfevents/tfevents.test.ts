@@ -36,7 +36,7 @@ describe('TFRecord framing', () => {
 
   it('reads the two records of tf.summary.scalar("accuracy", 0.99, step=77)', async () => {
     const run = await readEventFile(VECTOR);
-    expect(run.skipped).toBe(0);
+    expect(run.read.skipped).toBe(0);
     expect(run.events).toHaveLength(1);
     const [event] = metrics(run.events);
     expect(event.step).toBe(77);
@@ -63,7 +63,7 @@ describe('TFRecord framing', () => {
     const bytes = readFileSync(VECTOR);
     expect(reader.push(bytes.subarray(0, bytes.length - 3))).toEqual([]);
     expect(reader.end()).toEqual([]);
-    expect(reader.issues.kept).toEqual([expect.objectContaining({ code: 'truncated_record', offset: 40 })]);
+    expect(reader.tally.examples).toEqual([expect.objectContaining({ code: 'truncated_record', offset: 40 })]);
   });
 
   it('skips a record whose data CRC fails and goes on to the next', () => {
@@ -73,7 +73,7 @@ describe('TFRecord framing', () => {
     const reader = new TfeventsReader();
     const events = metrics(reader.push(Buffer.concat([good[0], bad, good[2]])));
     expect(events.map((e) => e.values.loss)).toEqual([1, 3]);
-    expect(reader.issues.kept).toEqual([expect.objectContaining({ code: 'bad_data_crc', offset: good[0].length })]);
+    expect(reader.tally.examples).toEqual([expect.objectContaining({ code: 'bad_data_crc', offset: good[0].length })]);
   });
 
   it('resynchronises after a corrupt length header and reports it once', () => {
@@ -83,7 +83,7 @@ describe('TFRecord framing', () => {
     const reader = new TfeventsReader();
     const events = metrics(reader.push(Buffer.concat([good[0], bad, good[2]])));
     expect(events.map((e) => e.values.loss)).toEqual([1, 3]);
-    expect(reader.issues.kept.map((i) => i.code)).toEqual(['bad_length_crc']);
+    expect(reader.tally.examples.map((i) => i.code)).toEqual(['bad_length_crc']);
   });
 });
 
@@ -130,7 +130,7 @@ describe('TensorBoard scalars', () => {
     ['tfevents_radio_val_explodes', 'Loss/Val_Epoch', 15],
   ])('imports the real event file of %s (%s: %i points)', async (name, tag, points) => {
     const run = await importFile(path.dirname(realLog(name, 'x')));
-    expect(run).toMatchObject({ name, format: 'tfevents', skipped: 0 });
+    expect(run).toMatchObject({ name, format: 'tfevents', read: { skipped: 0 } });
     const series = metrics(run.events).filter((e) => tag in e.values);
     expect(series).toHaveLength(points);
     expect(series.every((e, i) => i === 0 || e.step! >= series[i - 1].step!)).toBe(true);
