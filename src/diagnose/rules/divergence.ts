@@ -28,6 +28,7 @@ const T = {
    */
   sustainedRatio: 1.25,
   sustainedNoise: 5,
+  noisePoints: 10,
   sustainedPoints: 5,
   /**
    * Points after the logged learning rate last rose (warm-up, a warm restart, a manual jump) during
@@ -74,7 +75,9 @@ export const divergence = defineRule<State>({
     const improvement = s.start - s.best;
     // A loss that never improved has nothing to give back: the ratios alone decide.
     const gaveBack = improvement > 0 ? (s.level - s.best) / improvement >= T.giveBack : true;
-    const clearOfNoise = s.level - s.best >= T.sustainedNoise * s.noise;
+    // Until the loss has a noise estimate of its own (its first points are the steep first
+    // descent, or the blow-up itself), a doubling of the running median stands for it.
+    const clearOfNoise = s.count >= T.noisePoints ? s.level - s.best >= T.sustainedNoise * s.noise : ratio >= 2;
     state.sustained = gaveBack && clearOfNoise && ratio >= T.sustainedRatio ? state.sustained + 1 : 0;
     let severity: Severity | undefined;
     const blownUp = s.last >= T.blowUp * Math.max(s.best, s.start);

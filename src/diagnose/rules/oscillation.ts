@@ -8,9 +8,9 @@ const T = {
   window: 10,
   /**
    * A "large" move between consecutive points: a factor of 1.5 either way, and at least 25% of
-   * the loss's scale (the median of its first three values, the size of the loss before much
-   * learning): a converged loss wobbling by 1.5x around a hundredth of where it started matters
-   * to nobody. Healthy curves fall by large moves early on, but do not climb back by them.
+   * the loss's scale (its first value, the size of the loss before any learning): a converged
+   * loss wobbling by 1.5x around a hundredth of where it started matters to nobody. Healthy
+   * curves fall by large moves early on, but do not climb back by them.
    */
   moveFactor: 1.5,
   moveShare: 0.25,
@@ -52,8 +52,7 @@ class Swings {
   private readonly huge = new Int8Array(T.window);
   /** Largest factor of a counted swing. */
   amplitude = 1;
-  private readonly first = new Float64Array(3);
-  /** Median of the first three positive values: the loss's scale. */
+  /** The first positive value: the loss's scale. */
   scale = NaN;
   private min = Infinity;
   private typical = 0;
@@ -89,16 +88,11 @@ class Swings {
     this.prev = v;
   }
 
-  private positives = 0;
-
   private noteScale(v: number): void {
     if (v < this.min) this.min = v;
-    if (this.positives < 3) {
-      this.first[this.positives++] = v;
-      const [a, b, c] = this.first;
-      // The median of the first three once they are in; the first value until then.
-      this.scale = this.positives < 3 ? this.first[0] : Math.max(Math.min(a, b), Math.min(Math.max(a, b), c));
-    }
+    // The first value: the size of the loss before any learning. A loss that then falls by
+    // orders of magnitude is judged on the log scale as well, so this scale cannot hide its swings.
+    if (!(this.scale > 0)) this.scale = v;
   }
 
   private count(move: number, big: number, by: number): void {
