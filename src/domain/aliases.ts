@@ -101,10 +101,10 @@ const TYPO_TARGETS = ['loss', 'accuracy'];
 const REAL_WORDS = new Set(['lost', 'lose', 'less', 'boss', 'moss', 'toss', 'lass', 'lossy', 'gloss', 'floss', 'loose']);
 
 /** Exceptions: exact names (lower-cased) whose parts do not tell what they mean. */
-const TABLE: Record<string, Alias> = {};
+const TABLE = new Map<string, Alias>();
 
 function add(canonical: string, rank: number, names: string[]): void {
-  for (const n of names) TABLE[n] = { canonical, rank };
+  for (const n of names) TABLE.set(n, { canonical, rank });
 }
 
 // YOLOv5's first parameter group (`x/lr0`), Lightning's LearningRateMonitor names, mmengine's param groups.
@@ -256,7 +256,7 @@ const CACHE_LIMIT = 10_000;
 
 function read(name: string): Alias | undefined {
   const lower = name.toLowerCase();
-  const known = TABLE[lower];
+  const known = TABLE.get(lower);
   if (known) return known;
   if (HF_SUMMARY.test(name)) return undefined;
   const layer = LAYER_GRAD.exec(name);

@@ -153,6 +153,8 @@ const UNMAPPED: Array<[string, string]> = [
   ['metrics/mAP50(B)', 'a score'],
   ['time', 'detectron2: seconds per iteration; YOLOv8: total elapsed'],
   ['data_time', 'data loading time only'],
+  ['constructor', 'no property of the table object is a name'],
+  ['__proto__', 'no property of the table object is a name'],
 ];
 
 describe('canonicalOf', () => {
