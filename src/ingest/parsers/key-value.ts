@@ -27,6 +27,14 @@ const SPACED = new RegExp(String.raw`(?<![\w.(@])(${WORD}(?: ${WORD})?)\s+(${NUM
 const SEGMENTS = /[|,;\t]|:\s+/;
 const SEGMENT = new RegExp(String.raw`^(${WORD}(?: ${WORD}){0,3})\s+(${NUM})${VALUE_END}$`, 'i');
 
+/**
+ * PyTorch's reference trainers and their descendants print AverageMeters as `Name value (average)`
+ * after an `[epoch][i/n]` position: `Time 0.154 (8.010)  Data 0.001 (7.720)  Loss 6.9 (6.9)`.
+ * There `Time` is the batch's time and `Data` the time spent waiting for it.
+ */
+const METER = new RegExp(String.raw`(?<![\w.(])([A-Za-z][\w@]*)\s+(${NUM})\s+\(\s*${NUM}\s*\)`, 'g');
+const METER_NAMES: Record<string, string> = { time: 'batch_time', data: 'data_time' };
+
 /** `Epoch(val) [1][10/10]` (mmengine) names the split of the line's values. */
 export const EPOCH = /(?<![\w/])epoch(?:\((\w+)\))?\s*[=:#]?\s*\[?\s*(\d+(?:\.\d+)?)(?:\s*\/\s*(\d+))?/i;
 const STEP = /(?<![\w/])(?:global_step|step|iteration|iter|batch)\s*[=:#]?\s*\[?\s*(\d+)(?:\s*\/\s*(\d+))?/i;
@@ -85,10 +93,16 @@ export const parseKeyValue: LineParser = (raw, state) => {
   for (const m of line.matchAll(SPACED)) {
     if (isMetricName(normaliseName(m[1]))) addPair(values, m[1], m[2]);
   }
-  const names = Object.keys(values);
   const epochMatch = EPOCH.exec(line);
   const stepMatch = STEP.exec(line);
   const inEpoch = IN_EPOCH.exec(line);
+  if (inEpoch) {
+    for (const m of line.matchAll(METER)) {
+      const meter = METER_NAMES[m[1].toLowerCase()];
+      if (meter) putValue(values, meter, readNumber(m[2]));
+    }
+  }
+  const names = Object.keys(values);
   const placed = epochMatch !== null || stepMatch !== null || inEpoch !== null;
   // A section lasts while lines hold bare values; a line with a position or no values ends it.
   const phase = epochMatch?.[1] && normaliseName(epochMatch[1]);

@@ -29,6 +29,12 @@ describe('generic key/value lines', () => {
     expect(val).toEqual([{ type: 'metrics', epoch: 1, step: 10, values: { 'val_accuracy/top1': 76.4, val_data_time: 0.01 } }]);
   });
 
+  it('reads AverageMeter lines of PyTorch reference trainers: Time is the batch time, Data the wait for it', () => {
+    const state = createLineState();
+    const [e] = parseLogLine('Epoch: [0][16/5005]\tTime 67.619 (11.054)\tData 67.544 (10.785)\tLoss 6.9076 (6.9079)\tPrec@1 0.000 (0.023)', state).events;
+    expect(e).toMatchObject({ type: 'metrics', epoch: 0, values: { batch_time: 67.619, data_time: 67.544, loss: 6.9076 } });
+  });
+
   it('reads BigDL sentences (`Loss is Infinity. Current learning rate is ...`)', () => {
     const rows = metricsOf(parseFixture('bigdl.log'));
     expect(rows.map((r) => [r.epoch, r.step])).toEqual([
@@ -99,7 +105,7 @@ describe('names and values with no separator, and bare splits', () => {
     expect(event).toMatchObject({ type: 'metrics', epoch: 1, step: 100 });
     expect(Object.keys((event as { values: object }).values)).toEqual(['loss', 'angle_error']);
     expect(parseLogLine('Epoch: [11][2/48]\tTime 0.407 (1.204)\tData 0.002 (0.004)\tLoss 3.6915 (37.0201)\t', state).events).toEqual([
-      { type: 'metrics', epoch: 11, step: 10 * 48 + 2, values: { loss: 3.6915 } },
+      { type: 'metrics', epoch: 11, step: 10 * 48 + 2, values: { loss: 3.6915, batch_time: 0.407, data_time: 0.002 } },
     ]);
   });
 
