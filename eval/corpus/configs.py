@@ -18,7 +18,7 @@ TIMED = frozenset({'lr', 'grad', 'acc', 'time', 'throughput'})
 DIGITS = dict(task='digits')
 IMAGES = dict(task='digits', task_kw={'shape': 'image'})
 ROWS = dict(task='digits', task_kw={'shape': 'rows'})
-COUNT = dict(task='count')
+COUNT = dict(task='count', task_kw={'n_samples': 2000})
 CHARS = dict(task='chars', task_kw={'context': 32})
 
 
@@ -39,8 +39,9 @@ def healthy():
           opt_kw={'momentum': 0.9}, schedule='step', sched_kw={'step_size': 10}, epochs=30, batch_size=64,
           style='keras_csv', level='epoch', log=frozenset({'lr', 'acc'})),
         # Cosine with warm restarts: each restart bumps the training loss back up for a while.
-        C('mlp', H, 'sgdr', task='classes', task_kw={'flip_y': 0.02}, model_kw={'hidden': [128, 64]},
-          optimizer='sgd', lr=0.1, opt_kw={'momentum': 0.9}, schedule='sgdr', sched_kw={'t0': 5, 't_mult': 2},
+        C('mlp', H, 'sgdr', task='classes', task_kw={'flip_y': 0.02, 'n_samples': 5000},
+          model_kw={'hidden': [128, 64], 'dropout': 0.2}, optimizer='sgd', lr=0.1,
+          opt_kw={'momentum': 0.9, 'weight_decay': 5e-4}, schedule='sgdr', sched_kw={'t0': 5, 't_mult': 2},
           epochs=35, batch_size=64, style='kv', level='epoch', log=BASIC, seeds=(1, 2, 3)),
         # Batch size 8: per-step losses jump around a falling trend.
         C('mlp', H, 'smallbatch-adam', **DIGITS, model_kw={'hidden': [64]}, optimizer='adam', lr=5e-4,
@@ -51,7 +52,7 @@ def healthy():
           schedule='cosine', epochs=60, batch_size=32, style='lightning', level='epoch', log=frozenset({'lr', 'acc'})),
         # Iris: 38 validation samples, so a noisy validation loss that does not rise.
         C('mlp', H, 'iris-adam', task='tabular', task_kw={'which': 'iris'}, model_kw={'hidden': [32]},
-          optimizer='adam', lr=0.01, epochs=60, batch_size=16, style='keras_csv', level='epoch', log=LOSS_ONLY,
+          optimizer='adam', lr=0.01, epochs=25, batch_size=16, style='keras_csv', level='epoch', log=LOSS_ONLY,
           file='history.csv', seeds=(1, 2, 3)),
         C('mlp', H, 'moons-sgdm', task='moons', model_kw={'hidden': [32, 32]}, optimizer='sgd', lr=0.1,
           opt_kw={'momentum': 0.9}, epochs=30, batch_size=32, style='pipe', level='step', log_every=10,

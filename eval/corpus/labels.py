@@ -32,6 +32,8 @@ PLATEAU_FLOOR_RATIO = 2.0    # ... and at least twice the floor a larger model r
 OSC_AMPLITUDE = 0.25         # (p90 - p10) / median of the second half
 OSC_TREND = 0.5              # |median of last quarter - median of third quarter| / (p90 - p10)
 OSC_SWINGS = 3               # moves between the lower and upper quartile
+OSC_NOT_CONVERGED = 0.5      # second-half median at least half the starting loss (noise around a
+                             # converged loss is not oscillation)
 SLOW_RATIO = 3.0             # later epoch/step time over the early median
 HEALTHY_DROP = 0.4           # a healthy loss fell by at least 40% of its start
 HEALTHY_END = 0.25           # and ends within 25% of its total drop from the minimum
@@ -118,7 +120,8 @@ def window(n: int) -> int:
 
 
 def start_end(v: np.ndarray):
-    k = min(3, len(v))
+    """Median of the first and of the last few points (as many as the smoothing window)."""
+    k = min(max(3, window(len(v))), len(v))
     return float(np.median(v[:k])), float(np.median(v[-k:]))
 
 
@@ -153,6 +156,11 @@ def check_divergence(points) -> Check:
         return Check(False, why='too few train_loss points')
     sm = trailing_median(tr.v, window(len(tr)))
     run_min = np.minimum.accumulate(sm)
+    # A loss that comes back down (a warm restart, a spike) has not diverged: the end of the run
+    # must still be far above the best value, or non-finite.
+    if math.isfinite(sm[-1]) and not (run_min[-1] > 0 and sm[-1] >= DIVERGE_RATIO * run_min[-1]):
+        return Check(False, why=f'smoothed train_loss ends at {g(sm[-1])}, {sm[-1] / max(run_min[-1], 1e-12):.2f}x '
+                                f'its minimum {g(run_min[-1])}')
     for k in range(len(tr)):
         if not math.isfinite(tr.v[k]):
             return Check(True, int(tr.idx[k]), f'smoothed train_loss min {g(run_min[k])}, then non-finite '
@@ -349,7 +357,7 @@ def _oscillating(h, start):
     amp = spread / med if med > 0 else 0.0
     trend = abs(np.median(h[q:]) - np.median(h[:q])) / spread if spread > 0 else 1.0
     sw = _swings(h)
-    ok = amp >= OSC_AMPLITUDE and trend <= OSC_TREND and sw >= OSC_SWINGS and med >= 0.25 * start
+    ok = amp >= OSC_AMPLITUDE and trend <= OSC_TREND and sw >= OSC_SWINGS and med >= OSC_NOT_CONVERGED * start
     return ok, f'amplitude (p90-p10)/median {amp:.2f}, trend {trend:.2f} of the spread, {sw} swings, median {g(med)}'
 
 
@@ -358,7 +366,7 @@ def check_oscillation(points) -> Check:
     n = len(tr)
     if n < 16 or not np.isfinite(tr.v).all():
         return Check(False, why='too few or non-finite points')
-    sm = trailing_median(tr.v, 3 if n >= 40 else 1)
+    sm = trailing_median(tr.v, window(n))
     s0, _ = start_end(tr.v)
     ok, why = _oscillating(sm[n // 2:], s0)
     if not ok:
@@ -379,6 +387,8 @@ def check_slow(points) -> Check:
     k = max(3, n // 5)
     base = float(np.median(ts.v[1:1 + k]))
     late = float(np.median(ts.v[-max(3, n // 3):]))
+    if base <= 0:
+        return Check(False, why=f'{name} too coarse to compare (early median 0)')
     if late < SLOW_RATIO * base:
         return Check(False, why=f'{name} early median {g(base)}, late median {g(late)} ({late / base:.1f}x)')
     for i in range(1 + k, n):

@@ -127,7 +127,7 @@ A run keeps the label it was configured for only if its logged numbers (as writt
 format's rounding) show it. Otherwise it is relabelled when the numbers clearly show another
 label (checked in the order nan_loss, exploding_gradients, divergence, dead_relu,
 vanishing_gradients, overfitting, slow_throughput, oscillation, plateau, lr_too_low, then
-healthy), or dropped. "Smoothed" is a trailing median over 5 points (3 for short curves); the
+healthy), or dropped. "Smoothed" is a trailing median over 5 points (3 for curves under 40 points, none under 10); "start" and "end" are medians of the first and last 3 to 5 points; the
 train loss is the per-step one when the file has it.
 
 | label | criterion |
@@ -135,14 +135,14 @@ train loss is the per-step one when the file has it.
 | healthy | no non-finite loss; train loss fell by at least {T.HEALTHY_DROP:.0%} of its start and ends within {T.HEALTHY_END:.0%} of its total drop from its minimum; final val loss within {T.HEALTHY_VAL_RATIO}x its minimum; no sustained slowdown |
 | mild | as healthy, but final val loss between {T.HEALTHY_VAL_RATIO}x and {T.MILD_VAL_RATIO}x its minimum (not scored as a false alarm if only overfitting is raised) |
 | overfitting | final val loss >= {T.OVERFIT_RATIO}x its minimum while the smoothed train loss at the end is below its value at the val minimum (a healthy-configured run over {T.MILD_VAL_RATIO}x is relabelled overfitting); onset: first val point where this holds so far |
-| divergence | smoothed train loss >= {T.DIVERGE_RATIO:g}x its running minimum, or a non-finite loss |
+| divergence | smoothed train loss >= {T.DIVERGE_RATIO:g}x its running minimum and still >= {T.DIVERGE_RATIO:g}x its minimum at the end of the run (a bump that recovers is not divergence), or a non-finite loss; onset: first point >= {T.DIVERGE_RATIO:g}x or non-finite |
 | nan_loss | a non-finite train or val loss; onset: that point |
 | exploding_gradients | gradient norm >= {T.EXPLODE_RATIO:g}x its early baseline (median of the first 5% of points, at least 3) or non-finite, and the smoothed loss >= {T.EXPLODE_LOSS_RATIO}x its running minimum or non-finite; onset: when both have happened |
 | vanishing_gradients | smallest/largest layer gradient norm < {T.VANISH_RATIO:g}, or global norm < {T.VANISH_GLOBAL:g}, at half of the points or more, with the loss stuck (moved < {T.STUCK:.0%} over the run); onset: first such point |
 | dead_relu | some layer's gradient norm exactly 0 for >= {T.DEAD_MIN_STREAK} consecutive points (and >= {T.DEAD_MIN_FRACTION:.0%} of that layer's points); onset: first point of that streak |
 | lr_too_low | loss moved < {T.STUCK:.0%} over the whole run while the same configuration with 100x the learning rate (a reference run, not in the corpus) fell >= {T.LEARNS:.0%}; onset: the point by which the reference had fallen {T.LEARNS:.0%} |
 | plateau | smoothed train loss improves < {T.PLATEAU_FLAT:.0%} over the second half and ends above both floor + {T.PLATEAU_ABOVE:.0%} of (start - floor) and {T.PLATEAU_FLOOR_RATIO:g}x the floor, the floor being what a larger model (reference run) reaches; onset: first point after which the loss has been flat over a fifth of the run |
-| oscillation | second half of the (lightly smoothed) train loss: (p90 - p10)/median >= {T.OSC_AMPLITUDE}, no trend (change of median between its halves <= {T.OSC_TREND} of p90 - p10), >= {T.OSC_SWINGS} swings between the lower and upper quartile, not converged; onset: first window of a quarter of the run where this holds |
+| oscillation | second half of the (lightly smoothed) train loss: (p90 - p10)/median >= {T.OSC_AMPLITUDE}, no trend (change of median between its halves <= {T.OSC_TREND} of p90 - p10), >= {T.OSC_SWINGS} swings between the lower and upper quartile, median >= {T.OSC_NOT_CONVERGED}x the starting loss (not converged); onset: first window of a quarter of the run where this holds |
 | slow_throughput | median epoch (or step) time over the last third >= {T.SLOW_RATIO:g}x the early median; onset: first point >= {T.SLOW_RATIO:g}x that stays there |
 
 `accepted` in expected.tsv: {'; '.join(f'{k} -> {",".join(v) or "(none)"}' for k, v in labels.ACCEPTED.items())}.

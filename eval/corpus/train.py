@@ -155,10 +155,16 @@ def _param_norms(model: nn.Module):
             if p.grad is not None}
 
 
-@torch.no_grad()
 def _evaluate(model, task: Task, cfg: Config, loss_fn):
     """Validation loss and accuracy over the whole validation set (language models: over a
     fixed set of evenly spaced windows, so every evaluation sees the same text)."""
+    # PyTorch 1.13's fused inference path of nn.TransformerEncoder rejects bfloat16 autocast on
+    # CPU; it is not taken while gradients are enabled, so bf16 runs evaluate with them on.
+    with torch.enable_grad() if cfg.precision == 'bf16' else torch.no_grad():
+        return _evaluate_batches(model, task, cfg, loss_fn)
+
+
+def _evaluate_batches(model, task: Task, cfg: Config, loss_fn):
     model.eval()
     losses, correct, correct5, count, batches = [], 0, 0, 0, []
     if task.kind == 'lm':
