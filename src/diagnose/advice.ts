@@ -109,7 +109,7 @@ export function actionsFor(kind: FindingKind, ctx: RunContext, facts: AdviceFact
   const out: Array<string | null> = [];
   switch (kind) {
     case 'nan_loss':
-      out.push(lr, clipMove(knobs, facts.grad.top), 'check the inputs and labels for NaN / inf and the loss for log(0) or division by zero', 'with fp16, use dynamic loss scaling or bf16', resume);
+      out.push(lr, clipMove(knobs, facts.grad.top), 'check the inputs and labels for NaN / inf and the loss for log(0) or division by zero', 'with fp16, use dynamic loss scaling or bf16', 'resume from the last checkpoint before the NaN');
       break;
     case 'divergence':
       out.push(lr, clipMove(knobs, facts.grad.top), 'add or lengthen LR warm-up', resume);

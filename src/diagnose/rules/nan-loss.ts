@@ -66,7 +66,7 @@ export const nanLoss = defineRule<State>({
         epoch: update.epoch,
         lr: ctx.lastLr,
       },
-      actions: actionsFor('nan_loss', ctx, facts, { bestAt: 'the last checkpoint before the NaN' }),
+      actions: actionsFor('nan_loss', ctx, facts),
     };
     return d;
   },
