@@ -95,13 +95,13 @@ function corpus(dir: string): DataSet {
   return { name: 'corpus', dir, runs };
 }
 
-/** Every data set present on this machine. */
-export function dataSets(): DataSet[] {
+/** Every data set present on this machine; `corpusDir` reads a corpus generated elsewhere. */
+export function dataSets(corpusDir = CORPUS): DataSet[] {
   const out: DataSet[] = [];
   if (existsSync(path.join(SHARED, 'generated-runs'))) out.push(generatedRuns(path.join(SHARED, 'generated-runs')));
   for (const set of ['real-logs', 'real-logs-b']) {
     if (existsSync(path.join(SHARED, set, 'expected.tsv'))) out.push(realLogs(set, path.join(SHARED, set)));
   }
-  if (existsSync(path.join(CORPUS, 'expected.tsv'))) out.push(corpus(CORPUS));
+  if (existsSync(path.join(corpusDir, 'expected.tsv'))) out.push(corpus(corpusDir));
   return out;
 }

@@ -122,7 +122,7 @@ def healthy():
           log=frozenset({'lr', 'grad'})),
         # Gaussian negative log-likelihood: a healthy loss that goes below zero.
         C('reg-mlp', H, 'gauss-nll', task='regression', model_kw={'hidden': [64, 64], 'n_out': 2},
-          loss='gauss_nll', optimizer='adam', lr=1e-3, epochs=40, batch_size=64, style='jsonl', level='epoch',
+          loss='gauss_nll', optimizer='adam', lr=1e-3, epochs=20, batch_size=64, style='jsonl', level='epoch',
           log=frozenset({'lr'})),
         C('reg-mlp', H, 'sgdm-step', task='regression', model_kw={'hidden': [64]}, optimizer='sgd', lr=0.01,
           opt_kw={'momentum': 0.9}, schedule='step', sched_kw={'step_size': 15, 'gamma': 0.3}, epochs=40,
@@ -147,7 +147,7 @@ def overfitting():
           model_kw={'hidden': 128}, optimizer='adamw', lr=3e-3, opt_kw={'weight_decay': 0.0}, schedule='cosine',
           epochs=80, batch_size=32, style='seed', level='epoch'),
         C('transformer', O, 'adam', task='count', task_kw={'n_train': 300, 'label_noise': 0.2},
-          model_kw={'d_model': 64, 'layers': 2}, optimizer='adam', lr=1e-3, epochs=80, batch_size=32,
+          model_kw={'d_model': 64, 'layers': 2}, optimizer='adam', lr=1e-3, epochs=60, batch_size=32,
           style='jsonl', level='both', log_every=5, log=BASIC),
         C('reg-mlp', O, 'sgdm', task='diabetes', task_kw={'n_train': 100}, model_kw={'hidden': [256, 256]},
           optimizer='sgd', lr=0.01, opt_kw={'momentum': 0.9}, epochs=300, batch_size=16, style='kv',
@@ -172,21 +172,28 @@ def divergence():
         C('mlp', D, 'sgdm099-lr0.1', task='classes', model_kw={'hidden': [64]}, optimizer='sgd', lr=0.1,
           opt_kw={'momentum': 0.99}, epochs=30, batch_size=64, style='keras_console', level='epoch',
           log=frozenset({'lr', 'acc'})),
-        C('cnn', D, 'adam-lr0.1', **IMAGES, optimizer='adam', lr=0.1, epochs=10, batch_size=64,
-          style='jsonl', level='step', log_every=5, log=frozenset({'lr', 'grad'})),
-        # Post-LN transformer without warm-up at a high Adam lr.
-        C('transformer', D, 'postln-adam-lr0.02', **COUNT, model_kw={'d_model': 64, 'layers': 2, 'norm_first': False},
-          optimizer='adam', lr=0.02, epochs=15, batch_size=64, style='hf_state', level='both', log_every=10),
+        C('cnn', D, 'sgdm099-lr0.05', **IMAGES, optimizer='sgd', lr=0.05, opt_kw={'momentum': 0.99}, epochs=10,
+          batch_size=64, style='jsonl', level='step', log_every=5, log=frozenset({'lr', 'grad'})),
+        C('gru', D, 'sgdm099-lr0.5', **ROWS, model_kw={'hidden': 64}, optimizer='sgd', lr=0.5,
+          opt_kw={'momentum': 0.99}, epochs=10, batch_size=64, style='seed', level='epoch'),
+        # Post-LN transformer, no warm-up, SGD with momentum at lr 0.5.
+        C('transformer', D, 'postln-sgdm-lr0.5', **COUNT, model_kw={'d_model': 64, 'layers': 2, 'norm_first': False},
+          optimizer='sgd', lr=0.5, opt_kw={'momentum': 0.9}, epochs=8, batch_size=64, style='hf_state',
+          level='both', log_every=5),
         # Learns first, then SGD momentum at lr 0.3 on the full batch outgrows the curvature.
         C('reg-mlp', D, 'tanh-sgdm-fullbatch', task='diabetes', model_kw={'hidden': [32, 32], 'act': 'tanh'},
           optimizer='sgd', lr=0.3, opt_kw={'momentum': 0.9}, epochs=150, batch_size=400, style='lightning',
           level='step', log_every=2, log=frozenset({'lr'})),
-        # Warm-up to an lr ten times too high: fine until the lr gets there.
-        C('char-transformer', D, 'adamw-warmup-lr0.05', **CHARS, optimizer='adamw', lr=0.05,
-          schedule='warmup_constant', sched_kw={'warmup': 0.3}, epochs=5, steps_per_epoch=80, batch_size=16,
-          style='buildgpt', level='step', log_every=4),
+        # The word-language-model recipe without clipping, warming up to lr 60: fine until the lr
+        # gets high.
+        C('char-lstm', D, 'sgd-warmup-lr60-noclip', **CHARS, model_kw={'hidden': 128}, optimizer='sgd', lr=60.0,
+          schedule='warmup_constant', sched_kw={'warmup': 0.4}, epochs=5, steps_per_epoch=60, batch_size=16,
+          style='buildgpt', level='step', log_every=3),
+        C('char-transformer', D, 'adam-lr1', **CHARS, optimizer='adam', lr=1.0, epochs=3, steps_per_epoch=60,
+          batch_size=16, style='buildgpt', level='both', log_every=3),
+        # Warm-up to an lr a hundred times too high, without the lr in the log.
         C('mlp', D, 'adamw-warmup-lr0.3-nolr', **DIGITS, model_kw={'hidden': [256, 256]}, optimizer='adamw',
-          lr=0.3, schedule='warmup_constant', sched_kw={'warmup': 0.2}, epochs=15, batch_size=64,
+          lr=0.3, schedule='warmup_constant', sched_kw={'warmup': 0.4}, epochs=15, batch_size=64,
           style='pipe', level='step', log_every=5, log=frozenset({'grad'})),
     ]
 
@@ -194,21 +201,21 @@ def divergence():
 def nan_loss():
     N = 'nan_loss'
     return [
-        # The model returns softmax probabilities and the loss takes their log: once a wrong class
-        # is predicted with certainty, log(0) = -inf.
+        # The model returns softmax probabilities and the loss takes their log: once a class
+        # probability underflows to 0, log(0) = -inf, then NaN gradients.
         C('mlp', N, 'log-softmax-bug', **DIGITS, model_kw={'hidden': [128], 'softmax_output': True},
-          loss='log_softmax_bug', optimizer='adam', lr=0.05, epochs=20, batch_size=64, style='jsonl',
-          level='step', log_every=5, log=BASIC),
+          loss='log_softmax_bug', optimizer='sgd', lr=1.0, opt_kw={'momentum': 0.9}, epochs=10, batch_size=64,
+          style='jsonl', level='step', log_every=5, log=BASIC),
+        C('cnn', N, 'log-softmax-bug', **IMAGES, loss='log_softmax_bug', optimizer='sgd', lr=0.5,
+          opt_kw={'momentum': 0.9}, epochs=8, batch_size=64, style='hf_state', level='both', log_every=5),
         # Raw diabetes targets (25..346) under MSE with SGD: the first steps overshoot to inf.
         C('reg-mlp', N, 'raw-targets-sgd', task='diabetes', task_kw={'scale_target': False},
           model_kw={'hidden': [64]}, optimizer='sgd', lr=0.01, epochs=20, batch_size=32, style='keras_csv',
           level='epoch', log=frozenset({'lr'})),
-        # The word-language-model recipe without its gradient clipping, at a higher lr.
-        C('char-lstm', N, 'sgd-lr40-noclip', **CHARS, model_kw={'hidden': 128}, optimizer='sgd', lr=40.0,
-          epochs=6, steps_per_epoch=100, batch_size=16, style='wlm', level='both', log_every=10,
-          style_kw={'log_rule': 'in_epoch'}),
-        C('cnn', N, 'sgd-lr10', **IMAGES, optimizer='sgd', lr=10.0, epochs=6, batch_size=64, style='hf_state',
-          level='both', log_every=5),
+        # ReLU net, SGD momentum at lr 1: activations grow without bound until they overflow.
+        C('mlp', N, 'relu-sgdm-lr1', task='classes', task_kw={'flip_y': 0.25, 'n_samples': 1500},
+          model_kw={'hidden': [32]}, optimizer='sgd', lr=1.0, opt_kw={'momentum': 0.9}, epochs=40, batch_size=32,
+          style='lightning', level='step', log_every=10, log=BASIC),
         # A hand-written binary cross-entropy in bfloat16: sigmoid rounds to exactly 1.0, log(1 - p) = -inf.
         C('mlp', N, 'bf16-manual-bce', task='tabular', task_kw={'which': 'breast_cancer'},
           model_kw={'hidden': [64]}, loss='manual_bce', precision='bf16', optimizer='adam', lr=0.01, epochs=60,
@@ -224,19 +231,18 @@ def exploding():
     return [
         # A tanh RNN whose recurrent weights start 2.5x too large, on 60-step sequences, no clipping.
         C('rnn', E, 'tanh-scale2.5-noclip', task='adding', task_kw={'length': 60},
-          model_kw={'hidden': 64, 'recurrent_scale': 2.5}, optimizer='sgd', lr=0.01, epochs=4, batch_size=32,
-          style='jsonl', level='step', log_every=2, log=LAYERS),
+          model_kw={'hidden': 64, 'recurrent_scale': 2.5}, optimizer='sgd', lr=0.03, epochs=4, batch_size=32,
+          style='jsonl', level='step', log_every=2, log=LAYERS, seeds=(1, 2, 3)),
+        # Momentum 0.99: the velocity keeps growing along the sharpest direction.
         C('mlp', E, 'sgdm099', task='classes', model_kw={'hidden': [64]}, optimizer='sgd', lr=0.1,
           opt_kw={'momentum': 0.99}, epochs=20, batch_size=64, style='jsonl', level='step', log_every=10,
           log=BASIC, style_kw={'keys': 'slash'}),
-        C('char-lstm', E, 'sgd-lr60-noclip', **CHARS, model_kw={'hidden': 128}, optimizer='sgd', lr=60.0,
-          epochs=4, steps_per_epoch=100, batch_size=16, style='buildgpt', level='step', log_every=4),
+        C('reg-mlp', E, 'sgdm099', task='diabetes', model_kw={'hidden': [32], 'act': 'tanh'}, optimizer='sgd',
+          lr=0.02, opt_kw={'momentum': 0.99}, epochs=80, batch_size=16, style='kv', level='epoch',
+          log=frozenset({'lr', 'grad'}), seeds=(1, 2, 3)),
         C('reg-mlp', E, 'tanh-sgdm-fullbatch', task='diabetes', model_kw={'hidden': [32, 32], 'act': 'tanh'},
           optimizer='sgd', lr=0.3, opt_kw={'momentum': 0.9}, epochs=150, batch_size=400, style='hf_state',
           level='both', log_every=2),
-        # Deep ReLU stack with a huge initialisation.
-        C('mlp', E, 'deep-hugeinit', **DIGITS, model_kw={'hidden': [64] * 8, 'init_std': 0.5}, optimizer='sgd',
-          lr=1e-3, epochs=10, batch_size=64, style='lightning', level='step', log_every=5, log=LAYERS),
     ]
 
 
@@ -253,8 +259,9 @@ def vanishing():
         C('reg-mlp', V, 'sigmoid-deep', task='regression', task_kw={'nonlinear': True},
           model_kw={'hidden': [32] * 10, 'act': 'sigmoid'}, optimizer='sgd', lr=0.05, epochs=30, batch_size=32,
           style='keras_csv', level='epoch', log=frozenset({'lr', 'grad', 'layers'})),
-        C('rnn', V, 'stacked-tanh-smallinit', **ROWS, model_kw={'hidden': 32, 'layers': 6, 'init_std': 0.05},
-          optimizer='sgd', lr=0.05, epochs=15, batch_size=32, style='jsonl', level='epoch', log=LAYERS),
+        # Eight stacked tanh RNN layers with a tiny initialisation: the signal shrinks layer by layer.
+        C('rnn', V, 'stacked8-smallinit', **ROWS, model_kw={'hidden': 32, 'layers': 8, 'init_std': 0.01},
+          optimizer='sgd', lr=0.05, epochs=10, batch_size=32, style='jsonl', level='epoch', log=LAYERS),
     ]
 
 
@@ -269,8 +276,9 @@ def dead_relu():
           batch_size=32, style='lightning', level='step', log_every=10, log=LAYERS),
         C('cnn', R, 'negbias', **IMAGES, model_kw={'hidden_bias': -4.0}, optimizer='adam', lr=1e-3, epochs=10,
           batch_size=64, style='kv', level='epoch', log=LAYERS),
-        C('reg-mlp', R, 'sgd-lr1', task='diabetes', model_kw={'hidden': [64, 64]}, optimizer='sgd', lr=1.0,
-          epochs=40, batch_size=32, style='keras_csv', level='epoch', log=frozenset({'lr', 'grad', 'layers'})),
+        C('reg-mlp', R, 'negbias-sgd', task='diabetes', model_kw={'hidden': [64, 64], 'hidden_bias': -2.0},
+          optimizer='sgd', lr=0.05, epochs=40, batch_size=32, style='keras_csv', level='epoch',
+          log=frozenset({'lr', 'grad', 'layers'})),
         C('mlp', R, 'adam-lr0.5', task='classes', model_kw={'hidden': [128, 128]}, optimizer='adam', lr=0.5,
           epochs=15, batch_size=64, style='jsonl', level='step', log_every=10, log=LAYERS),
     ]
@@ -280,13 +288,13 @@ def lr_too_low():
     L = 'lr_too_low'
     twin100 = lambda lr: {'lr': lr * 100}  # noqa: E731  the reference: same run, 100x the lr
     return [
-        C('mlp', L, 'sgdm-1e-5', **DIGITS, model_kw={'hidden': [128]}, optimizer='sgd', lr=1e-5,
+        C('mlp', L, 'sgdm-1e-4', **DIGITS, model_kw={'hidden': [128]}, optimizer='sgd', lr=1e-4,
           opt_kw={'momentum': 0.9}, epochs=20, batch_size=64, style='keras_csv', level='epoch',
-          log=frozenset({'lr', 'acc'}), twin=twin100(1e-5)),
+          log=frozenset({'lr', 'acc'}), twin=twin100(1e-4)),
         C('cnn', L, 'sgdm-1e-5', **IMAGES, optimizer='sgd', lr=1e-5, opt_kw={'momentum': 0.9}, epochs=15,
           batch_size=32, style='hf_state', level='both', log_every=10, twin=twin100(1e-5)),
-        C('gru', L, 'adam-1e-6', **ROWS, model_kw={'hidden': 64}, optimizer='adam', lr=1e-6, epochs=15,
-          batch_size=32, style='seed', level='epoch', twin=twin100(1e-6)),
+        C('gru', L, 'adam-1e-5', **ROWS, model_kw={'hidden': 64}, optimizer='adam', lr=1e-5, epochs=15,
+          batch_size=32, style='seed', level='epoch', twin=twin100(1e-5)),
         C('transformer', L, 'adam-1e-6', **COUNT, model_kw={'d_model': 64, 'layers': 2}, optimizer='adam', lr=1e-6,
           epochs=20, batch_size=64, style='jsonl', level='step', log_every=10, log=BASIC, twin=twin100(1e-6)),
         C('char-lstm', L, 'adam-3e-6', **CHARS, model_kw={'hidden': 128}, optimizer='adam', lr=3e-6, epochs=6,
@@ -302,45 +310,45 @@ def plateau():
     return [
         # Models too small for their task, at a constant lr: the loss stops well above what a
         # larger model reaches (the reference run).
-        C('mlp', P, 'two-units', **DIGITS, model_kw={'hidden': [2]}, optimizer='adam', lr=0.01, epochs=60,
+        C('mlp', P, 'two-units', **DIGITS, model_kw={'hidden': [2]}, optimizer='adam', lr=0.01, epochs=100,
           batch_size=64, style='keras_console', level='epoch', log=frozenset({'acc'}),
           twin={'model_kw': {'hidden': [64]}}),
-        C('gru', P, 'two-units', **ROWS, model_kw={'hidden': 2}, optimizer='adam', lr=0.01, epochs=40,
+        C('gru', P, 'two-units', **ROWS, model_kw={'hidden': 2}, optimizer='adam', lr=0.01, epochs=80,
           batch_size=64, style='lightning', level='epoch', log=frozenset({'lr', 'acc'}),
           twin={'model_kw': {'hidden': 64}}),
         C('reg-mlp', P, 'linear-friedman', task='regression', task_kw={'nonlinear': True}, model_kw={'hidden': []},
           optimizer='adam', lr=0.01, epochs=60, batch_size=32, style='jsonl', level='epoch',
           log=frozenset({'lr', 'grad'}), twin={'model_kw': {'hidden': [64, 64]}}),
-        C('char-lstm', P, 'tiny', **CHARS, model_kw={'hidden': 4, 'embed': 8}, optimizer='adam', lr=0.01, epochs=8,
-          steps_per_epoch=80, batch_size=16, style='wlm', level='both', log_every=10,
+        C('char-lstm', P, 'tiny', **CHARS, model_kw={'hidden': 4, 'embed': 8}, optimizer='adam', lr=0.01, epochs=16,
+          steps_per_epoch=60, batch_size=16, style='wlm', level='both', log_every=10,
           style_kw={'log_rule': 'in_epoch'}, twin={'model_kw': {'hidden': 128}}),
         C('mlp', P, 'moons-one-unit', task='moons', model_kw={'hidden': [1]}, optimizer='sgd', lr=0.1,
-          opt_kw={'momentum': 0.9}, epochs=40, batch_size=32, style='pipe', level='step', log_every=10,
+          opt_kw={'momentum': 0.9}, epochs=100, batch_size=128, style='pipe', level='step', log_every=10,
           log=frozenset({'lr', 'grad'}), twin={'model_kw': {'hidden': [32, 32]}}),
-        C('transformer', P, 'd4', **COUNT, model_kw={'d_model': 4, 'heads': 1, 'layers': 1, 'ff': 8},
-          optimizer='adam', lr=0.01, epochs=25, batch_size=64, style='hf_state', level='both', log_every=10,
+        C('transformer', P, 'd2', **ROWS, model_kw={'d_model': 2, 'heads': 1, 'layers': 1, 'ff': 4},
+          optimizer='adam', lr=0.01, epochs=40, batch_size=64, style='hf_state', level='both', log_every=10,
           twin={'model_kw': {'d_model': 64, 'layers': 2}}),
     ]
 
 
 def oscillation():
     S = 'oscillation'
-    noisy = {'flip_y': 0.25, 'n_samples': 1500}
+    # Tasks whose loss cannot reach 0 (overlapping classes), a tanh net, SGD with momentum at an lr
+    # past the edge of stability: the weights keep overshooting and the loss swings without
+    # settling, while tanh keeps the activations bounded so it does not blow up.
+    moons = {'noise': 0.35}
+    tanh = {'hidden': [32], 'act': 'tanh'}
+    sgdm = dict(optimizer='sgd', opt_kw={'momentum': 0.9})
     return [
-        # SGD with momentum at an lr on the edge of stability, on a task whose loss cannot reach 0:
-        # the weights keep overshooting and the loss swings without settling.
-        C('mlp', S, 'tanh-sgdm-lr1', task='classes', task_kw=noisy, model_kw={'hidden': [32], 'act': 'tanh'},
-          optimizer='sgd', lr=1.0, opt_kw={'momentum': 0.9}, epochs=40, batch_size=32, style='jsonl',
-          level='both', log_every=10, log=BASIC, seeds=(1, 2, 3)),
-        C('mlp', S, 'tanh-sgdm099', task='classes', task_kw=noisy, model_kw={'hidden': [32], 'act': 'tanh'},
-          optimizer='sgd', lr=0.1, opt_kw={'momentum': 0.99}, epochs=60, batch_size=32, style='kv',
-          level='epoch', log=BASIC, seeds=(1, 2, 3)),
-        C('mlp', S, 'relu-sgdm-lr1', task='classes', task_kw=noisy, model_kw={'hidden': [32]},
-          optimizer='sgd', lr=1.0, opt_kw={'momentum': 0.9}, epochs=40, batch_size=32, style='lightning',
-          level='step', log_every=10, log=BASIC, seeds=(1, 2, 3)),
-        C('mlp', S, 'tanh-hf', task='classes', task_kw=noisy, model_kw={'hidden': [32], 'act': 'tanh'},
-          optimizer='sgd', lr=1.0, opt_kw={'momentum': 0.9}, epochs=40, batch_size=32, style='hf_state',
-          level='both', log_every=10, seeds=(4, 5)),
+        C('mlp', S, 'moons-tanh-sgdm-lr2', task='moons', task_kw=moons, model_kw=tanh, lr=2.0, **sgdm, epochs=60,
+          batch_size=32, style='kv', level='epoch', log=BASIC, seeds=(1, 2, 3)),
+        C('mlp', S, 'moons-tanh-sgdm-lr2-pl', task='moons', task_kw=moons, model_kw=tanh, lr=2.0, **sgdm,
+          epochs=60, batch_size=32, style='lightning', level='epoch', log=BASIC, seeds=(4, 5, 6)),
+        C('mlp', S, 'moons-tanh-sgdm-lr2-hf', task='moons', task_kw=moons, model_kw=tanh, lr=2.0, **sgdm,
+          epochs=40, batch_size=32, style='hf_state', level='both', log_every=10, seeds=(1, 2, 3)),
+        C('mlp', S, 'classes-tanh-sgdm-lr1', task='classes', task_kw={'flip_y': 0.25, 'n_samples': 1500},
+          model_kw=tanh, lr=1.0, **sgdm, epochs=40, batch_size=32, style='jsonl', level='both', log_every=10,
+          log=BASIC, seeds=(1, 2, 3)),
     ]
 
 
@@ -358,11 +366,11 @@ def slow():
         C('gru', T, 'loader-stall', **ROWS, model_kw={'hidden': 64}, optimizer='adam', lr=3e-3, epochs=20,
           batch_size=64, stall=(10, 0.015), style='jsonl', level='epoch', log=TIMED),
         C('char-lstm', T, 'loader-stall', **CHARS, model_kw={'hidden': 128}, optimizer='sgd', lr=20.0, clip=0.25,
-          epochs=6, steps_per_epoch=100, batch_size=16, stall=(3, 0.06), style='wlm', level='both', log_every=20,
+          epochs=6, steps_per_epoch=60, batch_size=16, stall=(3, 0.15), style='wlm', level='both', log_every=20,
           style_kw={'log_rule': 'in_epoch'}),
         C('transformer', T, 'loader-stall', **COUNT, model_kw={'d_model': 64, 'layers': 2}, optimizer='adamw',
           lr=1e-3, schedule='warmup_cosine', sched_kw={'warmup': 0.1}, epochs=14, batch_size=64,
-          stall=(7, 0.04), style='lightning', level='both', log_every=10, log=frozenset({'lr', 'time'})),
+          stall=(7, 0.12), style='lightning', level='both', log_every=10, log=frozenset({'lr', 'time'})),
     ]
 
 

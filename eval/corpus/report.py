@@ -126,8 +126,9 @@ which the label's condition measurably holds on the points seen so far, by the c
 A run keeps the label it was configured for only if its logged numbers (as written, after the
 format's rounding) show it. Otherwise it is relabelled when the numbers clearly show another
 label (checked in the order nan_loss, exploding_gradients, divergence, dead_relu,
-vanishing_gradients, overfitting, slow_throughput, oscillation, plateau, lr_too_low, then
-healthy), or dropped. "Smoothed" is a trailing median over 5 points (3 for curves under 40 points, none under 10); "start" and "end" are medians of the first and last 3 to 5 points; the
+vanishing_gradients, overfitting, slow_throughput, oscillation, plateau, lr_too_low; a run
+configured healthy may also become mild), or dropped. A run configured for a problem that it
+does not show is never relabelled healthy: it is dropped. "Smoothed" is a trailing median over 5 points (3 for curves under 40 points, none under 10); "start" and "end" are medians of the first and last 3 to 5 points; the
 train loss is the per-step one when the file has it.
 
 | label | criterion |

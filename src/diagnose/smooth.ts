@@ -15,6 +15,8 @@ export class Smoothed {
   private readonly ring = new Float64Array(MEDIAN_SPAN);
   private readonly scratch = new Float64Array(MEDIAN_SPAN);
   private curvatureCount = 0;
+  private fastNoise = 0;
+  private slowNoise = 0;
   private readonly span: number;
   /** Finite values seen. */
   count = 0;
@@ -48,10 +50,18 @@ export class Smoothed {
       // two curvatures, in the steep bend of a run's first descent, are not noise and are skipped.
       // Each curvature is capped at four times the current estimate (a winsorised mean), so that
       // a blow-up being judged does not inflate the very noise it is judged against.
+      // Two speeds, and the larger is the estimate: the fast mean (about ten points) follows a
+      // change of scatter, the slow one (about fifty) keeps one calm stretch from passing for
+      // the curve's noise; a lower estimate would let chance look like a trend.
       const raw = Math.abs(v - 2 * this.last + this.prev) / 2;
       this.curvatureCount++;
-      if (this.curvatureCount === 3) this.noise = raw;
-      else if (this.curvatureCount > 3) this.noise += 0.1 * ((this.noise > 0 ? Math.min(raw, 4 * this.noise) : raw) - this.noise);
+      if (this.curvatureCount === 3) this.fastNoise = this.slowNoise = raw;
+      else if (this.curvatureCount > 3) {
+        const c = this.fastNoise > 0 ? Math.min(raw, 4 * this.fastNoise) : raw;
+        this.fastNoise += 0.1 * (c - this.fastNoise);
+        this.slowNoise += 0.02 * (c - this.slowNoise);
+      }
+      this.noise = Math.max(this.fastNoise, this.slowNoise);
     }
     this.prev = this.last;
     this.last = v;
@@ -121,6 +131,11 @@ export class Trend {
     this.sy += y;
     this.sxx += x * x;
     this.sxy += x * y;
+  }
+
+  /** Mean of the points since the last reset. */
+  get mean(): number {
+    return this.n ? this.sy / this.n : NaN;
   }
 
   /** Change across the points, fitted, over their mean (-0.1: fell 10%); null under three points. */

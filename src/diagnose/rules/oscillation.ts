@@ -23,6 +23,8 @@ const T = {
   logGainShare: 0.5,
   /** Swings needed in the window, with both directions present. */
   warnMoves: 3,
+  /** Points within which a second large rise must have come: three windows. */
+  riseMemory: 30,
   criticalMoves: 5,
   /** One rise and one fall each of half the loss's scale (or wide on a log scale) are enough on their own. */
   hugeShare: 0.5,
@@ -57,6 +59,9 @@ class Swings {
   private min = Infinity;
   private typical = 0;
   private seen = 0;
+  /** Point indices of the last two large rises (-1: none yet). */
+  private lastRise = -1;
+  private previousRise = -1;
 
   push(v: number): void {
     if (!Number.isFinite(v)) return;
@@ -75,6 +80,10 @@ class Swings {
       const logWide = logGain >= LOG_DECADE && size >= T.logGainShare * logGain;
       if (size >= LOG_MOVE && size >= T.typicalMultiple * typical && (share >= T.moveShare || logWide)) {
         move = d > 0 ? 1 : -1;
+        if (move > 0) {
+          this.previousRise = this.lastRise;
+          this.lastRise = this.n;
+        }
         big = share >= T.hugeShare || logWide ? move : 0;
         this.amplitude = Math.max(this.amplitude, Math.exp(size));
       }
@@ -106,9 +115,15 @@ class Swings {
     return this.ups + this.downs;
   }
 
-  /** Swinging both ways: enough large moves, or one huge rise and one huge fall. */
+  /**
+   * Swinging both ways, again and again: enough large moves (or a huge rise and a huge fall) in
+   * the window, and a second large rise within the last `riseMemory` points. Falls come with
+   * every descent; one rise and the fall back from it is a single spike (a few bad batches, a
+   * bad restart) that a run recovers from, not an oscillation.
+   */
   get swinging(): boolean {
-    return this.ups > 0 && this.downs > 0 && (this.moves >= T.warnMoves || (this.hugeUps > 0 && this.hugeDowns > 0));
+    const again = this.previousRise >= 0 && this.n - this.previousRise <= T.riseMemory;
+    return this.ups > 0 && this.downs > 0 && again && (this.moves >= T.warnMoves || (this.hugeUps > 0 && this.hugeDowns > 0));
   }
 }
 

@@ -3,7 +3,7 @@ import type { MetricsUpdate, RunContext } from '../../context/run-context.ts';
 import type { Detection, Severity } from '../../domain/findings.ts';
 import { defineRule, fmt, hadInstability, Reporter, round, where, type RunFacts } from '../rule.ts';
 import { actionsFor } from '../advice.ts';
-import { Smoothed } from '../smooth.ts';
+import { Smoothed, Trend } from '../smooth.ts';
 
 const T = {
   /**
@@ -30,6 +30,8 @@ const T = {
    * minimum: near a loss of zero ratios are large while the rise is a wobble of a falling curve.
    */
   minGiveBack: 0.05,
+  /** Share of the rise that the line fitted since the best level must show. */
+  trendShare: 0.5,
   /** Consecutive validation points the rise must hold. */
   sustain: 2,
   /** Training loss now no higher than 5% over what it was at the validation minimum: still fitting. */
@@ -52,13 +54,16 @@ interface State {
   train: Smoothed;
   trainAtMin: number;
   minCount: number;
+  bestLevel: number;
+  sinceBest: Trend;
+  bestCount: number;
   held: number;
   report: Reporter;
 }
 
 export const overfitting = defineRule<State>({
   kind: 'overfitting',
-  init: () => ({ val: new Smoothed(3), lastRaw: NaN, train: new Smoothed(), trainAtMin: NaN, minCount: 0, held: 0, report: new Reporter(1.25) }),
+  init: () => ({ val: new Smoothed(3), lastRaw: NaN, train: new Smoothed(), trainAtMin: NaN, minCount: 0, bestLevel: Infinity, sinceBest: new Trend(), bestCount: 0, held: 0, report: new Reporter(1.25) }),
   evaluate(ctx, update, state, facts) {
     const byLoss = ctx.series.has('val_loss');
     const view = facts.view;
@@ -72,24 +77,38 @@ export const overfitting = defineRule<State>({
     // Judged as an error to minimise: the loss, or one minus the accuracy.
     const val = state.val;
     if (!val.push(byLoss ? raw : 1 - raw, update.step, update.epoch)) return undefined;
-    if (val.minCount !== state.minCount) {
-      state.minCount = val.minCount;
+    if (val.minCount !== state.minCount) state.minCount = val.minCount;
+    // The lowest running median from the first evaluation on (a run evaluated five times may be
+    // at its best on the first), where the training loss stood then.
+    if (val.level < state.bestLevel) {
+      state.bestLevel = val.level;
+      state.bestCount = val.count;
       state.trainAtMin = state.train.level;
+      state.sinceBest.reset();
     }
+    state.sinceBest.push(val.last);
     if (!(val.min > 0)) return undefined;
     if (val.count < T.minPoints) return byLoss ? shortRun(ctx, update, state, facts, raw) : undefined;
-    // Judged only once two points followed the minimum: on a falling curve the running median
-    // lags above the newest (lowest) point and would look like a rise.
-    const ratio = val.count - val.minCount >= 2 ? val.level / val.min : 1;
+    // The rise is judged once two points followed the lowest running median: on a falling curve
+    // the running median lags above the newest (lowest) point and would look like a rise.
+    // The lowest credible level: the lowest point where the curve is smooth (a sharp V-shaped
+    // minimum is real), but no lower than two scatters under the lowest running median, where a
+    // lucky evaluation would otherwise set the mark.
+    const best = Math.max(val.min, state.bestLevel - 2 * val.noise);
+    const ratio = val.count - state.bestCount >= 2 && best > 0 ? val.level / best : 1;
     if (ratio < T.infoRatio) {
       state.held = 0;
       return state.report.clear();
     }
-    const rise = val.level - val.min;
+    const rise = val.level - best;
     const trainFalling = !(state.train.level > state.trainAtMin * T.trainSlack);
-    const improvement = val.start - val.min;
+    const improvement = val.start - best;
     const gaveBack = improvement > 0 ? rise >= T.minGiveBack * improvement : true;
-    const holds = rise >= T.noiseMultiple * val.noise && gaveBack && trainFalling && (byLoss || rise >= T.minAccuracyDrop);
+    // A trend, not a high stretch of scatter: the line fitted through the points since the best
+    // level rises by at least half the rise of the running median.
+    const fitted = state.sinceBest.relative;
+    const trending = fitted !== null && fitted * Math.abs(state.sinceBest.mean) >= T.trendShare * rise;
+    const holds = rise >= T.noiseMultiple * val.noise && trending && gaveBack && trainFalling && (byLoss || rise >= T.minAccuracyDrop);
     state.held = holds ? state.held + 1 : 0;
     if (state.held < T.sustain) return undefined;
     // After a blow-up the validation loss rises because the weights were damaged, not because
@@ -99,27 +118,28 @@ export const overfitting = defineRule<State>({
     if (!state.report.due(severity, ratio)) return undefined;
     const at = where(val.minStep, val.minEpoch);
     const metric = byLoss ? 'val_loss' : 'val_acc';
-    const best = byLoss ? val.min : 1 - val.min;
+    const bestPoint = byLoss ? val.min : 1 - val.min;
     const now = byLoss ? val.level : 1 - val.level;
     const train = byLoss ? state.train.level : 1 - state.train.level;
     return {
       kind: 'overfitting',
       severity,
       message:
-        `${metric} has gone from its best ${fmt(best)} at ${at} to ${fmt(now)} at ${where(update.step, update.epoch)}` +
+        `${metric} has gone from its best ${fmt(bestPoint)} at ${at} to ${fmt(now)} at ${where(update.step, update.epoch)}` +
         (state.train.ready ? ` while ${byLoss ? 'train_loss' : 'train_acc'} kept improving (${fmt(train)})` : '') +
         ': the model is overfitting.',
       evidence: {
         metric,
-        best: round(best),
+        best: round(bestPoint),
         best_step: val.minStep,
         best_epoch: val.minEpoch,
+        best_level: round(byLoss ? best : 1 - best),
         current: round(now),
         ratio: round(ratio),
         noise: round(val.noise),
         train: state.train.ready ? round(train) : null,
       },
-      actions: actionsFor('overfitting', ctx, facts, { bestAt: `${at} (${metric} ${fmt(best)})`, metric }),
+      actions: actionsFor('overfitting', ctx, facts, { bestAt: `${at} (${metric} ${fmt(bestPoint)})`, metric }),
     };
   },
 });

@@ -55,6 +55,10 @@ interface State {
   valMark: number;
   valMarkCount: number;
   trainAtValMark: number;
+  /** A validation plateau is reported: training progress does not end it. */
+  valStall: boolean;
+  /** The training-loss point count at the validation loss's last progress. */
+  valProgressAt: number;
   mark: number;
   markCount: number;
   markEpoch: number | null;
@@ -64,12 +68,22 @@ interface State {
 
 export const plateau = defineRule<State>({
   kind: 'plateau',
-  init: () => ({ val: new Smoothed(), valMark: Infinity, valMarkCount: 0, trainAtValMark: NaN, mark: Infinity, markCount: 0, markEpoch: null, sinceMark: new Trend(), report: new Reporter(Infinity) }),
+  init: () => ({ val: new Smoothed(), valMark: Infinity, valMarkCount: 0, trainAtValMark: NaN, valStall: false, valProgressAt: 0, mark: Infinity, markCount: 0, markEpoch: null, sinceMark: new Trend(), report: new Reporter(Infinity) }),
   evaluate(ctx, update, state, facts) {
     const view = facts.view;
-    if (view.valLoss !== undefined && state.val.push(view.valLoss, update.step, update.epoch) && valStalled(state, facts.train)) {
-      if (hadInstability(facts) || !state.report.due('warning', 1)) return undefined;
-      return describeValStall(ctx, state, facts.train, where(update.step, update.epoch));
+    if (view.valLoss !== undefined && state.val.push(view.valLoss, update.step, update.epoch)) {
+      const verdict = valStalled(state, facts.train);
+      if (verdict === 'stalled') {
+        state.valStall = true;
+        if (hadInstability(facts) || !state.report.due('warning', 1)) return undefined;
+        return describeValStall(ctx, state, facts.train, where(update.step, update.epoch));
+      }
+      if (verdict === 'progress') state.valProgressAt = facts.loss.count;
+      // Only validation progress ends a validation plateau (training progress is part of it).
+      if (verdict === 'progress' && state.valStall) {
+        state.valStall = false;
+        return state.report.clear();
+      }
     }
     const name = view.lossName;
     if (!name || !facts.lossFed) return undefined;
@@ -80,7 +94,7 @@ export const plateau = defineRule<State>({
       state.markCount = s.count;
       state.markEpoch = update.epoch;
       state.sinceMark.reset();
-      return state.report.clear();
+      return state.valStall ? undefined : state.report.clear();
     }
     state.sinceMark.push(s.last);
     const since = s.count - state.markCount;
@@ -90,6 +104,9 @@ export const plateau = defineRule<State>({
     if (s.level > T.nearBest * s.best || s.level < T.floorShare * s.start) return undefined;
     const trend = state.sinceMark.relative;
     if (trend !== null && trend < -T.flatTrend) return undefined;
+    // A training loss that stalls while the validation loss still improves is no problem: the
+    // model still gets better where it matters.
+    if (state.valProgressAt > state.markCount) return undefined;
     if (hadInstability(facts)) return undefined;
     if (!state.report.due('warning', 1)) return undefined;
     return {
@@ -112,22 +129,22 @@ export const plateau = defineRule<State>({
 });
 
 /** Validation loss stalled while training loss still falls: see T.valPatience. */
-function valStalled(state: State, train: Smoothed): boolean {
+function valStalled(state: State, train: Smoothed): 'progress' | 'stalled' | 'waiting' {
   const { val } = state;
   if (val.level < state.valMark * (1 - T.valProgress)) {
     state.valMark = val.level;
     state.valMarkCount = val.count;
     state.trainAtValMark = train.level;
-    return false;
+    return 'progress';
   }
   const since = val.count - state.valMarkCount;
-  return (
+  const stalled =
     since >= Math.max(T.valPatience, T.patienceShare * val.count) &&
     val.level <= T.nearBest * val.best &&
     train.ready &&
     train.level <= (1 - T.trainFell) * state.trainAtValMark &&
-    train.level >= T.trainUnconverged * train.start
-  );
+    train.level >= T.trainUnconverged * train.start;
+  return stalled ? 'stalled' : 'waiting';
 }
 
 function describeValStall(ctx: RunContext, state: State, train: Smoothed, at: string): Detection {

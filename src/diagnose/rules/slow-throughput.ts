@@ -16,6 +16,12 @@ const T = {
   /** Running median of five at twice the baseline: markedly slower; four times: critical. */
   warnFactor: 2,
   criticalFactor: 4,
+  /**
+   * ...and half again slower than the slowest of the baseline points: timings of short CPU steps
+   * scatter by 2-4x with the machine's other work, and a slowdown must stand out of what the run
+   * itself showed when all was well.
+   */
+  overSlowest: 1.5,
   /** ...held for five points in a row: a lasting slowdown, not a hiccup. */
   sustain: 5,
   /**
@@ -56,6 +62,8 @@ interface Timing {
   prev: number;
   rising: boolean;
   base: Smoothed;
+  /** The slowest of the baseline points: how much this run's timings scatter when all is well. */
+  baseMax: number;
   recent: Smoothed;
   held: number;
 }
@@ -68,7 +76,7 @@ interface State {
 export const slowThroughput = defineRule<State>({
   kind: 'slow_throughput',
   init: () => ({
-    timings: TIMES.map(() => ({ recent20: new Float64Array(T.stallWindow), seen: 0, first: NaN, prev: NaN, rising: true, base: new Smoothed(), recent: new Smoothed(), held: 0 })),
+    timings: TIMES.map(() => ({ recent20: new Float64Array(T.stallWindow), seen: 0, first: NaN, prev: NaN, rising: true, base: new Smoothed(), baseMax: 0, recent: new Smoothed(), held: 0 })),
     report: new Reporter(1.5),
   }),
   evaluate(ctx, update, state, facts) {
@@ -92,6 +100,7 @@ export const slowThroughput = defineRule<State>({
       }
       if (t.base.count < T.baselinePoints) {
         t.base.push(v, update.step, update.epoch);
+        t.baseMax = Math.max(t.baseMax, v);
         continue;
       }
       t.recent.push(v, update.step, update.epoch);
@@ -99,7 +108,8 @@ export const slowThroughput = defineRule<State>({
       const factor = t.recent.level / baseline;
       const extra = t.recent.level - baseline;
       const minExtra = k === 0 ? T.minExtraEpoch : k === RATE ? 0 : T.minExtraStep;
-      t.held = factor >= T.warnFactor && extra >= minExtra ? t.held + 1 : 0;
+      const beyondScatter = t.recent.level >= T.overSlowest * t.baseMax;
+      t.held = factor >= T.warnFactor && extra >= minExtra && beyondScatter ? t.held + 1 : 0;
       if (t.held < T.sustain) {
         if (factor < T.clearFactor) return state.report.clear();
         continue;

@@ -17,10 +17,10 @@ describe('dead_relu rule', () => {
   });
 
   it('only notes (info) units that died after the loss blew up', () => {
-    const rows = epochs(14, (e) => ({
-      train_loss: [3.5, 3.0, 8.5, 2.5][e - 1] ?? 2.36,
-      'grad_norm/layer.0': e < 5 ? 2 : 0,
-      'grad_norm/layer.out': e < 5 ? 2 : 0,
+    const rows = epochs(16, (e) => ({
+      train_loss: [3.5, 3.0, 8.5, 2.5, 9.1, 2.4][e - 1] ?? 2.36,
+      'grad_norm/layer.0': e < 7 ? 2 : 0,
+      'grad_norm/layer.out': e < 7 ? 2 : 0,
     }));
     const fed = feed(rows);
     expect(serious(fed, 'oscillation')).toHaveLength(1);
