@@ -105,6 +105,10 @@ def main(argv=None):
     args = ap.parse_args(argv)
 
     catalogue = configs.catalogue()
+    # Run names carry family and tail (the label part may change), so these must be unique too.
+    tails = [f'{c.family}-{c.tail}' for c in catalogue]
+    if len(set(tails)) != len(tails):
+        sys.exit(f'configurations share family and tail: {sorted({t for t in tails if tails.count(t) > 1})}')
     ids = [source_id(c) for c in catalogue]
     dupes = {i for i in ids if ids.count(i) > 1}
     if dupes:
@@ -125,13 +129,16 @@ def main(argv=None):
     # Old rows of the runs being regenerated go (their folder too: the label, hence the name,
     # may change); the others stay.
     kept_rows = []
+    current = {(source_id(c), s) for c in catalogue for s in c.seeds}
     for row in read_index(index_path):
         seed = int(row['name'].rsplit('-s', 1)[1])
-        if (row['source'], seed) in regenerated:
+        # regenerated now, or no longer in the catalogue: the folder goes
+        if (row['source'], seed) in regenerated or (row['source'], seed) not in current:
             shutil.rmtree(os.path.join(args.out, row['name']), ignore_errors=True)
         else:
             kept_rows.append(row)
-    old_dropped = [d for d in report.read_dropped(args.out) if (d['source'], int(d['seed'])) not in regenerated]
+    old_dropped = [d for d in report.read_dropped(args.out)
+                   if (d['source'], int(d['seed'])) not in regenerated and (d['source'], int(d['seed'])) in current]
 
     # Costly configurations first, so that two workers finish together.
     jobs.sort(key=lambda j: -configs.cost(j[0]))

@@ -27,8 +27,8 @@ LEARNS = 0.30                # a reference run 'learns': its loss fell by at lea
 DEAD_MIN_STREAK = 8          # a layer gradient exactly 0 for this many consecutive points ...
 DEAD_MIN_FRACTION = 0.2      # ... and for at least this fraction of the points that carry it
 PLATEAU_FLAT = 0.05          # second half improves by less than 5%
-PLATEAU_ABOVE = 0.10         # and ends above floor + 10% of the way from start to floor ...
-PLATEAU_FLOOR_RATIO = 2.0    # ... and at least twice the floor a larger model reaches
+PLATEAU_ABOVE = 0.20         # and ends above the floor a larger model reaches by 20% of the
+                             # way from the start down to that floor
 OSC_AMPLITUDE = 0.25         # (p90 - p10) / median of the second half
 OSC_TREND = 0.5              # |median of last quarter - median of third quarter| / (p90 - p10)
 OSC_SWINGS = 3               # moves between the lower and upper quartile
@@ -128,8 +128,6 @@ def start_end(v: np.ndarray):
 # --- the checks ---------------------------------------------------------------------------------
 
 def check_nan(points) -> Check:
-    for name in ('train_loss', 'val_loss'):
-        pass
     first = None
     for i, p in enumerate(points):
         for name in ('train_loss', 'val_loss'):
@@ -322,7 +320,7 @@ def check_plateau(points, twin_points) -> Check:
     floor = start_end(tw.v)[1]
     mid = sm[n // 2]
     end = sm[-1]
-    bar = max(floor + PLATEAU_ABOVE * (s0 - floor), PLATEAU_FLOOR_RATIO * floor)
+    bar = floor + PLATEAU_ABOVE * (s0 - floor)
     flat = min(sm[n // 2:]) >= (1 - PLATEAU_FLAT) * mid
     above = end >= bar
     why = (f'train_loss {g(s0)} -> {g(mid)} at mid-run -> {g(end)} at the end '

@@ -59,8 +59,9 @@ class CNN(nn.Module):
     """Conv net for 1x8x8 digit images: conv blocks, one 2x2 pool, global average pool, head."""
 
     def __init__(self, channels=(16, 32), n_out=10, act='relu', init_std=None, hidden_bias=None,
-                 batch_norm=False, dropout=0.0):
+                 batch_norm=False, dropout=0.0, softmax_output=False):
         super().__init__()
+        self.softmax_output = softmax_output      # see MLP
         blocks = []
         width = 1
         for i, c in enumerate(channels):
@@ -80,7 +81,8 @@ class CNN(nn.Module):
             _init_linear(self.head, init_std)
 
     def forward(self, x):
-        return self.head(self.dropout(self.features(x).flatten(1)))
+        out = self.head(self.dropout(self.features(x).flatten(1)))
+        return torch.softmax(out, -1) if self.softmax_output else out
 
 
 class RecurrentNet(nn.Module):

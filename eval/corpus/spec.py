@@ -42,6 +42,13 @@ class Config:
     file: Optional[str] = None              # file name when the style has more than one natural name
     style_kw: dict = field(default_factory=dict)
 
+    def __post_init__(self):
+        unknown = set(self.log) - LOG_FIELDS
+        if unknown:
+            raise ValueError(f'{self.family}-{self.tail}: unknown logged fields {sorted(unknown)}')
+        if self.level not in ('step', 'epoch', 'both'):
+            raise ValueError(f'{self.family}-{self.tail}: level {self.level!r}')
+
     def with_overrides(self, overrides: dict) -> 'Config':
         return dataclasses.replace(self, **overrides)
 

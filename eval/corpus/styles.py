@@ -467,7 +467,7 @@ def write_nanogpt(records, cfg, info):
             loss, v['train_loss'] = fmt(r['loss'], '.4f')
             dt_ms, ms = fmt(r['step_time'] * 1e3, '.2f')
             v['step_time'] = ms / 1e3
-            if it >= 5 * cfg.log_every:
+            if it >= 5:                  # nanoGPT starts its estimate after 5 iterations
                 mfu = 6 * info['params'] * cfg.batch_size * ctx / r['step_time'] / 312e12
                 running = mfu if running == -1.0 else 0.9 * running + 0.1 * mfu
             lines.append(f'iter {it}: loss {loss}, time {dt_ms}ms, mfu {running * 100:.2f}%')

@@ -303,7 +303,8 @@ def train(cfg: Config, seed: int) -> dict:
             'kind': 'epoch', 'epoch': epoch, 'step': step, 'n_batches': spe,
             'train_loss': sums['loss'] / max(1, sums['n']),
             'train_acc': sums['acc'] / sums['n'] if task.kind == 'classify' else None,
-            'lr': opt.param_groups[0]['lr'] if when != 'val' else lr,
+            # the lr its last batch used (what Keras and most loggers show for an epoch)
+            'lr': lr,
             'grad_norm': sums['grad'] / spe,
             'layers': {k: v / spe for k, v in layer_sums.items()},
             'epoch_time': now - epoch_start, 'train_time': sums['time'], 'data_time': sums['data'],
@@ -311,8 +312,6 @@ def train(cfg: Config, seed: int) -> dict:
             'tokens_per_second': sums['n'] * per_item / max(1e-9, sums['time']),
             'elapsed': now - started, **ev,
         }
-        # the epoch record's lr is the one its last batch used (what Keras and most loggers show)
-        rec['lr'] = lr
         records.append(rec)
         if nan_seen_at is None and not (_finite(rec['train_loss']) and _finite(rec['val_loss'])):
             nan_seen_at = len(records) - 1
