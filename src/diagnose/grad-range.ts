@@ -12,8 +12,8 @@ const T = {
   fullPoints: 8,
   topQuantile: 0.9,
   /**
-   * A value this many times over the top is an outlier and is kept out of the range: the range
-   * then stays what normal was while gradients explode, instead of following the explosion.
+   * A value this many times over the lower quartile is an outlier and is kept out of the range:
+   * the range then stays what normal was while gradients explode, instead of following them.
    */
   outlier: 20,
 } as const;
@@ -30,10 +30,9 @@ export class GradRange {
 
   push(g: number): void {
     if (!Number.isFinite(g) || g < 0) return;
-    // While the range is young its top is still its median, which a run exploding from the start
-    // drags up: the lower quartile is the steadier reference then.
-    const reference = this.normal.count < T.fullPoints ? this.low : this.top;
-    if (reference > 0 && g > T.outlier * reference) return;
+    // Outliers are judged against the lower quartile: the top (and even the median) of the range
+    // would follow a norm that explodes steadily, a few times per point, into the range itself.
+    if (this.low > 0 && g > T.outlier * this.low) return;
     this.normal.push(g);
     const n = this.normal.count;
     // The top of the range: the 90th percentile, so a heavy tail of spikes is normal; with few

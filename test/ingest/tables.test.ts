@@ -125,6 +125,10 @@ describe('format detection', () => {
     expect(detectFormat('/x/out.csv', '"step","Train loss"\n1,0.5\n')).toBe('csv');
     expect(detectFormat('/x/training.log', 'epoch,accuracy,loss\n0,0.5,1.2\n')).toBe('keras_csv');
     expect(detectFormat('/x/training.log', '2023-05-15 22:50:17,398 INFO:Epoch 1: Train Loss=0.0717, Val Loss=0.0766\n')).toBe('text');
+    // A bracketed prefix is a log line, not JSON: `[epoch 1] loss=0.6`, `[2019/06/24 16:19:45 INFO]`.
+    expect(detectFormat('/x/train.log', '[epoch 1] train_loss=0.6519 val_loss=0.7211 lr=0.02\n[epoch 2] train_loss=0.6\n')).toBe('text');
+    expect(detectFormat('/x/log.txt', '[2019/06/24 16:19:45 __main__ INFO] - Train 1\n')).toBe('text');
+    expect(detectFormat('/x/a.jsonl', '[1, 2, 3]\n')).toBe('json');
     expect(detectFormat('/x/run/trainer_state.json', '{\n  "log_history": []\n}')).toBe('hf_trainer_state');
     expect(detectFormat('/x/metrics.json', '{"iteration": 19, "total_loss": 2.7}\n{"iteration": 39}\n')).toBe('detectron2');
     expect(detectFormat('/x/run/events.out.tfevents.1.host', '\u0018\u0000')).toBe('tfevents');

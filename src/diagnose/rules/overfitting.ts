@@ -44,6 +44,20 @@ const T = {
    */
   shortRise: 1.25,
   shortTrainFall: 0.3,
+  /**
+   * Its first stage: validation loss without 2% of progress (its noise is larger than the
+   * training loss's) for eight evaluations and 30% of them, flat (within 10% of its best), while
+   * over the same stretch the training loss fell by over 10% and is still over a tenth of its
+   * start (not converged, so fitting is left to do): what the model still learns does not carry
+   * over to held-out data, the point early stopping is for. Patience counts from the first
+   * validation point, so a validation loss that never improved at all is caught too.
+   */
+  stallPatience: 8,
+  stallShare: 0.3,
+  stallProgress: 0.02,
+  stallNearBest: 1.1,
+  trainFell: 0.1,
+  trainUnconverged: 0.1,
   /** With accuracy only: the validation error must also have risen by two accuracy points. */
   minAccuracyDrop: 0.02,
 } as const;
@@ -58,12 +72,16 @@ interface State {
   sinceBest: Trend;
   bestCount: number;
   held: number;
+  /** The validation level at its last 2% of progress, when it was reached, and the training level then. */
+  valMark: number;
+  valMarkCount: number;
+  trainAtValMark: number;
   report: Reporter;
 }
 
 export const overfitting = defineRule<State>({
   kind: 'overfitting',
-  init: () => ({ val: new Smoothed(3), lastRaw: NaN, train: new Smoothed(), trainAtMin: NaN, minCount: 0, bestLevel: Infinity, sinceBest: new Trend(), bestCount: 0, held: 0, report: new Reporter(1.25) }),
+  init: () => ({ val: new Smoothed(3), lastRaw: NaN, train: new Smoothed(), trainAtMin: NaN, minCount: 0, bestLevel: Infinity, sinceBest: new Trend(), bestCount: 0, held: 0, valMark: Infinity, valMarkCount: 0, trainAtValMark: NaN, report: new Reporter(1.25) }),
   evaluate(ctx, update, state, facts) {
     const byLoss = ctx.series.has('val_loss');
     const view = facts.view;
@@ -88,6 +106,7 @@ export const overfitting = defineRule<State>({
     }
     state.sinceBest.push(val.last);
     if (!(val.min > 0)) return undefined;
+    const stall = byLoss && stalled(state);
     if (val.count < T.minPoints) return byLoss ? shortRun(ctx, update, state, facts, raw) : undefined;
     // The rise is judged once two points followed the lowest running median: on a falling curve
     // the running median lags above the newest (lowest) point and would look like a rise.
@@ -98,7 +117,9 @@ export const overfitting = defineRule<State>({
     const ratio = val.count - state.bestCount >= 2 && best > 0 ? val.level / best : 1;
     if (ratio < T.infoRatio) {
       state.held = 0;
-      return state.report.clear();
+      if (!stall) return state.report.clear();
+      if (hadInstability(facts) || !state.report.due('warning', 1)) return undefined;
+      return describeStall(ctx, state, facts, where(update.step, update.epoch));
     }
     const rise = val.level - best;
     const trainFalling = !(state.train.level > state.trainAtMin * T.trainSlack);
@@ -158,5 +179,44 @@ function shortRun(ctx: RunContext, update: MetricsUpdate, state: State, facts: R
     message: `val_loss rose from ${fmt(val.min)} at ${at} to ${fmt(raw)} at ${where(update.step, update.epoch)} (${fmt(raw / val.min)}x) while train_loss fell from ${fmt(state.trainAtMin)} to ${fmt(train.last)}: the model is starting to overfit.`,
     evidence: { metric: 'val_loss', best: round(val.min), best_step: val.minStep, best_epoch: val.minEpoch, current: round(raw), ratio: round(raw / val.min), train: round(train.last), train_at_best: round(state.trainAtMin) },
     actions: actionsFor('overfitting', ctx, facts, { bestAt: `${at} (val_loss ${fmt(val.min)})`, metric: 'val_loss' }),
+  };
+}
+
+/** Validation loss stalled while training loss still falls: see T.stallPatience. */
+function stalled(state: State): boolean {
+  const { val, train } = state;
+  if (val.level < state.valMark * (1 - T.stallProgress)) {
+    state.valMark = val.level;
+    state.valMarkCount = val.count;
+    state.trainAtValMark = train.level;
+    return false;
+  }
+  const since = val.count - state.valMarkCount;
+  return (
+    since >= Math.max(T.stallPatience, T.stallShare * val.count) &&
+    val.level <= T.stallNearBest * val.best &&
+    train.ready &&
+    train.level <= (1 - T.trainFell) * state.trainAtValMark &&
+    train.level >= T.trainUnconverged * train.start
+  );
+}
+
+function describeStall(ctx: RunContext, state: State, facts: RunFacts, at: string): Detection {
+  const { val, train } = state;
+  const since = val.count - state.valMarkCount;
+  const bestAt = where(val.minStep, val.minEpoch);
+  return {
+    kind: 'overfitting',
+    severity: 'warning',
+    message: `val_loss has not improved for ${since} evaluations (it is ${fmt(val.level)} at ${at}, best ${fmt(val.min)} at ${bestAt}), while train_loss kept falling to ${fmt(train.level)}: what the model still learns does not carry over to the validation data, the first stage of overfitting.`,
+    evidence: {
+      metric: 'val_loss',
+      evaluations_without_progress: since,
+      val_best: round(val.min),
+      val_level: round(val.level),
+      train_at_last_progress: round(state.trainAtValMark),
+      train_level: round(train.level),
+    },
+    actions: actionsFor('overfitting', ctx, facts, { bestAt: `${bestAt} (val_loss ${fmt(val.min)})`, metric: 'val_loss' }),
   };
 }

@@ -1,6 +1,4 @@
-// plateau: a loss stopped improving well above its floor, or validation stalls while training still learns.
-import type { RunContext } from '../../context/run-context.ts';
-import type { Detection } from '../../domain/findings.ts';
+// plateau: a loss stopped improving well above its floor.
 import { defineRule, fmt, hadInstability, Reporter, round, where } from '../rule.ts';
 import { actionsFor } from '../advice.ts';
 import { Smoothed, Trend } from '../smooth.ts';
@@ -36,27 +34,14 @@ const T = {
    * new best" alone is not enough while the curve still slopes down.
    */
   flatTrend: 0.02,
-  /**
-   * Validation plateau: validation loss without 2% of progress (its noise is larger than the
-   * training loss's) for eight evaluations and 30% of them, flat (within 10% of its best),
-   * while over the same stretch the training loss fell by over 10% and is still over a tenth of
-   * its start (not converged, so fitting is left to do): the model keeps fitting, nothing of it
-   * carries over to held-out data. Patience counts from the first validation point, so a
-   * validation loss that never improved at all is caught too.
-   */
-  valPatience: 8,
-  valProgress: 0.02,
-  trainFell: 0.1,
-  trainUnconverged: 0.1,
 } as const;
+
+/** Validation progress that counts: 2%, its noise being larger than the training loss's. */
+const VAL_PROGRESS = 0.02;
 
 interface State {
   val: Smoothed;
   valMark: number;
-  valMarkCount: number;
-  trainAtValMark: number;
-  /** A validation plateau is reported: training progress does not end it. */
-  valStall: boolean;
   /** The training-loss point count at the validation loss's last progress. */
   valProgressAt: number;
   mark: number;
@@ -68,22 +53,14 @@ interface State {
 
 export const plateau = defineRule<State>({
   kind: 'plateau',
-  init: () => ({ val: new Smoothed(), valMark: Infinity, valMarkCount: 0, trainAtValMark: NaN, valStall: false, valProgressAt: 0, mark: Infinity, markCount: 0, markEpoch: null, sinceMark: new Trend(), report: new Reporter(Infinity) }),
+  init: () => ({ val: new Smoothed(), valMark: Infinity, valProgressAt: 0, mark: Infinity, markCount: 0, markEpoch: null, sinceMark: new Trend(), report: new Reporter(Infinity) }),
   evaluate(ctx, update, state, facts) {
     const view = facts.view;
-    if (view.valLoss !== undefined && state.val.push(view.valLoss, update.step, update.epoch)) {
-      const verdict = valStalled(state, facts.train);
-      if (verdict === 'stalled') {
-        state.valStall = true;
-        if (hadInstability(facts) || !state.report.due('warning', 1)) return undefined;
-        return describeValStall(ctx, state, facts.train, where(update.step, update.epoch));
-      }
-      if (verdict === 'progress') state.valProgressAt = facts.loss.count;
-      // Only validation progress ends a validation plateau (training progress is part of it).
-      if (verdict === 'progress' && state.valStall) {
-        state.valStall = false;
-        return state.report.clear();
-      }
+    // Validation progress (2%, its noise being larger than the training loss's) is noted: a
+    // training loss that stalls while validation still improves is no plateau.
+    if (view.valLoss !== undefined && state.val.push(view.valLoss, update.step, update.epoch) && state.val.level < state.valMark * (1 - VAL_PROGRESS)) {
+      state.valMark = state.val.level;
+      state.valProgressAt = facts.loss.count;
     }
     const name = view.lossName;
     if (!name || !facts.lossFed) return undefined;
@@ -94,7 +71,7 @@ export const plateau = defineRule<State>({
       state.markCount = s.count;
       state.markEpoch = update.epoch;
       state.sinceMark.reset();
-      return state.valStall ? undefined : state.report.clear();
+      return state.report.clear();
     }
     state.sinceMark.push(s.last);
     const since = s.count - state.markCount;
@@ -127,46 +104,3 @@ export const plateau = defineRule<State>({
     };
   },
 });
-
-/** Validation loss stalled while training loss still falls: see T.valPatience. */
-function valStalled(state: State, train: Smoothed): 'progress' | 'stalled' | 'waiting' {
-  const { val } = state;
-  if (val.level < state.valMark * (1 - T.valProgress)) {
-    state.valMark = val.level;
-    state.valMarkCount = val.count;
-    state.trainAtValMark = train.level;
-    return 'progress';
-  }
-  const since = val.count - state.valMarkCount;
-  const stalled =
-    since >= Math.max(T.valPatience, T.patienceShare * val.count) &&
-    val.level <= T.nearBest * val.best &&
-    train.ready &&
-    train.level <= (1 - T.trainFell) * state.trainAtValMark &&
-    train.level >= T.trainUnconverged * train.start;
-  return stalled ? 'stalled' : 'waiting';
-}
-
-function describeValStall(ctx: RunContext, state: State, train: Smoothed, at: string): Detection {
-  const { val } = state;
-  return {
-    kind: 'plateau',
-    severity: 'warning',
-    message: `val_loss has not improved for ${val.count - state.valMarkCount} evaluations (it is ${fmt(val.level)} at ${at}, best ${fmt(val.best)} at ${where(val.bestStep, val.bestEpoch)}), while train_loss kept falling to ${fmt(train.level)}: what the model still learns does not carry over to the validation data.`,
-    evidence: {
-      metric: 'val_loss',
-      evaluations_without_progress: val.count - state.valMarkCount,
-      val_best: round(val.best),
-      val_start: round(val.start),
-      val_level: round(val.level),
-      train_start: round(train.start),
-      train_level: round(train.level),
-      lr: ctx.lastLr,
-    },
-    actions: [
-      `stop training, keeping the checkpoint at ${where(val.bestStep, val.bestEpoch)}: more epochs do not improve validation loss`,
-      'check that validation data and labels match the training data (same preprocessing, same label mapping)',
-      'add regularisation or data (dropout, weight decay, augmentation), or lower the learning rate',
-    ],
-  };
-}

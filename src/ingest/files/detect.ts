@@ -102,7 +102,9 @@ export function detectFormat(filePath: string, text: string): FileFormat {
     const doc = tryParse(line) ?? (ext === '.jsonl' || ext === '.ndjson' ? undefined : tryParse(text));
     const kind = documentFormatOf(doc) ?? truncatedDocumentFormat(filePath, line, text);
     if (kind) return kind;
-    return /"iteration"\s*:/.test(line) ? 'detectron2' : 'jsonl';
+    // JSON Lines hold objects; a first line in brackets that is no JSON is a log's prefix
+    // (`[epoch 1] loss=0.6`, `[2019/06/24 16:19:45 INFO]`), read below as text.
+    if (line.startsWith('{') || doc !== undefined) return /"iteration"\s*:/.test(line) ? 'detectron2' : 'jsonl';
   }
   const delimiter = csvDelimiter(text.slice(text.search(/\S|$/)));
   if (delimiter) return csvFlavour(splitCsvLine(line, delimiter));

@@ -24,19 +24,27 @@ describe('plateau rule', () => {
     expect(flat.findings.filter((f) => f.kind === 'plateau')).toEqual([]);
   });
 
-  it('fires when validation loss stalls (here from its start) while training loss keeps falling', () => {
-    const fed = feed(epochs(12, (e) => ({ train_loss: 0.18 - 0.004 * e, val_loss: 0.072 + 0.001 * Math.sin(e) })));
-    expect(raisedAt(fed, 'plateau')).toBe(8);
-    const [f] = serious(fed, 'plateau');
-    expect(f.message).toMatch(/^val_loss has not improved for 8 evaluations/);
-    expect(f.actions[0]).toMatch(/^stop training, keeping the checkpoint at epoch \d+/);
+  it('leaves a validation stall while training loss keeps falling to overfitting (its first stage)', () => {
+    const fed = feed(epochs(16, (e) => ({ train_loss: 0.18 - 0.004 * e, val_loss: 0.072 + 0.001 * Math.sin(e) })));
+    expect(serious(fed, 'plateau')).toEqual([]);
+    // Eight evaluations without 2% of progress; the wiggle's last 2% dip is at epoch 5.
+    expect(raisedAt(fed, 'overfitting')).toBeGreaterThanOrEqual(8);
+    expect(raisedAt(fed, 'overfitting')).toBeLessThanOrEqual(13);
+    const [f] = serious(fed, 'overfitting');
+    expect(f.message).toMatch(/^val_loss has not improved for \d+ evaluations .* the first stage of overfitting/);
+    expect(f.actions[0]).toMatch(/^stop at epoch \d+/);
+  });
+
+  it('does not call a training loss that stalls while validation still improves a plateau', () => {
+    const rows = epochs(40, (e) => ({ train_loss: e < 10 ? 2 - e * 0.1 : 1.0 + 0.01 * Math.sin(e), val_loss: 1.5 - e * 0.02 }));
+    expect(serious(feed(rows), 'plateau')).toEqual([]);
   });
 
   it('stays silent on a validation stall once training has converged, or when training is flat too', () => {
     const converged = feed(epochs(60, (e) => ({ train_loss: 2 * Math.exp(-e / 3), val_loss: e < 10 ? 1 / e : 0.1 })));
-    expect(converged.findings.filter((f) => f.kind === 'plateau')).toEqual([]);
+    expect(converged.findings.filter((f) => f.kind === 'plateau' || f.kind === 'overfitting')).toEqual([]);
     const flat = feed(epochs(12, () => ({ train_loss: 0.18, val_loss: 0.072 })));
-    expect(flat.findings.filter((f) => f.kind === 'plateau')).toEqual([]);
+    expect(flat.findings.filter((f) => f.kind === 'plateau' || f.kind === 'overfitting')).toEqual([]);
   });
 
   it('resolves when the loss starts improving again (e.g. after an LR decay)', () => {
