@@ -23,6 +23,7 @@ import warnings
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.dont_write_bytecode = True      # no __pycache__ beside the scripts in the repository
 
 import configs  # noqa: E402
 import labels  # noqa: E402
