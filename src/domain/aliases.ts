@@ -210,6 +210,12 @@ function fromTokens(tokens: string[]): Alias | undefined {
   }
   if (rate !== undefined) return split === 'val' || split === 'test' ? undefined : { canonical: 'throughput', rank: rate };
   if (content.length === 0) return undefined;
+  // A duration of a step or an epoch of training (`perf/step_time`, `train/epoch_duration`); one
+  // more word is allowed as a namespace. `data_time` (the wait for a batch) names no level.
+  const last = content[content.length - 1];
+  if (DURATION_WORDS.has(last) && level > 0 && content.length <= 2 && (split === undefined || split === 'train')) {
+    return { canonical: level === 1 ? 'epoch_time' : 'step_time', rank: 0 };
+  }
   const joined = content.join(' ');
   if (joined === 'lr') return { canonical: 'lr', rank: 0 };
   if (joined === 'grad norm' || joined === 'gradient norm' || joined === 'gnorm' || joined === 'gradnorm' || joined === 'grad norm total') {
@@ -249,6 +255,9 @@ function rateOf(tokens: string[]): number | undefined {
   }
   return undefined;
 }
+
+/** Words that end the name of a duration. */
+const DURATION_WORDS = new Set(['time', 'duration', 'seconds', 'secs']);
 
 /** Names read so far: the parts of a name are read once per process, not once per run. */
 const CACHE = new Map<string, Alias | null>();

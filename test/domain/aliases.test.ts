@@ -3,6 +3,11 @@ import { canonicalOf, isMetricName, lowerIsBetter, nameTokens } from '../../src/
 
 /** Names seen in real logs and what the rules should read them as: [name, canonical, rank]. */
 const MAPPED: Array<[string, string, number]> = [
+  // durations of a step or an epoch, under a namespace
+  ['perf/step_time', 'step_time', 0],
+  ['perf/epoch_time', 'epoch_time', 0],
+  ['train/step_time', 'step_time', 0],
+  ['batch_time', 'step_time', 0],
   // losses, by split and level
   ['loss', 'train_loss', 0],
   ['train/loss', 'train_loss', 0],
@@ -117,6 +122,8 @@ const MAPPED: Array<[string, string, number]> = [
 
 /** Names that must stay unmapped, each with why. */
 const UNMAPPED: Array<[string, string]> = [
+  ['data_time', 'the wait for a batch, not the time a step takes'],
+  ['eval/step_time', 'the time of an evaluation step, not of training'],
   ['loss_scale', 'the fp16 loss scaler: the head word is scale'],
   ['lost_frames', 'not a loss, and no split says it is a metric'],
   ['boss', 'an English word one letter from loss'],

@@ -22,6 +22,10 @@ export const parseHfDict: LineParser = (line, state) => {
     else if (typeof raw === 'number') putValue(values, key, raw);
   }
   if (Object.keys(values).length === 0) return undefined;
+  // The closing summary (`{'train_runtime': .., 'train_loss': <mean over the run>, ..}`) is one
+  // mean of the whole run: fed as a point it would look like a last-step jump. It is recognised
+  // (not skipped silently), and carries nothing the rules read.
+  if ('train_runtime' in values) return [];
   const event: EventInput = { type: 'metrics', values };
   if (epoch !== undefined) event.epoch = noteEpoch(state, epoch);
   if (step !== undefined) event.step = state.step = step;

@@ -35,11 +35,17 @@ const SEGMENT = new RegExp(String.raw`^(${WORD}(?: ${WORD}){0,3})\s+(${NUM})${VA
 const METER = new RegExp(String.raw`(?<![\w.(])([A-Za-z][\w@]*)\s+(${NUM})\s+\(\s*${NUM}\s*\)`, 'g');
 const METER_NAMES: Record<string, string> = { time: 'batch_time', data: 'data_time' };
 
+/**
+ * The same trainers evaluate with `Test: [ 0/40]  Time ..  Loss ..  Acc@1 ..` lines and close with
+ * ` * Acc@1 76.1 Acc@5 92.9`: both on the held-out (validation) set.
+ */
+const METER_EVAL = /^\s*(?:Test:\s*\[\s*\d+\s*\/\s*\d+\s*\]|\*\s+Acc@?1\b)/i;
+
 /** `Epoch(val) [1][10/10]` (mmengine) names the split of the line's values. */
 export const EPOCH = /(?<![\w/])epoch(?:\((\w+)\))?\s*[=:#]?\s*\[?\s*(\d+(?:\.\d+)?)(?:\s*\/\s*(\d+))?/i;
 const STEP = /(?<![\w/])(?:global_step|step|iteration|iter|batch)\s*[=:#]?\s*\[?\s*(\d+)(?:\s*\/\s*(\d+))?/i;
 /** mmengine's `Epoch(train) [1][200/735]`, wlm's `200/ 2983 batches`: a step within the epoch. */
-const IN_EPOCH = /\]\s*\[(\d+)\/(\d+)\]|(\d+)\s*\/\s*(\d+)\s+batches/;
+const IN_EPOCH = /\]\s*\[\s*(\d+)\s*\/\s*(\d+)\s*\]|(\d+)\s*\/\s*(\d+)\s+batches/;
 
 /**
  * A bare split as a key (`train=0.52 valid=0.61`, fairseq's `| valid 2.31 |`) is that split's
@@ -106,7 +112,8 @@ export const parseKeyValue: LineParser = (raw, state) => {
   const placed = epochMatch !== null || stepMatch !== null || inEpoch !== null;
   // A section lasts while lines hold bare values; a line with a position or no values ends it.
   const phase = epochMatch?.[1] && normaliseName(epochMatch[1]);
-  const split = label ? normaliseName(label[1]) : phase && phase !== 'train' ? phase : placed ? undefined : state.section;
+  const meterEval = METER_EVAL.test(line);
+  const split = meterEval ? 'val' : label ? normaliseName(label[1]) : phase && phase !== 'train' ? phase : placed ? undefined : state.section;
   if (placed) state.section = undefined;
   if (names.length === 0 || (!placed && !names.some(isMetricName))) {
     state.section = undefined;

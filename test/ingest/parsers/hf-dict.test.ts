@@ -15,6 +15,11 @@ describe('Hugging Face Trainer console dicts', () => {
     expect(rows[5].values).toEqual({ loss: 1.51, grad_norm: 11140 });
   });
 
+  it('recognises the closing summary dict and makes no point of its run-long means', () => {
+    const parsed = parseLogLine("{'train_runtime': 12.3, 'train_samples_per_second': 100.0, 'train_loss': 0.5, 'epoch': 3.0}");
+    expect(parsed).toEqual({ events: [], recognised: true });
+  });
+
   it('reads eval dicts, a dict after a tqdm bar, and tensor reprs', () => {
     const line = " 50%|█████     | 500/1000 [01:00<01:00]{'eval_loss': 0.41, 'eval_accuracy': 0.9, 'eval_runtime': 3.2, 'epoch': 2.0, 'note': 'x, y'}";
     expect(parseLogLine(line).events).toEqual([

@@ -33,6 +33,12 @@ describe('generic key/value lines', () => {
     const state = createLineState();
     const [e] = parseLogLine('Epoch: [0][16/5005]\tTime 67.619 (11.054)\tData 67.544 (10.785)\tLoss 6.9076 (6.9079)\tPrec@1 0.000 (0.023)', state).events;
     expect(e).toMatchObject({ type: 'metrics', epoch: 0, values: { batch_time: 67.619, data_time: 67.544, loss: 6.9076 } });
+    // A space-padded position, and the evaluation lines: `Test: [ 0/2]` and the ` * Acc@1` summary.
+    const [padded] = parseLogLine('Epoch: [1][ 0/43]\tTime  0.100 ( 0.100)\tLoss 1.2345e+00 (1.2345e+00)', state).events;
+    expect(padded).toMatchObject({ epoch: 1, step: 43, values: { loss: 1.2345, batch_time: 0.1 } });
+    const [test] = parseLogLine('Test: [0/2]\tTime  0.050 ( 0.050)\tLoss 1.1000e+00 (1.1000e+00)\tAcc@1  60.00 ( 60.00)', state).events;
+    expect(test).toMatchObject({ values: { val_loss: 1.1, 'val_acc@1': 60 } });
+    expect(parseLogLine(' * Acc@1 61.200 Acc@5 90.100', state).events[0]).toMatchObject({ values: { 'val_acc@1': 61.2 } });
   });
 
   it('reads BigDL sentences (`Loss is Infinity. Current learning rate is ...`)', () => {
