@@ -4,6 +4,9 @@ import type { Window } from '../context/window.ts';
 import { START_SPAN, type Smoothed } from './smooth.ts';
 import { isLayerGradNorm } from '../domain/aliases.ts';
 
+/** Layers remembered as having had a gradient: more than a network logs per layer in practice. */
+const MAX_LAYERS = 1024;
+
 /**
  * What one update carries, read in a single pass over its values for all rules: the canonical
  * metrics rules judge (undefined when absent) and the extremes of its `grad_norm/<layer>` values.
@@ -26,6 +29,10 @@ export class UpdateView {
   layers = 0;
   zeroLayer: string | null = null;
   zeros = 0;
+  /** A layer at exactly zero now whose gradient was non-zero earlier in the run: it died. */
+  diedLayer: string | null = null;
+  /** Layers seen with a non-zero gradient (bounded by the run's layers, a few hundred at most). */
+  private readonly alive = new Set<string>();
   /** Smallest non-zero layer norm and its layer. */
   low = Infinity;
   lowLayer: string | null = null;
@@ -36,7 +43,7 @@ export class UpdateView {
     this.trainLoss = this.valLoss = this.trainAcc = this.valAcc = undefined;
     this.gradNorm = this.weightNorm = this.lr = this.epochTime = this.stepTime = this.throughput = undefined;
     this.layers = this.zeros = 0;
-    this.zeroLayer = this.lowLayer = this.highLayer = null;
+    this.zeroLayer = this.lowLayer = this.highLayer = this.diedLayer = null;
     this.low = Infinity;
     this.high = 0;
     update.values.forEach(this.visit);
@@ -106,8 +113,10 @@ export class UpdateView {
     if (v === 0) {
       this.zeros++;
       this.zeroLayer ??= layer;
+      if (this.diedLayer === null && this.alive.has(layer)) this.diedLayer = layer;
       return;
     }
+    if (this.alive.size < MAX_LAYERS) this.alive.add(layer);
     if (v < this.low) {
       this.low = v;
       this.lowLayer = layer;

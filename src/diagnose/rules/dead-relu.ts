@@ -15,6 +15,8 @@ const T = {
 } as const;
 
 interface State {
+  /** The first zero layer that had had a gradient before, in this run of zero points. */
+  died: string | null;
   zeroRun: number;
   firstStep: number | null;
   firstEpoch: number | null;
@@ -23,13 +25,14 @@ interface State {
 
 export const deadRelu = defineRule<State>({
   kind: 'dead_relu',
-  init: () => ({ zeroRun: 0, firstStep: null, firstEpoch: null, report: new Reporter(Infinity) }),
+  init: () => ({ died: null, zeroRun: 0, firstStep: null, firstEpoch: null, report: new Reporter(Infinity) }),
   evaluate(ctx, update, state, facts) {
     const name = facts.view.lossName;
     const scan = facts.view;
     if (scan.layers === 0) return undefined;
     if (scan.zeros === 0) {
       state.zeroRun = 0;
+      state.died = null;
       return state.report.clear();
     }
     if (state.zeroRun++ === 0) {
@@ -39,16 +42,20 @@ export const deadRelu = defineRule<State>({
     if (state.zeroRun < T.zeroPoints) return undefined;
     const loss = facts.loss;
     const isStuck = loss.ready && stuck(loss, T.stuckShare);
-    // A layer that dies after the loss blew up is a casualty of that instability, and a layer with
-    // zero gradient while the loss still improves may just be frozen: both worth a note, no alarm.
+    if (scan.diedLayer !== null) state.died ??= scan.diedLayer;
+    // A layer that dies after the loss blew up is a casualty of that instability: worth a note. A
+    // layer at zero from its first point while the loss still improves may just be frozen; one
+    // whose gradient flowed and then stopped for good has died, whatever the loss does.
     const after = hadInstability(facts);
-    const severity: Severity = isStuck && !after ? 'warning' : 'info';
+    const severity: Severity = !after && (isStuck || state.died !== null) ? 'warning' : 'info';
     if (!state.report.due(severity, 1)) return undefined;
     const cause = after
       ? ' after the earlier instability (the blow-up killed these units)'
       : isStuck
         ? ` while ${name} stays near ${loss.level.toPrecision(3)}`
-        : ' (if the layer is frozen on purpose, ignore this)';
+        : state.died !== null
+          ? ` (${state.died} had a gradient before: it died during training)`
+          : ' (if the layer is frozen on purpose, ignore this)';
     return {
       kind: 'dead_relu',
       severity,

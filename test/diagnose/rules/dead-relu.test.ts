@@ -16,6 +16,15 @@ describe('dead_relu rule', () => {
     expect(fed.findings.filter((f) => f.kind === 'dead_relu').map((f) => f.severity)).toEqual(['info']);
   });
 
+  it('warns of a layer whose gradient flowed and then stopped for good, even while the loss improves', () => {
+    const rows = epochs(20, (e) => ({ train_loss: 3 / e, 'grad_norm/fc0': e < 4 ? 1.5 : 0, 'grad_norm/head': 1 }));
+    const [f] = serious(feed(rows), 'dead_relu');
+    expect(f.message).toMatch(/fc0 had a gradient before: it died during training/);
+    // Zero from the first point while the loss improves: a frozen layer, only noted.
+    const frozen = feed(epochs(20, (e) => ({ train_loss: 3 / e, 'grad_norm/fc0': 0, 'grad_norm/head': 1 })));
+    expect(serious(frozen, 'dead_relu')).toEqual([]);
+  });
+
   it('only notes (info) units that died after the loss blew up', () => {
     const rows = epochs(16, (e) => ({
       train_loss: [3.5, 3.0, 8.5, 2.5, 9.1, 2.4][e - 1] ?? 2.36,
