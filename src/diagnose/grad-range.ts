@@ -19,7 +19,8 @@ const T = {
 } as const;
 
 export class GradRange {
-  private readonly normal = new RecentQuantiles();
+  /** The last 64 normal norms, re-sorted every 32: a reference that moves slowly anyway. */
+  private readonly normal = new RecentQuantiles(64, 32);
   /** The top of the normal range; NaN until enough points are in. */
   top = NaN;
   /**
