@@ -42,13 +42,18 @@ function mainProblem(text: string): FindingKind | undefined {
 describe('offline narrator on the generated runs', () => {
   it('names an accepted problem as the main one for the pathological runs', async () => {
     const misses: string[] = [];
+    let judged = 0;
     for (const e of pathological) {
       const r = await analyst.analyze({ run: e.name, kind: 'analysis' });
+      // The narrator names what the diagnoser found: a run the rules miss is the diagnoser's miss
+      // (measured by npm run eval), not the narrator's.
+      if (!r.findings.some((f) => f.severity !== 'info' && e.accepted.includes(f.kind))) continue;
+      judged++;
       const kind = mainProblem(r.text);
       if (!kind || !e.accepted.includes(kind)) misses.push(`${e.name}: expected ${e.accepted.join('|')}, named ${kind ?? 'nothing'}`);
     }
-    // The narrator names what the diagnoser found; a run the rules miss is the diagnoser's miss.
-    expect(misses.length, misses.join('\n')).toBeLessThanOrEqual(Math.floor(pathological.length * 0.1));
+    expect(judged).toBeGreaterThanOrEqual(Math.ceil(pathological.length * 0.85));
+    expect(misses.length, misses.join('\n')).toBeLessThanOrEqual(Math.floor(judged * 0.1));
   });
 
   it('gives the numbers: the best value and epoch, and each open finding with its evidence', async () => {
