@@ -21,13 +21,13 @@ const T = {
    * wobbling 10x around 1e-4 after falling from 2 gives back a quarter of its gain and is noise.
    */
   logGainShare: 0.5,
-  /** Swings needed in the window, with both directions present. */
+  /** Swings needed in the window, with both directions present; five are critical. */
   warnMoves: 3,
-  /** Points within which a second large rise must have come: three windows. */
-  riseMemory: 30,
   criticalMoves: 5,
-  /** One rise and one fall each of half the loss's scale (or wide on a log scale) are enough on their own. */
+  /** ...or one rise and one fall each of half the loss's scale (or wide on a log scale)... */
   hugeShare: 0.5,
+  /** ...and in every case a second large rise within this many points: three windows. */
+  riseMemory: 30,
   /**
    * Once a few moves are known, a large move must also be four times the loss's typical move
    * (the mean absolute log-ratio between points): noisy step-level losses jump by 1.5x routinely.
