@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { epochs, feed, noise, raisedAt, serious } from './feed.ts';
+
+// The ways single points, first values, schedules and scales used to mislead the rules, each as a
+// run a user could send. Healthy look-alikes must stay silent; real problems must be named.
+describe('judgement that one point, a first value or a schedule cannot mislead', () => {
+  it('sees an overfit behind a huge first validation loss', () => {
+    const val = [17, 0.9, 0.7, 0.6, 0.62, 0.7, 0.8, 0.95, 1.1, 1.3, 1.5, 1.7];
+    const fed = feed(epochs(val.length, (e) => ({ train_loss: 2 / e, val_loss: val[e - 1] })));
+    expect(serious(fed, 'overfitting')).toHaveLength(1);
+  });
+
+  it('reports a blow-up on the very last logged point', () => {
+    const rows = epochs(12, (e) => ({ train_loss: e < 12 ? 2 / e : 1e18 }));
+    const fed = feed(rows);
+    expect(raisedAt(fed, 'divergence')).toBe(11);
+    expect(serious(fed, 'divergence')[0].severity).toBe('critical');
+  });
+
+  it('does not take the lucky low batch of a noisy per-batch loss for a level to return to', () => {
+    const r = noise(21);
+    // Per-batch losses around 0.9, now and then a batch at 0.08.
+    const rows = Array.from({ length: 600 }, (_, i) => ({ step: i, train_loss: i % 97 === 5 ? 0.08 : 0.9 * (1 + 0.35 * r()) }));
+    expect(serious(feed(rows), 'divergence')).toEqual([]);
+  });
+
+  it('expects the loss to react to warm restarts of the logged learning rate', () => {
+    // SGDR: lr back to its peak every 20 epochs; the loss bumps 1.6x and settles lower each cycle.
+    const rows = epochs(80, (e) => {
+      const t = (e - 1) % 20;
+      const cycle = Math.floor((e - 1) / 20);
+      return { lr: 0.1 * (0.5 + 0.5 * Math.cos((Math.PI * t) / 20)), train_loss: (0.5 / (cycle + 1)) * (1 + 0.6 * Math.exp(-t / 2)) };
+    });
+    const fed = feed(rows);
+    expect(serious(fed, 'divergence')).toEqual([]);
+    expect(serious(fed, 'oscillation')).toEqual([]);
+  });
+
+  it('never advises raising a learning rate that is already far too high', () => {
+    const fed = feed(epochs(30, () => ({ train_loss: 2.3026, lr: 20 })));
+    expect(serious(fed, 'lr_too_low')).toEqual([]);
+  });
+
+  it('judges the per-step series of a quantity logged per step and per epoch, not its few epoch points', () => {
+    // Lightning: train_loss_step every 10 steps blows up in epoch 3; train_loss_epoch only 3 points.
+    const rows: Array<Record<string, number>> = [];
+    for (let s = 1; s <= 30; s++) rows.push({ step: s * 10, train_loss_step: s <= 20 ? 2 / Math.sqrt(s) : 0.45 * 3 ** (s - 20) });
+    for (let e = 0; e < 3; e++) rows.splice((e + 1) * 10 + e, 0, { step: (e + 1) * 100, epoch: e, train_loss_epoch: 1 - e * 0.2 });
+    const fed = feed(rows);
+    expect(fed.ctx.get('train_loss')!.source).toBe('train_loss_step');
+    expect(serious(fed, 'divergence')).toHaveLength(1);
+  });
+});
