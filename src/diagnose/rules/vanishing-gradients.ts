@@ -1,7 +1,7 @@
 // vanishing_gradients: gradients of early layers (or globally) vanishingly small while the loss is stuck.
 import type { Severity } from '../../domain/findings.ts';
 import { stuck } from '../view.ts';
-import { defineRule, fmt, Reporter, round, where } from '../rule.ts';
+import { defineRule, fmt, hadInstability, Reporter, round, where } from '../rule.ts';
 import { actionsFor } from '../advice.ts';
 import { Smoothed } from '../smooth.ts';
 
@@ -46,7 +46,9 @@ export const vanishingGradients = defineRule<State>({
     if (!isStuck || spread >= threshold) {
       return !isStuck || spread >= threshold * T.clearFactor ? state.report.clear() : undefined;
     }
-    const severity: Severity = hasLayers && spread < T.criticalSpread ? 'critical' : 'warning';
+    // After a blow-up, saturated units and vanished gradients are its consequence, not a second
+    // problem with another fix: noted, not alarmed.
+    const severity: Severity = hadInstability(facts) ? 'info' : hasLayers && spread < T.criticalSpread ? 'critical' : 'warning';
     if (!state.report.due(severity, 1 / spread)) return undefined;
     const what = hasLayers
       ? `${scan.lowLayer} gets a gradient norm of ${fmt(scan.low)}, ${fmt(spread)} times that of ${scan.highLayer} (${fmt(scan.high)})`
