@@ -2,6 +2,9 @@
 
 /** Points the running median covers: enough to ignore one or two wild points, short enough to react. */
 export const MEDIAN_SPAN = 5;
+/** Curvatures after which the slow noise mean starts (from the fast one). */
+const SLOW_FROM = 10;
+
 /** Points whose median is taken as the metric's starting level (a single first point is too noisy). */
 export const START_SPAN = 3;
 
@@ -52,14 +55,17 @@ export class Smoothed {
       // a blow-up being judged does not inflate the very noise it is judged against.
       // Two speeds, and the larger is the estimate: the fast mean (about ten points) follows a
       // change of scatter, the slow one (about fifty) keeps one calm stretch from passing for
-      // the curve's noise; a lower estimate would let chance look like a trend.
+      // the curve's noise; a lower estimate would let chance look like a trend. The slow one
+      // starts from the fast one once the first descent's bend is past (`SLOW_FROM` curvatures),
+      // so that it does not carry that bend for fifty points.
       const raw = Math.abs(v - 2 * this.last + this.prev) / 2;
       this.curvatureCount++;
-      if (this.curvatureCount === 3) this.fastNoise = this.slowNoise = raw;
+      if (this.curvatureCount === 3) this.fastNoise = raw;
       else if (this.curvatureCount > 3) {
         const c = this.fastNoise > 0 ? Math.min(raw, 4 * this.fastNoise) : raw;
         this.fastNoise += 0.1 * (c - this.fastNoise);
-        this.slowNoise += 0.02 * (c - this.slowNoise);
+        if (this.curvatureCount === SLOW_FROM) this.slowNoise = this.fastNoise;
+        else if (this.curvatureCount > SLOW_FROM) this.slowNoise += 0.02 * (c - this.slowNoise);
       }
       this.noise = Math.max(this.fastNoise, this.slowNoise);
     }
