@@ -14,6 +14,8 @@ const T = {
    * while the schedule is still decaying the learning rate) says nothing yet.
    */
   minEpochs: 1,
+  /** A rise of the logged lr by more than 1% restarts the patience (schedules move it by far more). */
+  lrRise: 1.01,
   /** A new best must beat the old one by 0.5% to count as progress rather than noise. */
   progress: 0.005,
   /**
@@ -40,6 +42,7 @@ const T = {
 const VAL_PROGRESS = 0.02;
 
 interface State {
+  lastLr: number;
   val: Smoothed;
   valMark: number;
   /** The training-loss point count at the validation loss's last progress. */
@@ -53,7 +56,7 @@ interface State {
 
 export const plateau = defineRule<State>({
   kind: 'plateau',
-  init: () => ({ val: new Smoothed(), valMark: Infinity, valProgressAt: 0, mark: Infinity, markCount: 0, markEpoch: null, sinceMark: new Trend(), report: new Reporter(Infinity) }),
+  init: () => ({ lastLr: NaN, val: new Smoothed(), valMark: Infinity, valProgressAt: 0, mark: Infinity, markCount: 0, markEpoch: null, sinceMark: new Trend(), report: new Reporter(Infinity) }),
   evaluate(ctx, update, state, facts) {
     const view = facts.view;
     // Validation progress (2%, its noise being larger than the training loss's) is noted: a
@@ -62,11 +65,18 @@ export const plateau = defineRule<State>({
       state.valMark = state.val.level;
       state.valProgressAt = facts.loss.count;
     }
+    // While a schedule raises the learning rate (warm-up, a warm restart) a stalled loss is what
+    // the schedule makes, not a plateau to decay the rate for: patience starts again after it.
+    const lr = view.lr;
+    const lrRose = lr !== undefined && Number.isFinite(lr) && lr > T.lrRise * state.lastLr;
+    if (lr !== undefined && Number.isFinite(lr)) state.lastLr = lr;
     const name = view.lossName;
     if (!name || !facts.lossFed) return undefined;
     const s = facts.loss;
     if (!s.ready) return undefined;
-    if (s.level < state.mark * (1 - T.progress)) {
+    // Progress must beat the mark by 0.5% and by the loss's own scatter: the running median of a
+    // noisy loss reaches a new low by chance now and then, which is no progress.
+    if (lrRose || s.level < Math.min(state.mark * (1 - T.progress), state.mark - s.noise)) {
       state.mark = s.level;
       state.markCount = s.count;
       state.markEpoch = update.epoch;
