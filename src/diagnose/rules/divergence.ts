@@ -21,14 +21,16 @@ const T = {
    */
   giveBack: 0.3,
   /**
-   * A slower, lasting rise: the median 25% over its best (and giving back 30%) for five points in
-   * a row, by more than five times the loss's scatter: the best of a running median over a long,
-   * noisy step-level curve is a lucky low (about 1.3 scatters under the mean) that the median
-   * rises well above by chance; a real drift of a smooth curve is tens of scatters.
+   * Every rise must also stand five of the loss's scatters above its best: the best of a running
+   * median over a long, noisy step-level curve is a lucky low (about 1.3 scatters under the mean)
+   * that the median rises well above by chance; a real drift of a smooth curve is tens of
+   * scatters. Until the loss has ten points (no noise estimate yet: its first points are the
+   * steep first descent, or the blow-up itself) a doubling of the median stands for it.
    */
-  sustainedRatio: 1.25,
   sustainedNoise: 5,
   noisePoints: 10,
+  /** A slower, lasting rise: the median 25% over its best (and the rest above) for five points in a row. */
+  sustainedRatio: 1.25,
   sustainedPoints: 5,
   /**
    * Points after the logged learning rate last rose (warm-up, a warm restart, a manual jump) during
@@ -75,8 +77,6 @@ export const divergence = defineRule<State>({
     const improvement = s.start - s.best;
     // A loss that never improved has nothing to give back: the ratios alone decide.
     const gaveBack = improvement > 0 ? (s.level - s.best) / improvement >= T.giveBack : true;
-    // Until the loss has a noise estimate of its own (its first points are the steep first
-    // descent, or the blow-up itself), a doubling of the running median stands for it.
     const clearOfNoise = s.count >= T.noisePoints ? s.level - s.best >= T.sustainedNoise * s.noise : ratio >= 2;
     state.sustained = gaveBack && clearOfNoise && ratio >= T.sustainedRatio ? state.sustained + 1 : 0;
     let severity: Severity | undefined;
