@@ -3,6 +3,7 @@
 import type { RunContext } from '../context/run-context.ts';
 import type { FindingKind } from '../domain/findings.ts';
 import { formatNumber } from '../domain/format.ts';
+import { INSTABILITY } from './rule.ts';
 
 const fmt = (n: number): string => formatNumber(n, 3);
 
@@ -40,8 +41,6 @@ export function knobsOf(ctx: RunContext): Knobs {
   return knobs;
 }
 
-/** Kinds that say the steps are too large: the learning rate must come down, never up. */
-const TOO_LARGE: ReadonlySet<FindingKind> = new Set(['nan_loss', 'divergence', 'exploding_gradients', 'oscillation']);
 
 /**
  * The run's one learning-rate move, from every kind raised so far: any sign of steps too large
@@ -49,8 +48,9 @@ const TOO_LARGE: ReadonlySet<FindingKind> = new Set(['nan_loss', 'divergence', '
  * too slow to move (ten times, the step of an LR range test), then a plateau (decay by ten).
  */
 export function lrFactor(raised: ReadonlySet<FindingKind>): number | null {
+  // Blow-ups and swings say the steps are too large: the learning rate must come down, never up.
   let large = false;
-  for (const k of TOO_LARGE) if (raised.has(k)) large = true;
+  for (const k of INSTABILITY) if (raised.has(k)) large = true;
   if (large) return raised.size === 1 && raised.has('oscillation') ? 0.3 : 0.1;
   if (raised.has('lr_too_low')) return 10;
   if (raised.has('plateau')) return 0.1;

@@ -4,6 +4,7 @@ import type { Series } from '../context/series.ts';
 import { lowerIsBetter } from '../domain/aliases.ts';
 import type { ConvergenceStatus, OverfittingScore, RunAnalysis, RunComparison, Stability } from '../domain/analysis.ts';
 import type { Finding, FindingKind } from '../domain/findings.ts';
+import { Smoothed } from './smooth.ts';
 
 const A = {
   /** Relative change across the window under which a curve counts as flat (converged): 5%. */
@@ -62,8 +63,10 @@ export function overfittingScore(ctx: RunContext, findings: readonly Finding[] =
   const ys: number[] = [];
   if (val) for (let k = 0; k < val.window.size; k++) ys.push(val.window.y(k));
   if (!val || ys.length < 3 || !(val.min > 0)) return { score: 0, val_rise: null, generalisation_gap: null };
-  let best = Infinity;
-  for (let k = 2; k < ys.length; k++) best = Math.min(best, median(ys.slice(k - 2, k + 1)));
+  // The lowest running median of three, by the same smoothing the rules use.
+  const smoothed = new Smoothed(3);
+  for (const y of ys) smoothed.push(y, null, null);
+  const best = smoothed.best;
   const now = median(ys.slice(-5));
   const scatter = median(ys.slice(1).map((y, k) => Math.abs(y - ys[k]))) / best;
   const rise = Math.max(0, now / best - 1 - 2 * scatter);

@@ -66,8 +66,10 @@ export class RunDiagnoser {
     train: new Smoothed(),
     weightGrowth: 1,
     grad: new GradRange(),
+    lrRatio: NaN,
   };
   private firstWeight = NaN;
+  private lastLr = NaN;
   private readonly now: () => number;
 
   constructor(run: string, open: Finding[] = [], opts: DiagnoserOptions = {}) {
@@ -91,6 +93,9 @@ export class RunDiagnoser {
     // Smoothed once here for every rule that judges them (a median per rule would cost as much again).
     facts.lossFed = view.loss !== undefined && facts.loss.push(view.loss, update.step, update.epoch);
     if (view.trainLoss !== undefined) facts.train.push(view.trainLoss, update.step, update.epoch);
+    const lr = view.lr;
+    facts.lrRatio = lr !== undefined && Number.isFinite(lr) ? lr / this.lastLr : NaN;
+    if (lr !== undefined && Number.isFinite(lr)) this.lastLr = lr;
     // Rules judge this update against the range as it was before it.
     const g = view.gradNorm;
     const w = view.weightNorm;

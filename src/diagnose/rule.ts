@@ -22,6 +22,11 @@ export interface RunFacts {
   readonly weightGrowth: number;
   /** The gradient norm's normal range, without its first points and its outliers. */
   readonly grad: GradRange;
+  /**
+   * The logged learning rate over the one logged before it (above 1: it rose, as in a warm-up or
+   * a warm restart); NaN when this update logs none or none came before.
+   */
+  readonly lrRatio: number;
 }
 
 /**

@@ -4,6 +4,8 @@
 export const MEDIAN_SPAN = 5;
 /** Curvatures after which the slow noise mean starts (from the fast one). */
 const SLOW_FROM = 10;
+/** Values a metric needs before its noise estimate stands for its scatter (see `risenClear`). */
+const NOISE_POINTS = 10;
 
 /** Points whose median is taken as the metric's starting level (a single first point is too noisy). */
 export const START_SPAN = 3;
@@ -95,6 +97,15 @@ export class Smoothed {
     return this.count >= START_SPAN;
   }
 
+  /**
+   * The level stands `multiple` scatters above the best. Until the metric has `NOISE_POINTS`
+   * values it has no noise estimate of its own (its first points are the steep first descent, or
+   * the blow-up being judged), and a doubling of the level over the best stands for it.
+   */
+  risenClear(multiple: number): boolean {
+    return this.count >= NOISE_POINTS ? this.level - this.best >= multiple * this.noise : this.level >= 2 * this.best;
+  }
+
   /** Points since the best level was last improved. */
   get sinceBest(): number {
     return this.count - this.bestCount;
@@ -151,25 +162,6 @@ export class Trend {
     const mean = this.sy / n;
     if (n < 3 || den <= 0 || !(Math.abs(mean) > 0)) return null;
     return (((n * this.sxy - this.sx * this.sy) / den) * (n - 1)) / Math.abs(mean);
-  }
-}
-
-/** Geometric running mean (EMA of the log) of a positive metric, e.g. a gradient norm's baseline. */
-export class LogBaseline {
-  private log = NaN;
-  count = 0;
-
-  constructor(private readonly alpha: number) {}
-
-  push(v: number): void {
-    if (!(v > 0) || !Number.isFinite(v)) return;
-    const l = Math.log(v);
-    this.log = this.count === 0 ? l : this.log + this.alpha * (l - this.log);
-    this.count++;
-  }
-
-  get value(): number {
-    return this.count ? Math.exp(this.log) : NaN;
   }
 }
 

@@ -24,11 +24,9 @@ const T = {
    * Every rise must also stand five of the loss's scatters above its best: the best of a running
    * median over a long, noisy step-level curve is a lucky low (about 1.3 scatters under the mean)
    * that the median rises well above by chance; a real drift of a smooth curve is tens of
-   * scatters. Until the loss has ten points (no noise estimate yet: its first points are the
-   * steep first descent, or the blow-up itself) a doubling of the median stands for it.
+   * scatters (before the loss has a noise estimate, a doubling: see Smoothed.risenClear).
    */
   sustainedNoise: 5,
-  noisePoints: 10,
   /** A slower, lasting rise: the median 25% over its best (and the rest above) for five points in a row. */
   sustainedRatio: 1.25,
   sustainedPoints: 5,
@@ -51,7 +49,6 @@ const T = {
 } as const;
 
 interface State {
-  lastLr: number;
   sinceLrRise: number;
   sustained: number;
   calm: number;
@@ -60,13 +57,9 @@ interface State {
 
 export const divergence = defineRule<State>({
   kind: 'divergence',
-  init: () => ({ lastLr: NaN, sinceLrRise: Infinity, sustained: 0, calm: 0, report: new Reporter() }),
+  init: () => ({ sinceLrRise: Infinity, sustained: 0, calm: 0, report: new Reporter() }),
   evaluate(ctx, update, state, facts) {
-    const lr = facts.view.lr;
-    if (lr !== undefined && Number.isFinite(lr)) {
-      if (lr > T.lrRise * state.lastLr) state.sinceLrRise = 0;
-      state.lastLr = lr;
-    }
+    if (facts.lrRatio > T.lrRise) state.sinceLrRise = 0;
     const name = facts.view.lossName;
     if (!name || !facts.lossFed) return undefined;
     state.sinceLrRise++;
@@ -77,7 +70,7 @@ export const divergence = defineRule<State>({
     const improvement = s.start - s.best;
     // A loss that never improved has nothing to give back: the ratios alone decide.
     const gaveBack = improvement > 0 ? (s.level - s.best) / improvement >= T.giveBack : true;
-    const clearOfNoise = s.count >= T.noisePoints ? s.level - s.best >= T.sustainedNoise * s.noise : ratio >= 2;
+    const clearOfNoise = s.risenClear(T.sustainedNoise);
     state.sustained = gaveBack && clearOfNoise && ratio >= T.sustainedRatio ? state.sustained + 1 : 0;
     let severity: Severity | undefined;
     const blownUp = s.last >= T.blowUp * Math.max(s.best, s.start);

@@ -23,11 +23,11 @@ const T = {
   /**
    * The loss deteriorates: its running median 20% over its best, and by two of the loss's
    * point-to-point scatters (a median of five scatters about half as much as one point, so this
-   * is some four of its own standard deviations).
+   * is some four of its own standard deviations; before the loss has a noise estimate, a
+   * doubling: see Smoothed.risenClear).
    */
   lossRise: 1.2,
   lossNoise: 2,
-  noisePoints: 10,
   /**
    * ...and giving back a tenth of what training had gained (start to best): near a loss of zero a
    * converged model's loss moves by large factors that undo nothing (0.001 -> 0.02 from 1.7).
@@ -67,14 +67,11 @@ export const explodingGradients = defineRule<State>({
     const loss = facts.loss;
     const rise = loss.level - loss.best;
     const improvement = loss.start - loss.best;
-    // Until the loss has a noise estimate of its own (its first points are the steep first
-    // descent, or the blow-up itself), a doubling stands for "clear of its noise".
-    const clear = loss.count >= T.noisePoints ? rise >= T.lossNoise * loss.noise : loss.level >= 2 * loss.best;
     const lossWorse =
       loss.ready &&
       loss.best > 0 &&
       loss.level >= T.lossRise * loss.best &&
-      clear &&
+      loss.risenClear(T.lossNoise) &&
       (improvement > 0 ? rise >= T.giveBack * improvement : true);
     // Over three points, so that one wild value (often the very first) is not taken for the level.
     const huge = state.recent.count >= 3 && level >= T.hugeNorm;

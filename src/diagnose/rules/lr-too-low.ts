@@ -49,7 +49,6 @@ const T = {
 } as const;
 
 interface State {
-  lastLr: number;
   firstStep: number | null;
   firstEpoch: number | null;
   sinceWarmup: number;
@@ -59,16 +58,12 @@ interface State {
 
 export const lrTooLow = defineRule<State>({
   kind: 'lr_too_low',
-  init: () => ({ lastLr: NaN, firstStep: null, firstEpoch: null, sinceWarmup: 0, unhealthy: false, report: new Reporter(Infinity) }),
+  init: () => ({ firstStep: null, firstEpoch: null, sinceWarmup: 0, unhealthy: false, report: new Reporter(Infinity) }),
   evaluate(ctx, update, state, facts) {
     const view = facts.view;
     if (view.layers > 0 && (view.zeros > 0 || view.spread < T.layerSpread)) state.unhealthy = true;
     if (view.gradNorm !== undefined && !(view.gradNorm > 0)) state.unhealthy = true;
-    const lr = view.lr;
-    if (lr !== undefined && Number.isFinite(lr)) {
-      if (lr > state.lastLr) state.sinceWarmup = 0;
-      state.lastLr = lr;
-    }
+    if (facts.lrRatio > 1) state.sinceWarmup = 0;
     const name = view.lossName;
     if (!name || !facts.lossFed) return undefined;
     state.sinceWarmup++;

@@ -42,7 +42,6 @@ const T = {
 const VAL_PROGRESS = 0.02;
 
 interface State {
-  lastLr: number;
   val: Smoothed;
   valMark: number;
   /** The training-loss point count at the validation loss's last progress. */
@@ -56,7 +55,7 @@ interface State {
 
 export const plateau = defineRule<State>({
   kind: 'plateau',
-  init: () => ({ lastLr: NaN, val: new Smoothed(), valMark: Infinity, valProgressAt: 0, mark: Infinity, markCount: 0, markEpoch: null, sinceMark: new Trend(), report: new Reporter(Infinity) }),
+  init: () => ({ val: new Smoothed(), valMark: Infinity, valProgressAt: 0, mark: Infinity, markCount: 0, markEpoch: null, sinceMark: new Trend(), report: new Reporter(Infinity) }),
   evaluate(ctx, update, state, facts) {
     const view = facts.view;
     // Validation progress (2%, its noise being larger than the training loss's) is noted: a
@@ -67,9 +66,7 @@ export const plateau = defineRule<State>({
     }
     // While a schedule raises the learning rate (warm-up, a warm restart) a stalled loss is what
     // the schedule makes, not a plateau to decay the rate for: patience starts again after it.
-    const lr = view.lr;
-    const lrRose = lr !== undefined && Number.isFinite(lr) && lr > T.lrRise * state.lastLr;
-    if (lr !== undefined && Number.isFinite(lr)) state.lastLr = lr;
+    const lrRose = facts.lrRatio > T.lrRise;
     const name = view.lossName;
     if (!name || !facts.lossFed) return undefined;
     const s = facts.loss;
