@@ -307,15 +307,23 @@ def check_lr_too_low(points, twin_points) -> Check:
                                        f'({learned * 100:.0f}% drop; 30% below its start by point {tr.idx[k]})')
 
 
+def _smoothed_train(points, min_points: int):
+    """The training loss, its trailing median and its start, or None when it has fewer than
+    `min_points` points or a non-finite one (the checks that judge a curve's shape need both)."""
+    tr = train_series(points)
+    if len(tr) < min_points or not np.isfinite(tr.v).all():
+        return None
+    return tr, trailing_median(tr.v, window(len(tr))), start_end(tr.v)[0]
+
+
 def check_plateau(points, twin_points) -> Check:
     if twin_points is None:
         return Check(False, why='no reference run')
-    tr = train_series(points)
-    n = len(tr)
-    if n < 10 or not np.isfinite(tr.v).all():
+    smoothed = _smoothed_train(points, 10)
+    if smoothed is None:
         return Check(False, why='too few or non-finite points')
-    sm = trailing_median(tr.v, window(n))
-    s0, _ = start_end(tr.v)
+    tr, sm, s0 = smoothed
+    n = len(tr)
     tw = train_series(twin_points)
     floor = start_end(tw.v)[1]
     mid = sm[n // 2]
@@ -360,12 +368,11 @@ def _oscillating(h, start):
 
 
 def check_oscillation(points) -> Check:
-    tr = train_series(points)
-    n = len(tr)
-    if n < 16 or not np.isfinite(tr.v).all():
+    smoothed = _smoothed_train(points, 16)
+    if smoothed is None:
         return Check(False, why='too few or non-finite points')
-    sm = trailing_median(tr.v, window(n))
-    s0, _ = start_end(tr.v)
+    tr, sm, s0 = smoothed
+    n = len(tr)
     ok, why = _oscillating(sm[n // 2:], s0)
     if not ok:
         return Check(False, why='second half: ' + why)
