@@ -7,6 +7,11 @@ labelled only if its logged numbers meet the label's criteria (labels.py).
 
     /usr/bin/python3 eval/corpus/generate.py --out test/fixtures/corpus [--only REGEX] [--jobs 2]
 
+A fresh draw of the same configurations (new seeds, into another folder) measures whether
+figures hold beyond the committed runs:
+
+    /usr/bin/python3 eval/corpus/generate.py --out /tmp/corpus-fresh --seeds 11,12
+
 Needs python3-torch and python3-sklearn (Debian packages); no network.
 """
 from __future__ import annotations
@@ -103,9 +108,13 @@ def main(argv=None):
     ap.add_argument('--only', help='regenerate only configurations whose id (or run name) matches this regex')
     ap.add_argument('--jobs', type=int, default=2, choices=[1, 2])
     ap.add_argument('--list', action='store_true', help='list the configurations and exit')
+    ap.add_argument('--seeds', help='train these seeds (comma-separated) for every configuration instead of its own')
     args = ap.parse_args(argv)
 
     catalogue = configs.catalogue()
+    if args.seeds:
+        seeds = tuple(int(x) for x in args.seeds.split(','))
+        catalogue = [c.with_overrides({'seeds': seeds}) for c in catalogue]
     # Run names carry family and tail (the label part may change), so these must be unique too.
     tails = [f'{c.family}-{c.tail}' for c in catalogue]
     if len(set(tails)) != len(tails):

@@ -156,9 +156,10 @@ export const oscillation = defineRule<State>({
       for (const s of state.swings) if (s.moves > 0) quiet = false;
       return quiet ? state.report.clear() : undefined;
     }
-    // Swings while the loss diverges, explodes or turns NaN are part of that blow-up, already
-    // reported with the same fix: noted, not a second alarm.
-    const blownUp = facts.raised.has('divergence') || facts.raised.has('exploding_gradients') || facts.raised.has('nan_loss');
+    // Swings while the gradients explode or the loss turns NaN are part of that blow-up, already
+    // reported with the same fix: noted, not a second alarm. A divergence does not explain them:
+    // a loss that rose and then swings around its new level is oscillating, and says so.
+    const blownUp = facts.raised.has('exploding_gradients') || facts.raised.has('nan_loss');
     const severity: Severity = blownUp ? 'info' : worst.moves >= T.criticalMoves ? 'critical' : 'warning';
     if (!state.report.due(severity, worst.moves)) return undefined;
     return {

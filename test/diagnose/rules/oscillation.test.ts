@@ -31,6 +31,13 @@ describe('oscillation rule', () => {
     expect(feed(rows).findings.filter((f) => f.kind === 'oscillation')).toEqual([]);
   });
 
+  it('raises a loss that rose and then swings around its new level: the divergence does not explain the swings', () => {
+    const values = [2.7, 2.6, 9.0, 10.7, 7.6, 3.3, 3.4, 10.3, 6.2, 9.5, 6.9, 9.7, 4.3, 2.6, 4.1, 9.5, 4.8, 8.0];
+    const fed = feed(epochs(values.length, (e) => ({ train_loss: values[e - 1], lr: 2 })));
+    expect(serious(fed, 'divergence')).toHaveLength(1);
+    expect(serious(fed, 'oscillation')).toHaveLength(1);
+  });
+
   it('resolves once ten points pass without a large swing', () => {
     const values = [2.3, 1.2, 3.1, 0.9, 2.8, ...Array(15).fill(1.0)];
     const fed = feed(epochs(values.length, (e) => ({ train_loss: values[e - 1] })));
