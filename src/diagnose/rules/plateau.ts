@@ -40,14 +40,19 @@ const T = {
 
 /** Validation progress that counts: 2%, its noise being larger than the training loss's. */
 const VAL_PROGRESS = 0.02;
+/** Validation points after the training loss's last progress needed before a run that logs one is called stalled. */
+const VAL_CONFIRM = 2;
 
 interface State {
   val: Smoothed;
   valMark: number;
   /** The training-loss point count at the validation loss's last progress. */
   valProgressAt: number;
+  /** Validation points since the training loss's last progress. */
+  valSinceMark: number;
   mark: number;
   markCount: number;
+  markStep: number | null;
   markEpoch: number | null;
   sinceMark: Trend;
   report: Reporter;
@@ -55,12 +60,14 @@ interface State {
 
 export const plateau = defineRule<State>({
   kind: 'plateau',
-  init: () => ({ val: new Smoothed(), valMark: Infinity, valProgressAt: 0, mark: Infinity, markCount: 0, markEpoch: null, sinceMark: new Trend(), report: new Reporter(Infinity) }),
+  init: () => ({ val: new Smoothed(), valMark: Infinity, valProgressAt: 0, valSinceMark: 0, mark: Infinity, markCount: 0, markStep: null, markEpoch: null, sinceMark: new Trend(), report: new Reporter(Infinity) }),
   evaluate(ctx, update, state, facts) {
     const view = facts.view;
     // Validation progress (2%, its noise being larger than the training loss's) is noted: a
     // training loss that stalls while validation still improves is no plateau.
-    if (view.valLoss !== undefined && state.val.push(view.valLoss, update.step, update.epoch) && state.val.level < state.valMark * (1 - VAL_PROGRESS)) {
+    const valFed = view.valLoss !== undefined && state.val.push(view.valLoss, update.step, update.epoch);
+    if (valFed) state.valSinceMark++;
+    if (valFed && state.val.level < state.valMark * (1 - VAL_PROGRESS)) {
       state.valMark = state.val.level;
       state.valProgressAt = facts.loss.count;
     }
@@ -76,7 +83,9 @@ export const plateau = defineRule<State>({
     if (lrRose || s.level < Math.min(state.mark * (1 - T.progress), state.mark - s.noise)) {
       state.mark = s.level;
       state.markCount = s.count;
+      state.markStep = update.step;
       state.markEpoch = update.epoch;
+      state.valSinceMark = 0;
       state.sinceMark.reset();
       return state.report.clear();
     }
@@ -91,12 +100,17 @@ export const plateau = defineRule<State>({
     // A training loss that stalls while the validation loss still improves is no problem: the
     // model still gets better where it matters.
     if (state.valProgressAt > state.markCount) return undefined;
+    // ...nor is a stall that a logged validation loss has not yet had the chance to confirm: one
+    // validation point since the mark cannot show whether the model stopped getting better.
+    if (state.val.count > 0 && state.valSinceMark < VAL_CONFIRM) return undefined;
     if (hadInstability(facts)) return undefined;
     if (!state.report.due('warning', 1)) return undefined;
     return {
       kind: 'plateau',
       severity: 'warning',
-      message: `${name} has not improved for ${since} points: it is ${fmt(s.level)} at ${where(update.step, update.epoch)}, against a best of ${fmt(s.best)} at ${where(s.bestStep, s.bestEpoch)}, still ${fmt((s.level / s.start) * 100)}% of where it started.`,
+      // Measured from the last real progress, not from the best: a noisy curve touches a new best
+      // by a hair now and then without having improved.
+      message: `${name} has made no progress beyond its noise for ${since} points, since ${fmt(state.mark)} at ${where(state.markStep, state.markEpoch)}: it is ${fmt(s.level)} at ${where(update.step, update.epoch)}, still ${fmt((s.level / s.start) * 100)}% of where it started.`,
       evidence: {
         metric: name,
         points_without_progress: since,

@@ -15,6 +15,19 @@ describe('plateau rule', () => {
     expect(f.actions[1]).toMatch(/stop early/);
   });
 
+  it('waits for two validation points after the stall before calling a run that logs one stalled', () => {
+    // Step-level training loss flat from step 100; validation every 100 steps, the first at 150.
+    const rows = Array.from({ length: 40 }, (_, i) => {
+      const step = (i + 1) * 10;
+      const row: Record<string, number> = { step, train_loss: step <= 100 ? 2 - step / 100 : 1, lr: 0.01 };
+      if (step % 100 === 50) row.val_loss = 1.1;
+      return row;
+    });
+    const fed = feed(rows);
+    // Patience ends near step 200; the second flat validation point after the stall is at step 250.
+    expect(raisedAt(fed, 'plateau')).toBe(24);
+  });
+
   it('stays silent on a run that converged near zero, on a steadily falling one and on a never-improving one', () => {
     const converged = feed(epochs(60, (e) => ({ train_loss: Math.max(2 * Math.exp(-e / 3), 0.01) })));
     expect(converged.findings.filter((f) => f.kind === 'plateau')).toEqual([]);
