@@ -38,8 +38,14 @@ const T = {
   flatTrend: 0.02,
 } as const;
 
-/** Validation progress that counts: 2%, its noise being larger than the training loss's. */
-const VAL_PROGRESS = 0.02;
+/**
+ * Validation progress that counts: 1% of the median of its last three evaluations. A validation
+ * loss is computed over a fixed set and scatters far less than batch losses, and evaluations are
+ * sparse: a median of three ignores one lucky evaluation and lags by one, where a median of five
+ * would lag by epochs and miss a slow, steady improvement.
+ */
+const VAL_PROGRESS = 0.01;
+const VAL_SPAN = 3;
 /** Validation points after the training loss's last progress needed before a run that logs one is called stalled. */
 const VAL_CONFIRM = 2;
 
@@ -48,7 +54,7 @@ interface State {
   valMark: number;
   /** The training-loss point count at the validation loss's last progress. */
   valProgressAt: number;
-  /** Validation points since the training loss's last progress. */
+  /** Validation points since the last progress of either loss. */
   valSinceMark: number;
   mark: number;
   markCount: number;
@@ -60,16 +66,18 @@ interface State {
 
 export const plateau = defineRule<State>({
   kind: 'plateau',
-  init: () => ({ val: new Smoothed(), valMark: Infinity, valProgressAt: 0, valSinceMark: 0, mark: Infinity, markCount: 0, markStep: null, markEpoch: null, sinceMark: new Trend(), report: new Reporter(Infinity) }),
+  init: () => ({ val: new Smoothed(VAL_SPAN), valMark: Infinity, valProgressAt: 0, valSinceMark: 0, mark: Infinity, markCount: 0, markStep: null, markEpoch: null, sinceMark: new Trend(), report: new Reporter(Infinity) }),
   evaluate(ctx, update, state, facts) {
     const view = facts.view;
-    // Validation progress (2%, its noise being larger than the training loss's) is noted: a
-    // training loss that stalls while validation still improves is no plateau.
-    const valFed = view.valLoss !== undefined && state.val.push(view.valLoss, update.step, update.epoch);
-    if (valFed) state.valSinceMark++;
-    if (valFed && state.val.level < state.valMark * (1 - VAL_PROGRESS)) {
-      state.valMark = state.val.level;
-      state.valProgressAt = facts.loss.count;
+    // Validation progress is noted: a training loss that stalls while validation still improves
+    // is no plateau.
+    if (view.valLoss !== undefined && state.val.push(view.valLoss, update.step, update.epoch)) {
+      state.valSinceMark++;
+      if (state.val.level < state.valMark * (1 - VAL_PROGRESS)) {
+        state.valMark = state.val.level;
+        state.valProgressAt = facts.loss.count;
+        state.valSinceMark = 0;
+      }
     }
     // While a schedule raises the learning rate (warm-up, a warm restart) a stalled loss is what
     // the schedule makes, not a plateau to decay the rate for: patience starts again after it.
@@ -91,17 +99,18 @@ export const plateau = defineRule<State>({
     }
     state.sinceMark.push(s.last);
     const since = s.count - state.markCount;
-    if (since < Math.max(T.minPatience, T.patienceShare * s.count)) return undefined;
+    // The patience runs from the later of the two losses' last progress: a training loss that
+    // stalls while the validation loss still improves is no problem, the model still gets better
+    // where it matters; once both stall, it is.
+    const stalled = s.count - Math.max(state.markCount, state.valProgressAt);
+    if (stalled < Math.max(T.minPatience, T.patienceShare * s.count)) return undefined;
     if (update.epoch !== null && state.markEpoch !== null && update.epoch - state.markEpoch < T.minEpochs) return undefined;
     if (!(s.start > 0) || s.level > (1 - T.improved) * s.start) return undefined;
     if (s.level > T.nearBest * s.best || s.level < T.floorShare * s.start) return undefined;
     const trend = state.sinceMark.relative;
     if (trend !== null && trend < -T.flatTrend) return undefined;
-    // A training loss that stalls while the validation loss still improves is no problem: the
-    // model still gets better where it matters.
-    if (state.valProgressAt > state.markCount) return undefined;
-    // ...nor is a stall that a logged validation loss has not yet had the chance to confirm: one
-    // validation point since the mark cannot show whether the model stopped getting better.
+    // A stall that a logged validation loss has not yet had the chance to confirm is none: one
+    // validation point since the last progress cannot show whether the model stopped getting better.
     if (state.val.count > 0 && state.valSinceMark < VAL_CONFIRM) return undefined;
     if (hadInstability(facts)) return undefined;
     if (!state.report.due('warning', 1)) return undefined;

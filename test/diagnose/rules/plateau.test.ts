@@ -28,6 +28,27 @@ describe('plateau rule', () => {
     expect(raisedAt(fed, 'plateau')).toBe(24);
   });
 
+  it('counts the stall from the later of the two losses last progress: old validation progress does not excuse it for ever', () => {
+    // Training loss flat from epoch 10; validation still improves until epoch 14, then is flat too.
+    const fed = feed(epochs(60, (e) => ({ train_loss: e <= 10 ? 2 - 0.1 * e : 1, val_loss: e <= 14 ? 2.2 - 0.08 * e : 1.08, lr: 0.01 })));
+    // Ten points of patience from the validation loss's last progress (epoch 15, row 14).
+    expect(raisedAt(fed, 'plateau')).toBe(24);
+    expect(serious(fed, 'plateau')).toHaveLength(1);
+  });
+
+  it('stays silent while a sparse validation loss still improves slowly and steadily', () => {
+    // A noisy, flat step-level training loss; validation every 50 steps, 1.5% better each time.
+    let seed = 7;
+    const r = () => ((seed = (seed * 16807) % 2147483647) / 2147483647 - 0.5) * 0.2;
+    const rows = Array.from({ length: 400 }, (_, i) => {
+      const step = (i + 1) * 5;
+      const row: Record<string, number> = { step, train_loss: (step <= 200 ? 4 - step / 100 : 2) * (1 + r()), lr: 0.001 };
+      if (step % 50 === 0) row.val_loss = 2.6 * Math.pow(0.985, step / 50);
+      return row;
+    });
+    expect(serious(feed(rows), 'plateau')).toEqual([]);
+  });
+
   it('stays silent on a run that converged near zero, on a steadily falling one and on a never-improving one', () => {
     const converged = feed(epochs(60, (e) => ({ train_loss: Math.max(2 * Math.exp(-e / 3), 0.01) })));
     expect(converged.findings.filter((f) => f.kind === 'plateau')).toEqual([]);
