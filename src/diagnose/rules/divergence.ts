@@ -78,7 +78,9 @@ export const divergence = defineRule<State>({
     // noisy per-batch loss is a lucky low (0.08 against a typical 0.9), not a level to return to.
     if ((gaveBack && clearOfNoise && ratio >= T.criticalRatio) || blownUp) severity = 'critical';
     else if (
-      state.sinceLrRise > T.lrGrace &&
+      // A schedule's bump never takes a loss back well above where training started: past that,
+      // a rise counts during the grace too.
+      (state.sinceLrRise > T.lrGrace || s.level >= T.overStart * s.start) &&
       gaveBack &&
       clearOfNoise &&
       (ratio >= T.warnRatio || (s.level >= T.overStart * s.start && ratio >= T.overStartRatio) || state.sustained >= T.sustainedPoints)

@@ -27,6 +27,17 @@ describe('divergence rule', () => {
     expect(serious(fed, 'divergence')).toHaveLength(1);
   });
 
+  it('gives a warm-up bump its grace, but not a loss climbing well above where training started', () => {
+    // lr ramps up over the whole stretch; the loss dips, bumps up a little, then climbs.
+    const bump = [4.3, 3.6, 3.6, 3.3, 3.1, 3.0, 2.9, 3.1, 3.4, 3.3, 3.2, 3.1, 3.0];
+    const calm = feed(bump.map((v, i) => ({ step: i + 1, train_loss: v, lr: 0.1 * (i + 1) })));
+    expect(serious(calm, 'divergence')).toEqual([]);
+    const climb = [...bump, 5, 6, 8, 9, 11, 12];
+    const fed = feed(climb.map((v, i) => ({ step: i + 1, train_loss: v, lr: 0.1 * (i + 1) })));
+    // The running median passes 1.5x the start (6.45) at row 16 (median of 3.0, 5, 6, 8, 9 is 6; of 5, 6, 8, 9, 11 is 8).
+    expect(raisedAt(fed, 'divergence')).toBe(16);
+  });
+
   it('resolves once the loss is back near its best for ten points', () => {
     const rows = epochs(40, (e) => ({ train_loss: e <= 10 ? 2 / e : e <= 15 ? 5 : 0.2 }));
     const fed = feed(rows);
