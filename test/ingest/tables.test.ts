@@ -49,6 +49,16 @@ describe('CSV import', () => {
     expect(v8[1]).toMatchObject({ epoch: 2, values: { 'val/box_loss': 1.22828, 'metrics/mAP50(B)': 0.81605 } });
   });
 
+  it('reads capitalised Epoch / Step headers as the place of a row, not as metrics', () => {
+    const run = importContent('Epoch,TrainLoss,ValLoss\n1,105.9,58.4\n2,65.6,73.3\n', 'csv', 'c');
+    expect(run.events).toEqual([
+      { type: 'metrics', epoch: 1, values: { TrainLoss: 105.9, ValLoss: 58.4 } },
+      { type: 'metrics', epoch: 2, values: { TrainLoss: 65.6, ValLoss: 73.3 } },
+    ]);
+    const steps = importContent('Step,Loss\n10,0.5\n', 'csv', 's');
+    expect(steps.events).toEqual([{ type: 'metrics', step: 10, values: { Loss: 0.5 } }]);
+  });
+
   it('handles quoted cells, tabs and rows with too many cells', () => {
     const quoted = importContent('"step","Train loss","note"\n1,"0.5",\n2,0.25,"a,b"\n3,0.1,x,extra\n', 'csv', 'q');
     expect(quoted.events).toEqual([

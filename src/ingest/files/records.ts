@@ -94,7 +94,9 @@ export function recordToMetrics(record: Record<string, unknown>, options: Record
   let ts: number | undefined;
   for (const key in record) {
     const raw = record[key];
-    const role = roleOf(key);
+    // Spreadsheet-style headers capitalise them (`Epoch`, `Step`): read as the lowercase spelling,
+    // lowercased only when the exact spelling is not one (this runs for every field).
+    const role = roleOf(key) ?? (key.charCodeAt(0) < 97 ? roleOf(key.toLowerCase()) : undefined);
     if (role === undefined) {
       if (options.ignore?.has(key)) continue;
       if (options.stepKeys?.has(key)) step ??= toStep(raw);
