@@ -64,6 +64,8 @@ const T = {
 
 interface State {
   val: Smoothed;
+  /** The first validation value (as an error to minimise). */
+  firstVal: number;
   lastRaw: number;
   train: Smoothed;
   trainAtMin: number;
@@ -81,7 +83,7 @@ interface State {
 
 export const overfitting = defineRule<State>({
   kind: 'overfitting',
-  init: () => ({ val: new Smoothed(3), lastRaw: NaN, train: new Smoothed(), trainAtMin: NaN, minCount: 0, bestLevel: Infinity, sinceBest: new Trend(), bestCount: 0, held: 0, valMark: Infinity, valMarkCount: 0, trainAtValMark: NaN, report: new Reporter(1.25) }),
+  init: () => ({ val: new Smoothed(3), firstVal: NaN, lastRaw: NaN, train: new Smoothed(), trainAtMin: NaN, minCount: 0, bestLevel: Infinity, sinceBest: new Trend(), bestCount: 0, held: 0, valMark: Infinity, valMarkCount: 0, trainAtValMark: NaN, report: new Reporter(1.25) }),
   evaluate(ctx, update, state, facts) {
     const byLoss = ctx.series.has('val_loss');
     const view = facts.view;
@@ -95,6 +97,7 @@ export const overfitting = defineRule<State>({
     // Judged as an error to minimise: the loss, or one minus the accuracy.
     const val = state.val;
     if (!val.push(byLoss ? raw : 1 - raw, update.step, update.epoch)) return undefined;
+    if (val.count === 1) state.firstVal = val.last;
     if (val.minCount !== state.minCount) state.minCount = val.minCount;
     // The lowest running median from the first evaluation on (a run evaluated five times may be
     // at its best on the first), where the training loss stood then.
@@ -169,7 +172,10 @@ export const overfitting = defineRule<State>({
 function shortRun(ctx: RunContext, update: MetricsUpdate, state: State, facts: RunFacts, raw: number): Detection | undefined {
   const { val, train } = state;
   if (val.count < 3 || val.minCount === val.count || !train.ready) return undefined;
-  const risen = raw >= T.shortRise * val.min;
+  // A minimum reached by a fall is only the curve's movement at this stage: the rise from it must
+  // be larger than the fall that led to it (the one measure of how far evaluations move yet).
+  const fall = val.minCount > 1 ? state.firstVal - val.min : 0;
+  const risen = raw >= T.shortRise * val.min && raw - val.min > fall;
   const trainFell = train.last <= (1 - T.shortTrainFall) * state.trainAtMin;
   if (!risen || !trainFell || hadInstability(facts) || !state.report.due('warning', raw / val.min)) return undefined;
   const at = where(val.minStep, val.minEpoch);

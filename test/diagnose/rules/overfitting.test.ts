@@ -17,6 +17,13 @@ describe('overfitting rule', () => {
     expect(found[0].actions[1]).toMatch(/weight decay/);
   });
 
+  it('reads three evaluations: a rise from the first is overfitting, a rise no larger than the fall before it is movement', () => {
+    const short = feed(epochs(3, (e) => ({ train_loss: [0.39, 0.23, 0.11][e - 1], val_loss: [0.318, 0.32, 0.443][e - 1] })));
+    expect(raisedAt(short, 'overfitting')).toBe(2);
+    const moving = feed(epochs(3, (e) => ({ train_loss: [1.79, 1.07, 0.74][e - 1], val_loss: [1.53, 1.16, 1.5][e - 1] })));
+    expect(serious(moving, 'overfitting')).toEqual([]);
+  });
+
   it('keeps the numbers of a finding near the present while the condition lasts', () => {
     const fed = feed(epochs(120, ushape));
     const [f] = serious(fed, 'overfitting');
