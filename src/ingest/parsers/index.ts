@@ -6,6 +6,7 @@ import { parseError } from './errors.ts';
 import { parseHfDict } from './hf-dict.ts';
 import { parseKeras } from './keras.ts';
 import { parseKeyValue } from './key-value.ts';
+import { parseLrChange } from './lr-change.ts';
 import { parsePandasSeries, takeSeries } from './pandas.ts';
 import { parseProgressBar, releaseFinishedBar, takeEpochBar } from './progress-bar.ts';
 import { parseRunConfig } from './run-config.ts';
@@ -25,6 +26,7 @@ const PARSERS: LineParser[] = [
   parseSeed3,
   parseWordLanguageModel,
   parseKeras,
+  parseLrChange,
   parseUltralytics,
   parseProgressBar,
   parseHfDict,
