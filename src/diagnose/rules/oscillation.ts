@@ -72,13 +72,17 @@ class Swings {
     if (this.prev > 0 && v > 0) {
       const d = Math.log(v / this.prev);
       const size = Math.abs(d);
-      const typical = this.seen >= T.knownMoves ? this.typical : 0;
+      const known = this.seen >= T.knownMoves;
+      const typical = this.typical;
       this.typical = this.seen === 0 ? size : this.typical + 0.1 * (size - this.typical);
       this.seen++;
       const share = this.scale > 0 ? Math.abs(v - this.prev) / this.scale : Infinity;
       const logGain = this.scale > this.min ? Math.log(this.scale / this.min) : 0;
       const logWide = logGain >= LOG_DECADE && size >= T.logGainShare * logGain;
-      if (size >= LOG_MOVE && size >= T.typicalMultiple * typical && (share >= T.moveShare || logWide)) {
+      // Until the loss's typical move is known there is no yardstick for a large one: only a
+      // huge move (half the loss's scale) counts, a noisy loss's first scatter does not.
+      const large = known ? size >= T.typicalMultiple * typical && (share >= T.moveShare || logWide) : share >= T.hugeShare || logWide;
+      if (size >= LOG_MOVE && large) {
         move = d > 0 ? 1 : -1;
         if (move > 0) {
           this.previousRise = this.lastRise;

@@ -38,6 +38,12 @@ describe('oscillation rule', () => {
     expect(serious(fed, 'oscillation')).toHaveLength(1);
   });
 
+  it("does not take a noisy loss's first scatter for swings before its typical move is known", () => {
+    const values = [2.3, 1.5, 2.4, 1.55, 2.4, 1.7, 2.1, 1.8, 2.0, 1.9, 1.95, 1.85];
+    const fed = feed(values.map((v, i) => ({ step: i + 1, train_loss: v })));
+    expect(serious(fed, 'oscillation')).toEqual([]);
+  });
+
   it('resolves once ten points pass without a large swing', () => {
     const values = [2.3, 1.2, 3.1, 0.9, 2.8, ...Array(15).fill(1.0)];
     const fed = feed(epochs(values.length, (e) => ({ train_loss: values[e - 1] })));
