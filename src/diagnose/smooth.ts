@@ -137,9 +137,10 @@ export class Trend {
   private sy = 0;
   private sxx = 0;
   private sxy = 0;
+  private syy = 0;
 
   reset(): void {
-    this.n = this.sx = this.sy = this.sxx = this.sxy = 0;
+    this.n = this.sx = this.sy = this.sxx = this.sxy = this.syy = 0;
   }
 
   push(y: number): void {
@@ -148,6 +149,7 @@ export class Trend {
     this.sy += y;
     this.sxx += x * x;
     this.sxy += x * y;
+    this.syy += y * y;
   }
 
   /** Mean of the points since the last reset. */
@@ -162,6 +164,23 @@ export class Trend {
     const mean = this.sy / n;
     if (n < 3 || den <= 0 || !(Math.abs(mean) > 0)) return null;
     return (((n * this.sxy - this.sx * this.sy) / den) * (n - 1)) / Math.abs(mean);
+  }
+
+  /**
+   * Standard error of `relative`, from the scatter of the points around the fitted line; null
+   * under four points. Over a short noisy stretch a flat fitted line proves little: the true
+   * trend may be steep within two of these.
+   */
+  get relativeError(): number | null {
+    const n = this.n;
+    const den = n * this.sxx - this.sx * this.sx;
+    const mean = this.sy / n;
+    if (n < 4 || den <= 0 || !(Math.abs(mean) > 0)) return null;
+    const sxxc = den / n;
+    const sxyc = this.sxy - (this.sx * this.sy) / n;
+    const syyc = this.syy - (this.sy * this.sy) / n;
+    const residual = Math.max(0, syyc - (sxyc * sxyc) / sxxc) / (n - 2);
+    return (Math.sqrt(residual / sxxc) * (n - 1)) / Math.abs(mean);
   }
 }
 

@@ -36,6 +36,8 @@ const T = {
    * new best" alone is not enough while the curve still slopes down.
    */
   flatTrend: 0.02,
+  /** A fall across the stretch the noise leaves plausible that still counts as progress. */
+  plausibleFall: 0.1,
 } as const;
 
 /**
@@ -109,6 +111,12 @@ export const plateau = defineRule<State>({
     if (s.level > T.nearBest * s.best || s.level < T.floorShare * s.start) return undefined;
     const trend = state.sinceMark.relative;
     if (trend !== null && trend < -T.flatTrend) return undefined;
+    // Flat must be shown, not merely not disproved: on a noisy curve a short stretch's fitted line
+    // is flat by chance while the loss still falls. Within three standard errors (the test is
+    // repeated at every point, so two would pass by chance somewhere along a long run) the stretch
+    // must not be falling by more than `plausibleFall`.
+    const error = state.sinceMark.relativeError;
+    if (trend !== null && error !== null && trend - 3 * error < -T.plausibleFall) return undefined;
     // A stall that a logged validation loss has not yet had the chance to confirm is none: one
     // validation point since the last progress cannot show whether the model stopped getting better.
     if (state.val.count > 0 && state.valSinceMark < VAL_CONFIRM) return undefined;

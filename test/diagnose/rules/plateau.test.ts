@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { epochs, feed, raisedAt, resolvedAt, serious } from '../feed.ts';
+import { epochs, feed, noise, raisedAt, resolvedAt, serious } from '../feed.ts';
 
 /** Falls from 2 to 1 over ten epochs, then stays flat. */
 const stalls = (e: number) => ({ train_loss: e <= 10 ? 2 - 0.1 * e : 1, lr: 0.01 });
@@ -47,6 +47,15 @@ describe('plateau rule', () => {
       return row;
     });
     expect(serious(feed(rows), 'plateau')).toEqual([]);
+  });
+
+  it('does not take a short stretch of a noisy, still falling loss for a stall (ten seeds)', () => {
+    // Per-step losses scattering by 20% around a slow power-law descent.
+    for (let seed = 1; seed <= 10; seed++) {
+      const r = noise(seed);
+      const rows = Array.from({ length: 300 }, (_, i) => ({ step: i + 1, train_loss: 10 * (1 + i / 20) ** -0.3 * Math.exp(0.2 * r()), lr: 3e-4 }));
+      expect(serious(feed(rows), 'plateau'), `seed ${seed}`).toEqual([]);
+    }
   });
 
   it('stays silent on a run that converged near zero, on a steadily falling one and on a never-improving one', () => {
