@@ -1,6 +1,7 @@
 import type { AnalystSource } from '../analyst/source.ts';
 import type { Analyst } from '../analyst/analyst.ts';
 import type { Logger } from '../http/errors.ts';
+import { RunListQuery } from '../domain/runs.ts';
 import type { AnalystService } from './service.ts';
 
 /** The analyst's view of runs, served from the store and the in-memory run states. */
@@ -10,7 +11,7 @@ export function analystSource(service: AnalystService): AnalystSource {
     run: (ref) => store.resolveRun(ref),
     context: (id) => service.states.get(id).ctx,
     findings: (id) => store.findings(id),
-    runsInProject: (project) => store.listRuns({ project, limit: 1000, offset: 0 }).runs,
+    runsInProject: (project) => store.listRuns(RunListQuery.parse({ project, limit: 1000, archived: 'true' })).runs,
     children: (id) => {
       const run = store.getRun(id);
       return run ? store.childRuns(run) : [];
