@@ -128,9 +128,10 @@ const MIGRATIONS: string[] = [
    );`,
 ];
 
-export function migrate(db: Database.Database): void {
+/** Migrates forward to `target` (the latest unless told; an older target makes old files for tests). */
+export function migrate(db: Database.Database, target = MIGRATIONS.length): void {
   const current = db.pragma('user_version', { simple: true }) as number;
-  for (let v = current; v < MIGRATIONS.length; v++) {
+  for (let v = current; v < target; v++) {
     db.transaction(() => {
       db.exec(MIGRATIONS[v]);
       db.pragma(`user_version = ${v + 1}`);
