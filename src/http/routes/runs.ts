@@ -82,6 +82,14 @@ export function runRoutes(service: AnalystService, maxEvents: number): Hono {
 
   app.delete('/runs/:id', (c) => sendJson(c, service.deleteRun(c.req.param('id'))));
 
+  // Every run a reference may mean, newest first, so a person can pick one before acting on it.
+  app.get('/runs/:id/candidates', (c) => {
+    const ref = c.req.param('id');
+    const candidates = service.candidates(ref);
+    if (!candidates.length) service.run(ref);
+    return sendJson(c, { candidates });
+  });
+
   app.get('/runs', (c) => {
     const q = readQuery(c, RunListQuery);
     const { runs, total } = service.listRuns(q);
