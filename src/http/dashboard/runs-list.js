@@ -124,6 +124,8 @@ export function runsList(main, params, navigate) {
         'td',
         {},
         h('a', { href: `#/run/${encodeURIComponent(run.id)}` }, run.name),
+        // Names repeat (a script run twice is two runs): the start of the id tells them apart.
+        h('span', { class: 'muted run-id', title: run.id }, run.id.slice(0, 8)),
         run.archived_at !== null ? h('span', { class: 'badge archived' }, 'archived') : null,
         tagChips(run),
         run.note ? h('div', { class: 'muted run-note' }, run.note) : null,
