@@ -305,9 +305,12 @@ export class SqliteStore implements Store {
   }
 
   childRuns(run: Run): Run[] {
+    // A parent named by project/name or name is the newest run with it, as everywhere: an older
+    // run with the same name is not the parent of stages declared after a newer one.
+    const refs = [run.id, `${run.project}/${run.name}`, run.name].filter((ref, i) => i === 0 || this.resolveRun(ref)?.id === run.id);
     const rows = this.db
-      .prepare('SELECT * FROM runs WHERE parent_run IN (?, ?, ?) ORDER BY created_at')
-      .all(run.id, `${run.project}/${run.name}`, run.name) as RunRow[];
+      .prepare(`SELECT * FROM runs WHERE parent_run IN (${refs.map(() => '?').join(', ')}) ORDER BY created_at`)
+      .all(...refs) as RunRow[];
     return rows.map(toRun);
   }
 

@@ -122,6 +122,25 @@ describe('run identity', () => {
   });
 });
 
+describe('lineage with names that repeat', () => {
+  it('gives a stage named by project/name to the newest run with that name, and one named by id to that run', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'analyst-lineage-'));
+    const store = new SqliteStore(join(dir, 'a.db'));
+    try {
+      const make = (name: string, now: number, parent_run?: string) => store.createRun({ name, project: 'llm', config: {}, meta: {}, tags: {}, parent_run }, now);
+      const older = make('pretrain', 1);
+      const newer = make('pretrain', 2);
+      const byName = make('finetune', 3, 'llm/pretrain');
+      const byId = make('finetune-old-base', 4, older.id);
+      expect(store.childRuns(newer).map((r) => r.id)).toEqual([byName.id]);
+      expect(store.childRuns(older).map((r) => r.id)).toEqual([byId.id]);
+    } finally {
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('a database from before run identity', () => {
   it('keeps its runs and events, and takes a second run with a name it already has', () => {
     const dir = mkdtempSync(join(tmpdir(), 'analyst-migrate-'));
