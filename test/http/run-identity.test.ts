@@ -59,6 +59,17 @@ describe('run identity', () => {
     expect((await api(s.url, `/runs/${older.id}`)).body.id).toBe(older.id);
   });
 
+  it('takes project/name where alerts are filtered by run', async () => {
+    await create({ name: 'alerting', project: 'al' });
+    const run = (await create({ name: 'alerting', project: 'al' })).body;
+    const events = Array.from({ length: 12 }, (_, i) => ({ type: 'metrics', step: i, values: { loss: i < 10 ? 1 / (i + 1) : 'NaN' } }));
+    await api(s.url, `/runs/${run.id}/events`, { method: 'POST', json: events });
+    const alerts = (await api(s.url, `/alerts?run=${encodeURIComponent('al/alerting')}`)).body.alerts;
+    expect(alerts.length).toBeGreaterThan(0);
+    expect(alerts.every((a: any) => a.run.id === run.id)).toBe(true);
+    expect((await api(s.url, '/alerts?run=al%2Fnobody')).status).toBe(404);
+  });
+
   it('returns the same run for a retried create with the same Idempotency-Key, and refuses the key with another body', async () => {
     const body = { name: 'retried', project: 'idem', config: { lr: 0.1, batch: 32 } };
     const a = await create(body, { 'idempotency-key': 'k-123' });
@@ -75,6 +86,7 @@ describe('run identity', () => {
     expect((await create(body)).body.id).not.toBe(a.body.id);
     const tooLong = await create(body, { 'idempotency-key': 'x'.repeat(300) });
     expect(tooLong.status).toBe(400);
+    expect(tooLong.body.error.issues[0].path).toBe('Idempotency-Key');
   });
 
   it('treats a client-chosen run id as the idempotency key of its create', async () => {

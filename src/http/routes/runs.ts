@@ -28,7 +28,8 @@ const MetricsQuery = z.object({
   max_points: z.coerce.number().int().min(3).max(100_000).optional(),
 });
 
-const IdempotencyKey = z.string().trim().min(1).max(MAX_IDEMPOTENCY_KEY).optional();
+/** Headers are read through a schema too, so a bad one is named in the 400. */
+const CreateHeaders = z.object({ 'Idempotency-Key': z.string().trim().min(1).max(MAX_IDEMPOTENCY_KEY).optional() });
 
 const CompareQuery = z.object({ a: z.string().min(1), b: z.string().min(1) });
 
@@ -69,9 +70,9 @@ export function runRoutes(service: AnalystService, maxEvents: number): Hono {
   const app = new Hono();
 
   app.post('/runs', async (c) => {
-    const key = parseOrThrow(IdempotencyKey, c.req.header('idempotency-key'), 'Idempotency-Key header');
+    const headers = parseOrThrow(CreateHeaders, { 'Idempotency-Key': c.req.header('idempotency-key') }, 'header');
     const body = await readJson(c, CreateRunBody);
-    const { run, created, resumed } = service.createRun(body, key);
+    const { run, created, resumed } = service.createRun(body, headers['Idempotency-Key']);
     return sendJson(c, { ...run, created, resumed }, created ? 201 : 200);
   });
 
