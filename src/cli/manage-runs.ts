@@ -11,6 +11,13 @@ interface Flags {
 
 const print = (text: string) => void process.stdout.write(`${text}\n`);
 
+/** A run's tags as a person reads them: labels by name, others as key=value; MLflow's own `mlflow.*` tags left to --json. */
+export function shownTags(run: Run): string[] {
+  return Object.entries(run.tags)
+    .filter(([k]) => !k.startsWith('mlflow.'))
+    .map(([k, v]) => (v ? `${k}=${v}` : k));
+}
+
 function candidatesTable(candidates: RunCandidate[]): string {
   const rows = candidates.map((c) => ({ ...c, started: new Date(c.created_at).toISOString(), archived: c.archived ? 'yes' : '' }));
   return table(rows, ['id', 'project', 'name', 'started', 'status', 'archived']);
@@ -56,7 +63,7 @@ function change(name: string, description: string, args: string[], body: (values
       const target = await pick(base, ref, false, opts.json);
       const run = await request<Run>(base, `/runs/${encodeURIComponent(target.id)}`, { method: 'PATCH', body: JSON.stringify(body(rest.slice(0, args.length), opts)) });
       if (opts.json) return print(JSON.stringify(run, null, 2));
-      const tags = Object.entries(run.tags).map(([k, v]) => (v ? `${k}=${v}` : k));
+      const tags = shownTags(run);
       print(`${run.project}/${run.name}  (${run.id})${run.archived_at ? '  archived' : ''}${tags.length ? `  tags: ${tags.join(', ')}` : ''}${run.note ? `\nnote: ${run.note}` : ''}`);
     });
 }

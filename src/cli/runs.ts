@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import type { Run } from '../domain/runs.ts';
 import { format, request, serverUrl, table } from './client.ts';
-import { manageRunCommands } from './manage-runs.ts';
+import { manageRunCommands, shownTags } from './manage-runs.ts';
 
 /** `analyst runs` lists; its subcommands tidy (delete, rename, tag, note, archive, unarchive). */
 export function runsCommand(): Command {
@@ -30,7 +30,7 @@ export function runsCommand(): Command {
         ...r,
         started: new Date(r.created_at).toISOString(),
         updated: new Date(r.updated_at).toISOString(),
-        tags: Object.entries(r.tags).filter(([k]) => !k.startsWith('mlflow.')).map(([k, v]) => (v ? `${k}=${v}` : k)).join(',') || null,
+        tags: shownTags(r).join(',') || null,
         archived: r.archived_at ? 'yes' : null,
       }));
       const columns = ['id', 'project', 'name', 'status', 'started', 'updated', 'tags', ...(opts.archived ? ['archived'] : [])];

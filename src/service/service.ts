@@ -146,9 +146,8 @@ export class AnalystService {
   }
 
   /** Called after a run is deleted, for what other concerns keep in memory (upstream subscriptions). */
-  onRunDeleted(listener: (run: Run) => void): () => void {
+  onRunDeleted(listener: (run: Run) => void): void {
     this.deletionListeners.add(listener);
-    return () => this.deletionListeners.delete(listener);
   }
 
   /**
