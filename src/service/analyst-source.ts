@@ -8,7 +8,8 @@ import type { AnalystService } from './service.ts';
 export function analystSource(service: AnalystService): AnalystSource {
   const { store } = service;
   return {
-    run: (ref) => store.resolveRun(ref),
+    // A deleted run answers 410 here as on every route; an unknown one is left to the analyst's 404.
+    run: (ref) => store.resolveRun(ref) ?? (store.deletedRun(ref) ? service.run(ref) : undefined),
     context: (id) => service.states.get(id).ctx,
     findings: (id) => store.findings(id),
     runsInProject: (project) => store.listRuns(RunListQuery.parse({ project, limit: 1000, archived: 'true' })).runs,

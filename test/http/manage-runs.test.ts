@@ -118,6 +118,8 @@ describe('managing runs', () => {
     expect(gone.status).toBe(410);
     expect(gone.body.error.code).toBe('gone');
     expect((await api(s.url, `/runs/${doomed.id}`, { method: 'DELETE' })).status).toBe(410);
+    expect((await api(s.url, '/analyze', { method: 'POST', json: { run: doomed.id, kind: 'analysis' } })).status).toBe(410);
+    expect((await api(s.url, `/runs/compare?a=${keep.id}&b=${doomed.id}`)).status).toBe(410);
   });
 
   it('ends the live stream of a deleted run and refuses its later batches with 410', async () => {
