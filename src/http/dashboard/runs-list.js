@@ -139,31 +139,45 @@ export function runsList(main, params, navigate) {
 
   let timer = 0;
   let stopped = false;
+  const render = (page, info) => {
+    fill(projects, [...new Set(page.runs.map((r) => r.project))].map((p) => h('option', { value: p })));
+    fill(
+      table,
+      h('thead', {}, h('tr', {}, ['', 'run', 'project', 'status', 'progress', 'open findings', 'updated'].map((t) => h('th', {}, t)))),
+      h('tbody', {}, page.runs.length ? page.runs.map((r, i) => row(r, info[i].value)) : h('tr', {}, h('td', { colspan: 7, class: 'muted' }, filters.tag || filters.project || filters.status ? 'No runs match these filters.' : 'No runs yet: POST /runs, or point a trainer at this server.'))),
+    );
+    const last = Math.min(page.total, filters.offset + page.runs.length);
+    fill(
+      pager,
+      h('button', { type: 'button', class: 'ghost', disabled: filters.offset === 0, onclick: () => apply({ offset: Math.max(0, filters.offset - PAGE) }) }, '← newer'),
+      h('span', { class: 'muted' }, page.total ? `${filters.offset + 1}–${last} of ${page.total}` : ''),
+      h('button', { type: 'button', class: 'ghost', disabled: last >= page.total, onclick: () => apply({ offset: filters.offset + PAGE }) }, 'older →'),
+    );
+  };
+
+  // One load at a time: a reload asked for meanwhile (after a bulk action) runs once it ends, and
+  // the stale answer is not shown, so there is never more than one refresh timer.
+  let loading = false;
+  let reload = false;
   const load = async () => {
+    if (loading) return void (reload = true);
+    loading = true;
     clearTimeout(timer);
     try {
       const page = await getJson(`/runs${qs({ project: filters.project, status: filters.status, tag: filters.tag, archived: filters.archived, limit: PAGE, offset: filters.offset })}`);
       runsById = new Map(page.runs.map((r) => [r.id, r]));
       // Rendered once all rows are known: a refresh never flashes half-filled rows.
       const info = await Promise.allSettled(page.runs.map(details));
-      if (stopped) return;
-      fill(projects, [...new Set(page.runs.map((r) => r.project))].map((p) => h('option', { value: p })));
-      fill(
-        table,
-        h('thead', {}, h('tr', {}, ['', 'run', 'project', 'status', 'progress', 'open findings', 'updated'].map((t) => h('th', {}, t)))),
-        h('tbody', {}, page.runs.length ? page.runs.map((r, i) => row(r, info[i].value)) : h('tr', {}, h('td', { colspan: 7, class: 'muted' }, filters.tag || filters.project || filters.status ? 'No runs match these filters.' : 'No runs yet: POST /runs, or point a trainer at this server.'))),
-      );
-      const last = Math.min(page.total, filters.offset + page.runs.length);
-      fill(
-        pager,
-        h('button', { type: 'button', class: 'ghost', disabled: filters.offset === 0, onclick: () => apply({ offset: Math.max(0, filters.offset - PAGE) }) }, '← newer'),
-        h('span', { class: 'muted' }, page.total ? `${filters.offset + 1}–${last} of ${page.total}` : ''),
-        h('button', { type: 'button', class: 'ghost', disabled: last >= page.total, onclick: () => apply({ offset: filters.offset + PAGE }) }, 'older →'),
-      );
+      if (!stopped && !reload) render(page, info);
     } catch (error) {
-      fill(table, h('tbody', {}, h('tr', {}, h('td', { class: 'error' }, unavailable('The runs list', error)))));
+      if (!stopped && !reload) fill(table, h('tbody', {}, h('tr', {}, h('td', { class: 'error' }, unavailable('The runs list', error)))));
     }
-    if (!stopped) timer = setTimeout(load, REFRESH_MS);
+    loading = false;
+    if (stopped) return;
+    if (reload) {
+      reload = false;
+      load();
+    } else timer = setTimeout(load, REFRESH_MS);
   };
   load();
   return () => {
