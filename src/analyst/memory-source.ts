@@ -47,6 +47,8 @@ export class MemorySource implements AnalystSource {
         updated_at: created_at,
         finished_at: null,
         last_seq: 0,
+        note: null,
+        archived_at: null,
       };
       entry = { run, ctx: new RunContext(id), diagnoser: new RunDiagnoser(id, [], { now: this.now }), logs: [] };
       this.entries.set(id, entry);

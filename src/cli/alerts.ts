@@ -17,7 +17,7 @@ export function alertsCommand(): Command {
     .description('list alerts (findings raised, escalated, resolved; stalled, finished and failed runs)')
     .option('--server <url>', 'server URL (ANALYST_URL)')
     .option('--since <when>', 'a duration back from now (30m, 2h, 1d) or a time (ISO 8601, epoch); default 1d')
-    .option('--run <id>', 'only this run')
+    .option('--run <run>', 'only this run: id, or project/name or name (its newest run)')
     .option('--min-severity <severity>', 'info, warning or critical')
     .option('--limit <n>', 'at most this many alerts', '100')
     .option('--json', 'print JSON')

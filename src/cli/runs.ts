@@ -1,24 +1,43 @@
 import { Command } from 'commander';
 import type { Run } from '../domain/runs.ts';
 import { format, request, serverUrl, table } from './client.ts';
+import { manageRunCommands, shownTags } from './manage-runs.ts';
 
+/** `analyst runs` lists; its subcommands tidy (delete, rename, tag, note, archive, unarchive). */
 export function runsCommand(): Command {
-  return new Command('runs')
-    .description('list runs on a server')
+  const runs = new Command('runs').description('list and manage runs on a server');
+  runs
+    .command('list', { isDefault: true })
+    .description('list runs, newest first; archived runs only with --archived')
     .option('--server <url>', 'server URL (ANALYST_URL)')
     .option('--project <project>', 'only this project')
+    .option('--name <name>', 'only runs with this name')
     .option('--status <status>', 'only this status')
+    .option('--tag <tag...>', 'only runs with every one of these tags (a name, or key=value)')
+    .option('--archived', 'include archived runs')
     .option('--json', 'print JSON')
-    .action(async (opts: { server?: string; project?: string; status?: string; json?: boolean }) => {
+    .action(async (opts: { server?: string; project?: string; name?: string; status?: string; tag?: string[]; archived?: boolean; json?: boolean }) => {
       const q = new URLSearchParams();
       if (opts.project) q.set('project', opts.project);
+      if (opts.name) q.set('name', opts.name);
       if (opts.status) q.set('status', opts.status);
+      if (opts.tag?.length) q.set('tag', opts.tag.join(','));
+      if (opts.archived) q.set('archived', '1');
       const body = await request<{ runs: Run[]; total: number }>(serverUrl(opts.server), `/runs?${q}`);
       if (opts.json) return void process.stdout.write(`${JSON.stringify(body.runs, null, 2)}\n`);
-      if (!body.runs.length) return void process.stdout.write('no runs yet\n');
-      const rows = body.runs.map((r) => ({ ...r, updated: new Date(r.updated_at).toISOString() }));
-      process.stdout.write(`${table(rows, ['id', 'project', 'name', 'status', 'updated'])}\n`);
+      if (!body.runs.length) return void process.stdout.write(q.size ? 'no runs match\n' : 'no runs yet\n');
+      const rows = body.runs.map((r) => ({
+        ...r,
+        started: new Date(r.created_at).toISOString(),
+        updated: new Date(r.updated_at).toISOString(),
+        tags: shownTags(r).join(',') || null,
+        archived: r.archived_at ? 'yes' : null,
+      }));
+      const columns = ['id', 'project', 'name', 'status', 'started', 'updated', 'tags', ...(opts.archived ? ['archived'] : [])];
+      process.stdout.write(`${table(rows, columns)}\n`);
     });
+  for (const cmd of manageRunCommands()) runs.addCommand(cmd);
+  return runs;
 }
 
 interface Status extends Run {
@@ -35,7 +54,7 @@ interface Status extends Run {
 export function statusCommand(): Command {
   return new Command('status')
     .description('show a run: progress, latest metrics, best epoch, open findings')
-    .argument('<run>', 'run id, project/name, or a name unique across projects')
+    .argument('<run>', 'run id, or project/name or name (a shared name means its newest run)')
     .option('--server <url>', 'server URL (ANALYST_URL)')
     .option('--json', 'print JSON')
     .action(async (ref: string, opts: { server?: string; json?: boolean }) => {

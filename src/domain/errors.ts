@@ -7,10 +7,16 @@ export const ERROR_STATUS = {
   unauthorized: 401,
   not_found: 404,
   conflict: 409,
+  /** A reference that matches several runs where one exact run is required; `candidates` lists them. */
+  ambiguous_run: 409,
+  /** The run was deleted: its id stays gone, so a late batch is refused, not stored under a new run. */
+  gone: 410,
   too_large: 413,
   unsupported_media_type: 415,
   /** Well-formed input holding nothing that can be diagnosed: no metric a rule reads, or a binary file. */
   no_metrics: 422,
+  /** An idempotency key (or client run id) used before with a different request body. */
+  idempotency_conflict: 422,
   rate_limited: 429,
   unavailable: 503,
   internal: 500,
@@ -27,12 +33,15 @@ export interface IssueDetail {
 export class AnalystError extends Error {
   readonly code: ErrorCode;
   readonly issues?: IssueDetail[];
+  /** Extra fields of the error body a client can act on, such as the candidates of an ambiguous reference. */
+  readonly details?: Record<string, unknown>;
 
-  constructor(code: ErrorCode, message: string, issues?: IssueDetail[]) {
+  constructor(code: ErrorCode, message: string, issues?: IssueDetail[], details?: Record<string, unknown>) {
     super(message);
     this.name = 'AnalystError';
     this.code = code;
     this.issues = issues;
+    this.details = details;
   }
 
   get status(): number {

@@ -6,8 +6,15 @@ export { RunStatus };
 
 const Name = z.string().trim().min(1).max(250);
 
-/** `POST /runs`: a run is identified by project + name, so creating it twice returns the first. */
+/** A run's id: safe in a URL path and never mistaken for a `project/name` reference. */
+export const RunId = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'a run id is 1 to 64 letters, digits, "_", "." or "-", starting with a letter or digit');
+
+/** What a new run is made of. Names need not be unique: the id is the run's identity. */
 export const CreateRunInput = z.object({
+  /** A client-chosen id: creating again with it returns the same run (an idempotent retry). */
+  id: RunId.optional(),
   name: Name,
   project: Name.default('default'),
   config: JsonObject.default({}),
@@ -21,6 +28,41 @@ export const CreateRunInput = z.object({
   tags: z.record(z.string(), z.string().max(5000)).default({}),
 });
 export type CreateRunInput = z.output<typeof CreateRunInput>;
+
+/**
+ * `POST /runs`: a new run, unless `resume` names one to continue: a run id, or `true` for the
+ * newest run with this project and name (created when there is none). Resuming by id needs no
+ * name; a name or project given with it must be the run's own.
+ */
+export const CreateRunBody = CreateRunInput.extend({
+  name: Name.optional(),
+  project: Name.optional(),
+  resume: z.union([z.literal(true), RunId]).optional(),
+})
+  .strict()
+  .superRefine((b, ctx) => {
+    if (b.name === undefined && typeof b.resume !== 'string') ctx.addIssue({ code: 'custom', path: ['name'], message: 'a run needs a name (or "resume": "<run id>")' });
+    if (typeof b.resume === 'string' && b.id !== undefined) ctx.addIssue({ code: 'custom', path: ['id'], message: 'give either "id" (create idempotently) or "resume" (continue a run), not both' });
+  });
+export type CreateRunBody = z.output<typeof CreateRunBody>;
+
+const TagName = z.string().trim().min(1).max(250).refine((t) => !t.includes(','), 'a tag name holds no comma (the list filter separates tags with commas)');
+
+/**
+ * `PATCH /runs/:id`: what a person tidies. Tags are the run's key → value map (MLflow's tags);
+ * a tag given as a bare word is a label with an empty value.
+ */
+export const RunChanges = z
+  .object({
+    name: Name.optional(),
+    note: z.string().max(10_000).nullable().optional(),
+    archived: z.boolean().optional(),
+    add_tags: z.union([z.array(TagName).max(100), z.record(TagName, z.string().max(5000))]).optional(),
+    remove_tags: z.array(z.string().min(1).max(250)).max(100).optional(),
+  })
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, 'nothing to change: give name, note, archived, add_tags or remove_tags');
+export type RunChanges = z.output<typeof RunChanges>;
 
 export const Run = z.object({
   id: z.string(),
@@ -40,12 +82,38 @@ export const Run = z.object({
   updated_at: z.number(),
   finished_at: z.number().nullable(),
   last_seq: z.number(),
+  note: z.string().nullable(),
+  archived_at: z.number().nullable(),
 });
 export type Run = z.infer<typeof Run>;
 
+/** One of the runs a reference may mean, as a person picks between them. */
+export interface RunCandidate {
+  id: string;
+  project: string;
+  name: string;
+  status: Run['status'];
+  created_at: number;
+  archived: boolean;
+}
+
+export function candidateOf(run: Run): RunCandidate {
+  return { id: run.id, project: run.project, name: run.name, status: run.status, created_at: run.created_at, archived: run.archived_at !== null };
+}
+
+const Flag = z.enum(['1', '0', 'true', 'false']).transform((v) => v === '1' || v === 'true');
+
 export const RunListQuery = z.object({
   project: z.string().optional(),
+  name: z.string().optional(),
   status: RunStatus.optional(),
+  /** `tag=baseline,team=vision`: runs holding every one of these tags (`key=value` also matches the value). */
+  tag: z
+    .string()
+    .optional()
+    .transform((t) => (t ? t.split(',').map((x) => x.trim()).filter(Boolean) : [])),
+  /** Archived runs are left out unless asked for; `only` lists nothing else. */
+  archived: z.union([Flag, z.literal('only')]).default(false),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   offset: z.coerce.number().int().min(0).default(0),
 });

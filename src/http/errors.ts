@@ -16,7 +16,7 @@ export interface Logger {
  */
 export function errorResponse(err: Error, c: Context, log: Logger): Response {
   if (err instanceof AnalystError) {
-    const body = { error: { code: err.code, message: err.message, ...(err.issues ? { issues: err.issues } : {}) } };
+    const body = { error: { code: err.code, message: err.message, ...(err.issues ? { issues: err.issues } : {}), ...err.details } };
     return c.json(body, err.status as ContentfulStatusCode);
   }
   if (err instanceof HTTPException) {

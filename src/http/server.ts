@@ -66,7 +66,7 @@ export async function startServer(config: Config, env: NodeJS.ProcessEnv = proce
     token: config.ANALYST_TOKEN,
     maxBodyBytes: config.ANALYST_MAX_BODY_BYTES,
     maxBatchEvents: config.ANALYST_MAX_BATCH_EVENTS,
-    extra: [...live.routes, webhookRoutes(notifier), analystRoutes({ analyst })],
+    extra: [...live.routes, webhookRoutes(notifier, (ref) => service.run(ref).id), analystRoutes({ analyst })],
   });
   const server = await new Promise<ServerType>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: config.ANALYST_HOST, port: config.ANALYST_PORT }, () => resolve(s));

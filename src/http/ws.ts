@@ -140,6 +140,10 @@ class Session {
         this.send({ type: 'overflow', run, project, resume_after: item.overflow });
         break;
       }
+      if ('deleted' in item) {
+        this.send({ type: 'deleted', run: item.deleted });
+        break;
+      }
       const last = item.events.length - 1;
       for (let i = 0; i < last; i++) this.ws.send(eventFrame(item.events[i]));
       const sent = await new Promise<boolean>((resolve) => this.ws.send(eventFrame(item.events[last]), (err) => resolve(!err)));

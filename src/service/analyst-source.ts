@@ -1,16 +1,18 @@
 import type { AnalystSource } from '../analyst/source.ts';
 import type { Analyst } from '../analyst/analyst.ts';
 import type { Logger } from '../http/errors.ts';
+import { RunListQuery } from '../domain/runs.ts';
 import type { AnalystService } from './service.ts';
 
 /** The analyst's view of runs, served from the store and the in-memory run states. */
 export function analystSource(service: AnalystService): AnalystSource {
   const { store } = service;
   return {
-    run: (ref) => store.resolveRun(ref),
+    // A deleted run answers 410 here as on every route; an unknown one is left to the analyst's 404.
+    run: (ref) => store.resolveRun(ref) ?? (store.deletedRun(ref) ? service.run(ref) : undefined),
     context: (id) => service.states.get(id).ctx,
     findings: (id) => store.findings(id),
-    runsInProject: (project) => store.listRuns({ project, limit: 1000, offset: 0 }).runs,
+    runsInProject: (project) => store.listRuns(RunListQuery.parse({ project, limit: 1000, archived: 'true' })).runs,
     children: (id) => {
       const run = store.getRun(id);
       return run ? store.childRuns(run) : [];

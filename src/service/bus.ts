@@ -9,6 +9,7 @@ export type Listener = (event: StoredEvent) => void;
 export class EventBus {
   private readonly byRun = new Map<string, Set<Listener>>();
   private readonly all = new Set<Listener>();
+  private readonly endings = new Map<string, Set<() => void>>();
 
   /** Listens to one run, or to every run with `'*'`; returns the unsubscribe function. */
   subscribe(run: string, listener: Listener): () => void {
@@ -23,6 +24,23 @@ export class EventBus {
       set.delete(listener);
       if (!set.size) this.byRun.delete(run);
     };
+  }
+
+  /** Called once when the run ends for good (it was deleted); returns the unsubscribe function. */
+  onEnd(run: string, listener: () => void): () => void {
+    let set = this.endings.get(run);
+    if (!set) this.endings.set(run, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (!set.size) this.endings.delete(run);
+    };
+  }
+
+  end(run: string): void {
+    const set = this.endings.get(run);
+    this.endings.delete(run);
+    for (const l of set ?? []) l();
   }
 
   publish(events: StoredEvent[]): void {

@@ -17,7 +17,8 @@ export interface FeedOptions {
   types?: ReadonlySet<string>;
 }
 
-export type FeedItem = { events: StoredEvent[] } | { overflow: number };
+/** `deleted`: the run was deleted; the feed ends after what it already held. */
+export type FeedItem = { events: StoredEvent[] } | { overflow: number } | { deleted: string };
 
 /**
  * Resume without gap or duplicate: the feed subscribes to the bus before it reads the store, then
@@ -35,6 +36,8 @@ export class EventFeed {
   private readonly maxBuffered: number;
   private readonly types: ReadonlySet<string> | undefined;
   private readonly unsubscribe: () => void;
+  private readonly unsubscribeEnd: () => void;
+  private ended = false;
   private readonly projects = new Map<string, string | undefined>();
   private buffer: StoredEvent[] = [];
   private catchingUp = true;
@@ -57,6 +60,13 @@ export class EventFeed {
     this.maxBuffered = opts.maxBuffered;
     this.types = opts.types;
     this.unsubscribe = bus.subscribe(this.perRun ?? '*', (e) => this.onLive(e));
+    this.unsubscribeEnd =
+      this.perRun === undefined
+        ? () => {}
+        : bus.onEnd(this.perRun, () => {
+            this.ended = true;
+            this.wake?.();
+          });
   }
 
   /** The next events to send, waiting for live ones; an overflow marker ends the feed; null once closed. */
@@ -85,6 +95,11 @@ export class EventFeed {
         this.cursor = this.keyOf(fresh[fresh.length - 1]);
         return { events: fresh };
       }
+      if (this.ended) {
+        const run = this.perRun!;
+        this.close();
+        return { deleted: run };
+      }
       await new Promise<void>((resolve) => (this.wake = resolve));
       this.wake = undefined;
     }
@@ -96,6 +111,7 @@ export class EventFeed {
     this.closed = true;
     this.buffer = [];
     this.unsubscribe();
+    this.unsubscribeEnd();
     this.wake?.();
   }
 

@@ -3,12 +3,13 @@ import { AnalystError } from '../domain/errors.ts';
 import type { EventInput, ServiceEventBody, StoredEvent } from '../domain/events.ts';
 import type { Finding, FindingChange } from '../domain/findings.ts';
 import { mergeReports, type ReadReport, type ReadSource } from '../domain/read-report.ts';
-import { runStartedChanges, type CreateRunInput, type Run, type RunListQuery } from '../domain/runs.ts';
+import { candidateOf, runStartedChanges, type CreateRunBody, type Run, type RunCandidate, type RunChanges, type RunListQuery } from '../domain/runs.ts';
 import type { ContextLimits } from '../context/run-context.ts';
 import { lttb } from '../context/downsample.ts';
 import { analyzeRun, compareRuns } from '../diagnose/analysis.ts';
 import type { NewEvent, RunPatch, Store } from '../store/store.ts';
 import { EventBus } from './bus.ts';
+import { createOrResume, existingRun, type CreatedRun } from './run-identity.ts';
 import { RunStates } from './run-states.ts';
 import type { Telemetry } from './telemetry.ts';
 
@@ -65,6 +66,7 @@ export class AnalystService {
   readonly telemetry: Telemetry;
   private readonly now: () => number;
   private readonly sinks: FindingSink[] = [];
+  private readonly deletionListeners = new Set<(run: Run) => void>();
 
   constructor(opts: ServiceOptions) {
     this.store = opts.store;
@@ -77,19 +79,75 @@ export class AnalystService {
     this.sinks.push(sink);
   }
 
-  createRun(input: CreateRunInput): { run: Run; created: boolean } {
-    return this.store.createRun(input, this.now());
+  /** A new run, unless the body resumes one or the idempotency key (or client id) was used before. */
+  createRun(body: CreateRunBody, idempotencyKey?: string): CreatedRun {
+    return createOrResume(this.store, body, idempotencyKey, this.now());
   }
 
   listRuns(query: RunListQuery) {
     return this.store.listRuns(query);
   }
 
-  /** A run by id, `project/name` or unique name; 404 otherwise. */
+  /** A run by id, or the newest run a `project/name` or bare name names; 404, or 410 for a deleted id. */
   run(ref: string): Run {
-    const run = this.store.resolveRun(ref);
-    if (!run) throw new AnalystError('not_found', `no run ${JSON.stringify(ref)}`);
-    return run;
+    return this.store.resolveRun(ref) ?? existingRun(this.store, ref);
+  }
+
+  /**
+   * A run where the newest of several is not good enough (deleting): an id, or a name that only
+   * one run has; otherwise 409 `ambiguous_run` with the candidates to choose from.
+   */
+  exactRun(ref: string): Run {
+    const byId = this.store.getRun(ref);
+    if (byId) return byId;
+    const named = this.store.runsNamed(ref);
+    if (named.length > 1) {
+      throw new AnalystError('ambiguous_run', `${named.length} runs are named ${JSON.stringify(ref)}: give the id of the one you mean`, undefined, {
+        candidates: named.map(candidateOf),
+      });
+    }
+    return named[0] ?? this.run(ref);
+  }
+
+  /** Every run a reference may mean, newest first: one for an id. */
+  candidates(ref: string): RunCandidate[] {
+    const byId = this.store.getRun(ref);
+    return (byId ? [byId] : this.store.runsNamed(ref)).map(candidateOf);
+  }
+
+  /** Rename, note, archive or tag a run. A person's tidying is not training: `updated_at` stays the last event's time. */
+  changeRun(ref: string, changes: RunChanges): Run {
+    const run = this.run(ref);
+    const patch: RunPatch = {};
+    if (changes.name !== undefined) patch.name = changes.name;
+    if (changes.note !== undefined) patch.note = changes.note?.trim() ? changes.note : null;
+    if (changes.archived !== undefined) patch.archived_at = changes.archived ? (run.archived_at ?? this.now()) : null;
+    if (changes.add_tags || changes.remove_tags) {
+      const tags = { ...run.tags };
+      for (const key of changes.remove_tags ?? []) delete tags[key];
+      const added = Array.isArray(changes.add_tags) ? Object.fromEntries(changes.add_tags.map((t) => [t, ''])) : changes.add_tags;
+      patch.tags = { ...tags, ...added };
+    }
+    this.store.updateRun(run.id, patch, run.updated_at);
+    return this.store.getRun(run.id)!;
+  }
+
+  /**
+   * Deletes a run and everything kept for it in one transaction. Its live streams get a last
+   * `deleted` event and end; later batches for its id get 410.
+   */
+  deleteRun(ref: string): { deleted: RunCandidate; removed: Record<string, number> } {
+    const run = this.exactRun(ref);
+    const removed = this.store.deleteRun(run.id, this.now());
+    this.states.drop(run.id);
+    this.bus.end(run.id);
+    for (const listener of this.deletionListeners) listener(run);
+    return { deleted: candidateOf(run), removed };
+  }
+
+  /** Called after a run is deleted, for what other concerns keep in memory (upstream subscriptions). */
+  onRunDeleted(listener: (run: Run) => void): void {
+    this.deletionListeners.add(listener);
   }
 
   /**

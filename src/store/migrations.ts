@@ -80,11 +80,58 @@ const MIGRATIONS: string[] = [
      updated_at INTEGER NOT NULL,
      PRIMARY KEY (run, source)
    );`,
+  // The run id is the identity: names repeat within a project (a script run twice makes two runs).
+  // SQLite cannot drop a table constraint, so the table is copied, in rowid order, which keeps
+  // "newest" (created_at, then rowid) as it was. Runs gain a note and an archive time; creates
+  // keep their idempotency keys, and deleted ids are remembered so late batches get 410.
+  `CREATE TABLE runs_v3 (
+     id TEXT PRIMARY KEY,
+     project TEXT NOT NULL,
+     name TEXT NOT NULL,
+     status TEXT NOT NULL,
+     config TEXT NOT NULL DEFAULT '{}',
+     meta TEXT NOT NULL DEFAULT '{}',
+     tags TEXT NOT NULL DEFAULT '{}',
+     total_epochs INTEGER,
+     total_steps INTEGER,
+     stage TEXT,
+     dataset TEXT,
+     base_model TEXT,
+     parent_run TEXT,
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL,
+     finished_at INTEGER,
+     last_seq INTEGER NOT NULL DEFAULT 0,
+     note TEXT,
+     archived_at INTEGER
+   );
+   INSERT INTO runs_v3 (id, project, name, status, config, meta, tags, total_epochs, total_steps, stage, dataset, base_model,
+       parent_run, created_at, updated_at, finished_at, last_seq)
+     SELECT id, project, name, status, config, meta, tags, total_epochs, total_steps, stage, dataset, base_model,
+       parent_run, created_at, updated_at, finished_at, last_seq FROM runs ORDER BY rowid;
+   DROP TABLE runs;
+   ALTER TABLE runs_v3 RENAME TO runs;
+   CREATE INDEX runs_project ON runs (project, created_at);
+   CREATE INDEX runs_name ON runs (name, created_at);
+   CREATE TABLE run_requests (
+     key TEXT PRIMARY KEY,
+     run TEXT NOT NULL,
+     fingerprint TEXT NOT NULL,
+     created_at INTEGER NOT NULL
+   );
+   CREATE INDEX run_requests_run ON run_requests (run);
+   CREATE TABLE deleted_runs (
+     id TEXT PRIMARY KEY,
+     project TEXT NOT NULL,
+     name TEXT NOT NULL,
+     deleted_at INTEGER NOT NULL
+   );`,
 ];
 
-export function migrate(db: Database.Database): void {
+/** Migrates forward to `target` (the latest unless told; an older target makes old files for tests). */
+export function migrate(db: Database.Database, target = MIGRATIONS.length): void {
   const current = db.pragma('user_version', { simple: true }) as number;
-  for (let v = current; v < MIGRATIONS.length; v++) {
+  for (let v = current; v < target; v++) {
     db.transaction(() => {
       db.exec(MIGRATIONS[v]);
       db.pragma(`user_version = ${v + 1}`);

@@ -8,7 +8,7 @@ import type { CreateRunInput, MetricPoint, Run, RunListQuery } from '../domain/r
 import { decodeNonFinite, stringifyEvent, stringifyJson } from '../domain/values.ts';
 import { ReadReport, ReadSource } from '../domain/read-report.ts';
 import { migrate } from './migrations.ts';
-import type { AppendResult, MetricsQuery, NewEvent, RunPatch, Store } from './store.ts';
+import type { AppendResult, DeletedRun, MetricsQuery, NewEvent, RunPatch, RunRequest, Store } from './store.ts';
 
 interface RunRow {
   id: string;
@@ -28,6 +28,8 @@ interface RunRow {
   updated_at: number;
   finished_at: number | null;
   last_seq: number;
+  note: string | null;
+  archived_at: number | null;
 }
 
 interface EventRow {
@@ -86,6 +88,19 @@ function toFinding(row: FindingRow): Finding {
 
 const RUN_PATCH_JSON = new Set(['config', 'meta', 'tags']);
 
+/** Newest first: by creation time, then by insertion order for runs created in the same millisecond. */
+const NEWEST = 'ORDER BY created_at DESC, rowid DESC';
+
+/**
+ * The `(project, name)` pairs a reference may spell: a project may itself hold slashes
+ * (MLflow's `/Users/me/exp`), so every slash is a possible split.
+ */
+function namePairs(ref: string): Array<[string, string]> {
+  const pairs: Array<[string, string]> = [];
+  for (let i = ref.indexOf('/'); i >= 0; i = ref.indexOf('/', i + 1)) if (i > 0 && i < ref.length - 1) pairs.push([ref.slice(0, i), ref.slice(i + 1)]);
+  return pairs;
+}
+
 /**
  * The embedded store: one SQLite file in WAL mode. `synchronous = FULL` makes a commit durable
  * against power loss, not only a process crash, which is what "acknowledged" promises a trainer.
@@ -111,8 +126,12 @@ export class SqliteStore implements Store {
            @base_model, @parent_run, @now, @now)`,
       ),
       getRun: db.prepare<[string], RunRow>('SELECT * FROM runs WHERE id = ?'),
-      findRun: db.prepare<[string, string], RunRow>('SELECT * FROM runs WHERE project = ? AND name = ?'),
-      runsByName: db.prepare<[string], RunRow>('SELECT * FROM runs WHERE name = ? LIMIT 2'),
+      findRun: db.prepare<[string, string], RunRow>(`SELECT * FROM runs WHERE project = ? AND name = ? ${NEWEST}`),
+      runsByName: db.prepare<[string], RunRow>(`SELECT * FROM runs WHERE name = ? ${NEWEST}`),
+      runRequest: db.prepare<[string], RunRequest>('SELECT run, fingerprint FROM run_requests WHERE key = ?'),
+      saveRunRequest: db.prepare<[string, string, string, number]>('INSERT INTO run_requests (key, run, fingerprint, created_at) VALUES (?, ?, ?, ?)'),
+      deletedRun: db.prepare<[string], DeletedRun>('SELECT * FROM deleted_runs WHERE id = ?'),
+      tombstone: db.prepare<[string, string, string, number]>('INSERT OR REPLACE INTO deleted_runs (id, project, name, deleted_at) VALUES (?, ?, ?, ?)'),
       running: db.prepare<[], RunRow>(`SELECT * FROM runs WHERE status IN ('running', 'paused')`),
       setLastSeq: db.prepare('UPDATE runs SET last_seq = ?, updated_at = ? WHERE id = ?'),
       insertEvent: db.prepare(
@@ -156,11 +175,9 @@ export class SqliteStore implements Store {
     return this.db.transaction(fn)();
   }
 
-  createRun(input: CreateRunInput, now: number): { run: Run; created: boolean } {
+  createRun(input: CreateRunInput, now: number): Run {
     return this.transaction(() => {
-      const existing = this.findRun(input.project, input.name);
-      if (existing) return { run: existing, created: false };
-      const id = randomUUID().replaceAll('-', '');
+      const id = input.id ?? randomUUID().replaceAll('-', '');
       this.stmts.insertRun.run({
         id,
         project: input.project,
@@ -176,7 +193,7 @@ export class SqliteStore implements Store {
         parent_run: input.parent_run ?? null,
         now,
       });
-      return { run: this.getRun(id)!, created: true };
+      return this.getRun(id)!;
     });
   }
 
@@ -191,15 +208,62 @@ export class SqliteStore implements Store {
   }
 
   resolveRun(ref: string): Run | undefined {
-    const byId = this.getRun(ref);
-    if (byId) return byId;
-    const slash = ref.indexOf('/');
-    if (slash > 0) {
-      const byPath = this.findRun(ref.slice(0, slash), ref.slice(slash + 1));
-      if (byPath) return byPath;
+    return this.getRun(ref) ?? this.runsNamed(ref)[0];
+  }
+
+  runsNamed(ref: string): Run[] {
+    const pairs = namePairs(ref);
+    // A `project/name` spelling wins over a bare name that happens to hold a slash.
+    if (pairs.length) {
+      const rows = this.db
+        .prepare(`SELECT * FROM runs WHERE ${pairs.map(() => '(project = ? AND name = ?)').join(' OR ')} ${NEWEST}`)
+        .all(...pairs.flat()) as RunRow[];
+      if (rows.length) return rows.map(toRun);
     }
-    const byName = this.stmts.runsByName.all(ref);
-    return byName.length === 1 ? toRun(byName[0]) : undefined;
+    return this.stmts.runsByName.all(ref).map(toRun);
+  }
+
+  runRequest(key: string): RunRequest | undefined {
+    return this.stmts.runRequest.get(key);
+  }
+
+  saveRunRequest(key: string, request: RunRequest, now: number): void {
+    this.stmts.saveRunRequest.run(key, request.run, request.fingerprint, now);
+  }
+
+  deletedRun(id: string): DeletedRun | undefined {
+    return this.stmts.deletedRun.get(id);
+  }
+
+  deleteRun(id: string, now: number): Record<string, number> {
+    return this.transaction(() => {
+      const run = this.getRun(id);
+      if (!run) return {};
+      const removed: Record<string, number> = {};
+      const count = (table: string, n: number) => {
+        if (n) removed[table] = (removed[table] ?? 0) + n;
+      };
+      // Found by their columns rather than listed: the tables other concerns keep (outbox, control,
+      // suggestions, sources, ...) are created by them, and a table added later cannot be forgotten.
+      const keyed = this.db
+        .prepare(
+          `SELECT m.name AS tbl, p.name AS col FROM sqlite_master m JOIN pragma_table_info(m.name) p
+           WHERE m.type = 'table' AND p.name IN ('run', 'run_id') ORDER BY m.name`,
+        )
+        .all() as Array<{ tbl: string; col: string }>;
+      // Deliveries point at alerts, not runs: they go with the run's alerts.
+      if (keyed.some((k) => k.tbl === 'alerts') && this.tableExists('webhook_deliveries')) {
+        count('webhook_deliveries', this.db.prepare('DELETE FROM webhook_deliveries WHERE alert_id IN (SELECT id FROM alerts WHERE run_id = ?)').run(id).changes);
+      }
+      for (const { tbl, col } of keyed) count(tbl, this.db.prepare(`DELETE FROM "${tbl}" WHERE "${col}" = ?`).run(id).changes);
+      this.db.prepare('DELETE FROM runs WHERE id = ?').run(id);
+      this.stmts.tombstone.run(id, run.project, run.name, now);
+      return removed;
+    });
+  }
+
+  private tableExists(name: string): boolean {
+    return this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(name) !== undefined;
   }
 
   listRuns(query: RunListQuery): { runs: Array<Run & { open_findings: number }>; total: number } {
@@ -209,25 +273,44 @@ export class SqliteStore implements Store {
       where.push('project = ?');
       args.push(query.project);
     }
+    if (query.name) {
+      where.push('name = ?');
+      args.push(query.name);
+    }
     if (query.status) {
       where.push('status = ?');
       args.push(query.status);
     }
+    for (const tag of query.tag) {
+      const eq = tag.indexOf('=');
+      if (eq < 0) {
+        where.push('EXISTS (SELECT 1 FROM json_each(runs.tags) WHERE key = ?)');
+        args.push(tag);
+      } else {
+        where.push('EXISTS (SELECT 1 FROM json_each(runs.tags) WHERE key = ? AND value = ?)');
+        args.push(tag.slice(0, eq), tag.slice(eq + 1));
+      }
+    }
+    if (query.archived === false) where.push('archived_at IS NULL');
+    else if (query.archived === 'only') where.push('archived_at IS NOT NULL');
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM runs ${clause}`).get(...args) as { n: number }).n;
     const rows = this.db
       .prepare(
         `SELECT runs.*, (SELECT COUNT(*) FROM findings f WHERE f.run = runs.id AND f.status = 'open') AS open_findings
-         FROM runs ${clause} ORDER BY created_at DESC, id LIMIT ? OFFSET ?`,
+         FROM runs ${clause} ${NEWEST} LIMIT ? OFFSET ?`,
       )
       .all(...args, query.limit, query.offset) as Array<RunRow & { open_findings: number }>;
     return { runs: rows.map((r) => ({ ...toRun(r), open_findings: r.open_findings })), total };
   }
 
   childRuns(run: Run): Run[] {
+    // A parent named by project/name or name is the newest run with it, as everywhere: an older
+    // run with the same name is not the parent of stages declared after a newer one.
+    const refs = [run.id, `${run.project}/${run.name}`, run.name].filter((ref, i) => i === 0 || this.resolveRun(ref)?.id === run.id);
     const rows = this.db
-      .prepare('SELECT * FROM runs WHERE parent_run IN (?, ?, ?) ORDER BY created_at')
-      .all(run.id, `${run.project}/${run.name}`, run.name) as RunRow[];
+      .prepare(`SELECT * FROM runs WHERE parent_run IN (${refs.map(() => '?').join(', ')}) ORDER BY created_at`)
+      .all(...refs) as RunRow[];
     return rows.map(toRun);
   }
 

@@ -24,8 +24,25 @@ export interface MetricsQuery {
 }
 
 export type RunPatch = Partial<
-  Pick<Run, 'status' | 'config' | 'meta' | 'tags' | 'total_epochs' | 'total_steps' | 'stage' | 'dataset' | 'base_model' | 'parent_run' | 'finished_at' | 'name'>
+  Pick<
+    Run,
+    'status' | 'config' | 'meta' | 'tags' | 'total_epochs' | 'total_steps' | 'stage' | 'dataset' | 'base_model' | 'parent_run' | 'finished_at' | 'name' | 'note' | 'archived_at'
+  >
 >;
+
+/** A create request remembered under its idempotency key: the run it made and what was asked. */
+export interface RunRequest {
+  run: string;
+  fingerprint: string;
+}
+
+/** A deleted run's tombstone: its id is never reused, and late batches for it are told so. */
+export interface DeletedRun {
+  id: string;
+  project: string;
+  name: string;
+  deleted_at: number;
+}
 
 /**
  * Persistence behind one interface. Writes are synchronous and grouped by `transaction`, so a
@@ -35,11 +52,23 @@ export interface Store {
   /** The embedded database handle, for modules that keep tables of their own (outbox, usage, ...). */
   readonly db: Database.Database;
   transaction<T>(fn: () => T): T;
-  createRun(input: CreateRunInput, now: number): { run: Run; created: boolean };
+  /** Always a new run, with the client's id when it chose one. */
+  createRun(input: CreateRunInput, now: number): Run;
   getRun(id: string): Run | undefined;
+  /** The newest run with this project and name. */
   findRun(project: string, name: string): Run | undefined;
-  /** Resolves an id, `project/name`, or a name unique across projects. */
+  /** Resolves an id, or `project/name` or a bare name to the newest run with that name. */
   resolveRun(ref: string): Run | undefined;
+  /** Every run a `project/name` or bare-name reference may mean, newest first. */
+  runsNamed(ref: string): Run[];
+  runRequest(key: string): RunRequest | undefined;
+  saveRunRequest(key: string, request: RunRequest, now: number): void;
+  deletedRun(id: string): DeletedRun | undefined;
+  /**
+   * Deletes a run and every row keyed by it, in one transaction, and leaves its tombstone;
+   * returns the rows removed per table.
+   */
+  deleteRun(id: string, now: number): Record<string, number>;
   /** Runs, newest first, each with its count of open findings. */
   listRuns(query: RunListQuery): { runs: Array<Run & { open_findings: number }>; total: number };
   runningRuns(): Run[];

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -100,6 +101,42 @@ describe('analyst serve, runs, status', () => {
     expect(missing.code).toBe(3);
     expect(missing.stderr).toMatch(/no run/);
   });
+
+  it('tags, archives and deletes runs, and lists the candidates before deleting a name two runs share', async () => {
+    // A fresh connection each: the server closes idle pooled ones while spawnSync blocks this process.
+    const post = () =>
+      new Promise<string>((resolve, reject) => {
+        const req = httpRequest(`${server.url}/runs`, { method: 'POST', agent: false, headers: { 'content-type': 'application/json' } }, (res) => {
+          let text = '';
+          res.on('data', (d) => (text += d));
+          res.on('end', () => resolve(JSON.parse(text).id));
+        });
+        req.on('error', reject);
+        req.end('{"name":"twin","project":"tidy"}');
+      });
+    const older = await post();
+    const newer = await post();
+    const tag = analyst(['runs', 'tag', 'tidy/twin', 'baseline', 'team=vision', '--server', server.url]);
+    expect(tag.code).toBe(0);
+    expect(tag.stdout).toContain(`tidy/twin  (${newer})  tags: baseline, team=vision`);
+    // A shared name means the newest run, and the person is told which one that was.
+    expect(tag.stderr).toContain(`2 runs are named tidy/twin; this changes the newest, ${newer}`);
+    const archived = JSON.parse(analyst(['runs', 'archive', newer, '--json', '--server', server.url]).stdout);
+    expect(archived.archived_at).toBeTypeOf('number');
+    const listed = JSON.parse(analyst(['runs', '--project', 'tidy', '--json', '--server', server.url]).stdout);
+    expect(listed.map((r: any) => r.id)).toEqual([older]);
+    expect(analyst(['runs', '--archived', '--tag', 'baseline', '--server', server.url]).stdout).toMatch(new RegExp(`${newer}\\s+tidy\\s+twin\\s+running.*baseline,team=vision\\s+yes`));
+    const ambiguous = analyst(['runs', 'delete', 'tidy/twin', '--yes', '--server', server.url]);
+    expect(ambiguous.code).toBe(2);
+    expect(ambiguous.stderr).toMatch(new RegExp(`${newer}\\s+tidy\\s+twin\\s+\\S+Z\\s+running\\s+yes\\n${older}\\s+tidy`));
+    expect(ambiguous.stderr).toContain('2 runs are named tidy/twin; give the id of the one you mean');
+    const deleted = analyst(['runs', 'delete', older, '--yes', '--json', '--server', server.url]);
+    expect(deleted.code).toBe(0);
+    expect(JSON.parse(deleted.stdout).deleted).toMatchObject({ id: older, name: 'twin' });
+    const gone = analyst(['status', older, '--server', server.url]);
+    expect(gone.stderr).toMatch(/was deleted .*\(HTTP 410\)/);
+    // Eight commands, each a fresh process: generous for a machine whose cores are busy.
+  }, 180_000);
 
   it('explains an unreachable server and a missing token for a public address', () => {
     const down = analyst(['runs', '--server', 'http://127.0.0.1:9']);

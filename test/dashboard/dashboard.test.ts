@@ -6,11 +6,11 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, testServer, type TestServer } from '../helpers/server.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM = process.env.ANALYST_TEST_CHROMIUM ?? '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 export const SCREENSHOT = '/tmp/training-analyst-dashboard.png';
 const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`dashboard browser tests skipped: ${CHROMIUM} is missing (apt-get install chromium)`);
+if (!hasChromium) console.warn(`dashboard browser tests skipped: ${CHROMIUM} is missing (apt-get install chromium, or set ANALYST_TEST_CHROMIUM)`);
 
 const EPOCHS = 3;
 const STEPS_PER_EPOCH = 100;
@@ -192,6 +192,53 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
     await page.waitForFunction(() => document.querySelector('[data-chart="val_loss"]')?.getAttribute('data-points') === '6');
     expect(await page.locator('table.compare thead th').allTextContents()).toEqual(['', 'A · resnet18-cifar10', 'B · resnet18-lr0.01']);
     expect(await page.locator('table.compare').textContent()).toContain('val_loss 0.61 @ epoch 3');
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('tags, filters, archives, renames, notes and deletes runs', async () => {
+    const { page } = browser;
+    const a = (await api(s.url, '/runs', { method: 'POST', json: { name: 'tidy-a', project: 'tidy' } })).body;
+    const b = (await api(s.url, '/runs', { method: 'POST', json: { name: 'tidy-b', project: 'tidy' } })).body;
+    await page.goto(`${s.url}/#/?project=tidy`);
+    await page.locator(`tr[data-run="${b.id}"]`).waitFor();
+    // Selected runs get tags from the bar above the list.
+    await page.check(`tr[data-run="${a.id}"] input[type=checkbox]`);
+    await page.fill('input[name="bulk-tag"]', 'baseline, team=vision');
+    await page.click('button[data-bulk="tag"]');
+    await page.locator(`tr[data-run="${a.id}"] .tag[data-tag="team"]`, { hasText: 'team=vision' }).waitFor();
+    expect((await api(s.url, `/runs/${a.id}`)).body.tags).toEqual({ baseline: '', team: 'vision' });
+    // The tag filter keeps only the tagged run.
+    await page.fill('input[name="tag"]', 'baseline');
+    await page.click('form.filters button[type="submit"]');
+    await page.waitForFunction((id) => document.querySelectorAll('tr[data-run]').length === 1 && document.querySelector(`tr[data-run="${id}"]`) !== null, a.id);
+    // Archived runs leave the list, and come back with "show archived".
+    await page.goto(`${s.url}/#/?project=tidy`);
+    await page.locator(`tr[data-run="${a.id}"]`).waitFor();
+    await page.check(`tr[data-run="${a.id}"] input[type=checkbox]`);
+    await page.click('button[data-bulk="archive"]');
+    await page.locator(`tr[data-run="${a.id}"]`).waitFor({ state: 'detached' });
+    await page.check('input[name="archived"]');
+    await page.locator(`tr[data-run="${a.id}"] .badge.archived`).waitFor();
+    // The run page renames and notes; its header follows.
+    await page.goto(`${s.url}/#/run/${b.id}`);
+    await page.locator('.manage-panel input[name="name"]').waitFor();
+    await page.fill('.manage-panel input[name="name"]', 'tidy-b2');
+    await page.click('.manage-panel button:has-text("Rename")');
+    await page.waitForFunction(() => document.querySelector('.run-status h1')?.textContent === 'tidy-b2', undefined, { timeout: 10_000 });
+    await page.fill('.manage-panel textarea[name="note"]', 'lr sweep baseline');
+    await page.click('.manage-panel button:has-text("Save note")');
+    await page.locator('.manage-result', { hasText: 'Note saved.' }).waitFor();
+    expect((await api(s.url, `/runs/${b.id}`)).body).toMatchObject({ name: 'tidy-b2', note: 'lr sweep baseline' });
+    // Delete asks first, then goes back to the list.
+    page.once('dialog', (d) => void d.accept());
+    await page.click('.manage-panel button[data-manage="delete"]');
+    await page.waitForFunction(() => location.hash === '#/');
+    expect((await api(s.url, `/runs/${b.id}`)).status).toBe(410);
+    // A run deleted elsewhere while its page is open says so.
+    await page.goto(`${s.url}/#/run/${a.id}`);
+    await page.waitForFunction(() => document.getElementById('conn')?.textContent === 'live', undefined, { timeout: 10_000 });
+    await api(s.url, `/runs/${a.id}`, { method: 'DELETE' });
+    await page.locator(`[data-deleted="${a.id}"]`).waitFor({ timeout: 10_000 });
     expect(pageErrors).toEqual([]);
   });
 });

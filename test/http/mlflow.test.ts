@@ -75,6 +75,15 @@ describe('MLflow receiver with requests shaped like the Python client', () => {
     expect(findings.body.findings.map((f: any) => f.kind)).toContain('nan_loss');
   });
 
+  it('creates a second run with a name used before, as MLflow does', async () => {
+    const first = (await post('/runs/create', { experiment_id: '0', run_name: 'again' })).body.run.info;
+    const second = (await post('/runs/create', { experiment_id: '0', run_name: 'again' })).body.run.info;
+    expect(second.run_id).not.toBe(first.run_id);
+    expect([first.run_name, second.run_name]).toEqual(['again', 'again']);
+    const listed = await api(s.url, '/runs?project=Default&name=again');
+    expect(listed.body.runs.map((r: any) => r.id)).toEqual([second.run_id, first.run_id]);
+  });
+
   it('answers errors in MLflow shape and enforces its limits', async () => {
     const missing = await api(base(), '/runs/get?run_id=doesnotexist');
     expect(missing.status).toBe(404);

@@ -13,13 +13,13 @@ async function newRun(name: string, extra: Record<string, unknown> = {}) {
 }
 
 describe('runs', () => {
-  it('creates a run once per project and name', async () => {
+  it('creates a new run each time, even with a name used before', async () => {
     const a = await api(s.url, '/runs', { method: 'POST', json: { name: 'r1', project: 'p', config: { lr: 0.1 } } });
     const b = await api(s.url, '/runs', { method: 'POST', json: { name: 'r1', project: 'p' } });
     expect(a.status).toBe(201);
-    expect(b.status).toBe(200);
-    expect(b.body.id).toBe(a.body.id);
-    expect(b.body.config).toEqual({ lr: 0.1 });
+    expect(b.status).toBe(201);
+    expect(b.body.id).not.toBe(a.body.id);
+    expect(b.body.config).toEqual({});
   });
 
   it('lists with filters and pages', async () => {

@@ -17,7 +17,7 @@ beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'analyst-feed-'));
   store = new SqliteStore(join(dir, 'a.db'));
   bus = new EventBus();
-  run = store.createRun(CreateRunInput.parse({ name: 'feed' }), 0).run.id;
+  run = store.createRun(CreateRunInput.parse({ name: 'feed' }), 0).id;
 });
 afterEach(() => {
   store.close();
@@ -76,7 +76,7 @@ describe('EventFeed', () => {
   });
 
   it('follows every run of one project by global id', async () => {
-    const other = store.createRun(CreateRunInput.parse({ name: 'elsewhere', project: 'other' }), 0).run.id;
+    const other = store.createRun(CreateRunInput.parse({ name: 'elsewhere', project: 'other' }), 0).id;
     commit(1);
     const feed = new EventFeed(store, bus, { project: 'default' }, { after: store.lastGid(), maxBuffered: 10 });
     const pending = feed.next();

@@ -127,6 +127,42 @@ describe('analyst watch: text logs', () => {
     }
   });
 
+  it('makes a new file a new run even with a name used before, and reads a file again into its own run', async () => {
+    const first = join(dir, 'a', 'train.log');
+    const second = join(dir, 'b', 'train.log');
+    mkdirSync(join(dir, 'a'));
+    mkdirSync(join(dir, 'b'));
+    writeFileSync(first, 'step=1 loss=1.0\n');
+    writeFileSync(second, 'step=1 loss=2.0\n');
+    await watcher(first, { run: 'train' }).pass();
+    await watcher(second, { run: 'train' }).pass();
+    const runs = (await api(server.url, '/runs?project=watch&name=train')).body.runs;
+    expect(runs).toHaveLength(2);
+    const runOf = async (file: string) => JSON.parse(readFileSync(join(file, '..', '.train.log.analyst-watch.json'), 'utf8')).runs.train;
+    const [idA, idB] = [await runOf(first), await runOf(second)];
+    expect(new Set([idA, idB])).toEqual(new Set(runs.map((r: any) => r.id)));
+    // The first file read again, its state lost: the same file finds its own run, not the newest `train`.
+    rmSync(join(dir, 'a', '.train.log.analyst-watch.json'));
+    appendFileSync(first, 'step=2 loss=0.5\n');
+    expect(await watcher(first, { run: 'train' }).pass()).toBe(4);
+    expect(await runOf(first)).toBe(idA);
+    const points = (await api(server.url, `/runs/${idA}/metrics?names=loss`)).body.series[0].points.map((p: any) => p.value);
+    expect(points).toEqual([1, 0.5]);
+    expect((await api(server.url, '/runs?project=watch&name=train')).body.total).toBe(2);
+  });
+
+  it('stops with the reason when its run was deleted on the server, rather than bringing it back', async () => {
+    const file = join(dir, 'deleted.log');
+    writeFileSync(file, 'step=1 loss=1.0\n');
+    const w = watcher(file, { run: 'deleted' });
+    await w.pass();
+    const run = (await api(server.url, '/runs/watch%2Fdeleted')).body;
+    await api(server.url, `/runs/${run.id}`, { method: 'DELETE' });
+    appendFileSync(file, 'step=2 loss=0.9\n');
+    await expect(w.pass()).rejects.toThrow(/HTTP 410.*deleted/);
+    expect((await api(server.url, '/runs?project=watch&name=deleted')).body.total).toBe(0);
+  });
+
   it('follows rotation (rename + new file) and truncation, reading the old file to its end first', async () => {
     const file = join(dir, 'rot.log');
     writeFileSync(file, 'step=1 loss=1.0\n');

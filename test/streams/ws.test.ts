@@ -97,6 +97,19 @@ describe('GET /ws: dashboards', () => {
     expect(seqs).toEqual(Array.from({ length: last - 2 }, (_, i) => i + 3));
     expect(await dash.request({ type: 'unsubscribe', run, id: 'u' })).toMatchObject({ type: 'unsubscribed' });
   });
+
+  it('tells a subscriber its run was deleted, and refuses the next batch of the trainer with 410', async () => {
+    server = await testServer();
+    const run = await createRun(server.url, 'doomed');
+    const trainer = await open(server.url);
+    await trainer.request({ type: 'events', run, id: 0, events: metricsBatch(0, 2) });
+    const dash = await open(server.url);
+    await dash.request({ type: 'subscribe', run, id: 's' });
+    await dash.next((m) => m.type === 'event' && m.event.seq === 2);
+    await api(server.url, `/runs/${run}`, { method: 'DELETE' });
+    expect(await dash.next((m) => m.type === 'deleted')).toEqual({ type: 'deleted', run });
+    expect(await trainer.request({ type: 'events', run, id: 1, events: metricsBatch(2, 1) })).toMatchObject({ type: 'error', code: 'gone' });
+  });
 });
 
 describe('GET /ws: a dashboard that stops reading', () => {

@@ -89,3 +89,11 @@ export function qs(params) {
   const s = p.toString();
   return s ? `?${s}` : '';
 }
+
+export async function patchJson(path, json) {
+  return (await request(path, { method: 'PATCH', json })).json();
+}
+
+export async function deleteJson(path) {
+  return (await request(path, { method: 'DELETE' })).json();
+}

@@ -8,6 +8,7 @@ import { FindingsPanel } from './findings.js';
 import { followRun } from './live.js';
 import { LogView } from './log-view.js';
 import { renderRunInfo } from './run-info.js';
+import { manageRun } from './run-manage.js';
 import { LatestTable, renderStatus } from './status.js';
 
 /** Events replayed on open, so the log and findings show what just happened. */
@@ -25,6 +26,7 @@ export function runView(main, runId, page) {
   const log = panel('Log', 'log-panel');
   const chat = panel('Ask the analyst', 'chat-panel');
   const info = panel('Run parameters', 'info-panel');
+  const manage = panel('Manage', 'manage-panel');
   const curves = new RunCurves(runId);
   const findingsPanel = new FindingsPanel(findings.body, findings.note);
   const latestTable = new LatestTable(latest.body);
@@ -34,12 +36,17 @@ export function runView(main, runId, page) {
   fill(
     main,
     header,
-    h('div', { class: 'run-grid' }, h('div', { class: 'col-main' }, curves.root, log.root), h('div', { class: 'col-side' }, findings.root, control.root, latest.root, chat.root, info.root)),
+    h('div', { class: 'run-grid' }, h('div', { class: 'col-main' }, curves.root, log.root), h('div', { class: 'col-side' }, findings.root, control.root, latest.root, chat.root, info.root, manage.root)),
   );
 
   let statusTimer = 0;
   let stopFollowing = () => {};
   let disposed = false;
+  const deleted = () => {
+    stopFollowing();
+    page.setConn('stopped', 'the run was deleted');
+    fill(header, h('p', { class: 'error', 'data-deleted': runId }, `Run ${runId} was deleted.`), h('a', { href: '#/' }, 'Back to the runs'));
+  };
   const showStatus = (s) => {
     renderStatus(header, s);
     renderRunInfo(info.body, s);
@@ -78,6 +85,9 @@ export function runView(main, runId, page) {
         curves.addEpochEvent(e);
         refreshStatus();
         break;
+      case 'deleted':
+        deleted();
+        return;
       case 'run_started':
       case 'run_finished':
       case 'control_ack':
@@ -92,6 +102,7 @@ export function runView(main, runId, page) {
       const status = await getJson(path);
       if (disposed) return;
       showStatus(status);
+      manageRun(manage.body, status, { onChanged: refreshStatus, onDeleted: () => (location.hash = '#/') });
       latestTable.setAll(status.latest);
       const [, list] = await Promise.all([curves.load(), getJson(`${path}/findings`)]);
       findingsPanel.setAll(list.findings);

@@ -1,8 +1,10 @@
-// The runs list: status, progress and open findings per run, filtered by project and status, paged.
-import { getJson, qs, unavailable } from './api.js';
+// The runs list: status, progress, tags and open findings per run, filtered by project, status and tag, paged;
+// archived runs only when asked for. Selected runs can be compared, tagged, archived or deleted.
+import { deleteJson, getJson, patchJson, qs, unavailable } from './api.js';
 import { h, fill } from './dom.js';
 import { ago } from './format.js';
 import { progressBar, statusBadge } from './status.js';
+import { parseTags, tagChips } from './tags.js';
 
 const PAGE = 25;
 const REFRESH_MS = 5000;
@@ -25,12 +27,23 @@ async function details(run) {
 }
 
 export function runsList(main, params, navigate) {
-  const filters = { project: params.get('project') ?? '', status: params.get('status') ?? '', offset: Number(params.get('offset') ?? 0) };
+  const filters = {
+    project: params.get('project') ?? '',
+    status: params.get('status') ?? '',
+    tag: params.get('tag') ?? '',
+    archived: params.get('archived') === '1' ? '1' : '',
+    offset: Number(params.get('offset') ?? 0),
+  };
   const selected = new Set();
   const project = h('input', { type: 'search', name: 'project', placeholder: 'all projects', value: filters.project, list: 'projects' });
   const projects = h('datalist', { id: 'projects' });
   const status = h('select', { name: 'status' }, STATUSES.map((s) => h('option', { value: s, selected: s === filters.status }, s || 'any status')));
+  const tag = h('input', { type: 'search', name: 'tag', placeholder: 'any tag', value: filters.tag, title: 'runs with every one of these tags: baseline, team=vision' });
+  const archived = h('input', { type: 'checkbox', name: 'archived', checked: filters.archived === '1' });
   const compare = h('button', { type: 'button', disabled: true, onclick: () => navigate(`#/compare/${[...selected].map(encodeURIComponent).join('/')}`) }, 'Compare 2 selected');
+  const bulkTag = h('input', { name: 'bulk-tag', placeholder: 'tag, key=value', 'aria-label': 'tags to add to the selected runs' });
+  const result = h('p', { class: 'muted result bulk-result' });
+  const bulkButtons = [];
   const table = h('table', { class: 'runs', id: 'runs-table' });
   const pager = h('div', { class: 'pager' });
   const apply = (changes) => {
@@ -39,21 +52,67 @@ export function runsList(main, params, navigate) {
   };
   const form = h(
     'form',
-    { class: 'filters', onsubmit: (ev) => (ev.preventDefault(), apply({ project: project.value.trim(), status: status.value })) },
+    {
+      class: 'filters',
+      onsubmit: (ev) => (ev.preventDefault(), apply({ project: project.value.trim(), status: status.value, tag: tag.value.trim(), archived: archived.checked ? '1' : '' })),
+    },
     h('label', {}, 'Project ', project),
     projects,
     h('label', {}, 'Status ', status),
+    h('label', {}, 'Tag ', tag),
+    h('label', {}, archived, ' show archived'),
     h('button', { type: 'submit' }, 'Filter'),
     h('span', { class: 'spacer' }),
     compare,
   );
   status.addEventListener('change', () => form.requestSubmit());
-  fill(main, h('h1', {}, 'Runs'), form, table, pager);
+  archived.addEventListener('change', () => form.requestSubmit());
+
+  let runsById = new Map();
+  /** One request per selected run; the list is reloaded after, whatever each answered. */
+  const onSelected = async (what, act) => {
+    if (!selected.size) return;
+    const runs = [...selected].map((id) => runsById.get(id) ?? { id, name: id });
+    const failed = [];
+    for (const run of runs) {
+      try {
+        await act(`/runs/${encodeURIComponent(run.id)}`);
+        selected.delete(run.id);
+      } catch (error) {
+        failed.push(`${run.name}: ${error.message}`);
+      }
+    }
+    fill(result, failed.length ? h('span', { class: 'error' }, `${what} failed for ${failed.join('; ')}`) : `${what}: ${runs.map((r) => r.name).join(', ')}.`);
+    toggle();
+    load();
+  };
+  const bulk = (label, key, onclick) => {
+    const b = h('button', { type: 'button', disabled: true, 'data-bulk': key, class: key === 'delete' ? 'danger' : '', onclick }, label);
+    bulkButtons.push(b);
+    return b;
+  };
+  const actions = h(
+    'form',
+    { class: 'filters bulk', onsubmit: (ev) => (ev.preventDefault(), bulkTag.value.trim() && onSelected('Tagged', (path) => patchJson(path, { add_tags: parseTags(bulkTag.value) }))) },
+    h('span', { class: 'muted' }, 'Selected runs:'),
+    bulkTag,
+    bulk('Add tags', 'tag', () => actions.requestSubmit()),
+    bulk('Archive', 'archive', () => onSelected('Archived', (path) => patchJson(path, { archived: true }))),
+    bulk('Unarchive', 'unarchive', () => onSelected('Unarchived', (path) => patchJson(path, { archived: false }))),
+    bulk('Delete', 'delete', () => {
+      const names = [...selected].map((id) => runsById.get(id)?.name ?? id);
+      if (confirm(`Delete ${names.length} run${names.length === 1 ? '' : 's'} (${names.join(', ')}) with their events, metrics, findings and pending alerts? This cannot be undone.`)) {
+        onSelected('Deleted', (path) => deleteJson(path));
+      }
+    }),
+  );
+  fill(main, h('h1', {}, 'Runs'), form, actions, result, table, pager);
 
   const toggle = (id, on) => {
     if (on) selected.add(id);
-    else selected.delete(id);
+    else if (id !== undefined) selected.delete(id);
     compare.disabled = selected.size !== 2;
+    for (const b of bulkButtons) b.disabled = selected.size === 0;
   };
 
   const row = (run, d) =>
@@ -61,7 +120,16 @@ export function runsList(main, params, navigate) {
       'tr',
       { 'data-run': run.id },
       h('td', {}, h('input', { type: 'checkbox', checked: selected.has(run.id), 'aria-label': `select ${run.name}`, onchange: (ev) => toggle(run.id, ev.target.checked) })),
-      h('td', {}, h('a', { href: `#/run/${encodeURIComponent(run.id)}` }, run.name)),
+      h(
+        'td',
+        {},
+        h('a', { href: `#/run/${encodeURIComponent(run.id)}` }, run.name),
+        // Names repeat (a script run twice is two runs): the start of the id tells them apart.
+        h('span', { class: 'muted run-id', title: run.id }, run.id.slice(0, 8)),
+        run.archived_at !== null ? h('span', { class: 'badge archived' }, 'archived') : null,
+        tagChips(run),
+        run.note ? h('div', { class: 'muted run-note' }, run.note) : null,
+      ),
       h('td', { class: 'muted' }, run.project),
       h('td', {}, statusBadge(run.status)),
       h('td', { class: 'progress-cell' }, progressBar(d?.progress)),
@@ -71,29 +139,45 @@ export function runsList(main, params, navigate) {
 
   let timer = 0;
   let stopped = false;
+  const render = (page, info) => {
+    fill(projects, [...new Set(page.runs.map((r) => r.project))].map((p) => h('option', { value: p })));
+    fill(
+      table,
+      h('thead', {}, h('tr', {}, ['', 'run', 'project', 'status', 'progress', 'open findings', 'updated'].map((t) => h('th', {}, t)))),
+      h('tbody', {}, page.runs.length ? page.runs.map((r, i) => row(r, info[i].value)) : h('tr', {}, h('td', { colspan: 7, class: 'muted' }, filters.tag || filters.project || filters.status ? 'No runs match these filters.' : 'No runs yet: POST /runs, or point a trainer at this server.'))),
+    );
+    const last = Math.min(page.total, filters.offset + page.runs.length);
+    fill(
+      pager,
+      h('button', { type: 'button', class: 'ghost', disabled: filters.offset === 0, onclick: () => apply({ offset: Math.max(0, filters.offset - PAGE) }) }, '← newer'),
+      h('span', { class: 'muted' }, page.total ? `${filters.offset + 1}–${last} of ${page.total}` : ''),
+      h('button', { type: 'button', class: 'ghost', disabled: last >= page.total, onclick: () => apply({ offset: filters.offset + PAGE }) }, 'older →'),
+    );
+  };
+
+  // One load at a time: a reload asked for meanwhile (after a bulk action) runs once it ends, and
+  // the stale answer is not shown, so there is never more than one refresh timer.
+  let loading = false;
+  let reload = false;
   const load = async () => {
+    if (loading) return void (reload = true);
+    loading = true;
+    clearTimeout(timer);
     try {
-      const page = await getJson(`/runs${qs({ project: filters.project, status: filters.status, limit: PAGE, offset: filters.offset })}`);
+      const page = await getJson(`/runs${qs({ project: filters.project, status: filters.status, tag: filters.tag, archived: filters.archived, limit: PAGE, offset: filters.offset })}`);
+      runsById = new Map(page.runs.map((r) => [r.id, r]));
       // Rendered once all rows are known: a refresh never flashes half-filled rows.
       const info = await Promise.allSettled(page.runs.map(details));
-      if (stopped) return;
-      fill(projects, [...new Set(page.runs.map((r) => r.project))].map((p) => h('option', { value: p })));
-      fill(
-        table,
-        h('thead', {}, h('tr', {}, ['', 'run', 'project', 'status', 'progress', 'open findings', 'updated'].map((t) => h('th', {}, t)))),
-        h('tbody', {}, page.runs.length ? page.runs.map((r, i) => row(r, info[i].value)) : h('tr', {}, h('td', { colspan: 7, class: 'muted' }, 'No runs yet: POST /runs, or point a trainer at this server.'))),
-      );
-      const last = Math.min(page.total, filters.offset + page.runs.length);
-      fill(
-        pager,
-        h('button', { type: 'button', class: 'ghost', disabled: filters.offset === 0, onclick: () => apply({ offset: Math.max(0, filters.offset - PAGE) }) }, '← newer'),
-        h('span', { class: 'muted' }, page.total ? `${filters.offset + 1}–${last} of ${page.total}` : ''),
-        h('button', { type: 'button', class: 'ghost', disabled: last >= page.total, onclick: () => apply({ offset: filters.offset + PAGE }) }, 'older →'),
-      );
+      if (!stopped && !reload) render(page, info);
     } catch (error) {
-      fill(table, h('tbody', {}, h('tr', {}, h('td', { class: 'error' }, unavailable('The runs list', error)))));
+      if (!stopped && !reload) fill(table, h('tbody', {}, h('tr', {}, h('td', { class: 'error' }, unavailable('The runs list', error)))));
     }
-    if (!stopped) timer = setTimeout(load, REFRESH_MS);
+    loading = false;
+    if (stopped) return;
+    if (reload) {
+      reload = false;
+      load();
+    } else timer = setTimeout(load, REFRESH_MS);
   };
   load();
   return () => {

@@ -16,7 +16,7 @@ import {
   SetTag,
   UpdateRun,
 } from '../../domain/mlflow.ts';
-import type { Run } from '../../domain/runs.ts';
+import { RunListQuery, type Run } from '../../domain/runs.ts';
 import { encodeNumber } from '../../domain/values.ts';
 import { parseJsonBody } from '../../ingest/json-body.ts';
 import { ExperimentsRepo } from '../../store/experiments-repo.ts';
@@ -146,10 +146,8 @@ export function mlflowRoutes(service: AnalystService, log: Logger): Hono {
     const b = await body(c, CreateRun);
     const e = experiment(b.experiment_id ?? '0');
     const tags = Object.fromEntries((b.tags ?? []).map((t) => [t.key, t.value]));
-    const wanted = b.run_name ?? tags['mlflow.runName'] ?? `run-${Date.now().toString(36)}`;
-    // MLflow allows two runs with one name; here project + name is unique, so a repeat gets a suffix.
-    let name = wanted;
-    for (let i = 2; service.store.findRun(e.name, name); i++) name = `${wanted}-${i}`;
+    // As in MLflow, runs/create always creates: a name used before makes a second run with that name.
+    const name = b.run_name ?? tags['mlflow.runName'] ?? `run-${Date.now().toString(36)}`;
     const startTime = b.start_time ?? now();
     const { run } = service.createRun({
       name,
@@ -179,7 +177,7 @@ export function mlflowRoutes(service: AnalystService, log: Logger): Hono {
   app.post('/runs/search', async (c) => {
     const b = await body(c, SearchRuns);
     const projects = b.experiment_ids.map((id) => experiment(id).name);
-    const runs = projects.flatMap((project) => service.listRuns({ project, limit: b.max_results, offset: 0 }).runs);
+    const runs = projects.flatMap((project) => service.listRuns(RunListQuery.parse({ project, limit: b.max_results })).runs);
     return c.json({ runs: runs.slice(0, b.max_results).map(runView) });
   });
 

@@ -2,8 +2,9 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { AnalystError, issuesFromZod, parseOrThrow, type IssueDetail } from '../../domain/errors.ts';
 import { EventInput, MetricValues, Timestamp } from '../../domain/events.ts';
-import { CreateRunInput, RunListQuery } from '../../domain/runs.ts';
+import { CreateRunBody, RunChanges, RunListQuery } from '../../domain/runs.ts';
 import { parseJsonBody } from '../../ingest/json-body.ts';
+import { MAX_IDEMPOTENCY_KEY } from '../../service/run-identity.ts';
 import type { AnalystService } from '../../service/service.ts';
 import { readJson, readQuery, readText } from '../body.ts';
 import { sendJson } from '../json.ts';
@@ -26,6 +27,9 @@ const MetricsQuery = z.object({
   to_step: z.coerce.number().int().min(0).optional(),
   max_points: z.coerce.number().int().min(3).max(100_000).optional(),
 });
+
+/** Headers are read through a schema too, so a bad one is named in the 400. */
+const CreateHeaders = z.object({ 'Idempotency-Key': z.string().trim().min(1).max(MAX_IDEMPOTENCY_KEY).optional() });
 
 const CompareQuery = z.object({ a: z.string().min(1), b: z.string().min(1) });
 
@@ -66,9 +70,25 @@ export function runRoutes(service: AnalystService, maxEvents: number): Hono {
   const app = new Hono();
 
   app.post('/runs', async (c) => {
-    const input = await readJson(c, CreateRunInput);
-    const { run, created } = service.createRun(input);
-    return sendJson(c, { ...run, created }, created ? 201 : 200);
+    const headers = parseOrThrow(CreateHeaders, { 'Idempotency-Key': c.req.header('idempotency-key') }, 'header');
+    const body = await readJson(c, CreateRunBody);
+    const { run, created, resumed } = service.createRun(body, headers['Idempotency-Key']);
+    return sendJson(c, { ...run, created, resumed }, created ? 201 : 200);
+  });
+
+  app.patch('/runs/:id', async (c) => {
+    const changes = await readJson(c, RunChanges);
+    return sendJson(c, service.changeRun(c.req.param('id'), changes));
+  });
+
+  app.delete('/runs/:id', (c) => sendJson(c, service.deleteRun(c.req.param('id'))));
+
+  // Every run a reference may mean, newest first, so a person can pick one before acting on it.
+  app.get('/runs/:id/candidates', (c) => {
+    const ref = c.req.param('id');
+    const candidates = service.candidates(ref);
+    if (!candidates.length) service.run(ref);
+    return sendJson(c, { candidates });
   });
 
   app.get('/runs', (c) => {

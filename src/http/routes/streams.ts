@@ -75,6 +75,11 @@ function serve(c: Context, service: AnalystService, feed: EventFeed, global: boo
           await write(`id: ${item.overflow}\nevent: overflow\ndata: ${data}\n\n`);
           break;
         }
+        if ('deleted' in item) {
+          // No id: there is nothing to resume; a reconnect gets 410.
+          await write(`event: deleted\ndata: ${JSON.stringify({ run: item.deleted, reason: 'the run was deleted' })}\n\n`);
+          break;
+        }
         // One write per batch: a burst of events costs one trip through the stream, not one each.
         let text = '';
         for (const e of item.events) text += frame(e, global);

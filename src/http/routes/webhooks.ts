@@ -8,7 +8,8 @@ import { sendJson } from '../json.ts';
 
 const DeliveriesQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
 
-export function webhookRoutes(notifier: Notifier): Hono {
+/** `resolveRun` turns a `project/name` or name in `/alerts?run=` into the id of its newest run. */
+export function webhookRoutes(notifier: Notifier, resolveRun: (ref: string) => string = (ref) => ref): Hono {
   const app = new Hono();
 
   // The secret is in this answer only: afterwards a subscription is listed without it.
@@ -28,7 +29,10 @@ export function webhookRoutes(notifier: Notifier): Hono {
     return sendJson(c, { deliveries: notifier.listDeliveries(c.req.param('id'), limit) });
   });
 
-  app.get('/alerts', (c) => sendJson(c, notifier.listAlerts(readQuery(c, AlertsQuery))));
+  app.get('/alerts', (c) => {
+    const q = readQuery(c, AlertsQuery);
+    return sendJson(c, notifier.listAlerts(q.run === undefined ? q : { ...q, run: resolveRun(q.run) }));
+  });
 
   return app;
 }

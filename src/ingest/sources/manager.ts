@@ -35,6 +35,8 @@ export interface SourceManagerOptions {
 export class SourceManager {
   readonly repo: SourcesRepo;
   private readonly live = new Map<string, Upstream>();
+  /** The run each live subscription feeds. */
+  private readonly runOf = new Map<string, string>();
 
   constructor(
     private readonly service: AnalystService,
@@ -42,6 +44,15 @@ export class SourceManager {
     private readonly opts: SourceManagerOptions = {},
   ) {
     this.repo = new SourcesRepo(service.store.db);
+    // A deleted run's subscriptions went with it in the store; stop reading them too.
+    service.onRunDeleted((run) => {
+      for (const [id, upstream] of this.live) {
+        if (this.runOf.get(id) !== run.id) continue;
+        this.live.delete(id);
+        this.runOf.delete(id);
+        void upstream.stop();
+      }
+    });
   }
 
   /** Resumes every stored subscription that the upstream did not end. */
@@ -75,6 +86,7 @@ export class SourceManager {
     this.get(id);
     await this.live.get(id)?.stop();
     this.live.delete(id);
+    this.runOf.delete(id);
     this.repo.remove(id);
   }
 
@@ -100,6 +112,7 @@ export class SourceManager {
       },
     );
     this.live.set(source.id, upstream);
+    this.runOf.set(source.id, source.run);
     upstream.start();
   }
 

@@ -24,9 +24,9 @@ export class ServerClient {
     private readonly token?: string,
   ) {}
 
-  /** Runs are keyed by project and name: posting the same pair again returns the same run. */
-  async ensureRun(name: string, project: string): Promise<string> {
-    const body = await this.call('/runs', { name, project });
+  /** A new run, unless `key` made one before: then that run, so a retried create makes one run. */
+  async createRun(name: string, project: string, key: string): Promise<string> {
+    const body = await this.call('/runs', { name, project }, { 'idempotency-key': key });
     return (body as { id: string }).id;
   }
 
@@ -36,8 +36,8 @@ export class ServerClient {
     }
   }
 
-  private async call(path: string, body: unknown): Promise<unknown> {
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
+  private async call(path: string, body: unknown, extra: Record<string, string> = {}): Promise<unknown> {
+    const headers: Record<string, string> = { 'content-type': 'application/json', ...extra };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     let res: Response;
     try {

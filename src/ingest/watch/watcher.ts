@@ -1,4 +1,5 @@
 // `analyst watch`: tails a growing log / CSV / JSONL file or a TensorBoard log directory into a server.
+import { createHash } from 'node:crypto';
 import { readdir, stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
@@ -122,23 +123,36 @@ export class Watcher {
     return rel ? `${base}/${rel}` : base;
   }
 
-  private async runId(name: string): Promise<string> {
+  /**
+   * The run a file feeds: the one this watch made for it (kept in the state), else a new one. Its
+   * create is keyed by the file's identity (path, inode, birth time) with the run's name and
+   * project, so a create retried, or made again after the state was lost, returns the file's own
+   * run, while a new file, even one with a name used before, makes a new run.
+   */
+  private async runId(f: Followed): Promise<string> {
     const runs = this.state!.runs;
-    runs[name] ??= await this.client.ensureRun(name, this.opts.project);
-    return runs[name];
+    if (runs[f.runName]) return runs[f.runName];
+    // Under a log directory the run is the directory that holds its event files.
+    const origin = this.isDirectory ? path.dirname(f.follower.file) : f.follower.file;
+    const st = await stat(origin);
+    const identity = JSON.stringify([origin, st.dev, st.ino, st.birthtimeMs, this.opts.project, f.runName]);
+    const key = `watch-${createHash('sha256').update(identity).digest('hex').slice(0, 40)}`;
+    runs[f.runName] = await this.client.createRun(f.runName, this.opts.project, key);
+    return runs[f.runName];
   }
 
   private async deliver(f: Followed, polled: Polled): Promise<number> {
     const state = this.state!;
     if (polled.events.length) {
       try {
-        await this.client.post(await this.runId(f.runName), polled.events);
+        await this.client.post(await this.runId(f), polled.events);
       } catch (err) {
         if (!(err instanceof RejectedError)) throw err;
         if (err.status !== 404) throw new RejectedError(`${f.follower.file}: ${err.message}`, err.status);
-        // The server lost the run (a new database): create it again and send the batch there.
+        // The server lost the run (a new database): create it again and send the batch there. A run
+        // deleted on purpose answers 410 instead, which ends the watch rather than bringing it back.
         delete state.runs[f.runName];
-        await this.client.post(await this.runId(f.runName), polled.events);
+        await this.client.post(await this.runId(f), polled.events);
       }
     }
     // Only once the server has them: a crash before this line resends them, and their keys dedupe.
