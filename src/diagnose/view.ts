@@ -1,6 +1,5 @@
 // Shared readings for the rules: what one update carries, and stuck or flat losses.
 import type { MetricsUpdate, RunContext } from '../context/run-context.ts';
-import type { Window } from '../context/window.ts';
 import { START_SPAN, type Smoothed } from './smooth.ts';
 import { isLayerGradNorm } from '../domain/aliases.ts';
 
@@ -139,13 +138,4 @@ export class UpdateView {
  */
 export function stuck(loss: Smoothed, share: number): boolean {
   return loss.count > START_SPAN && loss.start > 0 && loss.best >= (1 - share) * loss.start;
-}
-
-/** The least-squares change across a window relative to its mean (-0.1: fell 10% across it); O(1). */
-export function relativeTrend(w: Window | undefined): number | null {
-  if (!w || w.size < 3) return null;
-  const mean = Math.abs(w.mean());
-  const slope = w.slope();
-  if (!(mean > 0) || !Number.isFinite(slope)) return null;
-  return (slope * (w.x(w.size - 1) - w.x(0))) / mean;
 }

@@ -1,5 +1,6 @@
 // lr_too_low: the loss barely moves from where it started while gradients are healthy.
-import { relativeTrend, stuck } from '../view.ts';
+import { stuck } from '../view.ts';
+import { Trend } from '../smooth.ts';
 import { defineRule, fmt, hadInstability, Reporter, round } from '../rule.ts';
 import { actionsFor } from '../advice.ts';
 
@@ -26,9 +27,10 @@ const T = {
    */
   layerSpread: 1e-3,
   /**
-   * The least-squares trend across the recent window must be flat: falling less than 3% across
-   * it (a warm-up that is slowly getting going is not stuck) and rising less than 1% (a loss that
-   * climbs has another problem than a small step size).
+   * The least-squares trend of the loss since any warm-up ended must be flat: falling less than 3%
+   * across it (a run that is slowly getting going is not stuck) and rising less than 1% (a loss
+   * that climbs has another problem than a small step size). Measured from the warm-up's end, not
+   * over a window reaching into it: a loss that rose with the warm-up and falls after it is moving.
    */
   maxTrendFall: 0.03,
   maxTrendRise: 0.01,
@@ -52,21 +54,27 @@ interface State {
   firstStep: number | null;
   firstEpoch: number | null;
   sinceWarmup: number;
+  /** The loss since the learning rate last rose (or since the start). */
+  trend: Trend;
   unhealthy: boolean;
   report: Reporter;
 }
 
 export const lrTooLow = defineRule<State>({
   kind: 'lr_too_low',
-  init: () => ({ firstStep: null, firstEpoch: null, sinceWarmup: 0, unhealthy: false, report: new Reporter(Infinity) }),
+  init: () => ({ firstStep: null, firstEpoch: null, sinceWarmup: 0, trend: new Trend(), unhealthy: false, report: new Reporter(Infinity) }),
   evaluate(ctx, update, state, facts) {
     const view = facts.view;
     if (view.layers > 0 && (view.zeros > 0 || view.spread < T.layerSpread)) state.unhealthy = true;
     if (view.gradNorm !== undefined && !(view.gradNorm > 0)) state.unhealthy = true;
-    if (facts.lrRatio > 1) state.sinceWarmup = 0;
+    if (facts.lrRatio > 1) {
+      state.sinceWarmup = 0;
+      state.trend.reset();
+    }
     const name = view.lossName;
     if (!name || !facts.lossFed) return undefined;
     state.sinceWarmup++;
+    state.trend.push(facts.loss.last);
     state.firstStep ??= update.step;
     state.firstEpoch ??= update.epoch;
     if ((state.firstStep ?? 0) >= T.resumedStep) return undefined;
@@ -77,7 +85,7 @@ export const lrTooLow = defineRule<State>({
     // A stuck loss after a blow-up, or with dead / vanishing layers, has another cause.
     if (state.unhealthy || hadInstability(facts)) return undefined;
     if (ctx.lastLr !== null && ctx.lastLr >= T.maxLr) return undefined;
-    const trend = relativeTrend(ctx.get(name)?.window);
+    const trend = state.trend.relative;
     if (trend === null || trend < -T.maxTrendFall || trend > T.maxTrendRise) return undefined;
     if (!state.report.due('warning', 1)) return undefined;
     const change = (s.start - s.level) / s.start;

@@ -21,6 +21,14 @@ describe('lr_too_low rule', () => {
     expect(dead.findings.filter((f) => f.kind === 'lr_too_low')).toEqual([]);
   });
 
+  it('judges the trend from the end of a warm-up: a loss that rose with the warm-up and falls after it is moving', () => {
+    // A detector's three-epoch warm-up: the loss rises to 1.68 with the lr, then falls 2-3% an epoch.
+    const loss = [1.595, 1.531, 1.617, 1.682, 1.626, 1.588, 1.55, 1.522, 1.49, 1.47, 1.45, 1.43];
+    const lr = [0.0033, 0.0066, 0.0099, 0.0098, 0.0097, 0.0097, 0.0096, 0.0095, 0.0095, 0.0094, 0.0093, 0.0093];
+    const fed = feed(epochs(loss.length, (e) => ({ train_loss: loss[e - 1], lr: lr[e - 1] })));
+    expect(serious(fed, 'lr_too_low')).toEqual([]);
+  });
+
   it('waits for fifty steps when a run logs every step', () => {
     const rows = Array.from({ length: 80 }, (_, i) => ({ step: i + 1, train_loss: 2.3, lr: 1e-6 }));
     expect(raisedAt(feed(rows), 'lr_too_low')).toBe(50);
