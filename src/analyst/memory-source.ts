@@ -47,6 +47,7 @@ export class MemorySource implements AnalystSource {
         updated_at: created_at,
         finished_at: null,
         last_seq: 0,
+        last_event_at: null,
       };
       entry = { run, ctx: new RunContext(id), diagnoser: new RunDiagnoser(id, [], { now: this.now }), logs: [] };
       this.entries.set(id, entry);
@@ -67,7 +68,7 @@ export class MemorySource implements AnalystSource {
     }
     run.status = ctx.status;
     run.finished_at = ctx.finishedAt;
-    run.updated_at = ts;
+    run.updated_at = run.last_event_at = ts;
     return run;
   }
 

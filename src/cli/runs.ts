@@ -7,7 +7,7 @@ export function runsCommand(): Command {
     .description('list runs on a server')
     .option('--server <url>', 'server URL (ANALYST_URL)')
     .option('--project <project>', 'only this project')
-    .option('--status <status>', 'only this status')
+    .option('--status <status>', 'only this status: running, paused, stalled, lost, completed, failed, stopped')
     .option('--json', 'print JSON')
     .action(async (opts: { server?: string; project?: string; status?: string; json?: boolean }) => {
       const q = new URLSearchParams();
@@ -27,7 +27,7 @@ interface Status extends Run {
   step: number | null;
   best: { metric: string; value: number; epoch: number | null; step: number | null } | null;
   eta_s: number | null;
-  elapsed_s: number;
+  elapsed_s: number | null;
   latest: Record<string, number>;
   findings: Array<{ kind: string; severity: string; message: string; actions: string[] }>;
 }
@@ -43,7 +43,7 @@ export function statusCommand(): Command {
       if (opts.json) return void process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
       const lines = [
         `${s.project}/${s.name}  (${s.id})  ${s.status}${s.progress === null ? '' : `  ${s.progress}%`}`,
-        `epoch ${format(s.epoch)}${s.total_epochs ? `/${s.total_epochs}` : ''}  step ${format(s.step)}${s.total_steps ? `/${s.total_steps}` : ''}  elapsed ${Math.round(s.elapsed_s)}s${s.eta_s === null ? '' : `  eta ${Math.round(s.eta_s)}s`}`,
+        `epoch ${format(s.epoch)}${s.total_epochs ? `/${s.total_epochs}` : ''}  step ${format(s.step)}${s.total_steps ? `/${s.total_steps}` : ''}  elapsed ${s.elapsed_s === null ? 'unknown (no times in the file)' : `${Math.round(s.elapsed_s)}s`}${s.eta_s === null ? '' : `  eta ${Math.round(s.eta_s)}s`}`,
       ];
       if (s.best) lines.push(`best ${s.best.metric} ${format(s.best.value)} at epoch ${format(s.best.epoch)} (step ${format(s.best.step)})`);
       const latest = Object.entries(s.latest);

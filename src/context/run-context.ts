@@ -1,5 +1,5 @@
 import { canonicalOf, normaliseValue, type Alias } from '../domain/aliases.ts';
-import type { EventBody } from '../domain/events.ts';
+import { isServiceEvent, type EventBody } from '../domain/events.ts';
 import type { RunStatus } from '../domain/runs.ts';
 import { Series, type SeriesSummary } from './series.ts';
 
@@ -73,9 +73,12 @@ export class RunContext {
   readonly latest = new Map<string, LatestValue>();
   droppedMetricNames = 0;
   status: RunStatus = 'running';
+  /** Times of the trainer's first and last events (the service's own, findings and control, are not its times). */
   startedAt: number | null = null;
   finishedAt: number | null = null;
   lastEventAt: number | null = null;
+  /** The run was read from a file without timestamps: its event times are when it was read, not when it ran. */
+  untimed = false;
   totalEpochs: number | null = null;
   totalSteps: number | null = null;
   step: number | null = null;
@@ -110,8 +113,10 @@ export class RunContext {
   apply(event: ContextEvent): MetricsUpdate | undefined {
     this.eventCount++;
     if (event.seq !== undefined) this.lastSeq = event.seq;
-    if (this.startedAt === null) this.startedAt = event.ts;
-    this.lastEventAt = event.ts;
+    if (!isServiceEvent(event)) {
+      if (this.startedAt === null) this.startedAt = event.ts;
+      this.lastEventAt = event.ts;
+    }
     switch (event.type) {
       case 'run_started':
         if (event.total_epochs) this.totalEpochs = event.total_epochs;
@@ -139,7 +144,8 @@ export class RunContext {
         return undefined;
       case 'run_finished':
         this.status = event.status;
-        this.finishedAt = event.ts;
+        this.untimed = event.timed === false;
+        this.finishedAt = this.untimed ? null : event.ts;
         return undefined;
       case 'control':
         this.note(event, `control: ${String(event.control.action)}${event.control.reason ? ` (${String(event.control.reason)})` : ''}`);
@@ -301,10 +307,9 @@ export class RunContext {
   view(now = Date.now()): RunProgress {
     const primary = this.primary();
     const progress = this.progress();
-    const end = this.finishedAt ?? now;
-    const elapsed = this.startedAt === null ? 0 : Math.max(0, (end - this.startedAt) / 1000);
+    const elapsed = this.elapsed(this.finishedAt ?? now);
     const running = this.status === 'running' || this.status === 'paused';
-    const eta = running && progress !== null && progress > 0 && progress < 1 ? (elapsed * (1 - progress)) / progress : null;
+    const eta = running && elapsed !== null && progress !== null && progress > 0 && progress < 1 ? (elapsed * (1 - progress)) / progress : null;
     return {
       status: this.status,
       progress: progress === null ? null : Math.round(progress * 10_000) / 100,
@@ -322,6 +327,12 @@ export class RunContext {
       last_epoch_time_s: this.lastEpochTime,
       last_event_at: this.lastEventAt,
     };
+  }
+
+  /** Seconds from the run's first event to `end`; null when its times are not its own (an untimed file). */
+  elapsed(end: number): number | null {
+    if (this.untimed || this.startedAt === null) return null;
+    return Math.max(0, (end - this.startedAt) / 1000);
   }
 
   /** Fraction done from epochs or steps, whichever the run declared; null when unknown. */
@@ -345,7 +356,7 @@ export interface RunProgress {
   total_epochs: number | null;
   epochs_completed: number;
   best: { metric: string; value: number; step: number | null; epoch: number | null } | null;
-  elapsed_s: number;
+  elapsed_s: number | null;
   eta_s: number | null;
   avg_epoch_time_s: number | null;
   last_epoch_time_s: number | null;

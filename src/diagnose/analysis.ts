@@ -109,8 +109,8 @@ export function analyzeRun(ctx: RunContext, findings: readonly Finding[], opts: 
   for (const f of findings) counts[f.severity]++;
   // Without epoch times, the time between the first and last event is the training time only
   // when the events carry the trainer's own times (live, or a file with times): not an import's.
-  const timed = opts.timed ?? true;
-  const elapsed = timed && ctx.startedAt !== null && ctx.lastEventAt !== null ? (ctx.lastEventAt - ctx.startedAt) / 1000 : null;
+  const end = ctx.finishedAt ?? ctx.lastEventAt;
+  const elapsed = (opts.timed ?? true) && end !== null ? ctx.elapsed(end) : null;
   return {
     run: ctx.run,
     summary: {

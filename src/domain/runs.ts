@@ -40,6 +40,8 @@ export const Run = z.object({
   updated_at: z.number(),
   finished_at: z.number().nullable(),
   last_seq: z.number(),
+  /** When the service last received an event for the run (its own clock); null before the first. */
+  last_event_at: z.number().nullable(),
 });
 export type Run = z.infer<typeof Run>;
 

@@ -9,6 +9,7 @@ import { lttb } from '../context/downsample.ts';
 import { analyzeRun, compareRuns } from '../diagnose/analysis.ts';
 import type { NewEvent, RunPatch, Store } from '../store/store.ts';
 import { EventBus } from './bus.ts';
+import { livenessSettings, silentStatus, type LivenessSettings } from './liveness.ts';
 import { RunStates } from './run-states.ts';
 import type { Telemetry } from './telemetry.ts';
 
@@ -16,6 +17,8 @@ import type { Telemetry } from './telemetry.ts';
 export interface FindingSink {
   onFindingChanges(run: RunRef, changes: FindingChange[], now: number): void;
   onRunFinished(run: RunRef, status: 'completed' | 'failed' | 'stopped', now: number): void;
+  /** A running run fell silent (it is now stalled, or lost when the silence was noticed late). */
+  onRunStalled(run: RunRef, lastEventAt: number, now: number): void;
 }
 
 export interface RunRef {
@@ -50,6 +53,7 @@ export interface ServiceOptions {
   limits: ContextLimits;
   maxActiveRuns: number;
   telemetry: Telemetry;
+  liveness?: LivenessSettings;
   now?: () => number;
 }
 
@@ -63,6 +67,7 @@ export class AnalystService {
   readonly bus = new EventBus();
   readonly states: RunStates;
   readonly telemetry: Telemetry;
+  readonly liveness: LivenessSettings;
   private readonly now: () => number;
   private readonly sinks: FindingSink[] = [];
 
@@ -70,6 +75,7 @@ export class AnalystService {
     this.store = opts.store;
     this.telemetry = opts.telemetry;
     this.now = opts.now ?? Date.now;
+    this.liveness = opts.liveness ?? livenessSettings();
     this.states = new RunStates(opts.store, opts.limits, opts.maxActiveRuns);
   }
 
@@ -139,13 +145,21 @@ export class AnalystService {
       }
       if (event.type === 'run_finished') {
         patch.status = event.status;
-        patch.finished_at = event.ts;
+        // A file without times says nothing of when its run ended: not the time it was read.
+        patch.finished_at = event.timed === false ? null : event.ts;
         for (const sink of this.sinks) sink.onRunFinished(run, event.status, now);
       }
     }
-    // New data on a finished run means it was resumed (a paused run resumes by a control ack).
-    const finished = run.status !== 'running' && run.status !== 'paused';
-    if (finished && !patch.status && stored.some((e) => e.type === 'metrics' || e.type === 'run_started')) patch.status = 'running';
+    if (!patch.status && stored.length) {
+      // A silent run that speaks again is running; new data on a finished run means it was resumed
+      // (a paused run resumes by a control ack).
+      const silent = run.status === 'stalled' || run.status === 'lost';
+      const finished = run.status === 'completed' || run.status === 'failed' || run.status === 'stopped';
+      if (silent || (finished && stored.some((e) => e.type === 'metrics' || e.type === 'run_started'))) {
+        patch.status = 'running';
+        patch.finished_at = null;
+      }
+    }
     const findingEvents: NewEvent[] = [];
     for (const change of changes) {
       this.store.saveFinding(change.finding);
@@ -163,6 +177,23 @@ export class AnalystService {
     // With nothing new (a retried batch), the run's log ends where it did when this call read it.
     const lastSeq = events.length ? events[events.length - 1].seq : run.last_seq;
     return { accepted: stored.length, duplicates, last_seq: lastSeq, events };
+  }
+
+  /**
+   * Live runs that fell silent: `running` becomes `stalled` after the stall limit (with a
+   * `run.stalled` alert), and `lost` after the longer lost limit. Runs read from files are
+   * finished when the file is, so they never stall.
+   */
+  checkSilence(now = this.now()): void {
+    for (const run of this.store.liveRuns()) {
+      const lastEventAt = run.last_event_at ?? run.created_at;
+      const status = silentStatus(now - lastEventAt, this.liveness);
+      if (!status || status === run.status) continue;
+      this.store.transaction(() => {
+        this.store.updateRun(run.id, { status }, now);
+        if (run.status === 'running') for (const sink of this.sinks) sink.onRunStalled(run, lastEventAt, now);
+      });
+    }
   }
 
   /**
@@ -193,7 +224,10 @@ export class AnalystService {
       ...run,
       ...view,
       status: run.status,
-      started_at: ctx.startedAt ?? run.created_at,
+      // An untimed file's run has no start of its own: not when it was read.
+      started_at: ctx.untimed ? null : (ctx.startedAt ?? run.created_at),
+      /** False for a run read from a file without timestamps: no start, end or elapsed time is known. */
+      timed: !ctx.untimed,
       latest,
       latest_canonical: canonical,
       open_findings: findings.length,

@@ -80,6 +80,9 @@ const MIGRATIONS: string[] = [
      updated_at INTEGER NOT NULL,
      PRIMARY KEY (run, source)
    );`,
+  // When the run's trainer last sent something: its silence makes a live run stalled, then lost.
+  `ALTER TABLE runs ADD COLUMN last_event_at INTEGER;
+   UPDATE runs SET last_event_at = updated_at;`,
 ];
 
 export function migrate(db: Database.Database): void {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { EventBody, StoredEvent } from '../domain/events.ts';
+import { isServiceEvent, type EventBody, type StoredEvent } from '../domain/events.ts';
 import type { Finding } from '../domain/findings.ts';
 import type { CreateRunInput, MetricPoint, Run, RunListQuery } from '../domain/runs.ts';
 import { decodeNonFinite, stringifyEvent, stringifyJson } from '../domain/values.ts';
@@ -28,6 +28,7 @@ interface RunRow {
   updated_at: number;
   finished_at: number | null;
   last_seq: number;
+  last_event_at: number | null;
 }
 
 interface EventRow {
@@ -113,8 +114,9 @@ export class SqliteStore implements Store {
       getRun: db.prepare<[string], RunRow>('SELECT * FROM runs WHERE id = ?'),
       findRun: db.prepare<[string, string], RunRow>('SELECT * FROM runs WHERE project = ? AND name = ?'),
       runsByName: db.prepare<[string], RunRow>('SELECT * FROM runs WHERE name = ? LIMIT 2'),
-      running: db.prepare<[], RunRow>(`SELECT * FROM runs WHERE status IN ('running', 'paused')`),
+      live: db.prepare<[], RunRow>(`SELECT * FROM runs WHERE status IN ('running', 'stalled')`),
       setLastSeq: db.prepare('UPDATE runs SET last_seq = ?, updated_at = ? WHERE id = ?'),
+      setLastEventAt: db.prepare('UPDATE runs SET last_event_at = ? WHERE id = ?'),
       insertEvent: db.prepare(
         'INSERT INTO events (run, seq, ts, type, event_id, body) VALUES (?, ?, ?, ?, ?, ?)',
       ),
@@ -238,8 +240,8 @@ export class SqliteStore implements Store {
     return rows.reverse().map((r) => (JSON.parse(r.body) as { message: string }).message);
   }
 
-  runningRuns(): Run[] {
-    return this.stmts.running.all().map(toRun);
+  liveRuns(): Run[] {
+    return this.stmts.live.all().map(toRun);
   }
 
   updateRun(id: string, patch: RunPatch, now: number): void {
@@ -284,6 +286,8 @@ export class SqliteStore implements Store {
       stored.push(event);
     }
     if (stored.length) this.stmts.setLastSeq.run(seq, now, run);
+    // What the service writes itself (findings, control requests) is no sign of the trainer's life.
+    if (stored.some((e) => !isServiceEvent(e))) this.stmts.setLastEventAt.run(now, run);
     return { stored, duplicates };
   }
 
