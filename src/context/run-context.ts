@@ -299,13 +299,21 @@ export class RunContext {
     return undefined;
   }
 
+  /**
+   * The run's best: the best value of its primary metric (lowest loss, highest accuracy) over
+   * every point, and where. The one reading of "best" that status, analysis and the dashboard show.
+   */
+  best(): BestValue | null {
+    const p = this.primary();
+    return p ? { metric: p.name, value: p.best, step: p.bestStep, epoch: p.bestEpoch } : null;
+  }
+
   summaries(): SeriesSummary[] {
     return [...this.series.values()].map((s) => s.summary());
   }
 
   /** Status in the shape of seed 3's task status, computed from summaries only. */
   view(now = Date.now()): RunProgress {
-    const primary = this.primary();
     const progress = this.progress();
     const elapsed = this.elapsed(this.finishedAt ?? now);
     const running = this.status === 'running' || this.status === 'paused';
@@ -318,9 +326,7 @@ export class RunContext {
       epoch: this.epoch,
       total_epochs: this.totalEpochs,
       epochs_completed: this.epochsCompleted,
-      best: primary
-        ? { metric: primary.name, value: primary.best, step: primary.bestStep, epoch: primary.bestEpoch }
-        : null,
+      best: this.best(),
       elapsed_s: elapsed,
       eta_s: eta,
       avg_epoch_time_s: this.epochTimeCount ? this.epochTimeSum / this.epochTimeCount : null,
@@ -347,6 +353,13 @@ export class RunContext {
   }
 }
 
+export interface BestValue {
+  metric: string;
+  value: number;
+  step: number | null;
+  epoch: number | null;
+}
+
 export interface RunProgress {
   status: RunStatus;
   progress: number | null;
@@ -355,7 +368,7 @@ export interface RunProgress {
   epoch: number | null;
   total_epochs: number | null;
   epochs_completed: number;
-  best: { metric: string; value: number; step: number | null; epoch: number | null } | null;
+  best: BestValue | null;
   elapsed_s: number | null;
   eta_s: number | null;
   avg_epoch_time_s: number | null;

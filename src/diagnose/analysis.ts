@@ -90,7 +90,7 @@ function convergence(stability: Stability, open: readonly Finding[]): Convergenc
 
 /** The analysis of a run from its rolling context and its findings. */
 export function analyzeRun(ctx: RunContext, findings: readonly Finding[], opts: { timed?: boolean } = {}): RunAnalysis {
-  const primary = ctx.primary();
+  const best = ctx.best();
   const train = ctx.get('train_loss');
   const val = ctx.get('val_loss');
   const t = trend(train);
@@ -116,10 +116,10 @@ export function analyzeRun(ctx: RunContext, findings: readonly Finding[], opts: 
     summary: {
       total_epochs: ctx.epoch,
       total_steps: ctx.step,
-      best_metric: primary?.name ?? null,
-      best_value: primary ? orNull(primary.best) : null,
-      best_epoch: primary?.bestEpoch ?? null,
-      best_step: primary?.bestStep ?? null,
+      best_metric: best?.metric ?? null,
+      best_value: best ? orNull(best.value) : null,
+      best_epoch: best?.epoch ?? null,
+      best_step: best?.step ?? null,
       final_train_loss: train ? orNull(train.last) : null,
       final_val_loss: val ? orNull(val.last) : null,
       total_time_s: ctx.epochTimeCount ? ctx.epochTimeSum : elapsed,

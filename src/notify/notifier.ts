@@ -36,6 +36,7 @@ export interface NotifierOptions extends Partial<NotifierSettings> {
 }
 
 const HOUR = 3_600_000;
+const THROTTLED = 'not sent to webhooks: raised again within ANALYST_ALERT_COOLDOWN of the last raise';
 
 export class Notifier {
   readonly settings: NotifierSettings;
@@ -77,8 +78,11 @@ export class Notifier {
       for (const change of changes) {
         const type = findingAlertType(change);
         if (!type) continue;
-        if (type === 'finding.raised' && this.throttled(run.id, change.finding.kind, now)) continue;
-        this.record(findingAlert(type, change, run, url, now));
+        const alert = findingAlert(type, change, run, url, now);
+        // A raise inside the cooldown is not sent, but the stream still shows it: a stream that
+        // ended with the previous `finding.resolved` would say the finding is closed while it is open.
+        if (type === 'finding.raised' && this.throttled(run.id, change.finding.kind, now)) this.record({ ...alert, detail: { throttled: THROTTLED } }, false);
+        else this.record(alert);
       }
     });
   }
@@ -168,11 +172,12 @@ export class Notifier {
   }
 
   /**
-   * Stores an alert and a delivery per interested subscription. Deliveries are timed by the
+   * Stores an alert and, unless told not to, a delivery per interested subscription. Deliveries are timed by the
    * worker's own clock, not the caller's `now`, so they are due at once whatever that clock says.
    */
-  private record(alert: NewAlert): void {
+  private record(alert: NewAlert, deliver = true): void {
     const stored = this.outbox.insertAlert(alert);
+    if (!deliver) return;
     const now = this.clock();
     for (const webhook of this.webhooks.list()) {
       if (wants(webhook, stored)) this.outbox.insertDelivery(timeOrderedId(), webhook.id, stored, now);

@@ -9,7 +9,7 @@ export function analystSource(service: AnalystService): AnalystSource {
   return {
     run: (ref) => store.resolveRun(ref),
     context: (id) => service.states.get(id).ctx,
-    findings: (id) => store.findings(id),
+    findings: (id) => service.findings(id),
     runsInProject: (project) => store.listRuns({ project, limit: 1000, offset: 0 }).runs,
     children: (id) => {
       const run = store.getRun(id);

@@ -1,7 +1,7 @@
 import { canonicalOf, normaliseValue } from '../domain/aliases.ts';
 import { AnalystError } from '../domain/errors.ts';
 import type { EventInput, ServiceEventBody, StoredEvent } from '../domain/events.ts';
-import type { Finding, FindingChange } from '../domain/findings.ts';
+import { asOfNow, type Finding, type FindingChange } from '../domain/findings.ts';
 import { mergeReports, type ReadReport, type ReadSource } from '../domain/read-report.ts';
 import { runStartedChanges, type CreateRunInput, type Run, type RunListQuery } from '../domain/runs.ts';
 import type { ContextLimits } from '../context/run-context.ts';
@@ -219,7 +219,7 @@ export class AnalystService {
     for (const [name, v] of ctx.latest) latest[name] = v.value;
     const canonical: Record<string, number> = {};
     for (const s of ctx.series.values()) canonical[s.name] = s.last;
-    const findings = this.store.findings(run.id, 'open');
+    const findings = this.store.findings(run.id, 'open').map((f) => asOfNow(f, ctx));
     return {
       ...run,
       ...view,
@@ -264,8 +264,16 @@ export class AnalystService {
     };
   }
 
+  /**
+   * A run's findings, open ones as they read now (see asOfNow). Only runs with open findings need
+   * their position, so a finished run's resolved findings are read without rebuilding its context.
+   */
   findings(ref: string, status?: 'open' | 'resolved'): Finding[] {
-    return this.store.findings(this.run(ref).id, status);
+    const id = this.run(ref).id;
+    const findings = this.store.findings(id, status);
+    if (!findings.some((f) => f.status === 'open')) return findings;
+    const { ctx } = this.states.get(id);
+    return findings.map((f) => asOfNow(f, ctx));
   }
 
   events(ref: string, afterSeq: number, limit: number): StoredEvent[] {

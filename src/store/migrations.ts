@@ -81,8 +81,11 @@ const MIGRATIONS: string[] = [
      PRIMARY KEY (run, source)
    );`,
   // When the run's trainer last sent something: its silence makes a live run stalled, then lost.
+  // Where a finding's message was last written, so that a read can tell it from the run's present.
   `ALTER TABLE runs ADD COLUMN last_event_at INTEGER;
-   UPDATE runs SET last_event_at = updated_at;`,
+   UPDATE runs SET last_event_at = updated_at;
+   ALTER TABLE findings ADD COLUMN seen_step REAL;
+   ALTER TABLE findings ADD COLUMN seen_epoch REAL;`,
 ];
 
 export function migrate(db: Database.Database): void {

@@ -48,6 +48,8 @@ interface FindingRow {
   status: string;
   step: number | null;
   epoch: number | null;
+  seen_step: number | null;
+  seen_epoch: number | null;
   message: string;
   evidence: string;
   actions: string;
@@ -136,9 +138,10 @@ export class SqliteStore implements Store {
       replay: db.prepare<[string], EventRow>('SELECT gid, run, seq, ts, event_id, body FROM events WHERE run = ? ORDER BY seq'),
       metricNames: db.prepare<[string], { name: string }>('SELECT DISTINCT name FROM points WHERE run = ? ORDER BY name'),
       saveFinding: db.prepare(
-        `INSERT INTO findings (id, run, kind, severity, status, step, epoch, message, evidence, actions, created_at, updated_at, resolved_at)
-         VALUES (@id, @run, @kind, @severity, @status, @step, @epoch, @message, @evidence, @actions, @created_at, @updated_at, @resolved_at)
+        `INSERT INTO findings (id, run, kind, severity, status, step, epoch, seen_step, seen_epoch, message, evidence, actions, created_at, updated_at, resolved_at)
+         VALUES (@id, @run, @kind, @severity, @status, @step, @epoch, @seen_step, @seen_epoch, @message, @evidence, @actions, @created_at, @updated_at, @resolved_at)
          ON CONFLICT (id) DO UPDATE SET severity = excluded.severity, status = excluded.status, message = excluded.message,
+           seen_step = excluded.seen_step, seen_epoch = excluded.seen_epoch,
            evidence = excluded.evidence, actions = excluded.actions, updated_at = excluded.updated_at,
            resolved_at = excluded.resolved_at`,
       ),
@@ -338,6 +341,8 @@ export class SqliteStore implements Store {
   saveFinding(f: Finding): void {
     this.stmts.saveFinding.run({
       ...f,
+      seen_step: f.seen_step ?? f.step,
+      seen_epoch: f.seen_epoch ?? f.epoch,
       evidence: stringifyJson(f.evidence),
       actions: JSON.stringify(f.actions),
     });

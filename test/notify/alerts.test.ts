@@ -19,13 +19,14 @@ const types = (n: Notifier) => n.listAlerts({ after: 0, limit: 1000 }).alerts.ma
 const MIN = 60_000;
 
 describe('alerts from finding changes', () => {
-  it('throttles finding.raised per run and kind, while escalations and resolutions always go', () => {
+  it('throttles finding.raised per run and kind, while escalations and resolutions always go', async () => {
     const { notifier } = setup({ cooldownMs: 10 * MIN });
+    const hook = await subscribe(notifier, 'http://127.0.0.1:9/hook', { min_severity: 'info' });
     const t0 = 1_700_000_000_000;
     const warn = finding('divergence', 'warning');
     notifier.onFindingChanges(RUN, [raised(warn)], t0);
     notifier.onFindingChanges(RUN, [{ type: 'finding_resolved', finding: { ...warn, status: 'resolved' } }], t0 + MIN);
-    // Raised again two minutes later: inside the cooldown, so no alert.
+    // Raised again two minutes later: inside the cooldown, so not sent; the stream still shows it.
     notifier.onFindingChanges(RUN, [raised(warn)], t0 + 2 * MIN);
     // The same kind in another run is not throttled by this run.
     notifier.onFindingChanges({ ...RUN, id: 'run-2' }, [raised({ ...warn, run: 'run-2' })], t0 + 2 * MIN);
@@ -44,13 +45,18 @@ describe('alerts from finding changes', () => {
     expect(alerts.map((a) => [a.type, a.run.id, a.finding?.kind])).toEqual([
       ['finding.raised', 'run-1', 'divergence'],
       ['finding.resolved', 'run-1', 'divergence'],
+      ['finding.raised', 'run-1', 'divergence'],
       ['finding.raised', 'run-2', 'divergence'],
       ['finding.raised', 'run-1', 'plateau'],
       ['finding.escalated', 'run-1', 'divergence'],
       ['finding.resolved', 'run-1', 'divergence'],
       ['finding.raised', 'run-1', 'divergence'],
     ]);
-    expect(alerts[4]).toMatchObject({ severity: 'critical', previous_severity: 'warning' });
+    expect(alerts[2].detail).toEqual({ throttled: expect.stringMatching(/^not sent to webhooks/) });
+    const sent = notifier.listDeliveries(hook.id).map((d) => d.alert_id);
+    expect(sent).toHaveLength(alerts.length - 1);
+    expect(sent).not.toContain(alerts[2].id);
+    expect(alerts[5]).toMatchObject({ severity: 'critical', previous_severity: 'warning' });
   });
 
   it('delivers the escalation of a finding whose raise was below the subscription threshold', async () => {
