@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REAL_LOGS } from '../helpers/datasets.ts';
 import { api, testServer, type TestServer } from '../helpers/server.ts';
+import { until } from '../streams/clients.ts';
 
 let s: TestServer;
 beforeAll(async () => {
@@ -126,4 +127,17 @@ describe('a run fed live', () => {
     s.service.checkSilence(Date.now() + 16 * MIN);
     expect(await alerts(run.id)).toEqual(['run.stalled', 'run.stalled']);
   });
+
+  it('is checked on the server\'s own timer: a trainer that just stops ends lost, not running forever', async () => {
+    const quick = await testServer({ ANALYST_STALL_SECONDS: '0.2', ANALYST_LOST_SECONDS: '0.4' });
+    try {
+      const run = (await api(quick.url, '/runs', { method: 'POST', json: { name: 'died', project: 'lifecycle' } })).body;
+      await api(quick.url, `/runs/${run.id}/events`, { method: 'POST', json: [{ type: 'metrics', step: 1, values: { loss: 1 } }] });
+      await until(async () => (await api(quick.url, `/runs/${run.id}`)).body.status === 'lost' || undefined, 15_000, 'the run to be lost');
+      const types = ((await api(quick.url, `/alerts?run=${run.id}&after=0`)).body.alerts as any[]).map((a) => a.type);
+      expect(types).toEqual(['run.stalled']);
+    } finally {
+      await quick.stop();
+    }
+  }, 30_000);
 });
