@@ -122,9 +122,11 @@ export class RunContext {
         if (event.total_epochs) this.totalEpochs = event.total_epochs;
         if (event.total_steps) this.totalSteps = event.total_steps;
         if (event.config) this.config = event.config;
-        this.status = 'running';
+        this.resume();
         return undefined;
       case 'metrics':
+        // New data after the end: the run was resumed (a file that grew, a trainer restarted), as the service records it.
+        if (this.status === 'completed' || this.status === 'failed' || this.status === 'stopped') this.resume();
         return this.applyMetrics(event.values, event.step ?? null, event.epoch ?? null, event.ts);
       case 'epoch_started':
         this.noteEpoch(event.epoch);
@@ -158,6 +160,12 @@ export class RunContext {
       default:
         return undefined;
     }
+  }
+
+  private resume(): void {
+    this.status = 'running';
+    this.finishedAt = null;
+    this.untimed = false;
   }
 
   private note(event: ContextEvent, text: string): void {
