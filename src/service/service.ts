@@ -214,7 +214,10 @@ export class AnalystService {
   status(ref: string) {
     const run = this.run(ref);
     const { ctx } = this.states.get(run.id);
-    const view = ctx.view(this.now());
+    // A silent run's clock stopped with its trainer: no elapsed time counting on, no ETA.
+    const silent = run.status === 'stalled' || run.status === 'lost';
+    const view = ctx.view(silent ? (ctx.lastEventAt ?? this.now()) : this.now());
+    if (silent) view.eta_s = null;
     const latest: Record<string, number> = {};
     for (const [name, v] of ctx.latest) latest[name] = v.value;
     const canonical: Record<string, number> = {};
@@ -224,9 +227,8 @@ export class AnalystService {
       ...run,
       ...view,
       status: run.status,
-      // An untimed file's run has no start of its own: not when it was read.
+      // A run read from a file without times has no start, end or elapsed time: not when it was read.
       started_at: ctx.untimed ? null : (ctx.startedAt ?? run.created_at),
-      /** False for a run read from a file without timestamps: no start, end or elapsed time is known. */
       timed: !ctx.untimed,
       latest,
       latest_canonical: canonical,

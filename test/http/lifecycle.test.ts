@@ -122,7 +122,10 @@ describe('a run fed live', () => {
     expect((await api(s.url, '/runs?status=stalled')).body.runs.map((r: any) => r.id)).toContain(run.id);
 
     s.service.checkSilence(last + 61 * MIN);
-    expect((await status(run.id)).status).toBe('lost');
+    const lost = await status(run.id);
+    expect(lost).toMatchObject({ status: 'lost', eta_s: null });
+    // Its clock stopped with its trainer.
+    expect(lost.elapsed_s).toBe((lost.last_event_at - lost.started_at) / 1000);
     expect((await api(s.url, '/runs?status=lost')).body.runs.map((r: any) => r.id)).toContain(run.id);
     expect(await alerts(run.id)).toEqual(['run.stalled']);
 
