@@ -84,9 +84,11 @@ export class RunContext {
   step: number | null = null;
   epoch: number | null = null;
   epochsCompleted = 0;
-  epochTimeSum = 0;
-  epochTimeCount = 0;
-  lastEpochTime: number | null = null;
+  private epochTimeSum = 0;
+  private epochTimeCount = 0;
+  private lastEpochTime: number | null = null;
+  /** Epoch times measured between epoch events' timestamps, not logged by the trainer. */
+  private epochTimesFromClock = false;
   private epochStartedAt: number | null = null;
   private lastEpochEndAt: number | null = null;
   private lastEpochEnded: number | null = null;
@@ -181,7 +183,10 @@ export class RunContext {
     // Wall-clock epoch time only from explicit epoch events: timestamps of imported rows are not reliable.
     if (explicit) {
       const from = this.epochStartedAt ?? this.lastEpochEndAt;
-      if (from !== null && ts >= from && !this.series.has('epoch_time')) this.addEpochTime((ts - from) / 1000);
+      if (from !== null && ts >= from && !this.series.has('epoch_time')) {
+        this.addEpochTime((ts - from) / 1000);
+        this.epochTimesFromClock = true;
+      }
       this.lastEpochEndAt = ts;
       this.epochStartedAt = null;
     }
@@ -326,6 +331,7 @@ export class RunContext {
     const elapsed = this.elapsed(this.finishedAt ?? now);
     const running = this.status === 'running' || this.status === 'paused';
     const eta = running && elapsed !== null && progress !== null && progress > 0 && progress < 1 ? (elapsed * (1 - progress)) / progress : null;
+    const epochTimes = this.epochTimes();
     return {
       status: this.status,
       progress: progress === null ? null : Math.round(progress * 10_000) / 100,
@@ -337,10 +343,19 @@ export class RunContext {
       best: this.best(),
       elapsed_s: elapsed,
       eta_s: eta,
-      avg_epoch_time_s: this.epochTimeCount ? this.epochTimeSum / this.epochTimeCount : null,
-      last_epoch_time_s: this.lastEpochTime,
+      avg_epoch_time_s: epochTimes ? epochTimes.sum / epochTimes.count : null,
+      last_epoch_time_s: epochTimes?.last ?? null,
       last_event_at: this.lastEventAt,
     };
+  }
+
+  /**
+   * Epoch times in seconds, logged by the trainer or measured between its epoch events; none when
+   * measured on the times an untimed file was read at.
+   */
+  epochTimes(): { sum: number; count: number; last: number } | null {
+    if (!this.epochTimeCount || (this.untimed && this.epochTimesFromClock)) return null;
+    return { sum: this.epochTimeSum, count: this.epochTimeCount, last: this.lastEpochTime! };
   }
 
   /** Seconds from the run's first event to `end`; null when its times are not its own (an untimed file). */

@@ -111,6 +111,7 @@ export function analyzeRun(ctx: RunContext, findings: readonly Finding[], opts: 
   // when the events carry the trainer's own times (live, or a file with times): not an import's.
   const end = ctx.finishedAt ?? ctx.lastEventAt;
   const elapsed = (opts.timed ?? true) && end !== null ? ctx.elapsed(end) : null;
+  const epochTimes = ctx.epochTimes();
   return {
     run: ctx.run,
     summary: {
@@ -122,8 +123,8 @@ export function analyzeRun(ctx: RunContext, findings: readonly Finding[], opts: 
       best_step: best?.step ?? null,
       final_train_loss: train ? orNull(train.last) : null,
       final_val_loss: val ? orNull(val.last) : null,
-      total_time_s: ctx.epochTimeCount ? ctx.epochTimeSum : elapsed,
-      avg_epoch_time_s: ctx.epochTimeCount ? ctx.epochTimeSum / ctx.epochTimeCount : null,
+      total_time_s: epochTimes ? epochTimes.sum : elapsed,
+      avg_epoch_time_s: epochTimes ? epochTimes.sum / epochTimes.count : null,
     },
     stability,
     overfitting: overfittingScore(ctx, findings),

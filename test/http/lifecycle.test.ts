@@ -63,6 +63,23 @@ describe('a run read from a file', () => {
     expect(again.body).toMatchObject({ accepted: 0, last_seq: answer.last_seq, status: 'completed' });
   });
 
+  it('measures no epoch time between epoch lines that had no time of their own, and keeps the epoch times a trainer logged', async () => {
+    const run = await newRun('untimed-epochs');
+    const events = [1, 2, 3].flatMap((epoch) => [
+      { type: 'epoch_started', epoch },
+      { type: 'metrics', epoch, values: { loss: 1 / epoch } },
+      { type: 'epoch_ended', epoch },
+    ]);
+    await api(s.url, `/runs/${run.id}/events`, { method: 'POST', json: [...events, { type: 'run_finished', status: 'completed', timed: false }] });
+    expect(await status(run.id)).toMatchObject({ avg_epoch_time_s: null, last_epoch_time_s: null, elapsed_s: null });
+    expect((await api(s.url, `/runs/${run.id}/analysis`)).body.summary).toMatchObject({ total_time_s: null, avg_epoch_time_s: null });
+
+    const logged = await newRun('logged-epochs');
+    const withTimes = [1, 2].map((epoch) => ({ type: 'metrics', epoch, values: { loss: 1 / epoch, epoch_time: 30 * epoch } }));
+    await api(s.url, `/runs/${logged.id}/events`, { method: 'POST', json: [...withTimes, { type: 'run_finished', status: 'completed', timed: false }] });
+    expect(await status(logged.id)).toMatchObject({ avg_epoch_time_s: 45, last_epoch_time_s: 60, elapsed_s: null });
+  });
+
   it('fails when the log shows a crash, with the reason, and takes its times from the log lines', async () => {
     const log = [
       '2024-05-01 10:00:00,000 INFO Epoch [1/10] started',
