@@ -28,6 +28,7 @@ interface Status extends Run {
   best: { metric: string; value: number; epoch: number | null; step: number | null } | null;
   eta_s: number | null;
   elapsed_s: number | null;
+  finish_reason: string | null;
   latest: Record<string, number>;
   findings: Array<{ kind: string; severity: string; message: string; actions: string[] }>;
 }
@@ -42,7 +43,7 @@ export function statusCommand(): Command {
       const s = await request<Status>(serverUrl(opts.server), `/runs/${encodeURIComponent(ref)}`);
       if (opts.json) return void process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
       const lines = [
-        `${s.project}/${s.name}  (${s.id})  ${s.status}${s.progress === null ? '' : `  ${s.progress}%`}`,
+        `${s.project}/${s.name}  (${s.id})  ${s.status}${s.finish_reason ? ` (${s.finish_reason})` : ''}${s.progress === null ? '' : `  ${s.progress}%`}`,
         `epoch ${format(s.epoch)}${s.total_epochs ? `/${s.total_epochs}` : ''}  step ${format(s.step)}${s.total_steps ? `/${s.total_steps}` : ''}  elapsed ${s.elapsed_s === null ? 'unknown (no times in the file)' : `${Math.round(s.elapsed_s)}s`}${s.eta_s === null ? '' : `  eta ${Math.round(s.eta_s)}s`}`,
       ];
       if (s.best) lines.push(`best ${s.best.metric} ${format(s.best.value)} at epoch ${format(s.best.epoch)} (step ${format(s.best.step)})`);

@@ -79,6 +79,8 @@ export class RunContext {
   lastEventAt: number | null = null;
   /** The run was read from a file without timestamps: its event times are when it was read, not when it ran. */
   untimed = false;
+  /** Why the run failed, as its end said (`CUDA out of memory`, `the last loss is NaN`). */
+  finishReason: string | null = null;
   totalEpochs: number | null = null;
   totalSteps: number | null = null;
   step: number | null = null;
@@ -149,6 +151,7 @@ export class RunContext {
         return undefined;
       case 'run_finished':
         this.status = event.status;
+        this.finishReason = event.reason ?? null;
         this.untimed = event.timed === false;
         this.finishedAt = this.untimed ? null : event.ts;
         return undefined;
@@ -168,6 +171,7 @@ export class RunContext {
   private resume(): void {
     this.status = 'running';
     this.finishedAt = null;
+    this.finishReason = null;
     this.untimed = false;
   }
 
@@ -347,6 +351,7 @@ export class RunContext {
       avg_epoch_time_s: epochTimes ? epochTimes.sum / epochTimes.count : null,
       last_epoch_time_s: epochTimes?.last ?? null,
       last_event_at: this.lastEventAt,
+      finish_reason: this.finishReason,
     };
   }
 
@@ -398,4 +403,5 @@ export interface RunProgress {
   avg_epoch_time_s: number | null;
   last_epoch_time_s: number | null;
   last_event_at: number | null;
+  finish_reason: string | null;
 }

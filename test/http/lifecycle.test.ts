@@ -94,6 +94,7 @@ describe('a run read from a file', () => {
     expect(answer).toMatchObject({ status: 'failed', reason: expect.stringMatching(/^torch\.cuda\.OutOfMemoryError: CUDA out of memory/) });
     const st = await status(run.id);
     expect(st).toMatchObject({ status: 'failed', started_at: Date.parse('2024-05-01T10:00:00'), finished_at: Date.parse('2024-05-01T10:11:00'), elapsed_s: 660 });
+    expect(st.finish_reason).toMatch(/^torch\.cuda\.OutOfMemoryError/);
     expect(await alerts(run.id)).toEqual(['run.failed']);
 
     const killed = await importFile('killed', 'train.log', 'Train Loss: 0.9\nTrain Loss: 0.8\n./run.sh: line 3:  4242 Killed                  python train.py\n');
