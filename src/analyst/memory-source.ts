@@ -49,6 +49,7 @@ export class MemorySource implements AnalystSource {
         last_seq: 0,
         note: null,
         archived_at: null,
+        last_event_at: null,
       };
       entry = { run, ctx: new RunContext(id), diagnoser: new RunDiagnoser(id, [], { now: this.now }), logs: [] };
       this.entries.set(id, entry);
@@ -69,7 +70,7 @@ export class MemorySource implements AnalystSource {
     }
     run.status = ctx.status;
     run.finished_at = ctx.finishedAt;
-    run.updated_at = ts;
+    run.updated_at = run.last_event_at = ts;
     return run;
   }
 

@@ -7,6 +7,7 @@ import { createAnalyst } from '../analyst/create.ts';
 import { MemorySource } from '../analyst/memory-source.ts';
 import { ChatInput, QuickAction, type ProviderName } from '../domain/analysis-request.ts';
 import { parseOrThrow } from '../domain/errors.ts';
+import { endingOf } from '../ingest/files/ending.ts';
 import { importFile } from '../ingest/files/import-file.ts';
 import { CliError, send, serverUrl } from './client.ts';
 
@@ -55,9 +56,9 @@ function chatInput(run: string, question: string | undefined, opts: AskOptions):
 async function askFile(question: string | undefined, opts: AskOptions, out: Out): Promise<ChatResult> {
   const imported = await importFile(opts.file!);
   const source = new MemorySource();
-  source.add(imported.name, imported.run_started ? [imported.run_started, ...imported.events] : imported.events);
-  // A file is a finished record of a run unless it says otherwise.
-  source.finish(imported.name);
+  const events = imported.run_started ? [imported.run_started, ...imported.events] : imported.events;
+  // A file is a finished record of a run: it ends as the file does (failed on a crash or a NaN loss).
+  source.add(imported.name, [...events, endingOf(events)]);
   const { analyst } = await createAnalyst({ source, db: new Database(':memory:') });
   const session = analyst.chat(chatInput(imported.name, question, opts));
   for await (const token of session.tokens) if (!opts.json) out.write(token);

@@ -12,7 +12,7 @@ export function runsCommand(): Command {
     .option('--server <url>', 'server URL (ANALYST_URL)')
     .option('--project <project>', 'only this project')
     .option('--name <name>', 'only runs with this name')
-    .option('--status <status>', 'only this status')
+    .option('--status <status>', 'only this status: running, paused, stalled, lost, completed, failed, stopped')
     .option('--tag <tag...>', 'only runs with every one of these tags (a name, or key=value)')
     .option('--archived', 'include archived runs')
     .option('--json', 'print JSON')
@@ -46,7 +46,8 @@ interface Status extends Run {
   step: number | null;
   best: { metric: string; value: number; epoch: number | null; step: number | null } | null;
   eta_s: number | null;
-  elapsed_s: number;
+  elapsed_s: number | null;
+  finish_reason: string | null;
   latest: Record<string, number>;
   findings: Array<{ kind: string; severity: string; message: string; actions: string[] }>;
 }
@@ -61,8 +62,8 @@ export function statusCommand(): Command {
       const s = await request<Status>(serverUrl(opts.server), `/runs/${encodeURIComponent(ref)}`);
       if (opts.json) return void process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
       const lines = [
-        `${s.project}/${s.name}  (${s.id})  ${s.status}${s.progress === null ? '' : `  ${s.progress}%`}`,
-        `epoch ${format(s.epoch)}${s.total_epochs ? `/${s.total_epochs}` : ''}  step ${format(s.step)}${s.total_steps ? `/${s.total_steps}` : ''}  elapsed ${Math.round(s.elapsed_s)}s${s.eta_s === null ? '' : `  eta ${Math.round(s.eta_s)}s`}`,
+        `${s.project}/${s.name}  (${s.id})  ${s.status}${s.finish_reason ? ` (${s.finish_reason})` : ''}${s.progress === null ? '' : `  ${s.progress}%`}`,
+        `epoch ${format(s.epoch)}${s.total_epochs ? `/${s.total_epochs}` : ''}  step ${format(s.step)}${s.total_steps ? `/${s.total_steps}` : ''}  elapsed ${s.elapsed_s === null ? 'unknown (no times in the file)' : `${Math.round(s.elapsed_s)}s`}${s.eta_s === null ? '' : `  eta ${Math.round(s.eta_s)}s`}`,
       ];
       if (s.best) lines.push(`best ${s.best.metric} ${format(s.best.value)} at epoch ${format(s.best.epoch)} (step ${format(s.best.step)})`);
       const latest = Object.entries(s.latest);

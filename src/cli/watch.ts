@@ -1,5 +1,6 @@
 // `analyst watch PATH`: tail a growing training log, CSV, JSONL or TensorBoard log directory into a server.
 import { Command, Option } from 'commander';
+import { durationMs } from '../domain/duration.ts';
 import { isStreamFormat, STREAM_FORMATS, type FileFormat } from '../ingest/files/detect.ts';
 import { Watcher } from '../ingest/watch/watcher.ts';
 import { CliError, serverUrl } from './client.ts';
@@ -11,6 +12,7 @@ interface WatchFlags {
   format?: string;
   state?: string;
   interval: string;
+  idle: string;
   once?: boolean;
 }
 
@@ -24,10 +26,13 @@ export function watchCommand(): Command {
     .addOption(new Option('--format <format>', 'skip detection').choices([...STREAM_FORMATS]))
     .option('--state <file>', 'where the read position is kept (default: a dot file next to the data)')
     .option('--interval <ms>', 'how often to look for new data', '500')
-    .option('--once', 'send what is there now and exit')
+    .option('--once', 'send what is there now, finish the run as the file ends (completed, or failed on a crash), and exit')
+    .option('--idle <duration>', 'finish a run whose file has not grown for this long (90s, 10m, 1h; 0: only when the watch stops); new data runs it again', '10m')
     .action(async (target: string, flags: WatchFlags) => {
       const intervalMs = Number(flags.interval);
       if (!Number.isFinite(intervalMs) || intervalMs < 10) throw new CliError('--interval must be a number of milliseconds >= 10', 2);
+      const idleMs = flags.idle.trim() === '0' ? 0 : durationMs(flags.idle);
+      if (idleMs === undefined) throw new CliError('--idle must be a duration such as 90s, 10m or 1h (seconds when unitless), or 0', 2);
       const watcher = new Watcher({
         target,
         server: serverUrl(flags.server),
@@ -37,11 +42,13 @@ export function watchCommand(): Command {
         format: flags.format && isStreamFormat(flags.format) ? (flags.format as FileFormat) : undefined,
         stateFile: flags.state,
         intervalMs,
+        idleMs,
         log: (m) => process.stderr.write(`analyst watch: ${m}\n`),
       });
       try {
         if (flags.once) {
           process.stdout.write(`sent ${await watcher.pass()} events\n`);
+          await watcher.finish();
           return;
         }
         const stop = new AbortController();

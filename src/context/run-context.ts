@@ -1,5 +1,5 @@
 import { canonicalOf, normaliseValue, type Alias } from '../domain/aliases.ts';
-import type { EventBody } from '../domain/events.ts';
+import { isServiceEvent, type EventBody } from '../domain/events.ts';
 import type { RunStatus } from '../domain/runs.ts';
 import { Series, type SeriesSummary } from './series.ts';
 
@@ -73,17 +73,24 @@ export class RunContext {
   readonly latest = new Map<string, LatestValue>();
   droppedMetricNames = 0;
   status: RunStatus = 'running';
+  /** Times of the trainer's first and last events (the service's own, findings and control, are not its times). */
   startedAt: number | null = null;
   finishedAt: number | null = null;
   lastEventAt: number | null = null;
+  /** The run was read from a file without timestamps: its event times are when it was read, not when it ran. */
+  untimed = false;
+  /** Why the run failed, as its end said (`CUDA out of memory`, `the last loss is NaN`). */
+  finishReason: string | null = null;
   totalEpochs: number | null = null;
   totalSteps: number | null = null;
   step: number | null = null;
   epoch: number | null = null;
   epochsCompleted = 0;
-  epochTimeSum = 0;
-  epochTimeCount = 0;
-  lastEpochTime: number | null = null;
+  private epochTimeSum = 0;
+  private epochTimeCount = 0;
+  private lastEpochTime: number | null = null;
+  /** Epoch times measured between epoch events' timestamps, not logged by the trainer. */
+  private epochTimesFromClock = false;
   private epochStartedAt: number | null = null;
   private lastEpochEndAt: number | null = null;
   private lastEpochEnded: number | null = null;
@@ -110,16 +117,21 @@ export class RunContext {
   apply(event: ContextEvent): MetricsUpdate | undefined {
     this.eventCount++;
     if (event.seq !== undefined) this.lastSeq = event.seq;
-    if (this.startedAt === null) this.startedAt = event.ts;
-    this.lastEventAt = event.ts;
+    // Metrics first: nearly every event is one, and a string compare costs less than the set lookup.
+    if (event.type === 'metrics' || !isServiceEvent(event)) {
+      if (this.startedAt === null) this.startedAt = event.ts;
+      this.lastEventAt = event.ts;
+    }
     switch (event.type) {
       case 'run_started':
         if (event.total_epochs) this.totalEpochs = event.total_epochs;
         if (event.total_steps) this.totalSteps = event.total_steps;
         if (event.config) this.config = event.config;
-        this.status = 'running';
+        this.resume();
         return undefined;
       case 'metrics':
+        // New data after the end: the run was resumed (a file that grew, a trainer restarted), as the service records it.
+        if (this.status !== 'running' && this.status !== 'paused') this.resume();
         return this.applyMetrics(event.values, event.step ?? null, event.epoch ?? null, event.ts);
       case 'epoch_started':
         this.noteEpoch(event.epoch);
@@ -139,7 +151,9 @@ export class RunContext {
         return undefined;
       case 'run_finished':
         this.status = event.status;
-        this.finishedAt = event.ts;
+        this.finishReason = event.reason ?? null;
+        this.untimed = event.timed === false;
+        this.finishedAt = this.untimed ? null : event.ts;
         return undefined;
       case 'control':
         this.note(event, `control: ${String(event.control.action)}${event.control.reason ? ` (${String(event.control.reason)})` : ''}`);
@@ -152,6 +166,13 @@ export class RunContext {
       default:
         return undefined;
     }
+  }
+
+  private resume(): void {
+    this.status = 'running';
+    this.finishedAt = null;
+    this.finishReason = null;
+    this.untimed = false;
   }
 
   private note(event: ContextEvent, text: string): void {
@@ -167,7 +188,10 @@ export class RunContext {
     // Wall-clock epoch time only from explicit epoch events: timestamps of imported rows are not reliable.
     if (explicit) {
       const from = this.epochStartedAt ?? this.lastEpochEndAt;
-      if (from !== null && ts >= from && !this.series.has('epoch_time')) this.addEpochTime((ts - from) / 1000);
+      if (from !== null && ts >= from && !this.series.has('epoch_time')) {
+        this.addEpochTime((ts - from) / 1000);
+        this.epochTimesFromClock = true;
+      }
       this.lastEpochEndAt = ts;
       this.epochStartedAt = null;
     }
@@ -293,18 +317,26 @@ export class RunContext {
     return undefined;
   }
 
+  /**
+   * The run's best: the best value of its primary metric (lowest loss, highest accuracy) over
+   * every point, and where. The one reading of "best" that status, analysis and the dashboard show.
+   */
+  best(): BestValue | null {
+    const p = this.primary();
+    return p ? { metric: p.name, value: p.best, step: p.bestStep, epoch: p.bestEpoch } : null;
+  }
+
   summaries(): SeriesSummary[] {
     return [...this.series.values()].map((s) => s.summary());
   }
 
   /** Status in the shape of seed 3's task status, computed from summaries only. */
   view(now = Date.now()): RunProgress {
-    const primary = this.primary();
     const progress = this.progress();
-    const end = this.finishedAt ?? now;
-    const elapsed = this.startedAt === null ? 0 : Math.max(0, (end - this.startedAt) / 1000);
+    const elapsed = this.elapsed(this.finishedAt ?? now);
     const running = this.status === 'running' || this.status === 'paused';
-    const eta = running && progress !== null && progress > 0 && progress < 1 ? (elapsed * (1 - progress)) / progress : null;
+    const eta = running && elapsed !== null && progress !== null && progress > 0 && progress < 1 ? (elapsed * (1 - progress)) / progress : null;
+    const epochTimes = this.epochTimes();
     return {
       status: this.status,
       progress: progress === null ? null : Math.round(progress * 10_000) / 100,
@@ -313,15 +345,29 @@ export class RunContext {
       epoch: this.epoch,
       total_epochs: this.totalEpochs,
       epochs_completed: this.epochsCompleted,
-      best: primary
-        ? { metric: primary.name, value: primary.best, step: primary.bestStep, epoch: primary.bestEpoch }
-        : null,
+      best: this.best(),
       elapsed_s: elapsed,
       eta_s: eta,
-      avg_epoch_time_s: this.epochTimeCount ? this.epochTimeSum / this.epochTimeCount : null,
-      last_epoch_time_s: this.lastEpochTime,
+      avg_epoch_time_s: epochTimes ? epochTimes.sum / epochTimes.count : null,
+      last_epoch_time_s: epochTimes?.last ?? null,
       last_event_at: this.lastEventAt,
+      finish_reason: this.finishReason,
     };
+  }
+
+  /**
+   * Epoch times in seconds, logged by the trainer or measured between its epoch events; none when
+   * measured on the times an untimed file was read at.
+   */
+  epochTimes(): { sum: number; count: number; last: number } | null {
+    if (!this.epochTimeCount || (this.untimed && this.epochTimesFromClock)) return null;
+    return { sum: this.epochTimeSum, count: this.epochTimeCount, last: this.lastEpochTime! };
+  }
+
+  /** Seconds from the run's first event to `end`; null when its times are not its own (an untimed file). */
+  elapsed(end: number): number | null {
+    if (this.untimed || this.startedAt === null) return null;
+    return Math.max(0, (end - this.startedAt) / 1000);
   }
 
   /** Fraction done from epochs or steps, whichever the run declared; null when unknown. */
@@ -336,6 +382,13 @@ export class RunContext {
   }
 }
 
+export interface BestValue {
+  metric: string;
+  value: number;
+  step: number | null;
+  epoch: number | null;
+}
+
 export interface RunProgress {
   status: RunStatus;
   progress: number | null;
@@ -344,10 +397,11 @@ export interface RunProgress {
   epoch: number | null;
   total_epochs: number | null;
   epochs_completed: number;
-  best: { metric: string; value: number; step: number | null; epoch: number | null } | null;
-  elapsed_s: number;
+  best: BestValue | null;
+  elapsed_s: number | null;
   eta_s: number | null;
   avg_epoch_time_s: number | null;
   last_epoch_time_s: number | null;
   last_event_at: number | null;
+  finish_reason: string | null;
 }

@@ -90,7 +90,7 @@ function convergence(stability: Stability, open: readonly Finding[]): Convergenc
 
 /** The analysis of a run from its rolling context and its findings. */
 export function analyzeRun(ctx: RunContext, findings: readonly Finding[], opts: { timed?: boolean } = {}): RunAnalysis {
-  const primary = ctx.primary();
+  const best = ctx.best();
   const train = ctx.get('train_loss');
   const val = ctx.get('val_loss');
   const t = trend(train);
@@ -109,21 +109,22 @@ export function analyzeRun(ctx: RunContext, findings: readonly Finding[], opts: 
   for (const f of findings) counts[f.severity]++;
   // Without epoch times, the time between the first and last event is the training time only
   // when the events carry the trainer's own times (live, or a file with times): not an import's.
-  const timed = opts.timed ?? true;
-  const elapsed = timed && ctx.startedAt !== null && ctx.lastEventAt !== null ? (ctx.lastEventAt - ctx.startedAt) / 1000 : null;
+  const end = ctx.finishedAt ?? ctx.lastEventAt;
+  const elapsed = (opts.timed ?? true) && end !== null ? ctx.elapsed(end) : null;
+  const epochTimes = ctx.epochTimes();
   return {
     run: ctx.run,
     summary: {
       total_epochs: ctx.epoch,
       total_steps: ctx.step,
-      best_metric: primary?.name ?? null,
-      best_value: primary ? orNull(primary.best) : null,
-      best_epoch: primary?.bestEpoch ?? null,
-      best_step: primary?.bestStep ?? null,
+      best_metric: best?.metric ?? null,
+      best_value: best ? orNull(best.value) : null,
+      best_epoch: best?.epoch ?? null,
+      best_step: best?.step ?? null,
       final_train_loss: train ? orNull(train.last) : null,
       final_val_loss: val ? orNull(val.last) : null,
-      total_time_s: ctx.epochTimeCount ? ctx.epochTimeSum : elapsed,
-      avg_epoch_time_s: ctx.epochTimeCount ? ctx.epochTimeSum / ctx.epochTimeCount : null,
+      total_time_s: epochTimes ? epochTimes.sum : elapsed,
+      avg_epoch_time_s: epochTimes ? epochTimes.sum / epochTimes.count : null,
     },
     stability,
     overfitting: overfittingScore(ctx, findings),

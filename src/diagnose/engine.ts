@@ -136,6 +136,8 @@ export class RunDiagnoser {
         status: 'open',
         step: update.step,
         epoch: update.epoch,
+        seen_step: update.step,
+        seen_epoch: update.epoch,
         message: d.message,
         evidence: d.evidence,
         actions: d.actions,
@@ -152,6 +154,8 @@ export class RunDiagnoser {
     const rises = SEVERITY_RANK[d.severity] > SEVERITY_RANK[previous];
     if (!rises && d.message === current.message) return undefined;
     if (rises) current.severity = d.severity;
+    current.seen_step = update.step;
+    current.seen_epoch = update.epoch;
     current.message = d.message;
     current.evidence = d.evidence;
     current.actions = d.actions;

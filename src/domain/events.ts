@@ -141,13 +141,24 @@ export const ErrorEvent = z.object({
   traceback: z.string().max(256_000).optional(),
 });
 
-export const RunStatus = z.enum(['running', 'paused', 'completed', 'failed', 'stopped']);
+/**
+ * A run fed live is `running` (or `paused`) until it says it finished; silent for long it becomes
+ * `stalled`, then `lost`, and goes back to `running` when data arrives again.
+ */
+export const RunStatus = z.enum(['running', 'paused', 'stalled', 'lost', 'completed', 'failed', 'stopped']);
 export type RunStatus = z.infer<typeof RunStatus>;
 
 export const RunFinishedEvent = z.object({
   ...common,
   type: z.literal('run_finished'),
   status: z.enum(['completed', 'failed', 'stopped']).default('completed'),
+  /** Why it failed, in a few words (`CUDA out of memory`, `train_loss is NaN`). */
+  reason: z.string().max(1000).optional(),
+  /**
+   * False when the run was read from a file without timestamps: its events carry the time they
+   * were read, so no start, end or elapsed time is derived from them.
+   */
+  timed: z.boolean().optional(),
 });
 
 /** Every event a trainer may send. */
@@ -176,6 +187,13 @@ export type ServiceEventBody =
   | { type: 'control_ack'; control: Record<string, unknown> };
 
 export type EventBody = EventInput | ServiceEventBody;
+
+const SERVICE_EVENT_TYPES: ReadonlySet<string> = new Set(['finding_raised', 'finding_updated', 'finding_resolved', 'control']);
+
+/** Events the service writes on its own (a trainer's control_ack is the trainer speaking). */
+export function isServiceEvent(e: { type: string }): boolean {
+  return SERVICE_EVENT_TYPES.has(e.type);
+}
 
 /** An event as stored: numbered per run (`seq`) and globally (`gid`, the cursor of `/stream`). */
 export type StoredEvent = EventBody & {

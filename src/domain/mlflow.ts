@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { RunStatus } from './events.ts';
 import { MetricValue } from './values.ts';
 
 /**
@@ -71,9 +72,12 @@ export const SearchRuns = z.object({
 export type MlflowStatus = 'RUNNING' | 'SCHEDULED' | 'FINISHED' | 'FAILED' | 'KILLED';
 
 export const MLFLOW_STATUS_TO_RUN = { RUNNING: 'running', SCHEDULED: 'running', FINISHED: 'completed', FAILED: 'failed', KILLED: 'stopped' } as const;
-export const RUN_STATUS_TO_MLFLOW: Record<string, MlflowStatus> = {
+/** A stalled run may still speak; a lost one is gone, which MLflow can only call failed. */
+export const RUN_STATUS_TO_MLFLOW: Record<RunStatus, MlflowStatus> = {
   running: 'RUNNING',
   paused: 'RUNNING',
+  stalled: 'RUNNING',
+  lost: 'FAILED',
   completed: 'FINISHED',
   failed: 'FAILED',
   stopped: 'KILLED',

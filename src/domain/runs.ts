@@ -84,6 +84,8 @@ export const Run = z.object({
   last_seq: z.number(),
   note: z.string().nullable(),
   archived_at: z.number().nullable(),
+  /** When the service last received an event for the run (its own clock); null before the first. */
+  last_event_at: z.number().nullable(),
 });
 export type Run = z.infer<typeof Run>;
 

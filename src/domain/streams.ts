@@ -107,6 +107,8 @@ export interface Source {
   last_event_id: string | null;
   last_event_at: number | null;
   events: number;
+  /** Frames left unread by kind (`status`, `heartbeat`, ...): upstream output that is not training output. */
+  not_read: Record<string, number>;
   last_error: string | null;
   last_error_at: number | null;
   /** The reconnection delay the upstream asked for with `retry:`. */

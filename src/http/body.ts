@@ -26,3 +26,24 @@ export async function readJson<S extends z.ZodType>(c: Context, schema: S): Prom
 export function readQuery<S extends z.ZodType>(c: Context, schema: S): z.output<S> {
   return parseOrThrow(schema, c.req.query(), 'query', 'invalid_query');
 }
+
+/** The file a client uploads: the raw body, or the one file part of a `multipart/form-data` form (`curl -F file=@...`). */
+export async function readUpload(c: Context): Promise<{ content: Buffer; filename?: string }> {
+  const type = (c.req.header('content-type') ?? '').split(';')[0].trim().toLowerCase();
+  if (type !== 'multipart/form-data') return { content: Buffer.from(await c.req.arrayBuffer()) };
+  let form: Record<string, string | File | (string | File)[]>;
+  try {
+    form = await c.req.parseBody({ all: true });
+  } catch (err) {
+    throw new AnalystError('invalid_body', `not a readable multipart/form-data body: ${(err as Error).message}`);
+  }
+  const files = Object.entries(form).flatMap(([field, v]) => (Array.isArray(v) ? v : [v]).filter((f): f is File => f instanceof File).map((file) => ({ field, file })));
+  if (files.length !== 1) {
+    const found = files.length ? `${files.length} files (${files.map((f) => f.field).join(', ')})` : `no file part (fields: ${Object.keys(form).join(', ') || 'none'})`;
+    throw new AnalystError('invalid_body', `send exactly one file part, e.g. curl -F file=@trainer_state.json: found ${found}`, [
+      { path: files.length ? files[1].field : 'file', message: files.length ? 'one file per import' : 'no file part in the form' },
+    ]);
+  }
+  const { file } = files[0];
+  return { content: Buffer.from(await file.arrayBuffer()), filename: file.name || undefined };
+}

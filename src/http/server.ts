@@ -5,6 +5,7 @@ import { AnalystError } from '../domain/errors.ts';
 import { isLoopback, type Config } from '../service/config.ts';
 import { createLogger } from '../service/logger.ts';
 import { AnalystService } from '../service/service.ts';
+import { LivenessTimer, livenessFromEnv } from '../service/liveness.ts';
 import { createTelemetry } from '../service/telemetry.ts';
 import { SqliteStore } from '../store/sqlite-store.ts';
 import { createApp } from './app.ts';
@@ -43,7 +44,9 @@ export async function startServer(config: Config, env: NodeJS.ProcessEnv = proce
     telemetry,
     limits: { window: config.ANALYST_CONTEXT_WINDOW, maxMetrics: config.ANALYST_CONTEXT_MAX_METRICS, recentEvents: 32 },
     maxActiveRuns: config.ANALYST_MAX_ACTIVE_RUNS,
+    liveness: livenessFromEnv(env),
   });
+  const silence = new LivenessTimer(service.liveness.checkEveryMs, () => service.checkSilence(), (err) => log.error({ err }, 'silence check failed'));
   const live = liveDoors(service, config, log);
   // A bad prompt template fails here, at start; the auto mode asks Ollama once whether it answers.
   const { analyst, selection } = await createAnalyst({ source: analystSource(service), db: store.db, registry: telemetry.registry, env });
@@ -53,8 +56,6 @@ export async function startServer(config: Config, env: NodeJS.ProcessEnv = proce
   const notifier = new Notifier({
     db: store.db,
     baseUrl: () => config.ANALYST_PUBLIC_URL ?? url,
-    // updated_at moves with every stored event, so it is the time of the run's last event.
-    listRunningRuns: () => store.runningRuns().map((r) => ({ id: r.id, name: r.name, project: r.project, last_event_at: r.updated_at })),
     log,
     summarize: async (runId, finding) => (await analyst.analyze({ run: runId, kind: 'troubleshoot', question: `Explain the ${finding.kind} finding and what to do about it.` })).text,
     ...settingsFromEnv(env),
@@ -77,6 +78,7 @@ export async function startServer(config: Config, env: NodeJS.ProcessEnv = proce
   const host = config.ANALYST_HOST.includes(':') ? `[${config.ANALYST_HOST}]` : config.ANALYST_HOST;
   url = `http://${host}:${port}`;
   notifier.start();
+  silence.start();
   log.info({ url, db: config.ANALYST_DB }, 'listening');
   return {
     url,
@@ -85,6 +87,7 @@ export async function startServer(config: Config, env: NodeJS.ProcessEnv = proce
     app,
     server,
     close: async () => {
+      silence.stop();
       disconnectAnalyst();
       await live.close();
       await notifier.stop();

@@ -1,15 +1,11 @@
 // Notifier settings and how they are read from the environment (all optional, with defaults).
 import { z } from 'zod';
 import { parseOrThrow } from '../domain/errors.ts';
-import { parseDurationMs } from '../domain/webhooks.ts';
+import { DurationSetting } from '../domain/duration.ts';
 import type { RetryPolicy } from './retry.ts';
 import { DEFAULT_RETRY } from './retry.ts';
 
 export interface NotifierSettings {
-  /** ANALYST_STALL_SECONDS: a running run silent this long is reported stalled. */
-  stallMs: number;
-  /** How often running runs are checked for a stall. */
-  stallCheckMs: number;
   /** ANALYST_ALERT_COOLDOWN: at most one finding.raised per run and kind in this time. */
   cooldownMs: number;
   /** ANALYST_WEBHOOK_ALLOW_PRIVATE=1: let webhooks reach loopback and private addresses. */
@@ -26,13 +22,8 @@ export interface NotifierSettings {
   retentionMs: number;
 }
 
-const FIFTEEN_MINUTES = 15 * 60_000;
-
-export function defaultSettings(stallMs = FIFTEEN_MINUTES): NotifierSettings {
+export function defaultSettings(): NotifierSettings {
   return {
-    stallMs,
-    // A stall is noticed at most a quarter of its threshold late, and never checked more than once a second.
-    stallCheckMs: Math.min(30_000, Math.max(1_000, stallMs / 4)),
     cooldownMs: 10 * 60_000,
     allowPrivate: false,
     envWebhook: null,
@@ -44,22 +35,8 @@ export function defaultSettings(stallMs = FIFTEEN_MINUTES): NotifierSettings {
   };
 }
 
-/** Seconds as a plain number, or a duration with its unit (`10m`), as milliseconds. */
-const Duration = z
-  .string()
-  .trim()
-  .transform((raw, ctx) => {
-    const ms = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) * 1000 : parseDurationMs(raw);
-    if (ms === undefined || ms <= 0) {
-      ctx.addIssue({ code: 'custom', message: 'seconds, or a duration like 90s, 10m, 2h' });
-      return z.NEVER;
-    }
-    return ms;
-  });
-
 const NotifyEnv = z.object({
-  ANALYST_STALL_SECONDS: Duration.optional(),
-  ANALYST_ALERT_COOLDOWN: Duration.optional(),
+  ANALYST_ALERT_COOLDOWN: DurationSetting.optional(),
   ANALYST_WEBHOOK_URL: z.url({ protocol: /^https?$/, error: 'an http(s) URL' }).optional(),
   ANALYST_WEBHOOK_SECRET: z.string().min(1).optional(),
   ANALYST_WEBHOOK_ALLOW_PRIVATE: z.string().optional(),
@@ -69,7 +46,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): NotifierSettings {
   // Unset and empty are the same thing in a shell environment.
   const set = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
   const parsed = parseOrThrow(NotifyEnv, set, 'configuration');
-  const settings = defaultSettings(parsed.ANALYST_STALL_SECONDS);
+  const settings = defaultSettings();
   return {
     ...settings,
     cooldownMs: parsed.ANALYST_ALERT_COOLDOWN ?? settings.cooldownMs,

@@ -1,5 +1,5 @@
 // The notifier: turns finding changes and run facts into alerts, writes them with their webhook
-// deliveries in the caller's transaction, and runs the delivery worker and the stall watcher.
+// deliveries in the caller's transaction, and runs the delivery worker.
 import type Database from 'better-sqlite3';
 import { AnalystError } from '../domain/errors.ts';
 import type { FindingChange } from '../domain/findings.ts';
@@ -16,21 +16,17 @@ import { defaultSettings } from './config.ts';
 import { timeOrderedId } from './ids.ts';
 import type { NotifyLog } from './log.ts';
 import { SILENT } from './log.ts';
-import type { RunningRun } from './stall-watcher.ts';
-import { StallWatcher } from './stall-watcher.ts';
 import { ENV_WEBHOOK_ID, generateSecret, newWebhook, publicView, wants } from './subscriptions.ts';
 import { assertWebhookUrl } from './url-guard.ts';
 import { DeliveryWorker } from './worker.ts';
 
-export type { NotifyLog, RunRef, RunningRun, Summarize };
+export type { NotifyLog, RunRef, Summarize };
 
 export interface NotifierOptions extends Partial<NotifierSettings> {
   /** The store's handle: alerts and deliveries join the ingest transaction on it. */
   db: Database.Database;
   /** Base of run links in alerts: ANALYST_PUBLIC_URL, else the address the server listens on. */
   baseUrl: string | (() => string);
-  /** Runs with status running and the time of their last event, for stall detection. */
-  listRunningRuns: () => RunningRun[];
   /** The LLM analyst's short analysis of a finding, for subscriptions with include_analysis. */
   summarize?: Summarize;
   log?: NotifyLog;
@@ -40,6 +36,7 @@ export interface NotifierOptions extends Partial<NotifierSettings> {
 }
 
 const HOUR = 3_600_000;
+const THROTTLED = 'not sent to webhooks: raised again within ANALYST_ALERT_COOLDOWN of the last raise';
 
 export class Notifier {
   readonly settings: NotifierSettings;
@@ -47,15 +44,14 @@ export class Notifier {
   private readonly outbox: OutboxRepo;
   private readonly webhooks: WebhooksRepo;
   private readonly worker: DeliveryWorker;
-  private readonly stalls: StallWatcher;
   private readonly baseUrl: () => string;
   private readonly clock: () => number;
   private readonly log: NotifyLog;
   private pruneTimer: NodeJS.Timeout | undefined;
 
   constructor(options: NotifierOptions) {
-    const { db, baseUrl, listRunningRuns, summarize, log, clock, random, ...overrides } = options;
-    this.settings = { ...defaultSettings(overrides.stallMs), ...stripUndefined(overrides) };
+    const { db, baseUrl, summarize, log, clock, random, ...overrides } = options;
+    this.settings = { ...defaultSettings(), ...stripUndefined(overrides) };
     this.db = db;
     this.outbox = new OutboxRepo(db);
     this.webhooks = new WebhooksRepo(db);
@@ -70,15 +66,6 @@ export class Notifier {
       { ...this.settings, clock: this.clock, random },
       this.log,
     );
-    this.stalls = new StallWatcher({
-      stallMs: this.settings.stallMs,
-      checkEveryMs: this.settings.stallCheckMs,
-      clock: this.clock,
-      listRunningRuns,
-      reportedAt: (runId) => this.outbox.stallReportedAt(runId),
-      report: (run, now) => this.reportStall(run, now),
-      onError: (err) => this.log.error({ err }, 'stall check failed'),
-    });
     this.syncEnvWebhook();
   }
 
@@ -91,8 +78,11 @@ export class Notifier {
       for (const change of changes) {
         const type = findingAlertType(change);
         if (!type) continue;
-        if (type === 'finding.raised' && this.throttled(run.id, change.finding.kind, now)) continue;
-        this.record(findingAlert(type, change, run, url, now));
+        const alert = findingAlert(type, change, run, url, now);
+        // A raise inside the cooldown is not sent, but the stream still shows it: a stream that
+        // ended with the previous `finding.resolved` would say the finding is closed while it is open.
+        if (type === 'finding.raised' && this.throttled(run.id, change.finding.kind, now)) this.record({ ...alert, detail: { throttled: THROTTLED } }, false);
+        else this.record(alert);
       }
     });
   }
@@ -104,23 +94,21 @@ export class Notifier {
     });
   }
 
+  /** A running run fell silent: the service marked it stalled (see service/liveness.ts). */
+  onRunStalled(run: RunRef, lastEventAt: number, now: number): void {
+    this.emit(() => this.record(stalledAlert(run, lastEventAt, runUrl(this.baseUrl(), run.id), now)));
+  }
+
   start(): void {
     this.worker.start();
-    this.stalls.start();
     this.prune();
     this.pruneTimer = setInterval(() => this.prune(), HOUR);
     this.pruneTimer.unref();
   }
 
   async stop(): Promise<void> {
-    this.stalls.stop();
     clearInterval(this.pruneTimer);
     await this.worker.stop();
-  }
-
-  /** One stall pass now, instead of waiting for the watcher's next tick. */
-  checkStalls(): void {
-    this.stalls.check();
   }
 
   // ---- the HTTP API's use-cases ----
@@ -184,11 +172,12 @@ export class Notifier {
   }
 
   /**
-   * Stores an alert and a delivery per interested subscription. Deliveries are timed by the
+   * Stores an alert and, unless told not to, a delivery per interested subscription. Deliveries are timed by the
    * worker's own clock, not the caller's `now`, so they are due at once whatever that clock says.
    */
-  private record(alert: NewAlert): void {
+  private record(alert: NewAlert, deliver = true): void {
     const stored = this.outbox.insertAlert(alert);
+    if (!deliver) return;
     const now = this.clock();
     for (const webhook of this.webhooks.list()) {
       if (wants(webhook, stored)) this.outbox.insertDelivery(timeOrderedId(), webhook.id, stored, now);
@@ -200,13 +189,6 @@ export class Notifier {
     if (last !== undefined && now - last < this.settings.cooldownMs) return true;
     this.outbox.setLastRaised(runId, kind, now);
     return false;
-  }
-
-  private reportStall(run: RunningRun, now: number): void {
-    this.emit(() => {
-      this.outbox.setStallReported(run.id, run.last_event_at);
-      this.record(stalledAlert(run, run.last_event_at, runUrl(this.baseUrl(), run.id), now));
-    });
   }
 
   private existing(id: string): Webhook {

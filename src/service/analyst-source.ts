@@ -11,7 +11,7 @@ export function analystSource(service: AnalystService): AnalystSource {
     // A deleted run answers 410 here as on every route; an unknown one is left to the analyst's 404.
     run: (ref) => store.resolveRun(ref) ?? (store.deletedRun(ref) ? service.run(ref) : undefined),
     context: (id) => service.states.get(id).ctx,
-    findings: (id) => store.findings(id),
+    findings: (id) => service.findings(id),
     runsInProject: (project) => store.listRuns(RunListQuery.parse({ project, limit: 1000, archived: 'true' })).runs,
     children: (id) => {
       const run = store.getRun(id);

@@ -1,7 +1,7 @@
 import { canonicalOf, normaliseValue } from '../domain/aliases.ts';
 import { AnalystError } from '../domain/errors.ts';
 import type { EventInput, ServiceEventBody, StoredEvent } from '../domain/events.ts';
-import type { Finding, FindingChange } from '../domain/findings.ts';
+import { asOfNow, type Finding, type FindingChange } from '../domain/findings.ts';
 import { mergeReports, type ReadReport, type ReadSource } from '../domain/read-report.ts';
 import { candidateOf, runStartedChanges, type CreateRunBody, type Run, type RunCandidate, type RunChanges, type RunListQuery } from '../domain/runs.ts';
 import type { ContextLimits } from '../context/run-context.ts';
@@ -10,6 +10,7 @@ import { analyzeRun, compareRuns } from '../diagnose/analysis.ts';
 import type { NewEvent, RunPatch, Store } from '../store/store.ts';
 import { EventBus } from './bus.ts';
 import { createOrResume, existingRun, type CreatedRun } from './run-identity.ts';
+import { livenessSettings, silentStatus, type LivenessSettings } from './liveness.ts';
 import { RunStates } from './run-states.ts';
 import type { Telemetry } from './telemetry.ts';
 
@@ -17,6 +18,8 @@ import type { Telemetry } from './telemetry.ts';
 export interface FindingSink {
   onFindingChanges(run: RunRef, changes: FindingChange[], now: number): void;
   onRunFinished(run: RunRef, status: 'completed' | 'failed' | 'stopped', now: number): void;
+  /** A running run fell silent (it is now stalled, or lost when the silence was noticed late). */
+  onRunStalled(run: RunRef, lastEventAt: number, now: number): void;
 }
 
 export interface RunRef {
@@ -51,6 +54,7 @@ export interface ServiceOptions {
   limits: ContextLimits;
   maxActiveRuns: number;
   telemetry: Telemetry;
+  liveness?: LivenessSettings;
   now?: () => number;
 }
 
@@ -64,6 +68,7 @@ export class AnalystService {
   readonly bus = new EventBus();
   readonly states: RunStates;
   readonly telemetry: Telemetry;
+  readonly liveness: LivenessSettings;
   private readonly now: () => number;
   private readonly sinks: FindingSink[] = [];
   private readonly deletionListeners = new Set<(run: Run) => void>();
@@ -72,6 +77,7 @@ export class AnalystService {
     this.store = opts.store;
     this.telemetry = opts.telemetry;
     this.now = opts.now ?? Date.now;
+    this.liveness = opts.liveness ?? livenessSettings();
     this.states = new RunStates(opts.store, opts.limits, opts.maxActiveRuns);
   }
 
@@ -197,13 +203,21 @@ export class AnalystService {
       }
       if (event.type === 'run_finished') {
         patch.status = event.status;
-        patch.finished_at = event.ts;
+        // A file without times says nothing of when its run ended: not the time it was read.
+        patch.finished_at = event.timed === false ? null : event.ts;
         for (const sink of this.sinks) sink.onRunFinished(run, event.status, now);
       }
     }
-    // New data on a finished run means it was resumed (a paused run resumes by a control ack).
-    const finished = run.status !== 'running' && run.status !== 'paused';
-    if (finished && !patch.status && stored.some((e) => e.type === 'metrics' || e.type === 'run_started')) patch.status = 'running';
+    if (!patch.status && stored.length) {
+      // A silent run that speaks again is running; new data on a finished run means it was resumed
+      // (a paused run resumes by a control ack).
+      const silent = run.status === 'stalled' || run.status === 'lost';
+      const finished = run.status === 'completed' || run.status === 'failed' || run.status === 'stopped';
+      if (silent || (finished && stored.some((e) => e.type === 'metrics' || e.type === 'run_started'))) {
+        patch.status = 'running';
+        patch.finished_at = null;
+      }
+    }
     const findingEvents: NewEvent[] = [];
     for (const change of changes) {
       this.store.saveFinding(change.finding);
@@ -224,6 +238,23 @@ export class AnalystService {
   }
 
   /**
+   * Live runs that fell silent: `running` becomes `stalled` after the stall limit (with a
+   * `run.stalled` alert), and `lost` after the longer lost limit. Runs read from files are
+   * finished when the file is, so they never stall.
+   */
+  checkSilence(now = this.now()): void {
+    for (const run of this.store.liveRuns()) {
+      const lastEventAt = run.last_event_at ?? run.created_at;
+      const status = silentStatus(now - lastEventAt, this.liveness);
+      if (!status || status === run.status) continue;
+      this.store.transaction(() => {
+        this.store.updateRun(run.id, { status }, now);
+        if (run.status === 'running') for (const sink of this.sinks) sink.onRunStalled(run, lastEventAt, now);
+      });
+    }
+  }
+
+  /**
    * Writes events the service itself produces (training control and its acknowledgements) into
    * a run's log, so streams replay them in order with the trainer's own events.
    */
@@ -241,17 +272,22 @@ export class AnalystService {
   status(ref: string) {
     const run = this.run(ref);
     const { ctx } = this.states.get(run.id);
-    const view = ctx.view(this.now());
+    // A silent run's clock stopped with its trainer: no elapsed time counting on, no ETA.
+    const silent = run.status === 'stalled' || run.status === 'lost';
+    const view = ctx.view(silent ? (ctx.lastEventAt ?? this.now()) : this.now());
+    if (silent) view.eta_s = null;
     const latest: Record<string, number> = {};
     for (const [name, v] of ctx.latest) latest[name] = v.value;
     const canonical: Record<string, number> = {};
     for (const s of ctx.series.values()) canonical[s.name] = s.last;
-    const findings = this.store.findings(run.id, 'open');
+    const findings = this.store.findings(run.id, 'open').map((f) => asOfNow(f, ctx));
     return {
       ...run,
       ...view,
       status: run.status,
-      started_at: ctx.startedAt ?? run.created_at,
+      // A run read from a file without times has no start, end or elapsed time: not when it was read.
+      started_at: ctx.untimed ? null : (ctx.startedAt ?? run.created_at),
+      timed: !ctx.untimed,
       latest,
       latest_canonical: canonical,
       open_findings: findings.length,
@@ -288,8 +324,16 @@ export class AnalystService {
     };
   }
 
+  /**
+   * A run's findings, open ones as they read now (see asOfNow). Only runs with open findings need
+   * their position, so a finished run's resolved findings are read without rebuilding its context.
+   */
   findings(ref: string, status?: 'open' | 'resolved'): Finding[] {
-    return this.store.findings(this.run(ref).id, status);
+    const id = this.run(ref).id;
+    const findings = this.store.findings(id, status);
+    if (!findings.some((f) => f.status === 'open')) return findings;
+    const { ctx } = this.states.get(id);
+    return findings.map((f) => asOfNow(f, ctx));
   }
 
   events(ref: string, afterSeq: number, limit: number): StoredEvent[] {

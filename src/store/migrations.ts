@@ -126,6 +126,12 @@ const MIGRATIONS: string[] = [
      name TEXT NOT NULL,
      deleted_at INTEGER NOT NULL
    );`,
+  // When the run's trainer last sent something: its silence makes a live run stalled, then lost.
+  // Where a finding's message was last written, so that a read can tell it from the run's present.
+  `ALTER TABLE runs ADD COLUMN last_event_at INTEGER;
+   UPDATE runs SET last_event_at = updated_at;
+   ALTER TABLE findings ADD COLUMN seen_step REAL;
+   ALTER TABLE findings ADD COLUMN seen_epoch REAL;`,
 ];
 
 /** Migrates forward to `target` (the latest unless told; an older target makes old files for tests). */

@@ -1,5 +1,5 @@
 // The alert stream and the webhook delivery outbox in SQLite, plus the small state alerts depend on
-// (throttle times, stalls already reported), all written in the caller's transaction.
+// (throttle times), all written in the caller's transaction.
 import type Database from 'better-sqlite3';
 import type { Severity } from '../domain/findings.ts';
 import { SEVERITY_RANK } from '../domain/findings.ts';
@@ -95,10 +95,6 @@ export class OutboxRepo {
         last_raised_at INTEGER NOT NULL,
         PRIMARY KEY (run_id, kind)
       );
-      CREATE TABLE IF NOT EXISTS alert_stalls (
-        run_id TEXT PRIMARY KEY,
-        last_event_at INTEGER NOT NULL
-      );
     `);
     this.statements = {
       insertAlert: db.prepare(
@@ -139,10 +135,7 @@ export class OutboxRepo {
       deleteDeliveries: db.prepare('DELETE FROM webhook_deliveries WHERE webhook_id = ?'),
       lastRaised: db.prepare('SELECT last_raised_at AS at FROM alert_throttle WHERE run_id = ? AND kind = ?'),
       setLastRaised: db.prepare('INSERT OR REPLACE INTO alert_throttle (run_id, kind, last_raised_at) VALUES (?, ?, ?)'),
-      stalledAt: db.prepare('SELECT last_event_at AS at FROM alert_stalls WHERE run_id = ?'),
-      setStalled: db.prepare('INSERT OR REPLACE INTO alert_stalls (run_id, last_event_at) VALUES (?, ?)'),
       forgetThrottle: db.prepare('DELETE FROM alert_throttle WHERE run_id = ?'),
-      forgetStall: db.prepare('DELETE FROM alert_stalls WHERE run_id = ?'),
       pruneDeliveries: db.prepare(
         `DELETE FROM webhook_deliveries WHERE status != 'pending' AND alert_id IN (SELECT id FROM alerts WHERE created_at < ?)`,
       ),
@@ -230,20 +223,9 @@ export class OutboxRepo {
     this.statements.setLastRaised.run(runId, kind, at);
   }
 
-  /** The last_event_at of the stall already reported for a run, if any. */
-  stallReportedAt(runId: string): number | undefined {
-    const row = this.statements.stalledAt.get(runId) as { at: number } | undefined;
-    return row?.at;
-  }
-
-  setStallReported(runId: string, lastEventAt: number): void {
-    this.statements.setStalled.run(runId, lastEventAt);
-  }
-
-  /** Drops per-run alert state once a run has finished: it can no longer stall or be throttled. */
+  /** Drops per-run alert state once a run has finished: it can no longer be throttled. */
   forgetRun(runId: string): void {
     this.statements.forgetThrottle.run(runId);
-    this.statements.forgetStall.run(runId);
   }
 
   /** Removes finished deliveries and alerts created before `before`; pending work is kept. */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { EventBody, StoredEvent } from '../domain/events.ts';
+import { isServiceEvent, type EventBody, type StoredEvent } from '../domain/events.ts';
 import type { Finding } from '../domain/findings.ts';
 import type { CreateRunInput, MetricPoint, Run, RunListQuery } from '../domain/runs.ts';
 import { decodeNonFinite, stringifyEvent, stringifyJson } from '../domain/values.ts';
@@ -30,6 +30,7 @@ interface RunRow {
   last_seq: number;
   note: string | null;
   archived_at: number | null;
+  last_event_at: number | null;
 }
 
 interface EventRow {
@@ -49,6 +50,8 @@ interface FindingRow {
   status: string;
   step: number | null;
   epoch: number | null;
+  seen_step: number | null;
+  seen_epoch: number | null;
   message: string;
   evidence: string;
   actions: string;
@@ -132,8 +135,9 @@ export class SqliteStore implements Store {
       saveRunRequest: db.prepare<[string, string, string, number]>('INSERT INTO run_requests (key, run, fingerprint, created_at) VALUES (?, ?, ?, ?)'),
       deletedRun: db.prepare<[string], DeletedRun>('SELECT * FROM deleted_runs WHERE id = ?'),
       tombstone: db.prepare<[string, string, string, number]>('INSERT OR REPLACE INTO deleted_runs (id, project, name, deleted_at) VALUES (?, ?, ?, ?)'),
-      running: db.prepare<[], RunRow>(`SELECT * FROM runs WHERE status IN ('running', 'paused')`),
+      live: db.prepare<[], RunRow>(`SELECT * FROM runs WHERE status IN ('running', 'stalled')`),
       setLastSeq: db.prepare('UPDATE runs SET last_seq = ?, updated_at = ? WHERE id = ?'),
+      setLastEventAt: db.prepare('UPDATE runs SET last_event_at = ? WHERE id = ?'),
       insertEvent: db.prepare(
         'INSERT INTO events (run, seq, ts, type, event_id, body) VALUES (?, ?, ?, ?, ?, ?)',
       ),
@@ -153,9 +157,10 @@ export class SqliteStore implements Store {
       replay: db.prepare<[string], EventRow>('SELECT gid, run, seq, ts, event_id, body FROM events WHERE run = ? ORDER BY seq'),
       metricNames: db.prepare<[string], { name: string }>('SELECT DISTINCT name FROM points WHERE run = ? ORDER BY name'),
       saveFinding: db.prepare(
-        `INSERT INTO findings (id, run, kind, severity, status, step, epoch, message, evidence, actions, created_at, updated_at, resolved_at)
-         VALUES (@id, @run, @kind, @severity, @status, @step, @epoch, @message, @evidence, @actions, @created_at, @updated_at, @resolved_at)
+        `INSERT INTO findings (id, run, kind, severity, status, step, epoch, seen_step, seen_epoch, message, evidence, actions, created_at, updated_at, resolved_at)
+         VALUES (@id, @run, @kind, @severity, @status, @step, @epoch, @seen_step, @seen_epoch, @message, @evidence, @actions, @created_at, @updated_at, @resolved_at)
          ON CONFLICT (id) DO UPDATE SET severity = excluded.severity, status = excluded.status, message = excluded.message,
+           seen_step = excluded.seen_step, seen_epoch = excluded.seen_epoch,
            evidence = excluded.evidence, actions = excluded.actions, updated_at = excluded.updated_at,
            resolved_at = excluded.resolved_at`,
       ),
@@ -321,8 +326,8 @@ export class SqliteStore implements Store {
     return rows.reverse().map((r) => (JSON.parse(r.body) as { message: string }).message);
   }
 
-  runningRuns(): Run[] {
-    return this.stmts.running.all().map(toRun);
+  liveRuns(): Run[] {
+    return this.stmts.live.all().map(toRun);
   }
 
   updateRun(id: string, patch: RunPatch, now: number): void {
@@ -367,6 +372,8 @@ export class SqliteStore implements Store {
       stored.push(event);
     }
     if (stored.length) this.stmts.setLastSeq.run(seq, now, run);
+    // What the service writes itself (findings, control requests) is no sign of the trainer's life.
+    if (stored.some((e) => !isServiceEvent(e))) this.stmts.setLastEventAt.run(now, run);
     return { stored, duplicates };
   }
 
@@ -417,6 +424,8 @@ export class SqliteStore implements Store {
   saveFinding(f: Finding): void {
     this.stmts.saveFinding.run({
       ...f,
+      seen_step: f.seen_step ?? f.step,
+      seen_epoch: f.seen_epoch ?? f.epoch,
       evidence: stringifyJson(f.evidence),
       actions: JSON.stringify(f.actions),
     });

@@ -71,7 +71,8 @@ export interface Store {
   deleteRun(id: string, now: number): Record<string, number>;
   /** Runs, newest first, each with its count of open findings. */
   listRuns(query: RunListQuery): { runs: Array<Run & { open_findings: number }>; total: number };
-  runningRuns(): Run[];
+  /** Runs that may fall silent: running or stalled (a paused run is silent on purpose). */
+  liveRuns(): Run[];
   /** Runs whose parent_run names this run (by id, project/name or name): the next stages of its lineage. */
   childRuns(run: Run): Run[];
   /** The run's latest log lines, oldest first. */

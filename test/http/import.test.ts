@@ -37,6 +37,37 @@ describe('POST /runs/:id/import', () => {
     expect(findings.body.findings.map((f: any) => f.kind)).toContain('overfitting');
   });
 
+  it('accepts a multipart/form-data upload (curl -F file=@trainer_state.json), named by its file part', async () => {
+    const run = (await api(s.url, '/runs', { method: 'POST', json: { name: 'uploaded', project: 'imports' } })).body;
+    const form = new FormData();
+    form.append('file', new Blob([readFileSync(`${REAL}/hf_whisper_small_hi_overfit/trainer_state.json`)]), 'trainer_state.json');
+    const res = await fetch(`${s.url}/runs/${run.id}/import`, { method: 'POST', body: form });
+    const body = (await res.json()) as any;
+    expect(res.status).toBe(200);
+    expect(body.accepted).toBeGreaterThan(100);
+    expect(body.read).toMatchObject({ file: 'trainer_state.json', format: 'hf_trainer_state', skipped: 0 });
+
+    const post = async (form: FormData) => {
+      const r = await fetch(`${s.url}/runs/${run.id}/import`, { method: 'POST', body: form });
+      return { status: r.status, body: (await r.json()) as any };
+    };
+    const noFile = new FormData();
+    noFile.append('note', 'no file here');
+    const none = await post(noFile);
+    expect(none.status).toBe(400);
+    expect(none.body.error).toMatchObject({ code: 'invalid_body', issues: [{ path: 'file' }] });
+    expect(none.body.error.message).toMatch(/no file part \(fields: note\)/);
+    const two = new FormData();
+    two.append('a', new Blob(['loss\n1\n']), 'a.csv');
+    two.append('b', new Blob(['loss\n2\n']), 'b.csv');
+    expect((await post(two)).status).toBe(400);
+    const unreadable = new FormData();
+    unreadable.append('file', new Blob(['starting\nall good\n']), 'train.log');
+    const nothing = await post(unreadable);
+    expect(nothing.status).toBe(422);
+    expect(nothing.body.error.message).toMatch(/^train\.log: nothing to diagnose/);
+  });
+
   it('imports a binary TensorBoard event file', async () => {
     const r = await importInto('tb', 'tfevents_keras_irfanet_overfit/events.out.tfevents.1508627367.brain', 'events.out.tfevents.1508627367.brain');
     expect(r.status).toBe(200);

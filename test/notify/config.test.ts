@@ -4,24 +4,22 @@ import { settingsFromEnv } from '../../src/notify/config.ts';
 
 describe('notifier settings from the environment', () => {
   it('starts with nothing set', () => {
-    expect(settingsFromEnv({})).toMatchObject({ stallMs: 900_000, stallCheckMs: 30_000, cooldownMs: 600_000, allowPrivate: false, envWebhook: null });
+    expect(settingsFromEnv({})).toMatchObject({ cooldownMs: 600_000, allowPrivate: false, envWebhook: null });
   });
 
   it('reads seconds or durations, the flag and the environment subscription', () => {
     const s = settingsFromEnv({
-      ANALYST_STALL_SECONDS: '60',
       ANALYST_ALERT_COOLDOWN: '2m',
       ANALYST_WEBHOOK_ALLOW_PRIVATE: '1',
       ANALYST_WEBHOOK_URL: 'https://hooks.slack.com/services/T/B/X',
       ANALYST_WEBHOOK_SECRET: 's3cret',
     });
-    expect(s).toMatchObject({ stallMs: 60_000, stallCheckMs: 15_000, cooldownMs: 120_000, allowPrivate: true });
+    expect(s).toMatchObject({ cooldownMs: 120_000, allowPrivate: true });
     expect(s.envWebhook).toEqual({ url: 'https://hooks.slack.com/services/T/B/X', secret: 's3cret' });
     expect(settingsFromEnv({ ANALYST_WEBHOOK_URL: '' }).envWebhook).toBeNull();
   });
 
   it('refuses what it cannot read, naming the variable', () => {
-    expect(() => settingsFromEnv({ ANALYST_STALL_SECONDS: 'soon' })).toThrow(/ANALYST_STALL_SECONDS/);
     expect(() => settingsFromEnv({ ANALYST_ALERT_COOLDOWN: '-5' })).toThrow(/ANALYST_ALERT_COOLDOWN/);
     expect(() => settingsFromEnv({ ANALYST_WEBHOOK_URL: 'ftp://example.com/x' })).toThrow(/ANALYST_WEBHOOK_URL/);
   });

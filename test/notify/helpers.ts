@@ -113,7 +113,6 @@ export function makeNotifier(db: Database.Database, options: Partial<NotifierOpt
   return new Notifier({
     db,
     baseUrl: 'http://analyst.test:8787',
-    listRunningRuns: () => [],
     ...FAST,
     ...options,
   });

@@ -169,6 +169,34 @@ describe('upstream SSE sources', () => {
     expect(source.events).toBe(messages.length);
   }, 20_000);
 
+  it('reads only training output: status frames are counted as not read, not flattened into metrics', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'analyst-src-'));
+    const status = {
+      state: 'training',
+      gpu: { memory_used: 10.5, memory_total: 24, utilisation: 0.93, temperature: 71 },
+      config: { lr: 0.01, batch_size: 64, layers: 12, warmup_steps: 500 },
+      eta_seconds: 3600,
+    };
+    const messages = [
+      `event: status\ndata: ${JSON.stringify(status)}`,
+      `data: ${JSON.stringify({ event_type: 'status', ...status })}`,
+      `event: metric_update\ndata: ${JSON.stringify({ event_type: 'metric_update', step: 1, train_loss: 0.9 })}`,
+      `data: ${JSON.stringify({ step: 2, train_loss: 0.8 })}`,
+      `event: status\ndata: ${JSON.stringify(status)}`,
+      `event: system\ndata: ${JSON.stringify({ cpu: 0.5 })}`,
+    ];
+    const up = await new Upstream(messages.length, 1000, (id) => messages[id - 1]).listen();
+    upstreams.push(up);
+    const s = await start();
+    const created = await api(s.url, '/sources', { method: 'POST', json: { url: up.url, mapping: { events: { system: 'json' } } } });
+    const run = created.body.run;
+    await until(async () => (await api(s.url, '/sources')).body.sources[0]?.last_event_id === String(messages.length) || undefined, 10_000);
+    const events = (await api(s.url, `/runs/${run}/events?after_seq=0&limit=1000`)).body.events as any[];
+    expect(events.filter((e) => e.type === 'metrics').map((e) => e.values)).toEqual([{ train_loss: 0.9 }, { train_loss: 0.8 }, { cpu: 0.5 }]);
+    const source = (await api(s.url, `/sources/${created.body.id}`)).body;
+    expect(source).toMatchObject({ events: messages.length, not_read: { status: 3 } });
+  }, 20_000);
+
   it('validates a subscription', async () => {
     dir = mkdtempSync(join(tmpdir(), 'analyst-src-'));
     const s = await start();

@@ -223,6 +223,59 @@ describe('analyst watch: tables', () => {
     }
     expect(out.join('')).toBe('sent 2 events\n');
     expect(of(await runEvents('cli'), 'metrics').map((e) => e.values.loss)).toEqual([0.5, 'NaN']);
+    // Sent whole, the file is finished: failed, since its last loss is NaN; it has no times of its own.
+    const run = (await api(server.url, '/runs/watch%2Fcli')).body;
+    expect(run).toMatchObject({ status: 'failed', finished_at: null, elapsed_s: null, timed: false });
+    expect(of(await runEvents('cli'), 'run_finished')).toMatchObject([{ status: 'failed', reason: 'the last loss is NaN', timed: false }]);
+  });
+
+  it('--once finishes a run as its log ends, at the log\'s last time; once, however often it runs', async () => {
+    const file = join(dir, 'train.log');
+    writeFileSync(file, '2024-05-01 10:00:00 INFO step=1 loss=1.0\n2024-05-01 10:30:00 INFO step=2 loss=0.9\n');
+    const once = async () => {
+      const w = watcher(file, { run: 'once' });
+      await w.pass();
+      return w.finish();
+    };
+    expect(await once()).toBe(1);
+    const run = (await api(server.url, '/runs/watch%2Fonce')).body;
+    expect(run).toMatchObject({ status: 'completed', started_at: Date.parse('2024-05-01T10:00:00'), finished_at: Date.parse('2024-05-01T10:30:00'), elapsed_s: 1800 });
+    expect(await once()).toBe(0);
+    appendFileSync(file, 'Traceback (most recent call last):\nRuntimeError: CUDA error: an illegal memory access was encountered\n');
+    expect(await once()).toBe(1);
+    expect((await api(server.url, '/runs/watch%2Fonce')).body).toMatchObject({ status: 'failed' });
+    expect(of(await runEvents('once'), 'run_finished').map((e) => [e.status, e.reason])).toEqual([
+      ['completed', undefined],
+      ['failed', 'RuntimeError: CUDA error: an illegal memory access was encountered'],
+    ]);
+  });
+
+  it('while following, finishes a run whose file stopped growing, runs it again when it grows, and finishes it on stop', async () => {
+    const file = join(dir, 'live.log');
+    writeFileSync(file, 'step=1 loss=1.0\n');
+    const status = async () => (await api(server.url, '/runs/watch%2Flive')).body.status;
+    const w = watcher(file, { run: 'live', idleMs: 50 });
+    const stop = new AbortController();
+    const running = w.run(stop.signal);
+    await until(async () => (await status()) === 'completed' || undefined);
+    // Followed live: a file without times ends when the watch saw it end, not timeless.
+    expect((await api(server.url, '/runs/watch%2Flive')).body).toMatchObject({ timed: true, finished_at: expect.any(Number) });
+    appendFileSync(file, 'step=2 loss=0.9\n');
+    await until(async () => of(await runEvents('live'), 'run_finished').length === 2 || undefined);
+    expect(of(await runEvents('live'), 'metrics')).toHaveLength(2);
+    stop.abort();
+    await running;
+
+    const kept = join(dir, 'kept.log');
+    writeFileSync(kept, 'step=1 loss=1.0\n');
+    const k = watcher(kept, { run: 'kept', idleMs: 0 });
+    const stopKept = new AbortController();
+    const keptRun = k.run(stopKept.signal);
+    await until(async () => of(await runEvents('kept'), 'metrics').length === 1 || undefined);
+    expect((await api(server.url, '/runs/watch%2Fkept')).body.status).toBe('running');
+    stopKept.abort();
+    await keptRun;
+    expect((await api(server.url, '/runs/watch%2Fkept')).body.status).toBe('completed');
   });
 });
 

@@ -8,8 +8,8 @@ import { parseTags, tagChips } from './tags.js';
 
 const PAGE = 25;
 const REFRESH_MS = 5000;
-const STATUSES = ['', 'running', 'paused', 'completed', 'failed', 'stopped'];
-const LIVE = new Set(['running', 'paused']);
+const STATUSES = ['', 'running', 'paused', 'stalled', 'lost', 'completed', 'failed', 'stopped'];
+const LIVE = new Set(['running', 'paused', 'stalled']);
 
 /**
  * Progress lives in the run's in-memory context, so it is read (GET /runs/:id) for live runs

@@ -29,7 +29,15 @@ function bestText(best) {
 export function renderStatus(el, s) {
   fill(
     el,
-    h('div', { class: 'status-line' }, h('h1', {}, s.name), h('span', { class: 'muted' }, s.project), statusBadge(s.status), progressBar(s.progress)),
+    h(
+      'div',
+      { class: 'status-line' },
+      h('h1', {}, s.name),
+      h('span', { class: 'muted' }, s.project),
+      statusBadge(s.status),
+      s.finish_reason ? h('span', { class: 'muted' }, s.finish_reason) : null,
+      progressBar(s.progress),
+    ),
     h(
       'div',
       { class: 'stats' },

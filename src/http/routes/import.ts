@@ -6,9 +6,10 @@ import { RunStartedEvent, type EventInput } from '../../domain/events.ts';
 import { noRuleInputError, readsRuleInput } from '../../domain/read-report.ts';
 import { stringifyJson } from '../../domain/values.ts';
 import { isFileFormat } from '../../ingest/files/detect.ts';
+import { endingOf } from '../../ingest/files/ending.ts';
 import { formatOf, importContent } from '../../ingest/files/import-file.ts';
 import type { AnalystService } from '../../service/service.ts';
-import { readQuery } from '../body.ts';
+import { readQuery, readUpload } from '../body.ts';
 import { sendJson } from '../json.ts';
 
 const ImportQuery = z.object({
@@ -35,27 +36,32 @@ function assignImportIds(events: EventInput[]): void {
 }
 
 /**
- * `POST /runs/:id/import`: a whole log file in the body, read by the same importers as
+ * `POST /runs/:id/import`: a whole log file as the body, or as the one file part of a
+ * multipart/form-data upload (`curl -F file=@trainer_state.json`), read by the same importers as
  * `analyst diagnose`. Event ids derive from each event's content, so importing a file twice, or
  * again after it grew, stores each event once; the whole file is written in one transaction,
- * with its read report, which the answer also carries. A file with no metric the rules read is
- * refused (422 no_metrics) and nothing is written.
+ * with its read report, which the answer also carries. The run ends as the file does (see
+ * FileEnding): completed, or failed on a crash or a last loss that is not a number, at the file's
+ * last time. A file with no metric the rules read is refused (422 no_metrics) and nothing is written.
  */
 export function importRoutes(service: AnalystService, chunk: number): Hono {
   const app = new Hono();
   app.post('/runs/:id/import', async (c) => {
     const run = service.run(c.req.param('id'));
     const q = readQuery(c, ImportQuery);
-    const content = Buffer.from(await c.req.arrayBuffer());
+    const upload = await readUpload(c);
+    const content = upload.content;
     if (!content.length) throw new AnalystError('invalid_body', 'the body is empty: send the file content');
-    const filename = q.filename ?? '';
+    const filename = q.filename ?? upload.filename ?? '';
     const format = q.format ?? formatOf(filename, content)!;
     const imported = importContent(format === 'tfevents' ? content : content.toString('utf8'), format, run.name);
     // Importers copy a file's configuration as it is: hold it to the limits every other door applies.
     if (imported.run_started) parseOrThrow(RunStartedEvent.pick({ config: true, meta: true }), imported.run_started, 'configuration');
-    const read = q.filename ? { file: q.filename, ...imported.read } : imported.read;
-    if (!readsRuleInput(read)) throw noRuleInputError(read, q.filename || 'the file');
+    const read = filename ? { file: filename, ...imported.read } : imported.read;
+    if (!readsRuleInput(read)) throw noRuleInputError(read, filename || 'the file');
     const events = imported.run_started ? [imported.run_started, ...imported.events] : imported.events;
+    // Before the ids: the times it gives untimed events are part of their content.
+    const ending = endingOf(events);
     assignImportIds(events);
     let accepted = 0;
     let duplicates = 0;
@@ -67,9 +73,16 @@ export function importRoutes(service: AnalystService, chunk: number): Hono {
         duplicates += r.duplicates;
         lastSeq = r.last_seq;
       }
+      // The run ends as the file does (an event of its own, not one of the file's `accepted`); a
+      // file sent again unchanged changes nothing.
+      const now = service.run(run.id);
+      if (now.status !== ending.status || now.finished_at !== (ending.timed === false ? null : (ending.ts ?? null))) {
+        lastSeq = service.ingest(run.id, [ending], 'import').last_seq;
+      }
       service.noteRead(run.id, 'import', read);
     });
-    return sendJson(c, { accepted, duplicates, last_seq: lastSeq, read });
+    const { status, finished_at } = service.run(run.id);
+    return sendJson(c, { accepted, duplicates, last_seq: lastSeq, status, finished_at, ...(ending.reason ? { reason: ending.reason } : {}), read });
   });
   return app;
 }

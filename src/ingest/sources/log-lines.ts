@@ -4,6 +4,7 @@ import type { ReadTally } from '../files/read-tally.ts';
 import { toMillis } from '../files/records.ts';
 import { createLineState, parseLogLine, type LineParseState } from '../parsers/index.ts';
 import { bearsNumbers } from '../parsers/numbers.ts';
+import { leadingTimestamp } from '../parsers/timestamp.ts';
 
 export type { LineParseState };
 export { createLineState };
@@ -70,7 +71,7 @@ export function logLineEvents(lines: Iterable<LogLine>, state: LineParseState, o
     const step = events.find((e) => e.type === 'metrics' && e.step !== undefined) as { step?: number } | undefined;
     if (step?.step !== undefined) log.step = step.step;
     if (state.epoch !== undefined) log.epoch = state.epoch;
-    const ts = toMillis(line.ts);
+    const ts = toMillis(line.ts) ?? leadingTimestamp(line.message);
     if (ts !== undefined) log.ts = ts;
     out.push(log);
     for (const e of events) {

@@ -118,10 +118,12 @@ export class SourceManager {
 
   private receive(source: Source, messages: EventSourceMessage[], lineState: ReturnType<typeof createLineState>): void {
     const events: EventInput[] = [];
+    const notRead = new Map<string, number>();
     let lastId: string | null = null;
     for (const msg of messages) {
       const mapped = mapUpstream(source.id, msg, source.mapping, lineState);
       if (mapped.problem) this.repo.error(source.id, `event ${msg.id ?? '(no id)'}: ${mapped.problem}`, Date.now());
+      if (mapped.notRead !== undefined) notRead.set(mapped.notRead, (notRead.get(mapped.notRead) ?? 0) + 1);
       for (const e of mapped.events) events.push(e);
       if (msg.id !== undefined) lastId = msg.id;
     }
@@ -130,6 +132,7 @@ export class SourceManager {
     this.service.store.transaction(() => {
       if (events.length) this.service.ingest(source.run, events, 'sse');
       this.repo.received(source.id, lastId, messages.length, Date.now());
+      this.repo.notRead(source.id, notRead);
     });
   }
 }

@@ -13,10 +13,28 @@ export interface Mapped {
   events: EventInput[];
   /** What could not be read, for the source's last error; the rest of the message still counts. */
   problem?: string;
+  /** The kind of a frame left unread because it is no training output (a `status` or `heartbeat` frame). */
+  notRead?: string;
 }
 
-function readingOf(msg: EventSourceMessage, mapping: SourceMapping): SourceReading {
-  return mapping.events?.[msg.event ?? 'message'] ?? 'auto';
+/**
+ * Frame kinds (the SSE event name, or a JSON frame's `event_type` / `type`) that carry training
+ * output: metrics, log lines, step and epoch ends. Upstreams also send status, heartbeat, config
+ * or system frames; flattened, their numeric fields (GPU counters, config values) would become
+ * dozens of metrics no trainer logged, so frames of any other kind are counted, not read, unless
+ * the mapping names their event.
+ */
+const TRAINING_OUTPUT =
+  /^(message|metrics?|metrics?[_-]?updated?|scalars?|logs?|stdout|output|lines?|batch[_-]?end|step|step[_-]?end|epoch[_-]?end|train|training|train[_-]?step|eval|evaluation|valid|validation)$/i;
+
+function readingOf(msg: EventSourceMessage, mapping: SourceMapping): SourceReading | undefined {
+  return mapping.events?.[msg.event ?? 'message'];
+}
+
+/** The kind a JSON frame gives itself, when it names one. */
+function kindOf(obj: Record<string, unknown>): string | undefined {
+  const kind = obj.event_type ?? obj.type;
+  return typeof kind === 'string' ? kind : undefined;
 }
 
 /**
@@ -38,40 +56,51 @@ function logEntry(obj: Record<string, unknown>, state: LineParseState, out: Even
   }
 }
 
-function readObject(obj: Record<string, unknown>, state: LineParseState, out: EventInput[]): string | undefined {
+interface ReadResult {
+  problem?: string;
+  notRead?: string;
+}
+
+function readObject(obj: Record<string, unknown>, state: LineParseState, out: EventInput[], mapped: boolean): ReadResult {
   if (typeof obj.type === 'string' && EVENT_TYPES.has(obj.type)) {
     const parsed = EventInput.safeParse(obj);
     if (parsed.success) {
       out.push(parsed.data);
-      return undefined;
+      return {};
     }
     const first = issuesFromZod(parsed.error)[0];
-    return `invalid ${obj.type} event: ${first?.path}: ${first?.message}`;
+    return { problem: `invalid ${obj.type} event: ${first?.path}: ${first?.message}` };
   }
   if (typeof obj.message === 'string') {
     logEntry(obj, state, out);
-    return undefined;
+    return {};
   }
-  // Seed 5's stream message and any flat record: every numeric field is a metric.
+  const kind = kindOf(obj);
+  if (!mapped && kind !== undefined && !TRAINING_OUTPUT.test(kind)) return { notRead: kind };
+  // Seed 5's stream message and any flat record of training output: every numeric field is a metric.
   const metrics = recordToMetrics(obj);
   if (metrics) out.push(metrics);
-  return undefined;
+  return {};
 }
 
-function readJson(data: string, state: LineParseState, out: EventInput[]): string | undefined {
+function readJson(data: string, state: LineParseState, out: EventInput[], mapped: boolean): ReadResult {
   let doc: unknown;
   try {
     doc = parsePythonJson(data);
   } catch (err) {
-    return `data is not JSON: ${(err as Error).message}`;
+    return { problem: `data is not JSON: ${(err as Error).message}` };
   }
   const items = Array.isArray(doc) ? doc : [doc];
-  let problem: string | undefined;
+  const result: ReadResult = {};
   for (const item of items) {
-    if (item === null || typeof item !== 'object' || Array.isArray(item)) problem ??= 'JSON data must be an object or an array of objects';
-    else problem ??= readObject(item as Record<string, unknown>, state, out);
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) result.problem ??= 'JSON data must be an object or an array of objects';
+    else {
+      const r = readObject(item as Record<string, unknown>, state, out, mapped);
+      result.problem ??= r.problem;
+      result.notRead ??= r.notRead;
+    }
   }
-  return problem;
+  return result;
 }
 
 /**
@@ -79,14 +108,17 @@ function readJson(data: string, state: LineParseState, out: EventInput[]): strin
  * it, so an upstream that replays after a reconnect (ignoring Last-Event-ID) is stored once.
  */
 export function mapUpstream(sourceId: string, msg: EventSourceMessage, mapping: SourceMapping, state: LineParseState): Mapped {
-  const reading = readingOf(msg, mapping);
-  if (reading === 'ignore') return { events: [] };
+  const mapped = readingOf(msg, mapping);
+  if (mapped === 'ignore') return { events: [] };
+  const reading = mapped ?? 'auto';
+  const event = msg.event ?? 'message';
+  if (mapped === undefined && !TRAINING_OUTPUT.test(event)) return { events: [], notRead: event };
   const events: EventInput[] = [];
   const text = msg.data.trim();
   const json = reading === 'json' || (reading === 'auto' && (text.startsWith('{') || text.startsWith('[')));
-  let problem: string | undefined;
-  if (json) problem = readJson(text, state, events);
+  let result: ReadResult = {};
+  if (json) result = readJson(text, state, events, mapped !== undefined);
   else logLineEvents(msg.data.split('\n').map((message) => ({ message })), state, events);
   if (msg.id) events.forEach((e, i) => (e.event_id = `src:${sourceId}:${msg.id}:${i}`.slice(0, 200)));
-  return { events, problem };
+  return { events, ...result };
 }

@@ -4,6 +4,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import type { FileFormat } from '../files/detect.ts';
+import { FileEnding } from '../files/ending.ts';
 import { runNameFor } from '../files/run-name.ts';
 import { isEventFileName } from '../tfevents/event-file.ts';
 import { FileFollower, type Polled } from './follower.ts';
@@ -20,7 +21,19 @@ export interface WatchOptions {
   format?: FileFormat;
   stateFile?: string;
   intervalMs: number;
+  /**
+   * While following (not --once): a run whose file has not grown for this long is finished as the
+   * file ends (completed, or failed on a crash); more data later runs it again. 0: only on stop.
+   */
+  idleMs?: number;
   log: (message: string) => void;
+}
+
+/** A run's file ending, followed over what this watch sent since the run last finished. */
+interface Unfinished {
+  ending: FileEnding;
+  /** When this watch last sent the run something (its own clock). */
+  sentAt: number;
 }
 
 interface Followed {
@@ -53,6 +66,7 @@ function byWriteOrder(a: string, b: string): number {
 export class Watcher {
   private readonly client: ServerClient;
   private readonly followed = new Map<string, Followed>();
+  private readonly unfinished = new Map<string, Unfinished>();
   private state: WatchState | undefined;
   private stateFile = '';
   private isDirectory = false;
@@ -78,13 +92,17 @@ export class Watcher {
     return sent;
   }
 
-  /** Passes until the signal aborts; the server being away is waited out, a refusal ends the watch. */
+  /**
+   * Passes until the signal aborts; the server being away is waited out, a refusal ends the
+   * watch. A run idle for `idleMs` is finished, and every run is when the watch stops.
+   */
   async run(signal: AbortSignal): Promise<void> {
     let failures = 0;
     while (!signal.aborted) {
       try {
         const sent = await this.pass();
         if (sent) this.opts.log(`sent ${sent} events`);
+        if (this.opts.idleMs) await this.finish(true, Date.now() - this.opts.idleMs);
         failures = 0;
       } catch (err) {
         if (!(err instanceof RetryableError)) throw err;
@@ -95,6 +113,33 @@ export class Watcher {
       // Rejects when aborted, which ends the loop.
       await sleep(wait, undefined, { signal }).catch(() => {});
     }
+    await this.finish(true).catch((err: Error) => this.opts.log(`could not finish the runs: ${err.message}`));
+  }
+
+  /**
+   * Ends the runs this watch sent data to as their files end: completed, or failed on a crash or
+   * a last loss that is not a number, at the file's last time. `live`: the data was followed as it
+   * was written, so a file without times ends now, not timeless. Only runs idle since `idleSince`
+   * when given. Returns how many runs were finished.
+   */
+  async finish(live = false, idleSince = Infinity): Promise<number> {
+    let finished = 0;
+    for (const [runName, u] of this.unfinished) {
+      if (u.sentAt > idleSince) continue;
+      const end = u.ending.ending();
+      if (live) delete end.timed;
+      // The positions acknowledged so far: a finish sent again after a crash is stored once.
+      const files = [...this.followed.values()].filter((f) => f.runName === runName).map((f) => `${f.follower.state.gen}.${f.follower.state.events}`);
+      end.event_id = `end:${files.join('-')}:${runName}`.slice(0, 200);
+      // The run this watch delivered the file's events to.
+      const id = this.state?.runs[runName];
+      if (!id) continue;
+      await this.client.post(id, [end]);
+      this.unfinished.delete(runName);
+      this.opts.log(`${runName}: ${end.status}${end.reason ? ` (${end.reason})` : ''}`);
+      finished++;
+    }
+    return finished;
   }
 
   async close(): Promise<void> {
@@ -144,6 +189,11 @@ export class Watcher {
   private async deliver(f: Followed, polled: Polled): Promise<number> {
     const state = this.state!;
     if (polled.events.length) {
+      let u = this.unfinished.get(f.runName);
+      if (!u) this.unfinished.set(f.runName, (u = { ending: new FileEnding(), sentAt: 0 }));
+      // Before sending: the file's times it gives untimed events are sent with them.
+      u.ending.take(polled.events);
+      u.sentAt = Date.now();
       try {
         await this.client.post(await this.runId(f), polled.events);
       } catch (err) {
