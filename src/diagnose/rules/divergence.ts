@@ -97,7 +97,7 @@ export const divergence = defineRule<State>({
       severity,
       message:
         (blownUp && ratio < T.criticalRatio ? `${name} jumped to ${fmt(s.last)} at ${where(update.step, update.epoch)} (running median ${fmt(s.level)}), ` : `${name} rose to ${fmt(s.level)} (running median) at ${where(update.step, update.epoch)}, `) +
-        `${fmt(ratio)}x its best of ${fmt(s.best)} at ${where(s.bestStep, s.bestEpoch)} (it started at ${fmt(s.start)}): training is diverging.`,
+        `${fmt(ratio)}x its lowest running median, ${fmt(s.best)} at ${where(s.bestStep, s.bestEpoch)} (it started at ${fmt(s.start)}): training is diverging.`,
       evidence: {
         metric: name,
         level: round(s.level),

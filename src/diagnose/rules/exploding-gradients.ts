@@ -87,7 +87,7 @@ export const explodingGradients = defineRule<State>({
     const severity: Severity = worst >= T.criticalFactor || level >= 100 * T.hugeNorm ? 'critical' : 'warning';
     if (!state.report.due(severity, huge && !(top > 0) ? level : worst)) return undefined;
     const against = factor >= T.sustainedFactor ? `, ${fmt(factor)}x the top of its normal range (${fmt(top)})` : low > 0 ? `, ${fmt(burst)}x where it normally sits (${fmt(low)})` : '';
-    const because = huge && !(worst >= T.sustainedFactor) ? `; a norm over ${fmt(T.hugeNorm)} is far beyond what any healthy network shows` : lossWorse && factor < T.sustainedFactor ? ` while ${facts.view.lossName} rose to ${fmt(loss.level)} from its best ${fmt(loss.best)}` : '';
+    const because = huge && !(worst >= T.sustainedFactor) ? `; a norm over ${fmt(T.hugeNorm)} is far beyond what any healthy network shows` : lossWorse && factor < T.sustainedFactor ? ` while ${facts.view.lossName} rose to ${fmt(loss.level)} from its lowest running median ${fmt(loss.best)}` : '';
     return {
       kind: 'exploding_gradients',
       severity,
