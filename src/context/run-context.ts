@@ -234,7 +234,7 @@ export class RunContext {
         if (!s) continue;
         slot.series = s;
       }
-      const v = slot.fraction ? normaliseValue(alias.canonical, value) : value;
+      const v = slot.fraction ? normaliseValue(alias.canonical, value) : alias.scale === undefined ? value : value * alias.scale;
       s.push(x, step, epoch, v);
       values.set(alias.canonical, v);
     }

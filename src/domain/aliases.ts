@@ -36,6 +36,8 @@ export interface Alias {
    * not mix them in one window, and feeds the series only when no plain name is logged.
    */
   rank: number;
+  /** Factor to the canonical unit (seconds for durations), when the name gives another (`ms/batch`). */
+  scale?: number;
 }
 
 type Split = 'train' | 'val' | 'test';
@@ -103,8 +105,8 @@ const REAL_WORDS = new Set(['lost', 'lose', 'less', 'boss', 'moss', 'toss', 'las
 /** Exceptions: exact names (lower-cased) whose parts do not tell what they mean. */
 const TABLE = new Map<string, Alias>();
 
-function add(canonical: string, rank: number, names: string[]): void {
-  for (const n of names) TABLE.set(n, { canonical, rank });
+function add(canonical: string, rank: number, names: string[], scale?: number): void {
+  for (const n of names) TABLE.set(n, scale === undefined ? { canonical, rank } : { canonical, rank, scale });
 }
 
 // YOLOv5's first parameter group (`x/lr0`), Lightning's LearningRateMonitor names, mmengine's param groups.
@@ -114,7 +116,9 @@ add('grad_norm', 0, ['grad_2.0_norm_total', 'global_grad_norm']);
 add('weight_norm', 0, ['weight_norm', 'param_norm', 'parameter_norm', 'weights_norm']);
 add('epoch_time', 0, ['epoch_time', 'epoch_duration', 'time/epoch', 'epoch_time_s', 'epoch_seconds']);
 // Not `time`: detectron2 means seconds per iteration by it, YOLOv8 the total elapsed time.
-add('step_time', 0, ['step_time', 'batch_time', 'iter_time', 'time/step', 'sec_per_step', 'ms/batch']);
+add('step_time', 0, ['step_time', 'batch_time', 'iter_time', 'time/step', 'sec_per_step']);
+// word_language_model's `ms/batch`, Keras' `ms/step`: durations in milliseconds.
+add('step_time', 0, ['ms/batch', 'ms/step', 'ms_per_batch', 'ms_per_step'], 1e-3);
 // fairseq's words per second counts tokens.
 add('throughput', 0, ['throughput']);
 add('throughput', 0.25, ['wps']);
@@ -212,9 +216,12 @@ function fromTokens(tokens: string[]): Alias | undefined {
   if (content.length === 0) return undefined;
   // A duration of a step or an epoch of training (`perf/step_time`, `train/epoch_duration`); one
   // more word is allowed as a namespace. `data_time` (the wait for a batch) names no level.
-  const last = content[content.length - 1];
-  if (DURATION_WORDS.has(last) && level > 0 && content.length <= 2 && (split === undefined || split === 'train')) {
-    return { canonical: level === 1 ? 'epoch_time' : 'step_time', rank: 0 };
+  // A trailing `ms` is the unit of a duration in milliseconds (`step_time_ms`, `batch_time(ms)`).
+  const inMs = content.length > 1 && content[content.length - 1] === 'ms';
+  const last = content[content.length - (inMs ? 2 : 1)];
+  if (DURATION_WORDS.has(last) && level > 0 && content.length - (inMs ? 1 : 0) <= 2 && (split === undefined || split === 'train')) {
+    const canonical = level === 1 ? 'epoch_time' : 'step_time';
+    return inMs ? { canonical, rank: 0, scale: 1e-3 } : { canonical, rank: 0 };
   }
   const joined = content.join(' ');
   if (joined === 'lr') return { canonical: 'lr', rank: 0 };

@@ -38,6 +38,13 @@ describe('RunContext', () => {
     expect(ctx.latest.get('Validation Accuracy')!.value).toBe(78.9);
   });
 
+  it('reads durations given in milliseconds as seconds, keeping the value as sent', () => {
+    const ctx = new RunContext('r');
+    ctx.apply({ type: 'metrics', step: 20, ts: 1, values: { 'ms/batch': 762.09, loss: 1.8 } });
+    expect(ctx.get('step_time')!.last).toBeCloseTo(0.76209);
+    expect(ctx.latest.get('ms/batch')!.value).toBe(762.09);
+  });
+
   it('feeds a quantity from its step- or epoch-level name, whichever carries more points', () => {
     const ctx = new RunContext('r');
     // Lightning: step values every few steps, one epoch value per epoch: the step series stays.

@@ -103,7 +103,6 @@ const MAPPED: Array<[string, string, number]> = [
   ['weight_norm', 'weight_norm', 0],
   // times, speed, memory
   ['epoch_time', 'epoch_time', 0],
-  ['ms/batch', 'step_time', 0],
   ['throughput', 'throughput', 0],
   ['samples_per_second', 'throughput', 0],
   ['train_samples_per_second', 'throughput', 0],
@@ -167,6 +166,16 @@ const UNMAPPED: Array<[string, string]> = [
 describe('canonicalOf', () => {
   it.each(MAPPED)('%s → %s (rank %s)', (name, canonical, rank) => {
     expect(canonicalOf(name)).toEqual({ canonical, rank });
+  });
+
+  it.each([
+    ['ms/batch', 'step_time'],
+    ['ms/step', 'step_time'],
+    ['step_time_ms', 'step_time'],
+    ['batch_time(ms)', 'step_time'],
+    ['epoch_time_ms', 'epoch_time'],
+  ])('%s → %s in seconds (milliseconds scaled by 1e-3)', (name, canonical) => {
+    expect(canonicalOf(name)).toEqual({ canonical, rank: 0, scale: 1e-3 });
   });
 
   it.each(UNMAPPED)('%s stays unmapped: %s', (name) => {
