@@ -5,7 +5,7 @@ export const MEDIAN_SPAN = 5;
 /** Curvatures after which the slow noise mean starts (from the fast one). */
 const SLOW_FROM = 10;
 /** Values a metric needs before its noise estimate stands for its scatter (see `risenClear`). */
-const NOISE_POINTS = 10;
+export const NOISE_POINTS = 10;
 
 /** Points whose median is taken as the metric's starting level (a single first point is too noisy). */
 export const START_SPAN = 3;

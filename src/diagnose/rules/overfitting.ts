@@ -3,7 +3,7 @@ import type { MetricsUpdate, RunContext } from '../../context/run-context.ts';
 import type { Detection, Severity } from '../../domain/findings.ts';
 import { defineRule, fmt, hadInstability, Reporter, round, where, type RunFacts } from '../rule.ts';
 import { actionsFor } from '../advice.ts';
-import { Smoothed, Trend } from '../smooth.ts';
+import { NOISE_POINTS, Smoothed, Trend } from '../smooth.ts';
 
 const T = {
   /**
@@ -71,6 +71,8 @@ interface State {
   trainAtMin: number;
   minCount: number;
   bestLevel: number;
+  /** The validation curve's scatter when its best level was set (NaN before it has one of its own). */
+  noiseAtBest: number;
   sinceBest: Trend;
   bestCount: number;
   held: number;
@@ -83,7 +85,7 @@ interface State {
 
 export const overfitting = defineRule<State>({
   kind: 'overfitting',
-  init: () => ({ val: new Smoothed(3), firstVal: NaN, lastRaw: NaN, train: new Smoothed(), trainAtMin: NaN, minCount: 0, bestLevel: Infinity, sinceBest: new Trend(), bestCount: 0, held: 0, valMark: Infinity, valMarkCount: 0, trainAtValMark: NaN, report: new Reporter(1.25) }),
+  init: () => ({ val: new Smoothed(3), firstVal: NaN, lastRaw: NaN, train: new Smoothed(), trainAtMin: NaN, minCount: 0, bestLevel: Infinity, noiseAtBest: NaN, sinceBest: new Trend(), bestCount: 0, held: 0, valMark: Infinity, valMarkCount: 0, trainAtValMark: NaN, report: new Reporter(1.25) }),
   evaluate(ctx, update, state, facts) {
     const byLoss = ctx.series.has('val_loss');
     const view = facts.view;
@@ -104,6 +106,7 @@ export const overfitting = defineRule<State>({
     if (val.level < state.bestLevel) {
       state.bestLevel = val.level;
       state.bestCount = val.count;
+      state.noiseAtBest = val.count >= NOISE_POINTS ? val.noise : NaN;
       state.trainAtMin = state.train.level;
       state.sinceBest.reset();
     }
@@ -132,7 +135,10 @@ export const overfitting = defineRule<State>({
     // level rises by at least half the rise of the running median.
     const fitted = state.sinceBest.relative;
     const trending = fitted !== null && fitted * Math.abs(state.sinceBest.mean) >= T.trendShare * rise;
-    const holds = rise >= T.noiseMultiple * val.noise && trending && gaveBack && trainFalling && (byLoss || rise >= T.minAccuracyDrop);
+    // A rise is judged against the scatter the curve had at its best: the rise itself, three
+    // evaluations up and one back, is curvature that would otherwise count as noise.
+    const noise = Number.isNaN(state.noiseAtBest) ? val.noise : Math.min(val.noise, state.noiseAtBest);
+    const holds = rise >= T.noiseMultiple * noise && trending && gaveBack && trainFalling && (byLoss || rise >= T.minAccuracyDrop);
     state.held = holds ? state.held + 1 : 0;
     if (state.held < T.sustain) return undefined;
     // After a blow-up the validation loss rises because the weights were damaged, not because

@@ -24,6 +24,13 @@ describe('overfitting rule', () => {
     expect(serious(moving, 'overfitting')).toEqual([]);
   });
 
+  it('judges a jumpy rise against the scatter the curve had at its best, not the scatter the rise adds', () => {
+    // A noisy validation loss, flat near 0.4 for thirty evaluations, then rising in jumps from row 36.
+    const val = [1.16, 0.97, 0.69, 0.54, 0.43, 0.42, 0.48, 0.42, 0.47, 0.44, 0.38, 0.41, 0.44, 0.47, 0.46, 0.4, 0.44, 0.43, 0.41, 0.43, 0.4, 0.37, 0.38, 0.46, 0.37, 0.39, 0.43, 0.4, 0.44, 0.39, 0.37, 0.49, 0.41, 0.43, 0.43, 0.42, 0.79, 0.55, 0.62, 0.75, 0.47, 0.5, 0.52, 0.48, 0.58, 0.6, 0.67, 0.93, 0.9, 0.82];
+    const fed = feed(epochs(val.length, (e) => ({ train_loss: e < 6 ? 1.2 - 0.12 * e : 0.5 - 0.002 * e, val_loss: val[e - 1] })));
+    expect(raisedAt(fed, 'overfitting')).toBe(38);
+  });
+
   it('keeps the numbers of a finding near the present while the condition lasts', () => {
     const fed = feed(epochs(120, ushape));
     const [f] = serious(fed, 'overfitting');
