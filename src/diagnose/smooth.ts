@@ -41,6 +41,8 @@ export class Smoothed {
   minStep: number | null = null;
   minEpoch: number | null = null;
   noise = 0;
+  /** The noise estimate when the best level was last set (NaN while the metric had too few values for one). */
+  noiseAtBest = NaN;
 
   constructor(span = MEDIAN_SPAN) {
     this.span = Math.min(span, MEDIAN_SPAN);
@@ -85,6 +87,7 @@ export class Smoothed {
     if (this.count === START_SPAN) this.start = this.level;
     if (this.count >= START_SPAN && this.level < this.best) {
       this.best = this.level;
+      this.noiseAtBest = this.count >= NOISE_POINTS ? this.noise : NaN;
       this.bestCount = this.count;
       this.bestStep = step;
       this.bestEpoch = epoch;
@@ -103,7 +106,11 @@ export class Smoothed {
    * the blow-up being judged), and a doubling of the level over the best stands for it.
    */
   risenClear(multiple: number): boolean {
-    return this.count >= NOISE_POINTS ? this.level - this.best >= multiple * this.noise : this.level >= 2 * this.best;
+    if (this.count < NOISE_POINTS) return this.level >= 2 * this.best;
+    // Against the scatter the metric had at its best, when known: a rise's own jumps are curvature
+    // that would otherwise count as noise and hide the very rise being judged.
+    const noise = Number.isNaN(this.noiseAtBest) ? this.noise : Math.min(this.noise, this.noiseAtBest);
+    return this.level - this.best >= multiple * noise;
   }
 
   /** Points since the best level was last improved. */

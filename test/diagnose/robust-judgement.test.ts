@@ -1,9 +1,21 @@
 import { describe, expect, it } from 'vitest';
+import { Smoothed } from '../../src/diagnose/smooth.ts';
 import { epochs, feed, noise, raisedAt, serious } from './feed.ts';
 
 // The ways single points, first values, schedules and scales used to mislead the rules, each as a
 // run a user could send. Healthy look-alikes must stay silent; real problems must be named.
 describe('judgement that one point, a first value or a schedule cannot mislead', () => {
+  it("judges a rise against the scatter the metric had at its best, so the rise's own jumps do not hide it", () => {
+    // A per-step loss of a conv net at an unstable momentum: it falls to about 0.3, then climbs in jumps.
+    const values = [2.31, 2.24, 2.13, 1.79, 1.33, 0.46, 0.41, 0.28, 1.12, 1.17, 0.28, 0.25, 0.55, 0.56, 0.6, 0.5, 0.04, 0.3, 0.11, 0.35, 0.42, 2.45, 0.46, 0.29, 0.24, 0.78, 0.38, 0.21, 0.58, 0.99, 0.1, 0.98, 0.22, 0.31, 0.93, 2.23, 1.73, 0.69, 0.55, 3.4];
+    const s = new Smoothed();
+    for (const [i, v] of values.entries()) s.push(v, i, null);
+    // The current estimate has grown with the jumps; the one at the best has not.
+    expect(s.noise).toBeGreaterThan(2 * s.noiseAtBest);
+    expect(s.level - s.best).toBeLessThan(5 * s.noise);
+    expect(s.risenClear(5)).toBe(true);
+  });
+
   it('sees an overfit behind a huge first validation loss', () => {
     const val = [17, 0.9, 0.7, 0.6, 0.62, 0.7, 0.8, 0.95, 1.1, 1.3, 1.5, 1.7];
     const fed = feed(epochs(val.length, (e) => ({ train_loss: 2 / e, val_loss: val[e - 1] })));
