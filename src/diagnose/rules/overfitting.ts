@@ -128,7 +128,11 @@ export const overfitting = defineRule<State>({
       return describeStall(ctx, state, facts, where(update.step, update.epoch));
     }
     const rise = val.level - best;
-    const trainFalling = !(state.train.level > state.trainAtMin * T.trainSlack);
+    // Where the training loss stood at the validation best, or, when it was first logged after
+    // it, where it started; a run that logs none is judged on its validation loss alone.
+    const t = state.train;
+    const trainRef = Number.isFinite(state.trainAtMin) ? state.trainAtMin : t.ready ? t.start : NaN;
+    const trainFalling = t.count === 0 || (Number.isFinite(trainRef) && !(t.level > trainRef * T.trainSlack));
     const improvement = val.start - best;
     const gaveBack = improvement > 0 ? rise >= T.minGiveBack * improvement : true;
     // A trend, not a high stretch of scatter: the line fitted through the points since the best
