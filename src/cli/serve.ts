@@ -1,6 +1,4 @@
 import { Command } from 'commander';
-import { startServer } from '../http/server.ts';
-import { loadConfig } from '../service/config.ts';
 
 export function serveCommand(): Command {
   return new Command('serve')
@@ -9,6 +7,8 @@ export function serveCommand(): Command {
     .option('--port <port>', 'port to listen on, 0 for any free port (ANALYST_PORT)')
     .option('--db <path>', 'SQLite file (ANALYST_DB)')
     .action(async (opts: { host?: string; port?: string; db?: string }) => {
+      // Loaded here, not at the top: the other commands and `--help` start without the server's modules.
+      const [{ startServer }, { loadConfig }] = await Promise.all([import('../http/server.ts'), import('../service/config.ts')]);
       const config = loadConfig(process.env, { ANALYST_HOST: opts.host, ANALYST_PORT: opts.port, ANALYST_DB: opts.db });
       const server = await startServer(config);
       process.stdout.write(`Training Analyst listening on ${server.url}\n`);

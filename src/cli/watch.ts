@@ -1,7 +1,6 @@
 // `analyst watch PATH`: tail a growing training log, CSV, JSONL or TensorBoard log directory into a server.
 import { Command, Option } from 'commander';
 import { isStreamFormat, STREAM_FORMATS, type FileFormat } from '../ingest/files/detect.ts';
-import { Watcher } from '../ingest/watch/watcher.ts';
 import { CliError, serverUrl } from './client.ts';
 
 interface WatchFlags {
@@ -28,6 +27,8 @@ export function watchCommand(): Command {
     .action(async (target: string, flags: WatchFlags) => {
       const intervalMs = Number(flags.interval);
       if (!Number.isFinite(intervalMs) || intervalMs < 10) throw new CliError('--interval must be a number of milliseconds >= 10', 2);
+      // Loaded on use, so that the other commands and `--help` start without the readers.
+      const { Watcher } = await import('../ingest/watch/watcher.ts');
       const watcher = new Watcher({
         target,
         server: serverUrl(flags.server),
