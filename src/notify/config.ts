@@ -1,6 +1,7 @@
 // Notifier settings and how they are read from the environment (all optional, with defaults).
 import { z } from 'zod';
 import { parseOrThrow } from '../domain/errors.ts';
+import { setVariables } from '../domain/environment.ts';
 import { parseDurationMs } from '../domain/webhooks.ts';
 import type { RetryPolicy } from './retry.ts';
 import { DEFAULT_RETRY } from './retry.ts';
@@ -66,9 +67,7 @@ const NotifyEnv = z.object({
 });
 
 export function settingsFromEnv(env: NodeJS.ProcessEnv): NotifierSettings {
-  // Unset and empty are the same thing in a shell environment.
-  const set = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
-  const parsed = parseOrThrow(NotifyEnv, set, 'configuration');
+  const parsed = parseOrThrow(NotifyEnv, setVariables(env), 'configuration');
   const settings = defaultSettings(parsed.ANALYST_STALL_SECONDS);
   return {
     ...settings,

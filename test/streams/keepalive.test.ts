@@ -24,7 +24,7 @@ describe('keep-alive', () => {
   it('an idle SSE stream gets heartbeat comments', async () => {
     server = await testServer();
     const run = (await api(server.url, '/runs', { method: 'POST', json: { name: 'idle' } })).body.id;
-    const app = streamRoutes(server.service, { maxBuffered: 100, heartbeatMs: 30, retryMs: 500 });
+    const app = streamRoutes(server.service, { maxBuffered: 100, heartbeatMs: 30, retryMs: 500, closing: new AbortController().signal });
     const http = await new Promise<ServerType>((resolve) => {
       const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(s));
     });
