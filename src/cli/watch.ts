@@ -11,6 +11,7 @@ interface WatchFlags {
   state?: string;
   interval: string;
   once?: boolean;
+  json?: boolean;
 }
 
 export function watchCommand(): Command {
@@ -21,9 +22,10 @@ export function watchCommand(): Command {
     .option('--run <name>', 'run name (default: from the file or directory name)')
     .option('--project <name>', 'project of the run', 'default')
     .addOption(new Option('--format <format>', 'skip detection').choices([...STREAM_FORMATS]))
-    .option('--state <file>', 'where the read position is kept (default: a dot file next to the data)')
+    .option('--state <file>', 'where the read position is kept (default: under $XDG_STATE_HOME/training-analyst/watch/, or ~/.local/state/...)')
     .option('--interval <ms>', 'how often to look for new data', '500')
     .option('--once', 'send what is there now and exit')
+    .option('--json', 'print one JSON line per batch the server acknowledged: {"file", "run", "events"}')
     .action(async (target: string, flags: WatchFlags) => {
       const intervalMs = Number(flags.interval);
       if (!Number.isFinite(intervalMs) || intervalMs < 10) throw new CliError('--interval must be a number of milliseconds >= 10', 2);
@@ -39,10 +41,12 @@ export function watchCommand(): Command {
         stateFile: flags.state,
         intervalMs,
         log: (m) => process.stderr.write(`analyst watch: ${m}\n`),
+        onBatch: flags.json ? (batch) => process.stdout.write(`${JSON.stringify(batch)}\n`) : undefined,
       });
       try {
         if (flags.once) {
-          process.stdout.write(`sent ${await watcher.pass()} events\n`);
+          const sent = await watcher.pass();
+          if (!flags.json) process.stdout.write(`sent ${sent} events\n`);
           return;
         }
         const stop = new AbortController();
