@@ -17,7 +17,7 @@ async function deliveredBody(format: 'slack' | 'discord', change = raised(findin
   await subscribe(notifier, rx.url, { format });
   notifier.start();
   notifier.onFindingChanges({ ...RUN, name: 'resnet<50>' }, [change], Date.parse('2026-11-21T10:00:00Z'));
-  const [req] = await until(() => rx.received.length === 1 && rx.received, 3_000, `${format} delivery`);
+  const [req] = await until(() => rx.received.length === 1 && rx.received);
   expect(req.headers['x-analyst-signature']).toMatch(/^sha256=[0-9a-f]{64}$/);
   return JSON.parse(req.body);
 }

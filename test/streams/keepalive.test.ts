@@ -30,7 +30,7 @@ describe('keep-alive', () => {
     });
     closers.push(() => new Promise((r) => (http.close(() => r(undefined)), (http as Server).closeAllConnections())));
     const sse = await SseClient.open(`http://127.0.0.1:${(http.address() as AddressInfo).port}/runs/${run}/stream`);
-    await sse.waitFor((c) => c.comments.filter((x) => x.trim() === 'heartbeat').length >= 3, 3000);
+    await sse.waitFor((c) => c.comments.filter((x) => x.trim() === 'heartbeat').length >= 3);
     expect(sse.retry).toBe(500);
     await sse.close();
   });
