@@ -19,7 +19,7 @@ console.log('the analyst command (a fresh process per call, median of 9)');
 row('analyst --help', `${cli.help_s.toFixed(2)} s`, 'target <= 0.4 s');
 row('analyst status RUN', `${cli.status_s.toFixed(2)} s`, 'target <= 0.6 s');
 row('the same through tsx (sources compiled per call)', `${cli.help_tsx_s.toFixed(2)} / ${cli.status_tsx_s.toFixed(2)} s`);
-row('analyst serve: start until listening', `${cli.serve_start_s.toFixed(2)} s`);
+row('analyst serve: start until listening, dist / tsx', `${cli.serve_start_s.toFixed(2)} / ${cli.serve_start_tsx_s.toFixed(2)} s`);
 console.log('');
 
 // First, on a fresh heap, as `analyst diagnose` runs in a process of its own.

@@ -42,8 +42,10 @@ export function serveCommand(): Command {
       const now = () => process.exit(1);
       process.once('SIGINT', now);
       process.once('SIGTERM', now);
+      // Said once the port no longer accepts connections.
+      const closing = server.close();
       process.stderr.write(`analyst: ${signal}: stopping; finishing the requests in flight, then closing the database\n`);
-      await server.close();
+      await closing;
       process.exit(0);
     });
 }
