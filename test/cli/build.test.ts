@@ -12,7 +12,8 @@ afterAll(() => rmSync(copy, { recursive: true, force: true }));
 const run = (args: string[]) => execFileSync(process.execPath, args, { cwd: copy, encoding: 'utf8' });
 
 describe('dist/ and bin/analyst.js', () => {
-  it('builds dist/, runs it, runs an edited src/ at once, and builds again only when src/ changed', () => {
+  // Two whole compilations: on a loaded machine each may take a minute.
+  it('builds dist/, runs it, runs an edited src/ at once, and builds again only when src/ changed', { timeout: 600_000 }, () => {
     for (const f of ['bin', 'scripts', 'src', 'prompts', 'package.json', 'tsconfig.json', 'tsconfig.build.json']) cpSync(join(ROOT, f), join(copy, f), { recursive: true });
     symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'));
 
