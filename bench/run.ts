@@ -1,5 +1,6 @@
 import { cpus, loadavg, totalmem } from 'node:os';
 import { benchCacheHit, benchContextBuild, benchPromptTokens } from '../src/analyst/bench.ts';
+import { benchCli } from './cli.ts';
 import { benchDiagnoserPerPoint, benchOfflineJsonl } from './diagnose.ts';
 import { benchIngest } from './ingest.ts';
 import { benchSseLatency, benchTfeventsParse, benchWsIngest } from './streams.ts';
@@ -11,6 +12,15 @@ const row = (label: string, value: string, target = '') => console.log(`  ${labe
 
 const machine = `${cpus()[0]?.model ?? 'unknown CPU'} x${cpus().length}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${process.platform}`;
 console.log(`machine: ${machine}; load average at start ${loadavg()[0].toFixed(2)}\n`);
+
+// The command first, before the other figures load the machine.
+const cli = await benchCli();
+console.log('the analyst command (a fresh process per call, median of 9)');
+row('analyst --help', `${cli.help_s.toFixed(2)} s`, 'target <= 0.4 s');
+row('analyst status RUN', `${cli.status_s.toFixed(2)} s`, 'target <= 0.6 s');
+row('the same through tsx (sources compiled per call)', `${cli.help_tsx_s.toFixed(2)} / ${cli.status_tsx_s.toFixed(2)} s`);
+row('analyst serve: start until listening, dist / tsx', `${cli.serve_start_s.toFixed(2)} / ${cli.serve_start_tsx_s.toFixed(2)} s`);
+console.log('');
 
 // First, on a fresh heap, as `analyst diagnose` runs in a process of its own.
 const offline = await benchOfflineJsonl();

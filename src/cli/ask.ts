@@ -1,14 +1,9 @@
 // `analyst ask "question"`: against a server (POST /chat, tokens streamed) or on a file with no server.
-import Database from 'better-sqlite3';
 import { Command, Option } from 'commander';
 import { createParser } from 'eventsource-parser';
 import type { ChatResult } from '../analyst/analyst.ts';
-import { createAnalyst } from '../analyst/create.ts';
-import { MemorySource } from '../analyst/memory-source.ts';
 import { ChatInput, QuickAction, type ProviderName } from '../domain/analysis-request.ts';
 import { parseOrThrow } from '../domain/errors.ts';
-import { endingOf } from '../ingest/files/ending.ts';
-import { importFile } from '../ingest/files/import-file.ts';
 import { CliError, send, serverUrl } from './client.ts';
 
 interface AskOptions {
@@ -54,6 +49,14 @@ function chatInput(run: string, question: string | undefined, opts: AskOptions):
 
 /** No server: import the file, fold and diagnose it, and ask the analyst in this process. */
 async function askFile(question: string | undefined, opts: AskOptions, out: Out): Promise<ChatResult> {
+  // Loaded on use: the other commands start without the importers, the analyst and SQLite.
+  const [{ default: Database }, { createAnalyst }, { MemorySource }, { importFile }, { endingOf }] = await Promise.all([
+    import('better-sqlite3'),
+    import('../analyst/create.ts'),
+    import('../analyst/memory-source.ts'),
+    import('../ingest/files/import-file.ts'),
+    import('../ingest/files/ending.ts'),
+  ]);
   const imported = await importFile(opts.file!);
   const source = new MemorySource();
   const events = imported.run_started ? [imported.run_started, ...imported.events] : imported.events;

@@ -8,8 +8,9 @@ export class CliError extends Error {
   }
 }
 
+/** `--server`, else ANALYST_URL, else the local server's port; an empty variable counts as unset. */
 export function serverUrl(option?: string): string {
-  return (option ?? process.env.ANALYST_URL ?? `http://127.0.0.1:${process.env.ANALYST_PORT ?? 8787}`).replace(/\/$/, '');
+  return (option || process.env.ANALYST_URL || `http://127.0.0.1:${process.env.ANALYST_PORT || 8787}`).replace(/\/$/, '');
 }
 
 /**

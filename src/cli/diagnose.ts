@@ -3,8 +3,6 @@ import { AnalystError } from '../domain/errors.ts';
 import { SEVERITY_RANK, type Finding, type Severity } from '../domain/findings.ts';
 import { describeRead, noRuleInputError, readsRuleInput, type ReadReport } from '../domain/read-report.ts';
 import { stringifyJson } from '../domain/values.ts';
-import { diagnoseEvents } from '../diagnose/engine.ts';
-import { streamFile } from '../ingest/files/import-file.ts';
 import { format } from './client.ts';
 
 interface FileReport {
@@ -21,6 +19,8 @@ interface FileReport {
  * with no metric a rule reads is an error (no_metrics), never "no problems found".
  */
 export async function diagnoseFile(file: string, opts: { format?: string } = {}): Promise<FileReport> {
+  // Loaded on use, so that `analyst --help` and the server commands start without the rules and importers.
+  const [{ diagnoseEvents }, { streamFile }] = await Promise.all([import('../diagnose/engine.ts'), import('../ingest/files/import-file.ts')]);
   const imported = await streamFile(file, { format: opts.format });
   const { findings, summary } = diagnoseEvents(imported.name, imported.events);
   const read = imported.read();

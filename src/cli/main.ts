@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { AnalystError } from '../domain/errors.ts';
 import { CliError } from './client.ts';
+import { loadEnvFile } from './env-file.ts';
 import { diagnoseCommand } from './diagnose.ts';
 import { alertsCommand } from './alerts.ts';
 import { askCommand } from './ask.ts';
@@ -10,12 +11,21 @@ import { serveCommand } from './serve.ts';
 
 const program = new Command('analyst')
   .description('Training Analyst: watches training runs, diagnoses what goes wrong, explains it')
+  .addHelpText(
+    'after',
+    `
+Environment (also read from .env in the working directory; a variable set in the environment wins):
+  ANALYST_URL     server the client commands talk to (default http://127.0.0.1:8787)
+  ANALYST_TOKEN   bearer token sent to the server, and required by \`analyst serve\` when set
+  every setting of \`analyst serve\` is listed with its default in .env.example`,
+  )
   .showHelpAfterError()
   .exitOverride();
 
 for (const cmd of [serveCommand(), runsCommand(), statusCommand(), diagnoseCommand(), watchCommand(), askCommand(), alertsCommand()]) program.addCommand(cmd);
 
 try {
+  loadEnvFile();
   await program.parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) process.exit(err.exitCode);

@@ -1,21 +1,51 @@
 import { Command } from 'commander';
-import { startServer } from '../http/server.ts';
-import { loadConfig } from '../service/config.ts';
+import { AnalystError } from '../domain/errors.ts';
+import { CliError } from './client.ts';
+
+interface ServeOptions {
+  host?: string;
+  port?: string;
+  db?: string;
+  json?: boolean;
+}
+
+/** Every problem of a configuration on one line: a person fixes them all in one go. */
+function oneLine(err: AnalystError): string {
+  const rest = (err.issues ?? []).slice(1).map((i) => `${i.path}: ${i.message}`);
+  return [err.message, ...rest].join('; ');
+}
 
 export function serveCommand(): Command {
   return new Command('serve')
-    .description('run the service (HTTP API, streams, dashboard) on an embedded SQLite file')
+    .description('run the service (HTTP API, streams, dashboard) on an embedded SQLite file; SIGINT / SIGTERM stop it after the requests in flight')
     .option('--host <host>', 'address to listen on (ANALYST_HOST)')
     .option('--port <port>', 'port to listen on, 0 for any free port (ANALYST_PORT)')
     .option('--db <path>', 'SQLite file (ANALYST_DB)')
-    .action(async (opts: { host?: string; port?: string; db?: string }) => {
-      const config = loadConfig(process.env, { ANALYST_HOST: opts.host, ANALYST_PORT: opts.port, ANALYST_DB: opts.db });
-      const server = await startServer(config);
-      process.stdout.write(`Training Analyst listening on ${server.url}\n`);
-      const stop = () => {
-        void server.close().then(() => process.exit(0));
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+    .option('--json', 'print one JSON line once listening: {"url": ...}')
+    .action(async (opts: ServeOptions) => {
+      // Loaded here, not at the top: the other commands and `--help` start without the server's modules.
+      const [{ startServer }, { loadConfig }] = await Promise.all([import('../http/server.ts'), import('../service/config.ts')]);
+      let server: Awaited<ReturnType<typeof startServer>>;
+      try {
+        server = await startServer(loadConfig(process.env, { ANALYST_HOST: opts.host, ANALYST_PORT: opts.port, ANALYST_DB: opts.db }));
+      } catch (err) {
+        // A bad variable, a port in use, a folder it cannot write: what to change, not a stack trace.
+        if (err instanceof AnalystError) throw new CliError(oneLine(err), 2);
+        throw err;
+      }
+      process.stdout.write(opts.json ? `${JSON.stringify({ url: server.url })}\n` : `Training Analyst listening on ${server.url}\n`);
+      const signal = await new Promise<NodeJS.Signals>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      // A second signal means "now": everything acknowledged is already committed.
+      const now = () => process.exit(1);
+      process.once('SIGINT', now);
+      process.once('SIGTERM', now);
+      // Said once the port no longer accepts connections.
+      const closing = server.close();
+      process.stderr.write(`analyst: ${signal}: stopping; finishing the requests in flight, then closing the database\n`);
+      await closing;
+      process.exit(0);
     });
 }

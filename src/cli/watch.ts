@@ -2,7 +2,6 @@
 import { Command, Option } from 'commander';
 import { durationMs } from '../domain/duration.ts';
 import { isStreamFormat, STREAM_FORMATS, type FileFormat } from '../ingest/files/detect.ts';
-import { Watcher } from '../ingest/watch/watcher.ts';
 import { CliError, serverUrl } from './client.ts';
 
 interface WatchFlags {
@@ -14,6 +13,7 @@ interface WatchFlags {
   interval: string;
   idle: string;
   once?: boolean;
+  json?: boolean;
 }
 
 export function watchCommand(): Command {
@@ -24,15 +24,18 @@ export function watchCommand(): Command {
     .option('--run <name>', 'run name (default: from the file or directory name)')
     .option('--project <name>', 'project of the run', 'default')
     .addOption(new Option('--format <format>', 'skip detection').choices([...STREAM_FORMATS]))
-    .option('--state <file>', 'where the read position is kept (default: a dot file next to the data)')
+    .option('--state <file>', 'where the read position is kept (default: under $XDG_STATE_HOME/training-analyst/watch/, or ~/.local/state/...)')
     .option('--interval <ms>', 'how often to look for new data', '500')
     .option('--once', 'send what is there now, finish the run as the file ends (completed, or failed on a crash), and exit')
     .option('--idle <duration>', 'finish a run whose file has not grown for this long (90s, 10m, 1h; 0: only when the watch stops); new data runs it again', '10m')
+    .option('--json', 'print one JSON line per batch the server acknowledged: {"file", "run", "events"}')
     .action(async (target: string, flags: WatchFlags) => {
       const intervalMs = Number(flags.interval);
       if (!Number.isFinite(intervalMs) || intervalMs < 10) throw new CliError('--interval must be a number of milliseconds >= 10', 2);
       const idleMs = flags.idle.trim() === '0' ? 0 : durationMs(flags.idle);
       if (idleMs === undefined) throw new CliError('--idle must be a duration such as 90s, 10m or 1h (seconds when unitless), or 0', 2);
+      // Loaded on use, so that the other commands and `--help` start without the readers.
+      const { Watcher } = await import('../ingest/watch/watcher.ts');
       const watcher = new Watcher({
         target,
         server: serverUrl(flags.server),
@@ -44,10 +47,12 @@ export function watchCommand(): Command {
         intervalMs,
         idleMs,
         log: (m) => process.stderr.write(`analyst watch: ${m}\n`),
+        onBatch: flags.json ? (batch) => process.stdout.write(`${JSON.stringify(batch)}\n`) : undefined,
       });
       try {
         if (flags.once) {
-          process.stdout.write(`sent ${await watcher.pass()} events\n`);
+          const sent = await watcher.pass();
+          if (!flags.json) process.stdout.write(`sent ${sent} events\n`);
           await watcher.finish();
           return;
         }

@@ -33,11 +33,13 @@ export function liveDoors(service: AnalystService, config: Config, log: Logger):
   const control = new ControlDesk(service);
   const sources = new SourceManager(service, log);
   let closeWs: (() => void) | undefined;
+  // SSE streams never end by themselves: this ends them when the server stops, and their clients reconnect with Last-Event-ID.
+  const closing = new AbortController();
   return {
     control,
     sources,
     routes: [
-      streamRoutes(service, { maxBuffered, heartbeatMs: HEARTBEAT_MS, retryMs: RETRY_MS }),
+      streamRoutes(service, { maxBuffered, heartbeatMs: HEARTBEAT_MS, retryMs: RETRY_MS, closing: closing.signal }),
       controlRoutes(control),
       logRoutes(service, config.ANALYST_MAX_BATCH_EVENTS),
       sourceRoutes(sources),
@@ -53,6 +55,7 @@ export function liveDoors(service: AnalystService, config: Config, log: Logger):
       sources.start();
     },
     async close() {
+      closing.abort();
       closeWs?.();
       await sources.stop();
     },

@@ -1,3 +1,4 @@
+import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Hono } from 'hono';
@@ -26,6 +27,26 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** How long requests in flight may take to finish once the server is asked to stop. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+/** The store, or an error that names the file and what to do: the usual cause is a folder the service cannot write. */
+function openStore(path: string): SqliteStore {
+  try {
+    return new SqliteStore(path);
+  } catch (err) {
+    throw new AnalystError('unavailable', `cannot open the database ${path}: ${(err as Error).message}; set ANALYST_DB (or --db) to a file in a writable folder`);
+  }
+}
+
+function listenError(err: NodeJS.ErrnoException, config: Config): Error {
+  const where = `${config.ANALYST_HOST}:${config.ANALYST_PORT}`;
+  if (err.code === 'EADDRINUSE') return new AnalystError('unavailable', `cannot listen on ${where}: the port is in use; stop what uses it or set ANALYST_PORT (or --port) to another port`);
+  if (err.code === 'EACCES') return new AnalystError('unavailable', `cannot listen on ${where}: permission denied (ports below 1024 need privileges); set ANALYST_PORT (or --port) to another port`);
+  if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') return new AnalystError('unavailable', `cannot listen on ${where}: no such address on this machine; set ANALYST_HOST (or --host)`);
+  return new AnalystError('unavailable', `cannot listen on ${where}: ${err.message}`);
+}
+
 /** Opens the store, wires the service and serves HTTP; resolves once the port is listening. */
 export async function startServer(config: Config, env: NodeJS.ProcessEnv = process.env): Promise<RunningServer> {
   if (!isLoopback(config.ANALYST_HOST) && !config.ANALYST_TOKEN && !config.ANALYST_ALLOW_INSECURE_BIND) {
@@ -37,7 +58,7 @@ export async function startServer(config: Config, env: NodeJS.ProcessEnv = proce
     );
   }
   const log = createLogger(config.ANALYST_LOG_LEVEL);
-  const store = new SqliteStore(config.ANALYST_DB);
+  const store = openStore(config.ANALYST_DB);
   const telemetry = createTelemetry();
   const service = new AnalystService({
     store,
@@ -50,7 +71,6 @@ export async function startServer(config: Config, env: NodeJS.ProcessEnv = proce
   const live = liveDoors(service, config, log);
   // A bad prompt template fails here, at start; the auto mode asks Ollama once whether it answers.
   const { analyst, selection } = await createAnalyst({ source: analystSource(service), db: store.db, registry: telemetry.registry, env });
-  log.info({ llm: selection.because }, 'analyst ready');
   const disconnectAnalyst = connectAnalyst(service, analyst, log);
   let url = '';
   const notifier = new Notifier({
@@ -69,17 +89,31 @@ export async function startServer(config: Config, env: NodeJS.ProcessEnv = proce
     maxBatchEvents: config.ANALYST_MAX_BATCH_EVENTS,
     extra: [...live.routes, webhookRoutes(notifier, (ref) => service.run(ref).id), analystRoutes({ analyst })],
   });
-  const server = await new Promise<ServerType>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, hostname: config.ANALYST_HOST, port: config.ANALYST_PORT }, () => resolve(s));
-    s.once('error', reject);
-  });
+  let server: ServerType;
+  try {
+    server = await new Promise<ServerType>((resolve, reject) => {
+      const s = serve({ fetch: app.fetch, hostname: config.ANALYST_HOST, port: config.ANALYST_PORT }, () => resolve(s));
+      s.once('error', reject);
+    });
+  } catch (err) {
+    disconnectAnalyst();
+    await live.close();
+    store.close();
+    throw listenError(err as NodeJS.ErrnoException, config);
+  }
   live.start(server);
+  const responding = new Set<ServerResponse>();
+  server.on('request', (_req, res: ServerResponse) => {
+    responding.add(res);
+    res.once('close', () => responding.delete(res));
+  });
   const port = (server.address() as AddressInfo).port;
   const host = config.ANALYST_HOST.includes(':') ? `[${config.ANALYST_HOST}]` : config.ANALYST_HOST;
   url = `http://${host}:${port}`;
   notifier.start();
   silence.start();
-  log.info({ url, db: config.ANALYST_DB }, 'listening');
+  // Logged once listening, so that a start that fails says only why.
+  log.info({ url, db: config.ANALYST_DB, llm: selection.because }, 'listening');
   return {
     url,
     port,
@@ -88,17 +122,19 @@ export async function startServer(config: Config, env: NodeJS.ProcessEnv = proce
     server,
     close: async () => {
       silence.stop();
-      disconnectAnalyst();
+      // Stop accepting first: a batch already being received is still stored and answered, and
+      // each connection closes as soon as its last response is sent (not after the keep-alive wait).
+      const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const res of responding) res.once('close', () => setImmediate(() => (server as Server).closeIdleConnections()));
+      // Streams never end by themselves; live.close() ends them.
       await live.close();
+      // A client that stops sending mid-request must not hold the shutdown forever.
+      const cut = setTimeout(() => (server as Server).closeAllConnections(), SHUTDOWN_GRACE_MS);
+      await drained;
+      clearTimeout(cut);
+      disconnectAnalyst();
       await notifier.stop();
-      await new Promise<void>((resolve) => {
-        server.close(() => {
-          store.close();
-          resolve();
-        });
-        // Streams keep connections open; end them so close() does not wait for clients.
-        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
-      });
+      store.close();
     },
   };
 }

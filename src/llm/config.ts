@@ -1,6 +1,7 @@
 // The analyst's settings, read once from the environment (all optional; see .env.example).
 import { z } from 'zod';
 import { parseOrThrow } from '../domain/errors.ts';
+import { setVariables } from '../domain/environment.ts';
 
 /** USD per million tokens. Public list prices; override or extend with ANALYST_LLM_PRICES. */
 export const DEFAULT_PRICES: Record<string, { input: number; output: number }> = {
@@ -66,9 +67,7 @@ export interface LlmConfig {
 }
 
 export function loadLlmConfig(env: NodeJS.ProcessEnv = process.env): LlmConfig {
-  // An empty variable (`OPENAI_API_KEY=`) means unset, as shells and .env files write it.
-  const set = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
-  const e = parseOrThrow(Env, set, 'environment', 'invalid_body');
+  const e = parseOrThrow(Env, setVariables(env), 'environment', 'invalid_body');
   let extra: Record<string, { input: number; output: number }> = {};
   if (e.ANALYST_LLM_PRICES) {
     let raw: unknown;

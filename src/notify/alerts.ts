@@ -13,8 +13,17 @@ export interface RunRef {
 
 export type RunEnd = 'completed' | 'failed' | 'stopped';
 
+/** The run as JSON (`GET /runs/:id`): the alert's `run.url`, for programs. */
 export function runUrl(baseUrl: string, runId: string): string {
   return `${baseUrl.replace(/\/+$/, '')}/runs/${encodeURIComponent(runId)}`;
+}
+
+/**
+ * The run's dashboard page (`/#/run/<id>`), for people: chat buttons and links. Made from the
+ * alert's `run.url`, so that alerts stored before this existed link to the page too.
+ */
+export function runPage(url: string): string {
+  return url.replace(/\/runs\/([^/?#]+)$/, '/#/run/$1');
 }
 
 /** The alert a finding change makes, if any: a severity that goes down or stays is no news. */

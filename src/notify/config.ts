@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { parseOrThrow } from '../domain/errors.ts';
 import { DurationSetting } from '../domain/duration.ts';
+import { setVariables } from '../domain/environment.ts';
 import type { RetryPolicy } from './retry.ts';
 import { DEFAULT_RETRY } from './retry.ts';
 
@@ -43,9 +44,7 @@ const NotifyEnv = z.object({
 });
 
 export function settingsFromEnv(env: NodeJS.ProcessEnv): NotifierSettings {
-  // Unset and empty are the same thing in a shell environment.
-  const set = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
-  const parsed = parseOrThrow(NotifyEnv, set, 'configuration');
+  const parsed = parseOrThrow(NotifyEnv, setVariables(env), 'configuration');
   const settings = defaultSettings();
   return {
     ...settings,

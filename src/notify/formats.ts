@@ -1,6 +1,7 @@
 // Webhook bodies: the generic JSON alert, and the same content as a Slack or Discord message.
 import type { Severity } from '../domain/findings.ts';
 import type { Alert, WebhookFormat } from '../domain/webhooks.ts';
+import { runPage } from './alerts.ts';
 
 export type ConcreteFormat = Exclude<WebhookFormat, 'auto'>;
 
@@ -72,6 +73,7 @@ function slackSection(text: string) {
 }
 
 function slackBody(alert: Alert) {
+  const page = runPage(alert.run.url);
   const title = alertTitle(alert);
   const evidence = evidenceLines(alert);
   const actions = alert.finding?.actions ?? [];
@@ -82,7 +84,7 @@ function slackBody(alert: Alert) {
     {
       type: 'section',
       fields: [
-        { type: 'mrkdwn', text: `*Run*\n<${alert.run.url}|${slackEscape(alert.run.name)}>` },
+        { type: 'mrkdwn', text: `*Run*\n<${page}|${slackEscape(alert.run.name)}>` },
         { type: 'mrkdwn', text: `*Project*\n${slackEscape(alert.run.project)}` },
         { type: 'mrkdwn', text: `*Severity*\n${alert.severity}` },
         ...(at ? [{ type: 'mrkdwn', text: `*Where*\n${at}` }] : []),
@@ -94,19 +96,20 @@ function slackBody(alert: Alert) {
   if (alert.analysis) blocks.push(slackSection(`*Analysis*\n${slackEscape(alert.analysis)}`));
   blocks.push({
     type: 'actions',
-    elements: [{ type: 'button', text: { type: 'plain_text', text: 'Open run' }, url: alert.run.url }],
+    elements: [{ type: 'button', text: { type: 'plain_text', text: 'Open run' }, url: page }],
   });
   // `text` is what notifications and clients without blocks show.
-  return { text: `${title}: ${slackEscape(alert.message)} <${alert.run.url}|Open run>`, blocks };
+  return { text: `${title}: ${slackEscape(alert.message)} <${page}|Open run>`, blocks };
 }
 
 function discordBody(alert: Alert) {
+  const page = runPage(alert.run.url);
   const evidence = evidenceLines(alert);
   const actions = alert.finding?.actions ?? [];
   const at = position(alert);
   const field = (name: string, value: string, inline = false) => ({ name, value: truncate(value, 1024), inline });
   const fields = [
-    field('Run', `[${alert.run.name}](${alert.run.url})`, true),
+    field('Run', `[${alert.run.name}](${page})`, true),
     field('Project', alert.run.project, true),
     field('Severity', alert.severity, true),
   ];
@@ -121,7 +124,7 @@ function discordBody(alert: Alert) {
     embeds: [
       {
         title: truncate(alertTitle(alert), 256),
-        url: alert.run.url,
+        url: page,
         description: truncate(alert.message, 4096),
         color: COLOR[alert.type === 'finding.resolved' ? 'resolved' : alert.severity],
         timestamp: new Date(alert.created_at).toISOString(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { setVariables } from '../domain/environment.ts';
 import { parseOrThrow } from '../domain/errors.ts';
 
 const flag = z
@@ -28,7 +29,7 @@ export type Config = z.output<typeof ConfigSchema>;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Record<keyof Config, unknown>> = {}): Config {
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
-  return parseOrThrow(ConfigSchema, { ...env, ...defined }, 'configuration');
+  return parseOrThrow(ConfigSchema, { ...setVariables(env), ...defined }, 'configuration');
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);

@@ -79,7 +79,7 @@ describe('the context block fits its budget whatever the run length', () => {
     const { block } = analyst.prepare(id);
     expect(block.tokens).toBeLessThanOrEqual(analyst.blockBudget);
     expect(block.text).toContain('state: status running, epoch 50, step 1000000 of 1000000');
-  }, 60_000);
+  });
 
   it('a small budget drops detail, never the closing tag or the findings', async () => {
     const { analyst, id } = await syntheticAnalyst(5_000, { ANALYST_CONTEXT_TOKENS: '700' });

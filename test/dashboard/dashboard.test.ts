@@ -61,7 +61,7 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
     browser = await launch();
     browser.page.on('pageerror', (e) => pageErrors.push(String(e)));
     browser.page.on('console', (m) => m.type() === 'error' && !/404|Not Found/i.test(m.text()) && pageErrors.push(m.text()));
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await browser?.context.close();
@@ -112,12 +112,12 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
     const { page } = browser;
     const posted = Date.now();
     await api(s.url, `/runs/${runId}/events`, { method: 'POST', json: [{ type: 'metrics', step: 310, epoch: 4, values: { loss: 0.4321, lr: 0.05 } }] });
-    await page.waitForFunction(() => document.querySelector('[data-chart="loss"]')?.getAttribute('data-points') === '34', undefined, { timeout: 10_000, polling: 'raf' });
+    await page.waitForFunction(() => document.querySelector('[data-chart="loss"]')?.getAttribute('data-points') === '34', undefined, { timeout: 30_000, polling: 'raf' });
     console.info(`dashboard: metrics event posted → on the curve in ${Date.now() - posted} ms (${await text(page, '#conn')})`);
     expect(await text(page, 'tr[data-metric="loss"] td.num')).toBe('0.4321');
     expect(await page.getAttribute('[data-chart="lr"]', 'data-points')).toBe('31');
     // The step in the header follows from the server's status, re-read after events.
-    await page.waitForFunction(() => document.querySelector('[data-stat="step"] .v')?.textContent === '310', undefined, { timeout: 10_000 });
+    await page.waitForFunction(() => document.querySelector('[data-stat="step"] .v')?.textContent === '310', undefined, { timeout: 30_000 });
   });
 
   it('shows a NaN loss finding live, and server strings only as text', async () => {
@@ -131,7 +131,7 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
       ],
     });
     const card = page.locator('.finding[data-kind="nan_loss"]');
-    await card.waitFor({ timeout: 10_000 });
+    await card.waitFor({ timeout: 30_000 });
     expect(await card.getAttribute('class')).toContain('sev-critical');
     expect(await card.locator('.message').textContent()).toMatch(/NaN|non-finite|infinite/i);
     expect(await text(page, 'tr[data-metric="loss"] td.num')).toBe('NaN');
@@ -139,7 +139,7 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
     expect(await page.locator(`tr[data-metric="${hostile.replaceAll('"', '\\"')}"]`).count()).toBe(1);
     expect(await page.locator('main img').count()).toBe(0);
     expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
-    await page.waitForFunction(() => Number(document.querySelector('[data-stat="open_findings"] .v')?.textContent) >= 1, undefined, { timeout: 10_000 });
+    await page.waitForFunction(() => Number(document.querySelector('[data-stat="open_findings"] .v')?.textContent) >= 1, undefined, { timeout: 30_000 });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
   });
 
@@ -175,7 +175,7 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
     await page.waitForFunction(() => document.getElementById('conn')?.textContent === 'polling (no stream)');
     const before = Number(await page.getAttribute('[data-chart="lr"]', 'data-points'));
     await api(s.url, `/runs/${runId}/events`, { method: 'POST', json: [{ type: 'metrics', step: 330, epoch: 4, values: { lr: 0.04 } }] });
-    await page.waitForFunction((n) => Number(document.querySelector('[data-chart="lr"]')?.getAttribute('data-points')) === n + 1, before, { timeout: 10_000 });
+    await page.waitForFunction((n) => Number(document.querySelector('[data-chart="lr"]')?.getAttribute('data-points')) === n + 1, before, { timeout: 30_000 });
     expect(await text(page, 'tr[data-metric="lr"] td.num')).toBe('0.04');
     await page.close();
   });
@@ -251,7 +251,7 @@ describe.skipIf(!hasChromium)('dashboard behind a token', () => {
     s = await testServer({ ANALYST_TOKEN: 'secret-token-for-the-dashboard' });
     await api(s.url, '/runs', { method: 'POST', headers: { authorization: 'Bearer secret-token-for-the-dashboard' }, json: { name: 'guarded', project: 'p' } });
     browser = await launch();
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await browser?.context.close();

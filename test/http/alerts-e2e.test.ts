@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, testServer, type TestServer } from '../helpers/server.ts';
+import { until } from '../streams/clients.ts';
 
 interface Received {
   headers: IncomingMessage['headers'];
@@ -39,9 +40,7 @@ describe('alerts end to end', () => {
     const run = (await api(s.url, '/runs', { method: 'POST', json: { name: 'e2e', project: 'alerts' } })).body;
     const events = Array.from({ length: 12 }, (_, i) => ({ type: 'metrics', step: i, values: { loss: i < 10 ? 1 / (i + 1) : 'NaN' } }));
     await api(s.url, `/runs/${run.id}/events`, { method: 'POST', json: events });
-    const deadline = Date.now() + 10_000;
-    while (!received.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    expect(received.length).toBeGreaterThan(0);
+    await until(() => received.length > 0);
     const first = received[0];
     const body = JSON.parse(first.raw);
     expect(first.headers['x-analyst-event']).toBe('finding.raised');

@@ -159,7 +159,7 @@ describe('a run fed live', () => {
     try {
       const run = (await api(quick.url, '/runs', { method: 'POST', json: { name: 'died', project: 'lifecycle' } })).body;
       await api(quick.url, `/runs/${run.id}/events`, { method: 'POST', json: [{ type: 'metrics', step: 1, values: { loss: 1 } }] });
-      await until(async () => (await api(quick.url, `/runs/${run.id}`)).body.status === 'lost' || undefined, 15_000, 'the run to be lost');
+      await until(async () => (await api(quick.url, `/runs/${run.id}`)).body.status === 'lost' || undefined);
       const types = ((await api(quick.url, `/alerts?run=${run.id}&after=0`)).body.alerts as any[]).map((a) => a.type);
       expect(types).toEqual(['run.stalled']);
     } finally {

@@ -126,7 +126,7 @@ describe('managing runs', () => {
     const run = await create('live-delete');
     await api(s.url, `/runs/${run.id}/events`, { method: 'POST', json: [{ type: 'metrics', step: 1, values: { loss: 1 } }] });
     const stream = await SseClient.open(`${s.url}/runs/${run.id}/stream`);
-    await until(() => stream.messages.some((m) => m.event === 'metrics'), 5000, 'the first point');
+    await until(() => stream.messages.some((m) => m.event === 'metrics'));
     await api(s.url, `/runs/${run.id}`, { method: 'DELETE' });
     await stream.ended;
     const last = stream.messages[stream.messages.length - 1];

@@ -27,14 +27,21 @@ function deliveries(notifier: Notifier, webhookId: string) {
   return notifier.listDeliveries(webhookId);
 }
 
+/** What the worker would still send: a delivery that is not pending is never attempted again. */
+function pending(notifier: Notifier, webhookId: string) {
+  return deliveries(notifier, webhookId).filter((d) => d.status === 'pending');
+}
+
 describe('webhook delivery', () => {
   it('signs the exact body with HMAC-SHA256, as node:crypto computes it independently', async () => {
     const rx = await receiver();
     const notifier = setup();
     const hook = await subscribe(notifier, rx.url);
     notifier.start();
+    const before = Math.floor(Date.now() / 1000);
     notifier.onFindingChanges(RUN, [raised(finding('nan_loss', 'critical'))], Date.now());
-    const [req] = await until(() => rx.received.length === 1 && rx.received, 5_000, 'delivery');
+    const [req] = await until(() => rx.received.length === 1 && rx.received);
+    const after = Math.ceil(Date.now() / 1000);
 
     const expected = `sha256=${createHmac('sha256', 'test-secret-0123456789').update(req.body).digest('hex')}`;
     const got = String(req.headers['x-analyst-signature']);
@@ -47,11 +54,12 @@ describe('webhook delivery', () => {
     expect(req.headers['x-analyst-event']).toBe('finding.raised');
     expect(req.headers['content-type']).toBe('application/json');
     // The receiver has answered; the outcome is recorded a moment later.
-    const row = await until(() => deliveries(notifier, hook.id).find((d) => d.status === 'delivered'), 2_000, 'outcome');
+    const row = await until(() => deliveries(notifier, hook.id).find((d) => d.status === 'delivered'));
     expect(req.headers['x-analyst-delivery']).toBe(row.id);
     // The timestamp a receiver checks against replays is inside the signed body too.
     expect(body.sent_at).toBe(Number(req.headers['x-analyst-timestamp']));
-    expect(Math.abs(body.sent_at - Date.now() / 1000)).toBeLessThan(5);
+    expect(body.sent_at).toBeGreaterThanOrEqual(before);
+    expect(body.sent_at).toBeLessThanOrEqual(after);
     expect(body).toMatchObject({
       type: 'finding.raised',
       severity: 'critical',
@@ -73,21 +81,20 @@ describe('webhook delivery', () => {
     notifier.start();
     notifier.onFindingChanges(RUN, [raised(finding('divergence', 'critical'))], Date.now());
 
-    const failing = await until(() => deliveries(notifier, hook.id).find((d) => d.attempts >= 3), 5_000, 'three refused attempts');
+    const failing = await until(() => deliveries(notifier, hook.id).find((d) => d.attempts >= 3));
     expect(failing.status).toBe('pending');
     expect(failing.last_error).toMatch(/ECONNREFUSED/);
 
     // Back up, but answering 503 twice first: every attempt it sees must carry one delivery id.
     const rx = await receiver((_req, n) => (n < 2 ? { status: 503, body: 'warming up' } : { status: 204 }), port);
-    const done = await until(() => deliveries(notifier, hook.id).find((d) => d.status === 'delivered'), 5_000, 'delivery');
+    const done = await until(() => deliveries(notifier, hook.id).find((d) => d.status === 'delivered'));
     expect(rx.received).toHaveLength(3);
     expect(new Set(rx.received.map((r) => r.headers['x-analyst-delivery']))).toEqual(new Set([done.id]));
     expect(new Set(rx.received.map((r) => JSON.parse(r.body).id)).size).toBe(1);
     expect(done.attempts).toBeGreaterThanOrEqual(5);
     expect(done.response_code).toBe(204);
-    // Delivered means done: no further request comes.
-    await new Promise((r) => setTimeout(r, 300));
-    expect(rx.received).toHaveLength(3);
+    // Delivered means done: nothing is left pending, so no further request comes.
+    expect(pending(notifier, hook.id)).toEqual([]);
   });
 
   it('marks a delivery dead on 410 and never retries it', async () => {
@@ -96,10 +103,10 @@ describe('webhook delivery', () => {
     const hook = await subscribe(notifier, rx.url);
     notifier.start();
     notifier.onFindingChanges(RUN, [raised(finding('plateau', 'warning'))], Date.now());
-    const dead = await until(() => deliveries(notifier, hook.id).find((d) => d.status === 'dead'), 5_000, 'dead delivery');
+    const dead = await until(() => deliveries(notifier, hook.id).find((d) => d.status === 'dead'));
     expect(dead).toMatchObject({ attempts: 1, response_code: 410, next_attempt_at: null });
     expect(dead.last_error).toBe('HTTP 410: gone');
-    await new Promise((r) => setTimeout(r, 400));
+    expect(pending(notifier, hook.id)).toEqual([]);
     expect(rx.received).toHaveLength(1);
   });
 
@@ -110,7 +117,7 @@ describe('webhook delivery', () => {
     const hook = await subscribe(notifier, rx.url);
     notifier.start();
     notifier.onFindingChanges(RUN, [raised(finding('plateau', 'warning'))], Date.now());
-    const dead = await until(() => deliveries(notifier, hook.id).find((d) => d.status === 'dead'), 5_000, 'dead delivery');
+    const dead = await until(() => deliveries(notifier, hook.id).find((d) => d.status === 'dead'));
     expect(dead.last_error).toMatch(/^HTTP 302 \(redirects are not followed/);
     expect(target.received).toHaveLength(0);
   });
@@ -121,37 +128,45 @@ describe('webhook delivery', () => {
     const hook = await subscribe(notifier, rx.url);
     notifier.start();
     notifier.onFindingChanges(RUN, [raised(finding('oscillation', 'warning'))], Date.now());
-    await until(() => deliveries(notifier, hook.id).find((d) => d.status === 'delivered'), 5_000, 'delivery');
+    await until(() => deliveries(notifier, hook.id).find((d) => d.status === 'delivered'));
     // Back-off alone would have retried after 40 ms; the receiver asked for a second.
     expect(rx.received[1].at - rx.received[0].at).toBeGreaterThanOrEqual(950);
   });
 
-  it('cuts off a receiver that hangs, without holding up other deliveries', async () => {
+  it('does not hold up other deliveries behind a receiver that hangs', async () => {
     const hang = await receiver(() => 'hang');
     const ok = await receiver();
-    const notifier = setup({ timeoutMs: 300, concurrency: 2 });
+    // Longer than any test runs: if the healthy delivery waited for the hanging one, it would never come.
+    const notifier = setup({ timeoutMs: 3_600_000, concurrency: 2 });
     const hanging = await subscribe(notifier, hang.url);
     await subscribe(notifier, ok.url);
     notifier.start();
-    const started = Date.now();
     notifier.onFindingChanges(RUN, [raised(finding('nan_loss', 'critical'))], Date.now());
-    await until(() => ok.received.length === 1, 2_000, 'the healthy receiver');
-    expect(Date.now() - started).toBeLessThan(250);
-    const failed = await until(() => deliveries(notifier, hanging.id).find((d) => d.attempts >= 1), 2_000, 'timeout');
+    await until(() => ok.received.length === 1);
+    expect(hang.received).toHaveLength(1);
+    expect(deliveries(notifier, hanging.id)[0]).toMatchObject({ status: 'pending', attempts: 0 });
+  });
+
+  it('cuts off a receiver that hangs', async () => {
+    const hang = await receiver(() => 'hang');
+    const notifier = setup({ timeoutMs: 300 });
+    const hanging = await subscribe(notifier, hang.url);
+    notifier.start();
+    notifier.onFindingChanges(RUN, [raised(finding('nan_loss', 'critical'))], Date.now());
+    const failed = await until(() => deliveries(notifier, hanging.id).find((d) => d.attempts >= 1));
     expect(failed.status).toBe('pending');
     expect(failed.last_error).toBe('no answer within 300 ms');
   });
 
   it('stops without waiting for a hanging receiver, leaving the delivery due for the next start', async () => {
     const hang = await receiver(() => 'hang');
-    const notifier = setup({ timeoutMs: 20_000 });
+    // Longer than any test runs: a stop that waited for the receiver would never return.
+    const notifier = setup({ timeoutMs: 3_600_000 });
     const hook = await subscribe(notifier, hang.url);
     notifier.start();
     notifier.onFindingChanges(RUN, [raised(finding('nan_loss', 'critical'))], Date.now());
-    await until(() => hang.received.length === 1, 2_000, 'request in flight');
-    const started = Date.now();
+    await until(() => hang.received.length === 1);
     await notifier.stop();
-    expect(Date.now() - started).toBeLessThan(500);
     const [row] = deliveries(notifier, hook.id);
     expect(row).toMatchObject({ status: 'pending', attempts: 0, last_error: null });
     expect(row.next_attempt_at).toBeLessThanOrEqual(Date.now());
@@ -163,12 +178,10 @@ describe('webhook delivery', () => {
     const hook = await subscribe(notifier, rx.url);
     notifier.start();
     notifier.onFindingChanges(RUN, [raised(finding('nan_loss', 'critical'))], Date.now());
-    const dead = await until(() => deliveries(notifier, hook.id).find((d) => d.status === 'dead'), 5_000, 'dead delivery');
+    const dead = await until(() => deliveries(notifier, hook.id).find((d) => d.status === 'dead'));
     expect(dead.attempts).toBeGreaterThan(2);
     expect(dead.response_code).toBe(500);
-    const count = rx.received.length;
-    await new Promise((r) => setTimeout(r, 300));
-    expect(rx.received).toHaveLength(count);
+    expect(pending(notifier, hook.id)).toEqual([]);
   });
 
   it('sends a test delivery on request and reports its outcome', async () => {

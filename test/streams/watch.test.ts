@@ -4,6 +4,7 @@ import { basename, join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { watchCommand } from '../../src/cli/watch.ts';
 import { readEventFile } from '../../src/ingest/tfevents/event-file.ts';
+import { defaultStatePath } from '../../src/ingest/watch/state-file.ts';
 import { Watcher, type WatchOptions } from '../../src/ingest/watch/watcher.ts';
 import { api, testServer, type TestServer } from '../helpers/server.ts';
 import { REAL_LOGS } from '../helpers/datasets.ts';
@@ -16,6 +17,8 @@ const watchers: Watcher[] = [];
 beforeEach(async () => {
   server = await testServer();
   dir = mkdtempSync(join(tmpdir(), 'analyst-watch-'));
+  // Positions go under the user's state directory: this test's, not the home of whoever runs it.
+  process.env.XDG_STATE_HOME = join(dir, 'state');
 });
 afterEach(async () => {
   for (const w of watchers.splice(0)) await w.close();
@@ -64,7 +67,7 @@ describe('analyst watch: text logs', () => {
 
     // A new watcher (a restart) picks up where the last one stopped.
     await w.close();
-    const state = join(dir, '.train.log.analyst-watch.json');
+    const state = defaultStatePath(file);
     expect(JSON.parse(readFileSync(state, 'utf8')).files[resolve(file)].offset).toBe(readFileSync(file).length);
     const again = watcher(file, { run: 'tail' });
     expect(await again.pass()).toBe(0);
@@ -134,17 +137,18 @@ describe('analyst watch: text logs', () => {
     mkdirSync(join(dir, 'b'));
     writeFileSync(first, 'step=1 loss=1.0\n');
     writeFileSync(second, 'step=1 loss=2.0\n');
-    await watcher(first, { run: 'train' }).pass();
-    await watcher(second, { run: 'train' }).pass();
+    const stateOf = (file: string) => `${file}.state.json`;
+    await watcher(first, { run: 'train', stateFile: stateOf(first) }).pass();
+    await watcher(second, { run: 'train', stateFile: stateOf(second) }).pass();
     const runs = (await api(server.url, '/runs?project=watch&name=train')).body.runs;
     expect(runs).toHaveLength(2);
-    const runOf = async (file: string) => JSON.parse(readFileSync(join(file, '..', '.train.log.analyst-watch.json'), 'utf8')).runs.train;
+    const runOf = async (file: string) => JSON.parse(readFileSync(stateOf(file), 'utf8')).runs.train;
     const [idA, idB] = [await runOf(first), await runOf(second)];
     expect(new Set([idA, idB])).toEqual(new Set(runs.map((r: any) => r.id)));
     // The first file read again, its state lost: the same file finds its own run, not the newest `train`.
-    rmSync(join(dir, 'a', '.train.log.analyst-watch.json'));
+    rmSync(stateOf(first));
     appendFileSync(first, 'step=2 loss=0.5\n');
-    expect(await watcher(first, { run: 'train' }).pass()).toBe(4);
+    expect(await watcher(first, { run: 'train', stateFile: stateOf(first) }).pass()).toBe(4);
     expect(await runOf(first)).toBe(idA);
     const points = (await api(server.url, `/runs/${idA}/metrics?names=loss`)).body.series[0].points.map((p: any) => p.value);
     expect(points).toEqual([1, 0.5]);
@@ -300,7 +304,7 @@ describe('analyst watch: TensorBoard', () => {
     const first = await watcher(logdir, { run: 't5' }).pass();
     await watchers[0].close();
     appendFileSync(file, whole.subarray(cuts[0], cuts[1]));
-    const state = join(logdir, '.analyst-watch.json');
+    const state = defaultStatePath(logdir);
     const beforeSecond = readFileSync(state, 'utf8');
     const second = await watcher(logdir, { run: 't5' }).pass();
     // A crash before the position after the second read was saved: that read is sent again.

@@ -49,12 +49,12 @@ describe('GET /ws: trainers', () => {
     expect(await ws.request({ type: 'launch', id: 3 })).toMatchObject({ type: 'error', id: 3, code: 'invalid_body' });
     const from = ws.received.length;
     await ws.ws.send('{not json');
-    expect(await ws.next((m) => m.type === 'error', 5000, from)).toMatchObject({ code: 'invalid_body' });
+    expect(await ws.next((m) => m.type === 'error', from)).toMatchObject({ code: 'invalid_body' });
     expect(await ws.request({ type: 'ping', id: 4 })).toEqual({ type: 'pong', id: 4 });
     // Python's bare NaN is a value, not a syntax error.
     const from2 = ws.received.length;
     ws.ws.send('{"type":"events","run":"r","id":5,"events":[{"type":"metrics","step":1,"values":{"loss":NaN}}]}');
-    expect(await ws.next((m) => m.id === 5, 5000, from2)).toMatchObject({ type: 'ack', accepted: 1 });
+    expect(await ws.next((m) => m.id === 5, from2)).toMatchObject({ type: 'ack', accepted: 1 });
   });
 
   it('closes a socket that sends a frame over the size limit with 1009, and the server stays up', async () => {
@@ -127,16 +127,16 @@ describe('GET /ws: a dashboard that stops reading', () => {
       lastSeq = (await api(server.url, `/runs/${run}/events`, { method: 'POST', json: { events } })).body.last_seq;
     }
     (dash.ws as unknown as { _socket: { resume(): void } })._socket.resume();
-    const overflow = await dash.next((m) => m.type === 'overflow', 20_000);
+    const overflow = await dash.next((m) => m.type === 'overflow');
     const seqs = dash.received.filter((m) => m.type === 'event').map((m) => m.event.seq);
     expect(seqs).toEqual(Array.from({ length: overflow.resume_after }, (_, i) => i + 1));
     expect(overflow.resume_after).toBeLessThan(lastSeq);
     const from = dash.received.length;
     await dash.send({ type: 'subscribe', run, after: overflow.resume_after, id: 's2' });
-    await dash.next((m) => m.type === 'event' && m.event.seq === lastSeq, 20_000, from);
+    await dash.next((m) => m.type === 'event' && m.event.seq === lastSeq, from);
     const rest = dash.received.slice(from).filter((m) => m.type === 'event').map((m) => m.event.seq);
     expect(rest).toEqual(Array.from({ length: lastSeq - overflow.resume_after }, (_, i) => overflow.resume_after + 1 + i));
-  }, 60_000);
+  });
 });
 
 describe('training control', () => {
@@ -212,7 +212,7 @@ describe('acks only after commit', () => {
       for (const wait of [0, 3, -1]) {
         const batch = metricsBatch(sent, 2000, 'c');
         const ws = await WsClient.open(child.url);
-        const acked = ws.next((m) => m.type === 'ack', 10_000).catch(() => undefined);
+        const acked = ws.next((m) => m.type === 'ack').catch(() => undefined);
         await ws.send({ type: 'events', run, id: `b${sent}`, events: batch });
         if (wait === -1) await acked;
         else if (wait > 0) await new Promise((r) => setTimeout(r, wait));
@@ -221,7 +221,7 @@ describe('acks only after commit', () => {
         child = await startChildServer(db);
         // The client resends what it does not know to be acknowledged (here: always, to be sure).
         const retry = await WsClient.open(child.url);
-        const ack = await retry.request({ type: 'events', run, id: `r${sent}`, events: batch }, 10_000);
+        const ack = await retry.request({ type: 'events', run, id: `r${sent}`, events: batch });
         expect(ack.accepted + ack.duplicates).toBe(2000);
         if (wait === -1) expect(ack.duplicates).toBe(2000);
         await retry.close();
@@ -241,5 +241,5 @@ describe('acks only after commit', () => {
       await child?.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
     }
-  }, 60_000);
+  });
 });

@@ -16,6 +16,8 @@ export interface StreamOptions {
   heartbeatMs: number;
   /** The reconnection delay suggested to EventSource clients. */
   retryMs: number;
+  /** Aborted when the server stops: every stream ends. */
+  closing: AbortSignal;
 }
 
 const Cursor = z.coerce.number().int().min(0);
@@ -59,6 +61,8 @@ function serve(c: Context, service: AnalystService, feed: EventFeed, global: boo
     const stop = () => feed.close();
     stream.onAbort(stop);
     c.req.raw.signal.addEventListener('abort', stop);
+    if (opts.closing.aborted) stop();
+    opts.closing.addEventListener('abort', stop);
     let writing = false;
     const write = async (text: string) => {
       writing = true;
@@ -87,6 +91,7 @@ function serve(c: Context, service: AnalystService, feed: EventFeed, global: boo
       }
     } finally {
       clearInterval(beat);
+      opts.closing.removeEventListener('abort', stop);
       feed.close();
       service.telemetry.sseClients.dec();
     }

@@ -27,6 +27,15 @@ export interface WatchOptions {
    */
   idleMs?: number;
   log: (message: string) => void;
+  /** Called after each batch the server acknowledged. */
+  onBatch?: (batch: SentBatch) => void;
+}
+
+export interface SentBatch {
+  file: string;
+  /** The run's id on the server. */
+  run: string;
+  events: number;
 }
 
 /** A run's file ending, followed over what this watch sent since the run last finished. */
@@ -150,8 +159,10 @@ export class Watcher {
     if (!this.state) {
       const st = await stat(this.target).catch(() => undefined);
       this.isDirectory = st?.isDirectory() ?? false;
-      this.stateFile = this.opts.stateFile ?? defaultStatePath(this.target, this.isDirectory);
+      this.stateFile = this.opts.stateFile ?? defaultStatePath(this.target);
       this.state = loadState(this.stateFile);
+      // Before sending anything: a position that cannot be kept would resend everything next time.
+      saveState(this.stateFile, this.state);
     }
     const files = this.isDirectory ? await eventFiles(this.target) : [this.target];
     for (const file of files) {
@@ -209,6 +220,7 @@ export class Watcher {
     f.follower.state = polled.next;
     state.files[f.follower.file] = polled.next;
     saveState(this.stateFile, state);
+    if (polled.events.length) this.opts.onBatch?.({ file: f.follower.file, run: state.runs[f.runName], events: polled.events.length });
     return polled.events.length;
   }
 }

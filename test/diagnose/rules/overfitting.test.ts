@@ -34,7 +34,7 @@ describe('overfitting rule', () => {
   it('does not claim the training loss kept improving before it knows where it stood', () => {
     // Validation every half epoch from step 0 (before any training loss), bouncing at a too large lr.
     const val = [0.622, 0.718, 0.629, 0.78, 0.853, 0.733, 0.696];
-    const rows = val.map((v, i) => (i % 2 ? { step: i, val_loss: v, train_loss: [0.659, 0.534, 0.775][(i - 1) / 2] } : { step: i, val_loss: v }));
+    const rows = val.map((v, i): Record<string, number> => (i % 2 ? { step: i, val_loss: v, train_loss: [0.659, 0.534, 0.775][(i - 1) / 2] } : { step: i, val_loss: v }));
     expect(serious(feed(rows), 'overfitting')).toEqual([]);
   });
 
