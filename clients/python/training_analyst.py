@@ -318,6 +318,7 @@ class Run:
         self._explicit_step = None
         self._pending = {}
         self._queue = collections.deque()
+        self._in_flight = 0
         self._max_queue = max_queue
         self._batch_wake = max(1, min(BATCH_EVENTS, max_queue // 4))
         self._warned = set()
@@ -459,6 +460,11 @@ class Run:
         if level not in ("debug", "info", "warning", "error", "critical"):
             level = "warning"
         self.event({"type": "log", "level": level, "message": "%s: %s" % (title, text) if text else str(title)})
+
+    @property
+    def pending(self):
+        """Items not yet delivered: queued in memory or spooled to disk."""
+        return len(self._queue) + self._in_flight + self._spool.count
 
     @property
     def step(self):
@@ -630,6 +636,13 @@ class Run:
                 return
 
     def _cycle(self):
+        try:
+            self._in_flight = 0
+            self._send_cycle()
+        finally:
+            self._in_flight = 0
+
+    def _send_cycle(self):
         items = self._take()
         now = time.monotonic()
         if self.id is None and self._create_body is not None and now >= self._retry_at:
@@ -672,6 +685,7 @@ class Run:
     def _take(self):
         q = self._queue
         n = len(q)
+        self._in_flight = n
         return [q.popleft() for _ in range(n)]
 
     def _to_spool(self, items):
