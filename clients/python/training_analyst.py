@@ -443,10 +443,10 @@ class Run:
     def _ignored(self, key, v):
         self._warn_once("ignored:" + key, "ignoring %r: %s is not a number", key, type(v).__name__)
 
-    def event(self, event):
+    def event(self, event, _closing=False):
         """Queues one event of the service's schema (epoch_started, checkpoint_saved, error, ...)."""
         try:
-            self._put("e", _json_safe(event))
+            self._put("e", _json_safe(event), _closing)
         except Exception as e:
             self._warn_once("event", "event() failed and was skipped: %r", e)
 
@@ -471,7 +471,7 @@ class Run:
         """The step the next `log` without `step=` will use."""
         return self._step
 
-    def _put(self, kind, body):
+    def _put(self, kind, body, closing=False):
         if self.finished:
             self._warn_once("after-finish", "the run is finished; later data is not sent")
             return
@@ -480,7 +480,7 @@ class Run:
             if "ts" not in body:
                 body["ts"] = time.time()
         queue = self._queue
-        if len(queue) >= self._max_queue:
+        if len(queue) >= self._max_queue and not closing:
             # Full: the newest item is the one refused, so what is queued stays a gap-free prefix.
             self.dropped += 1
             self._warn_once("full", "queue full (%d items): dropping new data until the sender catches up; "
@@ -585,11 +585,12 @@ class Run:
                 self.log({}, commit=True)
             for w in list(self._watchers):
                 w.flush()
+            # The closing events pass a full queue: a run must be able to say it ended.
             if self.summary:
-                self.event({"type": "run_started", "meta": {"summary": _json_safe(dict(self.summary))}})
+                self.event({"type": "run_started", "meta": {"summary": _json_safe(dict(self.summary))}}, True)
             if self._stop_id is not None and status == "completed":
                 status = "stopped"
-            self.event({"type": "run_finished", "status": status})
+            self.event({"type": "run_finished", "status": status}, True)
         finally:
             self.finished = True
             self._closing = True
