@@ -1412,10 +1412,11 @@ class _HuggingFaceCallback(_OwnsRun):
         if self.run is None:
             return
         logs = dict(logs or {})
+        epoch = _number(logs.pop("epoch", getattr(state, "epoch", None)))
         if "train_runtime" in logs:
             self.run.summary.update(_numeric(logs))
             return
-        self.run.log(_numeric(logs), step=state.global_step, epoch=getattr(state, "epoch", None))
+        self.run.log(_numeric(logs), step=state.global_step, epoch=epoch if isinstance(epoch, (int, float)) else None)
 
     def on_step_end(self, args, state, control, **kwargs):
         run = self.run
