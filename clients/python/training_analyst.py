@@ -407,6 +407,9 @@ class Run:
         try:
             pending = self._pending
             for k, v in values.items():
+                if type(v) is float and v - v == 0.0:  # the common case, without a call
+                    pending[k] = v
+                    continue
                 n = _number(v)
                 if n is None:
                     if isinstance(v, dict):
@@ -597,9 +600,8 @@ class Run:
             self._wake.set()
         done = self._drained.wait(timeout)
         if not done:
-            left = len(self._queue) + self._spool.count
-            logger.warning("finish: %d items not delivered within %.0f s; they remain in %s", left, timeout,
-                           self._spool.path)
+            logger.warning("finish: %d items not delivered within %.1f s (%d of them in %s); the sender keeps "
+                           "trying while the process lives", self.pending, timeout, self._spool.count, self._spool.path)
         if self.dropped:
             logger.warning("%d items were dropped (queue full or refused by the service)", self.dropped)
         _forget(self)
