@@ -988,8 +988,7 @@ class TrainingEvents:
 
     def emit_epoch_end(self, epoch, metrics=None, total_epochs=None):
         if metrics:
-            self.run.log(metrics, step=self.run._explicit_step if self.run._explicit_step is not None else None,
-                         epoch=epoch)
+            self.run.log(metrics, step=self.run._explicit_step, epoch=epoch)
         e = {"type": "epoch_ended", "epoch": epoch}
         if total_epochs or self.state["total_epochs"]:
             e["total_epochs"] = int(total_epochs or self.state["total_epochs"])
