@@ -39,6 +39,7 @@ import types
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
 
 __version__ = "0.1.0"
 
@@ -167,15 +168,16 @@ class _Spool:
         self.count = 0
         self._file = None
 
-    def append(self, items):
+    def append(self, lines):
+        """Adds items already serialised, one JSON text per item."""
         if self._file is None:
             os.makedirs(os.path.dirname(self.path), exist_ok=True)
             self._file = open(self.path, "a+", encoding="utf-8")
         self._file.seek(0, os.SEEK_END)
-        for item in items:
-            self._file.write(json.dumps(item, allow_nan=False) + "\n")
+        for line in lines:
+            self._file.write(line + "\n")
         self._file.flush()
-        self.count += len(items)
+        self.count += len(lines)
 
     def peek(self, n):
         """Up to n items from the head, and the file position after them."""
@@ -312,7 +314,8 @@ class Run:
         self._http = _Http(self.url, token if token is not None else os.environ.get("ANALYST_TOKEN"), timeout)
         # The create's idempotency key doubles as the prefix of every event id: unique per run, so a
         # replayed spool is deduplicated by the service and never collides with another run's ids.
-        self._key = "%08x%08x" % (random.getrandbits(32), int(time.time() * 1000) & 0xFFFFFFFF)
+        # From the OS, not `random`: trainers seed `random` alike in every process of a distributed run.
+        self._key = uuid.uuid4().hex
         self._ids = itertools.count(1)  # next() on it is atomic: the sender thread numbers events too
         self._step = 0
         self._explicit_step = None
@@ -580,7 +583,8 @@ class Run:
     # -- finishing ------------------------------------------------------------------------------
 
     def finish(self, status="completed", timeout=30.0):
-        """Sends what is left, within `timeout` seconds. Returns True when everything was delivered."""
+        """Sends what is left, within `timeout` seconds. Returns True when nothing is left to send
+        (`run.dropped` counts what was lost to a full queue or a refusal)."""
         if self.finished:
             return self._drained.is_set()
         try:
@@ -692,14 +696,14 @@ class Run:
         return [q.popleft() for _ in range(n)]
 
     def _to_spool(self, items):
-        rows = [[k, b] for k, b in items]
-        size = sum(len(json.dumps(r)) for r in rows)
+        lines = [json.dumps([k, b], allow_nan=False) for k, b in items]
+        size = sum(len(line) + 1 for line in lines)
         if self._spool_bytes + size > self._max_spool_bytes:
-            self.dropped += len(rows)
+            self.dropped += len(lines)
             self._warn_once("spool-full", "spool file over %d bytes: dropping new data", self._max_spool_bytes)
             return
         self._spool_bytes += size
-        self._spool.append(rows)
+        self._spool.append(lines)
 
     def _failed(self):
         self._backoff = min(self._max_backoff, max(0.25, self._backoff * 2))
