@@ -41,6 +41,7 @@ def per_log_call(rounds=5, calls=20_000):
             run.log({"loss": 0.5, "lr": 0.001, "acc": 0.9, "grad_norm": 1.3}, step=step)
         times.append((time.perf_counter() - t0) / calls)
     run.finish(timeout=120)
+    run._thread.join()
     return statistics.median(times) * 1e6, run.bench_sender_cpu / (rounds * calls) * 1e6
 
 
@@ -85,6 +86,7 @@ def step_overhead(rounds=15, steps_per_round=20, logs_per_step=10):
         without.append(steps(0))
         with_logs.append(steps(logs_per_step))
     run.finish(timeout=120)
+    run._thread.join()
     client_cpu = state["in_log"] + run.bench_sender_cpu
     training = sum(with_logs) * steps_per_round
     base, logged = statistics.median(without), statistics.median(with_logs)

@@ -21,6 +21,7 @@ import atexit
 import collections
 import csv
 import datetime
+import http.client
 import itertools
 import json
 import logging
@@ -36,9 +37,7 @@ import threading
 import time
 import traceback as _traceback
 import types
-import urllib.error
 import urllib.parse
-import urllib.request
 import uuid
 
 __version__ = "0.1.0"
@@ -127,36 +126,79 @@ class _Refused(Exception):
 
 
 class _Http:
+    """JSON over HTTP. The sender thread keeps its connection alive (a new connection per batch would
+    cost it more CPU than the batch itself); other threads' one-off requests close theirs."""
+
     def __init__(self, url, token, timeout):
-        self.url = url.rstrip("/")
+        parts = urllib.parse.urlsplit(url)
+        self.https = parts.scheme == "https"
+        self.host = parts.hostname or "127.0.0.1"
+        self.port = parts.port
+        self.base = parts.path.rstrip("/")
         self.token = token
         self.timeout = timeout
+        self.keeper = None  # the thread whose connection stays open
+        self._local = threading.local()
+
+    def _connection(self, timeout):
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            cls = http.client.HTTPSConnection if self.https else http.client.HTTPConnection
+            conn = self._local.conn = cls(self.host, self.port, timeout=timeout)
+            self._local.fresh = True
+        conn.timeout = timeout
+        if conn.sock is not None:
+            conn.sock.settimeout(timeout)
+        return conn
+
+    def close(self):
+        self._drop()
+
+    def _drop(self):
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+        self._local.conn = None
 
     def request(self, method, path, body=None, headers=None, content_type="application/json", timeout=None):
         data = None
         if body is not None:
             data = body if isinstance(body, bytes) else json.dumps(body, allow_nan=False).encode()
-        req = urllib.request.Request(self.url + path, data=data, method=method)
+        head = {"accept": "application/json"}
         if data is not None:
-            req.add_header("content-type", content_type)
+            head["content-type"] = content_type
         if self.token:
-            req.add_header("authorization", "Bearer " + self.token)
-        for k, v in (headers or {}).items():
-            req.add_header(k, v)
-        try:
-            with urllib.request.urlopen(req, timeout=timeout or self.timeout) as res:
-                text = res.read()
-                return json.loads(text) if text else None
-        except urllib.error.HTTPError as e:
+            head["authorization"] = "Bearer " + self.token
+        head.update(headers or {})
+        for attempt in (0, 1):
+            conn = self._connection(timeout or self.timeout)
+            reused = not self._local.fresh
+            self._local.fresh = False
             try:
-                answer = json.loads(e.read() or b"null")
-            except ValueError:
-                answer = None
-            if e.code >= 500 or e.code in RETRYABLE:
-                raise _Unreachable("%s %s" % (e.code, answer)) from None
-            raise _Refused(e.code, answer) from None
-        except (OSError, ValueError) as e:  # refused, reset, timed out, a half-read answer
-            raise _Unreachable(str(e)) from None
+                conn.request(method, self.base + path, body=data, headers=head)
+                res = conn.getresponse()
+                status, text = res.status, res.read()
+                if threading.get_ident() != self.keeper:
+                    self._drop()
+                break
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError) as e:
+                self._drop()
+                # The service closes idle kept-alive connections: a request that met one is sent once more.
+                if reused and attempt == 0:
+                    continue
+                raise _Unreachable(str(e) or type(e).__name__) from None
+            except (OSError, http.client.HTTPException) as e:  # refused, timed out, a half-read answer
+                self._drop()
+                raise _Unreachable(str(e) or type(e).__name__) from None
+        try:
+            answer = json.loads(text) if text else None
+        except ValueError:
+            answer = None
+        if status < 300:
+            return answer
+        if status >= 500 or status in RETRYABLE:
+            raise _Unreachable("%s %s" % (status, answer))
+        raise _Refused(status, answer)
 
 
 class _Spool:
@@ -631,6 +673,13 @@ class Run:
     # -- the sender thread ----------------------------------------------------------------------
 
     def _run_sender(self):
+        self._http.keeper = threading.get_ident()
+        try:
+            self._send_loop()
+        finally:
+            self._http.close()
+
+    def _send_loop(self):
         while True:
             self._wake.wait(self._flush_interval)
             self._wake.clear()

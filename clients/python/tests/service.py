@@ -69,7 +69,8 @@ def events(url, run_id, type_=None):
 class ChildService:
     """`analyst serve` as a process of its own, so a test can SIGKILL it and start it again."""
 
-    def __init__(self):
+    def __init__(self, **env):
+        self.env = env
         command = os.environ.get("ANALYST_SERVE_COMMAND")
         if not command:
             raise unittest.SkipTest("ANALYST_SERVE_COMMAND is not set: run these tests through npm test")
@@ -84,6 +85,7 @@ class ChildService:
     def start(self):
         env = dict(os.environ, ANALYST_LOG_LEVEL="silent", ANALYST_HOST="127.0.0.1", ANALYST_LLM="offline")
         env.pop("ANALYST_TOKEN", None)
+        env.update(self.env)
         self.proc = subprocess.Popen(self.command + ["--port", str(self.port), "--db", self.db], env=env,
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         for line in self.proc.stdout:
