@@ -3,6 +3,9 @@ the context manager, the wandb stand-in, and the file the service serves."""
 
 import json
 import logging
+import platform
+import socket
+import subprocess
 import os
 import sys
 import unittest
@@ -11,7 +14,7 @@ import urllib.request
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 import training_analyst  # noqa: E402
 import training_analyst.wandb_compat as wandb  # noqa: E402
-from service import ChildService, events, get, shared_url, unique  # noqa: E402
+from service import ChildService, events, get, shared_url, unique, wait_until  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -38,7 +41,12 @@ class ApiTest(unittest.TestCase):
         self.assertEqual(status["status"], "completed")
         self.assertEqual(status["config"], {"lr": 0.1, "nested": {"depth": 2}})
         self.assertEqual(status["total_epochs"], 3)
-        self.assertIn("python", status["meta"])
+        meta = status["meta"]
+        self.assertEqual((meta["python"], meta["host"]), (platform.python_version(), socket.gethostname()))
+        head = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True)
+        if head.returncode == 0:  # the suite runs from a git checkout, or from an exported tree
+            self.assertEqual(meta["git_commit"], head.stdout.strip())
+            self.assertIsInstance(meta["git_dirty"], bool)
         self.assertEqual(status["meta"]["summary"]["best_acc"], 0.91)
         self.assertEqual(status["meta"]["summary"]["loss"], 2.0 / 30)
         metrics = events(self.url, run.id, "metrics")
@@ -73,6 +81,14 @@ class ApiTest(unittest.TestCase):
         error = events(self.url, run.id, "error")[0]
         self.assertIn("ZeroDivisionError", error["message"])
         self.assertIn("1 / 0", error["traceback"])
+
+    def test_system_metrics_are_sampled_on_request(self):
+        run = training_analyst.init(project="client-api", name=unique("system"), url=self.url, system_metrics=0.05,
+                                    **fast())
+        sampled = wait_until(lambda: [e for e in events(self.url, run.id, "metrics")
+                                      if "system/cpu_percent" in e["values"]], "a system metrics sample")
+        run.finish()
+        self.assertGreater(sampled[0]["values"]["system/rss_mb"], 1)
 
     def test_alert_reaches_the_run_log(self):
         run = training_analyst.init(project="client-api", name=unique("alert"), url=self.url, **fast())
