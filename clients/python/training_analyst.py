@@ -152,9 +152,7 @@ class _Http:
         return conn
 
     def close(self):
-        self._drop()
-
-    def _drop(self):
+        """Closes this thread's connection; the next request opens another."""
         conn = getattr(self._local, "conn", None)
         if conn is not None:
             conn.close()
@@ -179,16 +177,16 @@ class _Http:
                 res = conn.getresponse()
                 status, text = res.status, res.read()
                 if threading.get_ident() != self.keeper:
-                    self._drop()
+                    self.close()
                 break
             except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError) as e:
-                self._drop()
+                self.close()
                 # The service closes idle kept-alive connections: a request that met one is sent once more.
                 if reused and attempt == 0:
                     continue
                 raise _Unreachable(str(e) or type(e).__name__) from None
             except (OSError, http.client.HTTPException) as e:  # refused, timed out, a half-read answer
-                self._drop()
+                self.close()
                 raise _Unreachable(str(e) or type(e).__name__) from None
         try:
             answer = json.loads(text) if text else None
