@@ -8,9 +8,11 @@ file of their own.
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 import unittest
 import urllib.request
@@ -93,13 +95,14 @@ class ChildService:
             if m:
                 self.url = m.group(1)
                 self.port = int(self.url.rsplit(":", 1)[1])
+                # Keep reading, so the service never blocks on a full pipe.
+                threading.Thread(target=self.proc.stdout.read, daemon=True).start()
                 return
         raise RuntimeError("the service exited before listening")
 
     def kill(self):
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait()
-        self.proc.stdout.close()
 
     def freeze(self):
         self.proc.send_signal(signal.SIGSTOP)
@@ -111,3 +114,4 @@ class ChildService:
         if self.proc and self.proc.poll() is None:
             self.thaw()
             self.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)
