@@ -360,6 +360,8 @@ class Run:
         self._step = 0
         self._explicit_step = None
         self._pending = {}
+        self._buf = None  # the latest step's metrics event, still gathering values
+        self._buf_lock = threading.Lock()
         self._queue = collections.deque()
         self._in_flight = 0
         self._max_queue = max_queue
@@ -472,12 +474,26 @@ class Run:
             if pending:
                 self._pending = {}
                 self.summary.update(pending)
-                event = {"type": "metrics", "step": step, "values": pending}
-                if epoch is not None:
-                    event["epoch"] = epoch
-                self._put("e", event)
+                self._add(pending, step, epoch)
         except Exception as e:
             self._warn_once("log", "log() failed and was skipped: %r", e)
+
+    def _add(self, values, step, epoch):
+        """Calls for the same step (loss, lr, norms logged apart) become one event: the sender then
+        serialises one point where it would have sent ten."""
+        if self.finished:
+            self._warn_once("after-finish", "the run is finished; later data is not sent")
+            return
+        with self._buf_lock:
+            buf = self._buf
+            if buf is not None and buf["step"] == step and buf.get("epoch") == epoch:
+                buf["values"].update(values)
+                return
+            if buf is not None:
+                self._enqueue("e", buf)
+            buf = self._buf = {"type": "metrics", "step": step, "values": values, "ts": time.time()}
+            if epoch is not None:
+                buf["epoch"] = epoch
 
     def _put_value(self, pending, key, v):
         n = _number(v)
@@ -510,7 +526,7 @@ class Run:
     @property
     def pending(self):
         """Items not yet delivered: queued in memory or spooled to disk."""
-        return len(self._queue) + self._in_flight + self._spool.count
+        return (self._buf is not None) + len(self._queue) + self._in_flight + self._spool.count
 
     @property
     def step(self):
@@ -521,6 +537,17 @@ class Run:
         if self.finished:
             self._warn_once("after-finish", "the run is finished; later data is not sent")
             return
+        with self._buf_lock:
+            self._flush_buf(closing)
+            self._enqueue(kind, body, closing)
+
+    def _flush_buf(self, closing=False):
+        """Queues the step being gathered, ahead of what follows it; the caller holds _buf_lock."""
+        if self._buf is not None:
+            buf, self._buf = self._buf, None
+            self._enqueue("e", buf, closing)
+
+    def _enqueue(self, kind, body, closing=False):
         if kind == "e":
             body["event_id"] = "%s-%d" % (self._key, next(self._ids))
             if "ts" not in body:
@@ -617,9 +644,6 @@ class Run:
             self._warn_once("watch", "watch() failed: %r", e)
             return None
 
-    def _step_hint(self):
-        return self._explicit_step
-
     # -- finishing ------------------------------------------------------------------------------
 
     def finish(self, status="completed", timeout=30.0):
@@ -685,7 +709,7 @@ class Run:
                 self._cycle()
             except Exception as e:  # a bug here must not end the thread, or the queue would fill
                 logger.warning("sender: %r", e)
-            if self._closing and not self._queue and not self._acks and self._spool.count == 0:
+            if self._closing and self.pending == 0 and not self._acks:
                 self._drained.set()
                 return
 
@@ -697,6 +721,8 @@ class Run:
             self._in_flight = 0
 
     def _send_cycle(self):
+        with self._buf_lock:
+            self._flush_buf()
         items = self._take()
         now = time.monotonic()
         if self.id is None and self._create_body is not None and now >= self._retry_at:
@@ -853,7 +879,10 @@ class Run:
 
 
 class _Watcher:
-    """Gradient norms taken by hooks on the parameters during every `log_freq`-th training step's backward."""
+    """Gradient norms taken by hooks on the parameters during every `log_freq`-th training step's backward.
+
+    A step is a forward pass in training mode, so norms are logged at the count of optimizer steps of
+    a plain loop (gradient accumulation counts each micro-batch)."""
 
     def __init__(self, run, model, log_freq):
         self.run = run
@@ -899,8 +928,7 @@ class _Watcher:
             values["grad_norm"] = math.sqrt(sum(v * v for v in values.values()))
             with torch.no_grad():
                 values["weight_norm"] = math.sqrt(sum(p.detach().float().pow(2).sum().item() for _, p in self.params))
-            hint = self.run._step_hint()
-            self.run.log(values, step=hint if hint is not None else self.record_step)
+            self.run._add({k: _number(v) for k, v in values.items()}, self.record_step, None)
         except Exception as e:
             self.run._warn_once("watch-flush", "watch: norms not recorded: %r", e)
 

@@ -96,13 +96,16 @@ class ChildService:
                 self.url = m.group(1)
                 self.port = int(self.url.rsplit(":", 1)[1])
                 # Keep reading, so the service never blocks on a full pipe.
-                threading.Thread(target=self.proc.stdout.read, daemon=True).start()
+                self.drain = threading.Thread(target=self.proc.stdout.read, daemon=True)
+                self.drain.start()
                 return
         raise RuntimeError("the service exited before listening")
 
     def kill(self):
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait()
+        self.drain.join()
+        self.proc.stdout.close()
 
     def freeze(self):
         self.proc.send_signal(signal.SIGSTOP)

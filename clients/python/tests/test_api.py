@@ -58,6 +58,24 @@ class ApiTest(unittest.TestCase):
         findings = get(self.url, "/runs/%s/findings" % run.id)["findings"]
         self.assertIn("nan_loss", [f["kind"] for f in findings])
 
+    def test_values_logged_apart_for_one_step_make_one_point(self):
+        run = training_analyst.init(project="client-api", name=unique("one-step"), url=self.url, **fast())
+        for step in (1, 2):
+            run.log({"loss": 1.0 / step}, step=step)
+            run.log({"lr": 0.1}, step=step)
+            run.log({"grad_norm": 2.0}, step=step)
+        run.log({"val_loss": 0.9}, step=2, epoch=1)
+        run.event({"type": "epoch_ended", "epoch": 1})
+        run.log({"loss": 0.4}, step=2)
+        run.finish()
+        kept = [(e["type"], e.get("step"), e.get("values")) for e in events(self.url, run.id) if "event_id" in e
+                and e["type"] in ("metrics", "epoch_ended")]
+        self.assertEqual(kept, [("metrics", 1, {"loss": 1.0, "lr": 0.1, "grad_norm": 2.0}),
+                                ("metrics", 2, {"loss": 0.5, "lr": 0.1, "grad_norm": 2.0}),
+                                ("metrics", 2, {"val_loss": 0.9}),
+                                ("epoch_ended", None, None),
+                                ("metrics", 2, {"loss": 0.4})])
+
     def test_steps_count_on_like_wandb(self):
         run = training_analyst.init(project="client-api", name=unique("auto-steps"), url=self.url, **fast())
         run.log({"loss": 1.0})

@@ -125,8 +125,9 @@ class HuggingFaceTest(unittest.TestCase):
         self.assertEqual(status["meta"]["summary"]["train_runtime"], 12.5)
         points = [(e["step"], sorted(e["values"])) for e in events(url, run.id, "metrics")]
         self.assertEqual(points, [(5, ["grad_norm", "learning_rate", "loss"]), (10, ["grad_norm", "learning_rate", "loss"]),
-                                  (15, ["grad_norm", "learning_rate", "loss"]), (20, ["grad_norm", "learning_rate", "loss"]),
-                                  (20, ["eval_accuracy", "eval_loss"])])
+                                  (15, ["grad_norm", "learning_rate", "loss"]),
+                                  # the evaluation at the last step joins that step's point
+                                  (20, ["eval_accuracy", "eval_loss", "grad_norm", "learning_rate", "loss"])])
 
     def test_stop_and_checkpoint_act_through_trainer_control(self):
         url = shared_url()
@@ -165,7 +166,8 @@ class LightningTest(unittest.TestCase):
         status = get(url, "/runs/" + run.id)
         self.assertEqual((status["status"], status["config"]["lr"]), ("completed", 0.02))
         points = events(url, run.id, "metrics")
-        self.assertEqual([(p["step"], p.get("epoch")) for p in points], [(49, 0), (99, 0), (149, 1), (149, 1)])
+        self.assertEqual([(p["step"], p.get("epoch")) for p in points], [(49, 0), (99, 0), (149, 1)])
+        self.assertEqual(sorted(points[2]["values"]), ["train_loss_step", "val_acc", "val_loss"])
 
 
 class KerasTest(unittest.TestCase):
