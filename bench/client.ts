@@ -4,9 +4,10 @@ import { resolve } from 'node:path';
 import { withServer } from './harness.ts';
 
 export interface ClientFigures {
+  log_call_alone_us: number;
   log_call_us: number;
   sender_cpu_per_call_us: number;
-  step: { step_ms: number; wall_overhead_pct: number; cpu_overhead_pct: number; torch: string } | null;
+  step: { step_ms: number; wall_overhead_pct: number; client_cpu_per_step_us: number; cpu_overhead_pct: number; torch: string } | null;
   python: string;
 }
 

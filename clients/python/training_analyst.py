@@ -340,7 +340,7 @@ class Run:
     def __init__(self, project=None, name=None, config=None, url=None, token=None, *, resume=None, id=None,
                  tags=None, total_epochs=None, total_steps=None, stage=None, dataset=None, base_model=None,
                  parent_run=None, meta=None, collect_meta=True, system_metrics=False, max_queue=100_000,
-                 flush_interval=0.25, control_interval=2.0, max_backoff=30.0, timeout=10.0, init_timeout=5.0,
+                 flush_interval=1.0, control_interval=2.0, max_backoff=30.0, timeout=10.0, init_timeout=5.0,
                  spool_dir=None, max_spool_bytes=2 ** 30):
         self.url = (url or os.environ.get("ANALYST_URL") or DEFAULT_URL).rstrip("/")
         self._named = (name, project or os.environ.get("ANALYST_PROJECT"))
