@@ -45,6 +45,13 @@ def post(url, path, body):
         return json.load(res)
 
 
+def temp_dir(test):
+    """A directory removed when the test ends."""
+    path = tempfile.mkdtemp(prefix="analyst-client-")
+    test.addCleanup(shutil.rmtree, path, True)
+    return path
+
+
 def wait_until(check, what, timeout=WAIT):
     """Polls check() until it returns something truthy; fails the test with `what` otherwise."""
     deadline = time.monotonic() + timeout

@@ -8,13 +8,12 @@ with the arguments each framework's documentation gives.
 
 import os
 import sys
-import tempfile
 import types
 import unittest
 from types import SimpleNamespace
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-from service import events, get, post, shared_url, unique, wait_until  # noqa: E402
+from service import events, get, post, shared_url, temp_dir, unique, wait_until  # noqa: E402
 
 HF_EVENTS = ("on_init_end", "on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end", "on_step_begin",
              "on_pre_optimizer_step", "on_optimizer_step", "on_substep_end", "on_step_end", "on_evaluate",
@@ -194,7 +193,7 @@ class KerasTest(unittest.TestCase):
         saved = []
         model = SimpleNamespace(stop_training=False, save=lambda path: saved.append(path))
         run = training_analyst.init(project="client-keras", name=unique("keras"), url=url, **fast())
-        cb = training_analyst.KerasCallback(run, log_every_n_batches=2, checkpoint_path=os.path.join(tempfile.mkdtemp(), "e{epoch}.keras"))
+        cb = training_analyst.KerasCallback(run, log_every_n_batches=2, checkpoint_path=os.path.join(temp_dir(self), "e{epoch}.keras"))
         self.assertIsInstance(cb, KerasCallback)
         self.fit(cb, model, epochs=1)
         post(url, "/runs/%s/control" % run.id, {"action": "checkpoint"})

@@ -4,13 +4,12 @@ retries that land once, the bounded queue, and finish's time limit."""
 import logging
 import os
 import sys
-import tempfile
 import threading
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 import training_analyst  # noqa: E402
-from service import ChildService, events, get, post, shared_url, unique, wait_until  # noqa: E402
+from service import ChildService, events, get, post, shared_url, temp_dir, unique, wait_until  # noqa: E402
 
 
 def fast(**kw):
@@ -28,7 +27,7 @@ class RestartTest(unittest.TestCase):
         self.addCleanup(self.service.close)
 
     def test_points_logged_while_the_service_is_down_arrive_once_after_restart(self):
-        spool_dir = tempfile.mkdtemp()
+        spool_dir = temp_dir(self)
         run = training_analyst.init(project="client-delivery", name=unique("restart"), url=self.service.url,
                                     spool_dir=spool_dir, **fast())
         for step in range(100):
@@ -76,7 +75,7 @@ class RestartTest(unittest.TestCase):
         self.assertEqual(steps_of(self.service.url, run.id), list(range(40)))
 
     def test_finish_gives_up_at_its_time_limit_and_keeps_the_spool(self):
-        spool_dir = tempfile.mkdtemp()
+        spool_dir = temp_dir(self)
         run = training_analyst.init(project="client-delivery", name=unique("gone"), url=self.service.url,
                                     spool_dir=spool_dir, **fast())
         self.service.kill()

@@ -6,12 +6,11 @@ import logging
 import math
 import os
 import sys
-import tempfile
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 import training_analyst  # noqa: E402
-from service import events, get, shared_url, unique, wait_until  # noqa: E402
+from service import events, get, shared_url, temp_dir, unique  # noqa: E402
 
 LINEAGE_EXAMPLE = os.path.join(os.path.dirname(__file__), "..", "..", "..", "test", "fixtures", "lineage",
                                "bert-base-stage2", "training_info.json")
@@ -36,7 +35,7 @@ class RecorderTest(unittest.TestCase):
         summary = rec.get_training_summary()
         self.assertEqual((summary["total_epochs"], summary["total_time"], summary["best_epoch"], summary["best_val_loss"]),
                          (4, 8.0, 3, 0.75))
-        d = tempfile.mkdtemp()
+        d = temp_dir(self)
         path = rec.save(os.path.join(d, "record.json"))
         loaded = training_analyst.TrainingRecorder.load(path)
         self.assertIsNone(loaded.run)
@@ -127,7 +126,7 @@ class LogHandlerTest(unittest.TestCase):
 
 class LineageTest(unittest.TestCase):
     def test_training_info_is_byte_compatible_with_the_lineage_note(self):
-        root = tempfile.mkdtemp()
+        root = temp_dir(self)
         stage1 = os.path.join(root, "stage1")
         first = training_analyst.LineageManager(stage1, "bert-base-news", "pretrain-news")
         first.append_training_history("news-corpus-A", 10000, epochs=3,
@@ -156,7 +155,7 @@ class LineageTest(unittest.TestCase):
     def test_the_file_is_sent_to_the_run_and_each_entry_stored_once(self):
         url = shared_url()
         run = training_analyst.init(project="client-seeds", name=unique("lineage"), url=url, **fast())
-        stage = os.path.join(tempfile.mkdtemp(), "stage")
+        stage = os.path.join(temp_dir(self), "stage")
         manager = training_analyst.LineageManager(stage, "m", "s1", base_model="bert-base", run=run)
         manager.append_training_history("A", 100, epochs=1, metrics={"train_loss": 1.0, "val_loss": 1.2})
         manager.append_training_history("B", 50, epochs=1, metrics={"train_loss": 0.8, "val_loss": 1.0})
@@ -167,7 +166,7 @@ class LineageTest(unittest.TestCase):
         self.assertEqual((status["stage"], status["dataset"], status["base_model"]), ("s1", "B", "bert-base"))
 
     def test_module_function(self):
-        stage = os.path.join(tempfile.mkdtemp(), "resnet", "stage-a")
+        stage = os.path.join(temp_dir(self), "resnet", "stage-a")
         training_analyst.append_training_history(stage, "imagenet-subset", 300, epochs=1, metrics={"val_acc": 0.5},
                                                  end_time=0)
         info = training_analyst.LineageManager.read(os.path.join(stage, "training_info.json"))
