@@ -1,6 +1,7 @@
 import { cpus, loadavg, totalmem } from 'node:os';
 import { benchCacheHit, benchContextBuild, benchPromptTokens } from '../src/analyst/bench.ts';
 import { benchCli } from './cli.ts';
+import { benchPythonClient } from './client.ts';
 import { benchDiagnoserPerPoint, benchOfflineJsonl } from './diagnose.ts';
 import { benchIngest } from './ingest.ts';
 import { benchSseLatency, benchTfeventsParse, benchWsIngest } from './streams.ts';
@@ -53,4 +54,18 @@ row('1M-point run: fold into context / build block', `${fmt(build.fold_ms)} / ${
 for (const points of [100, 1_000_000]) {
   const p = await benchPromptTokens(points);
   row(`${fmt(points)}-point run: context / whole prompt`, `${p.context_tokens} / ${p.prompt_tokens} tokens`, `budget ${p.budget}`);
+}
+
+console.log('\nPython client (bench/client.py, Debian python3 with torch)');
+const client = await benchPythonClient();
+row('log() call, 4 metrics, sender held, median', `${client.log_call_alone_us.toFixed(2)} µs`);
+row('log() call, 4 metrics, sender running, median', `${client.log_call_us.toFixed(2)} µs`);
+row('sender thread CPU per logged point', `${client.sender_cpu_per_call_us.toFixed(2)} µs`);
+if (client.step) {
+  row('CNN step (torch ' + client.step.torch + ')', `${client.step.step_ms.toFixed(1)} ms`);
+  row('10 log() per step: client CPU per step', `${client.step.client_cpu_per_step_us.toFixed(1)} µs`);
+  row('10 log() per step: client CPU / step time', `${client.step.cpu_overhead_pct.toFixed(2)} %`, 'target < 1 %');
+  row('10 log() per step: wall-time difference, median', `${client.step.wall_overhead_pct.toFixed(2)} %`);
+} else {
+  row('training-step overhead', 'skipped: no torch for this python');
 }

@@ -4,6 +4,7 @@ import { AnalystError } from '../domain/errors.ts';
 import type { AnalystService } from '../service/service.ts';
 import { bearerAuth } from './auth.ts';
 import { errorResponse, type Logger } from './errors.ts';
+import { clientRoutes } from './routes/client.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 import { importRoutes } from './routes/import.ts';
 import { mlflowError, mlflowRoutes } from './routes/mlflow.ts';
@@ -30,6 +31,7 @@ export function createApp(opts: AppOptions): Hono {
   app.onError((err, c) => (MLFLOW_PREFIXES.some((p) => c.req.path.startsWith(p)) ? mlflowError : errorResponse)(err, c, opts.log));
   app.notFound((c) => errorResponse(new AnalystError('not_found', `no route ${c.req.method} ${c.req.path}`), c, opts.log));
   app.route('/', dashboardRoutes()); // before auth: static files only; the page asks for the token itself
+  app.route('/', clientRoutes()); // before auth too: the Python client's source
   app.use(bearerAuth(opts.token));
   app.use(
     bodyLimit({
