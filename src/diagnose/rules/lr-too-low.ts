@@ -19,6 +19,11 @@ const T = {
    */
   minEpochs: 1,
   minSteps: 50,
+  /**
+   * ...and, when the run declared its length (total epochs or steps), 5% of it: a long schedule
+   * starts slowly (a 300-epoch run moving 1% in its first epoch is on its way), a short one does not.
+   */
+  minProgress: 0.05,
   /** "Barely moved": the best smoothed loss is within 5% of the starting level. */
   stuckShare: 0.05,
   /**
@@ -82,6 +87,8 @@ export const lrTooLow = defineRule<State>({
     if (!stuck(s, T.clearShare)) return state.report.clear();
     if (state.sinceWarmup < T.minPoints || !stuck(s, T.stuckShare)) return undefined;
     if (!spanned(state, update.step, update.epoch)) return undefined;
+    const progress = ctx.progress();
+    if (progress !== null && progress < T.minProgress) return undefined;
     // A stuck loss after a blow-up, or with dead / vanishing layers, has another cause.
     if (state.unhealthy || hadInstability(facts)) return undefined;
     if (ctx.lastLr !== null && ctx.lastLr >= T.maxLr) return undefined;

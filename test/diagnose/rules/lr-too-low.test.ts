@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { RunContext } from '../../../src/context/run-context.ts';
+import { RunDiagnoser } from '../../../src/diagnose/engine.ts';
 import { epochs, feed, raisedAt, resolvedAt, serious } from '../feed.ts';
 
 describe('lr_too_low rule', () => {
@@ -19,6 +21,18 @@ describe('lr_too_low rule', () => {
     expect(warmup.findings.filter((f) => f.kind === 'lr_too_low')).toEqual([]);
     const dead = feed(epochs(20, () => ({ train_loss: 2.3, 'grad_norm/layer.0': 0, 'grad_norm/layer.out': 0.1, lr: 1e-3 })));
     expect(dead.findings.filter((f) => f.kind === 'lr_too_low')).toEqual([]);
+  });
+
+  it('waits for 5% of a run that declared its length: a long schedule starts slowly', () => {
+    const slow = epochs(20, (e) => ({ train_loss: 2.32 - 0.0005 * e, lr: 1e-5 }));
+    const declared = (total: number) => {
+      const ctx = new RunContext('test');
+      ctx.apply({ type: 'run_started', name: 'test', total_epochs: total, ts: 0 });
+      return feed(slow, new RunDiagnoser('test', [], { now: () => 1_000 }), ctx);
+    };
+    // 300 epochs: 5% is epoch 15.
+    expect(raisedAt(declared(300), 'lr_too_low')).toBe(14);
+    expect(raisedAt(declared(20), 'lr_too_low')).toBe(4);
   });
 
   it('judges the trend from the end of a warm-up: a loss that rose with the warm-up and falls after it is moving', () => {
