@@ -40,7 +40,8 @@ function roleOf(label: string): Outcome['role'] {
 /** Imports one labelled run's file, replays it through the diagnoser and scores the findings. */
 export async function scoreRun(run: LabelledRun): Promise<Outcome> {
   const imported = await importFile(run.file);
-  const { findings, seriousAt } = replay(run.name, imported.events);
+  // As the service sees an imported run: what the file says of the run (its declared length) first.
+  const { findings, seriousAt } = replay(run.name, imported.run_started ? [imported.run_started, ...imported.events] : imported.events);
   const kinds = seriousKinds(findings);
   const role = roleOf(run.label);
   const primary = primaryKind(run.label);
