@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Hono } from 'hono';
@@ -9,6 +10,7 @@ import { createTelemetry } from '../service/telemetry.ts';
 import { SqliteStore } from '../store/sqlite-store.ts';
 import { createApp } from './app.ts';
 import { liveDoors } from './live.ts';
+import { OriginPolicy } from './origin-guard.ts';
 import { Notifier } from '../notify/notifier.ts';
 import { settingsFromEnv } from '../notify/config.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
@@ -25,15 +27,26 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** A token anyone on the network may try to guess must not be guessable. */
+const MIN_TOKEN_CHARS = 16;
+
 /** Opens the store, wires the service and serves HTTP; resolves once the port is listening. */
 export async function startServer(config: Config, env: NodeJS.ProcessEnv = process.env): Promise<RunningServer> {
-  if (!isLoopback(config.ANALYST_HOST) && !config.ANALYST_TOKEN && !config.ANALYST_ALLOW_INSECURE_BIND) {
-    throw new AnalystError(
-      'unauthorized',
-      `refusing to listen on ${config.ANALYST_HOST} without a token: anyone on the network could write runs. ` +
-        'Set ANALYST_TOKEN=<a long random string> (clients then send "Authorization: Bearer <token>"), ' +
-        'or bind to 127.0.0.1.',
-    );
+  if (!isLoopback(config.ANALYST_HOST) && !config.ANALYST_ALLOW_INSECURE_BIND) {
+    if (!config.ANALYST_TOKEN) {
+      throw new AnalystError(
+        'unauthorized',
+        `refusing to listen on ${config.ANALYST_HOST} without a token: anyone on the network could write runs. ` +
+          'Set ANALYST_TOKEN=<a long random string> (clients then send "Authorization: Bearer <token>"), ' +
+          'or bind to 127.0.0.1.',
+      );
+    }
+    if (config.ANALYST_TOKEN.length < MIN_TOKEN_CHARS) {
+      throw new AnalystError(
+        'unauthorized',
+        `refusing to listen on ${config.ANALYST_HOST} with a ${config.ANALYST_TOKEN.length}-character token: off loopback it must be at least ${MIN_TOKEN_CHARS} characters (e.g. openssl rand -hex 24)`,
+      );
+    }
   }
   const log = createLogger(config.ANALYST_LOG_LEVEL);
   const store = new SqliteStore(config.ANALYST_DB);
@@ -44,12 +57,14 @@ export async function startServer(config: Config, env: NodeJS.ProcessEnv = proce
     limits: { window: config.ANALYST_CONTEXT_WINDOW, maxMetrics: config.ANALYST_CONTEXT_MAX_METRICS, recentEvents: 32 },
     maxActiveRuns: config.ANALYST_MAX_ACTIVE_RUNS,
   });
-  const live = liveDoors(service, config, log);
+  const instance = randomUUID();
+  const origins = new OriginPolicy({ bind: config.ANALYST_HOST, publicUrl: config.ANALYST_PUBLIC_URL, allowedHosts: config.ANALYST_ALLOWED_HOSTS, instance });
+  let url = '';
+  const live = liveDoors(service, config, log, { origins, instance, allowPrivate: settingsFromEnv(env).allowPrivate, selfUrl: () => url });
   // A bad prompt template fails here, at start; the auto mode asks Ollama once whether it answers.
   const { analyst, selection } = await createAnalyst({ source: analystSource(service), db: store.db, registry: telemetry.registry, env });
   log.info({ llm: selection.because }, 'analyst ready');
   const disconnectAnalyst = connectAnalyst(service, analyst, log);
-  let url = '';
   const notifier = new Notifier({
     db: store.db,
     baseUrl: () => config.ANALYST_PUBLIC_URL ?? url,
@@ -64,6 +79,7 @@ export async function startServer(config: Config, env: NodeJS.ProcessEnv = proce
     service,
     log,
     token: config.ANALYST_TOKEN,
+    origins,
     maxBodyBytes: config.ANALYST_MAX_BODY_BYTES,
     maxBatchEvents: config.ANALYST_MAX_BATCH_EVENTS,
     extra: [...live.routes, webhookRoutes(notifier, (ref) => service.run(ref).id), analystRoutes({ analyst })],

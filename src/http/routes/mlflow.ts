@@ -21,7 +21,8 @@ import { encodeNumber } from '../../domain/values.ts';
 import { parseJsonBody } from '../../ingest/json-body.ts';
 import { ExperimentsRepo } from '../../store/experiments-repo.ts';
 import type { AnalystService } from '../../service/service.ts';
-import type { Logger } from '../errors.ts';
+import { clientAborted, type Logger } from '../errors.ts';
+import { storageUnavailable } from '../../store/faults.ts';
 
 /** MLflow's error codes for our error codes; MLflow clients branch on these. */
 const MLFLOW_CODES: Record<string, string> = {
@@ -32,13 +33,20 @@ const MLFLOW_CODES: Record<string, string> = {
   too_large: 'INVALID_PARAMETER_VALUE',
   unsupported_media_type: 'INVALID_PARAMETER_VALUE',
   unauthorized: 'UNAUTHENTICATED',
+  forbidden: 'PERMISSION_DENIED',
+  unavailable: 'TEMPORARILY_UNAVAILABLE',
 };
+
+/** Our statuses MLflow clients also know; every other error is MLflow's 400. */
+const PASSED_THROUGH = new Set(['not_found', 'unauthorized', 'forbidden', 'unavailable']);
 
 /** MLflow's `{error_code, message}` for errors of the receiver, raised there or by the app's checks before it. */
 export function mlflowError(err: Error, c: Context, log: Logger): Response {
+  if (c.req.raw.signal.aborted) return clientAborted(c, log);
+  err = storageUnavailable(err) ?? err;
   if (err instanceof AnalystError) {
     // MLflow answers every validation problem, limits included, with 400 INVALID_PARAMETER_VALUE.
-    const status = (err.code === 'not_found' ? 404 : err.code === 'unauthorized' ? 401 : 400) as ContentfulStatusCode;
+    const status = (PASSED_THROUGH.has(err.code) ? err.status : 400) as ContentfulStatusCode;
     const detail = err.issues?.length ? ` (${err.issues.map((i) => `${i.path}: ${i.message}`).join('; ')})` : '';
     return c.json({ error_code: MLFLOW_CODES[err.code] ?? 'INTERNAL_ERROR', message: err.message + detail }, status);
   }
@@ -195,7 +203,7 @@ export function mlflowRoutes(service: AnalystService, log: Logger): Hono {
 
   const logBatch = (runId: string, b: z.output<typeof LogBatch>) => {
     const run = runOf(runId);
-    service.store.transaction(() => {
+    service.transaction(() => {
       if (b.params.length || b.tags.length) {
         const config = { ...run.config };
         for (const p of b.params) {
