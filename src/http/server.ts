@@ -8,6 +8,7 @@ import { createLogger } from '../service/logger.ts';
 import { AnalystService } from '../service/service.ts';
 import { createTelemetry } from '../service/telemetry.ts';
 import { SqliteStore } from '../store/sqlite-store.ts';
+import type { IntegrityReport } from '../domain/integrity.ts';
 import { createApp } from './app.ts';
 import { liveDoors } from './live.ts';
 import { OriginPolicy } from './origin-guard.ts';
@@ -20,6 +21,8 @@ import { analystRoutes } from './routes/analyst.ts';
 
 export interface RunningServer {
   url: string;
+  /** What the start-up check of the database found (also on /healthz). */
+  integrity: IntegrityReport;
   port: number;
   service: AnalystService;
   app: Hono;
@@ -50,6 +53,8 @@ export async function startServer(config: Config, env: NodeJS.ProcessEnv = proce
   }
   const log = createLogger(config.ANALYST_LOG_LEVEL);
   const store = new SqliteStore(config.ANALYST_DB);
+  const integrity = store.integrityReport();
+  if (!integrity.ok) log.error({ integrity }, 'database integrity: acknowledged events are missing or the file is damaged');
   const telemetry = createTelemetry();
   const service = new AnalystService({
     store,
@@ -96,6 +101,7 @@ export async function startServer(config: Config, env: NodeJS.ProcessEnv = proce
   log.info({ url, db: config.ANALYST_DB }, 'listening');
   return {
     url,
+    integrity,
     port,
     service,
     app,

@@ -206,6 +206,9 @@ export class AnalystService {
 
   private committed(events: StoredEvent[]): void {
     if (!events.length) return;
+    const last = new Map<string, number>();
+    for (const e of events) last.set(e.run, e.seq);
+    this.store.acknowledged(last);
     this.bus.publish(events);
   }
 
