@@ -99,7 +99,7 @@ export class Upstream {
       // Everything in the pass is inside the try, handlers included: a handler that cannot write
       // (a full disk) is one more failure to back off from, never the end of the loop or process.
       try {
-        this.handlers.onState('connecting');
+        this.report(() => this.handlers.onState('connecting'));
         if ((await this.connect(() => (failures = 0))) === 'done') {
           this.handlers.onState('closed');
           return;
@@ -117,7 +117,11 @@ export class Upstream {
     }
   }
 
-  /** Calls a reporting handler; if reporting itself fails, the handlers' own fault log hears of it. */
+  /**
+   * Calls a handler that only records how the source is doing: if recording fails (the
+   * database refuses writes), the fault log hears of it and reading goes on; only storing
+   * the events themselves (onMessages) decides whether a pass failed.
+   */
   private report(call: () => void): void {
     try {
       call();
@@ -139,13 +143,13 @@ export class Upstream {
     }
     const type = res.headers['content-type'] ?? '';
     if (!type.startsWith('text/event-stream')) throw new Error(`upstream sent ${type || 'no content-type'}, not text/event-stream`);
-    this.handlers.onState('open');
+    this.report(() => this.handlers.onState('open'));
     let batch: EventSourceMessage[] = [];
     const parser = createParser({
       onEvent: (m) => batch.push(m),
       onRetry: (ms) => {
         this.retryMs = ms;
-        this.handlers.onRetry(ms);
+        this.report(() => this.handlers.onRetry(ms));
       },
       maxBufferSize: MAX_EVENT_CHARS,
       onError: (err) => {
