@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { describeValue, JsonObject } from './json-value.ts';
 import { MetricValue, readValue } from './values.ts';
+import { setOwn } from './own.ts';
 
 /**
  * Everything about a run is an append-only sequence of events. These schemas are the one source
@@ -59,7 +60,7 @@ export const MetricValues = z.any().transform((raw, ctx) => {
     const v = (raw as Record<string, unknown>)[name];
     const n = readValue(v);
     if (n === undefined) ctx.addIssue({ code: 'custom', path: [name], message: `not a number: ${describeValue(v)}` });
-    else out[name] = n;
+    else setOwn(out, name, n);
   }
   if (count === 0) ctx.addIssue({ code: 'custom', message: 'at least one metric is needed' });
   if (count > MAX_METRICS_PER_EVENT) ctx.addIssue({ code: 'custom', message: `at most ${MAX_METRICS_PER_EVENT} metrics per event` });

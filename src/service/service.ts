@@ -12,6 +12,7 @@ import { EventBus } from './bus.ts';
 import { createOrResume, existingRun, type CreatedRun } from './run-identity.ts';
 import { RunStates } from './run-states.ts';
 import type { Telemetry } from './telemetry.ts';
+import { setOwn } from '../domain/own.ts';
 
 /** Where finding changes and run endings go inside the ingest transaction (the webhook outbox). */
 export interface FindingSink {
@@ -280,7 +281,7 @@ export class AnalystService {
     const { ctx } = this.states.get(run.id);
     const view = ctx.view(this.now());
     const latest: Record<string, number> = {};
-    for (const [name, v] of ctx.latest) latest[name] = v.value;
+    for (const [name, v] of ctx.latest) setOwn(latest, name, v.value);
     const canonical: Record<string, number> = {};
     for (const s of ctx.series.values()) canonical[s.name] = s.last;
     const findings = this.store.findings(run.id, 'open');

@@ -23,6 +23,7 @@ import { ExperimentsRepo } from '../../store/experiments-repo.ts';
 import type { AnalystService } from '../../service/service.ts';
 import { clientAborted, type Logger } from '../errors.ts';
 import { storageUnavailable } from '../../store/faults.ts';
+import { setOwn } from '../../domain/own.ts';
 
 /** MLflow's error codes for our error codes; MLflow clients branch on these. */
 const MLFLOW_CODES: Record<string, string> = {
@@ -196,7 +197,7 @@ export function mlflowRoutes(service: AnalystService, log: Logger): Hono {
       const key = `${m.step ?? 0}:${m.timestamp ?? 0}`;
       let e = groups.get(key);
       if (!e) groups.set(key, (e = { type: 'metrics', step: m.step ?? 0, ts: m.timestamp, values: {} }));
-      e.values[m.key] = m.value;
+      setOwn(e.values, m.key, m.value);
     }
     return [...groups.values()];
   };
@@ -209,13 +210,13 @@ export function mlflowRoutes(service: AnalystService, log: Logger): Hono {
         for (const p of b.params) {
           const value = paramValue(p.value);
           // As MLflow does: a param is a fact of the run, so a second, different value is refused rather than overwriting the first.
-          if (p.key in config && config[p.key] !== value) {
+          if (Object.hasOwn(config, p.key) && config[p.key] !== value) {
             throw new AnalystError('invalid_body', `changing param values is not allowed: param '${p.key}' was already logged with value '${String(config[p.key])}' for run ${run.id}; attempted '${p.value}'`);
           }
-          config[p.key] = value;
+          setOwn(config, p.key, value);
         }
         const tags = { ...run.tags };
-        for (const t of b.tags) tags[t.key] = t.value;
+        for (const t of b.tags) setOwn(tags, t.key, t.value);
         service.store.updateRun(run.id, { config, tags }, now());
       }
       if (b.metrics.length) service.ingest(run.id, metricEvents(b.metrics), 'mlflow');
