@@ -33,6 +33,19 @@ export interface RunningServer {
 /** A token anyone on the network may try to guess must not be guessable. */
 const MIN_TOKEN_CHARS = 16;
 
+/**
+ * A body that never finishes would hold its connection and memory for ever: the whole request
+ * (headers and body) must arrive within the timeout. Responses are not limited by it, so
+ * streams (SSE, chat) stay open. Node looks for late requests at the checking interval.
+ */
+function requestLimits(timeoutMs: number) {
+  return {
+    requestTimeout: timeoutMs,
+    headersTimeout: Math.min(timeoutMs, 60_000),
+    connectionsCheckingInterval: Math.max(50, Math.min(5_000, Math.floor(timeoutMs / 4))),
+  };
+}
+
 /** Opens the store, wires the service and serves HTTP; resolves once the port is listening. */
 export async function startServer(config: Config, env: NodeJS.ProcessEnv = process.env): Promise<RunningServer> {
   if (!isLoopback(config.ANALYST_HOST) && !config.ANALYST_ALLOW_INSECURE_BIND) {
@@ -90,7 +103,7 @@ export async function startServer(config: Config, env: NodeJS.ProcessEnv = proce
     extra: [...live.routes, webhookRoutes(notifier, (ref) => service.run(ref).id), analystRoutes({ analyst })],
   });
   const server = await new Promise<ServerType>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, hostname: config.ANALYST_HOST, port: config.ANALYST_PORT }, () => resolve(s));
+    const s = serve({ fetch: app.fetch, hostname: config.ANALYST_HOST, port: config.ANALYST_PORT, serverOptions: requestLimits(config.ANALYST_REQUEST_TIMEOUT_MS) }, () => resolve(s));
     s.once('error', reject);
   });
   live.start(server);
