@@ -12,6 +12,7 @@ import {
   MLFLOW_LIMITS,
   MLFLOW_STATUS_TO_RUN,
   RUN_STATUS_TO_MLFLOW,
+  SearchExperiments,
   SearchRuns,
   SetTag,
   UpdateRun,
@@ -146,7 +147,14 @@ export function mlflowRoutes(service: AnalystService, log: Logger): Hono {
     return c.json({ experiment: toView(e) });
   });
 
-  const listExperiments = (c: Context) => c.json({ experiments: experiments.list().map(toView) });
+  const listExperiments = async (c: Context) => {
+    const q = c.req.method === 'GET' ? parseOrThrow(SearchExperiments, c.req.query(), 'query') : await body(c, SearchExperiments);
+    const from = q.page_token ?? 0;
+    const all = experiments.list();
+    const page = all.slice(from, from + q.max_results);
+    const next = from + page.length < all.length ? { next_page_token: String(from + page.length) } : {};
+    return c.json({ experiments: page.map(toView), ...next });
+  };
   app.get('/experiments/list', listExperiments);
   app.get('/experiments/search', listExperiments);
   app.post('/experiments/search', listExperiments);
