@@ -140,6 +140,17 @@ class Session {
 
   /** Sends a subscription's events, one message each, waiting for the socket before taking more. */
   private async pump(key: string, feed: EventFeed, run: string | undefined, project: string | undefined): Promise<void> {
+    try {
+      await this.forward(feed, run, project);
+    } catch (err) {
+      // A read the database refused ends this subscription, said so; never the process.
+      this.fail(err as Error, undefined);
+    }
+    feed.close();
+    if (this.feeds.get(key) === feed) this.feeds.delete(key);
+  }
+
+  private async forward(feed: EventFeed, run: string | undefined, project: string | undefined): Promise<void> {
     for (let item = await feed.next(); item; item = await feed.next()) {
       if ('overflow' in item) {
         this.send({ type: 'overflow', run, project, resume_after: item.overflow });
@@ -154,8 +165,6 @@ class Session {
       const sent = await new Promise<boolean>((resolve) => this.ws.send(eventFrame(item.events[last]), (err) => resolve(!err)));
       if (!sent) break;
     }
-    feed.close();
-    if (this.feeds.get(key) === feed) this.feeds.delete(key);
   }
 
   private send(msg: Record<string, unknown>): void {

@@ -82,7 +82,9 @@ const contentType = fc.oneof({ weight: 5, arbitrary: fc.constant('application/js
 function send(method: string, path: string, headers: Record<string, string>, body?: string | Uint8Array): Promise<{ status: number; text: string }> {
   const url = new URL(s.url);
   return new Promise((resolve, reject) => {
+    let answered = false;
     const req = request({ host: url.hostname, port: url.port, method, path, headers, agent: false }, (res) => {
+      answered = true;
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (d: string) => (text += d));
@@ -90,7 +92,7 @@ function send(method: string, path: string, headers: Record<string, string>, bod
       res.on('error', reject);
     });
     // The server may answer and close before it read a large body: the answer is what counts.
-    req.on('error', (err) => (req.res ? undefined : reject(err)));
+    req.on('error', (err) => (answered ? undefined : reject(err)));
     req.end(body === undefined ? undefined : Buffer.from(body));
   });
 }

@@ -2,7 +2,7 @@
 // that never end, implausible times, binding and token checks.
 import { request, createServer, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { AnalystError } from '../../src/domain/errors.ts';
 import { startServer } from '../../src/http/server.ts';
