@@ -1,4 +1,3 @@
-import { table } from './own.ts';
 /**
  * Metric names as trainers write them, read as canonical names the rules understand. Names are
  * kept as sent in the store; this only adds a canonical reading of them.
@@ -7,6 +6,7 @@ import { table } from './own.ts';
  * (train, val, test), a quantity (loss, accuracy, learning rate, ...) and a level (epoch, step).
  * A short table of exact names, checked first, holds the exceptions the parts cannot tell.
  */
+import { table } from './own.ts';
 
 export const CANONICAL = [
   'train_loss',
