@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { AnalystError } from '../domain/errors.ts';
+import type { IntegrityReport } from '../domain/integrity.ts';
 import { CliError } from './client.ts';
 
 interface ServeOptions {
@@ -13,6 +14,16 @@ interface ServeOptions {
 function oneLine(err: AnalystError): string {
   const rest = (err.issues ?? []).slice(1).map((i) => `${i.path}: ${i.message}`);
   return [err.message, ...rest].join('; ');
+}
+
+/** The start-up integrity check in words, one line per problem; nothing when all is well. */
+export function integrityWarnings(report: IntegrityReport): string[] {
+  const lines = report.problems.map((p) => `database check: ${p}`);
+  for (const l of report.lost) {
+    const what = l.name === null ? `run ${l.run} (lost whole)` : `run ${l.run} (${l.name})`;
+    lines.push(`${what}: events up to seq ${l.acknowledged_seq} were acknowledged, but only ${l.stored_seq} are stored: ${l.acknowledged_seq - l.stored_seq} acknowledged events were lost (a damaged write-ahead log?); new events continue after seq ${l.acknowledged_seq}`);
+  }
+  return lines;
 }
 
 export function serveCommand(): Command {
@@ -33,6 +44,7 @@ export function serveCommand(): Command {
         if (err instanceof AnalystError) throw new CliError(oneLine(err), 2);
         throw err;
       }
+      for (const line of integrityWarnings(server.integrity)) process.stderr.write(`analyst: WARNING: ${line}\n`);
       process.stdout.write(opts.json ? `${JSON.stringify({ url: server.url })}\n` : `Training Analyst listening on ${server.url}\n`);
       const signal = await new Promise<NodeJS.Signals>((resolve) => {
         process.once('SIGINT', resolve);

@@ -6,6 +6,7 @@
  * (train, val, test), a quantity (loss, accuracy, learning rate, ...) and a level (epoch, step).
  * A short table of exact names, checked first, holds the exceptions the parts cannot tell.
  */
+import { table } from './own.ts';
 
 export const CANONICAL = [
   'train_loss',
@@ -42,14 +43,14 @@ export interface Alias {
 
 type Split = 'train' | 'val' | 'test';
 
-const SPLITS: Record<string, Split> = {
+const SPLITS: Record<string, Split> = table({
   train: 'train', training: 'train', tr: 'train', trn: 'train',
   val: 'val', valid: 'val', validation: 'val', eval: 'val', evaluation: 'val', dev: 'val',
   test: 'test',
-};
+});
 
 /** A level word anywhere in the name says what the value aggregates: `loss_step`, `Loss/Train_Batch`, `epoch_loss`. */
-const LEVELS: Record<string, number> = { epoch: 1, step: 2, batch: 2, iter: 2, iteration: 2 };
+const LEVELS: Record<string, number> = table({ epoch: 1, step: 2, batch: 2, iter: 2, iteration: 2 });
 
 /** Prefixes that group metrics without saying anything about them (`metrics/val_loss`). */
 const NOISE = new Set(['metrics', 'metric', 'scalars', 'scalar', 'charts']);
@@ -77,17 +78,17 @@ const SAME_LOSS = new Set(['log']);
  * steadiest part. YOLOv10 logs it for its one-to-many head (`box_om`) and its one-to-one head
  * (`box_oo`); the first stands in, the second only when it is alone.
  */
-const STAND_INS: Record<string, number> = { 'box loss': 3, 'box om': 3, 'box oo': 3.5 };
+const STAND_INS: Record<string, number> = table({ 'box loss': 3, 'box om': 3, 'box oo': 3.5 });
 
 /**
  * Units of a per-second rate, by how they count: one run logging samples/s and tokens/s keeps
  * them in separate series through distinct ranks, since their scales differ by orders of magnitude.
  */
-const RATE_UNITS: Record<string, number> = {
+const RATE_UNITS: Record<string, number> = table({
   samples: 0, sample: 0, examples: 0, img: 0, imgs: 0, images: 0, sequences: 0, seqs: 0,
   tokens: 0.25, token: 0.25, tok: 0.25, words: 0.25,
   it: 0.5, its: 0.5, iters: 0.5, steps: 0.5, batches: 0.5,
-};
+});
 const PER_SECOND = new Set(['s', 'sec', 'second']);
 
 /** Words that measure how good a model is, lower better or higher better (used for `lowerIsBetter` and `isMetricName`). */

@@ -5,6 +5,8 @@ export const ERROR_STATUS = {
   invalid_body: 400,
   invalid_query: 400,
   unauthorized: 401,
+  /** A request from a place the service does not answer: an unknown Host, a cross-site write, a refused upstream. */
+  forbidden: 403,
   not_found: 404,
   conflict: 409,
   /** A reference that matches several runs where one exact run is required; `candidates` lists them. */
@@ -18,6 +20,7 @@ export const ERROR_STATUS = {
   /** An idempotency key (or client run id) used before with a different request body. */
   idempotency_conflict: 422,
   rate_limited: 429,
+  /** The database cannot take a write right now (full disk, a lock held elsewhere): nothing was written. */
   unavailable: 503,
   internal: 500,
 } as const;

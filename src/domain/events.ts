@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { describeValue, JsonObject } from './json-value.ts';
 import { MetricValue, readValue } from './values.ts';
+import { setOwn } from './own.ts';
 
 /**
  * Everything about a run is an append-only sequence of events. These schemas are the one source
@@ -10,19 +11,34 @@ import { MetricValue, readValue } from './values.ts';
 export const MAX_METRICS_PER_EVENT = 1_000;
 export const MAX_NAME_LENGTH = 250;
 
+/**
+ * Times a trainer can have meant: from 2000 to a day ahead of this clock (trainers' clocks drift).
+ * Outside that, a time is a mistake (a year 1900 default, seconds since the start read as an
+ * epoch time) that would make elapsed times and ETAs nonsense, so it is refused with the reason.
+ */
+const EARLIEST_MS = Date.UTC(2000, 0, 1);
+const AHEAD_MS = 24 * 3600 * 1000;
+
 /** Accepts epoch milliseconds, epoch seconds (as Python's time.time() gives) or an ISO 8601 string. */
 export const Timestamp = z.union([z.number(), z.string().max(64)]).transform((raw, ctx) => {
+  let ms: number;
   if (typeof raw === 'number') {
     if (!Number.isFinite(raw) || raw < 0) {
       ctx.addIssue({ code: 'custom', message: 'timestamp must be a non-negative finite number' });
       return z.NEVER;
     }
     // Anything below 1e11 cannot be milliseconds of this century: read it as seconds.
-    return raw < 1e11 ? Math.round(raw * 1000) : Math.round(raw);
+    ms = raw < 1e11 ? Math.round(raw * 1000) : Math.round(raw);
+  } else {
+    ms = Date.parse(raw);
+    if (Number.isNaN(ms)) {
+      ctx.addIssue({ code: 'custom', message: `not a timestamp: ${JSON.stringify(raw)}` });
+      return z.NEVER;
+    }
   }
-  const ms = Date.parse(raw);
-  if (Number.isNaN(ms)) {
-    ctx.addIssue({ code: 'custom', message: `not a timestamp: ${JSON.stringify(raw)}` });
+  if (ms < EARLIEST_MS || ms > Date.now() + AHEAD_MS) {
+    const when = Number.isFinite(new Date(ms).getTime()) ? new Date(ms).toISOString() : String(raw);
+    ctx.addIssue({ code: 'custom', message: `implausible time ${when}: times must fall between 2000-01-01 and a day from now (epoch seconds, milliseconds or ISO 8601)` });
     return z.NEVER;
   }
   return ms;
@@ -59,7 +75,7 @@ export const MetricValues = z.any().transform((raw, ctx) => {
     const v = (raw as Record<string, unknown>)[name];
     const n = readValue(v);
     if (n === undefined) ctx.addIssue({ code: 'custom', path: [name], message: `not a number: ${describeValue(v)}` });
-    else out[name] = n;
+    else setOwn(out, name, n);
   }
   if (count === 0) ctx.addIssue({ code: 'custom', message: 'at least one metric is needed' });
   if (count > MAX_METRICS_PER_EVENT) ctx.addIssue({ code: 'custom', message: `at most ${MAX_METRICS_PER_EVENT} metrics per event` });

@@ -60,6 +60,19 @@ export const LogBatch = z.object({
   tags: z.array(KeyValue).max(MLFLOW_LIMITS.tags, `at most ${MLFLOW_LIMITS.tags} tags per batch`).default([]),
 });
 
+/** experiments/search: MLflow pages its answer; `page_token` is where the next page starts. */
+export const SearchExperiments = z.object({
+  max_results: z.coerce.number().int().min(1).max(50_000).default(1000),
+  page_token: z
+    .string()
+    .regex(/^\d{1,9}$/, 'not a page token this server gave')
+    .transform(Number)
+    .optional(),
+  filter: z.string().optional(),
+  view_type: z.unknown().optional(),
+  order_by: z.unknown().optional(),
+});
+
 export const SearchRuns = z.object({
   experiment_ids: z.array(z.union([z.string(), z.number()]).transform(String)).default([]),
   max_results: z.coerce.number().int().min(1).max(50_000).default(1000),

@@ -69,6 +69,16 @@ export const SourceMapping = z
 export type SourceMapping = z.output<typeof SourceMapping>;
 
 /** `POST /sources`: subscribe the service to a trainer that already streams SSE. */
+/**
+ * Sent with every upstream request a source makes, carrying the service's instance id: a request
+ * that comes back to the same service (a source pointed at itself, perhaps through a proxy) is
+ * recognised and refused instead of feeding its own output back in a loop.
+ */
+export const SOURCE_INSTANCE_HEADER = 'x-training-analyst-source';
+
+/** Headers that describe the connection, not the request: set by the service, never by a source. */
+const RESERVED_HEADERS = new Set(['host', 'connection', 'content-length', 'transfer-encoding', 'upgrade', 'keep-alive', 'te', 'trailer', 'expect', SOURCE_INSTANCE_HEADER]);
+
 export const CreateSourceInput = z.object({
   url: z
     .string()
@@ -83,6 +93,10 @@ export const CreateSourceInput = z.object({
     .default({})
     .superRefine((headers, ctx) => {
       for (const [name, value] of Object.entries(headers)) {
+        if (RESERVED_HEADERS.has(name.toLowerCase()) || name.toLowerCase().startsWith('proxy-')) {
+          ctx.addIssue({ code: 'custom', path: [name], message: `${name} is set by the service for each connection, not by a source` });
+          continue;
+        }
         try {
           new Headers([[name, value]]);
         } catch (err) {

@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { describeValue } from './json-value.ts';
+import { setOwn, table } from './own.ts';
 
 /**
  * Metric values as trainers send them. Non-finite numbers are data, not errors: a NaN loss is the
  * first thing a user wants to hear about, so `null`, "NaN", "inf", "-Infinity", ... are all kept.
  * JSON has no NaN or Infinity, so they travel as the strings "NaN", "Infinity", "-Infinity".
  */
-const NON_FINITE: Record<string, number> = {
+const NON_FINITE: Record<string, number> = table({
   nan: NaN,
   '+nan': NaN,
   '-nan': NaN,
@@ -16,7 +17,7 @@ const NON_FINITE: Record<string, number> = {
   '+inf': Infinity,
   '-infinity': -Infinity,
   '-inf': -Infinity,
-};
+});
 
 /** Reads a value the way a trainer might have written it; undefined when it is not a number. */
 export function parseMetricValue(raw: unknown): number | undefined {
@@ -78,7 +79,7 @@ export function stringifyEvent(e: { type: string; values?: Record<string, unknow
   return e.type === 'metrics' && e.values ? stringifyWithValues(e as { values: Record<string, unknown> }) : stringifyJson(e);
 }
 
-const ENCODED: Record<string, number> = { NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity };
+const ENCODED: Record<string, number> = table({ NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity });
 
 /**
  * Reads back a record written by stringifyJson: "NaN" / "Infinity" / "-Infinity" become numbers
@@ -86,6 +87,6 @@ const ENCODED: Record<string, number> = { NaN: NaN, Infinity: Infinity, '-Infini
  */
 export function decodeNonFinite<T extends Record<string, unknown>>(record: T): T {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(record)) out[k] = typeof v === 'string' && v in ENCODED ? ENCODED[v] : v;
+  for (const [k, v] of Object.entries(record)) setOwn(out, k, typeof v === 'string' && v in ENCODED ? ENCODED[v] : v);
   return out as T;
 }

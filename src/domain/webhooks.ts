@@ -1,6 +1,7 @@
 // Schemas for alerts (what the notifier says about a run), webhook subscriptions and their deliveries.
 import { z } from 'zod';
 import { Finding, FindingKind, Severity } from './findings.ts';
+import { table } from './own.ts';
 
 export const AlertType = z.enum([
   'finding.raised',
@@ -95,7 +96,7 @@ export const Delivery = z.object({
 });
 export type Delivery = z.infer<typeof Delivery>;
 
-const DURATION_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const DURATION_MS: Record<string, number> = table({ s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 });
 
 /** `90s`, `10m`, `2h`, `1d` in milliseconds; undefined when the text is not such a duration. */
 export function parseDurationMs(text: string): number | undefined {

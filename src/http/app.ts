@@ -5,6 +5,7 @@ import type { AnalystService } from '../service/service.ts';
 import { bearerAuth } from './auth.ts';
 import { errorResponse, type Logger } from './errors.ts';
 import { clientRoutes } from './routes/client.ts';
+import { originGuard, type OriginPolicy } from './origin-guard.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 import { importRoutes } from './routes/import.ts';
 import { mlflowError, mlflowRoutes } from './routes/mlflow.ts';
@@ -17,6 +18,8 @@ export interface AppOptions {
   token?: string;
   maxBodyBytes: number;
   maxBatchEvents: number;
+  /** Host and Origin checks (DNS rebinding, cross-site writes); every route, the dashboard's too. */
+  origins?: OriginPolicy;
   /** Extra route groups (streams, analyst, webhooks) mounted at the root. */
   extra?: Hono[];
 }
@@ -30,6 +33,7 @@ export function createApp(opts: AppOptions): Hono {
   // MLflow clients read MLflow's error shape, also for the auth and size checks that run first.
   app.onError((err, c) => (MLFLOW_PREFIXES.some((p) => c.req.path.startsWith(p)) ? mlflowError : errorResponse)(err, c, opts.log));
   app.notFound((c) => errorResponse(new AnalystError('not_found', `no route ${c.req.method} ${c.req.path}`), c, opts.log));
+  if (opts.origins) app.use(originGuard(opts.origins));
   app.route('/', dashboardRoutes()); // before auth: static files only; the page asks for the token itself
   app.route('/', clientRoutes()); // before auth too: the Python client's source
   app.use(bearerAuth(opts.token));

@@ -7,6 +7,9 @@ import { ControlDesk } from '../service/control.ts';
 import type { AnalystService } from '../service/service.ts';
 import { SourceManager } from '../ingest/sources/manager.ts';
 import type { Logger } from './errors.ts';
+import type { OriginPolicy } from './origin-guard.ts';
+import { checkLiteralHost, guardedLookup } from '../notify/url-guard.ts';
+import type { LookupFunction } from 'node:net';
 import { controlRoutes } from './routes/control.ts';
 import { logRoutes } from './routes/logs.ts';
 import { sourceRoutes } from './routes/sources.ts';
@@ -26,12 +29,27 @@ const HEARTBEAT_MS = 15_000;
 const RETRY_MS = 2_000;
 const PING_MS = 30_000;
 
-export function liveDoors(service: AnalystService, config: Config, log: Logger): LiveDoors {
+export interface LiveOptions {
+  origins: OriginPolicy;
+  /** ANALYST_WEBHOOK_ALLOW_PRIVATE: sources, like webhooks, may then reach private addresses. */
+  allowPrivate: boolean;
+  instance: string;
+  /** The service's own address once it listens: a source may not point at it. */
+  selfUrl: () => string;
+}
+
+export function liveDoors(service: AnalystService, config: Config, log: Logger, live: LiveOptions): LiveDoors {
   // One whole batch (plus the findings it raises) published at once must fit, or every client
   // of a busy run would overflow on the first large batch.
   const maxBuffered = 2 * config.ANALYST_MAX_BATCH_EVENTS;
   const control = new ControlDesk(service);
-  const sources = new SourceManager(service, log);
+  const sources = new SourceManager(service, log, {
+    instance: live.instance,
+    guard: {
+      check: (url) => checkLiteralHost(url, live.allowPrivate),
+      lookup: guardedLookup(live.allowPrivate) as LookupFunction,
+    },
+  });
   let closeWs: (() => void) | undefined;
   // SSE streams never end by themselves: this ends them when the server stops, and their clients reconnect with Last-Event-ID.
   const closing = new AbortController();
@@ -42,14 +60,14 @@ export function liveDoors(service: AnalystService, config: Config, log: Logger):
       streamRoutes(service, { maxBuffered, heartbeatMs: HEARTBEAT_MS, retryMs: RETRY_MS, closing: closing.signal }),
       controlRoutes(control),
       logRoutes(service, config.ANALYST_MAX_BATCH_EVENTS),
-      sourceRoutes(sources),
+      sourceRoutes(sources, { allowPrivate: live.allowPrivate, selfUrls: () => [live.selfUrl(), config.ANALYST_PUBLIC_URL ?? ''] }),
     ],
     start(server) {
       closeWs = attachWebSocket(
         server as Server,
         service,
         control,
-        { maxBatchEvents: config.ANALYST_MAX_BATCH_EVENTS, maxPayload: config.ANALYST_MAX_BODY_BYTES, maxBuffered, pingMs: PING_MS, token: config.ANALYST_TOKEN },
+        { maxBatchEvents: config.ANALYST_MAX_BATCH_EVENTS, maxPayload: config.ANALYST_MAX_BODY_BYTES, maxBuffered, pingMs: PING_MS, token: config.ANALYST_TOKEN, origins: live.origins },
         log,
       );
       sources.start();

@@ -1,4 +1,5 @@
 import type { Server, ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Hono } from 'hono';
@@ -9,8 +10,10 @@ import { AnalystService } from '../service/service.ts';
 import { LivenessTimer, livenessFromEnv } from '../service/liveness.ts';
 import { createTelemetry } from '../service/telemetry.ts';
 import { SqliteStore } from '../store/sqlite-store.ts';
+import type { IntegrityReport } from '../domain/integrity.ts';
 import { createApp } from './app.ts';
 import { liveDoors } from './live.ts';
+import { OriginPolicy } from './origin-guard.ts';
 import { Notifier } from '../notify/notifier.ts';
 import { settingsFromEnv } from '../notify/config.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
@@ -20,6 +23,8 @@ import { analystRoutes } from './routes/analyst.ts';
 
 export interface RunningServer {
   url: string;
+  /** What the start-up check of the database found (also on /healthz). */
+  integrity: IntegrityReport;
   port: number;
   service: AnalystService;
   app: Hono;
@@ -35,6 +40,8 @@ function openStore(path: string): SqliteStore {
   try {
     return new SqliteStore(path);
   } catch (err) {
+    // Already in words (another server holds the file): said as it is.
+    if (err instanceof AnalystError) throw err;
     throw new AnalystError('unavailable', `cannot open the database ${path}: ${(err as Error).message}; set ANALYST_DB (or --db) to a file in a writable folder`);
   }
 }
@@ -47,18 +54,44 @@ function listenError(err: NodeJS.ErrnoException, config: Config): Error {
   return new AnalystError('unavailable', `cannot listen on ${where}: ${err.message}`);
 }
 
+/** A token anyone on the network may try to guess must not be guessable. */
+const MIN_TOKEN_CHARS = 16;
+
+/**
+ * A body that never finishes would hold its connection and memory for ever: the whole request
+ * (headers and body) must arrive within the timeout. Responses are not limited by it, so
+ * streams (SSE, chat) stay open. Node looks for late requests at the checking interval.
+ */
+function requestLimits(timeoutMs: number) {
+  return {
+    requestTimeout: timeoutMs,
+    headersTimeout: Math.min(timeoutMs, 60_000),
+    connectionsCheckingInterval: Math.max(50, Math.min(5_000, Math.floor(timeoutMs / 4))),
+  };
+}
+
 /** Opens the store, wires the service and serves HTTP; resolves once the port is listening. */
 export async function startServer(config: Config, env: NodeJS.ProcessEnv = process.env): Promise<RunningServer> {
-  if (!isLoopback(config.ANALYST_HOST) && !config.ANALYST_TOKEN && !config.ANALYST_ALLOW_INSECURE_BIND) {
-    throw new AnalystError(
-      'unauthorized',
-      `refusing to listen on ${config.ANALYST_HOST} without a token: anyone on the network could write runs. ` +
-        'Set ANALYST_TOKEN=<a long random string> (clients then send "Authorization: Bearer <token>"), ' +
-        'or bind to 127.0.0.1.',
-    );
+  if (!isLoopback(config.ANALYST_HOST) && !config.ANALYST_ALLOW_INSECURE_BIND) {
+    if (!config.ANALYST_TOKEN) {
+      throw new AnalystError(
+        'unauthorized',
+        `refusing to listen on ${config.ANALYST_HOST} without a token: anyone on the network could write runs. ` +
+          'Set ANALYST_TOKEN=<a long random string> (clients then send "Authorization: Bearer <token>"), ' +
+          'or bind to 127.0.0.1.',
+      );
+    }
+    if (config.ANALYST_TOKEN.length < MIN_TOKEN_CHARS) {
+      throw new AnalystError(
+        'unauthorized',
+        `refusing to listen on ${config.ANALYST_HOST} with a ${config.ANALYST_TOKEN.length}-character token: off loopback it must be at least ${MIN_TOKEN_CHARS} characters (e.g. openssl rand -hex 24)`,
+      );
+    }
   }
   const log = createLogger(config.ANALYST_LOG_LEVEL);
   const store = openStore(config.ANALYST_DB);
+  const integrity = store.integrityReport();
+  if (!integrity.ok) log.error({ integrity }, 'database integrity: acknowledged events are missing or the file is damaged');
   const telemetry = createTelemetry();
   const service = new AnalystService({
     store,
@@ -68,11 +101,13 @@ export async function startServer(config: Config, env: NodeJS.ProcessEnv = proce
     liveness: livenessFromEnv(env),
   });
   const silence = new LivenessTimer(service.liveness.checkEveryMs, () => service.checkSilence(), (err) => log.error({ err }, 'silence check failed'));
-  const live = liveDoors(service, config, log);
+  const instance = randomUUID();
+  const origins = new OriginPolicy({ bind: config.ANALYST_HOST, publicUrl: config.ANALYST_PUBLIC_URL, allowedHosts: config.ANALYST_ALLOWED_HOSTS, instance });
+  let url = '';
+  const live = liveDoors(service, config, log, { origins, instance, allowPrivate: settingsFromEnv(env).allowPrivate, selfUrl: () => url });
   // A bad prompt template fails here, at start; the auto mode asks Ollama once whether it answers.
   const { analyst, selection } = await createAnalyst({ source: analystSource(service), db: store.db, registry: telemetry.registry, env });
   const disconnectAnalyst = connectAnalyst(service, analyst, log);
-  let url = '';
   const notifier = new Notifier({
     db: store.db,
     baseUrl: () => config.ANALYST_PUBLIC_URL ?? url,
@@ -85,6 +120,7 @@ export async function startServer(config: Config, env: NodeJS.ProcessEnv = proce
     service,
     log,
     token: config.ANALYST_TOKEN,
+    origins,
     maxBodyBytes: config.ANALYST_MAX_BODY_BYTES,
     maxBatchEvents: config.ANALYST_MAX_BATCH_EVENTS,
     extra: [...live.routes, webhookRoutes(notifier, (ref) => service.run(ref).id), analystRoutes({ analyst })],
@@ -92,7 +128,7 @@ export async function startServer(config: Config, env: NodeJS.ProcessEnv = proce
   let server: ServerType;
   try {
     server = await new Promise<ServerType>((resolve, reject) => {
-      const s = serve({ fetch: app.fetch, hostname: config.ANALYST_HOST, port: config.ANALYST_PORT }, () => resolve(s));
+      const s = serve({ fetch: app.fetch, hostname: config.ANALYST_HOST, port: config.ANALYST_PORT, serverOptions: requestLimits(config.ANALYST_REQUEST_TIMEOUT_MS) }, () => resolve(s));
       s.once('error', reject);
     });
   } catch (err) {
@@ -116,6 +152,7 @@ export async function startServer(config: Config, env: NodeJS.ProcessEnv = proce
   log.info({ url, db: config.ANALYST_DB, llm: selection.because }, 'listening');
   return {
     url,
+    integrity,
     port,
     service,
     app,

@@ -4,6 +4,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { AnalystError, parseOrThrow } from '../domain/errors.ts';
+import { storageUnavailable } from '../store/faults.ts';
 import type { StoredEvent } from '../domain/events.ts';
 import { WsClientMessage } from '../domain/streams.ts';
 import { stringifyEvent, stringifyJson } from '../domain/values.ts';
@@ -12,6 +13,8 @@ import type { ControlDesk } from '../service/control.ts';
 import { EventFeed } from '../service/event-feed.ts';
 import type { AnalystService } from '../service/service.ts';
 import type { Logger } from './errors.ts';
+import type { OriginPolicy } from './origin-guard.ts';
+import { SOURCE_INSTANCE_HEADER } from '../domain/streams.ts';
 import { parseBatch } from './routes/runs.ts';
 
 export interface WsOptions {
@@ -23,6 +26,8 @@ export interface WsOptions {
   /** A socket that does not answer a ping within this interval is dropped. */
   pingMs: number;
   token?: string;
+  /** Host and Origin checks, as on every HTTP route: a socket can write runs. */
+  origins?: OriginPolicy;
 }
 
 // Every subscriber of an event sends the same text: serialise it once.
@@ -135,6 +140,17 @@ class Session {
 
   /** Sends a subscription's events, one message each, waiting for the socket before taking more. */
   private async pump(key: string, feed: EventFeed, run: string | undefined, project: string | undefined): Promise<void> {
+    try {
+      await this.forward(feed, run, project);
+    } catch (err) {
+      // A read the database refused ends this subscription, said so; never the process.
+      this.fail(err as Error, undefined);
+    }
+    feed.close();
+    if (this.feeds.get(key) === feed) this.feeds.delete(key);
+  }
+
+  private async forward(feed: EventFeed, run: string | undefined, project: string | undefined): Promise<void> {
     for (let item = await feed.next(); item; item = await feed.next()) {
       if ('overflow' in item) {
         this.send({ type: 'overflow', run, project, resume_after: item.overflow });
@@ -149,8 +165,6 @@ class Session {
       const sent = await new Promise<boolean>((resolve) => this.ws.send(eventFrame(item.events[last]), (err) => resolve(!err)));
       if (!sent) break;
     }
-    feed.close();
-    if (this.feeds.get(key) === feed) this.feeds.delete(key);
   }
 
   private send(msg: Record<string, unknown>): void {
@@ -158,6 +172,7 @@ class Session {
   }
 
   private fail(err: Error, id: string | number | undefined): void {
+    err = storageUnavailable(err) ?? err;
     if (err instanceof AnalystError) {
       this.send({ type: 'error', id, code: err.code, message: err.message, ...(err.issues ? { issues: err.issues } : {}) });
       return;
@@ -185,6 +200,12 @@ export function attachWebSocket(server: Server, service: AnalystService, desk: C
       // Another door may serve this path; answer only when nobody else listens.
       if (server.listenerCount('upgrade') === 1) refuse(socket, 404, 'Not Found');
       return;
+    }
+    const header = (name: string) => req.headers[name] as string | undefined;
+    const refused = opts.origins?.refusal({ host: header('host'), origin: header('origin'), fetchSite: header('sec-fetch-site'), instance: header(SOURCE_INSTANCE_HEADER) }, true);
+    if (refused) {
+      log.warn({ reason: refused.message }, 'websocket refused');
+      return refuse(socket, 403, 'Forbidden');
     }
     if (!authorised(req, url, opts.token)) return refuse(socket, 401, 'Unauthorized');
     wss.handleUpgrade(req, socket, head, (ws) => {

@@ -1,5 +1,5 @@
 import { AnalystError } from '../domain/errors.ts';
-import { parsePythonJson } from './files/python-json.ts';
+import { parsePythonJson, TooDeepError } from './files/python-json.ts';
 
 /**
  * A request body as trainers really send it: Python's `json.dumps` writes bare `NaN` and
@@ -9,6 +9,7 @@ export function parseJsonBody(text: string): unknown {
   try {
     return parsePythonJson(text);
   } catch (err) {
+    if (err instanceof TooDeepError) throw new AnalystError('invalid_body', `invalid body: ${err.message}`, [{ path: err.path, message: err.message }]);
     throw new AnalystError('invalid_body', `body is not valid JSON: ${(err as Error).message}`);
   }
 }

@@ -30,6 +30,8 @@ const Env = z.object({
   OLLAMA_MODEL: text,
   // A local model on CPU needs seconds per answer; 20 s bounds how long a person waits for the fallback.
   ANALYST_LLM_TIMEOUT_MS: num(20_000),
+  // A model that keeps sending a token now and then would hold a chat open for ever: two minutes for a whole answer.
+  ANALYST_LLM_STREAM_DEADLINE_MS: num(120_000),
   ANALYST_LLM_RETRIES: num(2),
   ANALYST_LLM_PROBE_MS: num(800),
   // Five failures in a row means the provider is down, not unlucky; 30 s before trying it again.
@@ -52,6 +54,8 @@ export interface LlmConfig {
   openai: { apiKey?: string; baseURL?: string; model: string };
   ollama: { host?: string; model?: string };
   timeoutMs: number;
+  /** A streamed answer must be complete within this, however steadily its tokens come. */
+  streamDeadlineMs: number;
   retries: number;
   probeMs: number;
   breaker: { failures: number; cooldownMs: number };
@@ -83,6 +87,7 @@ export function loadLlmConfig(env: NodeJS.ProcessEnv = process.env): LlmConfig {
     openai: { apiKey: e.OPENAI_API_KEY, baseURL: e.OPENAI_BASE_URL, model: e.OPENAI_MODEL },
     ollama: { host: e.OLLAMA_HOST, model: e.OLLAMA_MODEL },
     timeoutMs: e.ANALYST_LLM_TIMEOUT_MS,
+    streamDeadlineMs: e.ANALYST_LLM_STREAM_DEADLINE_MS,
     retries: Math.floor(e.ANALYST_LLM_RETRIES),
     probeMs: e.ANALYST_LLM_PROBE_MS,
     breaker: { failures: Math.max(1, Math.floor(e.ANALYST_LLM_BREAKER_FAILURES)), cooldownMs: e.ANALYST_LLM_BREAKER_COOLDOWN_MS },

@@ -165,13 +165,17 @@ export class LlmGateway {
       for (let attempt = 0; ; attempt++) {
         const controller = new AbortController();
         let timedOut = false;
+        let overdue = false;
         let timer: NodeJS.Timeout | undefined;
-        // The first token must come before the call's deadline; each next one within the timeout.
+        // The first token must come before the call's deadline; each next one within the timeout;
+        // and the whole answer within the stream deadline.
         const arm = (ms: number) => {
+          const left = started + gateway.cfg.streamDeadlineMs - Date.now();
           timer = setTimeout(() => {
             timedOut = true;
+            overdue = left <= ms;
             controller.abort();
-          }, ms);
+          }, Math.max(0, Math.min(ms, left)));
         };
         arm(started + gateway.cfg.timeoutMs - Date.now());
         const s = provider.stream({ ...req, signal: controller.signal });
@@ -190,9 +194,13 @@ export class LlmGateway {
           return;
         } catch (caught) {
           clearTimeout(timer);
-          const error = timedOut ? new DeadlineError(gateway.cfg.timeoutMs, previous) : caught;
+          const error = overdue
+            ? new DeadlineError(gateway.cfg.streamDeadlineMs, previous, 'for the whole answer')
+            : timedOut
+              ? new DeadlineError(gateway.cfg.timeoutMs, previous)
+              : caught;
           const delay = backoffMs(attempt, error);
-          if (text === '' && isRetryable(error) && attempt < gateway.cfg.retries && Date.now() + delay < started + gateway.cfg.timeoutMs) {
+          if (!overdue && text === '' && isRetryable(error) && attempt < gateway.cfg.retries && Date.now() + delay < started + gateway.cfg.timeoutMs) {
             previous = error;
             await sleep(delay);
             continue;

@@ -9,8 +9,8 @@ export function isRetryable(error: unknown): boolean {
 
 export class DeadlineError extends ProviderError {
   /** `previous`: the failure a retry was answering; it says more than the timeout does. */
-  constructor(ms: number, previous?: unknown) {
-    super(`no answer within ${ms} ms${previous instanceof Error ? ` (retrying after ${previous.message})` : ''}`);
+  constructor(ms: number, previous?: unknown, what = '') {
+    super(`no answer within ${ms} ms${what ? ` ${what}` : ''}${previous instanceof Error ? ` (retrying after ${previous.message})` : ''}`);
   }
 }
 

@@ -25,8 +25,8 @@ for (const [net, prefix] of [
 }
 const BLOCKED_V6 = new BlockList();
 for (const [net, prefix] of [
-  ['::', 128],
-  ['::1', 128],
+  ['::', 96], // the unspecified and loopback addresses, and IPv4-compatible ones (::127.0.0.1)
+  ['::ffff:0:0:0', 96], // IPv4-translated (::ffff:0:127.0.0.1)
   ['64:ff9b::', 96], // NAT64: would reach any IPv4 address, including private ones
   ['fc00::', 7], // unique local
   ['fe80::', 10], // link-local

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { setVariables } from '../domain/environment.ts';
 import { parseOrThrow } from '../domain/errors.ts';
@@ -14,6 +15,11 @@ export const ConfigSchema = z.object({
   ANALYST_DB: z.string().default('./data/analyst.db'),
   ANALYST_TOKEN: z.string().optional(),
   ANALYST_PUBLIC_URL: z.string().url().optional(),
+  /** More host names the service answers to (reverse proxies), comma-separated; `.example.com` for subdomains, `*` for any. */
+  ANALYST_ALLOWED_HOSTS: z
+    .string()
+    .default('')
+    .transform((s) => s.split(',').map((h) => h.trim()).filter(Boolean)),
   ANALYST_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Points kept per canonical metric in a run's rolling window. */
   ANALYST_CONTEXT_WINDOW: z.coerce.number().int().min(8).max(100_000).default(256),
@@ -24,6 +30,8 @@ export const ConfigSchema = z.object({
   ANALYST_MAX_BATCH_EVENTS: z.coerce.number().int().min(1).default(10_000),
   ANALYST_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(8 * 1024 * 1024),
   ANALYST_ALLOW_INSECURE_BIND: flag,
+  /** A request whose headers and body have not all arrived by then is answered 408 and closed. */
+  ANALYST_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(60_000),
 });
 export type Config = z.output<typeof ConfigSchema>;
 
@@ -32,8 +40,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   return parseOrThrow(ConfigSchema, { ...setVariables(env), ...defined }, 'configuration');
 }
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+const LOOPBACK = new Set(['localhost', '::1', '[::1]']);
 
+/** Only addresses, never a name that merely starts like one: `127.evil.example` is not loopback. */
 export function isLoopback(host: string): boolean {
-  return LOOPBACK.has(host) || host.startsWith('127.');
+  return LOOPBACK.has(host.toLowerCase()) || (isIP(host) === 4 && host.startsWith('127.'));
 }

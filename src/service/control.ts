@@ -34,7 +34,7 @@ export class ControlDesk {
     const requested_at = this.now();
     const reason = input.reason ?? null;
     // One transaction: a control event in the log always has its row, and the other way round.
-    const control = this.service.store.transaction(() => {
+    const control = this.service.transaction(() => {
       const [event] = this.service.record(run.id, [{ type: 'control', control: { id, action: input.action, reason, requested_at } }]);
       const c: Control = { id, run: run.id, action: input.action, reason, requested_at, seq: event.seq, delivered_at: null, acked_at: null, outcome: null, message: null };
       this.repo.insert(c);
@@ -52,7 +52,7 @@ export class ControlDesk {
     }
     if (control.acked_at !== null) return control;
     const now = this.now();
-    this.service.store.transaction(() => {
+    this.service.transaction(() => {
       if (!this.repo.ack(id, input.outcome, input.message ?? null, now)) return;
       const status = input.outcome === 'done' ? STATUS_AFTER[control.action] : undefined;
       if (status) this.service.store.updateRun(control.run, status === 'stopped' ? { status, finished_at: now } : { status }, now);

@@ -13,6 +13,7 @@ import { createOrResume, existingRun, type CreatedRun } from './run-identity.ts'
 import { livenessSettings, silentStatus, type LivenessSettings } from './liveness.ts';
 import { RunStates } from './run-states.ts';
 import type { Telemetry } from './telemetry.ts';
+import { setOwn } from '../domain/own.ts';
 
 /** Where finding changes and run endings go inside the ingest transaction (the webhook outbox). */
 export interface FindingSink {
@@ -72,6 +73,8 @@ export class AnalystService {
   private readonly now: () => number;
   private readonly sinks: FindingSink[] = [];
   private readonly deletionListeners = new Set<(run: Run) => void>();
+  /** What the open transaction stored, published when it commits. */
+  private pending: { events: StoredEvent[]; runs: Set<string> } | undefined;
 
   constructor(opts: ServiceOptions) {
     this.store = opts.store;
@@ -170,18 +173,50 @@ export class AnalystService {
       ts: e.ts ?? now,
       event_id: e.event_id ?? (e.client_seq === undefined ? undefined : `client_seq:${e.client_seq}`),
     }));
-    let result: IngestResult;
-    try {
-      result = this.store.transaction(() => this.write(run, batch, now));
-    } catch (err) {
-      // The in-memory context may hold events that were rolled back: rebuild it from the store.
-      this.states.drop(run.id);
-      throw err;
-    }
-    this.bus.publish(result.events);
+    const result = this.transaction(() => this.write(run, batch, now));
     this.telemetry.eventsIngested.inc({ door }, result.accepted);
     this.telemetry.batchSeconds.observe((performance.now() - started) / 1000);
     return result;
+  }
+
+  /**
+   * Runs `fn` in one transaction, joining the one already open. Events stored inside reach
+   * streams only after the outermost commit: a batch that is rolled back (a failed import, a
+   * refused MLflow batch) was never seen, and its seq numbers are never heard twice. On a
+   * rollback the contexts it touched are rebuilt from the store, which holds none of it.
+   */
+  transaction<T>(fn: () => T): T {
+    const outer = this.pending;
+    const pending = outer ?? { events: [], runs: new Set<string>() };
+    const mark = pending.events.length;
+    this.pending = pending;
+    let result: T;
+    try {
+      result = this.store.transaction(fn);
+    } catch (err) {
+      pending.events.length = mark;
+      for (const run of pending.runs) this.states.drop(run);
+      throw err;
+    } finally {
+      this.pending = outer;
+    }
+    if (!outer) this.committed(pending.events);
+    return result;
+  }
+
+  /** Queues stored events for publication at the commit of the transaction they belong to. */
+  private stage(run: string, events: StoredEvent[]): void {
+    if (!this.pending) throw new Error('events staged outside a transaction');
+    this.pending.runs.add(run);
+    for (const e of events) this.pending.events.push(e);
+  }
+
+  private committed(events: StoredEvent[]): void {
+    if (!events.length) return;
+    const last = new Map<string, number>();
+    for (const e of events) last.set(e.run, e.seq);
+    this.store.acknowledged(last);
+    this.bus.publish(events);
   }
 
   private write(run: Run, batch: NewEvent[], now: number): IngestResult {
@@ -232,6 +267,7 @@ export class AnalystService {
     if (Object.keys(patch).length) this.store.updateRun(run.id, patch, now);
     this.telemetry.pointsIngested.inc(points);
     const events = [...stored, ...written];
+    this.stage(run.id, events);
     // With nothing new (a retried batch), the run's log ends where it did when this call read it.
     const lastSeq = events.length ? events[events.length - 1].seq : run.last_seq;
     return { accepted: stored.length, duplicates, last_seq: lastSeq, events };
@@ -262,10 +298,12 @@ export class AnalystService {
     const run = this.run(ref);
     const now = this.now();
     const { ctx } = this.states.get(run.id);
-    const stored = this.store.transaction(() => this.store.appendEvents(run.id, bodies.map((body) => ({ body, ts: now })), now).stored);
-    for (const event of stored) ctx.apply(event);
-    this.bus.publish(stored);
-    return stored;
+    return this.transaction(() => {
+      const { stored } = this.store.appendEvents(run.id, bodies.map((body) => ({ body, ts: now })), now);
+      for (const event of stored) ctx.apply(event);
+      this.stage(run.id, stored);
+      return stored;
+    });
   }
 
   /** Seed 3's task status: progress, epochs and steps, latest metrics, best, ETA, findings. */
@@ -277,7 +315,7 @@ export class AnalystService {
     const view = ctx.view(silent ? (ctx.lastEventAt ?? this.now()) : this.now());
     if (silent) view.eta_s = null;
     const latest: Record<string, number> = {};
-    for (const [name, v] of ctx.latest) latest[name] = v.value;
+    for (const [name, v] of ctx.latest) setOwn(latest, name, v.value);
     const canonical: Record<string, number> = {};
     for (const s of ctx.series.values()) canonical[s.name] = s.last;
     const findings = this.store.findings(run.id, 'open').map((f) => asOfNow(f, ctx));

@@ -8,6 +8,8 @@ import type { CreateRunInput, MetricPoint, Run, RunListQuery } from '../domain/r
 import { decodeNonFinite, stringifyEvent, stringifyJson } from '../domain/values.ts';
 import { ReadReport, ReadSource } from '../domain/read-report.ts';
 import { migrate } from './migrations.ts';
+import { AckLedger } from './ledger.ts';
+import type { IntegrityReport, LostEvents } from '../domain/integrity.ts';
 import type { AppendResult, DeletedRun, MetricsQuery, NewEvent, RunPatch, RunRequest, Store } from './store.ts';
 
 interface RunRow {
@@ -110,16 +112,27 @@ function namePairs(ref: string): Array<[string, string]> {
  */
 export class SqliteStore implements Store {
   readonly db: Database.Database;
+  readonly integrity: IntegrityReport;
+  private readonly ledger: AckLedger | undefined;
   private readonly stmts;
 
   constructor(path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.pragma('foreign_keys = ON');
-    migrate(this.db);
+    if (path !== ':memory:') {
+      mkdirSync(dirname(path), { recursive: true });
+      // Taken before the database is touched: a second server stops here, having changed nothing.
+      this.ledger = new AckLedger(path);
+    }
+    try {
+      this.db = new Database(path);
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = FULL');
+      this.db.pragma('busy_timeout = 5000');
+      this.db.pragma('foreign_keys = ON');
+      migrate(this.db);
+    } catch (err) {
+      this.ledger?.close();
+      throw err;
+    }
     const db = this.db;
     this.stmts = {
       insertRun: db.prepare(
@@ -174,6 +187,39 @@ export class SqliteStore implements Store {
         'SELECT * FROM findings WHERE run = ? AND status = ? ORDER BY created_at, id',
       ),
     };
+    this.integrity = this.checkIntegrity();
+  }
+
+  /**
+   * The start-up check: SQLite's quick_check of the file, and each run's stored log against the
+   * last seq acknowledged for it. A run that lost acknowledged events continues after the lost
+   * numbers, so a client that heard them is never handed other events under the same seq.
+   */
+  private checkIntegrity(): IntegrityReport {
+    const problems = (this.db.pragma('quick_check') as Array<{ quick_check: string }>).map((r) => r.quick_check).filter((r) => r !== 'ok');
+    const lost: LostEvents[] = [];
+    for (const { run, seq } of this.ledger?.all() ?? []) {
+      const row = this.stmts.getRun.get(run);
+      if (row && row.last_seq >= seq) continue;
+      if (!row && this.deletedRun(run)) {
+        this.ledger!.forgetRun(run);
+        continue;
+      }
+      lost.push({ run, name: row?.name ?? null, acknowledged_seq: seq, stored_seq: row?.last_seq ?? 0 });
+      if (row) this.db.prepare('UPDATE runs SET last_seq = ? WHERE id = ?').run(seq, run);
+      // A run lost whole has nothing to continue; it is reported this once.
+      else this.ledger!.forgetRun(run);
+    }
+    return { ok: !problems.length && !lost.length, checked_at: Date.now(), problems, lost, ledger_error: null };
+  }
+
+  acknowledged(lastSeqs: Map<string, number>): void {
+    this.ledger?.acknowledged(lastSeqs);
+  }
+
+  /** The start-up report, with any later failure to keep the acknowledgement ledger. */
+  integrityReport(): IntegrityReport {
+    return { ...this.integrity, ledger_error: this.ledger?.lastError ?? null };
   }
 
   transaction<T>(fn: () => T): T {
@@ -263,6 +309,7 @@ export class SqliteStore implements Store {
       for (const { tbl, col } of keyed) count(tbl, this.db.prepare(`DELETE FROM "${tbl}" WHERE "${col}" = ?`).run(id).changes);
       this.db.prepare('DELETE FROM runs WHERE id = ?').run(id);
       this.stmts.tombstone.run(id, run.project, run.name, now);
+      this.ledger?.forgetRun(id);
       return removed;
     });
   }
@@ -448,5 +495,6 @@ export class SqliteStore implements Store {
 
   close(): void {
     if (this.db.open) this.db.close();
+    this.ledger?.close();
   }
 }

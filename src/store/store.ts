@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type { EventBody, StoredEvent } from '../domain/events.ts';
 import type { Finding } from '../domain/findings.ts';
 import type { ReadReport, ReadSource } from '../domain/read-report.ts';
+import type { IntegrityReport } from '../domain/integrity.ts';
 import type { CreateRunInput, MetricPoint, Run, RunListQuery, RunStatus } from '../domain/runs.ts';
 
 /** An event ready to be stored: its body, when it happened, and the client's idempotency key. */
@@ -91,6 +92,10 @@ export interface Store {
   saveReadReport(run: string, source: ReadSource, report: ReadReport, now: number): void;
   readReports(run: string): Partial<Record<ReadSource, ReadReport>>;
   findings(run: string, status?: 'open' | 'resolved'): Finding[];
+  /** Called after a commit with each run's last seq in it: what clients are now promised. */
+  acknowledged(lastSeqs: Map<string, number>): void;
+  /** What the start-up check found: acknowledged events missing from the store, a damaged file. */
+  integrityReport(): IntegrityReport;
   close(): void;
 }
 

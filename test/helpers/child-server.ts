@@ -6,6 +6,8 @@ const BIN = resolve(import.meta.dirname, '../../bin/analyst.js');
 export interface ChildServer {
   url: string;
   proc: ChildProcess;
+  /** What the server wrote to stderr so far (warnings at start, among them). */
+  stderr(): string;
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
@@ -29,6 +31,7 @@ export async function startChildServer(db: string, env: Record<string, string> =
   return {
     url,
     proc,
+    stderr: () => stderr,
     kill: (signal = 'SIGKILL') =>
       new Promise((done) => {
         if (proc.exitCode !== null || proc.signalCode !== null) return done();

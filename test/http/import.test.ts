@@ -105,7 +105,8 @@ describe('POST /runs/:id/import', () => {
     expect(body).not.toBe(doc);
     const r = await api(s.url, `/runs/${run.id}/import?filename=training_info.json`, { method: 'POST', body });
     expect(r.status).toBe(400);
-    expect(r.body.error.issues[0].path).toBe('config');
+    // Refused from the text, before anything is parsed: where the nesting goes too deep.
+    expect(r.body.error.issues[0].path).toMatch(/^history\.0\.hyperparams\.layers\.0/);
     expect((await api(s.url, `/runs/${run.id}/events`)).body.events).toEqual([]);
   });
 

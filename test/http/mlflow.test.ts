@@ -84,6 +84,34 @@ describe('MLflow receiver with requests shaped like the Python client', () => {
     expect(listed.body.runs.map((r: any) => r.id)).toEqual([second.run_id, first.run_id]);
   });
 
+  it('renames a run to a name another run has, and pages experiments/search by max_results', async () => {
+    const exp = (await api(base(), '/experiments/create', { method: 'POST', json: { name: 'paged-0' } })).body.experiment_id;
+    for (let i = 1; i < 5; i++) await api(base(), '/experiments/create', { method: 'POST', json: { name: `paged-${i}` } });
+    const a = (await api(base(), '/runs/create', { method: 'POST', json: { experiment_id: exp, run_name: 'taken' } })).body.run.info.run_id;
+    const b = (await api(base(), '/runs/create', { method: 'POST', json: { experiment_id: exp, run_name: 'other' } })).body.run.info.run_id;
+    const renamed = await api(base(), '/runs/update', { method: 'POST', json: { run_id: b, run_name: 'taken' } });
+    expect(renamed.status).toBe(200);
+    expect(renamed.body.run_info.run_name).toBe('taken');
+    expect((await api(base(), `/runs/get?run_id=${a}`)).body.run.info.run_name).toBe('taken');
+    const names: string[] = [];
+    let token: string | undefined;
+    for (let pages = 0; pages < 50; pages++) {
+      const page = await api(base(), '/experiments/search', { method: 'POST', json: { max_results: 2, ...(token ? { page_token: token } : {}) } });
+      expect(page.status).toBe(200);
+      expect(page.body.experiments.length).toBeLessThanOrEqual(2);
+      names.push(...page.body.experiments.map((e: any) => e.name));
+      token = page.body.next_page_token;
+      if (!token) break;
+    }
+    expect(names).toEqual(expect.arrayContaining(['paged-0', 'paged-1', 'paged-2', 'paged-3', 'paged-4']));
+    expect(new Set(names).size).toBe(names.length);
+    const viaGet = await api(base(), '/experiments/search?max_results=1');
+    expect(viaGet.body.experiments).toHaveLength(1);
+    expect(viaGet.body.next_page_token).toBe('1');
+    expect((await api(base(), '/experiments/search?max_results=0')).status).toBe(400);
+    expect((await api(base(), '/experiments/search?page_token=abc')).status).toBe(400);
+  });
+
   it('answers errors in MLflow shape and enforces its limits', async () => {
     const missing = await api(base(), '/runs/get?run_id=doesnotexist');
     expect(missing.status).toBe(404);

@@ -120,14 +120,15 @@ describe('runs', () => {
     const post = (path: string, body: string) => api(s.url, path, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
     const run = await post('/runs', `{"name":"deep","config":{"layers":${deep(20_000)}}}`);
     expect(run.status).toBe(400);
-    expect(run.body.error.issues[0].path).toBe('config');
+    // Refused from the text, before it is parsed, with the path where it goes too deep.
+    expect(run.body.error.issues[0].path).toMatch(/^config\.layers\.0\.0\.0/);
     expect((await api(s.url, '/runs?project=default')).body.runs.map((r: any) => r.name)).not.toContain('deep');
     const target = await newRun('deep-events');
     const started = await post(`/runs/${target.id}/events`, `[{"type":"run_started","meta":{"m":${deep(20_000)}}}]`);
-    expect(started.body.error.issues[0].path).toBe('0.meta');
+    expect(started.body.error.issues[0].path).toMatch(/^0\.meta\.m\.0/);
     const value = await post(`/runs/${target.id}/events`, `[{"type":"metrics","step":1,"values":{"loss":${deep(20_000)}}}]`);
     expect(value.status).toBe(400);
-    expect(value.body.error.issues[0]).toEqual({ path: '0.values.loss', message: 'not a number: an array' });
+    expect(value.body.error.issues[0].path).toMatch(/^0\.values\.loss\.0/);
     expect((await api(s.url, `/runs/${target.id}/events`)).body.events).toEqual([]);
     // A config nested as deep as real ones are is kept whole.
     const nested = await newRun('nested', { config: { optimizer: { adam: { betas: [0.9, 0.999] } } } });

@@ -139,6 +139,18 @@ describe('OpenAI adapter against an OpenAI wire server', () => {
     expect(done.message).toContain('overfitting');
   });
 
+  it('cuts off an answer that keeps coming but never finishes, at the stream deadline', async () => {
+    const { analyst } = await makeAnalyst(env({ ANALYST_LLM_STREAM_DEADLINE_MS: '300' }), suite.source);
+    suite.server.fallback = 'trickle';
+    const session = analyst.chat({ run: RUN, message: 'will it ever end?' });
+    const text = (await readAll(session.tokens)).join('');
+    const done = await session.done;
+    expect(done.degraded).toBe(true);
+    expect(done.reason).toMatch(/no answer within 300 ms for the whole answer/);
+    expect(text.startsWith('and and ')).toBe(true);
+    expect(text).toMatch(/the answer was cut off, the offline analyst's answer follows/);
+  });
+
   it('opens the circuit after repeated failures and stops calling the server', async () => {
     const { analyst } = await makeAnalyst(env({ ANALYST_LLM_RETRIES: '0', ANALYST_LLM_BREAKER_FAILURES: '2' }), suite.source);
     suite.server.fallback = '500';

@@ -12,7 +12,7 @@ afterEach(async () => {
 
 describe('SSRF guard', () => {
   it('knows loopback, private, link-local and mapped addresses', () => {
-    for (const ip of ['127.0.0.1', '127.9.9.9', '10.1.2.3', '172.16.0.1', '172.31.255.255', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '::1', '::', 'fd00::1', 'fe80::1', '::ffff:7f00:1', '::ffff:10.0.0.1', '::ffff:a9fe:a9fe', '0:0:0:0:0:ffff:7f00:1', '64:ff9b::a00:1']) {
+    for (const ip of ['127.0.0.1', '127.9.9.9', '10.1.2.3', '172.16.0.1', '172.31.255.255', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '::1', '::', 'fd00::1', 'fe80::1', '::ffff:7f00:1', '::ffff:10.0.0.1', '::ffff:a9fe:a9fe', '0:0:0:0:0:ffff:7f00:1', '64:ff9b::a00:1', '::7f00:1', '::ffff:0:7f00:1', '::ffff:0:a00:1']) {
       expect(isPrivateAddress(ip), ip).toBe(true);
     }
     for (const ip of ['93.184.216.34', '8.8.8.8', '172.32.0.1', '2606:4700::1111', '::ffff:8.8.8.8', '::ffff:808:808']) {
@@ -21,7 +21,7 @@ describe('SSRF guard', () => {
   });
 
   it('refuses other schemes and private hosts when subscribing, unless private addresses are allowed', async () => {
-    for (const url of ['http://127.0.0.1:8080/x', 'http://localhost/x', 'http://[::1]/x', 'http://169.254.169.254/latest/meta-data', 'http://[::ffff:127.0.0.1]/x', 'http://10.0.0.5/x']) {
+    for (const url of ['http://127.0.0.1:8080/x', 'http://localhost/x', 'http://[::1]/x', 'http://169.254.169.254/latest/meta-data', 'http://[::ffff:127.0.0.1]/x', 'http://10.0.0.5/x', 'http://[::127.0.0.1]/x', 'http://[::ffff:0:127.0.0.1]/x']) {
       const err = await assertWebhookUrl(url, false).catch((e: unknown) => e);
       expect(err, url).toBeInstanceOf(AnalystError);
       expect((err as AnalystError).code).toBe('invalid_body');

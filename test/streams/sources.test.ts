@@ -73,7 +73,8 @@ const upstreams: Upstream[] = [];
 
 async function start(): Promise<RunningServer> {
   const config = loadConfig({ ANALYST_LOG_LEVEL: 'silent' }, { ANALYST_DB: join(dir, 'analyst.db'), ANALYST_PORT: 0, ANALYST_HOST: '127.0.0.1' });
-  return (server = await startServer(config));
+  // The upstreams of these tests listen on loopback, which sources may read only when allowed.
+  return (server = await startServer(config, { ...process.env, ANALYST_LLM: 'offline', ANALYST_WEBHOOK_ALLOW_PRIVATE: '1' }));
 }
 
 afterEach(async () => {

@@ -6,15 +6,16 @@ import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Hono, type Context } from 'hono';
 import { AnalystError } from '../../domain/errors.ts';
+import { table } from '../../domain/own.ts';
 
 const PAGE_DIR = fileURLToPath(new URL('../dashboard/', import.meta.url));
 
-const TYPES: Record<string, string> = {
+const TYPES: Record<string, string> = table({
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
   '.svg': 'image/svg+xml',
-};
+});
 
 // The page imports these by URL; they are served from the installed packages, so an
 // `npm update` updates the page too, with no copy to keep in step.
@@ -22,11 +23,11 @@ const require = createRequire(import.meta.url);
 function packageDir(name: string): string {
   return dirname(require.resolve(`${name}/package.json`));
 }
-const VENDOR: Record<string, string> = {
+const VENDOR: Record<string, string> = table({
   'uplot.js': join(packageDir('uplot'), 'dist/uPlot.esm.js'),
   'uplot.css': join(packageDir('uplot'), 'dist/uPlot.min.css'),
   'sse-parser.js': join(packageDir('eventsource-parser'), 'dist/index.js'),
-};
+});
 
 /** Only names listed when the routes are built are served: a request path never reaches the filesystem. */
 function pageFiles(): Map<string, string> {

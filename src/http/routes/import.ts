@@ -66,7 +66,7 @@ export function importRoutes(service: AnalystService, chunk: number): Hono {
     let accepted = 0;
     let duplicates = 0;
     let lastSeq = run.last_seq;
-    service.store.transaction(() => {
+    service.transaction(() => {
       for (let i = 0; i < events.length; i += chunk) {
         const r = service.ingest(run.id, events.slice(i, i + chunk), 'import');
         accepted += r.accepted;

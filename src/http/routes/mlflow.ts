@@ -12,6 +12,7 @@ import {
   MLFLOW_LIMITS,
   MLFLOW_STATUS_TO_RUN,
   RUN_STATUS_TO_MLFLOW,
+  SearchExperiments,
   SearchRuns,
   SetTag,
   UpdateRun,
@@ -21,7 +22,9 @@ import { encodeNumber } from '../../domain/values.ts';
 import { parseJsonBody } from '../../ingest/json-body.ts';
 import { ExperimentsRepo } from '../../store/experiments-repo.ts';
 import type { AnalystService } from '../../service/service.ts';
-import type { Logger } from '../errors.ts';
+import { clientAborted, type Logger } from '../errors.ts';
+import { storageUnavailable } from '../../store/faults.ts';
+import { setOwn } from '../../domain/own.ts';
 
 /** MLflow's error codes for our error codes; MLflow clients branch on these. */
 const MLFLOW_CODES: Record<string, string> = {
@@ -32,13 +35,20 @@ const MLFLOW_CODES: Record<string, string> = {
   too_large: 'INVALID_PARAMETER_VALUE',
   unsupported_media_type: 'INVALID_PARAMETER_VALUE',
   unauthorized: 'UNAUTHENTICATED',
+  forbidden: 'PERMISSION_DENIED',
+  unavailable: 'TEMPORARILY_UNAVAILABLE',
 };
+
+/** Our statuses MLflow clients also know; every other error is MLflow's 400. */
+const PASSED_THROUGH = new Set(['not_found', 'unauthorized', 'forbidden', 'unavailable']);
 
 /** MLflow's `{error_code, message}` for errors of the receiver, raised there or by the app's checks before it. */
 export function mlflowError(err: Error, c: Context, log: Logger): Response {
+  if (c.req.raw.signal.aborted) return clientAborted(c, log);
+  err = storageUnavailable(err) ?? err;
   if (err instanceof AnalystError) {
     // MLflow answers every validation problem, limits included, with 400 INVALID_PARAMETER_VALUE.
-    const status = (err.code === 'not_found' ? 404 : err.code === 'unauthorized' ? 401 : 400) as ContentfulStatusCode;
+    const status = (PASSED_THROUGH.has(err.code) ? err.status : 400) as ContentfulStatusCode;
     const detail = err.issues?.length ? ` (${err.issues.map((i) => `${i.path}: ${i.message}`).join('; ')})` : '';
     return c.json({ error_code: MLFLOW_CODES[err.code] ?? 'INTERNAL_ERROR', message: err.message + detail }, status);
   }
@@ -137,7 +147,14 @@ export function mlflowRoutes(service: AnalystService, log: Logger): Hono {
     return c.json({ experiment: toView(e) });
   });
 
-  const listExperiments = (c: Context) => c.json({ experiments: experiments.list().map(toView) });
+  const listExperiments = async (c: Context) => {
+    const q = c.req.method === 'GET' ? parseOrThrow(SearchExperiments, c.req.query(), 'query') : await body(c, SearchExperiments);
+    const from = q.page_token ?? 0;
+    const all = experiments.list();
+    const page = all.slice(from, from + q.max_results);
+    const next = from + page.length < all.length ? { next_page_token: String(from + page.length) } : {};
+    return c.json({ experiments: page.map(toView), ...next });
+  };
   app.get('/experiments/list', listExperiments);
   app.get('/experiments/search', listExperiments);
   app.post('/experiments/search', listExperiments);
@@ -188,26 +205,26 @@ export function mlflowRoutes(service: AnalystService, log: Logger): Hono {
       const key = `${m.step ?? 0}:${m.timestamp ?? 0}`;
       let e = groups.get(key);
       if (!e) groups.set(key, (e = { type: 'metrics', step: m.step ?? 0, ts: m.timestamp, values: {} }));
-      e.values[m.key] = m.value;
+      setOwn(e.values, m.key, m.value);
     }
     return [...groups.values()];
   };
 
   const logBatch = (runId: string, b: z.output<typeof LogBatch>) => {
     const run = runOf(runId);
-    service.store.transaction(() => {
+    service.transaction(() => {
       if (b.params.length || b.tags.length) {
         const config = { ...run.config };
         for (const p of b.params) {
           const value = paramValue(p.value);
           // As MLflow does: a param is a fact of the run, so a second, different value is refused rather than overwriting the first.
-          if (p.key in config && config[p.key] !== value) {
+          if (Object.hasOwn(config, p.key) && config[p.key] !== value) {
             throw new AnalystError('invalid_body', `changing param values is not allowed: param '${p.key}' was already logged with value '${String(config[p.key])}' for run ${run.id}; attempted '${p.value}'`);
           }
-          config[p.key] = value;
+          setOwn(config, p.key, value);
         }
         const tags = { ...run.tags };
-        for (const t of b.tags) tags[t.key] = t.value;
+        for (const t of b.tags) setOwn(tags, t.key, t.value);
         service.store.updateRun(run.id, { config, tags }, now());
       }
       if (b.metrics.length) service.ingest(run.id, metricEvents(b.metrics), 'mlflow');

@@ -35,6 +35,8 @@ const CompareQuery = z.object({ a: z.string().min(1), b: z.string().min(1) });
 
 const FindingsQuery = z.object({ status: z.enum(['open', 'resolved']).optional() });
 
+const FLAT_FIELDS = new Set(['step', 'epoch', 'ts', 'event_id']);
+
 /** `{step, epoch, ts, ...metrics}` for curl users: one metrics event. */
 const FlatMetrics = z
   .object({
@@ -117,9 +119,11 @@ export function runRoutes(service: AnalystService, maxEvents: number): Hono {
 
   app.post('/runs/:id/metrics', async (c) => {
     const run = service.run(c.req.param('id'));
-    const flat = await readJson(c, FlatMetrics);
-    const { step, epoch, ts, event_id, ...rest } = flat;
-    const values = parseOrThrow(MetricValues, rest);
+    const { text } = await readText(c, ['application/json']);
+    const raw = parseJsonBody(text);
+    const { step, epoch, ts, event_id } = parseOrThrow(FlatMetrics, raw);
+    // The metrics are read from the body itself: a parsed copy would have lost a metric named `__proto__`.
+    const values = parseOrThrow(MetricValues, Object.fromEntries(Object.entries(raw as object).filter(([k]) => !FLAT_FIELDS.has(k))));
     const r = service.ingest(run.id, [{ type: 'metrics', step, epoch, ts, event_id, values }]);
     return sendJson(c, { accepted: r.accepted, duplicates: r.duplicates, last_seq: r.last_seq });
   });

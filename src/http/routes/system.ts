@@ -1,5 +1,18 @@
 import { Hono } from 'hono';
+import type { IntegrityReport } from '../../domain/integrity.ts';
 import type { AnalystService } from '../../service/service.ts';
+
+/** Counts only: the probe needs no token, and run ids and names are for the log and the operator. */
+function integritySummary(r: IntegrityReport) {
+  return {
+    ok: r.ok,
+    checked_at: r.checked_at,
+    problems: r.problems.length,
+    lost_runs: r.lost.length,
+    lost_events: r.lost.reduce((n, l) => n + l.acknowledged_seq - l.stored_seq, 0),
+    ledger_error: r.ledger_error !== null,
+  };
+}
 
 /** Liveness for load balancers and Prometheus exposition of the service's own counters. */
 export function systemRoutes(service: AnalystService, startedAt: number): Hono {
@@ -7,7 +20,12 @@ export function systemRoutes(service: AnalystService, startedAt: number): Hono {
   app.get('/healthz', (c) => {
     // A trivial query proves the database file is still readable, not just that the process lives.
     service.store.db.prepare('SELECT 1').get();
-    return c.json({ status: 'ok', uptime_s: Math.round((Date.now() - startedAt) / 1000), active_runs: service.states.size });
+    return c.json({
+      status: 'ok',
+      uptime_s: Math.round((Date.now() - startedAt) / 1000),
+      active_runs: service.states.size,
+      integrity: integritySummary(service.store.integrityReport()),
+    });
   });
   app.get('/metrics', async (c) => {
     const { registry } = service.telemetry;

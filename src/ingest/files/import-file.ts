@@ -11,7 +11,7 @@ import { detectFormat, isFileFormat, isTfeventsName, type FileFormat } from './d
 import { createReader, isDocumentFormat, parseDocument } from './formats.ts';
 import type { EventReader } from './reader.ts';
 import { readJsonlInParallel } from './jsonl-parallel.ts';
-import { parsePythonJson } from './python-json.ts';
+import { parsePythonJson, TooDeepError } from './python-json.ts';
 import { ReadTally } from './read-tally.ts';
 import { runNameFor } from './run-name.ts';
 
@@ -27,7 +27,8 @@ function documentRun(text: string, format: FileFormat, name: string): ImportedRu
   try {
     doc = parsePythonJson(text);
   } catch (error) {
-    throw new AnalystError('invalid_body', `${name}: not a JSON document: ${(error as Error).message}`);
+    const issues = error instanceof TooDeepError ? [{ path: error.path, message: error.message }] : undefined;
+    throw new AnalystError('invalid_body', `${name}: not a JSON document: ${(error as Error).message}`, issues);
   }
   const parsed = parseDocument(format, doc);
   if (parsed.run_started) parsed.run_started.name ??= name;

@@ -4,6 +4,7 @@ import { MAX_METRICS_PER_EVENT, MAX_NAME_LENGTH } from '../../domain/events.ts';
 import { parseMetricValue } from '../../domain/values.ts';
 import type { ParsedDocument } from './formats.ts';
 import { ReadTally } from './read-tally.ts';
+import { setOwn } from '../../domain/own.ts';
 
 /** Whether a JSON object is a metrics history: every value a list of numbers (or nan strings). */
 export function isMetricHistory(obj: Record<string, unknown>): boolean {
@@ -21,7 +22,7 @@ export function parseKerasHistory(doc: unknown): ParsedDocument {
     const values: Record<string, number> = {};
     for (const name of names) {
       const value = parseMetricValue(history[name][epoch]);
-      if (value !== undefined) values[name] = value;
+      if (value !== undefined) setOwn(values, name, value);
     }
     if (Object.keys(values).length > 0) events.push({ type: 'metrics', epoch, values });
   }

@@ -1,6 +1,7 @@
 // Turns one flat record (a JSONL object, a CSV row, a trainer_state log entry) into a metrics event.
 import { MAX_METRICS_PER_EVENT, MAX_NAME_LENGTH, type MetricsInput } from '../../domain/events.ts';
 import { parseMetricValue } from '../../domain/values.ts';
+import { setOwn } from '../../domain/own.ts';
 
 /**
  * Fields that place a record in the run rather than measure it, as trainers and loggers name them.
@@ -59,7 +60,7 @@ function addValue(values: Record<string, number>, count: number, name: string, r
   if (count >= MAX_METRICS_PER_EVENT || name === '' || name.length > MAX_NAME_LENGTH) return count;
   const n = parseMetricValue(raw);
   if (n === undefined) return count;
-  values[name] = n;
+  setOwn(values, name, n);
   return count + 1;
 }
 
@@ -102,7 +103,7 @@ export function recordToMetrics(record: Record<string, unknown>, options: Record
       if (options.stepKeys?.has(key)) step ??= toStep(raw);
       else if (typeof raw === 'number' && count < MAX_METRICS_PER_EVENT && key.length <= MAX_NAME_LENGTH && key !== '') {
         // The common case, kept inline: a plain number under a usable name.
-        values[key] = raw;
+        setOwn(values, key, raw);
         count++;
       } else if (raw !== null && typeof raw === 'object') {
         if (!Array.isArray(raw)) count = addNested(values, count, key, raw as Record<string, unknown>);

@@ -4,6 +4,7 @@ import type { EventInput, MetricsInput } from '../../domain/events.ts';
 import { isPositionName, normaliseName } from './names.ts';
 import { NOT_NUMBER_WORD, NUM, readNumber } from './numbers.ts';
 import { globalStep, noteEpoch, putValue, type LineParser } from './state.ts';
+import { table } from '../../domain/own.ts';
 
 /**
  * A key is up to four words, each starting with a letter and not glued to what precedes it
@@ -33,7 +34,7 @@ const SEGMENT = new RegExp(String.raw`^(${WORD}(?: ${WORD}){0,3})\s+(${NUM})${VA
  * There `Time` is the batch's time and `Data` the time spent waiting for it.
  */
 const METER = new RegExp(String.raw`(?<![\w.(])([A-Za-z][\w@]*)\s+(${NUM})\s+\(\s*${NUM}\s*\)`, 'g');
-const METER_NAMES: Record<string, string> = { time: 'batch_time', data: 'data_time' };
+const METER_NAMES: Record<string, string> = table({ time: 'batch_time', data: 'data_time' });
 
 /**
  * The same trainers evaluate with `Test: [ 0/40]  Time ..  Loss ..  Acc@1 ..` lines and close with

@@ -1,7 +1,8 @@
 // Metric names from free-text log lines ("Train Loss", "Valid Accuracy") in the snake form the alias table knows.
+import { table } from '../../domain/own.ts';
 
 /** Words trainers use for the same thing, read as one token each. */
-const WORDS: Record<string, string> = {
+const WORDS: Record<string, string> = table({
   training: 'train',
   train: 'train',
   validation: 'val',
@@ -13,13 +14,13 @@ const WORDS: Record<string, string> = {
   accuracy: 'acc',
   acc: 'acc',
   current: '',
-};
+});
 
 /**
  * Names that mean a gradient norm in the logs they appear in: nanoGPT's `norm`, a `Grad:` column,
  * fairseq's `gnorm`, `grad(norm)`. A bare `norm` in a training line is the clipped global gradient norm.
  */
-const WHOLE: Record<string, string> = {
+const WHOLE: Record<string, string> = table({
   norm: 'grad_norm',
   grad: 'grad_norm',
   gnorm: 'grad_norm',
@@ -27,7 +28,7 @@ const WHOLE: Record<string, string> = {
   'grad norm': 'grad_norm',
   'learning rate': 'lr',
   'current learning rate': 'lr',
-};
+});
 
 export function normaliseName(raw: string): string {
   // CamelCase words are words too (`AngleError`, `ValLoss`); `mAP` is one word.

@@ -6,6 +6,7 @@ import type { EventInput } from '../../domain/events.ts';
 import { isPositionName } from './names.ts';
 import { NOT_NUMBER_WORD, NUM, readNumber } from './numbers.ts';
 import { metricsHere, putValue, type LineParser, type LineParseState } from './state.ts';
+import { setOwn } from '../../domain/own.ts';
 
 /** A whole line of one name, two or more spaces, one number: pandas aligns its columns so. */
 const ROW = new RegExp(String.raw`^\s*${NOT_NUMBER_WORD}([A-Za-z_][\w/.\-@]*|\d+%)\s{2,}(${NUM})\s*$`, 'i');
@@ -45,7 +46,7 @@ export function takeSeries(state: LineParseState): EventInput[] {
     }
     else if (isPositionName(lower)) {
       if (lower.endsWith('step') && Number.isInteger(value) && value >= 0) at.step = value;
-    } else if (!STATISTICS.test(lower)) values[name] = value;
+    } else if (!STATISTICS.test(lower)) setOwn(values, name, value);
   }
   if (Object.keys(values).length === 0) return [];
   return [metricsHere(state, values, at)];

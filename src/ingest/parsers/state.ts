@@ -1,5 +1,6 @@
 // What a log-line parser remembers between lines: where in training the trainer currently is.
 import { MAX_METRICS_PER_EVENT, MAX_NAME_LENGTH, type EventInput } from '../../domain/events.ts';
+import { setOwn } from '../../domain/own.ts';
 
 export interface LineParseState {
   /** Current epoch as the trainer prints it (Keras prints `Epoch 3/10` on a line of its own). */
@@ -71,7 +72,7 @@ export function epochStarted(state: LineParseState, epoch: number, total?: numbe
 export function putValue(values: Record<string, number>, name: string, value: number | undefined): boolean {
   if (value === undefined || name === '' || name.length > MAX_NAME_LENGTH || Object.hasOwn(values, name)) return false;
   if (Object.keys(values).length >= MAX_METRICS_PER_EVENT) return false;
-  values[name] = value;
+  setOwn(values, name, value);
   return true;
 }
 

@@ -2,6 +2,7 @@
 import { normaliseName } from './names.ts';
 import { readNumber } from './numbers.ts';
 import { metricsHere, noteEpoch, putValue, type LineParser } from './state.ts';
+import { table } from '../../domain/own.ts';
 
 const TRAIN_HEADER = /^\s*Epoch\s+GPU_mem\s+/;
 const VAL_HEADER = /^\s*Class\s+Images\s+Instances\s+/;
@@ -9,7 +10,7 @@ const TRAIN_ROW = /^\s*(\d+)\/(\d+)\s+([\d.]+)G\s+/;
 const VAL_ROW = /^\s*all\s+\d+\s+\d+\s+/;
 
 /** Validation columns as printed (`Box(P`, `R`, `mAP50`, `mAP50-95):`) under readable names. */
-const VAL_NAMES: Record<string, string> = { 'box(p': 'precision', p: 'precision', r: 'recall' };
+const VAL_NAMES: Record<string, string> = table({ 'box(p': 'precision', p: 'precision', r: 'recall' });
 
 /** Batch bookkeeping columns, not measurements. */
 const NOT_METRICS = new Set(['images', 'instances', 'size']);

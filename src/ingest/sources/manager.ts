@@ -4,12 +4,12 @@ import type { EventSourceMessage } from 'eventsource-parser';
 import { AnalystError } from '../../domain/errors.ts';
 import type { EventInput } from '../../domain/events.ts';
 import { CreateRunInput } from '../../domain/runs.ts';
-import type { CreateSourceInput, Source } from '../../domain/streams.ts';
+import { SOURCE_INSTANCE_HEADER, type CreateSourceInput, type Source } from '../../domain/streams.ts';
 import type { AnalystService } from '../../service/service.ts';
 import { SourcesRepo } from '../../store/sources-repo.ts';
 import { createLineState } from './log-lines.ts';
 import { mapUpstream } from './mapping.ts';
-import { Upstream } from './upstream.ts';
+import { Upstream, type ConnectGuard } from './upstream.ts';
 
 /** A run name from the upstream's address when none is given: `host/path` reads well in a list. */
 function runNameFor(url: string): string {
@@ -30,6 +30,10 @@ export interface WarnLogger {
 export interface SourceManagerOptions {
   minDelayMs?: number;
   maxDelayMs?: number;
+  /** Where sources may connect (the webhook guard); none in tests that read loopback upstreams directly. */
+  guard?: ConnectGuard;
+  /** This service's instance id, sent in SOURCE_INSTANCE_HEADER so that it can refuse to read itself. */
+  instance?: string;
 }
 
 export class SourceManager {
@@ -100,7 +104,14 @@ export class SourceManager {
     const lineState = createLineState();
     const upstream = new Upstream(
       source.url,
-      { headers: source.headers, lastEventId: source.last_event_id, retryMs: source.retry_ms, ...this.opts },
+      {
+        headers: this.opts.instance ? { ...source.headers, [SOURCE_INSTANCE_HEADER]: this.opts.instance } : source.headers,
+        lastEventId: source.last_event_id,
+        retryMs: source.retry_ms,
+        minDelayMs: this.opts.minDelayMs,
+        maxDelayMs: this.opts.maxDelayMs,
+        guard: this.opts.guard,
+      },
       {
         onMessages: (messages) => this.receive(source, messages, lineState),
         onState: (state) => this.repo.setState(source.id, state),
@@ -109,6 +120,7 @@ export class SourceManager {
           this.log.warn({ source: source.id, url: source.url, error: message }, 'upstream source');
         },
         onRetry: (ms) => this.repo.setRetry(source.id, ms),
+        onFault: (err) => this.log.warn({ source: source.id, err }, 'upstream source: could not record its state'),
       },
     );
     this.live.set(source.id, upstream);
@@ -129,7 +141,7 @@ export class SourceManager {
     }
     // The cursor moves in the same transaction as the events: after a crash, the upstream is
     // asked for exactly what was not stored.
-    this.service.store.transaction(() => {
+    this.service.transaction(() => {
       if (events.length) this.service.ingest(source.run, events, 'sse');
       this.repo.received(source.id, lastId, messages.length, Date.now());
       this.repo.notRead(source.id, notRead);

@@ -1,4 +1,7 @@
 // One upstream SSE connection kept alive: reconnects with back-off and Last-Event-ID, honours `retry:`.
+import http, { type IncomingMessage } from 'node:http';
+import https from 'node:https';
+import type { LookupFunction } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import type { SourceState } from '../../domain/streams.ts';
@@ -12,6 +15,8 @@ export interface UpstreamHandlers {
   onState(state: SourceState): void;
   onError(message: string): void;
   onRetry(ms: number): void;
+  /** A handler above failed (the database refused a write): logged, and the loop carries on. */
+  onFault(err: unknown): void;
 }
 
 export interface UpstreamOptions {
@@ -22,6 +27,32 @@ export interface UpstreamOptions {
   /** First delay after a failure when the upstream asked for none. */
   minDelayMs?: number;
   maxDelayMs?: number;
+  guard?: ConnectGuard;
+}
+
+/**
+ * Where a source may connect: `check` refuses a URL by its literal host, `lookup` refuses an
+ * address at connect time, after DNS resolution, so a name that changes its answer cannot slip
+ * through (the webhook guard, with its opt-in for private addresses).
+ */
+export interface ConnectGuard {
+  check(url: URL): void;
+  lookup: LookupFunction;
+}
+
+/**
+ * One GET of an event stream. Redirects are not followed: a redirect could lead where the guard
+ * would have refused.
+ */
+function openStream(raw: string, headers: Record<string, string>, signal: AbortSignal, guard?: ConnectGuard): Promise<IncomingMessage> {
+  const url = new URL(raw);
+  guard?.check(url);
+  const client = url.protocol === 'https:' ? https : http;
+  return new Promise((resolve, reject) => {
+    const req = client.request(url, { headers, signal, lookup: guard?.lookup, agent: false }, resolve);
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 /** An upstream line without end would otherwise grow the parser's buffer without bound. */
@@ -65,8 +96,10 @@ export class Upstream {
     let failures = 0;
     const signal = this.abort.signal;
     while (!signal.aborted) {
-      this.handlers.onState('connecting');
+      // Everything in the pass is inside the try, handlers included: a handler that cannot write
+      // (a full disk) is one more failure to back off from, never the end of the loop or process.
       try {
+        this.report(() => this.handlers.onState('connecting'));
         if ((await this.connect(() => (failures = 0))) === 'done') {
           this.handlers.onState('closed');
           return;
@@ -74,13 +107,26 @@ export class Upstream {
         this.handlers.onError('upstream ended the stream');
       } catch (err) {
         if (signal.aborted) break;
-        this.handlers.onError(messageOf(err));
+        this.report(() => this.handlers.onError(messageOf(err)));
       }
       failures++;
-      this.handlers.onState('waiting');
+      this.report(() => this.handlers.onState('waiting'));
       const delay = backoff(failures, this.retryMs ?? this.opts.minDelayMs ?? 1000, this.opts.maxDelayMs ?? 60_000);
       // Rejects when stopped, which ends the loop.
       await sleep(delay, undefined, { signal }).catch(() => {});
+    }
+  }
+
+  /**
+   * Calls a handler that only records how the source is doing: if recording fails (the
+   * database refuses writes), the fault log hears of it and reading goes on; only storing
+   * the events themselves (onMessages) decides whether a pass failed.
+   */
+  private report(call: () => void): void {
+    try {
+      call();
+    } catch (err) {
+      this.handlers.onFault(err);
     }
   }
 
@@ -88,19 +134,22 @@ export class Upstream {
   private async connect(progressed: () => void): Promise<'done' | 'ended'> {
     const headers: Record<string, string> = { ...this.opts.headers, accept: 'text/event-stream', 'cache-control': 'no-cache' };
     if (this.lastEventId) headers['last-event-id'] = this.lastEventId;
-    const res = await fetch(this.url, { headers, signal: this.abort.signal });
+    const res = await openStream(this.url, headers, this.abort.signal, this.opts.guard);
     // The SSE specification's way for a server to say "do not reconnect".
-    if (res.status === 204) return 'done';
-    if (!res.ok || !res.body) throw new Error(`upstream answered HTTP ${res.status}`);
-    const type = res.headers.get('content-type') ?? '';
+    if (res.statusCode === 204) return 'done';
+    if (res.statusCode !== 200) {
+      res.resume();
+      throw new Error(`upstream answered HTTP ${res.statusCode}`);
+    }
+    const type = res.headers['content-type'] ?? '';
     if (!type.startsWith('text/event-stream')) throw new Error(`upstream sent ${type || 'no content-type'}, not text/event-stream`);
-    this.handlers.onState('open');
+    this.report(() => this.handlers.onState('open'));
     let batch: EventSourceMessage[] = [];
     const parser = createParser({
       onEvent: (m) => batch.push(m),
       onRetry: (ms) => {
         this.retryMs = ms;
-        this.handlers.onRetry(ms);
+        this.report(() => this.handlers.onRetry(ms));
       },
       maxBufferSize: MAX_EVENT_CHARS,
       onError: (err) => {
@@ -108,8 +157,8 @@ export class Upstream {
       },
     });
     const decoder = new TextDecoder();
-    for await (const chunk of res.body) {
-      parser.feed(decoder.decode(chunk as Uint8Array, { stream: true }));
+    for await (const chunk of res) {
+      parser.feed(decoder.decode(chunk as Buffer, { stream: true }));
       if (!batch.length) continue;
       const messages = batch;
       batch = [];
@@ -122,6 +171,8 @@ export class Upstream {
 }
 
 function messageOf(err: unknown): string {
-  const e = err as Error & { cause?: { message?: string; code?: string } };
-  return e.cause?.code ? `${e.message} (${e.cause.code})` : (e.message ?? String(err));
+  const e = err as Error & { code?: string };
+  // Node's word for a response cut off mid-body is only "aborted".
+  if (e.code === 'ECONNRESET') return 'the upstream closed the connection (ECONNRESET)';
+  return e.message ?? String(err);
 }

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 
 /** How the server answers one request: normally, or one of the failures a real server shows. */
-export type Mode = 'ok' | '429' | '500' | 'hang' | 'malformed' | 'half' | 'invalid' | 'notjson';
+export type Mode = 'ok' | '429' | '500' | 'hang' | 'malformed' | 'half' | 'invalid' | 'notjson' | 'trickle';
 
 export interface Logged {
   method: string;

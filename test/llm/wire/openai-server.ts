@@ -21,10 +21,16 @@ function chunk(model: string, delta: Record<string, unknown>, finish: string | n
   };
 }
 
-function stream(res: ServerResponse, req: Logged, text: string, half: boolean): void {
+function stream(res: ServerResponse, req: Logged, text: string, half: boolean, trickle: boolean): void {
   const model = String(req.body.model);
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
   const send = (obj: unknown) => res.write(`data: ${JSON.stringify(obj)}\n\n`);
+  if (trickle) {
+    // A token every 20 ms, for ever: each one in time, the whole answer never.
+    const timer = setInterval(() => send(chunk(model, { content: 'and ' }, null)), 20);
+    res.on('close', () => clearInterval(timer));
+    return;
+  }
   const parts = pieces(text);
   send(chunk(model, { role: 'assistant', content: '' }, null));
   for (const [i, p] of parts.entries()) {
@@ -52,7 +58,7 @@ export function startOpenAIServer(): Promise<WireServer> {
       return;
     }
     const text = content(req, mode, srv);
-    if (req.body.stream) return stream(res, req, text, mode === 'half');
+    if (req.body.stream) return stream(res, req, text, mode === 'half', mode === 'trickle');
     const prompt = promptTokens(req.body);
     const completion = Math.ceil(text.length / 4);
     json(res, 200, {
