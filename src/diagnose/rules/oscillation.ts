@@ -59,6 +59,9 @@ class Swings {
   private min = Infinity;
   private typical = 0;
   private seen = 0;
+  /** Point indices of the last huge rise and fall (-1: none yet). */
+  private lastHugeUp = -1;
+  private lastHugeDown = -1;
   /** Point indices of the last two large rises (-1: none yet). */
   private lastRise = -1;
   private previousRise = -1;
@@ -89,6 +92,8 @@ class Swings {
           this.lastRise = this.n;
         }
         big = share >= T.hugeShare || logWide ? move : 0;
+        if (big > 0) this.lastHugeUp = this.n;
+        else if (big < 0) this.lastHugeDown = this.n;
         this.amplitude = Math.max(this.amplitude, Math.exp(size));
       }
     }
@@ -127,7 +132,10 @@ class Swings {
    */
   get swinging(): boolean {
     const again = this.previousRise >= 0 && this.n - this.previousRise <= T.riseMemory;
-    return this.ups > 0 && this.downs > 0 && again && (this.moves >= T.warnMoves || (this.hugeUps > 0 && this.hugeDowns > 0));
+    // A huge rise and fall on consecutive points are one point out of line (a spike or a dip, a
+    // batch of odd data), not a swing: the excursion must last.
+    const hugeSwing = this.hugeUps > 0 && this.hugeDowns > 0 && Math.abs(this.lastHugeUp - this.lastHugeDown) >= 2;
+    return this.ups > 0 && this.downs > 0 && again && (this.moves >= T.warnMoves || hugeSwing);
   }
 }
 

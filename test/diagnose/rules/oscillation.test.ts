@@ -44,6 +44,15 @@ describe('oscillation rule', () => {
     expect(serious(fed, 'oscillation')).toEqual([]);
   });
 
+  it('does not take two single-point outliers, a spike and a dip a dozen points apart, for swings', () => {
+    // A recurrent net's per-step loss falling from 2.2 to about 0.2, with one batch at 1.04 and one at 0.012.
+    const base = Array.from({ length: 40 }, (_, i) => 0.2 + 2 * Math.exp(-i / 4) + 0.02 * Math.sin(i));
+    base[20] = 1.04;
+    base[33] = 0.012;
+    const fed = feed(base.map((v, i) => ({ step: (i + 1) * 10, train_loss: v })));
+    expect(serious(fed, 'oscillation')).toEqual([]);
+  });
+
   it('resolves once ten points pass without a large swing', () => {
     const values = [2.3, 1.2, 3.1, 0.9, 2.8, ...Array(15).fill(1.0)];
     const fed = feed(epochs(values.length, (e) => ({ train_loss: values[e - 1] })));
