@@ -5,8 +5,8 @@ import { asOfNow, type Finding, type FindingChange } from '../domain/findings.ts
 import { mergeReports, type ReadReport, type ReadSource } from '../domain/read-report.ts';
 import { candidateOf, runStartedChanges, type CreateRunBody, type Run, type RunCandidate, type RunChanges, type RunListQuery } from '../domain/runs.ts';
 import type { ContextLimits } from '../context/run-context.ts';
-import { lttb } from '../context/downsample.ts';
 import { analyzeRun, compareRuns } from '../diagnose/analysis.ts';
+import type { SeriesPoint } from '../store/series-repo.ts';
 import type { NewEvent, RunPatch, Store } from '../store/store.ts';
 import { EventBus } from './bus.ts';
 import { createOrResume, existingRun, type CreatedRun } from './run-identity.ts';
@@ -45,9 +45,14 @@ export interface MetricsRequest {
 export interface SeriesOut {
   name: string;
   canonical: string | null;
+  /** Points in the range asked for, however many are sent. */
   count: number;
-  points: Array<{ step: number | null; epoch: number | null; value: number; ts: number }>;
+  /** The points sent, a page at a time, read only as the answer is written. */
+  pages: Iterable<Array<{ step: number | null; epoch: number | null; value: number; ts: number }>>;
 }
+
+/** Points per page when a whole range is sent: one query each, so a big series never sits in memory. */
+const PAGE = 5000;
 
 export interface ServiceOptions {
   store: Store;
@@ -341,8 +346,9 @@ export class AnalystService {
   }
 
   /**
-   * Metric history, by names as sent or canonical names (`val_loss` finds `eval_loss`), each
-   * series downsampled with LTTB when it has more points than asked for.
+   * Metric history, by names as sent or canonical names (`val_loss` finds `eval_loss`). A range
+   * holding more points than `maxPoints` is drawn from the series' summaries (SeriesRepo.envelope):
+   * its cost follows the width asked for, not the length of the run.
    */
   metrics(ref: string, req: MetricsRequest): SeriesOut[] {
     const run = this.run(ref);
@@ -353,25 +359,28 @@ export class AnalystService {
       if (stored.includes(w)) names.add(w);
       else for (const s of stored) if (canonicalOf(s)?.canonical === w) names.add(s);
     }
-    if (!names.size) return [];
-    const points = this.store.points(run.id, { names: [...names], fromStep: req.fromStep, toStep: req.toStep });
-    const bySeries = new Map<string, SeriesOut>();
-    for (const p of points) {
-      let s = bySeries.get(p.name);
-      if (!s) {
-        const canonical = canonicalOf(p.name)?.canonical ?? null;
-        bySeries.set(p.name, (s = { name: p.name, canonical, count: 0, points: [] }));
-      }
-      const value = s.canonical ? normaliseValue(s.canonical, p.value) : p.value;
-      s.points.push({ step: p.step, epoch: p.epoch, value, ts: p.ts });
-      s.count++;
-    }
-    const out = [...bySeries.values()];
-    if (req.maxPoints) {
-      for (const s of out) {
-        if (s.points.length <= req.maxPoints) continue;
-        s.points = lttb(s.points, req.maxPoints, (p) => p.step ?? p.ts, (p) => p.value);
-      }
+    const out: SeriesOut[] = [];
+    for (const name of [...names].sort()) {
+      const range = this.store.series.range(run.id, name, req.fromStep, req.toStep);
+      if (!range) continue;
+      const canonical = canonicalOf(name)?.canonical ?? null;
+      const count = range.last - range.first + 1;
+      const shown = (points: SeriesPoint[]) => points.map((p) => ({ step: p.step, epoch: p.epoch, value: canonical ? normaliseValue(canonical, p.value) : p.value, ts: p.ts }));
+      const series = this.store.series;
+      const telemetry = this.telemetry;
+      const pages = function* () {
+        if (req.maxPoints && count > req.maxPoints) {
+          const { points, rows } = series.envelope(range, req.maxPoints);
+          telemetry.seriesRowsRead.inc(rows);
+          yield shown(points);
+        } else {
+          for (const page of series.pages(range, PAGE)) {
+            telemetry.seriesRowsRead.inc(page.length);
+            yield shown(page);
+          }
+        }
+      };
+      out.push({ name, canonical, count, pages: pages() });
     }
     return out;
   }

@@ -29,6 +29,11 @@ export function createTelemetry() {
       labelNames: ['kind', 'severity'] as const,
       registers: [registry],
     }),
+    seriesRowsRead: new Counter({
+      name: 'analyst_series_rows_read_total',
+      help: 'Rows read to answer metric history requests (points and summaries)',
+      registers: [registry],
+    }),
     sseClients: new Gauge({ name: 'analyst_sse_clients', help: 'Open SSE streams', registers: [registry] }),
     wsClients: new Gauge({ name: 'analyst_ws_clients', help: 'Open WebSocket connections', registers: [registry] }),
   };

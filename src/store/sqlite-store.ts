@@ -8,6 +8,7 @@ import type { CreateRunInput, MetricPoint, Run, RunListQuery } from '../domain/r
 import { decodeNonFinite, stringifyEvent, stringifyJson } from '../domain/values.ts';
 import { ReadReport, ReadSource } from '../domain/read-report.ts';
 import { migrate } from './migrations.ts';
+import { SeriesRepo } from './series-repo.ts';
 import type { AppendResult, DeletedRun, MetricsQuery, NewEvent, RunPatch, RunRequest, Store } from './store.ts';
 
 interface RunRow {
@@ -110,6 +111,7 @@ function namePairs(ref: string): Array<[string, string]> {
  */
 export class SqliteStore implements Store {
   readonly db: Database.Database;
+  readonly series: SeriesRepo;
   private readonly stmts;
 
   constructor(path: string) {
@@ -120,6 +122,7 @@ export class SqliteStore implements Store {
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('foreign_keys = ON');
     migrate(this.db);
+    this.series = new SeriesRepo(this.db);
     const db = this.db;
     this.stmts = {
       insertRun: db.prepare(
@@ -142,7 +145,6 @@ export class SqliteStore implements Store {
         'INSERT INTO events (run, seq, ts, type, event_id, body) VALUES (?, ?, ?, ?, ?, ?)',
       ),
       hasEventId: db.prepare<[string, string], { seq: number }>('SELECT seq FROM events WHERE run = ? AND event_id = ?'),
-      insertPoint: db.prepare('INSERT INTO points (run, name, step, epoch, value, ts, seq) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       eventsAfter: db.prepare<[string, number, number], EventRow>(
         'SELECT gid, run, seq, ts, event_id, body FROM events WHERE run = ? AND seq > ? ORDER BY seq LIMIT ?',
       ),
@@ -155,7 +157,6 @@ export class SqliteStore implements Store {
       ),
       lastGid: db.prepare<[], { gid: number | null }>('SELECT MAX(gid) AS gid FROM events'),
       replay: db.prepare<[string], EventRow>('SELECT gid, run, seq, ts, event_id, body FROM events WHERE run = ? ORDER BY seq'),
-      metricNames: db.prepare<[string], { name: string }>('SELECT DISTINCT name FROM points WHERE run = ? ORDER BY name'),
       saveFinding: db.prepare(
         `INSERT INTO findings (id, run, kind, severity, status, step, epoch, seen_step, seen_epoch, message, evidence, actions, created_at, updated_at, resolved_at)
          VALUES (@id, @run, @kind, @severity, @status, @step, @epoch, @seen_step, @seen_epoch, @message, @evidence, @actions, @created_at, @updated_at, @resolved_at)
@@ -260,6 +261,8 @@ export class SqliteStore implements Store {
       if (keyed.some((k) => k.tbl === 'alerts') && this.tableExists('webhook_deliveries')) {
         count('webhook_deliveries', this.db.prepare('DELETE FROM webhook_deliveries WHERE alert_id IN (SELECT id FROM alerts WHERE run_id = ?)').run(id).changes);
       }
+      // Points and their summaries are keyed by their series, which go with the run.
+      for (const tbl of ['samples', 'series_buckets']) count(tbl, this.db.prepare(`DELETE FROM ${tbl} WHERE series IN (SELECT id FROM series WHERE run = ?)`).run(id).changes);
       for (const { tbl, col } of keyed) count(tbl, this.db.prepare(`DELETE FROM "${tbl}" WHERE "${col}" = ?`).run(id).changes);
       this.db.prepare('DELETE FROM runs WHERE id = ?').run(id);
       this.stmts.tombstone.run(id, run.project, run.name, now);
@@ -346,7 +349,8 @@ export class SqliteStore implements Store {
     let duplicates = 0;
     const seen = new Set<string>();
     const stored: StoredEvent[] = [];
-    const { insertEvent, insertPoint, hasEventId } = this.stmts;
+    const { insertEvent, hasEventId } = this.stmts;
+    const points = this.series.writer(run);
     for (const e of events) {
       if (e.event_id !== undefined) {
         if (seen.has(e.event_id) || hasEventId.get(run, e.event_id)) {
@@ -362,8 +366,7 @@ export class SqliteStore implements Store {
       if (body.type === 'metrics') {
         const step = body.step ?? null;
         const epoch = body.epoch ?? null;
-        // SQLite stores NaN as NULL; a point always has a value, so NULL reads back as NaN.
-        for (const name in body.values) insertPoint.run(run, name, step, epoch, body.values[name], e.ts, seq);
+        for (const name in body.values) points.add(name, step, epoch, body.values[name], e.ts, seq);
       }
       // The body becomes the stored event in place: copying a thousand event objects per batch
       // was a fifth of the cost of a batch (npm run bench).
@@ -371,6 +374,7 @@ export class SqliteStore implements Store {
       if (e.event_id !== undefined) event.event_id = e.event_id;
       stored.push(event);
     }
+    points.finish();
     if (stored.length) this.stmts.setLastSeq.run(seq, now, run);
     // What the service writes itself (findings, control requests) is no sign of the trainer's life.
     if (stored.some((e) => !isServiceEvent(e))) this.stmts.setLastEventAt.run(now, run);
@@ -397,28 +401,17 @@ export class SqliteStore implements Store {
   }
 
   metricNames(run: string): string[] {
-    return this.stmts.metricNames.all(run).map((r) => r.name);
+    return this.series.names(run);
   }
 
   points(run: string, query: MetricsQuery): MetricPoint[] {
-    const where = ['run = ?'];
-    const args: unknown[] = [run];
-    if (query.names?.length) {
-      where.push(`name IN (${query.names.map(() => '?').join(', ')})`);
-      args.push(...query.names);
+    const out: MetricPoint[] = [];
+    for (const name of query.names ?? this.series.names(run)) {
+      const range = this.series.range(run, name);
+      if (!range) continue;
+      for (const page of this.series.pages(range, 10_000)) for (const p of page) out.push({ name, step: p.step, epoch: p.epoch, value: p.value, ts: p.ts });
     }
-    if (query.fromStep !== undefined) {
-      where.push('step >= ?');
-      args.push(query.fromStep);
-    }
-    if (query.toStep !== undefined) {
-      where.push('step <= ?');
-      args.push(query.toStep);
-    }
-    const rows = this.db
-      .prepare(`SELECT name, step, epoch, value, ts FROM points WHERE ${where.join(' AND ')} ORDER BY name, seq`)
-      .all(...args) as Array<{ name: string; step: number | null; epoch: number | null; value: number | null; ts: number }>;
-    return rows.map((r) => ({ ...r, value: r.value ?? NaN }));
+    return out;
   }
 
   saveFinding(f: Finding): void {

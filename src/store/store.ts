@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type { EventBody, StoredEvent } from '../domain/events.ts';
 import type { Finding } from '../domain/findings.ts';
 import type { ReadReport, ReadSource } from '../domain/read-report.ts';
+import type { SeriesRepo } from './series-repo.ts';
 import type { CreateRunInput, MetricPoint, Run, RunListQuery, RunStatus } from '../domain/runs.ts';
 
 /** An event ready to be stored: its body, when it happened, and the client's idempotency key. */
@@ -19,8 +20,6 @@ export interface AppendResult {
 
 export interface MetricsQuery {
   names?: string[];
-  fromStep?: number;
-  toStep?: number;
 }
 
 export type RunPatch = Partial<
@@ -51,6 +50,8 @@ export interface DeletedRun {
 export interface Store {
   /** The embedded database handle, for modules that keep tables of their own (outbox, usage, ...). */
   readonly db: Database.Database;
+  /** Metric series: names, ranges, pages of points and envelopes that draw any range at any width. */
+  readonly series: SeriesRepo;
   transaction<T>(fn: () => T): T;
   /** Always a new run, with the client's id when it chose one. */
   createRun(input: CreateRunInput, now: number): Run;
@@ -85,6 +86,7 @@ export interface Store {
   lastGid(): number;
   replay(run: string): Iterable<StoredEvent>;
   metricNames(run: string): string[];
+  /** Every point of the named series (all of the run's without names), materialised: for small answers only. */
   points(run: string, query: MetricsQuery): MetricPoint[];
   saveFinding(finding: Finding): void;
   /** Keeps the latest read report of a door for a run, replacing the one before. */

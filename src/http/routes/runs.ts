@@ -8,6 +8,7 @@ import { MAX_IDEMPOTENCY_KEY } from '../../service/run-identity.ts';
 import type { AnalystService } from '../../service/service.ts';
 import { readJson, readQuery, readText } from '../body.ts';
 import { sendJson } from '../json.ts';
+import { streamSeries } from '../series-stream.ts';
 
 const Batch = z.union([z.array(z.unknown()), z.object({ events: z.array(z.unknown()) })]);
 
@@ -138,7 +139,7 @@ export function runRoutes(service: AnalystService, maxEvents: number): Hono {
       toStep: q.to_step,
       maxPoints: q.max_points,
     });
-    return sendJson(c, { series });
+    return streamSeries(c, series);
   });
 
   app.get('/runs/:id/findings', (c) => {

@@ -1,0 +1,86 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * Multi-resolution summaries of one series. Points are numbered in the order they were logged
+ * (`i`); a bucket of level L holds the points `k * 16^L` to `(k + 1) * 16^L - 1`. Only complete
+ * buckets are stored, so a bucket's count, first and last points are known from its place: a
+ * row keeps what is not, the lowest and highest finite values (with where they are) and the
+ * non-finite values (how many, and where the first is). Level 1 is built from points, every
+ * higher level from the sixteen buckets under it, so upkeep costs one row per 15 points.
+ */
+export const FANOUT = 16;
+/** 16^6 = 16.8M points in one bucket: beyond any series this store is meant to hold. */
+export const LEVELS = 6;
+
+export interface Summary {
+  lo: number | null;
+  lo_i: number | null;
+  hi: number | null;
+  hi_i: number | null;
+  nonfinite: number;
+  nonfinite_i: number | null;
+}
+
+export const bucketSize = (level: number) => FANOUT ** level;
+
+/** A single point as a summary: a finite value is its own low and high; NaN (stored as NULL) and ±Infinity are marked. */
+export function pointSummary(i: number, value: number | null): Summary {
+  if (value !== null && Number.isFinite(value)) return { lo: value, lo_i: i, hi: value, hi_i: i, nonfinite: 0, nonfinite_i: null };
+  return { lo: null, lo_i: null, hi: null, hi_i: null, nonfinite: 1, nonfinite_i: i };
+}
+
+/** Folds `b`, which comes after `a` in the series, into `a`: ties keep the earlier point. */
+export function mergeInto(a: Summary, b: Summary): Summary {
+  if (b.lo !== null && (a.lo === null || b.lo < a.lo)) {
+    a.lo = b.lo;
+    a.lo_i = b.lo_i;
+  }
+  if (b.hi !== null && (a.hi === null || b.hi > a.hi)) {
+    a.hi = b.hi;
+    a.hi_i = b.hi_i;
+  }
+  if (b.nonfinite && !a.nonfinite) a.nonfinite_i = b.nonfinite_i;
+  a.nonfinite += b.nonfinite;
+  return a;
+}
+
+export const emptySummary = (): Summary => ({ lo: null, lo_i: null, hi: null, hi_i: null, nonfinite: 0, nonfinite_i: null });
+
+/** The statements summaries are read and written with, prepared once per database handle. */
+export function summaryStatements(db: Database.Database) {
+  return {
+    pointValues: db.prepare<[number, number, number], { i: number; value: number | null }>(
+      'SELECT i, value FROM samples WHERE series = ? AND i BETWEEN ? AND ? ORDER BY i',
+    ),
+    buckets: db.prepare<[number, number, number, number], Summary & { bucket: number }>(
+      'SELECT bucket, lo, lo_i, hi, hi_i, nonfinite, nonfinite_i FROM series_buckets WHERE series = ? AND level = ? AND bucket BETWEEN ? AND ? ORDER BY bucket',
+    ),
+    insertBucket: db.prepare(
+      `INSERT INTO series_buckets (series, level, bucket, lo, lo_i, hi, hi_i, nonfinite, nonfinite_i)
+       VALUES (@series, @level, @bucket, @lo, @lo_i, @hi, @hi_i, @nonfinite, @nonfinite_i)`,
+    ),
+  };
+}
+export type SummaryStatements = ReturnType<typeof summaryStatements>;
+
+/**
+ * Stores the buckets that points `from` to `to - 1` (just appended) completed, lowest level
+ * first, since each level is built from the one under it.
+ */
+export function summarise(stmts: SummaryStatements, series: number, from: number, to: number): void {
+  for (let level = 1; level <= LEVELS; level++) {
+    const size = bucketSize(level);
+    const first = Math.floor(from / size);
+    const end = Math.floor(to / size);
+    if (first >= end) return;
+    for (let bucket = first; bucket < end; bucket++) {
+      const s = emptySummary();
+      if (level === 1) {
+        for (const p of stmts.pointValues.iterate(series, bucket * size, (bucket + 1) * size - 1)) mergeInto(s, pointSummary(p.i, p.value));
+      } else {
+        for (const child of stmts.buckets.iterate(series, level - 1, bucket * FANOUT, (bucket + 1) * FANOUT - 1)) mergeInto(s, child);
+      }
+      stmts.insertBucket.run({ series, level, bucket, ...s });
+    }
+  }
+}
