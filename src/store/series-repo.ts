@@ -29,9 +29,6 @@ interface PointRow {
 // SQLite stores NaN as NULL; a point always has a value, so NULL reads back as NaN.
 const toPoint = (r: PointRow): SeriesPoint => ({ i: r.i, step: r.step, epoch: r.epoch, value: r.value ?? NaN, ts: r.ts });
 
-/** A summary that starts at point `start` of the series. */
-type Unit = Summary & { start: number };
-
 /**
  * Series of metric values: names of a run from a small table, points numbered per series, and
  * the summaries that let a chart of any range read O(width) rows (see series-summary.ts).
@@ -127,29 +124,37 @@ export class SeriesRepo {
     let level = 0;
     while (level < LEVELS && bucketSize(level + 1) * columns <= n) level++;
     const merged = Array.from({ length: columns }, emptySummary);
-    const units = this.cover(range.series, range.first, range.last, level);
-    for (const unit of units) {
-      mergeInto(merged[Math.floor(((unit.start - range.first) * columns) / n)], unit);
-    }
+    const rows = this.cover(range.series, range.first, range.last, level, (start, s) => mergeInto(merged[Math.floor(((start - range.first) * columns) / n)], s));
     const wanted = new Set<number>();
     if (ends) wanted.add(range.first).add(range.last);
     for (const s of merged) for (const i of [s.lo_i, s.hi_i, s.nonfinite_i]) if (i !== null) wanted.add(i);
-    const rows = this.stmts.at.all(range.series, JSON.stringify([...wanted]));
-    return { points: rows.map(toPoint), rows: units.length + rows.length };
+    const points = this.stmts.at.all(range.series, JSON.stringify([...wanted]));
+    return { points: points.map(toPoint), rows: rows + points.length };
   }
 
-  /** Summaries covering points `a` to `b`: whole buckets of `level`, the ragged edges from the levels under it. */
-  private cover(series: number, a: number, b: number, level: number): Unit[] {
+  /**
+   * Visits summaries covering points `a` to `b` in order: whole buckets of `level`, the ragged
+   * edges from the levels under it. Returns how many rows it read.
+   */
+  private cover(series: number, a: number, b: number, level: number, visit: (start: number, s: Summary) => void): number {
     if (level === 0) {
-      return this.summaries.pointValues.all(series, a, b).map((p) => ({ ...pointSummary(p.i, p.value), start: p.i }));
+      let rows = 0;
+      for (const p of this.summaries.pointValues.iterate(series, a, b)) {
+        visit(p.i, pointSummary(p.i, p.value));
+        rows++;
+      }
+      return rows;
     }
     const size = bucketSize(level);
     const k0 = Math.ceil(a / size);
     const k1 = Math.floor((b + 1) / size) - 1;
-    if (k0 > k1) return this.cover(series, a, b, level - 1);
-    const whole = this.summaries.buckets.all(series, level, k0, k1).map(({ bucket, ...s }) => ({ ...s, start: bucket * size }));
-    const left = a < k0 * size ? this.cover(series, a, k0 * size - 1, level - 1) : [];
-    const right = (k1 + 1) * size <= b ? this.cover(series, (k1 + 1) * size, b, level - 1) : [];
-    return [...left, ...whole, ...right];
+    if (k0 > k1) return this.cover(series, a, b, level - 1, visit);
+    let rows = a < k0 * size ? this.cover(series, a, k0 * size - 1, level - 1, visit) : 0;
+    for (const s of this.summaries.buckets.iterate(series, level, k0, k1)) {
+      visit(s.bucket * size, s);
+      rows++;
+    }
+    if ((k1 + 1) * size <= b) rows += this.cover(series, (k1 + 1) * size, b, level - 1, visit);
+    return rows;
   }
 }

@@ -2,15 +2,16 @@ import type Database from 'better-sqlite3';
 
 /**
  * Multi-resolution summaries of one series. Points are numbered in the order they were logged
- * (`i`); a bucket of level L holds the points `k * 16^L` to `(k + 1) * 16^L - 1`. Only complete
+ * (`i`); a bucket of level L holds the points `k * 8^L` to `(k + 1) * 8^L - 1`. Only complete
  * buckets are stored, so a bucket's count, first and last points are known from its place: a
  * row keeps what is not, the lowest and highest finite values (with where they are) and the
  * non-finite values (how many, and where the first is). Level 1 is built from points, every
- * higher level from the sixteen buckets under it, so upkeep costs one row per 15 points.
+ * higher level from the eight buckets under it, so upkeep costs one row per 7 points, and a chart
+ * reads at most eight rows per column of its width.
  */
-export const FANOUT = 16;
-/** 16^6 = 16.8M points in one bucket: beyond any series this store is meant to hold. */
-export const LEVELS = 6;
+export const FANOUT = 8;
+/** 8^8 = 16.8M points in one bucket: beyond any series this store is meant to hold. */
+export const LEVELS = 8;
 
 export interface Summary {
   lo: number | null;

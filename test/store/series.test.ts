@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrate } from '../../src/store/migrations.ts';
+import { FANOUT, LEVELS } from '../../src/store/series-summary.ts';
 import { SqliteStore } from '../../src/store/sqlite-store.ts';
 import type { NewEvent } from '../../src/store/store.ts';
 
@@ -49,11 +50,10 @@ describe('series storage', () => {
     const idB = b.series.range(runB, 'loss')!.series;
     const rows = bucketRows(a.db, idA) as Array<{ level: number; bucket: number; lo: number; lo_i: number; hi: number; hi_i: number; nonfinite: number; nonfinite_i: number | null }>;
     expect(rows).toEqual(bucketRows(b.db, idB));
-    // 5000 points: 312 buckets of 16, 19 of 256, one of 4096.
-    expect(rows.map((r) => r.level).filter((l) => l === 1)).toHaveLength(312);
-    expect(rows.filter((r) => r.level === 3)).toHaveLength(1);
+    // Every complete bucket of every level, and no other.
+    for (let level = 1; level <= LEVELS; level++) expect(rows.filter((r) => r.level === level)).toHaveLength(Math.floor(5000 / FANOUT ** level));
     for (const r of rows) {
-      const size = 16 ** r.level;
+      const size = FANOUT ** r.level;
       const values = Array.from({ length: size }, (_, k) => value(r.bucket * size + k));
       const finite = values.filter(Number.isFinite);
       expect(r.lo).toBe(Math.min(...finite));
@@ -95,8 +95,8 @@ describe('series storage', () => {
         const shown = points.filter((p) => p.i >= a - stretch && p.i < a + 2 * stretch && Number.isFinite(p.value));
         expect(Math.max(...shown.map((p) => p.value))).toBeGreaterThanOrEqual(top);
       }
-      // O(width): at most sixteen summaries per column and the ragged edges, never every point.
-      expect(rows).toBeLessThanOrEqual(Math.min(2 * n, 16 * 100 + 2 * 15 * 3 + 302));
+      // O(width): at most FANOUT summaries per column and the ragged edges, never every point.
+      expect(rows).toBeLessThanOrEqual(Math.min(2 * n, FANOUT * 100 + 2 * (FANOUT - 1) * LEVELS + 302));
       if (n > 2000) expect(rows).toBeLessThan(n / 2);
     }
     store.close();
