@@ -44,6 +44,7 @@ export async function startServer(config: Config, env: NodeJS.ProcessEnv = proce
     telemetry,
     limits: { window: config.ANALYST_CONTEXT_WINDOW, maxMetrics: config.ANALYST_CONTEXT_MAX_METRICS, recentEvents: 32 },
     maxActiveRuns: config.ANALYST_MAX_ACTIVE_RUNS,
+    snapshotEvery: config.ANALYST_SNAPSHOT_EVERY,
     liveness: livenessFromEnv(env),
   });
   const silence = new LivenessTimer(service.liveness.checkEveryMs, () => service.checkSilence(), (err) => log.error({ err }, 'silence check failed'));
@@ -93,6 +94,8 @@ export async function startServer(config: Config, env: NodeJS.ProcessEnv = proce
       await notifier.stop();
       await new Promise<void>((resolve) => {
         server.close(() => {
+          // Runs come back after the restart from these, not by replaying their history.
+          service.states.checkpointAll(Date.now());
           store.close();
           resolve();
         });

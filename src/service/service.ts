@@ -58,6 +58,8 @@ export interface ServiceOptions {
   store: Store;
   limits: ContextLimits;
   maxActiveRuns: number;
+  /** Events between snapshots of a run's in-memory state (see RunStates). */
+  snapshotEvery?: number;
   telemetry: Telemetry;
   liveness?: LivenessSettings;
   now?: () => number;
@@ -83,7 +85,10 @@ export class AnalystService {
     this.telemetry = opts.telemetry;
     this.now = opts.now ?? Date.now;
     this.liveness = opts.liveness ?? livenessSettings();
-    this.states = new RunStates(opts.store, opts.limits, opts.maxActiveRuns);
+    this.states = new RunStates(opts.store, opts.limits, opts.maxActiveRuns, {
+      snapshotEvery: opts.snapshotEvery ?? 5000,
+      onRebuild: (events, fromSnapshot) => this.telemetry.contextRebuildEvents.inc({ from: fromSnapshot ? 'snapshot' : 'start' }, events),
+    });
   }
 
   addSink(sink: FindingSink): void {
@@ -235,6 +240,7 @@ export class AnalystService {
     for (const event of written) state.ctx.apply(event);
     if (changes.length) for (const sink of this.sinks) sink.onFindingChanges(run, changes, now);
     if (Object.keys(patch).length) this.store.updateRun(run.id, patch, now);
+    this.states.checkpoint(run.id, state, now);
     this.telemetry.pointsIngested.inc(points);
     const events = [...stored, ...written];
     // With nothing new (a retried batch), the run's log ends where it did when this call read it.

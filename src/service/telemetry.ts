@@ -34,6 +34,12 @@ export function createTelemetry() {
       help: 'Rows read to answer metric history requests (points and summaries)',
       registers: [registry],
     }),
+    contextRebuildEvents: new Counter({
+      name: 'analyst_context_rebuild_events_total',
+      help: 'Events read to bring run contexts back into memory, from a snapshot (its tail) or from the start (a whole run)',
+      labelNames: ['from'] as const,
+      registers: [registry],
+    }),
     sseClients: new Gauge({ name: 'analyst_sse_clients', help: 'Open SSE streams', registers: [registry] }),
     wsClients: new Gauge({ name: 'analyst_ws_clients', help: 'Open WebSocket connections', registers: [registry] }),
   };

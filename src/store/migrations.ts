@@ -176,6 +176,15 @@ const MIGRATIONS: Array<string | ((db: Database.Database) => void)> = [
     const stmts = summaryStatements(db);
     for (const s of db.prepare<[], { id: number; count: number }>('SELECT id, count FROM series').all()) summarise(stmts, s.id, 0, s.count);
   },
+  // A run's rolling context and diagnoser as of one event (`seq`), so that bringing a run back
+  // reads this and the events after it instead of its whole history; `shape` names the code that wrote it.
+  `CREATE TABLE run_snapshots (
+     run TEXT PRIMARY KEY,
+     seq INTEGER NOT NULL,
+     shape TEXT NOT NULL,
+     state TEXT NOT NULL,
+     taken_at INTEGER NOT NULL
+   );`,
 ];
 
 /** Migrates forward to `target` (the latest unless told; an older target makes old files for tests). */

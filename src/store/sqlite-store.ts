@@ -9,6 +9,7 @@ import { decodeNonFinite, stringifyEvent, stringifyJson } from '../domain/values
 import { ReadReport, ReadSource } from '../domain/read-report.ts';
 import { migrate } from './migrations.ts';
 import { SeriesRepo } from './series-repo.ts';
+import { SnapshotsRepo } from './snapshots-repo.ts';
 import type { AppendResult, DeletedRun, MetricsQuery, NewEvent, RunPatch, RunRequest, Store } from './store.ts';
 
 interface RunRow {
@@ -112,6 +113,7 @@ function namePairs(ref: string): Array<[string, string]> {
 export class SqliteStore implements Store {
   readonly db: Database.Database;
   readonly series: SeriesRepo;
+  readonly snapshots: SnapshotsRepo;
   private readonly stmts;
 
   constructor(path: string) {
@@ -123,6 +125,7 @@ export class SqliteStore implements Store {
     this.db.pragma('foreign_keys = ON');
     migrate(this.db);
     this.series = new SeriesRepo(this.db);
+    this.snapshots = new SnapshotsRepo(this.db);
     const db = this.db;
     this.stmts = {
       insertRun: db.prepare(
@@ -156,7 +159,7 @@ export class SqliteStore implements Store {
          WHERE e.gid > ? AND r.project = ? ORDER BY e.gid LIMIT ?`,
       ),
       lastGid: db.prepare<[], { gid: number | null }>('SELECT MAX(gid) AS gid FROM events'),
-      replay: db.prepare<[string], EventRow>('SELECT gid, run, seq, ts, event_id, body FROM events WHERE run = ? ORDER BY seq'),
+      replay: db.prepare<[string, number], EventRow>('SELECT gid, run, seq, ts, event_id, body FROM events WHERE run = ? AND seq > ? ORDER BY seq'),
       saveFinding: db.prepare(
         `INSERT INTO findings (id, run, kind, severity, status, step, epoch, seen_step, seen_epoch, message, evidence, actions, created_at, updated_at, resolved_at)
          VALUES (@id, @run, @kind, @severity, @status, @step, @epoch, @seen_step, @seen_epoch, @message, @evidence, @actions, @created_at, @updated_at, @resolved_at)
@@ -396,8 +399,8 @@ export class SqliteStore implements Store {
     return this.stmts.lastGid.get()?.gid ?? 0;
   }
 
-  *replay(run: string): Iterable<StoredEvent> {
-    for (const row of this.stmts.replay.iterate(run)) yield toEvent(row);
+  *replay(run: string, afterSeq = 0): Iterable<StoredEvent> {
+    for (const row of this.stmts.replay.iterate(run, afterSeq)) yield toEvent(row);
   }
 
   metricNames(run: string): string[] {

@@ -3,6 +3,7 @@ import type { EventBody, StoredEvent } from '../domain/events.ts';
 import type { Finding } from '../domain/findings.ts';
 import type { ReadReport, ReadSource } from '../domain/read-report.ts';
 import type { SeriesRepo } from './series-repo.ts';
+import type { SnapshotsRepo } from './snapshots-repo.ts';
 import type { CreateRunInput, MetricPoint, Run, RunListQuery, RunStatus } from '../domain/runs.ts';
 
 /** An event ready to be stored: its body, when it happened, and the client's idempotency key. */
@@ -52,6 +53,8 @@ export interface Store {
   readonly db: Database.Database;
   /** Metric series: names, ranges, pages of points and envelopes that draw any range at any width. */
   readonly series: SeriesRepo;
+  /** Snapshots of runs' in-memory state, so a run comes back without replaying its history. */
+  readonly snapshots: SnapshotsRepo;
   transaction<T>(fn: () => T): T;
   /** Always a new run, with the client's id when it chose one. */
   createRun(input: CreateRunInput, now: number): Run;
@@ -84,7 +87,8 @@ export interface Store {
   eventsAfter(run: string, afterSeq: number, limit: number): StoredEvent[];
   eventsAfterGlobal(afterGid: number, limit: number, project?: string): StoredEvent[];
   lastGid(): number;
-  replay(run: string): Iterable<StoredEvent>;
+  /** The run's events after `afterSeq` (all of them by default), in order. */
+  replay(run: string, afterSeq?: number): Iterable<StoredEvent>;
   metricNames(run: string): string[];
   /** Every point of the named series (all of the run's without names), materialised: for small answers only. */
   points(run: string, query: MetricsQuery): MetricPoint[];
