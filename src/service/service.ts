@@ -254,15 +254,18 @@ export class AnalystService {
    * finished when the file is, so they never stall.
    */
   checkSilence(now = this.now()): void {
-    for (const run of this.store.liveRuns()) {
-      const lastEventAt = run.last_event_at ?? run.created_at;
-      const status = silentStatus(now - lastEventAt, this.liveness);
-      if (!status || status === run.status) continue;
-      this.store.transaction(() => {
+    const silent = this.store.silentRuns(now - this.liveness.stallMs, now - this.liveness.lostMs);
+    if (!silent.length) return;
+    // One transaction (one fsync) for all of them: after a long stop, every live run may be stale at once.
+    this.store.transaction(() => {
+      for (const run of silent) {
+        const lastEventAt = run.last_event_at ?? run.created_at;
+        const status = silentStatus(now - lastEventAt, this.liveness);
+        if (!status || status === run.status) continue;
         this.store.updateRun(run.id, { status }, now);
         if (run.status === 'running') for (const sink of this.sinks) sink.onRunStalled(run, lastEventAt, now);
-      });
-    }
+      }
+    });
   }
 
   /**

@@ -178,13 +178,17 @@ const MIGRATIONS: Array<string | ((db: Database.Database) => void)> = [
   },
   // A run's rolling context and diagnoser as of one event (`seq`), so that bringing a run back
   // reads this and the events after it instead of its whole history; `shape` names the code that wrote it.
+  // Runs by creation time (the newest-first list pages through it) and live runs by the start of
+  // their silence (the silence check reads only the runs whose status it changes).
   `CREATE TABLE run_snapshots (
      run TEXT PRIMARY KEY,
      seq INTEGER NOT NULL,
      shape TEXT NOT NULL,
      state TEXT NOT NULL,
      taken_at INTEGER NOT NULL
-   );`,
+   );
+   CREATE INDEX runs_created ON runs (created_at);
+   CREATE INDEX runs_silence ON runs (status, COALESCE(last_event_at, created_at));`,
 ];
 
 /** Migrates forward to `target` (the latest unless told; an older target makes old files for tests). */

@@ -141,7 +141,10 @@ export class SqliteStore implements Store {
       saveRunRequest: db.prepare<[string, string, string, number]>('INSERT INTO run_requests (key, run, fingerprint, created_at) VALUES (?, ?, ?, ?)'),
       deletedRun: db.prepare<[string], DeletedRun>('SELECT * FROM deleted_runs WHERE id = ?'),
       tombstone: db.prepare<[string, string, string, number]>('INSERT OR REPLACE INTO deleted_runs (id, project, name, deleted_at) VALUES (?, ?, ?, ?)'),
-      live: db.prepare<[], RunRow>(`SELECT * FROM runs WHERE status IN ('running', 'stalled')`),
+      silent: db.prepare<[number, number], RunRow>(
+        `SELECT * FROM runs WHERE status = 'running' AND COALESCE(last_event_at, created_at) <= ?
+         UNION ALL SELECT * FROM runs WHERE status = 'stalled' AND COALESCE(last_event_at, created_at) <= ?`,
+      ),
       setLastSeq: db.prepare('UPDATE runs SET last_seq = ?, updated_at = ? WHERE id = ?'),
       setLastEventAt: db.prepare('UPDATE runs SET last_event_at = ? WHERE id = ?'),
       insertEvent: db.prepare(
@@ -332,8 +335,8 @@ export class SqliteStore implements Store {
     return rows.reverse().map((r) => (JSON.parse(r.body) as { message: string }).message);
   }
 
-  liveRuns(): Run[] {
-    return this.stmts.live.all().map(toRun);
+  silentRuns(stallBefore: number, lostBefore: number): Run[] {
+    return this.stmts.silent.all(stallBefore, lostBefore).map(toRun);
   }
 
   updateRun(id: string, patch: RunPatch, now: number): void {

@@ -75,8 +75,12 @@ export interface Store {
   deleteRun(id: string, now: number): Record<string, number>;
   /** Runs, newest first, each with its count of open findings. */
   listRuns(query: RunListQuery): { runs: Array<Run & { open_findings: number }>; total: number };
-  /** Runs that may fall silent: running or stalled (a paused run is silent on purpose). */
-  liveRuns(): Run[];
+  /**
+   * Live runs whose silence changes their status: running ones silent since `stallBefore`, stalled
+   * ones silent since `lostBefore` (a paused run is silent on purpose). Read through an index:
+   * the cost follows the runs returned, not the runs kept.
+   */
+  silentRuns(stallBefore: number, lostBefore: number): Run[];
   /** Runs whose parent_run names this run (by id, project/name or name): the next stages of its lineage. */
   childRuns(run: Run): Run[];
   /** The run's latest log lines, oldest first. */
