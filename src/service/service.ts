@@ -9,6 +9,7 @@ import { analyzeRun, compareRuns } from '../diagnose/analysis.ts';
 import type { SeriesPoint } from '../store/series-repo.ts';
 import type { NewEvent, RunPatch, Store } from '../store/store.ts';
 import { EventBus } from './bus.ts';
+import { GroupCommit } from './group-commit.ts';
 import { createOrResume, existingRun, type CreatedRun } from './run-identity.ts';
 import { livenessSettings, silentStatus, type LivenessSettings } from './liveness.ts';
 import { RunStates } from './run-states.ts';
@@ -79,6 +80,7 @@ export class AnalystService {
   private readonly now: () => number;
   private readonly sinks: FindingSink[] = [];
   private readonly deletionListeners = new Set<(run: Run) => void>();
+  private readonly group: GroupCommit;
 
   constructor(opts: ServiceOptions) {
     this.store = opts.store;
@@ -89,6 +91,8 @@ export class AnalystService {
       snapshotEvery: opts.snapshotEvery ?? 5000,
       onRebuild: (events, fromSnapshot) => this.telemetry.contextRebuildEvents.inc({ from: fromSnapshot ? 'snapshot' : 'start' }, events),
     });
+    // A batch rolled back may have left events in its run's context: rebuilt from the store on next use.
+    this.group = new GroupCommit(this.store, (run) => this.states.drop(run), (batches) => this.telemetry.groupCommitBatches.observe(batches));
   }
 
   addSink(sink: FindingSink): void {
@@ -169,29 +173,51 @@ export class AnalystService {
   /**
    * Stores a batch and everything it causes (findings, outbox rows) in one transaction. Events
    * are already validated by the door; idempotency keys that were stored before are skipped.
+   * For doors that write more in the same transaction (imports, upstream sources, MLflow).
    */
   ingest(ref: string, inputs: EventInput[], door = 'rest'): IngestResult {
     const started = performance.now();
     const run = this.run(ref);
     const now = this.now();
-    // The inputs themselves become the stored events (their ts and keys are overwritten in place).
-    const batch: NewEvent[] = inputs.map((e) => ({
-      body: e,
-      ts: e.ts ?? now,
-      event_id: e.event_id ?? (e.client_seq === undefined ? undefined : `client_seq:${e.client_seq}`),
-    }));
     let result: IngestResult;
     try {
-      result = this.store.transaction(() => this.write(run, batch, now));
+      result = this.store.transaction(() => this.write(run, this.newEvents(inputs, now), now));
     } catch (err) {
       // The in-memory context may hold events that were rolled back: rebuild it from the store.
       this.states.drop(run.id);
       throw err;
     }
+    this.committed(result, door, started);
+    return result;
+  }
+
+  /**
+   * The same for doors that only store the batch (REST, WebSocket, log lines): batches arriving
+   * together share one transaction and one fsync (see GroupCommit), each acknowledged only after
+   * that commit; one that fails is rolled back alone.
+   */
+  ingestGrouped(ref: string, inputs: EventInput[], door = 'rest'): Promise<IngestResult> {
+    const started = performance.now();
+    const id = this.run(ref).id;
+    const now = this.now();
+    const batch = this.newEvents(inputs, now);
+    // The run as it is when the group is written: a batch before this one in the group may have changed it.
+    return this.group.run(id, () => this.write(this.store.getRun(id) ?? this.run(id), batch, now), (result) => this.committed(result, door, started));
+  }
+
+  /** The inputs themselves become the stored events (their ts and keys are overwritten in place). */
+  private newEvents(inputs: EventInput[], now: number): NewEvent[] {
+    return inputs.map((e) => ({
+      body: e,
+      ts: e.ts ?? now,
+      event_id: e.event_id ?? (e.client_seq === undefined ? undefined : `client_seq:${e.client_seq}`),
+    }));
+  }
+
+  private committed(result: IngestResult, door: string, started: number): void {
     this.bus.publish(result.events);
     this.telemetry.eventsIngested.inc({ door }, result.accepted);
     this.telemetry.batchSeconds.observe((performance.now() - started) / 1000);
-    return result;
   }
 
   private write(run: Run, batch: NewEvent[], now: number): IngestResult {

@@ -112,7 +112,7 @@ export function runRoutes(service: AnalystService, maxEvents: number): Hono {
     const run = service.run(c.req.param('id'));
     const { text } = await readText(c, ['application/json']);
     const events = parseBatch(parseJsonBody(text), maxEvents);
-    const r = service.ingest(run.id, events);
+    const r = await service.ingestGrouped(run.id, events);
     return sendJson(c, { accepted: r.accepted, duplicates: r.duplicates, last_seq: r.last_seq });
   });
 
@@ -121,7 +121,7 @@ export function runRoutes(service: AnalystService, maxEvents: number): Hono {
     const flat = await readJson(c, FlatMetrics);
     const { step, epoch, ts, event_id, ...rest } = flat;
     const values = parseOrThrow(MetricValues, rest);
-    const r = service.ingest(run.id, [{ type: 'metrics', step, epoch, ts, event_id, values }]);
+    const r = await service.ingestGrouped(run.id, [{ type: 'metrics', step, epoch, ts, event_id, values }]);
     return sendJson(c, { accepted: r.accepted, duplicates: r.duplicates, last_seq: r.last_seq });
   });
 
