@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { summarise, summaryStatements } from './series-summary.ts';
+import { SummaryBuilder, summaryStatements } from './series-summary.ts';
 
 /**
  * Schema versions, applied in order on start; `PRAGMA user_version` records how far a file got,
@@ -174,7 +174,12 @@ const MIGRATIONS: Array<string | ((db: Database.Database) => void)> = [
      UPDATE series SET count = (SELECT COUNT(*) FROM samples WHERE samples.series = series.id);
      DROP TABLE points;`);
     const stmts = summaryStatements(db);
-    for (const s of db.prepare<[], { id: number; count: number }>('SELECT id, count FROM series').all()) summarise(stmts, s.id, 0, s.count);
+    // A page at a time: better-sqlite3 writes nothing while a query is still being read.
+    const page = db.prepare<[number, number], { value: number | null }>('SELECT value FROM samples WHERE series = ? AND i >= ? ORDER BY i LIMIT 10000');
+    for (const s of db.prepare<[], { id: number; count: number }>('SELECT id, count FROM series').all()) {
+      const builder = new SummaryBuilder(stmts, s.id, 0);
+      for (let i = 0; i < s.count; i += 10_000) for (const p of page.all(s.id, i)) builder.add(p.value);
+    }
   },
   // A run's rolling context and diagnoser as of one event (`seq`), so that bringing a run back
   // reads this and the events after it instead of its whole history; `shape` names the code that wrote it.

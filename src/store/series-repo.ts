@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { bucketSize, emptySummary, LEVELS, mergeInto, pointSummary, summarise, summaryStatements, type Summary } from './series-summary.ts';
+import { bucketSize, emptySummary, LEVELS, mergeInto, pointSummary, SummaryBuilder, summaryStatements, type Summary } from './series-summary.ts';
 
 /** A stored point of a series: `i` is its place in the series, in the order it was logged. */
 export interface SeriesPoint {
@@ -61,11 +61,11 @@ export class SeriesRepo {
   }
 
   /**
-   * A writer for one batch of a run: each series is looked up once, its points numbered on,
-   * and the summaries the batch completed are stored when it is done (in the same transaction).
+   * A writer for one batch of a run: each series is looked up once, its points numbered on and
+   * summarised as they come (in the same transaction); `finish` records the series' new lengths.
    */
   writer(run: string) {
-    const open = new Map<string, { id: number; from: number; count: number }>();
+    const open = new Map<string, { id: number; count: number; summaries: SummaryBuilder }>();
     const { byName, create, insert, setCount } = this.stmts;
     return {
       add: (name: string, step: number | null, epoch: number | null, value: number, ts: number, seq: number) => {
@@ -73,16 +73,15 @@ export class SeriesRepo {
         if (!s) {
           const row = byName.get(run, name);
           const id = row ? row.id : Number(create.run(run, name).lastInsertRowid);
-          s = { id, from: row?.count ?? 0, count: row?.count ?? 0 };
+          const count = row?.count ?? 0;
+          s = { id, count, summaries: new SummaryBuilder(this.summaries, id, count) };
           open.set(name, s);
         }
         insert.run(s.id, s.count++, step, epoch, value, ts, seq);
+        s.summaries.add(value);
       },
       finish: () => {
-        for (const s of open.values()) {
-          setCount.run(s.count, s.id);
-          summarise(this.summaries, s.id, s.from, s.count);
-        }
+        for (const s of open.values()) setCount.run(s.count, s.id);
       },
     };
   }

@@ -65,23 +65,47 @@ export function summaryStatements(db: Database.Database) {
 export type SummaryStatements = ReturnType<typeof summaryStatements>;
 
 /**
- * Stores the buckets that points `from` to `to - 1` (just appended) completed, lowest level
- * first, since each level is built from the one under it.
+ * Builds the summaries of one series as its points are appended (from point `from` on), in
+ * memory: each point is folded into the open bucket of level 1, and a bucket that completes is
+ * stored and folded into the open bucket of the level above. Only a bucket that began before
+ * this append reads anything: its earlier part, once, from the level under it.
  */
-export function summarise(stmts: SummaryStatements, series: number, from: number, to: number): void {
-  for (let level = 1; level <= LEVELS; level++) {
-    const size = bucketSize(level);
-    const first = Math.floor(from / size);
-    const end = Math.floor(to / size);
-    if (first >= end) return;
-    for (let bucket = first; bucket < end; bucket++) {
-      const s = emptySummary();
-      if (level === 1) {
-        for (const p of stmts.pointValues.iterate(series, bucket * size, (bucket + 1) * size - 1)) mergeInto(s, pointSummary(p.i, p.value));
-      } else {
-        for (const child of stmts.buckets.iterate(series, level - 1, bucket * FANOUT, (bucket + 1) * FANOUT - 1)) mergeInto(s, child);
-      }
-      stmts.insertBucket.run({ series, level, bucket, ...s });
+export class SummaryBuilder {
+  private readonly open = Array.from({ length: LEVELS }, emptySummary);
+  private next: number;
+
+  constructor(
+    private readonly stmts: SummaryStatements,
+    private readonly series: number,
+    private readonly from: number,
+  ) {
+    this.next = from;
+  }
+
+  add(value: number | null): void {
+    mergeInto(this.open[0], pointSummary(this.next, value));
+    this.next++;
+    for (let level = 1; level <= LEVELS && this.next % bucketSize(level) === 0; level++) {
+      const size = bucketSize(level);
+      const bucket = this.next / size - 1;
+      const start = bucket * size;
+      const s = start < this.from ? mergeInto(this.before(level, start), this.open[level - 1]) : this.open[level - 1];
+      this.stmts.insertBucket.run({ series: this.series, level, bucket, ...s });
+      this.open[level - 1] = emptySummary();
+      if (level < LEVELS) mergeInto(this.open[level], s);
     }
+  }
+
+  /** What a bucket of `level` starting at `start` held before this append: the level under it, up to where the append began. */
+  private before(level: number, start: number): Summary {
+    const s = emptySummary();
+    if (level === 1) {
+      for (const p of this.stmts.pointValues.all(this.series, start, this.from - 1)) mergeInto(s, pointSummary(p.i, p.value));
+      return s;
+    }
+    const child = bucketSize(level - 1);
+    const last = Math.floor(this.from / child) - 1;
+    if (last >= start / child) for (const b of this.stmts.buckets.all(this.series, level - 1, start / child, last)) mergeInto(s, b);
+    return s;
   }
 }
