@@ -15,6 +15,7 @@ const http = require('node:http');
 const { url, runs, perSecond, events, seconds } = workerData;
 const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
 const latencies = [];
+const steady = [];
 const errors = {};
 let failed = 0;
 const period = 1000 / perSecond;
@@ -29,7 +30,13 @@ function post(run, step) {
     const fail = (kind) => { failed++; errors[kind] = (errors[kind] || 0) + 1; resolve(); };
     const req = http.request(url + '/runs/' + run + '/events', { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
       res.resume();
-      res.on('end', () => (res.statusCode === 200 ? (latencies.push(performance.now() - started), resolve()) : fail('HTTP ' + res.statusCode)));
+      res.on('end', () => {
+        if (res.statusCode !== 200) return fail('HTTP ' + res.statusCode);
+        latencies.push(performance.now() - started);
+        // After the first period every run has its connection and its context: the steady state.
+        if (started >= start + 1000 / perSecond) steady.push(performance.now() - started);
+        resolve();
+      });
     });
     req.on('error', (e) => fail(e.code || e.message));
     req.setTimeout(30000, () => req.destroy(new Error('timeout')));
@@ -44,9 +51,11 @@ function post(run, step) {
       await post(run, k * events);
     }
   }));
-  const sorted = Float64Array.from(latencies).sort();
-  const at = (p) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
-  parentPort.postMessage({ acked: latencies.length, failed, errors, p50: at(0.5), p99: at(0.99), elapsed: (performance.now() - start) / 1000 });
+  const at = (xs, p) => {
+    const sorted = Float64Array.from(xs).sort();
+    return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
+  };
+  parentPort.postMessage({ acked: latencies.length, failed, errors, p50: at(latencies, 0.5), p99: at(latencies, 0.99), steadyP99: at(steady, 0.99), elapsed: (performance.now() - start) / 1000 });
   agent.destroy();
 })();
 `;
@@ -59,6 +68,8 @@ export interface LoadFigures {
   errors: Record<string, number>;
   ack_p50_ms: number;
   ack_p99_ms: number;
+  /** After the first period, when every run has connected and sent once. */
+  steady_ack_p99_ms: number;
   loop_p99_ms: number;
   loop_max_ms: number;
 }
@@ -70,7 +81,7 @@ export function benchLiveRuns(runs: number, perSecond: number, events: number, s
     const loop = monitorEventLoopDelay({ resolution: 10 });
     loop.enable();
     const worker = new Worker(TRAINERS, { eval: true, workerData: { url: server.url, runs: ids, perSecond, events, seconds } });
-    const r = await new Promise<{ acked: number; failed: number; errors: Record<string, number>; p50: number; p99: number; elapsed: number }>((resolve, reject) => {
+    const r = await new Promise<{ acked: number; failed: number; errors: Record<string, number>; p50: number; p99: number; steadyP99: number; elapsed: number }>((resolve, reject) => {
       worker.once('message', resolve);
       worker.once('error', reject);
     });
@@ -83,6 +94,7 @@ export function benchLiveRuns(runs: number, perSecond: number, events: number, s
       errors: r.errors,
       ack_p50_ms: r.p50,
       ack_p99_ms: r.p99,
+      steady_ack_p99_ms: r.steadyP99,
       loop_p99_ms: loop.percentile(99) / 1e6,
       loop_max_ms: loop.max / 1e6,
     };

@@ -63,6 +63,7 @@ row('the same replayed from the start (no snapshot)', `${fmt(restart.replay.ms)}
 console.log(`\nmany runs (load average now ${loadavg()[0].toFixed(2)})`);
 const load = (label: string, f: LoadFigures, target: string) => {
   row(label, `ack p50 / p99 ${f.ack_p50_ms.toFixed(1)} / ${f.ack_p99_ms.toFixed(1)} ms`, target);
+  row('  ack p99 after the first second', `${f.steady_ack_p99_ms.toFixed(1)} ms`);
   row('  acknowledged / failed, events/s', `${fmt(f.acked)} / ${f.failed}${f.failed ? ` ${JSON.stringify(f.errors)}` : ''}, ${fmt(f.events_per_s)}`);
   row('  event-loop delay p99 / max', `${f.loop_p99_ms.toFixed(1)} / ${f.loop_max_ms.toFixed(1)} ms`, 'target p99 <= 50 ms');
 };
