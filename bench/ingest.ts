@@ -24,7 +24,7 @@ const { parentPort, workerData } = require('node:worker_threads');
 })();
 `;
 
-/** The ceiling: the same rows (events + points) inserted straight into SQLite, same pragmas, one transaction per batch. */
+/** The ceiling: the same rows (events + points, without their summaries) inserted straight into SQLite, same pragmas, one transaction per batch. */
 function rawInsertRate(batches: number): number {
   const dir = mkdtempSync(join(tmpdir(), 'bench-raw-'));
   const db = new Database(join(dir, 'raw.db'));
@@ -35,7 +35,9 @@ function rawInsertRate(batches: number): number {
   const run = randomUUID().replaceAll('-', '');
   db.prepare(`INSERT INTO runs (id, project, name, status, created_at, updated_at) VALUES (?, 'p', 'n', 'running', 0, 0)`).run(run);
   const ev = db.prepare('INSERT INTO events (run, seq, ts, type, event_id, body) VALUES (?, ?, ?, ?, ?, ?)');
-  const pt = db.prepare('INSERT INTO points (run, name, step, epoch, value, ts, seq) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const series = METRICS.map((name) => Number(db.prepare('INSERT INTO series (run, name) VALUES (?, ?)').run(run, name).lastInsertRowid));
+  const pt = db.prepare('INSERT INTO samples (series, i, step, epoch, value, ts, seq) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const setCount = db.prepare('UPDATE series SET count = ? WHERE id = ?');
   const data = Array.from({ length: batches }, (_, b) => makeBatch(b));
   const setLastSeq = db.prepare('UPDATE runs SET last_seq = ? WHERE id = ?');
   const now = Date.now();
@@ -46,8 +48,9 @@ function rawInsertRate(batches: number): number {
       for (const e of batch) {
         seq++;
         ev.run(run, seq, now, 'metrics', null, stringifyEvent(e));
-        for (const name of METRICS) pt.run(run, name, e.step, null, e.values[name], now, seq);
+        METRICS.forEach((name, m) => pt.run(series[m], seq - 1, e.step, null, e.values[name], now, seq));
       }
+      for (const id of series) setCount.run(seq, id);
       setLastSeq.run(seq, run);
     })();
   }

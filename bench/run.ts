@@ -4,6 +4,9 @@ import { benchCli } from './cli.ts';
 import { benchPythonClient } from './client.ts';
 import { benchDiagnoserPerPoint, benchOfflineJsonl } from './diagnose.ts';
 import { benchIngest } from './ingest.ts';
+import { benchImportLoopDelay, benchLiveRuns, type LoadFigures } from './load.ts';
+import { benchRestart } from './restart.ts';
+import { benchSeriesReads } from './series.ts';
 import { benchSseLatency, benchTfeventsParse, benchWsIngest } from './streams.ts';
 
 /** `npm run bench`: every figure in one run on one machine, as ratios where a ceiling exists. */
@@ -69,3 +72,30 @@ if (client.step) {
 } else {
   row('training-step overhead', 'skipped: no torch for this python');
 }
+
+console.log(`\nbig runs (load average now ${loadavg()[0].toFixed(2)})`);
+const reads = await benchSeriesReads();
+row('1M-point series, max_points=1000: p50 / p95', `${reads.one.p50.toFixed(1)} / ${reads.one.p95.toFixed(1)} ms`, 'target p95 <= 100 ms');
+row('10M-point run (4 x 2.5M), one series: p50 / p95', `${reads.ten.p50.toFixed(1)} / ${reads.ten.p95.toFixed(1)} ms`, 'target <= 250 ms');
+row('the same, zoomed to 50k points: p50 / p95', `${reads.zoom.p50.toFixed(1)} / ${reads.zoom.p95.toFixed(1)} ms`);
+row("the dashboard's request for the 10M-point run: p50", `${reads.dashboard.p50.toFixed(1)} ms`);
+row('RSS growth while reading', `${reads.rss_growth_mb.toFixed(1)} MB`, 'target <= 50 MB');
+const restart = await benchRestart();
+row('first request to a 1M-event run after a restart', `${restart.shutdown.ms.toFixed(0)} ms`, 'target <= 200 ms');
+row('the same after a crash (snapshot + tail)', `${restart.crash.ms.toFixed(0)} ms, ${fmt(restart.crash.events)} events read`);
+row('the same replayed from the start (no snapshot)', `${fmt(restart.replay.ms)} ms, ${fmt(restart.replay.events)} events read`);
+
+console.log(`\nmany runs (load average now ${loadavg()[0].toFixed(2)})`);
+const load = (label: string, f: LoadFigures, target: string) => {
+  row(label, `ack p50 / p99 ${f.ack_p50_ms.toFixed(1)} / ${f.ack_p99_ms.toFixed(1)} ms`, target);
+  row('  ack p99 after the first second', `${f.steady_ack_p99_ms.toFixed(1)} ms`);
+  row('  acknowledged / failed, events/s', `${fmt(f.acked)} / ${f.failed}${f.failed ? ` ${JSON.stringify(f.errors)}` : ''}, ${fmt(f.events_per_s)}`);
+  row('  event-loop delay p99 / max', `${f.loop_p99_ms.toFixed(1)} / ${f.loop_max_ms.toFixed(1)} ms`, 'target p99 <= 50 ms');
+};
+load('1,000 runs x 10 events/s (a batch of 10 a second)', await benchLiveRuns(1000, 1, 10), 'target p99 <= 100 ms, no error');
+load('5,000 runs x 1 batch/s', await benchLiveRuns(5000, 1, 1), 'target: no connection error');
+const sse = await benchSseLatency(1000, 200);
+row('200 SSE subscribers, 1k points/s: commit -> parsed p50 / p99', `${sse.fanout_p50_ms.toFixed(1)} / ${sse.fanout_p99_ms.toFixed(1)} ms`, 'target p99 <= 250 ms');
+const imp = await benchImportLoopDelay();
+row('100k-line import: time / event-loop delay p99', `${imp.import_s.toFixed(2)} s / ${imp.loop_p99_ms.toFixed(1)} ms`, 'target p99 <= 50 ms');
+console.log(`\nload average at the end ${loadavg().map((l) => l.toFixed(2)).join(' / ')}`);

@@ -76,6 +76,14 @@ export class RunDiagnoser {
     this.run = run;
     this.now = opts.now ?? Date.now;
     this.states = RULES.map((r) => r.init());
+    this.adopt(open);
+  }
+
+  /**
+   * Takes stored open findings of kinds this diagnoser has none open of, so that re-detecting
+   * them while events are replayed updates them instead of raising duplicates.
+   */
+  adopt(open: Finding[]): void {
     for (const f of open) {
       if (f.status !== 'open' || this.openByKind.has(f.kind)) continue;
       const copy = { ...f, evidence: { ...f.evidence }, actions: [...f.actions] };

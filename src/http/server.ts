@@ -98,6 +98,7 @@ export async function startServer(config: Config, env: NodeJS.ProcessEnv = proce
     telemetry,
     limits: { window: config.ANALYST_CONTEXT_WINDOW, maxMetrics: config.ANALYST_CONTEXT_MAX_METRICS, recentEvents: 32 },
     maxActiveRuns: config.ANALYST_MAX_ACTIVE_RUNS,
+    snapshotEvery: config.ANALYST_SNAPSHOT_EVERY,
     liveness: livenessFromEnv(env),
   });
   const silence = new LivenessTimer(service.liveness.checkEveryMs, () => service.checkSilence(), (err) => log.error({ err }, 'silence check failed'));
@@ -150,6 +151,7 @@ export async function startServer(config: Config, env: NodeJS.ProcessEnv = proce
   silence.start();
   // Logged once listening, so that a start that fails says only why.
   log.info({ url, db: config.ANALYST_DB, llm: selection.because }, 'listening');
+  let closing: Promise<void> | undefined;
   return {
     url,
     integrity,
@@ -157,21 +159,26 @@ export async function startServer(config: Config, env: NodeJS.ProcessEnv = proce
     service,
     app,
     server,
-    close: async () => {
-      silence.stop();
-      // Stop accepting first: a batch already being received is still stored and answered, and
-      // each connection closes as soon as its last response is sent (not after the keep-alive wait).
-      const drained = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const res of responding) res.once('close', () => setImmediate(() => (server as Server).closeIdleConnections()));
-      // Streams never end by themselves; live.close() ends them.
-      await live.close();
-      // A client that stops sending mid-request must not hold the shutdown forever.
-      const cut = setTimeout(() => (server as Server).closeAllConnections(), SHUTDOWN_GRACE_MS);
-      await drained;
-      clearTimeout(cut);
-      disconnectAnalyst();
-      await notifier.stop();
-      store.close();
-    },
+    // Once: a second call (a signal during the stop, a test's cleanup) waits for the first.
+    close: () => (closing ??= stop()),
   };
+
+  async function stop(): Promise<void> {
+    silence.stop();
+    // Stop accepting first: a batch already being received is still stored and answered, and
+    // each connection closes as soon as its last response is sent (not after the keep-alive wait).
+    const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const res of responding) res.once('close', () => setImmediate(() => (server as Server).closeIdleConnections()));
+    // Streams never end by themselves; live.close() ends them.
+    await live.close();
+    // A client that stops sending mid-request must not hold the shutdown forever.
+    const cut = setTimeout(() => (server as Server).closeAllConnections(), SHUTDOWN_GRACE_MS);
+    await drained;
+    clearTimeout(cut);
+    disconnectAnalyst();
+    await notifier.stop();
+    // Runs come back after the restart from these, not by replaying their history.
+    service.states.checkpointAll(Date.now());
+    store.close();
+  }
 }

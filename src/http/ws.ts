@@ -91,10 +91,14 @@ class Session {
       case 'events': {
         const run = this.service.run(msg.run);
         const events = parseBatch({ events: msg.events }, this.opts.maxBatchEvents);
-        // ingest returns after the commit: the ack below is a promise that the batch is durable.
-        const r = this.service.ingest(run.id, events, 'ws');
-        this.send({ type: 'ack', id: msg.id, run: run.id, accepted: r.accepted, duplicates: r.duplicates, last_seq: r.last_seq });
-        this.attachTrainer(run.id);
+        // Settled after the commit: the ack is a promise that the batch is durable.
+        this.service.ingestGrouped(run.id, events, 'ws').then(
+          (r) => {
+            this.send({ type: 'ack', id: msg.id, run: run.id, accepted: r.accepted, duplicates: r.duplicates, last_seq: r.last_seq });
+            this.attachTrainer(run.id);
+          },
+          (err: Error) => this.fail(err, msg.id),
+        );
         return;
       }
       case 'attach': {

@@ -27,6 +27,8 @@ export const ConfigSchema = z.object({
   ANALYST_CONTEXT_MAX_METRICS: z.coerce.number().int().min(8).max(100_000).default(256),
   /** Run contexts kept in memory; the least recently used beyond this are rebuilt on demand. */
   ANALYST_MAX_ACTIVE_RUNS: z.coerce.number().int().min(1).default(1000),
+  /** Events between snapshots of a run's context and diagnoser: a run comes back by reading at most this many. */
+  ANALYST_SNAPSHOT_EVERY: z.coerce.number().int().min(1).default(5000),
   ANALYST_MAX_BATCH_EVENTS: z.coerce.number().int().min(1).default(10_000),
   ANALYST_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(8 * 1024 * 1024),
   ANALYST_ALLOW_INSECURE_BIND: flag,

@@ -2,32 +2,67 @@ import { LRUCache } from 'lru-cache';
 import { RunContext, type ContextLimits } from '../context/run-context.ts';
 import { RunDiagnoser } from '../diagnose/engine.ts';
 import type { Store } from '../store/store.ts';
+import { classesOf, decode, encode, shapeOf } from './state-codec.ts';
 
 /** What the service keeps in memory per run: its rolling context and its diagnoser. */
 export interface RunState {
   ctx: RunContext;
   diagnoser: RunDiagnoser;
+  /** The last event the run's stored snapshot includes (0: none). */
+  snapshotSeq: number;
+}
+
+export interface RunStatesOptions {
+  /** A snapshot is written once this many events were applied since the last one. */
+  snapshotEvery: number;
+  /** Told how many events each rebuild read: the tail after a snapshot, or the whole run. */
+  onRebuild?: (events: number, fromSnapshot: boolean) => void;
 }
 
 /**
- * Run states, rebuilt from the store on first use after a start (or after eviction), then kept
- * up to date event by event. An LRU bound keeps memory flat however many runs the store holds.
+ * The code's shape and classes, learnt from a context and diagnoser fed one update of the common
+ * metrics, so that the classes created on first use (series, windows) are known too.
+ */
+function codeOf(limits: ContextLimits) {
+  const ctx = new RunContext('shape', limits);
+  const diagnoser = new RunDiagnoser('shape', [], { now: () => 0 });
+  const values = { loss: 1, val_loss: 1, acc: 0.5, val_acc: 0.5, lr: 0.1, grad_norm: 1, weight_norm: 1, epoch_time: 1 };
+  const update = ctx.apply({ type: 'metrics', step: 1, epoch: 1, values, ts: 0, seq: 1 });
+  if (update) diagnoser.evaluate(ctx, update);
+  const roots = [ctx, diagnoser];
+  return { shape: `${shapeOf(roots)}:${limits.window}:${limits.maxMetrics}:${limits.recentEvents}`, classes: classesOf(roots) };
+}
+
+/**
+ * Run states, kept up to date event by event, and brought back after a start or an eviction
+ * from the run's latest snapshot plus the events after it, or by replaying the run when it has
+ * no snapshot this code can read. Snapshots are written every `snapshotEvery` events (in the
+ * batch's transaction), when a run is evicted, and at shutdown. An LRU bound keeps memory flat
+ * however many runs the store holds.
  */
 export class RunStates {
   private readonly cache: LRUCache<string, RunState>;
+  private readonly code;
 
   constructor(
     private readonly store: Store,
     private readonly limits: ContextLimits,
     maxRuns: number,
+    private readonly opts: RunStatesOptions = { snapshotEvery: 5000 },
   ) {
-    this.cache = new LRUCache({ max: maxRuns });
+    this.code = codeOf(limits);
+    this.cache = new LRUCache({
+      max: maxRuns,
+      dispose: (state, run, reason) => {
+        if (reason === 'evict') this.checkpoint(run, state, Date.now(), true);
+      },
+    });
   }
 
   get(run: string): RunState {
     let state = this.cache.get(run);
     if (!state) {
-      state = this.rebuild(run);
+      state = this.restore(run) ?? this.replay(run);
       this.cache.set(run, state);
     }
     return state;
@@ -42,18 +77,69 @@ export class RunStates {
     return this.cache.size;
   }
 
-  private rebuild(run: string): RunState {
+  /**
+   * Writes the run's snapshot when enough events came since the last (or always, when `force`);
+   * called inside the transaction that stored those events, so the snapshot never runs ahead of them.
+   */
+  checkpoint(run: string, state: RunState, now: number, force = false): void {
+    const seq = state.ctx.lastSeq;
+    if (seq === state.snapshotSeq || (!force && seq - state.snapshotSeq < this.opts.snapshotEvery)) return;
+    let text: string;
+    try {
+      text = encode([state.ctx, state.diagnoser]);
+    } catch {
+      // A state the codec cannot write (a value it does not know) is replayed when it comes back: slower, never wrong.
+      return;
+    }
+    this.store.snapshots.save(run, { seq, shape: this.code.shape, state: text }, now);
+    state.snapshotSeq = seq;
+  }
+
+  /** Snapshots every run in memory with events since its last snapshot: at shutdown. */
+  checkpointAll(now: number): void {
+    this.store.transaction(() => {
+      for (const [run, state] of this.cache.entries()) this.checkpoint(run, state, now, true);
+    });
+  }
+
+  private restore(run: string): RunState | undefined {
+    const snapshot = this.store.snapshots.get(run);
+    if (!snapshot || snapshot.shape !== this.code.shape) return undefined;
+    const ctx = new RunContext(run, this.limits);
+    const diagnoser = new RunDiagnoser(run);
+    try {
+      decode(snapshot.state, [ctx, diagnoser], this.code.classes);
+    } catch {
+      // An unreadable snapshot is no loss: the events are the record, and replaying them gives the state.
+      return undefined;
+    }
+    // Findings raised after the snapshot are in the store: the tail re-detects them in place.
+    diagnoser.adopt(this.store.findings(run, 'open'));
+    const state = { ctx, diagnoser, snapshotSeq: snapshot.seq };
+    this.opts.onRebuild?.(this.fold(state, snapshot.seq), true);
+    return state;
+  }
+
+  private replay(run: string): RunState {
     const ctx = new RunContext(run, this.limits);
     const row = this.store.getRun(run);
     // Totals declared when the run was created (not by an event) still drive progress and ETA.
     ctx.totalEpochs = row?.total_epochs ?? null;
     ctx.totalSteps = row?.total_steps ?? null;
     // Seeded with the stored open findings, so re-detection during replay updates them in place.
-    const diagnoser = new RunDiagnoser(run, this.store.findings(run, 'open'));
-    for (const event of this.store.replay(run)) {
+    const state = { ctx, diagnoser: new RunDiagnoser(run, this.store.findings(run, 'open')), snapshotSeq: 0 };
+    this.opts.onRebuild?.(this.fold(state, 0), false);
+    return state;
+  }
+
+  /** Applies the run's events after `afterSeq`; returns how many there were. */
+  private fold({ ctx, diagnoser }: RunState, afterSeq: number): number {
+    let n = 0;
+    for (const event of this.store.replay(ctx.run, afterSeq)) {
       const update = ctx.apply(event);
       if (update) diagnoser.evaluate(ctx, update);
+      n++;
     }
-    return { ctx, diagnoser };
+    return n;
   }
 }

@@ -5,10 +5,11 @@ import { asOfNow, type Finding, type FindingChange } from '../domain/findings.ts
 import { mergeReports, type ReadReport, type ReadSource } from '../domain/read-report.ts';
 import { candidateOf, runStartedChanges, type CreateRunBody, type Run, type RunCandidate, type RunChanges, type RunListQuery } from '../domain/runs.ts';
 import type { ContextLimits } from '../context/run-context.ts';
-import { lttb } from '../context/downsample.ts';
 import { analyzeRun, compareRuns } from '../diagnose/analysis.ts';
+import type { SeriesPoint } from '../store/series-repo.ts';
 import type { NewEvent, RunPatch, Store } from '../store/store.ts';
 import { EventBus } from './bus.ts';
+import { GroupCommit } from './group-commit.ts';
 import { createOrResume, existingRun, type CreatedRun } from './run-identity.ts';
 import { livenessSettings, silentStatus, type LivenessSettings } from './liveness.ts';
 import { RunStates } from './run-states.ts';
@@ -46,14 +47,21 @@ export interface MetricsRequest {
 export interface SeriesOut {
   name: string;
   canonical: string | null;
+  /** Points in the range asked for, however many are sent. */
   count: number;
-  points: Array<{ step: number | null; epoch: number | null; value: number; ts: number }>;
+  /** The points sent, a page at a time, read only as the answer is written. */
+  pages: Iterable<Array<{ step: number | null; epoch: number | null; value: number; ts: number }>>;
 }
+
+/** Points per page when a whole range is sent: one query each, so a big series never sits in memory. */
+const PAGE = 5000;
 
 export interface ServiceOptions {
   store: Store;
   limits: ContextLimits;
   maxActiveRuns: number;
+  /** Events between snapshots of a run's in-memory state (see RunStates). */
+  snapshotEvery?: number;
   telemetry: Telemetry;
   liveness?: LivenessSettings;
   now?: () => number;
@@ -75,13 +83,21 @@ export class AnalystService {
   private readonly deletionListeners = new Set<(run: Run) => void>();
   /** What the open transaction stored, published when it commits. */
   private pending: { events: StoredEvent[]; runs: Set<string> } | undefined;
+  private readonly group: GroupCommit;
 
   constructor(opts: ServiceOptions) {
     this.store = opts.store;
     this.telemetry = opts.telemetry;
     this.now = opts.now ?? Date.now;
     this.liveness = opts.liveness ?? livenessSettings();
-    this.states = new RunStates(opts.store, opts.limits, opts.maxActiveRuns);
+    this.states = new RunStates(opts.store, opts.limits, opts.maxActiveRuns, {
+      snapshotEvery: opts.snapshotEvery ?? 5000,
+      onRebuild: (events, fromSnapshot) => this.telemetry.contextRebuildEvents.inc({ from: fromSnapshot ? 'snapshot' : 'start' }, events),
+    });
+    // A batch rolled back may have left events in its run's context: rebuilt from the store on next use.
+    // The group is one service transaction: its events reach streams (and the acknowledgement
+    // ledger) only at its commit; a piece rolled back in its savepoint is never published.
+    this.group = new GroupCommit(this, (run) => this.states.drop(run), (batches) => this.telemetry.groupCommitBatches.observe(batches));
   }
 
   addSink(sink: FindingSink): void {
@@ -162,21 +178,43 @@ export class AnalystService {
   /**
    * Stores a batch and everything it causes (findings, outbox rows) in one transaction. Events
    * are already validated by the door; idempotency keys that were stored before are skipped.
+   * For doors that write more in the same transaction (imports, upstream sources, MLflow).
    */
   ingest(ref: string, inputs: EventInput[], door = 'rest'): IngestResult {
     const started = performance.now();
     const run = this.run(ref);
     const now = this.now();
-    // The inputs themselves become the stored events (their ts and keys are overwritten in place).
-    const batch: NewEvent[] = inputs.map((e) => ({
+    const result = this.transaction(() => this.write(run, this.newEvents(inputs, now), now));
+    this.counted(result, door, started);
+    return result;
+  }
+
+  /**
+   * The same for doors that only store the batch (REST, WebSocket, log lines): batches arriving
+   * together share one transaction and one fsync (see GroupCommit), each acknowledged only after
+   * that commit; one that fails is rolled back alone. Published at that commit, as every write.
+   */
+  ingestGrouped(ref: string, inputs: EventInput[], door = 'rest'): Promise<IngestResult> {
+    const started = performance.now();
+    const id = this.run(ref).id;
+    const now = this.now();
+    const batch = this.newEvents(inputs, now);
+    // The run as it is when the group is written: a batch before this one in the group may have changed it.
+    return this.group.run(id, () => this.write(this.store.getRun(id) ?? this.run(id), batch, now), (result) => this.counted(result, door, started));
+  }
+
+  /** The inputs themselves become the stored events (their ts and keys are overwritten in place). */
+  private newEvents(inputs: EventInput[], now: number): NewEvent[] {
+    return inputs.map((e) => ({
       body: e,
       ts: e.ts ?? now,
       event_id: e.event_id ?? (e.client_seq === undefined ? undefined : `client_seq:${e.client_seq}`),
     }));
-    const result = this.transaction(() => this.write(run, batch, now));
+  }
+
+  private counted(result: IngestResult, door: string, started: number): void {
     this.telemetry.eventsIngested.inc({ door }, result.accepted);
     this.telemetry.batchSeconds.observe((performance.now() - started) / 1000);
-    return result;
   }
 
   /**
@@ -265,6 +303,7 @@ export class AnalystService {
     for (const event of written) state.ctx.apply(event);
     if (changes.length) for (const sink of this.sinks) sink.onFindingChanges(run, changes, now);
     if (Object.keys(patch).length) this.store.updateRun(run.id, patch, now);
+    this.states.checkpoint(run.id, state, now);
     this.telemetry.pointsIngested.inc(points);
     const events = [...stored, ...written];
     this.stage(run.id, events);
@@ -279,15 +318,18 @@ export class AnalystService {
    * finished when the file is, so they never stall.
    */
   checkSilence(now = this.now()): void {
-    for (const run of this.store.liveRuns()) {
-      const lastEventAt = run.last_event_at ?? run.created_at;
-      const status = silentStatus(now - lastEventAt, this.liveness);
-      if (!status || status === run.status) continue;
-      this.store.transaction(() => {
+    const silent = this.store.silentRuns(now - this.liveness.stallMs, now - this.liveness.lostMs);
+    if (!silent.length) return;
+    // One transaction (one fsync) for all of them: after a long stop, every live run may be stale at once.
+    this.store.transaction(() => {
+      for (const run of silent) {
+        const lastEventAt = run.last_event_at ?? run.created_at;
+        const status = silentStatus(now - lastEventAt, this.liveness);
+        if (!status || status === run.status) continue;
         this.store.updateRun(run.id, { status }, now);
         if (run.status === 'running') for (const sink of this.sinks) sink.onRunStalled(run, lastEventAt, now);
-      });
-    }
+      }
+    });
   }
 
   /**
@@ -379,8 +421,9 @@ export class AnalystService {
   }
 
   /**
-   * Metric history, by names as sent or canonical names (`val_loss` finds `eval_loss`), each
-   * series downsampled with LTTB when it has more points than asked for.
+   * Metric history, by names as sent or canonical names (`val_loss` finds `eval_loss`). A range
+   * holding more points than `maxPoints` is drawn from the series' summaries (SeriesRepo.envelope):
+   * its cost follows the width asked for, not the length of the run.
    */
   metrics(ref: string, req: MetricsRequest): SeriesOut[] {
     const run = this.run(ref);
@@ -391,25 +434,28 @@ export class AnalystService {
       if (stored.includes(w)) names.add(w);
       else for (const s of stored) if (canonicalOf(s)?.canonical === w) names.add(s);
     }
-    if (!names.size) return [];
-    const points = this.store.points(run.id, { names: [...names], fromStep: req.fromStep, toStep: req.toStep });
-    const bySeries = new Map<string, SeriesOut>();
-    for (const p of points) {
-      let s = bySeries.get(p.name);
-      if (!s) {
-        const canonical = canonicalOf(p.name)?.canonical ?? null;
-        bySeries.set(p.name, (s = { name: p.name, canonical, count: 0, points: [] }));
-      }
-      const value = s.canonical ? normaliseValue(s.canonical, p.value) : p.value;
-      s.points.push({ step: p.step, epoch: p.epoch, value, ts: p.ts });
-      s.count++;
-    }
-    const out = [...bySeries.values()];
-    if (req.maxPoints) {
-      for (const s of out) {
-        if (s.points.length <= req.maxPoints) continue;
-        s.points = lttb(s.points, req.maxPoints, (p) => p.step ?? p.ts, (p) => p.value);
-      }
+    const out: SeriesOut[] = [];
+    for (const name of [...names].sort()) {
+      const range = this.store.series.range(run.id, name, req.fromStep, req.toStep);
+      if (!range) continue;
+      const canonical = canonicalOf(name)?.canonical ?? null;
+      const count = range.last - range.first + 1;
+      const shown = (points: SeriesPoint[]) => points.map((p) => ({ step: p.step, epoch: p.epoch, value: canonical ? normaliseValue(canonical, p.value) : p.value, ts: p.ts }));
+      const series = this.store.series;
+      const telemetry = this.telemetry;
+      const pages = function* () {
+        if (req.maxPoints && count > req.maxPoints) {
+          const { points, rows } = series.envelope(range, req.maxPoints);
+          telemetry.seriesRowsRead.inc(rows);
+          yield shown(points);
+        } else {
+          for (const page of series.pages(range, PAGE)) {
+            telemetry.seriesRowsRead.inc(page.length);
+            yield shown(page);
+          }
+        }
+      };
+      out.push({ name, canonical, count, pages: pages() });
     }
     return out;
   }

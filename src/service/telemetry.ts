@@ -29,6 +29,23 @@ export function createTelemetry() {
       labelNames: ['kind', 'severity'] as const,
       registers: [registry],
     }),
+    seriesRowsRead: new Counter({
+      name: 'analyst_series_rows_read_total',
+      help: 'Rows read to answer metric history requests (points and summaries)',
+      registers: [registry],
+    }),
+    groupCommitBatches: new Histogram({
+      name: 'analyst_group_commit_batches',
+      help: 'Batches written in one transaction by group commit',
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512],
+      registers: [registry],
+    }),
+    contextRebuildEvents: new Counter({
+      name: 'analyst_context_rebuild_events_total',
+      help: 'Events read to bring run contexts back into memory, from a snapshot (its tail) or from the start (a whole run)',
+      labelNames: ['from'] as const,
+      registers: [registry],
+    }),
     sseClients: new Gauge({ name: 'analyst_sse_clients', help: 'Open SSE streams', registers: [registry] }),
     wsClients: new Gauge({ name: 'analyst_ws_clients', help: 'Open WebSocket connections', registers: [registry] }),
   };

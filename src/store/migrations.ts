@@ -1,10 +1,11 @@
 import type Database from 'better-sqlite3';
+import { SummaryBuilder, summaryStatements } from './series-summary.ts';
 
 /**
  * Schema versions, applied in order on start; `PRAGMA user_version` records how far a file got,
  * so an older database file is migrated forward and never rebuilt.
  */
-const MIGRATIONS: string[] = [
+const MIGRATIONS: Array<string | ((db: Database.Database) => void)> = [
   `CREATE TABLE runs (
      id TEXT PRIMARY KEY,
      project TEXT NOT NULL,
@@ -132,6 +133,67 @@ const MIGRATIONS: string[] = [
    UPDATE runs SET last_event_at = updated_at;
    ALTER TABLE findings ADD COLUMN seen_step REAL;
    ALTER TABLE findings ADD COLUMN seen_epoch REAL;`,
+  // Series for reading big runs: a run's metric names in a small table, points numbered per
+  // series (in the order logged) and clustered by that number, and multi-resolution summaries
+  // (series-summary.ts), built here for the points already stored.
+  (db) => {
+    db.exec(`CREATE TABLE series (
+       id INTEGER PRIMARY KEY,
+       run TEXT NOT NULL,
+       name TEXT NOT NULL,
+       count INTEGER NOT NULL DEFAULT 0,
+       UNIQUE (run, name)
+     );
+     CREATE TABLE samples (
+       series INTEGER NOT NULL,
+       i INTEGER NOT NULL,
+       step INTEGER,
+       epoch REAL,
+       value REAL,
+       ts INTEGER NOT NULL,
+       seq INTEGER NOT NULL,
+       PRIMARY KEY (series, i)
+     ) WITHOUT ROWID;
+     CREATE INDEX samples_step ON samples (series, step);
+     CREATE TABLE series_buckets (
+       series INTEGER NOT NULL,
+       level INTEGER NOT NULL,
+       bucket INTEGER NOT NULL,
+       lo REAL,
+       lo_i INTEGER,
+       hi REAL,
+       hi_i INTEGER,
+       nonfinite INTEGER NOT NULL,
+       nonfinite_i INTEGER,
+       PRIMARY KEY (series, level, bucket)
+     ) WITHOUT ROWID;
+     INSERT INTO series (run, name) SELECT DISTINCT run, name FROM points ORDER BY run, name;
+     INSERT INTO samples (series, i, step, epoch, value, ts, seq)
+       SELECT s.id, ROW_NUMBER() OVER (PARTITION BY p.run, p.name ORDER BY p.seq, p.rowid) - 1, p.step, p.epoch, p.value, p.ts, p.seq
+       FROM points p JOIN series s ON s.run = p.run AND s.name = p.name;
+     UPDATE series SET count = (SELECT COUNT(*) FROM samples WHERE samples.series = series.id);
+     DROP TABLE points;`);
+    const stmts = summaryStatements(db);
+    // A page at a time: better-sqlite3 writes nothing while a query is still being read.
+    const page = db.prepare<[number, number], { value: number | null }>('SELECT value FROM samples WHERE series = ? AND i >= ? ORDER BY i LIMIT 10000');
+    for (const s of db.prepare<[], { id: number; count: number }>('SELECT id, count FROM series').all()) {
+      const builder = new SummaryBuilder(stmts, s.id, 0);
+      for (let i = 0; i < s.count; i += 10_000) for (const p of page.all(s.id, i)) builder.add(p.value);
+    }
+  },
+  // A run's rolling context and diagnoser as of one event (`seq`), so that bringing a run back
+  // reads this and the events after it instead of its whole history; `shape` names the code that wrote it.
+  // Runs by creation time (the newest-first list pages through it) and live runs by the start of
+  // their silence (the silence check reads only the runs whose status it changes).
+  `CREATE TABLE run_snapshots (
+     run TEXT PRIMARY KEY,
+     seq INTEGER NOT NULL,
+     shape TEXT NOT NULL,
+     state TEXT NOT NULL,
+     taken_at INTEGER NOT NULL
+   );
+   CREATE INDEX runs_created ON runs (created_at);
+   CREATE INDEX runs_silence ON runs (status, COALESCE(last_event_at, created_at));`,
 ];
 
 /** Migrates forward to `target` (the latest unless told; an older target makes old files for tests). */
@@ -139,7 +201,9 @@ export function migrate(db: Database.Database, target = MIGRATIONS.length): void
   const current = db.pragma('user_version', { simple: true }) as number;
   for (let v = current; v < target; v++) {
     db.transaction(() => {
-      db.exec(MIGRATIONS[v]);
+      const step = MIGRATIONS[v];
+      if (typeof step === 'string') db.exec(step);
+      else step(db);
       db.pragma(`user_version = ${v + 1}`);
     })();
   }

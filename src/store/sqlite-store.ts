@@ -10,6 +10,8 @@ import { ReadReport, ReadSource } from '../domain/read-report.ts';
 import { migrate } from './migrations.ts';
 import { AckLedger } from './ledger.ts';
 import type { IntegrityReport, LostEvents } from '../domain/integrity.ts';
+import { SeriesRepo } from './series-repo.ts';
+import { SnapshotsRepo } from './snapshots-repo.ts';
 import type { AppendResult, DeletedRun, MetricsQuery, NewEvent, RunPatch, RunRequest, Store } from './store.ts';
 
 interface RunRow {
@@ -113,6 +115,8 @@ function namePairs(ref: string): Array<[string, string]> {
 export class SqliteStore implements Store {
   readonly db: Database.Database;
   readonly integrity: IntegrityReport;
+  readonly series: SeriesRepo;
+  readonly snapshots: SnapshotsRepo;
   private readonly ledger: AckLedger | undefined;
   private readonly stmts;
 
@@ -133,6 +137,8 @@ export class SqliteStore implements Store {
       this.ledger?.close();
       throw err;
     }
+    this.series = new SeriesRepo(this.db);
+    this.snapshots = new SnapshotsRepo(this.db);
     const db = this.db;
     this.stmts = {
       insertRun: db.prepare(
@@ -148,14 +154,16 @@ export class SqliteStore implements Store {
       saveRunRequest: db.prepare<[string, string, string, number]>('INSERT INTO run_requests (key, run, fingerprint, created_at) VALUES (?, ?, ?, ?)'),
       deletedRun: db.prepare<[string], DeletedRun>('SELECT * FROM deleted_runs WHERE id = ?'),
       tombstone: db.prepare<[string, string, string, number]>('INSERT OR REPLACE INTO deleted_runs (id, project, name, deleted_at) VALUES (?, ?, ?, ?)'),
-      live: db.prepare<[], RunRow>(`SELECT * FROM runs WHERE status IN ('running', 'stalled')`),
+      silent: db.prepare<[number, number], RunRow>(
+        `SELECT * FROM runs WHERE status = 'running' AND COALESCE(last_event_at, created_at) <= ?
+         UNION ALL SELECT * FROM runs WHERE status = 'stalled' AND COALESCE(last_event_at, created_at) <= ?`,
+      ),
       setLastSeq: db.prepare('UPDATE runs SET last_seq = ?, updated_at = ? WHERE id = ?'),
       setLastEventAt: db.prepare('UPDATE runs SET last_event_at = ? WHERE id = ?'),
       insertEvent: db.prepare(
         'INSERT INTO events (run, seq, ts, type, event_id, body) VALUES (?, ?, ?, ?, ?, ?)',
       ),
       hasEventId: db.prepare<[string, string], { seq: number }>('SELECT seq FROM events WHERE run = ? AND event_id = ?'),
-      insertPoint: db.prepare('INSERT INTO points (run, name, step, epoch, value, ts, seq) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       eventsAfter: db.prepare<[string, number, number], EventRow>(
         'SELECT gid, run, seq, ts, event_id, body FROM events WHERE run = ? AND seq > ? ORDER BY seq LIMIT ?',
       ),
@@ -167,8 +175,7 @@ export class SqliteStore implements Store {
          WHERE e.gid > ? AND r.project = ? ORDER BY e.gid LIMIT ?`,
       ),
       lastGid: db.prepare<[], { gid: number | null }>('SELECT MAX(gid) AS gid FROM events'),
-      replay: db.prepare<[string], EventRow>('SELECT gid, run, seq, ts, event_id, body FROM events WHERE run = ? ORDER BY seq'),
-      metricNames: db.prepare<[string], { name: string }>('SELECT DISTINCT name FROM points WHERE run = ? ORDER BY name'),
+      replay: db.prepare<[string, number], EventRow>('SELECT gid, run, seq, ts, event_id, body FROM events WHERE run = ? AND seq > ? ORDER BY seq'),
       saveFinding: db.prepare(
         `INSERT INTO findings (id, run, kind, severity, status, step, epoch, seen_step, seen_epoch, message, evidence, actions, created_at, updated_at, resolved_at)
          VALUES (@id, @run, @kind, @severity, @status, @step, @epoch, @seen_step, @seen_epoch, @message, @evidence, @actions, @created_at, @updated_at, @resolved_at)
@@ -306,6 +313,8 @@ export class SqliteStore implements Store {
       if (keyed.some((k) => k.tbl === 'alerts') && this.tableExists('webhook_deliveries')) {
         count('webhook_deliveries', this.db.prepare('DELETE FROM webhook_deliveries WHERE alert_id IN (SELECT id FROM alerts WHERE run_id = ?)').run(id).changes);
       }
+      // Points and their summaries are keyed by their series, which go with the run.
+      for (const tbl of ['samples', 'series_buckets']) count(tbl, this.db.prepare(`DELETE FROM ${tbl} WHERE series IN (SELECT id FROM series WHERE run = ?)`).run(id).changes);
       for (const { tbl, col } of keyed) count(tbl, this.db.prepare(`DELETE FROM "${tbl}" WHERE "${col}" = ?`).run(id).changes);
       this.db.prepare('DELETE FROM runs WHERE id = ?').run(id);
       this.stmts.tombstone.run(id, run.project, run.name, now);
@@ -373,8 +382,8 @@ export class SqliteStore implements Store {
     return rows.reverse().map((r) => (JSON.parse(r.body) as { message: string }).message);
   }
 
-  liveRuns(): Run[] {
-    return this.stmts.live.all().map(toRun);
+  silentRuns(stallBefore: number, lostBefore: number): Run[] {
+    return this.stmts.silent.all(stallBefore, lostBefore).map(toRun);
   }
 
   updateRun(id: string, patch: RunPatch, now: number): void {
@@ -393,7 +402,8 @@ export class SqliteStore implements Store {
     let duplicates = 0;
     const seen = new Set<string>();
     const stored: StoredEvent[] = [];
-    const { insertEvent, insertPoint, hasEventId } = this.stmts;
+    const { insertEvent, hasEventId } = this.stmts;
+    const points = this.series.writer(run);
     for (const e of events) {
       if (e.event_id !== undefined) {
         if (seen.has(e.event_id) || hasEventId.get(run, e.event_id)) {
@@ -409,8 +419,7 @@ export class SqliteStore implements Store {
       if (body.type === 'metrics') {
         const step = body.step ?? null;
         const epoch = body.epoch ?? null;
-        // SQLite stores NaN as NULL; a point always has a value, so NULL reads back as NaN.
-        for (const name in body.values) insertPoint.run(run, name, step, epoch, body.values[name], e.ts, seq);
+        for (const name in body.values) points.add(name, step, epoch, body.values[name], e.ts, seq);
       }
       // The body becomes the stored event in place: copying a thousand event objects per batch
       // was a fifth of the cost of a batch (npm run bench).
@@ -418,6 +427,7 @@ export class SqliteStore implements Store {
       if (e.event_id !== undefined) event.event_id = e.event_id;
       stored.push(event);
     }
+    points.finish();
     if (stored.length) this.stmts.setLastSeq.run(seq, now, run);
     // What the service writes itself (findings, control requests) is no sign of the trainer's life.
     if (stored.some((e) => !isServiceEvent(e))) this.stmts.setLastEventAt.run(now, run);
@@ -439,33 +449,22 @@ export class SqliteStore implements Store {
     return this.stmts.lastGid.get()?.gid ?? 0;
   }
 
-  *replay(run: string): Iterable<StoredEvent> {
-    for (const row of this.stmts.replay.iterate(run)) yield toEvent(row);
+  *replay(run: string, afterSeq = 0): Iterable<StoredEvent> {
+    for (const row of this.stmts.replay.iterate(run, afterSeq)) yield toEvent(row);
   }
 
   metricNames(run: string): string[] {
-    return this.stmts.metricNames.all(run).map((r) => r.name);
+    return this.series.names(run);
   }
 
   points(run: string, query: MetricsQuery): MetricPoint[] {
-    const where = ['run = ?'];
-    const args: unknown[] = [run];
-    if (query.names?.length) {
-      where.push(`name IN (${query.names.map(() => '?').join(', ')})`);
-      args.push(...query.names);
+    const out: MetricPoint[] = [];
+    for (const name of query.names ?? this.series.names(run)) {
+      const range = this.series.range(run, name);
+      if (!range) continue;
+      for (const page of this.series.pages(range, 10_000)) for (const p of page) out.push({ name, step: p.step, epoch: p.epoch, value: p.value, ts: p.ts });
     }
-    if (query.fromStep !== undefined) {
-      where.push('step >= ?');
-      args.push(query.fromStep);
-    }
-    if (query.toStep !== undefined) {
-      where.push('step <= ?');
-      args.push(query.toStep);
-    }
-    const rows = this.db
-      .prepare(`SELECT name, step, epoch, value, ts FROM points WHERE ${where.join(' AND ')} ORDER BY name, seq`)
-      .all(...args) as Array<{ name: string; step: number | null; epoch: number | null; value: number | null; ts: number }>;
-    return rows.map((r) => ({ ...r, value: r.value ?? NaN }));
+    return out;
   }
 
   saveFinding(f: Finding): void {

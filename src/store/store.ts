@@ -3,6 +3,8 @@ import type { EventBody, StoredEvent } from '../domain/events.ts';
 import type { Finding } from '../domain/findings.ts';
 import type { ReadReport, ReadSource } from '../domain/read-report.ts';
 import type { IntegrityReport } from '../domain/integrity.ts';
+import type { SeriesRepo } from './series-repo.ts';
+import type { SnapshotsRepo } from './snapshots-repo.ts';
 import type { CreateRunInput, MetricPoint, Run, RunListQuery, RunStatus } from '../domain/runs.ts';
 
 /** An event ready to be stored: its body, when it happened, and the client's idempotency key. */
@@ -20,8 +22,6 @@ export interface AppendResult {
 
 export interface MetricsQuery {
   names?: string[];
-  fromStep?: number;
-  toStep?: number;
 }
 
 export type RunPatch = Partial<
@@ -52,6 +52,10 @@ export interface DeletedRun {
 export interface Store {
   /** The embedded database handle, for modules that keep tables of their own (outbox, usage, ...). */
   readonly db: Database.Database;
+  /** Metric series: names, ranges, pages of points and envelopes that draw any range at any width. */
+  readonly series: SeriesRepo;
+  /** Snapshots of runs' in-memory state, so a run comes back without replaying its history. */
+  readonly snapshots: SnapshotsRepo;
   transaction<T>(fn: () => T): T;
   /** Always a new run, with the client's id when it chose one. */
   createRun(input: CreateRunInput, now: number): Run;
@@ -72,8 +76,12 @@ export interface Store {
   deleteRun(id: string, now: number): Record<string, number>;
   /** Runs, newest first, each with its count of open findings. */
   listRuns(query: RunListQuery): { runs: Array<Run & { open_findings: number }>; total: number };
-  /** Runs that may fall silent: running or stalled (a paused run is silent on purpose). */
-  liveRuns(): Run[];
+  /**
+   * Live runs whose silence changes their status: running ones silent since `stallBefore`, stalled
+   * ones silent since `lostBefore` (a paused run is silent on purpose). Read through an index:
+   * the cost follows the runs returned, not the runs kept.
+   */
+  silentRuns(stallBefore: number, lostBefore: number): Run[];
   /** Runs whose parent_run names this run (by id, project/name or name): the next stages of its lineage. */
   childRuns(run: Run): Run[];
   /** The run's latest log lines, oldest first. */
@@ -84,8 +92,10 @@ export interface Store {
   eventsAfter(run: string, afterSeq: number, limit: number): StoredEvent[];
   eventsAfterGlobal(afterGid: number, limit: number, project?: string): StoredEvent[];
   lastGid(): number;
-  replay(run: string): Iterable<StoredEvent>;
+  /** The run's events after `afterSeq` (all of them by default), in order. */
+  replay(run: string, afterSeq?: number): Iterable<StoredEvent>;
   metricNames(run: string): string[];
+  /** Every point of the named series (all of the run's without names), materialised: for small answers only. */
   points(run: string, query: MetricsQuery): MetricPoint[];
   saveFinding(finding: Finding): void;
   /** Keeps the latest read report of a door for a run, replacing the one before. */

@@ -17,7 +17,7 @@ beforeAll(async () => {
 afterAll(async () => s.stop());
 
 /** Tables doors write, counted, and the runs' content summed: a refused request must leave all of it as it was. */
-const WRITTEN = ['runs', 'events', 'points', 'findings', 'read_reports', 'run_requests', 'deleted_runs', 'experiments', 'sources', 'webhooks', 'control_requests', 'analyst_suggestions'];
+const WRITTEN = ['runs', 'events', 'series', 'samples', 'series_buckets', 'findings', 'read_reports', 'run_requests', 'deleted_runs', 'experiments', 'sources', 'webhooks', 'control_requests', 'analyst_suggestions'];
 function fingerprint(): string {
   const db = s.service.store.db;
   const counts = WRITTEN.map((t) => (db.prepare(`SELECT COUNT(*) AS n FROM ${t}`).get() as { n: number }).n);

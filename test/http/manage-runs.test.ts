@@ -39,6 +39,10 @@ function rowsFor(runId: string): Record<string, number> {
     }
     const deliveries = db.prepare('SELECT COUNT(*) AS n FROM webhook_deliveries WHERE alert_id IN (SELECT id FROM alerts WHERE run_id = ?)').get(runId) as { n: number };
     if (deliveries.n) out.webhook_deliveries = deliveries.n;
+    for (const tbl of ['samples', 'series_buckets']) {
+      const n = (db.prepare(`SELECT COUNT(*) AS n FROM ${tbl} WHERE series IN (SELECT id FROM series WHERE run = ?)`).get(runId) as { n: number }).n;
+      if (n) out[tbl] = n;
+    }
     return out;
   } finally {
     db.close();
@@ -105,13 +109,14 @@ describe('managing runs', () => {
       await api(s.url, `/runs/${run.id}/control`, { method: 'POST', json: { action: 'pause' } });
     }
     const before = rowsFor(doomed.id);
-    for (const table of ['runs', 'events', 'points', 'findings', 'read_reports', 'control_requests', 'alerts', 'webhook_deliveries']) expect(before[table], table).toBeGreaterThan(0);
+    for (const table of ['runs', 'events', 'series', 'samples', 'findings', 'read_reports', 'control_requests', 'alerts', 'webhook_deliveries']) expect(before[table], table).toBeGreaterThan(0);
     const keptBefore = rowsFor(keep.id);
 
     const r = await api(s.url, `/runs/${doomed.id}`, { method: 'DELETE' });
     expect(r.status).toBe(200);
     expect(r.body.deleted).toMatchObject({ id: doomed.id, name: 'doomed', project: 'manage' });
     expect(r.body.removed.events).toBe(before.events);
+    expect(r.body.removed.samples).toBe(before.samples);
     expect(rowsFor(doomed.id)).toEqual({});
     expect(rowsFor(keep.id)).toEqual(keptBefore);
     const gone = await api(s.url, `/runs/${doomed.id}`);

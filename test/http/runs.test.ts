@@ -157,17 +157,18 @@ describe('runs', () => {
     expect(byName.body.id).toBe(run.id);
   });
 
-  it('downsamples metrics with LTTB, keeping the spike', async () => {
-    const run = await newRun('lttb');
+  it('draws a long series within max_points, keeping the spike and both ends', async () => {
+    const run = await newRun('envelope');
     const events = Array.from({ length: 1000 }, (_, i) => ({ type: 'metrics', step: i, values: { loss: i === 500 ? 50 : 1 - i / 2000 } }));
     await api(s.url, `/runs/${run.id}/events`, { method: 'POST', json: events });
     const m = await api(s.url, `/runs/${run.id}/metrics?names=loss&max_points=50&from_step=0&to_step=999`);
     const pts = m.body.series[0].points;
-    expect(pts).toHaveLength(50);
+    expect(pts.length).toBeLessThanOrEqual(50);
+    expect(pts.length).toBeGreaterThan(20);
     expect(m.body.series[0].count).toBe(1000);
     expect(pts.some((p: any) => p.value === 50)).toBe(true);
     expect(pts[0].step).toBe(0);
-    expect(pts[49].step).toBe(999);
+    expect(pts[pts.length - 1].step).toBe(999);
   });
 
   it('serves health and Prometheus metrics', async () => {

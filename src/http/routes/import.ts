@@ -39,12 +39,18 @@ function assignImportIds(events: EventInput[]): void {
  * `POST /runs/:id/import`: a whole log file as the body, or as the one file part of a
  * multipart/form-data upload (`curl -F file=@trainer_state.json`), read by the same importers as
  * `analyst diagnose`. Event ids derive from each event's content, so importing a file twice, or
- * again after it grew, stores each event once; the whole file is written in one transaction,
- * with its read report, which the answer also carries. The run ends as the file does (see
+ * again after it grew, stores each event once. The file is written a chunk at a time, each
+ * chunk its own commit, so other requests are served while a big file goes in; an import cut
+ * short (the server stopped) is completed by sending the file again. Its end and read report are
+ * written last, together; the answer carries the report. The run ends as the file does (see
  * FileEnding): completed, or failed on a crash or a last loss that is not a number, at the file's
  * last time. A file with no metric the rules read is refused (422 no_metrics) and nothing is written.
  */
+/** Events per commit of an import: a slice keeps the event loop for milliseconds, not the whole file's seconds. */
+const SLICE = 1000;
+
 export function importRoutes(service: AnalystService, chunk: number): Hono {
+  const slice = Math.min(chunk, SLICE);
   const app = new Hono();
   app.post('/runs/:id/import', async (c) => {
     const run = service.run(c.req.param('id'));
@@ -66,13 +72,13 @@ export function importRoutes(service: AnalystService, chunk: number): Hono {
     let accepted = 0;
     let duplicates = 0;
     let lastSeq = run.last_seq;
+    for (let i = 0; i < events.length; i += slice) {
+      const r = await service.ingestGrouped(run.id, events.slice(i, i + slice), 'import');
+      accepted += r.accepted;
+      duplicates += r.duplicates;
+      lastSeq = r.last_seq;
+    }
     service.transaction(() => {
-      for (let i = 0; i < events.length; i += chunk) {
-        const r = service.ingest(run.id, events.slice(i, i + chunk), 'import');
-        accepted += r.accepted;
-        duplicates += r.duplicates;
-        lastSeq = r.last_seq;
-      }
       // The run ends as the file does (an event of its own, not one of the file's `accepted`); a
       // file sent again unchanged changes nothing.
       const now = service.run(run.id);

@@ -8,6 +8,7 @@ import { MAX_IDEMPOTENCY_KEY } from '../../service/run-identity.ts';
 import type { AnalystService } from '../../service/service.ts';
 import { readJson, readQuery, readText } from '../body.ts';
 import { sendJson } from '../json.ts';
+import { streamSeries } from '../series-stream.ts';
 
 const Batch = z.union([z.array(z.unknown()), z.object({ events: z.array(z.unknown()) })]);
 
@@ -113,7 +114,7 @@ export function runRoutes(service: AnalystService, maxEvents: number): Hono {
     const run = service.run(c.req.param('id'));
     const { text } = await readText(c, ['application/json']);
     const events = parseBatch(parseJsonBody(text), maxEvents);
-    const r = service.ingest(run.id, events);
+    const r = await service.ingestGrouped(run.id, events);
     return sendJson(c, { accepted: r.accepted, duplicates: r.duplicates, last_seq: r.last_seq });
   });
 
@@ -124,7 +125,7 @@ export function runRoutes(service: AnalystService, maxEvents: number): Hono {
     const { step, epoch, ts, event_id } = parseOrThrow(FlatMetrics, raw);
     // The metrics are read from the body itself: a parsed copy would have lost a metric named `__proto__`.
     const values = parseOrThrow(MetricValues, Object.fromEntries(Object.entries(raw as object).filter(([k]) => !FLAT_FIELDS.has(k))));
-    const r = service.ingest(run.id, [{ type: 'metrics', step, epoch, ts, event_id, values }]);
+    const r = await service.ingestGrouped(run.id, [{ type: 'metrics', step, epoch, ts, event_id, values }]);
     return sendJson(c, { accepted: r.accepted, duplicates: r.duplicates, last_seq: r.last_seq });
   });
 
@@ -142,7 +143,7 @@ export function runRoutes(service: AnalystService, maxEvents: number): Hono {
       toStep: q.to_step,
       maxPoints: q.max_points,
     });
-    return sendJson(c, { series });
+    return streamSeries(c, series);
   });
 
   app.get('/runs/:id/findings', (c) => {

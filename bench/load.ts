@@ -1,0 +1,123 @@
+// Many live runs on loopback: a bounded load generator (trainers in their own thread), acknowledgement
+// latency, connection errors and the server's event-loop delay; and the loop delay during a big import.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
+import { withServer } from './harness.ts';
+
+/**
+ * Trainers: each run posts a batch every `1 / perSecond` seconds for `seconds`, waiting for its
+ * acknowledgement as a trainer does, on keep-alive connections of its own. Start times are spread
+ * over the first period so the load is even, not a thundering herd.
+ */
+const TRAINERS = `
+const { parentPort, workerData } = require('node:worker_threads');
+const http = require('node:http');
+const { url, runs, perSecond, events, seconds } = workerData;
+const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
+const latencies = [];
+const steady = [];
+const errors = {};
+let failed = 0;
+const period = 1000 / perSecond;
+const start = performance.now() + 200;
+const sleepUntil = (t) => new Promise((r) => setTimeout(r, Math.max(0, t - performance.now())));
+function post(run, step) {
+  const batch = [];
+  for (let i = 0; i < events; i++) batch.push({ type: 'metrics', step: step + i, values: { loss: 1 / (1 + step + i), lr: 1e-3 } });
+  const body = JSON.stringify(batch);
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const fail = (kind) => { failed++; errors[kind] = (errors[kind] || 0) + 1; resolve(); };
+    const req = http.request(url + '/runs/' + run + '/events', { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      res.resume();
+      res.on('end', () => {
+        if (res.statusCode !== 200) return fail('HTTP ' + res.statusCode);
+        latencies.push(performance.now() - started);
+        // After the first period every run has its connection and its context: the steady state.
+        if (started >= start + 1000 / perSecond) steady.push(performance.now() - started);
+        resolve();
+      });
+    });
+    req.on('error', (e) => fail(e.code || e.message));
+    req.setTimeout(30000, () => req.destroy(new Error('timeout')));
+    req.end(body);
+  });
+}
+(async () => {
+  await Promise.all(runs.map(async (run, r) => {
+    const offset = (r / runs.length) * period;
+    for (let k = 0; k < seconds * perSecond; k++) {
+      await sleepUntil(start + offset + k * period);
+      await post(run, k * events);
+    }
+  }));
+  const at = (xs, p) => {
+    const sorted = Float64Array.from(xs).sort();
+    return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
+  };
+  parentPort.postMessage({ acked: latencies.length, failed, errors, p50: at(latencies, 0.5), p99: at(latencies, 0.99), steadyP99: at(steady, 0.99), elapsed: (performance.now() - start) / 1000 });
+  agent.destroy();
+})();
+`;
+
+export interface LoadFigures {
+  runs: number;
+  events_per_s: number;
+  acked: number;
+  failed: number;
+  errors: Record<string, number>;
+  ack_p50_ms: number;
+  ack_p99_ms: number;
+  /** After the first period, when every run has connected and sent once. */
+  steady_ack_p99_ms: number;
+  loop_p99_ms: number;
+  loop_max_ms: number;
+}
+
+/** `runs` live runs, each sending `events` events `perSecond` times a second for `seconds`. */
+export function benchLiveRuns(runs: number, perSecond: number, events: number, seconds = 10): Promise<LoadFigures> {
+  return withServer(async (server) => {
+    const ids = Array.from({ length: runs }, (_, i) => server.service.createRun({ name: `live-${i}`, project: 'load', config: {}, meta: {}, tags: {} }).run.id);
+    const loop = monitorEventLoopDelay({ resolution: 10 });
+    loop.enable();
+    const worker = new Worker(TRAINERS, { eval: true, workerData: { url: server.url, runs: ids, perSecond, events, seconds } });
+    const r = await new Promise<{ acked: number; failed: number; errors: Record<string, number>; p50: number; p99: number; steadyP99: number; elapsed: number }>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    loop.disable();
+    return {
+      runs,
+      events_per_s: (r.acked * events) / r.elapsed,
+      acked: r.acked,
+      failed: r.failed,
+      errors: r.errors,
+      ack_p50_ms: r.p50,
+      ack_p99_ms: r.p99,
+      steady_ack_p99_ms: r.steadyP99,
+      loop_p99_ms: loop.percentile(99) / 1e6,
+      loop_max_ms: loop.max / 1e6,
+    };
+  });
+}
+
+/** The server's event-loop delay while it imports a `lines`-line JSONL file posted to it. */
+export function benchImportLoopDelay(lines = 100_000): Promise<{ import_s: number; loop_p99_ms: number; loop_max_ms: number }> {
+  return withServer(async (server, run) => {
+    const body = Array.from({ length: lines }, (_, i) => JSON.stringify({ step: i, loss: 2 / (1 + i / 1000), lr: 1e-3 })).join('\n') + '\n';
+    const loop = monitorEventLoopDelay({ resolution: 10 });
+    loop.enable();
+    const started = performance.now();
+    const res = await fetch(`${server.url}/runs/${run}/import?filename=metrics.jsonl`, { method: 'POST', body });
+    if (res.status !== 200) throw new Error(`import: ${res.status} ${await res.text()}`);
+    await res.arrayBuffer();
+    const import_s = (performance.now() - started) / 1000;
+    loop.disable();
+    return { import_s, loop_p99_ms: loop.percentile(99) / 1e6, loop_max_ms: loop.max / 1e6 };
+  });
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  console.log(await benchLiveRuns(1000, 1, 10, 8));
+  console.log(await benchImportLoopDelay());
+}

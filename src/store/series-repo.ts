@@ -1,0 +1,159 @@
+import type Database from 'better-sqlite3';
+import { bucketSize, emptySummary, LEVELS, mergeInto, pointSummary, SummaryBuilder, summaryStatements, type Summary } from './series-summary.ts';
+
+/** A stored point of a series: `i` is its place in the series, in the order it was logged. */
+export interface SeriesPoint {
+  i: number;
+  step: number | null;
+  epoch: number | null;
+  value: number;
+  ts: number;
+}
+
+/** The part of a series a chart asks for: points `first` to `last` (places in the series). */
+export interface SeriesRange {
+  series: number;
+  name: string;
+  first: number;
+  last: number;
+}
+
+interface PointRow {
+  i: number;
+  step: number | null;
+  epoch: number | null;
+  value: number | null;
+  ts: number;
+}
+
+// SQLite stores NaN as NULL; a point always has a value, so NULL reads back as NaN.
+const toPoint = (r: PointRow): SeriesPoint => ({ i: r.i, step: r.step, epoch: r.epoch, value: r.value ?? NaN, ts: r.ts });
+
+/**
+ * Series of metric values: names of a run from a small table, points numbered per series, and
+ * the summaries that let a chart of any range read O(width) rows (see series-summary.ts).
+ */
+export class SeriesRepo {
+  private readonly stmts;
+  private readonly summaries;
+
+  constructor(db: Database.Database) {
+    this.summaries = summaryStatements(db);
+    this.stmts = {
+      names: db.prepare<[string], { name: string }>('SELECT name FROM series WHERE run = ? ORDER BY name'),
+      byName: db.prepare<[string, string], { id: number; count: number }>('SELECT id, count FROM series WHERE run = ? AND name = ?'),
+      create: db.prepare<[string, string]>('INSERT INTO series (run, name) VALUES (?, ?)'),
+      setCount: db.prepare<[number, number]>('UPDATE series SET count = ? WHERE id = ?'),
+      insert: db.prepare('INSERT INTO samples (series, i, step, epoch, value, ts, seq) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      firstFrom: db.prepare<[number, number], { i: number }>('SELECT i FROM samples WHERE series = ? AND step >= ? ORDER BY step, i LIMIT 1'),
+      lastTo: db.prepare<[number, number], { i: number }>('SELECT i FROM samples WHERE series = ? AND step <= ? ORDER BY step DESC, i DESC LIMIT 1'),
+      page: db.prepare<[number, number, number, number], PointRow>(
+        'SELECT i, step, epoch, value, ts FROM samples WHERE series = ? AND i BETWEEN ? AND ? ORDER BY i LIMIT ?',
+      ),
+      at: db.prepare<[number, string], PointRow>(
+        'SELECT i, step, epoch, value, ts FROM samples WHERE series = ? AND i IN (SELECT value FROM json_each(?)) ORDER BY i',
+      ),
+    };
+  }
+
+  names(run: string): string[] {
+    return this.stmts.names.all(run).map((r) => r.name);
+  }
+
+  /**
+   * A writer for one batch of a run: each series is looked up once, its points numbered on and
+   * summarised as they come (in the same transaction); `finish` records the series' new lengths.
+   */
+  writer(run: string) {
+    const open = new Map<string, { id: number; count: number; summaries: SummaryBuilder }>();
+    const { byName, create, insert, setCount } = this.stmts;
+    return {
+      add: (name: string, step: number | null, epoch: number | null, value: number, ts: number, seq: number) => {
+        let s = open.get(name);
+        if (!s) {
+          const row = byName.get(run, name);
+          const id = row ? row.id : Number(create.run(run, name).lastInsertRowid);
+          const count = row?.count ?? 0;
+          s = { id, count, summaries: new SummaryBuilder(this.summaries, id, count) };
+          open.set(name, s);
+        }
+        insert.run(s.id, s.count++, step, epoch, value, ts, seq);
+        s.summaries.add(value);
+      },
+      finish: () => {
+        for (const s of open.values()) setCount.run(s.count, s.id);
+      },
+    };
+  }
+
+  /**
+   * The points of a series from the first at or after `fromStep` to the last at or before
+   * `toStep`, in the order logged; undefined for a series the run does not have or an empty range.
+   */
+  range(run: string, name: string, fromStep?: number, toStep?: number): SeriesRange | undefined {
+    const row = this.stmts.byName.get(run, name);
+    if (!row || !row.count) return undefined;
+    const first = fromStep === undefined ? 0 : this.stmts.firstFrom.get(row.id, fromStep)?.i;
+    const last = toStep === undefined ? row.count - 1 : this.stmts.lastTo.get(row.id, toStep)?.i;
+    if (first === undefined || last === undefined || last < first) return undefined;
+    return { series: row.id, name, first, last };
+  }
+
+  /** Every point of a range, a page at a time: each page is a query of its own, so nothing stays open between pages. */
+  *pages(range: SeriesRange, pageSize: number): Generator<SeriesPoint[]> {
+    for (let from = range.first; from <= range.last; ) {
+      const rows = this.stmts.page.all(range.series, from, range.last, pageSize);
+      if (!rows.length) return;
+      yield rows.map(toPoint);
+      from = rows[rows.length - 1].i + 1;
+    }
+  }
+
+  /**
+   * At most `maxPoints` points that draw the range as it is: the range is cut into columns, and
+   * each column gives its lowest and highest value and its first non-finite one, so no spike and
+   * no NaN is lost; the range's first and last points are kept. The columns are read from the
+   * coarsest summaries that still give every column its own rows, finer ones only at the edges.
+   * `rows` is how many rows that read: what the chart cost.
+   */
+  envelope(range: SeriesRange, maxPoints: number): { points: SeriesPoint[]; rows: number } {
+    const n = range.last - range.first + 1;
+    const ends = maxPoints >= 5 ? 2 : 0;
+    const columns = Math.max(1, Math.floor((maxPoints - ends) / 3));
+    let level = 0;
+    while (level < LEVELS && bucketSize(level + 1) * columns <= n) level++;
+    const merged = Array.from({ length: columns }, emptySummary);
+    const rows = this.cover(range.series, range.first, range.last, level, (start, s) => mergeInto(merged[Math.floor(((start - range.first) * columns) / n)], s));
+    const wanted = new Set<number>();
+    if (ends) wanted.add(range.first).add(range.last);
+    for (const s of merged) for (const i of [s.lo_i, s.hi_i, s.nonfinite_i]) if (i !== null) wanted.add(i);
+    const points = this.stmts.at.all(range.series, JSON.stringify([...wanted]));
+    return { points: points.map(toPoint), rows: rows + points.length };
+  }
+
+  /**
+   * Visits summaries covering points `a` to `b` in order: whole buckets of `level`, the ragged
+   * edges from the levels under it. Returns how many rows it read.
+   */
+  private cover(series: number, a: number, b: number, level: number, visit: (start: number, s: Summary) => void): number {
+    if (level === 0) {
+      let rows = 0;
+      for (const p of this.summaries.pointValues.iterate(series, a, b)) {
+        visit(p.i, pointSummary(p.i, p.value));
+        rows++;
+      }
+      return rows;
+    }
+    const size = bucketSize(level);
+    const k0 = Math.ceil(a / size);
+    const k1 = Math.floor((b + 1) / size) - 1;
+    if (k0 > k1) return this.cover(series, a, b, level - 1, visit);
+    let rows = a < k0 * size ? this.cover(series, a, k0 * size - 1, level - 1, visit) : 0;
+    for (const s of this.summaries.buckets.iterate(series, level, k0, k1)) {
+      visit(s.bucket * size, s);
+      rows++;
+    }
+    if ((k1 + 1) * size <= b) rows += this.cover(series, (k1 + 1) * size, b, level - 1, visit);
+    return rows;
+  }
+}

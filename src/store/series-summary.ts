@@ -1,0 +1,111 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * Multi-resolution summaries of one series. Points are numbered in the order they were logged
+ * (`i`); a bucket of level L holds the points `k * 8^L` to `(k + 1) * 8^L - 1`. Only complete
+ * buckets are stored, so a bucket's count, first and last points are known from its place: a
+ * row keeps what is not, the lowest and highest finite values (with where they are) and the
+ * non-finite values (how many, and where the first is). Level 1 is built from points, every
+ * higher level from the eight buckets under it, so upkeep costs one row per 7 points, and a chart
+ * reads at most eight rows per column of its width.
+ */
+export const FANOUT = 8;
+/** 8^8 = 16.8M points in one bucket: beyond any series this store is meant to hold. */
+export const LEVELS = 8;
+
+export interface Summary {
+  lo: number | null;
+  lo_i: number | null;
+  hi: number | null;
+  hi_i: number | null;
+  nonfinite: number;
+  nonfinite_i: number | null;
+}
+
+export const bucketSize = (level: number) => FANOUT ** level;
+
+/** A single point as a summary: a finite value is its own low and high; NaN (stored as NULL) and ±Infinity are marked. */
+export function pointSummary(i: number, value: number | null): Summary {
+  if (value !== null && Number.isFinite(value)) return { lo: value, lo_i: i, hi: value, hi_i: i, nonfinite: 0, nonfinite_i: null };
+  return { lo: null, lo_i: null, hi: null, hi_i: null, nonfinite: 1, nonfinite_i: i };
+}
+
+/** Folds `b`, which comes after `a` in the series, into `a`: ties keep the earlier point. */
+export function mergeInto(a: Summary, b: Summary): Summary {
+  if (b.lo !== null && (a.lo === null || b.lo < a.lo)) {
+    a.lo = b.lo;
+    a.lo_i = b.lo_i;
+  }
+  if (b.hi !== null && (a.hi === null || b.hi > a.hi)) {
+    a.hi = b.hi;
+    a.hi_i = b.hi_i;
+  }
+  if (b.nonfinite && !a.nonfinite) a.nonfinite_i = b.nonfinite_i;
+  a.nonfinite += b.nonfinite;
+  return a;
+}
+
+export const emptySummary = (): Summary => ({ lo: null, lo_i: null, hi: null, hi_i: null, nonfinite: 0, nonfinite_i: null });
+
+/** The statements summaries are read and written with, prepared once per database handle. */
+export function summaryStatements(db: Database.Database) {
+  return {
+    pointValues: db.prepare<[number, number, number], { i: number; value: number | null }>(
+      'SELECT i, value FROM samples WHERE series = ? AND i BETWEEN ? AND ? ORDER BY i',
+    ),
+    buckets: db.prepare<[number, number, number, number], Summary & { bucket: number }>(
+      'SELECT bucket, lo, lo_i, hi, hi_i, nonfinite, nonfinite_i FROM series_buckets WHERE series = ? AND level = ? AND bucket BETWEEN ? AND ? ORDER BY bucket',
+    ),
+    insertBucket: db.prepare(
+      `INSERT INTO series_buckets (series, level, bucket, lo, lo_i, hi, hi_i, nonfinite, nonfinite_i)
+       VALUES (@series, @level, @bucket, @lo, @lo_i, @hi, @hi_i, @nonfinite, @nonfinite_i)`,
+    ),
+  };
+}
+export type SummaryStatements = ReturnType<typeof summaryStatements>;
+
+/**
+ * Builds the summaries of one series as its points are appended (from point `from` on), in
+ * memory: each point is folded into the open bucket of level 1, and a bucket that completes is
+ * stored and folded into the open bucket of the level above. Only a bucket that began before
+ * this append reads anything: its earlier part, once, from the level under it.
+ */
+export class SummaryBuilder {
+  private readonly open = Array.from({ length: LEVELS }, emptySummary);
+  private next: number;
+
+  constructor(
+    private readonly stmts: SummaryStatements,
+    private readonly series: number,
+    private readonly from: number,
+  ) {
+    this.next = from;
+  }
+
+  add(value: number | null): void {
+    mergeInto(this.open[0], pointSummary(this.next, value));
+    this.next++;
+    for (let level = 1; level <= LEVELS && this.next % bucketSize(level) === 0; level++) {
+      const size = bucketSize(level);
+      const bucket = this.next / size - 1;
+      const start = bucket * size;
+      const s = start < this.from ? mergeInto(this.before(level, start), this.open[level - 1]) : this.open[level - 1];
+      this.stmts.insertBucket.run({ series: this.series, level, bucket, ...s });
+      this.open[level - 1] = emptySummary();
+      if (level < LEVELS) mergeInto(this.open[level], s);
+    }
+  }
+
+  /** What a bucket of `level` starting at `start` held before this append: the level under it, up to where the append began. */
+  private before(level: number, start: number): Summary {
+    const s = emptySummary();
+    if (level === 1) {
+      for (const p of this.stmts.pointValues.all(this.series, start, this.from - 1)) mergeInto(s, pointSummary(p.i, p.value));
+      return s;
+    }
+    const child = bucketSize(level - 1);
+    const last = Math.floor(this.from / child) - 1;
+    if (last >= start / child) for (const b of this.stmts.buckets.all(this.series, level - 1, start / child, last)) mergeInto(s, b);
+    return s;
+  }
+}
