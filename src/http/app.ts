@@ -8,7 +8,7 @@ import { clientRoutes } from './routes/client.ts';
 import { originGuard, type OriginPolicy } from './origin-guard.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 import { importRoutes } from './routes/import.ts';
-import { mlflowError, mlflowRoutes } from './routes/mlflow.ts';
+import { mlflowAccessLog, mlflowError, mlflowNotFound, mlflowRoutes } from './routes/mlflow.ts';
 import { runRoutes } from './routes/runs.ts';
 import { systemRoutes } from './routes/system.ts';
 
@@ -25,14 +25,25 @@ export interface AppOptions {
 }
 
 const MLFLOW_PREFIXES = ['/api/2.0/mlflow/', '/ajax-api/2.0/mlflow/'];
+/** Every path an MLflow client calls: its tracking API and its artifact proxy. */
+const MLFLOW_DOORS = [...MLFLOW_PREFIXES, '/api/2.0/mlflow-artifacts/', '/ajax-api/2.0/mlflow-artifacts/'];
+const isMlflow = (path: string) => MLFLOW_DOORS.some((p) => path.startsWith(p));
 
 /** The Hono app: every HTTP door of the service, behind one error shape and one auth check. */
 export function createApp(opts: AppOptions): Hono {
   const app = new Hono();
   const startedAt = Date.now();
   // MLflow clients read MLflow's error shape, also for the auth and size checks that run first.
-  app.onError((err, c) => (MLFLOW_PREFIXES.some((p) => c.req.path.startsWith(p)) ? mlflowError : errorResponse)(err, c, opts.log));
-  app.notFound((c) => errorResponse(new AnalystError('not_found', `no route ${c.req.method} ${c.req.path}`), c, opts.log));
+  app.onError((err, c) => (isMlflow(c.req.path) ? mlflowError : errorResponse)(err, c, opts.log));
+  app.notFound((c) =>
+    isMlflow(c.req.path)
+      ? mlflowNotFound(c)
+      : errorResponse(new AnalystError('not_found', `no route ${c.req.method} ${c.req.path}`), c, opts.log),
+  );
+  app.use(async (c, next) => {
+    if (!isMlflow(c.req.path)) return next();
+    await mlflowAccessLog(c, next, opts.log);
+  });
   if (opts.origins) app.use(originGuard(opts.origins));
   app.route('/', dashboardRoutes()); // before auth: static files only; the page asks for the token itself
   app.route('/', clientRoutes()); // before auth too: the Python client's source

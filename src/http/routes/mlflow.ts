@@ -56,6 +56,18 @@ export function mlflowError(err: Error, c: Context, log: Logger): Response {
   return c.json({ error_code: 'INTERNAL_ERROR', message: 'internal error' }, 500);
 }
 
+/** MLflow's answer for a route it does not have; its clients name the error by this code. */
+export function mlflowNotFound(c: Context): Response {
+  return c.json({ error_code: 'ENDPOINT_NOT_FOUND', message: `no MLflow endpoint ${c.req.method} ${c.req.path}` }, 404);
+}
+
+/** One line per MLflow request, so a user sees what their client called and what it got. */
+export async function mlflowAccessLog(c: Context, next: () => Promise<void>, log: Logger): Promise<void> {
+  const started = performance.now();
+  await next();
+  log.info({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round((performance.now() - started) * 10) / 10 }, 'mlflow request');
+}
+
 async function body<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {
   const text = await c.req.text();
   if (Buffer.byteLength(text) > MLFLOW_LIMITS.bytes) {
