@@ -60,26 +60,32 @@ export const LogBatch = z.object({
   tags: z.array(KeyValue).max(MLFLOW_LIMITS.tags, `at most ${MLFLOW_LIMITS.tags} tags per batch`).default([]),
 });
 
+/** MLflow's ViewType, by name or by its protobuf number. */
+const ViewType = z
+  .union([z.enum(['ACTIVE_ONLY', 'DELETED_ONLY', 'ALL']), z.coerce.number().int().min(1).max(3)])
+  .transform((v) => (typeof v === 'number' ? (['ACTIVE_ONLY', 'DELETED_ONLY', 'ALL'] as const)[v - 1]! : v))
+  .default('ACTIVE_ONLY');
+export type ViewType = z.output<typeof ViewType>;
+
+const OrderBy = z.union([z.string(), z.array(z.string().max(500)).max(20)]).transform((v) => (typeof v === 'string' ? [v] : v)).optional();
+const PageToken = z.string().max(1000).optional();
+
 /** experiments/search: MLflow pages its answer; `page_token` is where the next page starts. */
 export const SearchExperiments = z.object({
   max_results: z.coerce.number().int().min(1).max(50_000).default(1000),
-  page_token: z
-    .string()
-    .regex(/^\d{1,9}$/, 'not a page token this server gave')
-    .transform(Number)
-    .optional(),
-  filter: z.string().optional(),
-  view_type: z.unknown().optional(),
-  order_by: z.unknown().optional(),
+  page_token: PageToken,
+  filter: z.string().max(10_000).optional(),
+  view_type: ViewType,
+  order_by: OrderBy,
 });
 
 export const SearchRuns = z.object({
   experiment_ids: z.array(z.union([z.string(), z.number()]).transform(String)).default([]),
   max_results: z.coerce.number().int().min(1).max(50_000).default(1000),
-  filter: z.string().optional(),
-  run_view_type: z.unknown().optional(),
-  order_by: z.unknown().optional(),
-  page_token: z.string().optional(),
+  filter: z.string().max(10_000).optional(),
+  run_view_type: ViewType,
+  order_by: OrderBy,
+  page_token: PageToken,
 });
 
 export type MlflowStatus = 'RUNNING' | 'SCHEDULED' | 'FINISHED' | 'FAILED' | 'KILLED';

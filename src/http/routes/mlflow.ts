@@ -16,11 +16,14 @@ import {
   SearchRuns,
   SetTag,
   UpdateRun,
+  type ViewType,
 } from '../../domain/mlflow.ts';
 import { RunListQuery, type Run } from '../../domain/runs.ts';
 import { encodeNumber } from '../../domain/values.ts';
 import { parseJsonBody } from '../../ingest/json-body.ts';
-import { ExperimentsRepo } from '../../store/experiments-repo.ts';
+import { ExperimentsRepo, type Experiment } from '../../store/experiments-repo.ts';
+import { MlflowMetricsRepo } from '../../store/mlflow-metrics-repo.ts';
+import { EXPERIMENT_SEARCH, RUN_SEARCH, matches, page, parseFilter, parseOrderBy, sortBy, type Searchable } from '../../domain/mlflow-search.ts';
 import type { AnalystService } from '../../service/service.ts';
 import { clientAborted, type Logger } from '../errors.ts';
 import { storageUnavailable } from '../../store/faults.ts';
@@ -84,6 +87,20 @@ function paramValue(v: string): string | number | boolean {
   return v.trim() !== '' && Number.isFinite(n) ? n : v;
 }
 
+const inView = (stage: string, view: ViewType) => view === 'ALL' || (view === 'DELETED_ONLY') === (stage === 'deleted');
+
+/** What the receiver keeps of a run besides the run itself. */
+const mlflowMeta = (run: Run) => (run.meta.mlflow ?? {}) as Record<string, unknown>;
+
+/**
+ * A run's params exactly as the client sent them. Runs logged before params were kept verbatim
+ * have only their typed reading, in `config`.
+ */
+function paramsOf(run: Run): Record<string, string> {
+  const raw = mlflowMeta(run).params as Record<string, string> | undefined;
+  return raw ?? Object.fromEntries(Object.entries(run.config).map(([k, v]) => [k, String(v)]));
+}
+
 function runIdOf(b: { run_id?: string; run_uuid?: string }): string {
   const id = b.run_id ?? b.run_uuid;
   if (!id) throw new AnalystError('invalid_body', 'run_id is required');
@@ -97,6 +114,7 @@ function runIdOf(b: { run_id?: string; run_uuid?: string }): string {
 export function mlflowRoutes(service: AnalystService, log: Logger): Hono {
   const app = new Hono();
   const experiments = new ExperimentsRepo(service.store.db);
+  const metrics = new MlflowMetricsRepo(service.store.db);
   const now = () => Date.now();
   app.onError((err, c) => mlflowError(err, c, log));
 
@@ -112,30 +130,38 @@ export function mlflowRoutes(service: AnalystService, log: Logger): Hono {
     return run;
   };
 
-  const runView = (run: Run) => {
-    const latest = service.states.get(run.id).ctx.latest;
-    const meta = (run.meta.mlflow ?? {}) as Record<string, unknown>;
+  const runInfo = (run: Run) => {
+    const meta = mlflowMeta(run);
     return {
-      info: {
-        run_id: run.id,
-        run_uuid: run.id,
-        run_name: run.name,
-        experiment_id: String(meta.experiment_id ?? '0'),
-        user_id: String(meta.user_id ?? ''),
-        status: RUN_STATUS_TO_MLFLOW[run.status],
-        start_time: Number(meta.start_time ?? run.created_at),
-        ...(run.finished_at ? { end_time: run.finished_at } : {}),
-        // Derived, not stored: MLflow puts a run's artifacts under its experiment's location.
-        artifact_uri: meta.experiment_id === undefined ? '' : `${experiments.get(String(meta.experiment_id))?.artifact_location ?? ''}/${run.id}/artifacts`,
-        lifecycle_stage: 'active',
-      },
-      data: {
-        metrics: [...latest].map(([key, v]) => ({ key, value: encodeNumber(v.value), timestamp: v.ts, step: v.step ?? 0 })),
-        params: Object.entries(run.config).map(([key, value]) => ({ key, value: String(value) })),
-        tags: Object.entries(run.tags).map(([key, value]) => ({ key, value })),
-      },
+      run_id: run.id,
+      run_uuid: run.id,
+      run_name: run.name,
+      experiment_id: String(meta.experiment_id ?? '0'),
+      user_id: String(meta.user_id ?? ''),
+      status: RUN_STATUS_TO_MLFLOW[run.status],
+      start_time: Number(meta.start_time ?? run.created_at),
+      ...(run.finished_at ? { end_time: run.finished_at } : {}),
+      // Derived, not stored: MLflow puts a run's artifacts under its experiment's location.
+      artifact_uri: meta.experiment_id === undefined ? '' : `${experiments.get(String(meta.experiment_id))?.artifact_location ?? ''}/${run.id}/artifacts`,
+      lifecycle_stage: run.archived_at === null ? 'active' : 'deleted',
     };
   };
+
+  const runView = (run: Run) => ({
+    info: runInfo(run),
+    data: {
+      metrics: metrics.latest(run.id).map((m) => ({ ...m, value: encodeNumber(m.value) })),
+      params: Object.entries(paramsOf(run)).map(([key, value]) => ({ key, value })),
+      tags: Object.entries(run.tags).map(([key, value]) => ({ key, value })),
+    },
+  });
+
+  const searchableRun = (run: Run): Searchable => ({
+    attributes: runInfo(run),
+    metrics: Object.fromEntries(metrics.latest(run.id).map((m) => [m.key, m.value])),
+    params: paramsOf(run),
+    tags: run.tags,
+  });
 
   app.post('/experiments/create', async (c) => {
     const b = await body(c, CreateExperiment);
@@ -160,12 +186,18 @@ export function mlflowRoutes(service: AnalystService, log: Logger): Hono {
   });
 
   const listExperiments = async (c: Context) => {
-    const q = c.req.method === 'GET' ? parseOrThrow(SearchExperiments, c.req.query(), 'query') : await body(c, SearchExperiments);
-    const from = q.page_token ?? 0;
-    const all = experiments.list();
-    const page = all.slice(from, from + q.max_results);
-    const next = from + page.length < all.length ? { next_page_token: String(from + page.length) } : {};
-    return c.json({ experiments: page.map(toView), ...next });
+    const q =
+      c.req.method === 'GET'
+        ? parseOrThrow(SearchExperiments, { ...c.req.query(), order_by: c.req.queries('order_by') }, 'query')
+        : await body(c, SearchExperiments);
+    const conditions = parseFilter(q.filter, EXPERIMENT_SEARCH);
+    const order = parseOrderBy(q.order_by, EXPERIMENT_SEARCH);
+    const searchable = ({ tags, ...attributes }: Experiment): Searchable => ({ attributes, metrics: {}, params: {}, tags });
+    const found = experiments.list().filter((e) => inView(e.lifecycle_stage, q.view_type) && matches(searchable(e), conditions));
+    // MLflow's default order: newest first, then by id.
+    const sorted = sortBy(found, order, searchable, (a, b) => b.creation_time - a.creation_time || Number(a.experiment_id) - Number(b.experiment_id));
+    const { items, next } = page(sorted, q.max_results, q.page_token);
+    return c.json({ experiments: items.map(toView), ...(next ? { next_page_token: next } : {}) });
   };
   app.get('/experiments/list', listExperiments);
   app.get('/experiments/search', listExperiments);
@@ -178,14 +210,19 @@ export function mlflowRoutes(service: AnalystService, log: Logger): Hono {
     // As in MLflow, runs/create always creates: a name used before makes a second run with that name.
     const name = b.run_name ?? tags['mlflow.runName'] ?? `run-${Date.now().toString(36)}`;
     const startTime = b.start_time ?? now();
+    // A nested run (`start_run(nested=True)`) names its parent in this tag: here it is a stage of the parent's lineage.
+    // MLflow takes any tag value, so a parent this service does not hold stays a tag only.
+    const parentTag = tags['mlflow.parentRunId'];
+    const parent = parentTag ? service.store.getRun(parentTag)?.id : undefined;
     const { run } = service.createRun({
       name,
       project: e.name,
       config: {},
       meta: { mlflow: { experiment_id: e.experiment_id, user_id: b.user_id ?? '', start_time: startTime } },
       tags: { ...tags, 'mlflow.runName': name },
+      ...(parent ? { parent_run: parent } : {}),
     });
-    service.ingest(run.id, [{ type: 'run_started', ts: startTime, name, project: e.name }], 'mlflow');
+    service.ingest(run.id, [{ type: 'run_started', ts: startTime, name, project: e.name, ...(parent ? { parent_run: parent } : {}) }], 'mlflow');
     return c.json({ run: runView(runOf(run.id)) });
   });
 
@@ -203,11 +240,33 @@ export function mlflowRoutes(service: AnalystService, log: Logger): Hono {
 
   app.get('/runs/get', (c) => c.json({ run: runView(runOf(c.req.query('run_id') ?? c.req.query('run_uuid') ?? '')) }));
 
+  /** Every run of a project in a view: the list is read a page at a time, as the store serves it. */
+  const runsOf = (project: string, view: ViewType): Run[] => {
+    const archived = view === 'ACTIVE_ONLY' ? 'false' : view === 'DELETED_ONLY' ? 'only' : 'true';
+    const out: Run[] = [];
+    for (let offset = 0; ; offset += 1000) {
+      const { runs } = service.listRuns(RunListQuery.parse({ project, archived, limit: 1000, offset }));
+      out.push(...runs);
+      if (runs.length < 1000) return out;
+    }
+  };
+
   app.post('/runs/search', async (c) => {
     const b = await body(c, SearchRuns);
-    const projects = b.experiment_ids.map((id) => experiment(id).name);
-    const runs = projects.flatMap((project) => service.listRuns(RunListQuery.parse({ project, limit: b.max_results })).runs);
-    return c.json({ runs: runs.slice(0, b.max_results).map(runView) });
+    const conditions = parseFilter(b.filter, RUN_SEARCH);
+    const order = parseOrderBy(b.order_by, RUN_SEARCH);
+    const projects = [...new Set(b.experiment_ids.map((id) => experiment(id).name))];
+    const found = projects.flatMap((project) => runsOf(project, b.run_view_type)).map((run) => ({ run, view: searchableRun(run) }));
+    // MLflow's default order: newest start first, then by id.
+    const sorted = sortBy(
+      found.filter((r) => matches(r.view, conditions)),
+      order,
+      (r) => r.view,
+      (a, b) => Number(b.view.attributes.start_time) - Number(a.view.attributes.start_time) || (a.run.id < b.run.id ? -1 : 1),
+    );
+    const { items, next } = page(sorted, b.max_results, b.page_token);
+    // As MLflow: an empty page is `{}`.
+    return c.json({ ...(items.length ? { runs: items.map((r) => runView(r.run)) } : {}), ...(next ? { next_page_token: next } : {}) });
   });
 
   /** One metrics event per (step, timestamp), so values logged together stay together. */
@@ -227,17 +286,20 @@ export function mlflowRoutes(service: AnalystService, log: Logger): Hono {
     service.transaction(() => {
       if (b.params.length || b.tags.length) {
         const config = { ...run.config };
+        const params = { ...paramsOf(run) };
         for (const p of b.params) {
-          const value = paramValue(p.value);
           // As MLflow does: a param is a fact of the run, so a second, different value is refused rather than overwriting the first.
-          if (Object.hasOwn(config, p.key) && config[p.key] !== value) {
-            throw new AnalystError('invalid_body', `changing param values is not allowed: param '${p.key}' was already logged with value '${String(config[p.key])}' for run ${run.id}; attempted '${p.value}'`);
+          if (Object.hasOwn(params, p.key) && params[p.key] !== p.value) {
+            throw new AnalystError('invalid_body', `changing param values is not allowed: param '${p.key}' was already logged with value '${params[p.key]}' for run ${run.id}; attempted '${p.value}'`);
           }
-          setOwn(config, p.key, value);
+          setOwn(params, p.key, p.value);
+          // The params as sent are what MLflow clients read back; the typed reading is what rules and prompts use.
+          setOwn(config, p.key, paramValue(p.value));
         }
         const tags = { ...run.tags };
         for (const t of b.tags) setOwn(tags, t.key, t.value);
-        service.store.updateRun(run.id, { config, tags }, now());
+        const meta = b.params.length ? { ...run.meta, mlflow: { ...mlflowMeta(run), params } } : run.meta;
+        service.store.updateRun(run.id, { config, tags, meta }, now());
       }
       if (b.metrics.length) service.ingest(run.id, metricEvents(b.metrics), 'mlflow');
     });
@@ -269,10 +331,7 @@ export function mlflowRoutes(service: AnalystService, log: Logger): Hono {
     const run = runOf(c.req.query('run_id') ?? c.req.query('run_uuid') ?? '');
     const key = c.req.query('metric_key');
     if (!key) throw new AnalystError('invalid_body', 'metric_key is required');
-    const points = service.store.points(run.id, { names: [key] });
-    return c.json({
-      metrics: points.map((p) => ({ key, value: encodeNumber(p.value), timestamp: p.ts, step: p.step ?? 0 })),
-    });
+    return c.json({ metrics: metrics.history(run.id, key).map((m) => ({ ...m, value: encodeNumber(m.value) })) });
   });
 
   return app;
