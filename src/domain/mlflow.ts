@@ -49,6 +49,29 @@ export const UpdateRun = z.object({
   run_name: z.string().max(250).optional(),
 });
 
+/** runs/delete and runs/restore send `run_id` only. */
+export const RunRef = z.object(runRef);
+
+const ExperimentId = z.union([z.string().min(1).max(32), z.number()]).transform(String);
+
+export const ExperimentRef = z.object({ experiment_id: ExperimentId });
+export const UpdateExperiment = z.object({ experiment_id: ExperimentId, new_name: z.string().min(1).max(500) });
+export const SetExperimentTag = z.object({ experiment_id: ExperimentId, ...KeyValue.shape });
+
+/**
+ * get-metric-history-bulk-interval: one metric of up to 100 runs, sampled to at most
+ * `max_results` steps per run (the 3.x UI's and client's sampled history).
+ */
+export const BulkIntervalQuery = z
+  .object({
+    run_ids: z.array(RunId).min(1, 'run_ids is required').max(100, 'at most 100 run_ids'),
+    metric_key: z.string().min(1).max(250),
+    start_step: z.coerce.number().int().optional(),
+    end_step: z.coerce.number().int().optional(),
+    max_results: z.coerce.number().int().min(1).max(2500).default(100),
+  })
+  .refine((q) => q.start_step === undefined || q.end_step === undefined || q.start_step <= q.end_step, { message: 'start_step is after end_step', path: ['start_step'] });
+
 export const LogMetric = z.object({ ...runRef, ...MlflowMetric.shape });
 export const LogParam = z.object({ ...runRef, ...KeyValue.shape });
 export const SetTag = z.object({ ...runRef, ...KeyValue.shape });

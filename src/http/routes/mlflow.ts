@@ -4,8 +4,10 @@ import { z } from 'zod';
 import { AnalystError, parseOrThrow } from '../../domain/errors.ts';
 import type { EventInput } from '../../domain/events.ts';
 import {
+  BulkIntervalQuery,
   CreateExperiment,
   CreateRun,
+  ExperimentRef,
   LogBatch,
   LogMetric,
   LogParam,
@@ -14,7 +16,10 @@ import {
   RUN_STATUS_TO_MLFLOW,
   SearchExperiments,
   SearchRuns,
+  RunRef,
+  SetExperimentTag,
   SetTag,
+  UpdateExperiment,
   UpdateRun,
   type ViewType,
 } from '../../domain/mlflow.ts';
@@ -85,6 +90,13 @@ function paramValue(v: string): string | number | boolean {
   if (v === 'False' || v === 'false') return false;
   const n = Number(v);
   return v.trim() !== '' && Number.isFinite(n) ? n : v;
+}
+
+/** At most `max` of the (ascending) steps, evenly spread, the first and last always among them. */
+function sampledSteps(steps: number[], max: number): Set<number> {
+  if (steps.length <= max) return new Set(steps);
+  if (max === 1) return new Set([steps.at(-1)!]);
+  return new Set(Array.from({ length: max }, (_, i) => steps[Math.round((i * (steps.length - 1)) / (max - 1))]!));
 }
 
 const inView = (stage: string, view: ViewType) => view === 'ALL' || (view === 'DELETED_ONLY') === (stage === 'deleted');
@@ -267,6 +279,52 @@ export function mlflowRoutes(service: AnalystService, log: Logger): Hono {
     const { items, next } = page(sorted, b.max_results, b.page_token);
     // As MLflow: an empty page is `{}`.
     return c.json({ ...(items.length ? { runs: items.map((r) => runView(r.run)) } : {}), ...(next ? { next_page_token: next } : {}) });
+  });
+
+  // Deleting an MLflow run archives it: MLflow's deleted runs can be restored, and keep their data until then.
+  app.post('/runs/delete', async (c) => {
+    service.changeRun(runOf(runIdOf(await body(c, RunRef))).id, { archived: true });
+    return c.json({});
+  });
+
+  app.post('/runs/restore', async (c) => {
+    service.changeRun(runOf(runIdOf(await body(c, RunRef))).id, { archived: false });
+    return c.json({});
+  });
+
+  app.post('/experiments/set-experiment-tag', async (c) => {
+    const b = await body(c, SetExperimentTag);
+    experiments.setTag(experiment(b.experiment_id).experiment_id, b.key, b.value, now());
+    return c.json({});
+  });
+
+  app.post('/experiments/update', async (c) => {
+    const b = await body(c, UpdateExperiment);
+    const e = experiment(b.experiment_id);
+    const other = experiments.byName(b.new_name);
+    if (other && other.experiment_id !== e.experiment_id) throw new AnalystError('conflict', `experiment '${b.new_name}' already exists`);
+    experiments.rename(e.experiment_id, b.new_name, now());
+    return c.json({});
+  });
+
+  for (const [route, stage] of [['/experiments/delete', 'deleted'], ['/experiments/restore', 'active']] as const) {
+    app.post(route, async (c) => {
+      const e = experiment((await body(c, ExperimentRef)).experiment_id);
+      if (e.experiment_id === '0' && stage === 'deleted') throw new AnalystError('invalid_body', 'the Default experiment cannot be deleted');
+      experiments.setStage(e.experiment_id, stage, now());
+      return c.json({});
+    });
+  }
+
+  app.get('/metrics/get-history-bulk-interval', (c) => {
+    const q = parseOrThrow(BulkIntervalQuery, { ...c.req.query(), run_ids: c.req.queries('run_ids') ?? [] }, 'query');
+    const out = q.run_ids.flatMap((id) => {
+      const run = runOf(id);
+      const inRange = metrics.history(run.id, q.metric_key).filter((m) => (q.start_step === undefined || m.step >= q.start_step) && (q.end_step === undefined || m.step <= q.end_step));
+      const kept = sampledSteps([...new Set(inRange.map((m) => m.step))], q.max_results);
+      return inRange.filter((m) => kept.has(m.step)).map((m) => ({ ...m, value: encodeNumber(m.value), run_id: run.id }));
+    });
+    return c.json({ metrics: out });
   });
 
   /** One metrics event per (step, timestamp), so values logged together stay together. */
