@@ -294,9 +294,9 @@ export function sortBy<T>(items: T[], order: readonly OrderBy[], view: (t: T) =>
   });
 }
 
-/** MLflow's page token: base64 of `{"offset": N}`. */
+/** MLflow's page token: base64 of `{"offset": N}`, spelt as MLflow's server spells it. */
 export function pageToken(offset: number): string {
-  return Buffer.from(JSON.stringify({ offset })).toString('base64');
+  return Buffer.from(`{"offset": ${offset}}`).toString('base64');
 }
 
 export function readPageToken(token: string | undefined): number {

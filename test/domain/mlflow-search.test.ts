@@ -88,7 +88,7 @@ describe('MLflow filter grammar', () => {
     const items = [1, 2, 3];
     const first = page(items, 1, undefined);
     expect(first.items).toEqual([1]);
-    expect(JSON.parse(Buffer.from(first.next!, 'base64').toString())).toEqual({ offset: 1 });
+    expect(first.next).toBe('eyJvZmZzZXQiOiAxfQ==');
     const third = page(items, 1, page(items, 1, first.next).next);
     expect(third.items).toEqual([3]);
     expect(page(items, 1, third.next)).toEqual({ items: [] });

@@ -33,13 +33,17 @@ it('deletes a run softly and restores it, as MLflow lifecycle stages do', async 
 it('tags, renames, deletes and restores experiments', async () => {
   const eid = (await mlflow('/experiments/create', { name: 'exp-old' })).body.experiment_id;
   const run = (await mlflow('/runs/create', { experiment_id: eid, run_name: 'r' })).body.run.info.run_id;
+  // A rename through runs/update, as update_run(name=...) sends it: the status and end time come along.
+  expect((await mlflow('/runs/update', { run_id: run, run_uuid: run, status: 'RUNNING', run_name: 'r-renamed' })).body.run_info.run_name).toBe('r-renamed');
+  const renamed = (await mlflow(`/runs/get?run_id=${run}`)).body.run;
+  expect([renamed.info.run_name, renamed.data.tags.find((t: any) => t.key === 'mlflow.runName').value]).toEqual(['r-renamed', 'r-renamed']);
   expect((await mlflow('/experiments/set-experiment-tag', { experiment_id: eid, key: 'owner', value: 'vision-team' })).body).toEqual({});
   expect((await mlflow(`/experiments/get?experiment_id=${eid}`)).body.experiment.tags).toEqual([{ key: 'owner', value: 'vision-team' }]);
   expect((await mlflow('/experiments/set-experiment-tag', { experiment_id: '999', key: 'a', value: 'b' })).status).toBe(404);
   expect((await mlflow('/experiments/update', { experiment_id: eid, new_name: 'exp-new' })).status).toBe(200);
   expect((await mlflow(`/experiments/get-by-name?experiment_name=exp-new`)).body.experiment.experiment_id).toBe(eid);
   // The experiment's runs are still its runs, here and in the service's own listing.
-  expect(names((await mlflow('/runs/search', { experiment_ids: [eid] })).body)).toEqual(['r']);
+  expect(names((await mlflow('/runs/search', { experiment_ids: [eid] })).body)).toEqual(['r-renamed']);
   expect((await api(s.url, `/runs/${run}`)).body.project).toBe('exp-new');
   await mlflow('/experiments/create', { name: 'taken' });
   expect((await mlflow('/experiments/update', { experiment_id: eid, new_name: 'taken' })).body.error_code).toBe('RESOURCE_ALREADY_EXISTS');
