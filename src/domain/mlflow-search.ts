@@ -62,6 +62,12 @@ export const EXPERIMENT_SEARCH: SearchKind = {
   attributes: { name: 'string', experiment_id: 'string', creation_time: 'number', last_update_time: 'number', lifecycle_stage: 'string' },
 };
 
+export const LOGGED_MODEL_SEARCH: SearchKind = {
+  entities: ['tag', 'attribute'],
+  attributes: { name: 'string', model_id: 'string', status: 'string', model_type: 'string', source_run_id: 'string', creation_timestamp_ms: 'number', last_updated_timestamp_ms: 'number' },
+  aliases: { creation_time: 'creation_timestamp_ms', last_updated_timestamp: 'last_updated_timestamp_ms' },
+};
+
 const PREFIXES: Record<string, Entity> = {
   metric: 'metric',
   metrics: 'metric',

@@ -72,6 +72,58 @@ export const BulkIntervalQuery = z
   })
   .refine((q) => q.start_step === undefined || q.end_step === undefined || q.start_step <= q.end_step, { message: 'start_step is after end_step', path: ['start_step'] });
 
+/** runs/log-inputs: datasets a run read, as `mlflow.log_input` describes them. */
+export const DatasetInput = z.object({
+  tags: z.array(KeyValue).max(MLFLOW_LIMITS.tags).default([]),
+  dataset: z.object({
+    name: z.string().min(1).max(500),
+    digest: z.string().min(1).max(36),
+    source_type: z.string().max(36),
+    source: z.string().max(65_535),
+    schema: z.string().max(1_048_576).optional(),
+    profile: z.string().max(16_384).optional(),
+  }),
+});
+export type DatasetInput = z.output<typeof DatasetInput>;
+
+export const LogInputs = z.object({
+  ...runRef,
+  datasets: z.array(DatasetInput).max(1000).default([]),
+  models: z.array(z.object({ model_id: z.string().min(1).max(64) })).max(1000).optional(),
+});
+
+/** runs/outputs (MLflow 3): the models a run produced. */
+export const LogOutputs = z.object({
+  ...runRef,
+  models: z.array(z.object({ model_id: z.string().min(1).max(64), step: int64.default(0) })).max(1000),
+});
+
+/** runs/log-model (MLflow 2): an `MLmodel` description, as JSON text. */
+export const LogModel = z.object({ ...runRef, model_json: z.string().min(2).max(1_048_576) });
+
+export const CreateLoggedModel = z.object({
+  experiment_id: ExperimentId,
+  name: z.string().min(1).max(500).optional(),
+  source_run_id: RunId.optional(),
+  model_type: z.string().max(500).optional(),
+  tags: z.array(KeyValue).max(MLFLOW_LIMITS.tags).default([]),
+  params: z.array(KeyValue).max(MLFLOW_LIMITS.params).default([]),
+});
+
+export const FinalizeLoggedModel = z.object({
+  model_id: z.string().optional(),
+  status: z.enum(['LOGGED_MODEL_PENDING', 'LOGGED_MODEL_READY', 'LOGGED_MODEL_UPLOAD_FAILED']),
+});
+
+export const SearchLoggedModels = z.object({
+  experiment_ids: z.array(ExperimentId).default([]),
+  filter: z.string().max(10_000).optional(),
+  order_by: z.array(z.object({ field_name: z.string().max(500), ascending: z.boolean().default(true) }).passthrough()).max(20).optional(),
+  max_results: z.coerce.number().int().min(1).max(50_000).default(100),
+  page_token: z.string().max(1000).optional(),
+  datasets: z.unknown().optional(),
+});
+
 export const LogMetric = z.object({ ...runRef, ...MlflowMetric.shape });
 export const LogParam = z.object({ ...runRef, ...KeyValue.shape });
 export const SetTag = z.object({ ...runRef, ...KeyValue.shape });

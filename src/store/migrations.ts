@@ -132,6 +132,18 @@ const MIGRATIONS: string[] = [
    UPDATE runs SET last_event_at = updated_at;
    ALTER TABLE findings ADD COLUMN seen_step REAL;
    ALTER TABLE findings ADD COLUMN seen_epoch REAL;`,
+  // MLflow 3's logged models: a model's record (name, status, tags, params), kept by experiment
+  // and by the run that logged it; its files are artifacts.
+  `CREATE TABLE mlflow_logged_models (
+     id TEXT PRIMARY KEY,
+     experiment_id TEXT NOT NULL,
+     source_run TEXT,
+     name TEXT NOT NULL,
+     body TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL
+   );
+   CREATE INDEX mlflow_logged_models_experiment ON mlflow_logged_models (experiment_id, created_at);`,
 ];
 
 /** Migrates forward to `target` (the latest unless told; an older target makes old files for tests). */

@@ -6,8 +6,15 @@ import type { EventInput } from '../../domain/events.ts';
 import {
   BulkIntervalQuery,
   CreateExperiment,
+  CreateLoggedModel,
   CreateRun,
   ExperimentRef,
+  FinalizeLoggedModel,
+  LogInputs,
+  LogModel,
+  LogOutputs,
+  SearchLoggedModels,
+  type DatasetInput,
   LogBatch,
   LogMetric,
   LogParam,
@@ -28,7 +35,8 @@ import { encodeNumber } from '../../domain/values.ts';
 import { parseJsonBody } from '../../ingest/json-body.ts';
 import { ExperimentsRepo, type Experiment } from '../../store/experiments-repo.ts';
 import { MlflowMetricsRepo } from '../../store/mlflow-metrics-repo.ts';
-import { EXPERIMENT_SEARCH, RUN_SEARCH, matches, page, parseFilter, parseOrderBy, sortBy, type Searchable } from '../../domain/mlflow-search.ts';
+import { LoggedModelsRepo, type LoggedModel } from '../../store/logged-models-repo.ts';
+import { EXPERIMENT_SEARCH, LOGGED_MODEL_SEARCH, RUN_SEARCH, matches, page, parseFilter, parseOrderBy, sortBy, type Searchable } from '../../domain/mlflow-search.ts';
 import type { AnalystService } from '../../service/service.ts';
 import { clientAborted, type Logger } from '../errors.ts';
 import { storageUnavailable } from '../../store/faults.ts';
@@ -127,6 +135,7 @@ export function mlflowRoutes(service: AnalystService, log: Logger): Hono {
   const app = new Hono();
   const experiments = new ExperimentsRepo(service.store.db);
   const metrics = new MlflowMetricsRepo(service.store.db);
+  const models = new LoggedModelsRepo(service.store.db);
   const now = () => Date.now();
   app.onError((err, c) => mlflowError(err, c, log));
 
@@ -159,14 +168,23 @@ export function mlflowRoutes(service: AnalystService, log: Logger): Hono {
     };
   };
 
-  const runView = (run: Run) => ({
-    info: runInfo(run),
-    data: {
-      metrics: metrics.latest(run.id).map((m) => ({ ...m, value: encodeNumber(m.value) })),
-      params: Object.entries(paramsOf(run)).map(([key, value]) => ({ key, value })),
-      tags: Object.entries(run.tags).map(([key, value]) => ({ key, value })),
-    },
-  });
+  const runView = (run: Run) => {
+    const meta = mlflowMeta(run);
+    return {
+      info: runInfo(run),
+      data: {
+        metrics: metrics.latest(run.id).map((m) => ({ ...m, value: encodeNumber(m.value) })),
+        params: Object.entries(paramsOf(run)).map(([key, value]) => ({ key, value })),
+        tags: Object.entries(run.tags).map(([key, value]) => ({ key, value })),
+      },
+      inputs: { dataset_inputs: (meta.inputs as DatasetInput[] | undefined) ?? [] },
+      outputs: { model_outputs: (meta.outputs as Array<{ model_id: string; step: number }> | undefined) ?? [] },
+    };
+  };
+
+  /** Changes what the receiver keeps of a run under `meta.mlflow`. */
+  const updateMeta = (run: Run, change: (meta: Record<string, unknown>) => Record<string, unknown>) =>
+    service.store.updateRun(run.id, { meta: { ...run.meta, mlflow: change({ ...mlflowMeta(run) }) } }, now());
 
   const searchableRun = (run: Run): Searchable => ({
     attributes: runInfo(run),
@@ -326,6 +344,88 @@ export function mlflowRoutes(service: AnalystService, log: Logger): Hono {
       return inRange.filter((m) => kept.has(m.step)).map((m) => ({ ...m, value: encodeNumber(m.value), run_id: run.id }));
     });
     return c.json({ metrics: out });
+  });
+
+  // Datasets a run read (`mlflow.log_input`): kept as sent, one per name, digest and context, as MLflow keeps them.
+  app.post('/runs/log-inputs', async (c) => {
+    const b = await body(c, LogInputs);
+    const run = runOf(runIdOf(b));
+    const id = (d: DatasetInput) => JSON.stringify([d.dataset.name, d.dataset.digest, d.tags.find((t) => t.key === 'mlflow.data.context')?.value]);
+    updateMeta(run, (meta) => {
+      const kept = ((meta.inputs as DatasetInput[] | undefined) ?? []).filter((d) => !b.datasets.some((n) => id(n) === id(d)));
+      return { ...meta, inputs: [...kept, ...b.datasets] };
+    });
+    return c.json({});
+  });
+
+  app.post('/runs/outputs', async (c) => {
+    const b = await body(c, LogOutputs);
+    const run = runOf(runIdOf(b));
+    for (const m of b.models) if (!models.get(m.model_id)) throw new AnalystError('not_found', `logged model ${m.model_id} does not exist`);
+    updateMeta(run, (meta) => {
+      const kept = ((meta.outputs as Array<{ model_id: string }> | undefined) ?? []).filter((o) => !b.models.some((m) => m.model_id === o.model_id));
+      // Newest first, as MLflow lists them.
+      return { ...meta, outputs: [...[...b.models].reverse(), ...kept] };
+    });
+    return c.json({});
+  });
+
+  // MLflow 2's log_model: the model's description is appended to a tag, which is where its clients read it.
+  app.post('/runs/log-model', async (c) => {
+    const b = await body(c, LogModel);
+    const run = runOf(runIdOf(b));
+    let model: unknown;
+    try {
+      model = JSON.parse(b.model_json);
+    } catch {
+      throw new AnalystError('invalid_body', 'model_json is not JSON');
+    }
+    if (!model || typeof model !== 'object' || Array.isArray(model)) throw new AnalystError('invalid_body', 'model_json is not a JSON object');
+    const history = run.tags['mlflow.log-model.history'];
+    // Joined as Python's json.dumps joins a list, so the tag reads as MLflow's server writes it.
+    const value = history ? `${history.slice(0, -1)}, ${b.model_json}]` : `[${b.model_json}]`;
+    service.store.updateRun(run.id, { tags: { ...run.tags, 'mlflow.log-model.history': value } }, now());
+    return c.json({});
+  });
+
+  const modelView = ({ params, ...info }: LoggedModel) => ({
+    info: { ...info, artifact_uri: `${experiment(info.experiment_id).artifact_location}/models/${info.model_id}/artifacts` },
+    data: params.length ? { params } : {},
+  });
+
+  const modelOf = (id: string) => {
+    const m = models.get(id);
+    if (!m) throw new AnalystError('not_found', `logged model ${id} does not exist`);
+    return m;
+  };
+
+  app.post('/logged-models', async (c) => {
+    const b = await body(c, CreateLoggedModel);
+    const e = experiment(b.experiment_id);
+    if (b.source_run_id) runOf(b.source_run_id);
+    const tags = [...b.tags].sort((x, y) => (x.key < y.key ? -1 : 1));
+    const m = models.create({ experiment_id: e.experiment_id, name: b.name ?? `model-${Date.now().toString(36)}`, source_run_id: b.source_run_id, model_type: b.model_type, tags, params: b.params }, now());
+    return c.json({ model: modelView(m) });
+  });
+
+  app.post('/logged-models/search', async (c) => {
+    const b = await body(c, SearchLoggedModels);
+    const conditions = parseFilter(b.filter, LOGGED_MODEL_SEARCH);
+    const order = parseOrderBy(b.order_by?.map((o) => `${o.field_name} ${o.ascending ? 'ASC' : 'DESC'}`), LOGGED_MODEL_SEARCH);
+    const searchable = ({ tags, params, ...attributes }: LoggedModel): Searchable => ({ attributes, metrics: {}, params: {}, tags: Object.fromEntries(tags.map((t) => [t.key, t.value])) });
+    const found = models.inExperiments(b.experiment_ids).filter((m) => matches(searchable(m), conditions));
+    const sorted = sortBy(found, order, searchable, (x, y) => y.creation_timestamp_ms - x.creation_timestamp_ms || (x.model_id < y.model_id ? -1 : 1));
+    const { items, next } = page(sorted, b.max_results, b.page_token);
+    return c.json({ ...(items.length ? { models: items.map(modelView) } : {}), ...(next ? { next_page_token: next } : {}) });
+  });
+
+  app.get('/logged-models/:id', (c) => c.json({ model: modelView(modelOf(c.req.param('id'))) }));
+
+  app.patch('/logged-models/:id', async (c) => {
+    const b = await body(c, FinalizeLoggedModel);
+    const m = modelOf(c.req.param('id'));
+    models.setStatus(m.model_id, b.status, now());
+    return c.json({ model: modelView(modelOf(m.model_id)) });
   });
 
   /** One metrics event per (step, timestamp), so values logged together stay together. */
