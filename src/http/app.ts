@@ -10,6 +10,7 @@ import { dashboardRoutes } from './routes/dashboard.ts';
 import { importRoutes } from './routes/import.ts';
 import { mlflowAccessLog, mlflowError, mlflowNotFound, mlflowRoutes } from './routes/mlflow.ts';
 import { mlflowArtifactRoutes } from './routes/mlflow-artifacts.ts';
+import { runArtifactRoutes } from './routes/run-artifacts.ts';
 import { runRoutes } from './routes/runs.ts';
 import type { ArtifactStore } from '../store/artifact-store.ts';
 import { systemRoutes } from './routes/system.ts';
@@ -65,7 +66,10 @@ export function createApp(opts: AppOptions): Hono {
   app.route('/', runRoutes(opts.service, opts.maxBatchEvents));
   app.route('/', importRoutes(opts.service, opts.maxBatchEvents));
   for (const prefix of MLFLOW_PREFIXES) app.route(prefix.slice(0, -1), mlflowRoutes(opts.service, opts.log));
-  if (opts.artifacts) for (const prefix of ARTIFACT_PREFIXES) app.route(prefix.slice(0, -1), mlflowArtifactRoutes(opts.artifacts));
+  if (opts.artifacts) {
+    for (const prefix of ARTIFACT_PREFIXES) app.route(prefix.slice(0, -1), mlflowArtifactRoutes(opts.artifacts));
+    app.route('/', runArtifactRoutes(opts.service, opts.artifacts));
+  }
   for (const extra of opts.extra ?? []) app.route('/', extra);
   return app;
 }

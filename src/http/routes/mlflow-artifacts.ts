@@ -27,13 +27,17 @@ export function contentTypeOf(file: string): string {
   return CONTENT_TYPES[ext] ?? 'application/octet-stream';
 }
 
-/** The path after `/artifacts/`, each part percent-decoded on its own so an encoded "/" cannot join two parts. */
-function artifactPath(c: Context): string {
-  const raw = new URL(c.req.url).pathname;
-  const at = raw.indexOf('/artifacts/');
+/**
+ * The path after `marker` in the request's URL, each part percent-decoded on its own, so an
+ * encoded "/" cannot join two parts into one that escapes the checks.
+ */
+export function pathAfter(url: string, marker: string): string {
+  const raw = new URL(url).pathname;
+  const at = raw.indexOf(marker);
   if (at < 0) return '';
-  const parts = raw.slice(at + '/artifacts/'.length).split('/');
-  return parts
+  return raw
+    .slice(at + marker.length)
+    .split('/')
     .map((part) => {
       let s: string;
       try {
@@ -46,6 +50,8 @@ function artifactPath(c: Context): string {
     })
     .join('/');
 }
+
+const artifactPath = (c: Context) => pathAfter(c.req.url, '/artifacts/');
 
 /** Sends a stored file with its size and type; nosniff, so a browser never runs what it was given. */
 export async function sendArtifact(store: ArtifactStore, relative: string): Promise<Response> {
