@@ -240,9 +240,34 @@ export function parseOrderBy(clauses: readonly string[] | undefined, kind: Searc
   });
 }
 
-function like(pattern: string, caseless: boolean): RegExp {
-  const body = pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '[\\s\\S]*').replace(/_/g, '[\\s\\S]');
-  return new RegExp(`^${body}$`, caseless ? 'i' : '');
+/**
+ * SQL LIKE: `%` any run of characters, `_` one character. Matched by the greedy wildcard walk
+ * (at most text × pattern steps), not a regular expression, which many `%` make backtrack
+ * exponentially on long values.
+ */
+export function like(text: string, pattern: string, caseless: boolean): boolean {
+  const t = caseless ? [...text.toLowerCase()] : [...text];
+  const p = caseless ? [...pattern.toLowerCase()] : [...pattern];
+  let ti = 0;
+  let pi = 0;
+  let star = -1;
+  let resume = 0;
+  while (ti < t.length) {
+    if (pi < p.length && (p[pi] === '_' || (p[pi] !== '%' && p[pi] === t[ti]))) {
+      ti++;
+      pi++;
+    } else if (pi < p.length && p[pi] === '%') {
+      star = pi++;
+      resume = ti;
+    } else if (star >= 0) {
+      pi = star + 1;
+      ti = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (pi < p.length && p[pi] === '%') pi++;
+  return pi === p.length;
 }
 
 function valueOf(item: Searchable, key: Key): string | number | null | undefined {
@@ -271,9 +296,9 @@ export function matches(item: Searchable, conditions: readonly Condition[]): boo
       case '>=':
         return v >= c.value;
       case 'LIKE':
-        return like(c.value as string, false).test(String(v));
+        return like(String(v), c.value as string, false);
       case 'ILIKE':
-        return like(c.value as string, true).test(String(v));
+        return like(String(v), c.value as string, true);
       case 'IN':
         return (c.value as string[]).includes(String(v));
       case 'NOT IN':

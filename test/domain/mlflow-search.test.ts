@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EXPERIMENT_SEARCH, RUN_SEARCH, matches, page, parseFilter, parseOrderBy, readPageToken, sortBy, type Searchable } from '../../src/domain/mlflow-search.ts';
+import { EXPERIMENT_SEARCH, RUN_SEARCH, like, matches, page, parseFilter, parseOrderBy, readPageToken, sortBy, type Searchable } from '../../src/domain/mlflow-search.ts';
 
 const run = (over: Partial<Searchable> = {}): Searchable => ({
   attributes: { run_id: 'r1', run_name: 'resnet-a', status: 'FINISHED', start_time: 100, ...over.attributes },
@@ -72,6 +72,21 @@ describe('MLflow filter grammar', () => {
     expect(m("tags.team IN ('nlp', 'vision')")).toBe(true);
     expect(m("tags.team NOT IN ('nlp', 'vision')")).toBe(false);
     expect(m("attributes.status = 'FINISHED' AND tags.team = 'nlp'")).toBe(false);
+  });
+
+  it('matches LIKE patterns without backtracking blow-ups', () => {
+    expect(like('resnet-a', 'res%', false)).toBe(true);
+    expect(like('resnet-a', '%net%', false)).toBe(true);
+    expect(like('resnet-a', 'res_et-_', false)).toBe(true);
+    expect(like('resnet-a', 'res_et-', false)).toBe(false);
+    expect(like('abc', '%%', false)).toBe(true);
+    expect(like('', '%', false)).toBe(true);
+    expect(like('', '_', false)).toBe(false);
+    expect(like('a.b', 'a.b', false)).toBe(true);
+    expect(like('axb', 'a.b', false)).toBe(false);
+    expect(like('ABC', 'a%c', true)).toBe(true);
+    // A pattern a regular expression would take ages over: answered in one pass.
+    expect(like('a'.repeat(8000), `${'%a'.repeat(30)}%b`, false)).toBe(false);
   });
 
   it('orders by the keys given, items lacking a key last, then by the fallback', () => {
