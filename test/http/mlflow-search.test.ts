@@ -1,4 +1,5 @@
 // runs/search and experiments/search over HTTP: filters, order and pages as MLflow clients send them.
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, testServer, type TestServer } from '../helpers/server.ts';
 
@@ -66,6 +67,21 @@ describe('runs/search', () => {
       expect(r.body.error_code).toBe('INVALID_PARAMETER_VALUE');
       expect(r.body.runs).toBeUndefined();
     }
+  });
+});
+
+describe('filters and orders from a fuzzer', () => {
+  it('answers every generated filter and order_by with 200 or 400 INVALID_PARAMETER_VALUE, never a 5xx', async () => {
+    const piece = fc.constantFrom('metrics.loss', 'params.lr', 'tags.`a.b`', 'attributes.status', 'run_name', 'AND', 'and', 'OR', '=', '!=', '<=', 'LIKE', 'ILIKE', 'IN', 'NOT', '(', ')', ',', "'0.01'", '"x"', '0.5', '-1e3', '%', '`', "'", '.', ' ');
+    const filter = fc.oneof(fc.string({ maxLength: 60 }), fc.array(piece, { maxLength: 12 }).map((p) => p.join(' ')));
+    await fc.assert(
+      fc.asyncProperty(filter, fc.array(fc.oneof(fc.string({ maxLength: 30 }), fc.array(piece, { maxLength: 3 }).map((p) => p.join(' '))), { maxLength: 2 }), async (f, order) => {
+        const r = await search({ filter: f, order_by: order });
+        expect([200, 400]).toContain(r.status);
+        if (r.status === 400) expect(r.body.error_code).toBe('INVALID_PARAMETER_VALUE');
+      }),
+      { numRuns: 300, seed: 14 },
+    );
   });
 });
 
