@@ -47,7 +47,10 @@ export class ArtifactStore {
   async put(relative: string, body: ReadableStream<Uint8Array> | null): Promise<number> {
     const target = this.resolve(relative);
     if (target === path.resolve(this.root)) throw new AnalystError('invalid_body', 'an artifact upload needs a file path');
-    await mkdir(path.dirname(target), { recursive: true });
+    await mkdir(path.dirname(target), { recursive: true }).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'EEXIST' || err.code === 'ENOTDIR') throw new AnalystError('conflict', `artifact path '${relative}' runs through a file`);
+      throw err;
+    });
     const existing = await stat(target).catch(() => undefined);
     if (existing?.isDirectory()) throw new AnalystError('conflict', `artifact path '${relative}' is a folder`);
     const temp = path.join(path.dirname(target), `.upload-${randomUUID()}`);

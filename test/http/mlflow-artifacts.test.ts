@@ -84,6 +84,9 @@ it('refuses paths that leave the artifact folder, and writes nothing for them', 
   expect([400, 404]).toContain((await raw('GET', '/api/2.0/mlflow-artifacts/artifacts/%2E%2E/analyst.db')).status);
   expect([400, 404]).toContain((await raw('DELETE', '/api/2.0/mlflow-artifacts/artifacts/1/..')).status);
   expect(existsSync(s.db)).toBe(true);
+  // A file cannot also be a folder.
+  expect((await put(`1/${run}/artifacts/config/config.json/inner.txt`, 'x')).status).toBe(400);
+  expect((await put(`1/${run}/artifacts/config`, 'x')).status).toBe(400);
   expect(readdirSync(path.dirname(root)).filter((f) => f.includes('escape'))).toEqual([]);
   expect(existsSync(path.join(path.dirname(s.dir), 'escape.txt'))).toBe(false);
 });
