@@ -91,6 +91,11 @@ it('refuses paths that leave the artifact folder, and writes nothing for them', 
   expect(existsSync(path.join(path.dirname(s.dir), 'escape.txt'))).toBe(false);
 });
 
+it('declines multipart uploads as MLflow does for a local folder, so its client uploads in one request', async () => {
+  const r = await api(`${s.url}/api/2.0/mlflow-artifacts`, `/mpu/create/1/${run}/artifacts/model.pkl`, { method: 'POST', json: { path: 'model.pkl', num_parts: 2 } });
+  expect(r).toEqual({ status: 501, body: { error_code: 'NOT_IMPLEMENTED', message: 'Multipart upload is not supported for the current artifact repository' } });
+});
+
 it('refuses an upload over the limit and keeps neither it nor a partial file', async () => {
   const rel = `1/${run}/artifacts/big.bin`;
   const r = await put(rel, Buffer.alloc(LIMIT + 1), 'application/octet-stream');

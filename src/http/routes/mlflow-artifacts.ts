@@ -65,10 +65,16 @@ export async function sendArtifact(store: ArtifactStore, relative: string): Prom
 /**
  * MLflow's artifact proxy (`mlflow server --serve-artifacts`): uploads, downloads, listings and
  * deletions by path, on the local disk behind `store`. Multipart uploads are for cloud stores
- * and are not offered; MLflow's client then uploads in one request.
+ * and are declined as MLflow declines them for a local folder.
  */
 export function mlflowArtifactRoutes(store: ArtifactStore): Hono {
   const app = new Hono();
+
+  // What MLflow's own server answers when its artifact store is a local folder: the client (with
+  // MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD set) recognises this answer and uploads in one request.
+  for (const step of ['create', 'complete', 'abort']) {
+    app.post(`/mpu/${step}/*`, (c) => c.json({ error_code: 'NOT_IMPLEMENTED', message: 'Multipart upload is not supported for the current artifact repository' }, 501));
+  }
 
   app.get('/artifacts', async (c) => {
     const dir = c.req.query('path') ?? '';
