@@ -137,15 +137,19 @@ describe('MLflow client transcripts replayed', () => {
     }
     expect(problems).toEqual([]);
 
-    // What the service made of it: a healthy scenario's runs all end completed, so no run.failed alert is sent.
+    // What the service made of it: a healthy scenario's runs all end completed, with no run.failed alert.
     const scenario = file.split('.')[0]!;
     const { body } = await api(s.url, '/runs?archived=true&limit=1000');
     const statuses = body.runs.map((r: any) => `${r.name}: ${r.status}`).sort();
+    const alerts = (await api(s.url, '/alerts?after=0')).body.alerts.map((a: any) => `${a.type} ${a.run?.name ?? ''}`.trim());
     if (HEALTHY.has(scenario)) {
       expect(body.runs.length).toBeGreaterThan(0);
       expect(statuses).toEqual(body.runs.map((r: any) => `${r.name}: completed`).sort());
+      expect(alerts.filter((a: string) => a.startsWith('run.failed'))).toEqual([]);
+      expect(alerts.filter((a: string) => a.startsWith('run.finished'))).toHaveLength(body.runs.length);
     } else {
       expect(statuses).toEqual(['crashing-run: failed', 'killed-run: stopped']);
+      expect(alerts.filter((a: string) => a.startsWith('run.failed'))).toEqual(['run.failed crashing-run']);
     }
   });
 });

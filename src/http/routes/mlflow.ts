@@ -261,7 +261,8 @@ export function mlflowRoutes(service: AnalystService, log: Logger): Hono {
     const run = runOf(runIdOf(b));
     // MLflow keeps the name in the mlflow.runName tag too, and clients read it from either.
     if (b.run_name && b.run_name !== run.name) service.store.updateRun(run.id, { name: b.run_name, tags: { ...run.tags, 'mlflow.runName': b.run_name } }, now());
-    if (b.status && b.status !== 'RUNNING' && b.status !== 'SCHEDULED') {
+    // update_run(name=...) sends the run's current status again: a run already ended so is not ended twice (nor alerted twice).
+    if (b.status && b.status !== 'RUNNING' && b.status !== 'SCHEDULED' && MLFLOW_STATUS_TO_RUN[b.status] !== run.status) {
       const status = MLFLOW_STATUS_TO_RUN[b.status] as 'completed' | 'failed' | 'stopped';
       service.ingest(run.id, [{ type: 'run_finished', status, ts: b.end_time }], 'mlflow');
     }
