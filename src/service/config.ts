@@ -31,6 +31,10 @@ export const ConfigSchema = z.object({
   ANALYST_SNAPSHOT_EVERY: z.coerce.number().int().min(1).default(5000),
   ANALYST_MAX_BATCH_EVENTS: z.coerce.number().int().min(1).default(10_000),
   ANALYST_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(8 * 1024 * 1024),
+  /** Where MLflow clients' artifacts are kept; beside the database when unset. */
+  ANALYST_ARTIFACTS_DIR: z.string().optional(),
+  /** Largest single artifact an MLflow client may upload (models are often larger than event batches). */
+  ANALYST_MAX_ARTIFACT_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024 * 1024),
   ANALYST_ALLOW_INSECURE_BIND: flag,
   /** A request whose headers and body have not all arrived by then is answered 408 and closed. */
   ANALYST_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(60_000),

@@ -62,6 +62,23 @@ export class ExperimentsRepo {
     return (this.db.prepare('SELECT * FROM experiments ORDER BY id').all() as Row[]).map(toExperiment);
   }
 
+  /**
+   * An experiment is the project its runs belong to, so renaming it renames that project:
+   * its runs stay its runs.
+   */
+  rename(id: string, name: string, now: number): void {
+    const e = this.get(id);
+    if (!e || e.name === name) return;
+    this.db.transaction(() => {
+      this.db.prepare('UPDATE experiments SET name = ?, updated_at = ? WHERE id = ?').run(name, now, Number(id));
+      this.db.prepare('UPDATE runs SET project = ? WHERE project = ?').run(name, e.name);
+    })();
+  }
+
+  setStage(id: string, stage: 'active' | 'deleted', now: number): void {
+    this.db.prepare('UPDATE experiments SET lifecycle_stage = ?, updated_at = ? WHERE id = ?').run(stage, now, Number(id));
+  }
+
   setTag(id: string, key: string, value: string, now: number): void {
     const e = this.get(id);
     if (!e) return;

@@ -194,6 +194,18 @@ const MIGRATIONS: Array<string | ((db: Database.Database) => void)> = [
    );
    CREATE INDEX runs_created ON runs (created_at);
    CREATE INDEX runs_silence ON runs (status, COALESCE(last_event_at, created_at));`,
+  // MLflow 3's logged models: a model's record (name, status, tags, params), kept by experiment
+  // and by the run that logged it; its files are artifacts.
+  `CREATE TABLE mlflow_logged_models (
+     id TEXT PRIMARY KEY,
+     experiment_id TEXT NOT NULL,
+     source_run TEXT,
+     name TEXT NOT NULL,
+     body TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL
+   );
+   CREATE INDEX mlflow_logged_models_experiment ON mlflow_logged_models (experiment_id, created_at);`,
 ];
 
 /** Migrates forward to `target` (the latest unless told; an older target makes old files for tests). */

@@ -270,4 +270,23 @@ describe.skipIf(!hasChromium)('dashboard behind a token', () => {
     await page.locator('tr[data-run] a', { hasText: 'guarded' }).waitFor();
     expect(await page.locator('#token-dialog[open]').count()).toBe(0);
   });
+
+  it("shows an MLflow run's figure as an image, fetched with the token, and its other files", async () => {
+    const { page } = browser;
+    const auth = { authorization: 'Bearer secret-token-for-the-dashboard' };
+    const mlflow = (path: string, json: unknown) => api(`${s.url}/api/2.0/mlflow`, path, { method: 'POST', headers: auth, json });
+    const eid = (await mlflow('/experiments/create', { name: 'figures' })).body.experiment_id;
+    const run = (await mlflow('/runs/create', { experiment_id: eid, run_name: 'with-figure' })).body.run.info.run_id;
+    // A 1x1 PNG, as log_figure uploads a figure.
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+    const base = `${s.url}/api/2.0/mlflow-artifacts/artifacts/${eid}/${run}/artifacts`;
+    expect((await fetch(`${base}/plots/loss.png`, { method: 'PUT', headers: { ...auth, 'content-type': 'image/png' }, body: new Uint8Array(png) })).status).toBe(200);
+    expect((await fetch(`${base}/notes.txt`, { method: 'PUT', headers: { ...auth, 'content-type': 'text/plain' }, body: 'epoch 1\n' })).status).toBe(200);
+    await page.goto(`${s.url}/#/run/${run}`);
+    await page.waitForFunction(() => {
+      const img = document.querySelector<HTMLImageElement>('img[data-artifact="plots/loss.png"]');
+      return !!img && img.complete && img.naturalWidth === 1;
+    });
+    expect(await text(page, '.artifacts-panel .artifact-files')).toBe('notes.txt (8 B)');
+  });
 });

@@ -107,7 +107,7 @@ describe('MLflow receiver with requests shaped like the Python client', () => {
     expect(new Set(names).size).toBe(names.length);
     const viaGet = await api(base(), '/experiments/search?max_results=1');
     expect(viaGet.body.experiments).toHaveLength(1);
-    expect(viaGet.body.next_page_token).toBe('1');
+    expect(viaGet.body.next_page_token).toBe('eyJvZmZzZXQiOiAxfQ==');
     expect((await api(base(), '/experiments/search?max_results=0')).status).toBe(400);
     expect((await api(base(), '/experiments/search?page_token=abc')).status).toBe(400);
   });

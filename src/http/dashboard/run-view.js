@@ -1,5 +1,6 @@
 // One run's page: status, curves, findings, control, latest metrics, live log and chat, kept live by its event stream.
 import { getJson } from './api.js';
+import { renderArtifacts } from './artifacts.js';
 import { ChatPanel } from './chat.js';
 import { controlButtons } from './controls.js';
 import { RunCurves } from './curves.js';
@@ -27,6 +28,7 @@ export function runView(main, runId, page) {
   const chat = panel('Ask the analyst', 'chat-panel');
   const info = panel('Run parameters', 'info-panel');
   const manage = panel('Manage', 'manage-panel');
+  const artifacts = panel('Artifacts', 'artifacts-panel');
   const curves = new RunCurves(runId);
   const findingsPanel = new FindingsPanel(findings.body, findings.note);
   const latestTable = new LatestTable(latest.body);
@@ -36,8 +38,9 @@ export function runView(main, runId, page) {
   fill(
     main,
     header,
-    h('div', { class: 'run-grid' }, h('div', { class: 'col-main' }, curves.root, log.root), h('div', { class: 'col-side' }, findings.root, control.root, latest.root, chat.root, info.root, manage.root)),
+    h('div', { class: 'run-grid' }, h('div', { class: 'col-main' }, curves.root, log.root), h('div', { class: 'col-side' }, findings.root, control.root, latest.root, chat.root, info.root, artifacts.root, manage.root)),
   );
+  renderArtifacts(runId, artifacts.body, artifacts.note);
 
   let statusTimer = 0;
   let stopFollowing = () => {};

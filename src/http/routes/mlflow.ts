@@ -4,8 +4,17 @@ import { z } from 'zod';
 import { AnalystError, parseOrThrow } from '../../domain/errors.ts';
 import type { EventInput } from '../../domain/events.ts';
 import {
+  BulkIntervalQuery,
   CreateExperiment,
+  CreateLoggedModel,
   CreateRun,
+  ExperimentRef,
+  FinalizeLoggedModel,
+  LogInputs,
+  LogModel,
+  LogOutputs,
+  SearchLoggedModels,
+  type DatasetInput,
   LogBatch,
   LogMetric,
   LogParam,
@@ -14,13 +23,20 @@ import {
   RUN_STATUS_TO_MLFLOW,
   SearchExperiments,
   SearchRuns,
+  RunRef,
+  SetExperimentTag,
   SetTag,
+  UpdateExperiment,
   UpdateRun,
+  type ViewType,
 } from '../../domain/mlflow.ts';
 import { RunListQuery, type Run } from '../../domain/runs.ts';
 import { encodeNumber } from '../../domain/values.ts';
 import { parseJsonBody } from '../../ingest/json-body.ts';
-import { ExperimentsRepo } from '../../store/experiments-repo.ts';
+import { ExperimentsRepo, type Experiment } from '../../store/experiments-repo.ts';
+import { MlflowMetricsRepo } from '../../store/mlflow-metrics-repo.ts';
+import { LoggedModelsRepo, type LoggedModel } from '../../store/logged-models-repo.ts';
+import { EXPERIMENT_SEARCH, LOGGED_MODEL_SEARCH, RUN_SEARCH, matches, page, parseFilter, parseOrderBy, sortBy, type Searchable } from '../../domain/mlflow-search.ts';
 import type { AnalystService } from '../../service/service.ts';
 import { clientAborted, type Logger } from '../errors.ts';
 import { storageUnavailable } from '../../store/faults.ts';
@@ -56,6 +72,18 @@ export function mlflowError(err: Error, c: Context, log: Logger): Response {
   return c.json({ error_code: 'INTERNAL_ERROR', message: 'internal error' }, 500);
 }
 
+/** MLflow's answer for a route it does not have; its clients name the error by this code. */
+export function mlflowNotFound(c: Context): Response {
+  return c.json({ error_code: 'ENDPOINT_NOT_FOUND', message: `no MLflow endpoint ${c.req.method} ${c.req.path}` }, 404);
+}
+
+/** One line per MLflow request, so a user sees what their client called and what it got. */
+export async function mlflowAccessLog(c: Context, next: () => Promise<void>, log: Logger): Promise<void> {
+  const started = performance.now();
+  await next();
+  log.info({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round((performance.now() - started) * 10) / 10 }, 'mlflow request');
+}
+
 async function body<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {
   const text = await c.req.text();
   if (Buffer.byteLength(text) > MLFLOW_LIMITS.bytes) {
@@ -72,6 +100,27 @@ function paramValue(v: string): string | number | boolean {
   return v.trim() !== '' && Number.isFinite(n) ? n : v;
 }
 
+/** At most `max` of the (ascending) steps, evenly spread, the first and last always among them. */
+function sampledSteps(steps: number[], max: number): Set<number> {
+  if (steps.length <= max) return new Set(steps);
+  if (max === 1) return new Set([steps.at(-1)!]);
+  return new Set(Array.from({ length: max }, (_, i) => steps[Math.round((i * (steps.length - 1)) / (max - 1))]!));
+}
+
+const inView = (stage: string, view: ViewType) => view === 'ALL' || (view === 'DELETED_ONLY') === (stage === 'deleted');
+
+/** What the receiver keeps of a run besides the run itself. */
+const mlflowMeta = (run: Run) => (run.meta.mlflow ?? {}) as Record<string, unknown>;
+
+/**
+ * A run's params exactly as the client sent them. Runs logged before params were kept verbatim
+ * have only their typed reading, in `config`.
+ */
+function paramsOf(run: Run): Record<string, string> {
+  const raw = mlflowMeta(run).params as Record<string, string> | undefined;
+  return raw ?? Object.fromEntries(Object.entries(run.config).map(([k, v]) => [k, String(v)]));
+}
+
 function runIdOf(b: { run_id?: string; run_uuid?: string }): string {
   const id = b.run_id ?? b.run_uuid;
   if (!id) throw new AnalystError('invalid_body', 'run_id is required');
@@ -85,6 +134,8 @@ function runIdOf(b: { run_id?: string; run_uuid?: string }): string {
 export function mlflowRoutes(service: AnalystService, log: Logger): Hono {
   const app = new Hono();
   const experiments = new ExperimentsRepo(service.store.db);
+  const metrics = new MlflowMetricsRepo(service.store.db);
+  const models = new LoggedModelsRepo(service.store.db);
   const now = () => Date.now();
   app.onError((err, c) => mlflowError(err, c, log));
 
@@ -100,30 +151,47 @@ export function mlflowRoutes(service: AnalystService, log: Logger): Hono {
     return run;
   };
 
-  const runView = (run: Run) => {
-    const latest = service.states.get(run.id).ctx.latest;
-    const meta = (run.meta.mlflow ?? {}) as Record<string, unknown>;
+  const runInfo = (run: Run) => {
+    const meta = mlflowMeta(run);
     return {
-      info: {
-        run_id: run.id,
-        run_uuid: run.id,
-        run_name: run.name,
-        experiment_id: String(meta.experiment_id ?? '0'),
-        user_id: String(meta.user_id ?? ''),
-        status: RUN_STATUS_TO_MLFLOW[run.status],
-        start_time: Number(meta.start_time ?? run.created_at),
-        ...(run.finished_at ? { end_time: run.finished_at } : {}),
-        // Derived, not stored: MLflow puts a run's artifacts under its experiment's location.
-        artifact_uri: meta.experiment_id === undefined ? '' : `${experiments.get(String(meta.experiment_id))?.artifact_location ?? ''}/${run.id}/artifacts`,
-        lifecycle_stage: 'active',
-      },
-      data: {
-        metrics: [...latest].map(([key, v]) => ({ key, value: encodeNumber(v.value), timestamp: v.ts, step: v.step ?? 0 })),
-        params: Object.entries(run.config).map(([key, value]) => ({ key, value: String(value) })),
-        tags: Object.entries(run.tags).map(([key, value]) => ({ key, value })),
-      },
+      run_id: run.id,
+      run_uuid: run.id,
+      run_name: run.name,
+      experiment_id: String(meta.experiment_id ?? '0'),
+      user_id: String(meta.user_id ?? ''),
+      status: RUN_STATUS_TO_MLFLOW[run.status],
+      start_time: Number(meta.start_time ?? run.created_at),
+      ...(run.finished_at ? { end_time: run.finished_at } : {}),
+      // Derived, not stored: MLflow puts a run's artifacts under its experiment's location.
+      artifact_uri: meta.experiment_id === undefined ? '' : `${experiments.get(String(meta.experiment_id))?.artifact_location ?? ''}/${run.id}/artifacts`,
+      lifecycle_stage: run.archived_at === null ? 'active' : 'deleted',
     };
   };
+
+  const runView = (run: Run) => {
+    const meta = mlflowMeta(run);
+    return {
+      info: runInfo(run),
+      data: {
+        metrics: metrics.latest(run.id).map((m) => ({ ...m, value: encodeNumber(m.value) })),
+        params: Object.entries(paramsOf(run)).map(([key, value]) => ({ key, value })),
+        tags: Object.entries(run.tags).map(([key, value]) => ({ key, value })),
+      },
+      inputs: { dataset_inputs: (meta.inputs as DatasetInput[] | undefined) ?? [] },
+      outputs: { model_outputs: (meta.outputs as Array<{ model_id: string; step: number }> | undefined) ?? [] },
+    };
+  };
+
+  /** Changes what the receiver keeps of a run under `meta.mlflow`. */
+  const updateMeta = (run: Run, change: (meta: Record<string, unknown>) => Record<string, unknown>) =>
+    service.store.updateRun(run.id, { meta: { ...run.meta, mlflow: change({ ...mlflowMeta(run) }) } }, now());
+
+  const searchableRun = (run: Run): Searchable => ({
+    attributes: runInfo(run),
+    metrics: Object.fromEntries(metrics.latest(run.id).map((m) => [m.key, m.value])),
+    params: paramsOf(run),
+    tags: run.tags,
+  });
 
   app.post('/experiments/create', async (c) => {
     const b = await body(c, CreateExperiment);
@@ -148,12 +216,18 @@ export function mlflowRoutes(service: AnalystService, log: Logger): Hono {
   });
 
   const listExperiments = async (c: Context) => {
-    const q = c.req.method === 'GET' ? parseOrThrow(SearchExperiments, c.req.query(), 'query') : await body(c, SearchExperiments);
-    const from = q.page_token ?? 0;
-    const all = experiments.list();
-    const page = all.slice(from, from + q.max_results);
-    const next = from + page.length < all.length ? { next_page_token: String(from + page.length) } : {};
-    return c.json({ experiments: page.map(toView), ...next });
+    const q =
+      c.req.method === 'GET'
+        ? parseOrThrow(SearchExperiments, { ...c.req.query(), order_by: c.req.queries('order_by') }, 'query')
+        : await body(c, SearchExperiments);
+    const conditions = parseFilter(q.filter, EXPERIMENT_SEARCH);
+    const order = parseOrderBy(q.order_by, EXPERIMENT_SEARCH);
+    const searchable = ({ tags, ...attributes }: Experiment): Searchable => ({ attributes, metrics: {}, params: {}, tags });
+    const found = experiments.list().filter((e) => inView(e.lifecycle_stage, q.view_type) && matches(searchable(e), conditions));
+    // MLflow's default order: newest first, then by id.
+    const sorted = sortBy(found, order, searchable, (a, b) => b.creation_time - a.creation_time || Number(a.experiment_id) - Number(b.experiment_id));
+    const { items, next } = page(sorted, q.max_results, q.page_token);
+    return c.json({ experiments: items.map(toView), ...(next ? { next_page_token: next } : {}) });
   };
   app.get('/experiments/list', listExperiments);
   app.get('/experiments/search', listExperiments);
@@ -166,22 +240,29 @@ export function mlflowRoutes(service: AnalystService, log: Logger): Hono {
     // As in MLflow, runs/create always creates: a name used before makes a second run with that name.
     const name = b.run_name ?? tags['mlflow.runName'] ?? `run-${Date.now().toString(36)}`;
     const startTime = b.start_time ?? now();
+    // A nested run (`start_run(nested=True)`) names its parent in this tag: here it is a stage of the parent's lineage.
+    // MLflow takes any tag value, so a parent this service does not hold stays a tag only.
+    const parentTag = tags['mlflow.parentRunId'];
+    const parent = parentTag ? service.store.getRun(parentTag)?.id : undefined;
     const { run } = service.createRun({
       name,
       project: e.name,
       config: {},
       meta: { mlflow: { experiment_id: e.experiment_id, user_id: b.user_id ?? '', start_time: startTime } },
       tags: { ...tags, 'mlflow.runName': name },
+      ...(parent ? { parent_run: parent } : {}),
     });
-    service.ingest(run.id, [{ type: 'run_started', ts: startTime, name, project: e.name }], 'mlflow');
+    service.ingest(run.id, [{ type: 'run_started', ts: startTime, name, project: e.name, ...(parent ? { parent_run: parent } : {}) }], 'mlflow');
     return c.json({ run: runView(runOf(run.id)) });
   });
 
   app.post('/runs/update', async (c) => {
     const b = await body(c, UpdateRun);
     const run = runOf(runIdOf(b));
-    if (b.run_name && b.run_name !== run.name) service.store.updateRun(run.id, { name: b.run_name }, now());
-    if (b.status && b.status !== 'RUNNING' && b.status !== 'SCHEDULED') {
+    // MLflow keeps the name in the mlflow.runName tag too, and clients read it from either.
+    if (b.run_name && b.run_name !== run.name) service.store.updateRun(run.id, { name: b.run_name, tags: { ...run.tags, 'mlflow.runName': b.run_name } }, now());
+    // update_run(name=...) sends the run's current status again: a run already ended so is not ended twice (nor alerted twice).
+    if (b.status && b.status !== 'RUNNING' && b.status !== 'SCHEDULED' && MLFLOW_STATUS_TO_RUN[b.status] !== run.status) {
       const status = MLFLOW_STATUS_TO_RUN[b.status] as 'completed' | 'failed' | 'stopped';
       service.ingest(run.id, [{ type: 'run_finished', status, ts: b.end_time }], 'mlflow');
     }
@@ -191,11 +272,161 @@ export function mlflowRoutes(service: AnalystService, log: Logger): Hono {
 
   app.get('/runs/get', (c) => c.json({ run: runView(runOf(c.req.query('run_id') ?? c.req.query('run_uuid') ?? '')) }));
 
+  /** Every run of a project in a view: the list is read a page at a time, as the store serves it. */
+  const runsOf = (project: string, view: ViewType): Run[] => {
+    const archived = view === 'ACTIVE_ONLY' ? 'false' : view === 'DELETED_ONLY' ? 'only' : 'true';
+    const out: Run[] = [];
+    for (let offset = 0; ; offset += 1000) {
+      const { runs } = service.listRuns(RunListQuery.parse({ project, archived, limit: 1000, offset }));
+      out.push(...runs);
+      if (runs.length < 1000) return out;
+    }
+  };
+
   app.post('/runs/search', async (c) => {
     const b = await body(c, SearchRuns);
-    const projects = b.experiment_ids.map((id) => experiment(id).name);
-    const runs = projects.flatMap((project) => service.listRuns(RunListQuery.parse({ project, limit: b.max_results })).runs);
-    return c.json({ runs: runs.slice(0, b.max_results).map(runView) });
+    const conditions = parseFilter(b.filter, RUN_SEARCH);
+    const order = parseOrderBy(b.order_by, RUN_SEARCH);
+    const projects = [...new Set(b.experiment_ids.map((id) => experiment(id).name))];
+    const found = projects.flatMap((project) => runsOf(project, b.run_view_type)).map((run) => ({ run, view: searchableRun(run) }));
+    // MLflow's default order: newest start first, then by id.
+    const sorted = sortBy(
+      found.filter((r) => matches(r.view, conditions)),
+      order,
+      (r) => r.view,
+      (a, b) => Number(b.view.attributes.start_time) - Number(a.view.attributes.start_time) || (a.run.id < b.run.id ? -1 : 1),
+    );
+    const { items, next } = page(sorted, b.max_results, b.page_token);
+    // As MLflow: an empty page is `{}`.
+    return c.json({ ...(items.length ? { runs: items.map((r) => runView(r.run)) } : {}), ...(next ? { next_page_token: next } : {}) });
+  });
+
+  // Deleting an MLflow run archives it: MLflow's deleted runs can be restored, and keep their data until then.
+  app.post('/runs/delete', async (c) => {
+    service.changeRun(runOf(runIdOf(await body(c, RunRef))).id, { archived: true });
+    return c.json({});
+  });
+
+  app.post('/runs/restore', async (c) => {
+    service.changeRun(runOf(runIdOf(await body(c, RunRef))).id, { archived: false });
+    return c.json({});
+  });
+
+  app.post('/experiments/set-experiment-tag', async (c) => {
+    const b = await body(c, SetExperimentTag);
+    experiments.setTag(experiment(b.experiment_id).experiment_id, b.key, b.value, now());
+    return c.json({});
+  });
+
+  app.post('/experiments/update', async (c) => {
+    const b = await body(c, UpdateExperiment);
+    const e = experiment(b.experiment_id);
+    const other = experiments.byName(b.new_name);
+    if (other && other.experiment_id !== e.experiment_id) throw new AnalystError('conflict', `experiment '${b.new_name}' already exists`);
+    experiments.rename(e.experiment_id, b.new_name, now());
+    return c.json({});
+  });
+
+  for (const [route, stage] of [['/experiments/delete', 'deleted'], ['/experiments/restore', 'active']] as const) {
+    app.post(route, async (c) => {
+      const e = experiment((await body(c, ExperimentRef)).experiment_id);
+      if (e.experiment_id === '0' && stage === 'deleted') throw new AnalystError('invalid_body', 'the Default experiment cannot be deleted');
+      experiments.setStage(e.experiment_id, stage, now());
+      return c.json({});
+    });
+  }
+
+  app.get('/metrics/get-history-bulk-interval', (c) => {
+    const q = parseOrThrow(BulkIntervalQuery, { ...c.req.query(), run_ids: c.req.queries('run_ids') ?? [] }, 'query');
+    const out = q.run_ids.flatMap((id) => {
+      const run = runOf(id);
+      const inRange = metrics.history(run.id, q.metric_key).filter((m) => (q.start_step === undefined || m.step >= q.start_step) && (q.end_step === undefined || m.step <= q.end_step));
+      const kept = sampledSteps([...new Set(inRange.map((m) => m.step))], q.max_results);
+      return inRange.filter((m) => kept.has(m.step)).map((m) => ({ ...m, value: encodeNumber(m.value), run_id: run.id }));
+    });
+    return c.json({ metrics: out });
+  });
+
+  // Datasets a run read (`mlflow.log_input`): kept as sent, one per name, digest and context, as MLflow keeps them.
+  app.post('/runs/log-inputs', async (c) => {
+    const b = await body(c, LogInputs);
+    const run = runOf(runIdOf(b));
+    const id = (d: DatasetInput) => JSON.stringify([d.dataset.name, d.dataset.digest, d.tags.find((t) => t.key === 'mlflow.data.context')?.value]);
+    updateMeta(run, (meta) => {
+      const kept = ((meta.inputs as DatasetInput[] | undefined) ?? []).filter((d) => !b.datasets.some((n) => id(n) === id(d)));
+      return { ...meta, inputs: [...kept, ...b.datasets] };
+    });
+    return c.json({});
+  });
+
+  app.post('/runs/outputs', async (c) => {
+    const b = await body(c, LogOutputs);
+    const run = runOf(runIdOf(b));
+    for (const m of b.models) if (!models.get(m.model_id)) throw new AnalystError('not_found', `logged model ${m.model_id} does not exist`);
+    updateMeta(run, (meta) => {
+      const kept = ((meta.outputs as Array<{ model_id: string }> | undefined) ?? []).filter((o) => !b.models.some((m) => m.model_id === o.model_id));
+      // Newest first, as MLflow lists them.
+      return { ...meta, outputs: [...[...b.models].reverse(), ...kept] };
+    });
+    return c.json({});
+  });
+
+  // MLflow 2's log_model: the model's description is appended to a tag, which is where its clients read it.
+  app.post('/runs/log-model', async (c) => {
+    const b = await body(c, LogModel);
+    const run = runOf(runIdOf(b));
+    let model: unknown;
+    try {
+      model = JSON.parse(b.model_json);
+    } catch {
+      throw new AnalystError('invalid_body', 'model_json is not JSON');
+    }
+    if (!model || typeof model !== 'object' || Array.isArray(model)) throw new AnalystError('invalid_body', 'model_json is not a JSON object');
+    const history = run.tags['mlflow.log-model.history'];
+    // Joined as Python's json.dumps joins a list, so the tag reads as MLflow's server writes it.
+    const value = history ? `${history.slice(0, -1)}, ${b.model_json}]` : `[${b.model_json}]`;
+    service.store.updateRun(run.id, { tags: { ...run.tags, 'mlflow.log-model.history': value } }, now());
+    return c.json({});
+  });
+
+  const modelView = ({ params, ...info }: LoggedModel) => ({
+    info: { ...info, artifact_uri: `${experiment(info.experiment_id).artifact_location}/models/${info.model_id}/artifacts` },
+    data: params.length ? { params } : {},
+  });
+
+  const modelOf = (id: string) => {
+    const m = models.get(id);
+    if (!m) throw new AnalystError('not_found', `logged model ${id} does not exist`);
+    return m;
+  };
+
+  app.post('/logged-models', async (c) => {
+    const b = await body(c, CreateLoggedModel);
+    const e = experiment(b.experiment_id);
+    if (b.source_run_id) runOf(b.source_run_id);
+    const tags = [...b.tags].sort((x, y) => (x.key < y.key ? -1 : 1));
+    const m = models.create({ experiment_id: e.experiment_id, name: b.name ?? `model-${Date.now().toString(36)}`, source_run_id: b.source_run_id, model_type: b.model_type, tags, params: b.params }, now());
+    return c.json({ model: modelView(m) });
+  });
+
+  app.post('/logged-models/search', async (c) => {
+    const b = await body(c, SearchLoggedModels);
+    const conditions = parseFilter(b.filter, LOGGED_MODEL_SEARCH);
+    const order = parseOrderBy(b.order_by?.map((o) => `${o.field_name} ${o.ascending ? 'ASC' : 'DESC'}`), LOGGED_MODEL_SEARCH);
+    const searchable = ({ tags, params, ...attributes }: LoggedModel): Searchable => ({ attributes, metrics: {}, params: {}, tags: Object.fromEntries(tags.map((t) => [t.key, t.value])) });
+    const found = models.inExperiments(b.experiment_ids).filter((m) => matches(searchable(m), conditions));
+    const sorted = sortBy(found, order, searchable, (x, y) => y.creation_timestamp_ms - x.creation_timestamp_ms || (x.model_id < y.model_id ? -1 : 1));
+    const { items, next } = page(sorted, b.max_results, b.page_token);
+    return c.json({ ...(items.length ? { models: items.map(modelView) } : {}), ...(next ? { next_page_token: next } : {}) });
+  });
+
+  app.get('/logged-models/:id', (c) => c.json({ model: modelView(modelOf(c.req.param('id'))) }));
+
+  app.patch('/logged-models/:id', async (c) => {
+    const b = await body(c, FinalizeLoggedModel);
+    const m = modelOf(c.req.param('id'));
+    models.setStatus(m.model_id, b.status, now());
+    return c.json({ model: modelView(modelOf(m.model_id)) });
   });
 
   /** One metrics event per (step, timestamp), so values logged together stay together. */
@@ -215,17 +446,20 @@ export function mlflowRoutes(service: AnalystService, log: Logger): Hono {
     service.transaction(() => {
       if (b.params.length || b.tags.length) {
         const config = { ...run.config };
+        const params = { ...paramsOf(run) };
         for (const p of b.params) {
-          const value = paramValue(p.value);
           // As MLflow does: a param is a fact of the run, so a second, different value is refused rather than overwriting the first.
-          if (Object.hasOwn(config, p.key) && config[p.key] !== value) {
-            throw new AnalystError('invalid_body', `changing param values is not allowed: param '${p.key}' was already logged with value '${String(config[p.key])}' for run ${run.id}; attempted '${p.value}'`);
+          if (Object.hasOwn(params, p.key) && params[p.key] !== p.value) {
+            throw new AnalystError('invalid_body', `changing param values is not allowed: param '${p.key}' was already logged with value '${params[p.key]}' for run ${run.id}; attempted '${p.value}'`);
           }
-          setOwn(config, p.key, value);
+          setOwn(params, p.key, p.value);
+          // The params as sent are what MLflow clients read back; the typed reading is what rules and prompts use.
+          setOwn(config, p.key, paramValue(p.value));
         }
         const tags = { ...run.tags };
         for (const t of b.tags) setOwn(tags, t.key, t.value);
-        service.store.updateRun(run.id, { config, tags }, now());
+        const meta = b.params.length ? { ...run.meta, mlflow: { ...mlflowMeta(run), params } } : run.meta;
+        service.store.updateRun(run.id, { config, tags, meta }, now());
       }
       if (b.metrics.length) service.ingest(run.id, metricEvents(b.metrics), 'mlflow');
     });
@@ -257,10 +491,7 @@ export function mlflowRoutes(service: AnalystService, log: Logger): Hono {
     const run = runOf(c.req.query('run_id') ?? c.req.query('run_uuid') ?? '');
     const key = c.req.query('metric_key');
     if (!key) throw new AnalystError('invalid_body', 'metric_key is required');
-    const points = service.store.points(run.id, { names: [key] });
-    return c.json({
-      metrics: points.map((p) => ({ key, value: encodeNumber(p.value), timestamp: p.ts, step: p.step ?? 0 })),
-    });
+    return c.json({ metrics: metrics.history(run.id, key).map((m) => ({ ...m, value: encodeNumber(m.value) })) });
   });
 
   return app;
