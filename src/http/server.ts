@@ -150,6 +150,7 @@ export async function startServer(config: Config, env: NodeJS.ProcessEnv = proce
   silence.start();
   // Logged once listening, so that a start that fails says only why.
   log.info({ url, db: config.ANALYST_DB, llm: selection.because }, 'listening');
+  for (const warning of selection.warnings) log.warn({ llm: warning }, 'LLM setting looks wrong');
   return {
     url,
     integrity,
