@@ -2,10 +2,12 @@
 import { LRUCache } from 'lru-cache';
 import { QUICK_ACTIONS, StructuredAnswer, type AnalysisKind, type AnalyzeInput, type ChatInput, type ProviderName, type Suggestion, type TrackedSuggestion, type UsageReport } from '../domain/analysis-request.ts';
 import type { Finding } from '../domain/findings.ts';
+import type { LlmCheck } from '../domain/llm-check.ts';
 import type { Run } from '../domain/runs.ts';
 import { ResponseCache } from '../llm/cache.ts';
 import type { LlmConfig } from '../llm/config.ts';
 import type { AnalysisFacts, TaskKind } from '../llm/facts.ts';
+import { checkLlm } from '../llm/doctor.ts';
 import type { LlmGateway } from '../llm/gateway.ts';
 import { splitTokens } from '../llm/offline.ts';
 import { render, type PromptSet } from '../llm/prompts.ts';
@@ -80,6 +82,8 @@ export interface AnalystParts {
   conversations: Conversations;
   /** Why the default provider was chosen (ANALYST_LLM, or what the auto probe found). */
   because: string;
+  /** Settings that look wrong, found when the provider was chosen. */
+  warnings: string[];
 }
 
 interface Prepared {
@@ -96,6 +100,7 @@ export class Analyst {
   private readonly auto: RefreshLimiter<AnalyzeResult>;
   private readonly blocks: LRUCache<string, { stamp: string; block: ContextBlock }>;
   private readonly inflight = new Map<string, Promise<AnalyzeResult>>();
+  private lastCheck?: { at: number; check: Promise<LlmCheck> };
   /** The data block's share of ANALYST_CONTEXT_TOKENS: what the templates' own text leaves. */
   readonly blockBudget: number;
 
@@ -255,12 +260,29 @@ export class Analyst {
     return this.parts.suggestions.setStatus(id, status);
   }
 
+  /**
+   * GET /llm: the default provider, what its server accepts and a connection check. A check is
+   * one model call, so one made in the last minute is reused unless `fresh`.
+   */
+  llm(fresh = false): Promise<LlmCheck> {
+    const now = Date.now();
+    if (!fresh && this.lastCheck && now - this.lastCheck.at < CHECK_REUSE_MS) return this.lastCheck.check;
+    const { gateway, because, warnings, cfg } = this.parts;
+    const provider = gateway.defaultProvider;
+    const check = checkLlm({ provider, because, warnings, timeoutMs: cfg.timeoutMs, breaker: gateway.breaker(provider.name) });
+    this.lastCheck = { at: now, check };
+    return check;
+  }
+
   /** GET /usage, with the provider the analyst uses by default. */
   usage() {
     const p = this.parts.gateway.defaultProvider;
     return { provider: { name: p.name, model: p.model, because: this.parts.because }, ...this.parts.meter.report() };
   }
 }
+
+/** A dashboard polling GET /llm makes at most one model call a minute. */
+const CHECK_REUSE_MS = 60_000;
 
 /** Below this the block could not even hold the run's summary and findings. */
 const MIN_BLOCK_TOKENS = 300;

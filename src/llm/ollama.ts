@@ -28,11 +28,13 @@ export class OllamaProvider implements Provider {
   readonly name = 'ollama' as const;
   /** What this server accepts, shared by every adapter of the same host in this process. */
   readonly accepted: Accepted;
+  readonly endpoint: string;
 
   constructor(
     readonly host: string,
     readonly model: string,
   ) {
+    this.endpoint = host;
     this.accepted = acceptedBy(`ollama ${host}`, () => ({ structured: 'json_schema', tokens: 'max_tokens', ollamaFormat: 'schema' }));
   }
 

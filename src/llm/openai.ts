@@ -73,6 +73,10 @@ export class OpenAIProvider implements Provider {
     this.client = makeClient(opts.apiKey, this.clientURL);
   }
 
+  get endpoint(): string {
+    return this.accepted.baseURL ?? 'https://api.openai.com/v1';
+  }
+
   private current(): OpenAI {
     if (this.clientURL !== this.accepted.baseURL) {
       this.clientURL = this.accepted.baseURL;
