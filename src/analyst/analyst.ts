@@ -17,6 +17,7 @@ import type { UsageMeter } from '../llm/usage.ts';
 import { buildContextBlock, curvesOf, othersOf, type ContextBlock } from './context-block.ts';
 import type { Conversations } from './conversations.ts';
 import { findRun, gatherFacts } from './facts.ts';
+import { groundSuggestions, setAsideNote, type SetAside } from './grounding.ts';
 import { RefreshLimiter } from './refresh-limit.ts';
 import { clean } from './sanitize.ts';
 import type { AnalystSource } from './source.ts';
@@ -38,6 +39,8 @@ export interface AnalyzeResult {
   kind: AnalysisKind;
   text: string;
   suggestions: Suggestion[];
+  /** Suggestions of the model that contradict the advice of an open finding: left out, said here. */
+  set_aside?: SetAside[];
   findings: Finding[];
   provider: ProviderName;
   model: string;
@@ -61,6 +64,8 @@ export interface ChatResult {
   cached: boolean;
   degraded: boolean;
   reason?: string;
+  /** Set when the offline narrator answered: why no model did. */
+  offline_reason?: string;
   usage: UsageReport;
   latency_ms: number;
 }
@@ -175,12 +180,15 @@ export class Analyst {
       maxTokens: this.parts.cfg.maxCompletionTokens,
     };
     const out = await this.parts.gateway.structured(req, StructuredAnswer, `${input.kind}_answer`, input);
-    const suggestions = this.parts.suggestions.record(run, input.kind, out.value?.suggestions ?? []);
+    const { kept, setAside } = groundSuggestions(facts, out.value?.suggestions ?? []);
+    const suggestions = this.parts.suggestions.record(run, input.kind, kept);
+    const text = out.degraded ? `(Offline analysis: ${out.reason}.)\n\n${out.text}` : out.text;
     const result: AnalyzeResult = {
       run: run.id,
       kind: input.kind,
-      text: out.degraded ? `(Offline analysis: ${out.reason}.)\n\n${out.text}` : out.text,
+      text: setAside.length ? `${text}\n\n${setAsideNote(setAside)}` : text,
       suggestions,
+      ...(setAside.length ? { set_aside: setAside } : {}),
       findings: facts.findings,
       provider: out.provider,
       model: out.model,
@@ -218,7 +226,18 @@ export class Analyst {
       meter.cacheHit(hit.provider, hit.model);
       const tokens = splitTokens(hit.text);
       remember(hit.text);
-      const done = Promise.resolve<ChatResult>({ run: run.id, conversation: conv.id, message: hit.text, provider: hit.provider, model: hit.model, cached: true, degraded: false, usage: ZERO, latency_ms: round(performance.now() - started) });
+      const done = Promise.resolve<ChatResult>({
+        run: run.id,
+        conversation: conv.id,
+        message: hit.text,
+        provider: hit.provider,
+        model: hit.model,
+        cached: true,
+        degraded: false,
+        ...this.offlineWhy(input, hit.provider),
+        usage: ZERO,
+        latency_ms: round(performance.now() - started),
+      });
       return { conversation: conv.id, tokens: (async function* () { yield* tokens; })(), done };
     }
     const req: CompletionRequest = {
@@ -239,11 +258,19 @@ export class Analyst {
         cached: false,
         degraded: out.degraded,
         ...(out.reason ? { reason: out.reason } : {}),
+        ...this.offlineWhy(input, out.provider, out.reason),
         usage: out.usage,
         latency_ms: round(performance.now() - started),
       };
     });
     return { conversation: conv.id, tokens: stream, done };
+  }
+
+  /** Why the offline narrator answered rather than a model: the failure, the request, or the setting. */
+  private offlineWhy(input: ChatInput, provider: ProviderName, failure?: string): { offline_reason?: string } {
+    if (provider !== 'offline') return {};
+    if (failure) return { offline_reason: failure };
+    return { offline_reason: input.provider === 'offline' ? 'the request asked for the offline narrator' : `no model in use (${this.parts.because})` };
   }
 
   /** A run's suggestions with their status and outcome (GET /suggestions?run=). */
