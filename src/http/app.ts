@@ -8,6 +8,7 @@ import { clientRoutes } from './routes/client.ts';
 import { originGuard, type OriginPolicy } from './origin-guard.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 import { importRoutes } from './routes/import.ts';
+import { mountMcp } from './routes/mcp.ts';
 import { mlflowError, mlflowRoutes } from './routes/mlflow.ts';
 import { runRoutes } from './routes/runs.ts';
 import { systemRoutes } from './routes/system.ts';
@@ -22,6 +23,8 @@ export interface AppOptions {
   origins?: OriginPolicy;
   /** Extra route groups (streams, analyst, webhooks) mounted at the root. */
   extra?: Hono[];
+  /** ANALYST_MCP_ALLOW_CONTROL: the MCP server's control_run tool. */
+  mcpAllowControl?: boolean;
 }
 
 const MLFLOW_PREFIXES = ['/api/2.0/mlflow/', '/ajax-api/2.0/mlflow/'];
@@ -50,5 +53,6 @@ export function createApp(opts: AppOptions): Hono {
   app.route('/', importRoutes(opts.service, opts.maxBatchEvents));
   for (const prefix of MLFLOW_PREFIXES) app.route(prefix.slice(0, -1), mlflowRoutes(opts.service, opts.log));
   for (const extra of opts.extra ?? []) app.route('/', extra);
+  mountMcp(app, opts.mcpAllowControl ?? false);
   return app;
 }

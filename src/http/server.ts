@@ -124,6 +124,7 @@ export async function startServer(config: Config, env: NodeJS.ProcessEnv = proce
     maxBodyBytes: config.ANALYST_MAX_BODY_BYTES,
     maxBatchEvents: config.ANALYST_MAX_BATCH_EVENTS,
     extra: [...live.routes, webhookRoutes(notifier, (ref) => service.run(ref).id), analystRoutes({ analyst })],
+    mcpAllowControl: config.ANALYST_MCP_ALLOW_CONTROL,
   });
   let server: ServerType;
   try {
