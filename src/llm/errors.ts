@@ -25,6 +25,9 @@ export function toProviderError(error: unknown, provider: string): ProviderError
  */
 const REFUSAL_WORDS = /unsupported|not supported|must be one of|extra inputs|extra_forbidden|unknown (field|param)|unrecognized (field|param|argument)|cannot unmarshal|response_format|json_schema|max_completion_tokens|\bmax_tokens\b/i;
 
+/** What a refusal of structured output mentions, in vLLM's, llama.cpp's, LM Studio's, Ollama's and gateways' words. */
+export const FORMAT_WORDS = /response_format|json_schema|json_object|schema|format|grammar|guided/i;
+
 /** The server understood the request and refuses something in it: retrying the same call cannot help. */
 export function isCapabilityRefusal(error: unknown): boolean {
   if (!(error instanceof ProviderError) || error.status === undefined) return false;

@@ -2,7 +2,7 @@
 import { Ollama } from 'ollama';
 import type { z } from 'zod';
 import { acceptedBy, learn, type Accepted } from './capabilities.ts';
-import { isCapabilityRefusal, toProviderError } from './errors.ts';
+import { FORMAT_WORDS, isCapabilityRefusal, toProviderError } from './errors.ts';
 import { ProviderError, tokenStream, type Completion, type CompletionRequest, type Provider, type Structured, type TokenStream } from './provider.ts';
 import { structuredVia, withSchemaInPrompt } from './structured.ts';
 
@@ -56,7 +56,7 @@ export class OllamaProvider implements Provider {
         return await call(this.body(req));
       } catch (error) {
         const e = toProviderError(error, 'ollama');
-        if (req.signal?.aborted || !req.json || this.accepted.ollamaFormat === 'json' || !isCapabilityRefusal(e)) throw e;
+        if (req.signal?.aborted || !req.json || this.accepted.ollamaFormat === 'json' || !isCapabilityRefusal(e) || !FORMAT_WORDS.test(e.message)) throw e;
         this.accepted.ollamaFormat = 'json';
         learn(this.accepted, `format "json" with the schema in the prompt: the server refused a schema in format ("${e.message}")`);
       }

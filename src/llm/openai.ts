@@ -2,7 +2,7 @@
 import OpenAI from 'openai';
 import type { z } from 'zod';
 import { acceptedBy, learn, STRUCTURED_LEVELS, type Accepted } from './capabilities.ts';
-import { isCapabilityRefusal, toProviderError } from './errors.ts';
+import { FORMAT_WORDS, isCapabilityRefusal, toProviderError } from './errors.ts';
 import { ProviderError, tokenStream, type Completion, type CompletionRequest, type Provider, type Structured, type TokenStream } from './provider.ts';
 import { serverErrorFetch } from './server-errors.ts';
 import { structuredVia, withSchemaInPrompt } from './structured.ts';
@@ -128,7 +128,8 @@ export class OpenAIProvider implements Provider {
       return true;
     }
     const level = STRUCTURED_LEVELS.indexOf(a.structured);
-    if (req.json && level < STRUCTURED_LEVELS.length - 1) {
+    // Only a refusal that speaks of the output format: a too-long prompt is no reason to ask for less.
+    if (req.json && level < STRUCTURED_LEVELS.length - 1 && FORMAT_WORDS.test(said)) {
       const was = a.structured;
       a.structured = STRUCTURED_LEVELS[level + 1];
       learn(a, `structured output as ${a.structured === 'prompt' ? 'the schema in the prompt' : a.structured}: the server refused ${was} ("${said}")`);

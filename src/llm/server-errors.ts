@@ -2,7 +2,7 @@
 
 /**
  * The client reads an error's message from `{"error": {"message"}}` only; vLLM answers
- * `{"object": "error", "message"}`, Ollama and LM Studio `{"error": "text"}`, and LM Studio
+ * `{"object": "error", "message"}`, FastAPI servers `{"detail": [...]}`, Ollama and LM Studio `{"error": "text"}`, and LM Studio
  * answers an unknown path with 200 and an `error` field. Returns the message to show, or undefined
  * when the body is an ordinary answer or already in OpenAI's shape.
  */
@@ -16,7 +16,23 @@ function serverMessage(body: unknown, ok: boolean): string | undefined {
     return ok ? (typeof m === 'string' ? m : JSON.stringify(b.error)) : undefined;
   }
   if (!ok && typeof b.message === 'string') return b.message;
+  if (!ok && (b as { detail?: unknown }).detail !== undefined) return detailText((b as { detail: unknown }).detail);
   return undefined;
+}
+
+/** FastAPI's validation answer (servers built on it): `detail` as text, or a list of `{loc, msg}`. */
+function detailText(detail: unknown): string {
+  if (typeof detail === 'string') return detail;
+  if (Array.isArray(detail)) {
+    return detail
+      .slice(0, 5)
+      .map((d) => {
+        const item = d as { loc?: unknown; msg?: unknown };
+        return `${Array.isArray(item.loc) ? `${item.loc.join('.')}: ` : ''}${typeof item.msg === 'string' ? item.msg : JSON.stringify(d)}`;
+      })
+      .join('; ');
+  }
+  return JSON.stringify(detail);
 }
 
 const DROPPED = new Set(['content-length', 'content-encoding', 'transfer-encoding']);

@@ -97,8 +97,10 @@ describe('OpenAI-compatible servers', () => {
 
   it('a server taking no response_format at all: the schema in the prompt, a fenced answer parsed', async () => {
     const srv = await compatible((req) => (formatOf(req) !== 'none' ? [422, { detail: [{ type: 'extra_forbidden', loc: ['body', 'response_format'], msg: 'Extra inputs are not permitted' }] }] : undefined));
-    await structuredAnalysis(env(`${srv.url}/v1`));
+    const { analyst } = await structuredAnalysis(env(`${srv.url}/v1`));
     expect(srv.requests.map(formatOf)).toEqual(['json_schema', 'json_object', 'none']);
+    const provider = analyst.parts.gateway.defaultProvider as { accepted?: { learned: string[] } };
+    expect(provider.accepted?.learned.join('\n')).toContain('body.response_format: Extra inputs are not permitted');
   });
 
   it('vLLM 0.5 refusing max_completion_tokens: the cap goes as max_tokens, for analyses and chat', async () => {
@@ -146,6 +148,19 @@ describe('OpenAI-compatible servers', () => {
     expect(r.degraded).toBe(true);
     expect(r.reason).toContain('The model `served-model` does not exist.');
     expect(srv.requests).toHaveLength(1);
+    expect(analyst.parts.gateway.breaker('openai').state).toBe('closed');
+  });
+
+  it('a refusal that is not about the output format (a prompt too long) changes nothing that is sent', async () => {
+    const message = "This model's maximum context length is 4096 tokens. However, you requested 5296 tokens (4096 in the messages, 1200 in the completion). Please reduce the length of the messages or completion.";
+    const srv = await compatible(() => [400, { object: 'error', message, type: 'BadRequestError', param: null, code: 400 }]);
+    const { analyst } = await makeAnalyst(env(`${srv.url}/v1`), source);
+    const r = await analyst.analyze({ run: RUN, kind: 'tuning', question: 'too long' });
+    expect(r.degraded).toBe(true);
+    expect(r.reason).toContain(message);
+    expect(srv.requests.map(formatOf)).toEqual(['json_schema']);
+    const provider = analyst.parts.gateway.defaultProvider as { accepted?: { structured: string; learned: string[] } };
+    expect(provider.accepted).toMatchObject({ structured: 'json_schema', learned: [] });
     expect(analyst.parts.gateway.breaker('openai').state).toBe('closed');
   });
 
