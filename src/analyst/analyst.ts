@@ -2,10 +2,12 @@
 import { LRUCache } from 'lru-cache';
 import { QUICK_ACTIONS, StructuredAnswer, type AnalysisKind, type AnalyzeInput, type ChatInput, type ProviderName, type Suggestion, type TrackedSuggestion, type UsageReport } from '../domain/analysis-request.ts';
 import type { Finding } from '../domain/findings.ts';
+import type { LlmCheck } from '../domain/llm-check.ts';
 import type { Run } from '../domain/runs.ts';
 import { ResponseCache } from '../llm/cache.ts';
 import type { LlmConfig } from '../llm/config.ts';
 import type { AnalysisFacts, TaskKind } from '../llm/facts.ts';
+import { checkLlm } from '../llm/doctor.ts';
 import type { LlmGateway } from '../llm/gateway.ts';
 import { splitTokens } from '../llm/offline.ts';
 import { render, type PromptSet } from '../llm/prompts.ts';
@@ -15,6 +17,7 @@ import type { UsageMeter } from '../llm/usage.ts';
 import { buildContextBlock, curvesOf, othersOf, type ContextBlock } from './context-block.ts';
 import type { Conversations } from './conversations.ts';
 import { findRun, gatherFacts } from './facts.ts';
+import { groundSuggestions, setAsideNote, type SetAside } from './grounding.ts';
 import { RefreshLimiter } from './refresh-limit.ts';
 import { clean } from './sanitize.ts';
 import type { AnalystSource } from './source.ts';
@@ -36,6 +39,8 @@ export interface AnalyzeResult {
   kind: AnalysisKind;
   text: string;
   suggestions: Suggestion[];
+  /** Suggestions of the model that contradict the advice of an open finding: left out, said here. */
+  set_aside?: SetAside[];
   findings: Finding[];
   provider: ProviderName;
   model: string;
@@ -59,6 +64,8 @@ export interface ChatResult {
   cached: boolean;
   degraded: boolean;
   reason?: string;
+  /** Set when the offline narrator answered: why no model did. */
+  offline_reason?: string;
   usage: UsageReport;
   latency_ms: number;
 }
@@ -80,6 +87,8 @@ export interface AnalystParts {
   conversations: Conversations;
   /** Why the default provider was chosen (ANALYST_LLM, or what the auto probe found). */
   because: string;
+  /** Settings that look wrong, found when the provider was chosen. */
+  warnings: string[];
 }
 
 interface Prepared {
@@ -96,6 +105,7 @@ export class Analyst {
   private readonly auto: RefreshLimiter<AnalyzeResult>;
   private readonly blocks: LRUCache<string, { stamp: string; block: ContextBlock }>;
   private readonly inflight = new Map<string, Promise<AnalyzeResult>>();
+  private lastCheck?: { at: number; check: Promise<LlmCheck> };
   /** The data block's share of ANALYST_CONTEXT_TOKENS: what the templates' own text leaves. */
   readonly blockBudget: number;
 
@@ -170,12 +180,15 @@ export class Analyst {
       maxTokens: this.parts.cfg.maxCompletionTokens,
     };
     const out = await this.parts.gateway.structured(req, StructuredAnswer, `${input.kind}_answer`, input);
-    const suggestions = this.parts.suggestions.record(run, input.kind, out.value?.suggestions ?? []);
+    const { kept, setAside } = groundSuggestions(facts, out.value?.suggestions ?? []);
+    const suggestions = this.parts.suggestions.record(run, input.kind, kept);
+    const text = out.degraded ? `(Offline analysis: ${out.reason}.)\n\n${out.text}` : out.text;
     const result: AnalyzeResult = {
       run: run.id,
       kind: input.kind,
-      text: out.degraded ? `(Offline analysis: ${out.reason}.)\n\n${out.text}` : out.text,
+      text: setAside.length ? `${text}\n\n${setAsideNote(setAside)}` : text,
       suggestions,
+      ...(setAside.length ? { set_aside: setAside } : {}),
       findings: facts.findings,
       provider: out.provider,
       model: out.model,
@@ -213,7 +226,18 @@ export class Analyst {
       meter.cacheHit(hit.provider, hit.model);
       const tokens = splitTokens(hit.text);
       remember(hit.text);
-      const done = Promise.resolve<ChatResult>({ run: run.id, conversation: conv.id, message: hit.text, provider: hit.provider, model: hit.model, cached: true, degraded: false, usage: ZERO, latency_ms: round(performance.now() - started) });
+      const done = Promise.resolve<ChatResult>({
+        run: run.id,
+        conversation: conv.id,
+        message: hit.text,
+        provider: hit.provider,
+        model: hit.model,
+        cached: true,
+        degraded: false,
+        ...this.offlineWhy(input, hit.provider),
+        usage: ZERO,
+        latency_ms: round(performance.now() - started),
+      });
       return { conversation: conv.id, tokens: (async function* () { yield* tokens; })(), done };
     }
     const req: CompletionRequest = {
@@ -234,11 +258,19 @@ export class Analyst {
         cached: false,
         degraded: out.degraded,
         ...(out.reason ? { reason: out.reason } : {}),
+        ...this.offlineWhy(input, out.provider, out.reason),
         usage: out.usage,
         latency_ms: round(performance.now() - started),
       };
     });
     return { conversation: conv.id, tokens: stream, done };
+  }
+
+  /** Why the offline narrator answered rather than a model: the failure, the request, or the setting. */
+  private offlineWhy(input: ChatInput, provider: ProviderName, failure?: string): { offline_reason?: string } {
+    if (provider !== 'offline') return {};
+    if (failure) return { offline_reason: failure };
+    return { offline_reason: input.provider === 'offline' ? 'the request asked for the offline narrator' : `no model in use (${this.parts.because})` };
   }
 
   /** A run's suggestions with their status and outcome (GET /suggestions?run=). */
@@ -255,12 +287,29 @@ export class Analyst {
     return this.parts.suggestions.setStatus(id, status);
   }
 
+  /**
+   * GET /llm: the default provider, what its server accepts and a connection check. A check is
+   * one model call, so one made in the last minute is reused unless `fresh`.
+   */
+  llm(fresh = false): Promise<LlmCheck> {
+    const now = Date.now();
+    if (!fresh && this.lastCheck && now - this.lastCheck.at < CHECK_REUSE_MS) return this.lastCheck.check;
+    const { gateway, because, warnings, cfg } = this.parts;
+    const provider = gateway.defaultProvider;
+    const check = checkLlm({ provider, because, warnings, timeoutMs: cfg.timeoutMs, breaker: gateway.breaker(provider.name) });
+    this.lastCheck = { at: now, check };
+    return check;
+  }
+
   /** GET /usage, with the provider the analyst uses by default. */
   usage() {
     const p = this.parts.gateway.defaultProvider;
     return { provider: { name: p.name, model: p.model, because: this.parts.because }, ...this.parts.meter.report() };
   }
 }
+
+/** A dashboard polling GET /llm makes at most one model call a minute. */
+const CHECK_REUSE_MS = 60_000;
 
 /** Below this the block could not even hold the run's summary and findings. */
 const MIN_BLOCK_TOKENS = 300;

@@ -50,6 +50,7 @@ export async function createAnalyst(deps: AnalystDeps): Promise<AnalystHandle> {
     suggestions: new SuggestionTracker(new SuggestionsRepo(deps.db), deps.source),
     conversations: new Conversations(),
     because: selection.because,
+    warnings: selection.warnings,
   });
   return { analyst, selection };
 }

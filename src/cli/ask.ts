@@ -34,7 +34,7 @@ export function askCommand(out: Out = process.stdout, err: Out = process.stderr)
     .action(async (question: string | undefined, opts: AskOptions) => {
       const result = opts.file ? await askFile(question, opts, out) : await askServer(question, opts, out);
       if (opts.json) out.write(`${JSON.stringify(result, null, 2)}\n`);
-      else out.write('\n');
+      else out.write(result.provider === 'offline' ? `\n\n(Answered by the offline narrator, not a model: ${result.offline_reason ?? result.reason ?? 'no model in use'}.)\n` : '\n');
       if (result.degraded) err.write(`analyst: answered offline: ${result.reason}\n`);
     });
 }

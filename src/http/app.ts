@@ -8,6 +8,7 @@ import { clientRoutes } from './routes/client.ts';
 import { originGuard, type OriginPolicy } from './origin-guard.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 import { importRoutes } from './routes/import.ts';
+import { mountMcp } from './routes/mcp.ts';
 import { mlflowAccessLog, mlflowError, mlflowNotFound, mlflowRoutes } from './routes/mlflow.ts';
 import { mlflowArtifactRoutes } from './routes/mlflow-artifacts.ts';
 import { runArtifactRoutes } from './routes/run-artifacts.ts';
@@ -27,6 +28,8 @@ export interface AppOptions {
   artifacts?: ArtifactStore;
   /** Extra route groups (streams, analyst, webhooks) mounted at the root. */
   extra?: Hono[];
+  /** ANALYST_MCP_ALLOW_CONTROL: the MCP server's control_run tool. */
+  mcpAllowControl?: boolean;
 }
 
 const MLFLOW_PREFIXES = ['/api/2.0/mlflow/', '/ajax-api/2.0/mlflow/'];
@@ -71,5 +74,6 @@ export function createApp(opts: AppOptions): Hono {
     app.route('/', runArtifactRoutes(opts.service, opts.artifacts));
   }
   for (const extra of opts.extra ?? []) app.route('/', extra);
+  mountMcp(app, opts.mcpAllowControl ?? false);
   return app;
 }

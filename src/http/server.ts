@@ -128,6 +128,7 @@ export async function startServer(config: Config, env: NodeJS.ProcessEnv = proce
     maxBatchEvents: config.ANALYST_MAX_BATCH_EVENTS,
     artifacts: new ArtifactStore(config.ANALYST_ARTIFACTS_DIR ?? path.join(path.dirname(config.ANALYST_DB), 'artifacts'), config.ANALYST_MAX_ARTIFACT_BYTES),
     extra: [...live.routes, webhookRoutes(notifier, (ref) => service.run(ref).id), analystRoutes({ analyst })],
+    mcpAllowControl: config.ANALYST_MCP_ALLOW_CONTROL,
   });
   let server: ServerType;
   try {
@@ -154,6 +155,7 @@ export async function startServer(config: Config, env: NodeJS.ProcessEnv = proce
   silence.start();
   // Logged once listening, so that a start that fails says only why.
   log.info({ url, db: config.ANALYST_DB, llm: selection.because }, 'listening');
+  for (const warning of selection.warnings) log.warn({ llm: warning }, 'LLM setting looks wrong');
   let closing: Promise<void> | undefined;
   return {
     url,

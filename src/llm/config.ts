@@ -25,7 +25,8 @@ const Env = z.object({
   ANALYST_LLM: z.enum(['auto', 'openai', 'ollama', 'offline']).default('auto'),
   OPENAI_API_KEY: text,
   OPENAI_BASE_URL: text,
-  OPENAI_MODEL: z.string().trim().min(1).default('gpt-4o-mini'),
+  // Unset: OpenAI's own API gets gpt-4o-mini; a server at OPENAI_BASE_URL is asked what it serves.
+  OPENAI_MODEL: text,
   OLLAMA_HOST: text,
   OLLAMA_MODEL: text,
   // A local model on CPU needs seconds per answer; 20 s bounds how long a person waits for the fallback.
@@ -51,7 +52,7 @@ const Env = z.object({
 
 export interface LlmConfig {
   mode: 'auto' | 'openai' | 'ollama' | 'offline';
-  openai: { apiKey?: string; baseURL?: string; model: string };
+  openai: { apiKey?: string; baseURL?: string; model?: string };
   ollama: { host?: string; model?: string };
   timeoutMs: number;
   /** A streamed answer must be complete within this, however steadily its tokens come. */

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { ProviderName, UsageReport } from '../domain/analysis-request.ts';
 import { CircuitBreaker } from './breaker.ts';
 import type { LlmConfig } from './config.ts';
+import { isOutage } from './errors.ts';
 import type { AnalystMetrics } from './metrics.ts';
 import { OfflineProvider } from './offline.ts';
 import type { CompletionRequest, LlmUsage, Provider } from './provider.ts';
@@ -89,7 +90,8 @@ export class LlmGateway {
   }
 
   private failed(provider: Provider, error: unknown): string {
-    this.breaker(provider.name).failure();
+    // A refused parameter or a wrong model name is a setting to fix, not a server that is down.
+    if (isOutage(error)) this.breaker(provider.name).failure();
     this.metrics?.calls.inc({ provider: provider.name, outcome: 'error' });
     return `${provider.name} failed: ${(error as Error).message}`;
   }

@@ -2,7 +2,7 @@
 import type { z } from 'zod';
 import type { StructuredAnswer } from '../domain/analysis-request.ts';
 import { narrate } from './narrator/narrate.ts';
-import { tokenStream, type Completion, type CompletionRequest, type LlmUsage, type Provider, type Structured, type TokenStream } from './provider.ts';
+import { ProviderError, tokenStream, type Completion, type CompletionRequest, type LlmUsage, type Provider, type Structured, type TokenStream } from './provider.ts';
 import { estimateTokens } from './tokens.ts';
 
 export const OFFLINE_MODEL = 'narrator-1';
@@ -21,6 +21,7 @@ export class OfflineProvider implements Provider {
   readonly model = OFFLINE_MODEL;
 
   answer(req: CompletionRequest): StructuredAnswer {
+    if (!req.task) throw new ProviderError('offline: the narrator answers about a run, and none was given');
     return narrate(req.task);
   }
 

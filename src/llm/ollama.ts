@@ -1,9 +1,10 @@
 // The Ollama adapter: /api/chat (NDJSON streaming, `format` = JSON schema) and /api/tags.
 import { Ollama } from 'ollama';
 import type { z } from 'zod';
-import { toProviderError } from './errors.ts';
+import { acceptedBy, learn, type Accepted } from './capabilities.ts';
+import { FORMAT_WORDS, isCapabilityRefusal, toProviderError } from './errors.ts';
 import { ProviderError, tokenStream, type Completion, type CompletionRequest, type Provider, type Structured, type TokenStream } from './provider.ts';
-import { structuredVia } from './structured.ts';
+import { structuredVia, withSchemaInPrompt } from './structured.ts';
 
 export const DEFAULT_OLLAMA_HOST = 'http://127.0.0.1:11434';
 
@@ -25,24 +26,47 @@ export async function ollamaModels(host: string, timeoutMs: number): Promise<str
 
 export class OllamaProvider implements Provider {
   readonly name = 'ollama' as const;
+  /** What this server accepts, shared by every adapter of the same host in this process. */
+  readonly accepted: Accepted;
+  readonly endpoint: string;
 
   constructor(
     readonly host: string,
     readonly model: string,
-  ) {}
+  ) {
+    this.endpoint = host;
+    this.accepted = acceptedBy(`ollama ${host}`, () => ({ structured: 'json_schema', tokens: 'max_tokens', ollamaFormat: 'schema' }));
+  }
 
   private body(req: CompletionRequest) {
+    // Ollama before 0.5 takes `format: "json"` only: the schema then goes into the prompt.
+    const inPrompt = req.json && this.accepted.ollamaFormat === 'json';
     return {
       model: this.model,
-      messages: req.messages,
+      messages: inPrompt && req.json ? withSchemaInPrompt(req.messages, req.json) : req.messages,
       options: { temperature: 0.2, num_predict: req.maxTokens },
-      ...(req.json ? { format: req.json.schema } : {}),
+      ...(req.json ? { format: inPrompt ? 'json' : req.json.schema } : {}),
     };
+  }
+
+  /** Sends; a refused schema in `format` is sent again as `"json"`, once for the process. */
+  private async send<T>(req: CompletionRequest, call: (body: ReturnType<OllamaProvider['body']>) => Promise<T>): Promise<T> {
+    for (;;) {
+      try {
+        return await call(this.body(req));
+      } catch (error) {
+        const e = toProviderError(error, 'ollama');
+        if (req.signal?.aborted || !req.json || this.accepted.ollamaFormat === 'json' || !isCapabilityRefusal(e) || !FORMAT_WORDS.test(e.message)) throw e;
+        this.accepted.ollamaFormat = 'json';
+        learn(this.accepted, `format "json" with the schema in the prompt: the server refused a schema in format ("${e.message}")`);
+      }
+    }
   }
 
   async complete(req: CompletionRequest): Promise<Completion> {
     try {
-      const res = await client(this.host, req.signal).chat({ ...this.body(req), stream: false });
+      const c = client(this.host, req.signal);
+      const res = await this.send(req, (body) => c.chat({ ...body, stream: false }));
       if (typeof res?.message?.content !== 'string') throw new ProviderError('ollama: answer without message content');
       return {
         text: res.message.content,
@@ -56,11 +80,11 @@ export class OllamaProvider implements Provider {
 
   stream(req: CompletionRequest): TokenStream {
     const c = client(this.host, req.signal);
-    const body = this.body(req);
+    const provider = this;
     return tokenStream(async function* (setUsage) {
       let done = false;
       try {
-        const parts = await c.chat({ ...body, stream: true });
+        const parts = await provider.send(req, (body) => c.chat({ ...body, stream: true }));
         for await (const part of parts) {
           if (part.message?.content) yield part.message.content;
           if (part.done) {

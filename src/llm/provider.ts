@@ -1,6 +1,7 @@
 // The one interface every LLM adapter implements: complete, stream, structured output.
 import type { z } from 'zod';
 import type { ProviderName } from '../domain/analysis-request.ts';
+import type { Accepted } from './capabilities.ts';
 import type { NarratorTask } from './facts.ts';
 
 export interface ChatMessage {
@@ -20,8 +21,8 @@ export interface JsonFormat {
 
 export interface CompletionRequest {
   messages: ChatMessage[];
-  /** What the offline narrator answers from; model adapters send `messages` only. */
-  task: NarratorTask;
+  /** What the offline narrator answers from; model adapters send `messages` only. A connection check has none. */
+  task?: NarratorTask;
   maxTokens: number;
   signal?: AbortSignal;
   /** Ask for JSON matching this schema (OpenAI `response_format`, Ollama `format`). */
@@ -53,6 +54,10 @@ export interface Structured<T> {
 export interface Provider {
   readonly name: ProviderName;
   readonly model: string;
+  /** Where calls go (a model server's base URL or host); none for the offline narrator. */
+  readonly endpoint?: string;
+  /** What the server was found to accept, for `analyst doctor` and GET /llm. */
+  readonly accepted?: Accepted;
   complete(req: CompletionRequest): Promise<Completion>;
   stream(req: CompletionRequest): TokenStream;
   structured<S extends z.ZodType>(req: CompletionRequest, schema: S, name: string): Promise<Structured<z.output<S>>>;

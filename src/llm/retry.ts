@@ -1,9 +1,10 @@
 // Deadline-bounded calls with retries and exponential back-off on 429 and 5xx.
+import { isCapabilityRefusal } from './errors.ts';
 import { ProviderError } from './provider.ts';
 
 export function isRetryable(error: unknown): boolean {
   if (!(error instanceof ProviderError)) return false;
-  if (error.status === undefined) return false;
+  if (error.status === undefined || isCapabilityRefusal(error)) return false;
   return error.status === 429 || error.status === 408 || error.status >= 500;
 }
 

@@ -1,6 +1,6 @@
 // Structured output shared by the model adapters: JSON schema from zod, validation, one repair.
 import { z } from 'zod';
-import type { CompletionRequest, LlmUsage, Provider, Structured } from './provider.ts';
+import type { ChatMessage, CompletionRequest, JsonFormat, LlmUsage, Provider, Structured } from './provider.ts';
 
 /**
  * Keywords OpenAI's strict mode rejects (and small local models ignore): the wire schema keeps
@@ -36,10 +36,24 @@ function check<S extends z.ZodType>(schema: S, text: string): { value?: z.output
   return { error: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ') };
 }
 
-/** Some local models wrap JSON in a markdown fence even when asked for JSON only. */
+/**
+ * Some local models wrap JSON in a markdown fence, or in a sentence, even when asked for JSON
+ * only: the object is taken from its first `{` to its last `}`.
+ */
 function stripFence(text: string): string {
   const m = /^\s*```(?:json)?\s*([\s\S]*?)\s*```\s*$/.exec(text);
-  return m ? m[1] : text;
+  if (m) return m[1];
+  const start = text.indexOf('{');
+  const end = text.lastIndexOf('}');
+  return start >= 0 && end > start ? text.slice(start, end + 1) : text;
+}
+
+/** For servers that take no schema on the wire: the schema goes into the system prompt. */
+export function withSchemaInPrompt(messages: ChatMessage[], json: JsonFormat): ChatMessage[] {
+  const ask = `Answer with only a JSON object (no prose, no code fence) matching this JSON schema:\n${JSON.stringify(json.schema)}`;
+  const [first, ...rest] = messages;
+  if (first?.role === 'system') return [{ role: 'system', content: `${first.content}\n\n${ask}` }, ...rest];
+  return [{ role: 'system', content: ask }, ...messages];
 }
 
 function add(a: LlmUsage, b: LlmUsage): LlmUsage {

@@ -36,6 +36,8 @@ export const ConfigSchema = z.object({
   /** Largest single artifact an MLflow client may upload (models are often larger than event batches). */
   ANALYST_MAX_ARTIFACT_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024 * 1024),
   ANALYST_ALLOW_INSECURE_BIND: flag,
+  /** Lets agents pause, resume and stop runs through the MCP server's control_run tool. */
+  ANALYST_MCP_ALLOW_CONTROL: flag,
   /** A request whose headers and body have not all arrived by then is answered 408 and closed. */
   ANALYST_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(60_000),
 });

@@ -18,7 +18,7 @@ describe('prompt templates', () => {
   it('loads the four templates of prompts/ with their versions', () => {
     const p = loadPrompts();
     expect(Object.keys(p).sort()).toEqual(['analysis', 'chat', 'troubleshoot', 'tuning']);
-    expect(p.analysis).toMatchObject({ name: 'training-analyst', version: '1' });
+    expect(p.analysis).toMatchObject({ name: 'training-analyst', version: '2' });
     expect(p.tuning.name).toBe('hyperparameter-optimiser');
     expect(p.troubleshoot.name).toBe('troubleshooter');
     const messages = render(p.chat, { context: '<run-data>\nx\n</run-data>', history: '(none)', question: 'why?' });
@@ -46,7 +46,7 @@ describe('prompt templates', () => {
   });
 
   it('ANALYST_PROMPTS_DIR overrides the folder, and its version goes into the answer and the cache key', async () => {
-    const dir = promptsWith('training-analyst.md', (t) => t.replace('version: 1', 'version: 7-test'));
+    const dir = promptsWith('training-analyst.md', (t) => t.replace('version: 2', 'version: 7-test'));
     const { analyst } = await makeAnalyst({ ANALYST_PROMPTS_DIR: dir });
     expect(analyst.parts.prompts.analysis.version).toBe('7-test');
     const bad = promptsWith('chat.md', (t) => t.replace('{{history}}', '{{histroy}}'));

@@ -61,7 +61,7 @@ describe('sharing and limiting model calls', () => {
   });
   afterAll(() => server.close());
 
-  const env = () => ({ ANALYST_LLM: 'openai', OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: `${server.url}/v1`, ANALYST_LLM_TIMEOUT_MS: '2000' });
+  const env = () => ({ ANALYST_LLM: 'openai', OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: `${server.url}/v1`, OPENAI_MODEL: 'gpt-4o-mini', ANALYST_LLM_TIMEOUT_MS: '2000' });
 
   it('identical concurrent analyses make one model call', async () => {
     server.requests.length = 0;

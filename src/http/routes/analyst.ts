@@ -4,6 +4,7 @@ import { streamSSE } from 'hono/streaming';
 import type { Analyst } from '../../analyst/analyst.ts';
 import { AnalyzeInput, ChatInput, QUICK_ACTIONS, SuggestionQuery, SuggestionStatusInput } from '../../domain/analysis-request.ts';
 import { AnalystError } from '../../domain/errors.ts';
+import { LlmQuery } from '../../domain/llm-check.ts';
 import { readJson, readQuery } from '../body.ts';
 
 export interface AnalystRouteDeps {
@@ -63,6 +64,8 @@ export function analystRoutes(deps: AnalystRouteDeps): Hono {
   });
 
   app.get('/usage', (c) => c.json(analyst.usage()));
+
+  app.get('/llm', async (c) => c.json(await analyst.llm(readQuery(c, LlmQuery).fresh === 'true')));
 
   return app;
 }

@@ -61,11 +61,52 @@ function tuning(facts: AnalysisFacts, suggestions: ProposedSuggestion[]): string
   return `${head}\n\nSuggested changes for the next run:\n${suggestionLines(suggestions)}`;
 }
 
+/** Words of an advice line that name each suggestion's knob, to pair the advice with its expected effect. */
+const KNOB_WORDS: Array<[RegExp, RegExp]> = [
+  [/^(lr|learning_rate|.*\.lr)$/i, /\blr\b|learning rate/i],
+  [/weight_decay|^wd$/i, /weight decay/i],
+  [/dropout/i, /dropout/i],
+  [/epoch/i, /\bstop at epoch|\bepochs?\b/i],
+  [/clip|grad_norm/i, /clip/i],
+  [/momentum/i, /momentum/i],
+  [/activation/i, /relu|gelu|activation/i],
+  [/workers/i, /worker|loader/i],
+];
+
+function pairedSuggestion(action: string, suggestions: ProposedSuggestion[]): ProposedSuggestion | undefined {
+  return suggestions.find((s) => KNOB_WORDS.some(([param, words]) => param.test(s.parameter) && words.test(action)));
+}
+
+/**
+ * A follow-up about the plan: the one change to make first (the diagnosis engine's first advice
+ * for the most severe problem), why, what it should do, and what comes after; not the list again.
+ */
+function firstMove(facts: AnalysisFacts, suggestions: ProposedSuggestion[]): string {
+  const f = problems(facts).findings[0];
+  const action = f?.actions[0];
+  if (!f || !action) {
+    const [first] = suggestions;
+    if (!first) return `${statusLine(facts)} Nothing to change yet: no finding calls for a different setting.`;
+    return `Change ${first.parameter} first: → ${fmtValue(first.proposed)}. Why: ${first.rationale}. What to expect: ${first.expected_effect}.`;
+  }
+  const paired = pairedSuggestion(action, suggestions);
+  const next = [...f.actions.slice(1, 2), ...problems(facts).findings.slice(1).map((x) => x.actions[0]).filter((a): a is string => !!a && a !== action)];
+  return [
+    `First: ${action}.`,
+    `Why this first: it answers the ${GUIDE[f.kind].title} (${f.severity}${f.status === 'resolved' ? ', since resolved' : ''}), the most severe problem: ${f.message} ${GUIDE[f.kind].why[0].toUpperCase()}${GUIDE[f.kind].why.slice(1)}.`,
+    `What to expect: ${paired ? paired.expected_effect : `the ${GUIDE[f.kind].title} should not come back`}. Change only this in the next run, so that its effect is plain to see.`,
+    next.length ? `If that is not enough: ${[...new Set(next)].slice(0, 2).join('; then ')}.` : 'Nothing else is called for yet.',
+  ].join(' ');
+}
+
 /** Chat: answers the part of the run the question is about, with the numbers. */
 function chat(facts: AnalysisFacts, question: string, suggestions: ProposedSuggestion[]): string {
   const q = question.toLowerCase();
   const open = openFindings(facts);
   const about = (re: RegExp) => re.test(q);
+  if (about(/\bfirst\b|which (knob|one|change|setting|parameter|hyperparameter)|priorit|most important|start with|expect|what (will|would|should) happen|effect of/)) {
+    return firstMove(facts, suggestions);
+  }
   if (about(/overfit|generali[sz]|gap|memori[sz]/)) {
     const f = open.find((x) => x.kind === 'overfitting');
     if (f) return `Yes. ${findingParagraph(f, true)}`;

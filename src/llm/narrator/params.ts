@@ -35,6 +35,12 @@ export function findParam(facts: AnalysisFacts, knob: Knob): Param {
   return { key: knob, value: undefined, found: false };
 }
 
+/** The knob a config key names (its last dotted part), whatever the trainer called it. */
+export function knobOf(key: string): Knob | undefined {
+  const last = key.split('.').pop()!.toLowerCase();
+  return (Object.keys(NAMES) as Knob[]).find((k) => NAMES[k].includes(last));
+}
+
 export function numeric(value: unknown): number | undefined {
   if (typeof value === 'number' && Number.isFinite(value)) return value;
   if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) return Number(value);
