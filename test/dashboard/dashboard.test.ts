@@ -167,6 +167,19 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
     expect(await text(page, '.chat-panel h2 .note')).not.toBe('');
   });
 
+  it('says in the top bar which model answers analyses and chat, from GET /llm, and checks again on a click', async () => {
+    const { page } = browser;
+    const llm = (await api(s.url, '/llm')).body;
+    await page.locator('#llm', { hasText: 'LLM:' }).waitFor();
+    const badge = await text(page, '#llm');
+    if (llm.provider === 'offline') expect(badge).toBe('LLM: offline narrator');
+    else expect(badge).toContain(llm.model);
+    expect(await page.locator('#llm').getAttribute('title')).toContain(llm.because);
+    await page.click('#llm');
+    await page.locator('#llm', { hasText: 'LLM:' }).waitFor();
+    expect(await text(page, '#llm')).toBe(badge);
+  });
+
   it('falls back to polling the events when the stream route is missing', async () => {
     const page = await browser.context.newPage();
     // The real server with one door removed: the page must still follow the run.

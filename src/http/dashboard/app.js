@@ -2,6 +2,7 @@
 import { askToken } from './api.js';
 import { compareView } from './compare.js';
 import { h, fill } from './dom.js';
+import { llmBadge } from './llm-badge.js';
 import { runView } from './run-view.js';
 import { runsList } from './runs-list.js';
 
@@ -49,4 +50,5 @@ function route() {
 
 document.getElementById('token-button').addEventListener('click', () => askToken('Token for this server (kept in this browser).').then((ok) => ok && route()));
 window.addEventListener('hashchange', route);
+llmBadge(document.getElementById('llm'));
 route();
