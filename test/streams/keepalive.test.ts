@@ -39,7 +39,7 @@ describe('keep-alive', () => {
     server = await testServer();
     const http = createServer();
     await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
-    const close = attachWebSocket(http, server.service, new ControlDesk(server.service), { maxBatchEvents: 10, maxPayload: 1 << 20, maxBuffered: 100, pingMs: 40 }, silent);
+    const close = attachWebSocket(http, server.service, new ControlDesk(server.service), { maxBatchEvents: 10, maxPayload: 1 << 20, maxBuffered: 100, pingMs: 250 }, silent);
     closers.push(() => new Promise((r) => (close(), http.close(() => r(undefined)))));
     const url = `ws://127.0.0.1:${(http.address() as AddressInfo).port}/ws`;
     const open = (autoPong: boolean) =>
@@ -48,6 +48,8 @@ describe('keep-alive', () => {
         ws.once('open', () => resolve(ws));
         ws.once('error', reject);
       });
+    // A round long enough for a pong to come back while the machine is busy (the client runs in this
+    // process, so a blocked event loop delays its answer as much as the server's check).
     const answering = await open(true);
     let answered = 0;
     answering.on('ping', () => answered++);
