@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api, testServer, type TestServer } from '../helpers/server.ts';
+
+let a: TestServer;
+let b: TestServer;
+beforeAll(async () => {
+  [a, b] = await Promise.all([testServer(), testServer()]);
+});
+afterAll(async () => Promise.all([a.stop(), b.stop()]));
+
+const T0 = Date.UTC(2026, 0, 5, 9, 0, 0);
+
+/** An overfitting run with a log line, a checkpoint, a NaN gradient norm and a learning rate logged apart. */
+function overfittingRun() {
+  const events: unknown[] = [{ type: 'run_started', ts: T0, config: { lr: 0.01, batch_size: 32 }, meta: { git_commit: 'abc123', python: '3.11' }, total_epochs: 30 }];
+  let step = 0;
+  for (let epoch = 1; epoch <= 30; epoch++) {
+    for (let k = 0; k < 4; k++) {
+      step++;
+      const values: Record<string, unknown> = { loss: 2 / (1 + step / 10), grad_norm: step === 50 ? 'NaN' : 1 + 1 / step };
+      events.push({ type: 'metrics', step, epoch, ts: T0 + step * 1000, values });
+      events.push({ type: 'metrics', step, ts: T0 + step * 1000 + 1, values: { learning_rate: 0.01 } });
+    }
+    events.push({ type: 'metrics', step, epoch, ts: T0 + step * 1000 + 2, values: { val_loss: epoch < 10 ? 1.5 - epoch * 0.05 : 1 + (epoch - 10) * 0.05, val_acc: 0.5 + Math.min(epoch, 10) * 0.02 } });
+    events.push({ type: 'epoch_ended', epoch, ts: T0 + step * 1000 + 3 });
+    if (epoch === 10) events.push({ type: 'checkpoint_saved', path: 'ckpt/epoch10.pt', step, epoch, metric: 'val_loss', value: 1, ts: T0 + step * 1000 + 4 });
+  }
+  events.push({ type: 'log', level: 'warning', message: 'validation loss went up again', ts: T0 + 200_000 });
+  events.push({ type: 'run_finished', status: 'completed', ts: T0 + 200_001 });
+  return events;
+}
+
+// Findings raised by the same event may be listed in either order: they are compared by kind.
+const byKind = (fs: any[]) => fs.map(comparable).sort((x, y) => x.kind.localeCompare(y.kind));
+const comparable = (f: any) => ({ kind: f.kind, severity: f.severity, status: f.status, step: f.step, epoch: f.epoch, message: f.message, evidence: f.evidence, actions: f.actions });
+const withoutSeq = ({ seq: _s, ...rest }: any) => rest;
+
+describe('a run record', () => {
+  it('exported as JSON and imported into another server gives back the same points, events, findings and analysis', async () => {
+    const created = await api(a.url, '/runs', { method: 'POST', json: { name: 'resnet-overfit', project: 'records', tags: { team: 'vision' } } });
+    const id = created.body.id;
+    expect((await api(a.url, `/runs/${id}/events`, { method: 'POST', json: overfittingRun() })).status).toBe(200);
+
+    const exported = await api(a.url, `/runs/${id}/export?format=json`);
+    expect(exported.status).toBe(200);
+    const record = exported.body;
+    expect(record).toMatchObject({ format: 'training-analyst/run-record', version: 1, run: { id, name: 'resnet-overfit', project: 'records', status: 'completed', config: { lr: 0.01, batch_size: 32 }, meta: { git_commit: 'abc123' }, tags: { team: 'vision' }, total_epochs: 30 } });
+    expect(record.series.map((s: any) => [s.name, s.canonical, s.points.length])).toEqual([
+      ['grad_norm', 'grad_norm', 120],
+      ['learning_rate', 'lr', 120],
+      ['loss', 'train_loss', 120],
+      ['val_acc', 'val_acc', 30],
+      ['val_loss', 'val_loss', 30],
+    ]);
+    expect(record.series[0].points[49]).toMatchObject({ step: 50, epoch: 13, value: 'NaN' });
+    expect(record.events.map((e: any) => e.type).filter((t: string) => t !== 'epoch_ended')).toEqual(['run_started', 'checkpoint_saved', 'log', 'run_finished']);
+    expect(record.findings.map((f: any) => f.kind)).toEqual(expect.arrayContaining(['overfitting', 'nan_loss']));
+
+    const imported = await api(b.url, '/runs/import-record', { method: 'POST', json: record });
+    expect(imported.status).toBe(201);
+    expect(imported.body).toMatchObject({ imported_from: id, points: 420, run: { name: 'resnet-overfit', project: 'records', status: 'completed', tags: { team: 'vision' } } });
+    const copy = (await api(b.url, `/runs/${imported.body.run.id}/export?format=json`)).body;
+
+    expect(copy.run).toEqual({ ...record.run, id: copy.run.id, created_at: copy.run.created_at });
+    expect(copy.series.map((s: any) => ({ ...s, points: s.points.map(withoutSeq) }))).toEqual(record.series.map((s: any) => ({ ...s, points: s.points.map(withoutSeq) })));
+    expect(copy.events.map(withoutSeq)).toEqual(record.events.map(withoutSeq));
+    expect(byKind(copy.findings)).toEqual(byKind(record.findings));
+    expect(copy.analysis).toEqual({ ...record.analysis, run: copy.run.id });
+  });
+
+  it('refuses a record that is not one with the path of what is wrong, and writes nothing', async () => {
+    const before = (await api(b.url, '/runs')).body.total;
+    const wrongVersion = await api(b.url, '/runs/import-record', { method: 'POST', json: { format: 'training-analyst/run-record', version: 99 } });
+    expect(wrongVersion.status).toBe(400);
+    expect(wrongVersion.body.error.issues.map((d: any) => d.path)).toContain('version');
+    const created = await api(a.url, '/runs', { method: 'POST', json: { name: 'small', project: 'records' } });
+    await api(a.url, `/runs/${created.body.id}/metrics`, { method: 'POST', json: { step: 1, loss: 1 } });
+    const record = (await api(a.url, `/runs/${created.body.id}/export`)).body;
+    record.series[0].points[0].value = 'lots';
+    const bad = await api(b.url, '/runs/import-record', { method: 'POST', json: record });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.issues[0].path).toBe('series.0.points.0.value');
+    expect((await api(b.url, '/runs')).body.total).toBe(before);
+    expect((await api(a.url, '/runs/nope/export')).status).toBe(404);
+    expect((await api(a.url, `/runs/${created.body.id}/export?format=xml`)).status).toBe(400);
+  });
+});
