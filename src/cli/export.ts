@@ -6,20 +6,22 @@ import { CliError, request, send, serverUrl } from './client.ts';
 interface ExportFlags {
   server?: string;
   format: string;
+  level?: string;
   output?: string;
   json?: boolean;
 }
 
 export function exportCommand(): Command {
   return new Command('export')
-    .description("write a run's record as JSON: everything about it, for `analyst import`")
+    .description("write a run's record: json (everything, for `analyst import`) or csv (a row per epoch, or per step with --level step)")
     .argument('<run>', 'run id, or project/name or name (a shared name means its newest run)')
-    .option('--format <format>', 'json', 'json')
+    .option('--format <format>', 'json or csv', 'json')
+    .option('--level <level>', 'csv rows: epoch (default) or step')
     .option('-o, --output <path>', 'file to write (default: standard output)')
     .option('--server <url>', 'server URL (ANALYST_URL)')
     .option('--json', 'with -o, print {file, format, bytes} as JSON instead of a line')
     .action(async (ref: string, opts: ExportFlags) => {
-      const query = new URLSearchParams({ format: opts.format });
+      const query = new URLSearchParams({ format: opts.format, ...(opts.level ? { level: opts.level } : {}) });
       const res = await send(serverUrl(opts.server), `/runs/${encodeURIComponent(ref)}/export?${query}`);
       const content = Buffer.from(await res.arrayBuffer());
       if (!opts.output) return void process.stdout.write(content);

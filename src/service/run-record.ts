@@ -7,7 +7,7 @@ import type { AnalystService } from './service.ts';
 const PAGE = 5000;
 
 /** Every stored point of every series of a run, as logged (names as sent, values not normalised). */
-function recordSeries(service: AnalystService, run: string): RunRecord['series'] {
+export function recordSeries(service: AnalystService, run: string): RunRecord['series'] {
   const { series } = service.store;
   return series.names(run).map((name) => {
     const range = series.range(run, name);

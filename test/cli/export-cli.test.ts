@@ -47,6 +47,11 @@ describe('analyst export / import', () => {
     expect(copy.series).toEqual(record.series);
     expect(copy.analysis).toEqual({ ...record.analysis, run: out.run.id });
 
+    const csv = await analyst(['export', id, '--format', 'csv', '--level', 'step', '--server', a.url]);
+    expect(csv.code).toBe(0);
+    expect(csv.stdout.split('\n')[0]).toBe('epoch,step,time,train_loss,val_loss');
+    expect(csv.stdout.trim().split('\n')).toHaveLength(21);
+
     const missing = await analyst(['import', join(a.dir, 'nothing.json'), '--server', b.url]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/cannot read .*nothing\.json/);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'csv-parse/sync';
 import { api, testServer, type TestServer } from '../helpers/server.ts';
 
 let a: TestServer;
@@ -83,5 +84,48 @@ describe('a run record', () => {
     expect((await api(b.url, '/runs')).body.total).toBe(before);
     expect((await api(a.url, '/runs/nope/export')).status).toBe(404);
     expect((await api(a.url, `/runs/${created.body.id}/export?format=xml`)).status).toBe(400);
+  });
+});
+
+/** What pandas.read_csv gives for a cell: a number, NaN for "NaN" and for an empty cell, ±inf. */
+const number = (cell: string) => (cell === '' ? NaN : cell === 'inf' ? Infinity : cell === '-inf' ? -Infinity : Number(cell));
+
+describe('a run as CSV', () => {
+  let id: string;
+  beforeAll(async () => {
+    id = (await api(a.url, '/runs', { method: 'POST', json: { name: 'csv-run', project: 'records' } })).body.id;
+    await api(a.url, `/runs/${id}/events`, { method: 'POST', json: overfittingRun() });
+  });
+
+  it('has a row per epoch and a column per metric, each the last value of the epoch', async () => {
+    const res = await fetch(`${a.url}/runs/${id}/export?format=csv`);
+    expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    const [header, ...rows]: string[][] = parse(await res.text());
+    expect(header).toEqual(['epoch', 'step', 'time', 'grad_norm', 'learning_rate', 'loss', 'val_acc', 'val_loss']);
+    expect(rows).toHaveLength(30);
+    const col = (name: string) => header.indexOf(name);
+    for (const [i, row] of rows.entries()) {
+      const epoch = i + 1;
+      const step = epoch * 4;
+      expect(number(row[col('epoch')])).toBe(epoch);
+      expect(number(row[col('step')])).toBe(step);
+      expect(row[col('time')]).toBe(new Date(T0 + step * 1000 + 2).toISOString());
+      expect(number(row[col('loss')])).toBe(2 / (1 + step / 10));
+      expect(number(row[col('val_loss')])).toBe(epoch < 10 ? 1.5 - epoch * 0.05 : 1 + (epoch - 10) * 0.05);
+      // Logged without an epoch: in the step table only.
+      expect(row[col('learning_rate')]).toBe('');
+    }
+  });
+
+  it('has a row per step with ?level=step, non-finite values spelled as pandas reads them', async () => {
+    const [header, ...rows]: string[][] = parse(await (await fetch(`${a.url}/runs/${id}/export?format=csv&level=step`)).text());
+    expect(rows).toHaveLength(120);
+    const col = (name: string) => header.indexOf(name);
+    expect(rows.map((r) => number(r[col('step')]))).toEqual(Array.from({ length: 120 }, (_, i) => i + 1));
+    expect(rows[49][col('grad_norm')]).toBe('NaN');
+    expect(number(rows[50][col('grad_norm')])).toBe(1 + 1 / 51);
+    expect(rows.every((r) => number(r[col('learning_rate')]) === 0.01)).toBe(true);
+    expect(rows.filter((r) => r[col('val_loss')] !== '')).toHaveLength(30);
+    expect((await api(a.url, `/runs/${id}/export?format=json&level=step`)).status).toBe(400);
   });
 });
