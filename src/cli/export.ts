@@ -13,9 +13,9 @@ interface ExportFlags {
 
 export function exportCommand(): Command {
   return new Command('export')
-    .description("write a run's record: json (everything, for `analyst import`) or csv (a row per epoch, or per step with --level step)")
+    .description("write a run's record: json (everything, for `analyst import`), csv (a row per epoch, or per step with --level step) or tfevents (a TensorBoard event file)")
     .argument('<run>', 'run id, or project/name or name (a shared name means its newest run)')
-    .option('--format <format>', 'json or csv', 'json')
+    .option('--format <format>', 'json, csv or tfevents', 'json')
     .option('--level <level>', 'csv rows: epoch (default) or step')
     .option('-o, --output <path>', 'file to write (default: standard output)')
     .option('--server <url>', 'server URL (ANALYST_URL)')

@@ -52,6 +52,10 @@ describe('analyst export / import', () => {
     expect(csv.stdout.split('\n')[0]).toBe('epoch,step,time,train_loss,val_loss');
     expect(csv.stdout.trim().split('\n')).toHaveLength(21);
 
+    const tb = join(a.dir, 'events.out.tfevents.1.host');
+    expect((await analyst(['export', id, '--format', 'tfevents', '-o', tb, '--server', a.url])).code).toBe(0);
+    expect(readFileSync(tb).readUInt32LE(0)).toBeGreaterThan(0);
+
     const missing = await analyst(['import', join(a.dir, 'nothing.json'), '--server', b.url]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/cannot read .*nothing\.json/);

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { crc32c } from '@node-rs/crc32';
 import { parse } from 'csv-parse/sync';
+import { TfeventsReader } from '../../src/ingest/tfevents/event-file.ts';
+import { decodeEvent, scalarsOf } from '../../src/ingest/tfevents/scalars.ts';
 import { api, testServer, type TestServer } from '../helpers/server.ts';
 
 let a: TestServer;
@@ -127,5 +130,82 @@ describe('a run as CSV', () => {
     expect(rows.every((r) => number(r[col('learning_rate')]) === 0.01)).toBe(true);
     expect(rows.filter((r) => r[col('val_loss')] !== '')).toHaveLength(30);
     expect((await api(a.url, `/runs/${id}/export?format=json&level=step`)).status).toBe(400);
+  });
+});
+
+// TFRecord's checksum, written out here from its definition rather than taken from the project's reader.
+const masked = (bytes: Uint8Array) => {
+  const c = crc32c(Buffer.from(bytes));
+  return ((((c >>> 15) | (c << 17)) >>> 0) + 0xa282ead8) >>> 0;
+};
+
+/** The records of a TFRecord file, each one's framing checked against the format. */
+function records(file: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  for (let pos = 0; pos < file.length; ) {
+    const length = Number(file.readBigUInt64LE(pos));
+    expect(file.readUInt32LE(pos + 8)).toBe(masked(file.subarray(pos, pos + 8)));
+    const data = file.subarray(pos + 12, pos + 12 + length);
+    expect(file.readUInt32LE(pos + 12 + length)).toBe(masked(data));
+    out.push(data);
+    pos += 12 + length + 4;
+  }
+  return out;
+}
+
+describe('a run as a TensorBoard event file', () => {
+  it('holds every point with a step, framed as TFRecords, that the reader reads back bit for bit', async () => {
+    const id = (await api(a.url, '/runs', { method: 'POST', json: { name: 'tb-run', project: 'records' } })).body.id;
+    await api(a.url, `/runs/${id}/events`, { method: 'POST', json: overfittingRun() });
+    const res = await fetch(`${a.url}/runs/${id}/export?format=tfevents`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-disposition')).toMatch(/filename="events\.out\.tfevents\.\d+\./);
+    expect(res.headers.get('x-points-left-out')).toBe('0');
+    const file = Buffer.from(await res.arrayBuffer());
+    const record = (await api(a.url, `/runs/${id}/export`)).body;
+
+    const events = records(file).map(decodeEvent);
+    expect(events[0].file_version).toBe('brain.Event:2');
+    // Every scalar record, in order: each point at its step and time, an epoch after each event that had one.
+    const logged = record.series
+      .flatMap((s: any) => s.points.map((p: any) => ({ ...p, name: s.name })))
+      .sort((x: any, y: any) => x.seq - y.seq || (x.name < y.name ? -1 : 1));
+    const written = events.slice(1).map((e) => {
+      const { values, step, ts } = scalarsOf(e);
+      return { name: values[0][0], value: values[0][1], step, ts };
+    });
+    const expected: unknown[] = [];
+    logged.forEach((p: any, i: number) => {
+      const value = p.value === 'NaN' ? NaN : p.value;
+      expected.push({ name: p.name, value, step: p.step, ts: p.ts });
+      if (logged[i + 1]?.seq !== p.seq && p.epoch !== null) expected.push({ name: 'epoch', value: p.epoch, step: p.step, ts: p.ts });
+    });
+    expect(written).toEqual(expected);
+
+    // The project's reader, as `POST /runs/:id/import` and `analyst watch` use it.
+    const reader = new TfeventsReader();
+    const read = [...reader.push(file), ...reader.end()];
+    expect(reader.tally.examples).toEqual([]);
+    const readPoints = (name: string) => read.flatMap((e: any) => (name in e.values ? [{ step: e.step, value: e.values[name] }] : []));
+    for (const s of record.series) {
+      expect(readPoints(s.name), s.name).toEqual(s.points.map((p: any) => ({ step: p.step, value: p.value === 'NaN' ? NaN : p.value })));
+    }
+    expect(read.filter((e: any) => 'val_loss' in e.values).map((e: any) => e.epoch)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+
+    // And imported into another server, the same series.
+    const copyId = (await api(b.url, '/runs', { method: 'POST', json: { name: 'tb-copy' } })).body.id;
+    const imported = await api(b.url, `/runs/${copyId}/import?filename=events.out.tfevents.1.host`, { method: 'POST', body: file });
+    expect(imported.status).toBe(200);
+    const copy = (await api(b.url, `/runs/${copyId}/export`)).body;
+    const stepsAndValues = (series: any[]) => series.map((s) => ({ name: s.name, points: s.points.map((p: any) => [p.step, p.value]) }));
+    expect(stepsAndValues(copy.series)).toEqual(stepsAndValues(record.series));
+  });
+
+  it('counts the points it cannot hold: a TensorBoard scalar needs a step', async () => {
+    const id = (await api(a.url, '/runs', { method: 'POST', json: { name: 'tb-epochs', project: 'records' } })).body.id;
+    await api(a.url, `/runs/${id}/events`, { method: 'POST', json: [{ type: 'metrics', step: 10, values: { loss: 1 } }, { type: 'metrics', epoch: 1, values: { val_loss: 2, val_acc: 0.5 } }] });
+    const res = await fetch(`${a.url}/runs/${id}/export?format=tfevents`);
+    expect(res.headers.get('x-points-left-out')).toBe('2');
+    expect(records(Buffer.from(await res.arrayBuffer()))).toHaveLength(2);
   });
 });
