@@ -7,6 +7,7 @@ import { errorResponse, type Logger } from './errors.ts';
 import { clientRoutes } from './routes/client.ts';
 import { originGuard, type OriginPolicy } from './origin-guard.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
+import { exportRoutes } from './routes/export.ts';
 import { importRoutes } from './routes/import.ts';
 import { mountMcp } from './routes/mcp.ts';
 import { mlflowAccessLog, mlflowError, mlflowNotFound, mlflowRoutes } from './routes/mlflow.ts';
@@ -66,6 +67,7 @@ export function createApp(opts: AppOptions): Hono {
   // An artifact upload streams to disk under its own limit (ANALYST_MAX_ARTIFACT_BYTES).
   app.use((c, next) => (opts.artifacts && ARTIFACT_PREFIXES.some((p) => c.req.path.startsWith(p)) && c.req.method === 'PUT' ? next() : limit(c, next)));
   app.route('/', systemRoutes(opts.service, startedAt));
+  app.route('/', exportRoutes(opts.service));
   app.route('/', runRoutes(opts.service, opts.maxBatchEvents));
   app.route('/', importRoutes(opts.service, opts.maxBatchEvents));
   for (const prefix of MLFLOW_PREFIXES) app.route(prefix.slice(0, -1), mlflowRoutes(opts.service, opts.log));

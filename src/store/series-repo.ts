@@ -8,6 +8,8 @@ export interface SeriesPoint {
   epoch: number | null;
   value: number;
   ts: number;
+  /** The event the point came in: points logged together share it. */
+  seq: number;
 }
 
 /** The part of a series a chart asks for: points `first` to `last` (places in the series). */
@@ -24,10 +26,11 @@ interface PointRow {
   epoch: number | null;
   value: number | null;
   ts: number;
+  seq: number;
 }
 
 // SQLite stores NaN as NULL; a point always has a value, so NULL reads back as NaN.
-const toPoint = (r: PointRow): SeriesPoint => ({ i: r.i, step: r.step, epoch: r.epoch, value: r.value ?? NaN, ts: r.ts });
+const toPoint = (r: PointRow): SeriesPoint => ({ i: r.i, step: r.step, epoch: r.epoch, value: r.value ?? NaN, ts: r.ts, seq: r.seq });
 
 /**
  * Series of metric values: names of a run from a small table, points numbered per series, and
@@ -48,10 +51,10 @@ export class SeriesRepo {
       firstFrom: db.prepare<[number, number], { i: number }>('SELECT i FROM samples WHERE series = ? AND step >= ? ORDER BY step, i LIMIT 1'),
       lastTo: db.prepare<[number, number], { i: number }>('SELECT i FROM samples WHERE series = ? AND step <= ? ORDER BY step DESC, i DESC LIMIT 1'),
       page: db.prepare<[number, number, number, number], PointRow>(
-        'SELECT i, step, epoch, value, ts FROM samples WHERE series = ? AND i BETWEEN ? AND ? ORDER BY i LIMIT ?',
+        'SELECT i, step, epoch, value, ts, seq FROM samples WHERE series = ? AND i BETWEEN ? AND ? ORDER BY i LIMIT ?',
       ),
       at: db.prepare<[number, string], PointRow>(
-        'SELECT i, step, epoch, value, ts FROM samples WHERE series = ? AND i IN (SELECT value FROM json_each(?)) ORDER BY i',
+        'SELECT i, step, epoch, value, ts, seq FROM samples WHERE series = ? AND i IN (SELECT value FROM json_each(?)) ORDER BY i',
       ),
     };
   }

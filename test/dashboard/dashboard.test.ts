@@ -176,7 +176,8 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
     else expect(badge).toContain(llm.model);
     expect(await page.locator('#llm').getAttribute('title')).toContain(llm.because);
     await page.click('#llm');
-    await page.locator('#llm', { hasText: 'LLM:' }).waitFor();
+    // "LLM: checking…" shows while the click's check is under way: wait for its answer.
+    await page.waitForFunction(() => /^LLM:/.test(document.querySelector('#llm')?.textContent ?? '') && !document.querySelector('#llm')!.textContent!.includes('checking'));
     expect(await text(page, '#llm')).toBe(badge);
   });
 

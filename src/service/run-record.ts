@@ -1,0 +1,102 @@
+import { canonicalOf } from '../domain/aliases.ts';
+import { isServiceEvent, type EventInput } from '../domain/events.ts';
+import { RECORD_FORMAT, RECORD_VERSION, RecordEvent, type RunRecord } from '../domain/run-record.ts';
+import type { Run } from '../domain/runs.ts';
+import type { AnalystService } from './service.ts';
+
+const PAGE = 5000;
+
+/** Every stored point of every series of a run, as logged (names as sent, values not normalised). */
+export function recordSeries(service: AnalystService, run: string): RunRecord['series'] {
+  const { series } = service.store;
+  return series.names(run).map((name) => {
+    const range = series.range(run, name);
+    const points: RunRecord['series'][number]['points'] = [];
+    if (range) for (const page of series.pages(range, PAGE)) for (const p of page) points.push({ seq: p.seq, step: p.step, epoch: p.epoch, value: p.value, ts: p.ts });
+    return { name, canonical: canonicalOf(name)?.canonical ?? null, points };
+  });
+}
+
+/** The run's own events besides metrics, without the store's bookkeeping (global cursor, idempotency keys). */
+function recordEvents(service: AnalystService, run: string): RecordEvent[] {
+  const out: RecordEvent[] = [];
+  for (const e of service.store.replay(run)) {
+    // Metrics are in the series; finding changes and control traffic are the server's, not the run's.
+    if (e.type === 'metrics' || e.type === 'control_ack' || isServiceEvent(e)) continue;
+    const { run: _run, gid: _gid, event_id: _id, client_seq: _cs, ...event } = e as typeof e & { client_seq?: unknown };
+    out.push(event as RecordEvent);
+  }
+  return out;
+}
+
+/** The full record of a run: see RunRecord. */
+export function exportRecord(service: AnalystService, ref: string, now: number): RunRecord {
+  const run = service.run(ref);
+  const { id, name, project, status, config, meta, tags, total_epochs, total_steps, stage, dataset, base_model, parent_run, created_at, finished_at, note } = run;
+  return {
+    format: RECORD_FORMAT,
+    version: RECORD_VERSION,
+    exported_at: now,
+    run: { id, name, project, status, config: config as RunRecord['run']['config'], meta: meta as RunRecord['run']['meta'], tags, total_epochs, total_steps, stage, dataset, base_model, parent_run, created_at, finished_at, note },
+    series: recordSeries(service, run.id),
+    events: recordEvents(service, run.id),
+    findings: service.findings(run.id),
+    analysis: service.analysis(run.id),
+  };
+}
+
+/** The record's events in their order again: points that came in one event become that metrics event. */
+function eventsOf(record: RunRecord): EventInput[] {
+  const bySeq = new Map<number, EventInput>();
+  for (const { seq, ...e } of record.events) bySeq.set(seq, e as EventInput);
+  for (const s of record.series) {
+    for (const p of s.points) {
+      let e = bySeq.get(p.seq);
+      if (!e) {
+        e = { type: 'metrics', ts: p.ts, values: {}, ...(p.step === null ? {} : { step: p.step }), ...(p.epoch === null ? {} : { epoch: p.epoch }) };
+        bySeq.set(p.seq, e);
+      }
+      if (e.type === 'metrics') e.values[s.name] = p.value;
+    }
+  }
+  return [...bySeq.entries()].sort((a, b) => a[0] - b[0]).map(([, e]) => e);
+}
+
+export interface ImportedRecord {
+  run: Run;
+  imported_from: string;
+  events: number;
+  points: number;
+}
+
+/**
+ * A new run from a record: its name, project, configuration and tags, and its events in their
+ * order with their times, so the diagnoser reaches its findings and analysis again. One
+ * transaction: a record that fails part way leaves no run behind.
+ */
+export function importRecord(service: AnalystService, record: RunRecord): ImportedRecord {
+  const { name, project, config, meta, tags, total_epochs, total_steps, stage, dataset, base_model, parent_run } = record.run;
+  const events = eventsOf(record);
+  return service.transaction(() => {
+    const { run } = service.createRun({
+      name,
+      project,
+      config,
+      meta,
+      tags,
+      ...(total_epochs === null ? {} : { total_epochs }),
+      ...(total_steps === null ? {} : { total_steps }),
+      ...(stage === null ? {} : { stage }),
+      ...(dataset === null ? {} : { dataset }),
+      ...(base_model === null ? {} : { base_model }),
+      ...(parent_run === null ? {} : { parent_run }),
+    });
+    if (events.length) service.ingest(run.id, events, 'import');
+    return {
+      run: service.run(run.id),
+      imported_from: record.run.id,
+      events: events.length,
+      points: record.series.reduce((n, s) => n + s.points.length, 0),
+    };
+  });
+}
