@@ -66,12 +66,16 @@ describe('a full disk', () => {
 
   it('does not end an upstream source: it backs off, and reads on once writes succeed again', async () => {
     // Every write fails while the database is read-only: the source's state and errors too.
+    // The upstream sends its events only once the database is read-only: before that, the source
+    // it feeds could store them between its creation and the pragma.
+    let serving = false;
     let connections = 0;
     upstream = createServer((req, res) => {
-      connections++;
       const after = Number(req.headers['last-event-id'] ?? 0);
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.write('retry: 20\n\n');
+      if (!serving) return void res.end();
+      connections++;
       for (let id = after + 1; id <= 5; id++) res.write(`id: ${id}\ndata: ${JSON.stringify({ step: id, loss: 1 / id })}\n\n`);
       res.end();
     });
@@ -86,6 +90,7 @@ describe('a full disk', () => {
     const created = await api(s.url, '/sources', { method: 'POST', json: { url, run: 'fed', project: 'faults' } });
     expect(created.status).toBe(201);
     db.pragma('query_only = 1');
+    serving = true;
     // Reconnections after failed passes (the upstream's retry: 20 ms, doubling) show the loop lives on.
     await until(() => connections >= 3);
     // Checked while writes still fail: once they succeed, the next reconnection may store the events at once.
