@@ -5,7 +5,7 @@ export const MEDIAN_SPAN = 5;
 /** Curvatures after which the slow noise mean starts (from the fast one). */
 const SLOW_FROM = 10;
 /** Values a metric needs before its noise estimate stands for its scatter (see `risenClear`). */
-export const NOISE_POINTS = 10;
+const NOISE_POINTS = 10;
 
 /** Points whose median is taken as the metric's starting level (a single first point is too noisy). */
 export const START_SPAN = 3;
@@ -87,7 +87,7 @@ export class Smoothed {
     if (this.count === START_SPAN) this.start = this.level;
     if (this.count >= START_SPAN && this.level < this.best) {
       this.best = this.level;
-      this.noiseAtBest = this.count >= NOISE_POINTS ? this.noise : NaN;
+      this.noiseAtBest = this.settledNoise;
       this.bestCount = this.count;
       this.bestStep = step;
       this.bestEpoch = epoch;
@@ -107,10 +107,21 @@ export class Smoothed {
    */
   risenClear(multiple: number): boolean {
     if (this.count < NOISE_POINTS) return this.level >= 2 * this.best;
-    // Against the scatter the metric had at its best, when known: a rise's own jumps are curvature
-    // that would otherwise count as noise and hide the very rise being judged.
-    const noise = Number.isNaN(this.noiseAtBest) ? this.noise : Math.min(this.noise, this.noiseAtBest);
-    return this.level - this.best >= multiple * noise;
+    return this.level - this.best >= multiple * this.noiseSince(this.noiseAtBest);
+  }
+
+  /** The noise estimate once it stands for the metric's scatter (NOISE_POINTS values), else NaN. */
+  get settledNoise(): number {
+    return this.count >= NOISE_POINTS ? this.noise : NaN;
+  }
+
+  /**
+   * The scatter to judge a rise from a mark against: the noise the metric had at the mark, when
+   * known (`settledNoise` then), and never more than now. A rise's own jumps are curvature that
+   * would otherwise count as noise and hide the very rise being judged.
+   */
+  noiseSince(atMark: number): number {
+    return Number.isNaN(atMark) ? this.noise : Math.min(this.noise, atMark);
   }
 
   /** Points since the best level was last improved. */

@@ -3,7 +3,7 @@ import type { MetricsUpdate, RunContext } from '../../context/run-context.ts';
 import type { Detection, Severity } from '../../domain/findings.ts';
 import { defineRule, fmt, hadInstability, Reporter, round, where, type RunFacts } from '../rule.ts';
 import { actionsFor } from '../advice.ts';
-import { NOISE_POINTS, Smoothed, Trend } from '../smooth.ts';
+import { Smoothed, Trend } from '../smooth.ts';
 
 const T = {
   /**
@@ -106,7 +106,7 @@ export const overfitting = defineRule<State>({
     if (val.level < state.bestLevel) {
       state.bestLevel = val.level;
       state.bestCount = val.count;
-      state.noiseAtBest = val.count >= NOISE_POINTS ? val.noise : NaN;
+      state.noiseAtBest = val.settledNoise;
       state.trainAtMin = state.train.level;
       state.sinceBest.reset();
     }
@@ -141,7 +141,7 @@ export const overfitting = defineRule<State>({
     const trending = fitted !== null && fitted * Math.abs(state.sinceBest.mean) >= T.trendShare * rise;
     // A rise is judged against the scatter the curve had at its best: the rise itself, three
     // evaluations up and one back, is curvature that would otherwise count as noise.
-    const noise = Number.isNaN(state.noiseAtBest) ? val.noise : Math.min(val.noise, state.noiseAtBest);
+    const noise = val.noiseSince(state.noiseAtBest);
     const holds = rise >= T.noiseMultiple * noise && trending && gaveBack && trainFalling && (byLoss || rise >= T.minAccuracyDrop);
     state.held = holds ? state.held + 1 : 0;
     if (state.held < T.sustain) return undefined;
