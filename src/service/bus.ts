@@ -17,24 +17,12 @@ export class EventBus {
       this.all.add(listener);
       return () => this.all.delete(listener);
     }
-    let set = this.byRun.get(run);
-    if (!set) this.byRun.set(run, (set = new Set()));
-    set.add(listener);
-    return () => {
-      set.delete(listener);
-      if (!set.size) this.byRun.delete(run);
-    };
+    return addKeyed(this.byRun, run, listener);
   }
 
   /** Called once when the run ends for good (it was deleted); returns the unsubscribe function. */
   onEnd(run: string, listener: () => void): () => void {
-    let set = this.endings.get(run);
-    if (!set) this.endings.set(run, (set = new Set()));
-    set.add(listener);
-    return () => {
-      set.delete(listener);
-      if (!set.size) this.endings.delete(run);
-    };
+    return addKeyed(this.endings, run, listener);
   }
 
   end(run: string): void {
@@ -56,4 +44,15 @@ export class EventBus {
     for (const set of this.byRun.values()) n += set.size;
     return n;
   }
+}
+
+/** Adds a listener to a key's set; the returned function removes it, and the set once empty. */
+function addKeyed<T>(sets: Map<string, Set<T>>, key: string, listener: T): () => void {
+  let set = sets.get(key);
+  if (!set) sets.set(key, (set = new Set()));
+  set.add(listener);
+  return () => {
+    set.delete(listener);
+    if (!set.size) sets.delete(key);
+  };
 }
