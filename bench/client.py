@@ -30,10 +30,8 @@ def _timed_sender(run):
 training_analyst.Run._run_sender = _timed_sender
 
 
-def per_log_call_alone(rounds=5, calls=20_000):
-    """Median over rounds of the caller's time per call with the sender held: the call by itself."""
-    run = training_analyst.init(project="bench", name="log-call-alone", url=URL, max_queue=10 ** 7, collect_meta=False)
-    take, run._take = run._take, lambda: []
+def _median_call_us(run, rounds, calls):
+    """Median over rounds of the caller's time per `log` call (four metrics), in microseconds."""
     times, step = [], 0
     for _ in range(rounds):
         t0 = time.perf_counter()
@@ -41,24 +39,26 @@ def per_log_call_alone(rounds=5, calls=20_000):
             step += 1
             run.log({"loss": 0.5, "lr": 0.001, "acc": 0.9, "grad_norm": 1.3}, step=step)
         times.append((time.perf_counter() - t0) / calls)
-    run._take = take
-    run.finish(timeout=120)
     return statistics.median(times) * 1e6
 
 
+def per_log_call_alone(rounds=5, calls=20_000):
+    """The caller's time per call with the sender held: the call by itself."""
+    run = training_analyst.init(project="bench", name="log-call-alone", url=URL, max_queue=10 ** 7, collect_meta=False)
+    take, run._take = run._take, lambda: []
+    median = _median_call_us(run, rounds, calls)
+    run._take = take
+    run.finish(timeout=120)
+    return median
+
+
 def per_log_call(rounds=5, calls=20_000):
-    """Median over rounds of the caller's time per call (four metrics), and the sender's CPU per call."""
+    """The caller's time per call (four metrics) with the sender running, and the sender's CPU per call."""
     run = training_analyst.init(project="bench", name="log-call", url=URL, max_queue=10 ** 7, collect_meta=False)
-    times, step = [], 0
-    for _ in range(rounds):
-        t0 = time.perf_counter()
-        for _ in range(calls):
-            step += 1
-            run.log({"loss": 0.5, "lr": 0.001, "acc": 0.9, "grad_norm": 1.3}, step=step)
-        times.append((time.perf_counter() - t0) / calls)
+    median = _median_call_us(run, rounds, calls)
     run.finish(timeout=120)
     run._thread.join()
-    return statistics.median(times) * 1e6, run.bench_sender_cpu / (rounds * calls) * 1e6
+    return median, run.bench_sender_cpu / (rounds * calls) * 1e6
 
 
 def step_overhead(rounds=15, steps_per_round=20, logs_per_step=10):
