@@ -66,7 +66,12 @@ class Swings {
   private lastRise = -1;
   private previousRise = -1;
 
-  push(v: number): void {
+  /**
+   * `aggregate`: the value is a mean over many batches (a validation evaluation, or an epoch's
+   * training loss): averaging has already removed the batch noise the typical-move yardstick is for,
+   * so a 1.5x move between two such values is large in itself, however often it happens.
+   */
+  push(v: number, aggregate: boolean): void {
     if (!Number.isFinite(v)) return;
     let move = 0;
     let big = 0;
@@ -84,7 +89,8 @@ class Swings {
       const logWide = logGain >= LOG_DECADE && size >= T.logGainShare * logGain;
       // Until the loss's typical move is known there is no yardstick for a large one: only a
       // huge move (half the loss's scale) counts, a noisy loss's first scatter does not.
-      const large = known ? size >= T.typicalMultiple * typical && (share >= T.moveShare || logWide) : share >= T.hugeShare || logWide;
+      const matters = share >= T.moveShare || logWide;
+      const large = aggregate ? matters : known ? size >= T.typicalMultiple * typical && matters : share >= T.hugeShare || logWide;
       if (size >= LOG_MOVE && large) {
         move = d > 0 ? 1 : -1;
         if (move > 0) {
@@ -141,12 +147,21 @@ class Swings {
 
 interface State {
   swings: Swings[];
+  /** Epoch of the training loss's previous value: a value a whole epoch after it is an epoch's mean. */
+  trainEpoch: number | null;
   report: Reporter;
+}
+
+/** An integer epoch at least one past the previous value's: one training-loss value per epoch. */
+function epochMean(state: State, epoch: number | null): boolean {
+  const prev = state.trainEpoch;
+  state.trainEpoch = epoch;
+  return epoch !== null && Number.isInteger(epoch) && prev !== null && epoch >= prev + 1;
 }
 
 export const oscillation = defineRule<State>({
   kind: 'oscillation',
-  init: () => ({ swings: LOSSES.map(() => new Swings()), report: new Reporter(1.5) }),
+  init: () => ({ swings: LOSSES.map(() => new Swings()), trainEpoch: null, report: new Reporter(1.5) }),
   evaluate(ctx, update, state, facts) {
     let fed = false;
     let worst: Swings | undefined;
@@ -156,7 +171,7 @@ export const oscillation = defineRule<State>({
       if (v === undefined) continue;
       fed = true;
       const s = state.swings[k];
-      s.push(v);
+      s.push(v, k === 0 && epochMean(state, update.epoch));
       if (s.swinging && (!worst || s.moves > worst.moves)) {
         worst = s;
         worstName = LOSSES[k];

@@ -53,6 +53,16 @@ describe('oscillation rule', () => {
     expect(serious(fed, 'oscillation')).toEqual([]);
   });
 
+  it("judges an epoch's mean training loss without the batch-noise yardstick: 1.6x swings between epochs are large", () => {
+    // Flat around 7, swinging by 1.6x to 2.5x between epochs: averaging over an epoch leaves no batch noise to excuse it.
+    const values = [4.1, 5.6, 5.6, 4.1, 6.0, 6.2, 5.9, 7.9, 7.4, 12.1, 6.8, 7.1, 6.7, 5.8, 5.5, 8.1, 8.0, 8.2, 7.8, 7.8, 12.5, 7.0, 4.7, 4.3, 10.8, 13.7, 13.0];
+    const perEpoch = feed(epochs(values.length, (e) => ({ train_loss: values[e - 1] })));
+    expect(serious(perEpoch, 'oscillation')).toHaveLength(1);
+    // The same numbers as per-step losses are a noisy loss's routine moves.
+    const perStep = feed(values.map((v, i) => ({ step: i + 1, train_loss: v })));
+    expect(serious(perStep, 'oscillation')).toEqual([]);
+  });
+
   it('resolves once ten points pass without a large swing', () => {
     const values = [2.3, 1.2, 3.1, 0.9, 2.8, ...Array(15).fill(1.0)];
     const fed = feed(epochs(values.length, (e) => ({ train_loss: values[e - 1] })));
