@@ -226,7 +226,8 @@ export class RunContext {
         latest.ts = ts;
       }
       const alias = slot.alias;
-      if (!alias) continue;
+      // A perplexity is at least 1: zero or less is not one, and its logarithm would read as a blow-up.
+      if (!alias || (alias.exp && value <= 0)) continue;
       slot.count++;
       let s = slot.series;
       if (!s || s.retired || s.source !== name) {
@@ -234,7 +235,7 @@ export class RunContext {
         if (!s) continue;
         slot.series = s;
       }
-      const v = slot.fraction ? normaliseValue(alias.canonical, value) : alias.scale === undefined ? value : value * alias.scale;
+      const v = slot.fraction ? normaliseValue(alias.canonical, value) : alias.exp ? Math.log(value) : alias.scale === undefined ? value : value * alias.scale;
       s.push(x, step, epoch, v);
       values.set(alias.canonical, v);
     }

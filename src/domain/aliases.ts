@@ -39,6 +39,8 @@ export interface Alias {
   rank: number;
   /** Factor to the canonical unit (seconds for durations), when the name gives another (`ms/batch`). */
   scale?: number;
+  /** The value is the exponential of the canonical quantity (a perplexity): its logarithm is read. */
+  exp?: true;
 }
 
 type Split = 'train' | 'val' | 'test';
@@ -231,6 +233,9 @@ function fromTokens(tokens: string[]): Alias | undefined {
   }
   const standIn = STAND_INS[joined];
   if (standIn !== undefined) return lossOrAcc('loss', split ?? 'train', standIn);
+  // A perplexity is the exponential of the cross-entropy loss: a run that logs only its
+  // perplexity is judged on its logarithm, the loss it trains. Beside a logged loss it yields.
+  if (PERPLEXITY.has(joined)) return { ...lossOrAcc('loss', split ?? 'train', PERPLEXITY_RANK + level / 10), exp: true };
 
   // The quantity is the last word, or the last before trailing aggregates (`loss_avg`).
   let q = content.length - 1;
@@ -263,6 +268,10 @@ function rateOf(tokens: string[]): number | undefined {
   }
   return undefined;
 }
+
+/** A perplexity's spellings, and its rank: after every loss name, stand-ins included (see Alias.rank). */
+const PERPLEXITY = new Set(['perplexity', 'ppl']);
+const PERPLEXITY_RANK = 4;
 
 /** Words that end the name of a duration. */
 const DURATION_WORDS = new Set(['time', 'duration', 'seconds', 'secs']);

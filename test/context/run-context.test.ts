@@ -45,6 +45,18 @@ describe('RunContext', () => {
     expect(ctx.latest.get('ms/batch')!.value).toBe(762.09);
   });
 
+  it('reads a perplexity as the logarithm of the loss it trains, only where no loss is logged', () => {
+    const ctx = new RunContext('r');
+    ctx.apply({ type: 'metrics', step: 100, ts: 1, values: { train_ppl: Math.E ** 3, val_ppl: 0 } });
+    expect(ctx.get('train_loss')!.last).toBeCloseTo(3);
+    expect(ctx.latest.get('train_ppl')!.value).toBeCloseTo(Math.E ** 3);
+    // Zero is no perplexity: kept as sent, not read as a loss of minus infinity.
+    expect(ctx.get('val_loss')).toBeUndefined();
+    const both = new RunContext('b');
+    for (let i = 1; i <= 5; i++) both.apply({ type: 'metrics', step: i, ts: i, values: { loss: 2, perplexity: Math.E ** 2 } });
+    expect(both.series.get('train_loss')!.source).toBe('loss');
+  });
+
   it('feeds a quantity from its step- or epoch-level name, whichever carries more points', () => {
     const ctx = new RunContext('r');
     // Lightning: step values every few steps, one epoch value per epoch: the step series stays.

@@ -151,8 +151,6 @@ const UNMAPPED: Array<[string, string]> = [
   ['test_acc5', 'top-5 accuracy is another quantity'],
   ['fast_rcnn/cls_accuracy', "one head's accuracy"],
   ['Accuracy/Train_Jamming', "one task's accuracy of several"],
-  ['perplexity', 'kept as its own name (lower is better)'],
-  ['val_ppl', 'kept as its own name (lower is better)'],
   ['mse', 'an error metric, not necessarily the objective'],
   ['f1', 'a score'],
   ['eval_wer', 'an error rate'],
@@ -166,6 +164,17 @@ const UNMAPPED: Array<[string, string]> = [
 describe('canonicalOf', () => {
   it.each(MAPPED)('%s → %s (rank %s)', (name, canonical, rank) => {
     expect(canonicalOf(name)).toEqual({ canonical, rank });
+  });
+
+  it.each([
+    ['perplexity', 'train_loss', 4],
+    ['train_ppl', 'train_loss', 4],
+    ['val_ppl', 'val_loss', 4],
+    ['valid_ppl', 'val_loss', 4],
+    ['eval/perplexity', 'val_loss', 4],
+    ['val_perplexity_epoch', 'val_loss', 4.1],
+  ])('%s → %s through its logarithm, after every loss name (rank %s)', (name, canonical, rank) => {
+    expect(canonicalOf(name)).toEqual({ canonical, rank, exp: true });
   });
 
   it.each([
