@@ -259,9 +259,13 @@ function fromTokens(tokens: string[]): Alias | undefined {
   return lossOrAcc(kind, split ?? 'train', plain ? level : QUALIFIED + level / 10);
 }
 
+/** What a rate may be counted per after its time unit (`tokens_per_second_per_gpu`): the unit is the same. */
+const PER_DEVICE = new Set(['gpu', 'device', 'rank', 'chip', 'core', 'node', 'worker']);
+
 /** The rank of a per-second rate (`tokens_per_second`, `tok/s`, `it/s`), or undefined. */
 function rateOf(tokens: string[]): number | undefined {
-  const n = tokens.length;
+  let n = tokens.length;
+  if (n >= 4 && tokens[n - 2] === 'per' && PER_DEVICE.has(tokens[n - 1])) n -= 2;
   if (n >= 2 && PER_SECOND.has(tokens[n - 1])) {
     const unit = tokens[n - 2] === 'per' && n >= 3 ? tokens[n - 3] : tokens[n - 2];
     return RATE_UNITS[unit];

@@ -109,6 +109,8 @@ const MAPPED: Array<[string, string, number]> = [
   ['samples/s', 'throughput', 0],
   ['img/s', 'throughput', 0],
   ['tokens_per_second', 'throughput', 0.25],
+  ['tokens_per_second_per_gpu', 'throughput', 0.25],
+  ['train/samples_per_sec_per_device', 'throughput', 0],
   ['tokens/s', 'throughput', 0.25],
   ['tok/s', 'throughput', 0.25],
   ['tok/sec', 'throughput', 0.25],
