@@ -1,0 +1,64 @@
+// Robustness of the diagnosis to how a run is logged, not to what it shows: the same run with its
+// losses in other units, or logged half as often, should get the same reading. A rule that breaks
+// under these has learnt something about the files it was tuned on, not about training.
+import type { EventInput } from '../src/domain/events.ts';
+import { canonicalOf } from '../src/domain/aliases.ts';
+import { importFile } from '../src/ingest/files/import-file.ts';
+import type { LabelledRun } from './datasets.ts';
+import { replay, seriousKinds } from './replay.ts';
+
+type Perturb = (events: readonly EventInput[]) => EventInput[];
+
+const isLoss = (name: string): boolean => /_loss$/.test(canonicalOf(name)?.canonical ?? '');
+const isValidation = (name: string): boolean => /^val_/.test(canonicalOf(name)?.canonical ?? '');
+
+function scaleLosses(factor: number): Perturb {
+  return (events) =>
+    events.map((e) =>
+      e.type === 'metrics'
+        ? { ...e, values: Object.fromEntries(Object.entries(e.values).map(([k, v]) => [k, isLoss(k) && typeof v === 'number' ? v * factor : v])) }
+        : e,
+    );
+}
+
+/** Every second training point dropped; evaluations (points with a validation value) all kept. */
+const halfAsOften: Perturb = (events) => {
+  let n = 0;
+  return events.filter((e) => e.type !== 'metrics' || Object.keys(e.values).some(isValidation) || n++ % 2 === 0);
+};
+
+/**
+ * `invariant`: the reading must not change at all (a loss in other units is the same run).
+ * Otherwise fewer points may carry too little evidence for a slow finding, but must not raise a
+ * finding the full run does not.
+ */
+export const PERTURBATIONS: Array<{ name: string; invariant: boolean; apply: Perturb }> = [
+  { name: 'losses x10', invariant: true, apply: scaleLosses(10) },
+  { name: 'losses x0.1', invariant: true, apply: scaleLosses(0.1) },
+  { name: 'logged half as often', invariant: false, apply: halfAsOften },
+];
+
+export interface Shift {
+  run: LabelledRun;
+  perturbation: string;
+  before: string[];
+  after: string[];
+  /** A break: an invariant reading changed, or a kind appeared that the full run does not raise. */
+  broken: boolean;
+}
+
+/** How each perturbation changes the kinds raised on one run. */
+export async function perturbRun(run: LabelledRun): Promise<Shift[]> {
+  const imported = await importFile(run.file);
+  const events = imported.run_started ? [imported.run_started, ...imported.events] : imported.events;
+  const kinds = (evs: readonly EventInput[]) => [...seriousKinds(replay(run.name, evs).findings)].sort();
+  const before = kinds(events);
+  const shifts: Shift[] = [];
+  for (const p of PERTURBATIONS) {
+    const after = kinds(p.apply(events));
+    if (after.join() === before.join()) continue;
+    const broken = p.invariant || after.some((k) => !before.includes(k));
+    shifts.push({ run, perturbation: p.name, before, after, broken });
+  }
+  return shifts;
+}

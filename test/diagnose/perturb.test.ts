@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import type { EventInput } from '../../src/domain/events.ts';
+import { PERTURBATIONS } from '../../eval/perturb.ts';
+
+const byName = (name: string) => PERTURBATIONS.find((p) => p.name === name)!.apply;
+
+const events: EventInput[] = [
+  { type: 'run_started', name: 'r' },
+  ...Array.from({ length: 6 }, (_, i): EventInput => ({ type: 'metrics', step: i, values: { loss: 2 - i * 0.1, lr: 0.1, grad_norm: 1 } })),
+  { type: 'metrics', step: 6, epoch: 1, values: { val_loss: 1.5, val_acc: 0.7 } },
+];
+
+describe('eval perturbations', () => {
+  it('scales every loss, and only losses', () => {
+    const scaled = byName('losses x10')(events);
+    expect(scaled[1]).toMatchObject({ values: { loss: 20, lr: 0.1, grad_norm: 1 } });
+    expect(scaled[7]).toMatchObject({ values: { val_loss: 15, val_acc: 0.7 } });
+  });
+
+  it('logs training points half as often, keeping every evaluation and non-metrics event', () => {
+    const thinned = byName('logged half as often')(events);
+    expect(thinned.map((e) => (e.type === 'metrics' ? e.step : e.type))).toEqual(['run_started', 0, 2, 4, 6]);
+  });
+});
