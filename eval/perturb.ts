@@ -21,10 +21,19 @@ function scaleLosses(factor: number): Perturb {
     );
 }
 
-/** Every second training point dropped; evaluations (points with a validation value) all kept. */
+const isTrainLoss = (name: string): boolean => canonicalOf(name)?.canonical === 'train_loss';
+
+/**
+ * Every second point of the training loss dropped, with what was logged beside it; evaluations
+ * (points with a validation value) and points without a training loss (an lr row) all kept.
+ */
 const halfAsOften: Perturb = (events) => {
   let n = 0;
-  return events.filter((e) => e.type !== 'metrics' || Object.keys(e.values).some(isValidation) || n++ % 2 === 0);
+  return events.filter((e) => {
+    if (e.type !== 'metrics') return true;
+    const names = Object.keys(e.values);
+    return names.some(isValidation) || !names.some(isTrainLoss) || n++ % 2 === 0;
+  });
 };
 
 /**
