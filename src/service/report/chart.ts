@@ -149,7 +149,7 @@ export function chartGroup(spec: ChartSpec, box: Box): string {
     return `<g class="chart">${parts.join('')}</g>`;
   }
   const plotTop = top + (markers.length ? 4 : 0);
-  const yScale0 = (log ? logScale : linearScale)(ext.y[0], ext.y[1], bottom, plotTop, tickCount(bottom - plotTop, 28));
+  const yScale0 = (log ? logScale : linearScale)(ext.y[0], ext.y[1], bottom, plotTop, tickCount(bottom - plotTop, 44));
   const yLabelWidth = Math.max(...yScale0.ticks.map((t) => textWidth(t.label, TICK)));
   const left = box.x + 22 + yLabelWidth + 6;
   const right = box.x + box.width - 12;
