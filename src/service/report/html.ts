@@ -119,7 +119,7 @@ export function reportHtml(input: HtmlInput): string {
     `<h2>Figures</h2>${input.figures.map((f) => `<figure id="figure-${esc(f.id)}">${f.svg}<figcaption><b>${esc(f.title)}.</b> ${esc(f.caption)}</figcaption></figure>`).join('')}`,
   );
   if (input.leftOut.length) {
-    sections.push(`<h2>Figures left out</h2><ul class="left-out">${input.leftOut.map((l) => `<li data-figure="${esc(l.id)}"><b>${esc(l.title)}</b>: ${esc(l.reason)}.</li>`).join('')}</ul>`);
+    sections.push(`<h2>Figures left out</h2><ul class="left-out">${input.leftOut.map((l) => `<li data-figure="${esc(l.id)}"><b>${esc(l.title)}:</b> ${esc(l.reason)}.</li>`).join('')}</ul>`);
   }
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Report: ${esc(run.project)} / ${esc(run.name)}</title><style>${CSS}</style></head><body>${sections.join('\n')}</body></html>\n`;
 }
