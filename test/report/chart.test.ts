@@ -86,5 +86,9 @@ describe('axis ticks', () => {
       expect(exponent.length === 0 || exponent.length >= labels.length - 1, labels.join(' ')).toBe(true);
     }
     expect(logScale(1e-9, 1e3, 0, 100, 4).ticks.length).toBeLessThanOrEqual(5);
+    // A snug axis (steps) keeps its ticks within the data: no empty stretch past the last step.
+    const snug = linearScale(3, 1830, 0, 400, 8, true);
+    expect(snug.ticks.map((t) => t.value)).toEqual([200, 400, 600, 800, 1000, 1200, 1400, 1600, 1800]);
+    expect([snug.at(3), snug.at(1830)]).toEqual([0, 400]);
   });
 });

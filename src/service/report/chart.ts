@@ -154,7 +154,7 @@ export function chartGroup(spec: ChartSpec, box: Box): string {
   const left = box.x + 22 + yLabelWidth + 6;
   const right = box.x + box.width - 12;
   const xTickWidth = Math.max(textWidth(String(Math.round(ext.x[1])), TICK), textWidth(String(Math.round(ext.x[0])), TICK)) + 28;
-  const xs = linearScale(ext.x[0], ext.x[1], left, right, tickCount(right - left, xTickWidth));
+  const xs = linearScale(ext.x[0], ext.x[1], left, right, tickCount(right - left, xTickWidth), true);
   const ys = yScale0;
   // Grid and ticks.
   const grid: string[] = [];
@@ -180,7 +180,7 @@ export function chartGroup(spec: ChartSpec, box: Box): string {
   // Findings behind the data, so a curve stays readable where one began.
   let lastLabelX = -Infinity;
   for (const m of markers) {
-    if (m.x < xs.ticks[0].value || m.x > xs.ticks[xs.ticks.length - 1].value) continue;
+    if (m.x < ext.x[0] || m.x > ext.x[1]) continue;
     const x = xs.at(m.x);
     // Labels of findings close together are set side by side rather than on top of each other.
     const lx = Math.max(x + 3, lastLabelX + 13);

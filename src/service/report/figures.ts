@@ -1,5 +1,5 @@
 // The report's figures: which series each one draws, and why one is left out when the run lacks them.
-import { canonicalOf, isMetricName, isLayerGradNorm } from '../../domain/aliases.ts';
+import { canonicalOf, isLayerGradNorm, isMetricName, lowerIsBetter } from '../../domain/aliases.ts';
 import type { RunAnalysis } from '../../domain/analysis.ts';
 import type { Finding } from '../../domain/findings.ts';
 import { formatNumber } from '../../domain/format.ts';
@@ -12,6 +12,8 @@ import { svgDocument, text } from './svg.ts';
 
 export interface ReportRun {
   run: Run;
+  /** The run's first time (a file's own), or null for a file without times: not when it was read. */
+  started_at: number | null;
   analysis: RunAnalysis;
   findings: Finding[];
 }
@@ -82,11 +84,17 @@ function lineFigure(series: ReadSeries[], title: string, yLabel: string, missing
   return { spec: { title, xLabel: AXIS_LABEL[axis], yLabel, logY: log, series: chartSeries(series, axis) }, caption };
 }
 
-/** The main metric's names: accuracies when logged, else the quality metrics the alias table does not map (F1, mAP, BLEU...). */
+/**
+ * The main metric's names: accuracies when logged, else the quality metrics the alias table does
+ * not map, higher-better ones (F1, mAP, BLEU, a detector's class accuracy) before lower-better
+ * ones (WER, perplexity), so a detector's loss terms do not pass for its metric.
+ */
 function mainMetricNames(service: AnalystService, runId: string): string[] {
   const acc = namesWhere(service, runId, (c) => c !== undefined && ACCURACIES.includes(c));
   if (acc.length) return acc;
-  return namesWhere(service, runId, (c, name) => c === undefined && isMetricName(name)).slice(0, 6);
+  const quality = namesWhere(service, runId, (c, name) => c === undefined && isMetricName(name));
+  const higher = quality.filter((name) => !lowerIsBetter(name));
+  return (higher.length ? higher : quality).slice(0, 6);
 }
 
 /** Evenly spaced layers when there are too many, so the first and last layers are always there. */

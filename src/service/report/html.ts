@@ -108,8 +108,9 @@ export function reportHtml(input: HtmlInput): string {
   const run = main.run;
   const sections: string[] = [];
   sections.push(
-    `<h1>${esc(run.project)} / ${esc(run.name)}</h1><p class="meta">Run ${esc(run.id)} · ${esc(run.status)} · started ${esc(when(run.created_at))} · ` +
-      `${run.finished_at !== null ? `finished ${esc(when(run.finished_at))} · ` : ''}report made ${esc(when(input.generatedAt))}</p>`,
+    `<h1>${esc(run.project)} / ${esc(run.name)}</h1><p class="meta">Run ${esc(run.id)} · ${esc(run.status)} · ` +
+      `${main.started_at !== null ? `started ${esc(when(main.started_at))} · ` : ''}` +
+      `${main.started_at !== null && run.finished_at !== null ? `finished ${esc(when(run.finished_at))} · ` : ''}report made ${esc(when(input.generatedAt))}</p>`,
   );
   sections.push(`<h2>Summary</h2>${summary(main)}`);
   if (input.runs.length > 1) sections.push(`<h2>Comparison</h2>${comparisonTable(input)}`);

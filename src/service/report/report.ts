@@ -26,7 +26,7 @@ export interface Report {
 function reportRuns(service: AnalystService, refs: string[]): ReportRun[] {
   return refs.map((ref) => {
     const run = service.run(ref);
-    return { run, analysis: service.analysis(run.id), findings: service.findings(run.id) };
+    return { run, started_at: service.status(run.id).started_at, analysis: service.analysis(run.id), findings: service.findings(run.id) };
   });
 }
 
@@ -40,7 +40,12 @@ export async function buildReport(service: AnalystService, refs: string[], opts:
   const runs = reportRuns(service, refs);
   const { figures, leftOut } = buildFigures(service, runs, opts.metric);
   const narration = opts.narrate ? await opts.narrate(runs[0].run.id) : null;
-  const comparisons = runs.slice(1).map((r) => ({ other: r.run.name, comparison: compareRuns(runs[0].analysis, r.analysis) }));
+  const comparisons = runs.slice(1).map((r) => {
+    const comparison = compareRuns(runs[0].analysis, r.analysis);
+    // The comparison names runs by id; a reader knows them by name.
+    const reason = comparison.reason.replaceAll(runs[0].run.id, runs[0].run.name).replaceAll(r.run.id, r.run.name);
+    return { other: r.run.name, comparison: { ...comparison, reason } };
+  });
   const html = reportHtml({ runs, figures, leftOut, narration, comparisons, generatedAt: opts.now ?? Date.now() });
   return { runs, figures, leftOut, html };
 }

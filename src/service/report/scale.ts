@@ -13,12 +13,12 @@ export function tickCount(pixels: number, labelPixels: number): number {
   return Math.max(2, Math.floor(pixels / labelPixels));
 }
 
-/** Steps of 1, 2 or 5 times a power of ten: the tick spacings people count in. */
+/** Steps of 1, 2 or 5 times a power of ten, the nearest to `count` ticks: the spacings people count in. */
 function niceStep(span: number, count: number): number {
   const raw = span / Math.max(1, count);
   const power = 10 ** Math.floor(Math.log10(raw));
   const f = raw / power;
-  return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * power;
+  return (f < 1.5 ? 1 : f < 3 ? 2 : f < 7 ? 5 : 10) * power;
 }
 
 /** A domain with some room, so a flat series (every value equal) still spans an axis. */
@@ -32,14 +32,16 @@ function padded(lo: number, hi: number): [number, number] {
  * A linear axis over [lo, hi] extended to whole ticks, mapped onto [from, to] pixels (to < from
  * for a y axis, which grows upwards).
  */
-export function linearScale(lo: number, hi: number, from: number, to: number, count: number): Scale {
+export function linearScale(lo: number, hi: number, from: number, to: number, count: number, snug = false): Scale {
   const [a, b] = padded(lo, hi);
   const step = niceStep(b - a, count);
-  const start = Math.floor(a / step) * step;
-  const end = Math.ceil(b / step) * step;
+  const first = Math.ceil(a / step - 1e-9) * step;
+  // A snug axis (x: steps, epochs) ends where the data ends; a y axis is extended to whole ticks.
+  const start = snug ? a : Math.floor(a / step) * step;
+  const end = snug ? b : Math.ceil(b / step) * step;
   // Counted, not added up, so rounding never drops the last tick or adds one past the end.
-  const n = Math.round((end - start) / step);
-  const values = Array.from({ length: n + 1 }, (_, k) => Number((start + k * step).toPrecision(12)));
+  const n = Math.floor((end - (snug ? first : start)) / step + 1e-9);
+  const values = Array.from({ length: n + 1 }, (_, k) => Number(((snug ? first : start) + k * step).toPrecision(12)));
   const label = tickLabeller(values, step);
   const ticks = values.map((value) => ({ value, label: label(value) }));
   const at = (v: number) => from + ((v - start) / (end - start)) * (to - from);
