@@ -149,13 +149,12 @@ export function chartGroup(spec: ChartSpec, box: Box): string {
     return `<g class="chart">${parts.join('')}</g>`;
   }
   const plotTop = top + (markers.length ? 4 : 0);
-  const yScale0 = (log ? logScale : linearScale)(ext.y[0], ext.y[1], bottom, plotTop, tickCount(bottom - plotTop, 44));
-  const yLabelWidth = Math.max(...yScale0.ticks.map((t) => textWidth(t.label, TICK)));
+  const ys = (log ? logScale : linearScale)(ext.y[0], ext.y[1], bottom, plotTop, tickCount(bottom - plotTop, 44));
+  const yLabelWidth = Math.max(...ys.ticks.map((t) => textWidth(t.label, TICK)));
   const left = box.x + 22 + yLabelWidth + 6;
   const right = box.x + box.width - 12;
   const xTickWidth = Math.max(textWidth(String(Math.round(ext.x[1])), TICK), textWidth(String(Math.round(ext.x[0])), TICK)) + 28;
   const xs = linearScale(ext.x[0], ext.x[1], left, right, tickCount(right - left, xTickWidth), true);
-  const ys = yScale0;
   // Grid and ticks.
   const grid: string[] = [];
   for (const t of ys.ticks) {

@@ -3,7 +3,7 @@ import type { RunComparison } from '../../domain/analysis.ts';
 import type { Finding } from '../../domain/findings.ts';
 import { formatNumber } from '../../domain/format.ts';
 import { severityColor } from './colors.ts';
-import type { Figure, LeftOut, ReportRun } from './figures.ts';
+import type { Figure, LeftOut, ReportRun } from './figure.ts';
 import { escapeXml as esc } from './svg.ts';
 
 export interface Narration {

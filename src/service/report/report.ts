@@ -2,7 +2,8 @@
 import { AnalystError } from '../../domain/errors.ts';
 import { compareRuns } from '../../diagnose/analysis.ts';
 import type { AnalystService } from '../service.ts';
-import { buildFigures, type Figure, type LeftOut, type ReportRun } from './figures.ts';
+import type { Figure, LeftOut, ReportRun } from './figure.ts';
+import { buildFigures } from './figures.ts';
 import { reportHtml, type Narration } from './html.ts';
 import { svgToPng } from './png.ts';
 
