@@ -33,6 +33,16 @@ describe('chart drawing', () => {
     for (const s of series) expect(pixelsOfColor(png, area, s.color, 2), s.label).toBeGreaterThan(200);
   });
 
+  it('draws the lines of a figure on a machine with no font, leaving only the text out', () => {
+    const svg = chartSvg({ title: 'Loss', xLabel: 'step', yLabel: 'loss', series: [{ label: 'train_loss', color: '#1f77b4', points: noisyDecay(100, 1) }] });
+    const bare = decodePng(svgToPng(svg, 2, { fontFiles: [], loadSystemFonts: false }));
+    expect(pixelsOfColor(bare, plotAreas(svg)[0], '#1f77b4', 2)).toBeGreaterThan(200);
+    // The title's corner: dark text with a font, blank without one.
+    const title = { x: 16, y: 12, width: 40, height: 16 };
+    expect(pixelsOfColor(bare, title, '#111111', 2)).toBe(0);
+    expect(pixelsOfColor(decodePng(svgToPng(svg)), title, '#111111', 2)).toBeGreaterThan(20);
+  });
+
   it('breaks a line at NaN and infinite values and marks each one', () => {
     const points = noisyDecay(100, 1).map(([x, y], i) => [x, i === 30 ? NaN : i === 60 ? Infinity : y] as [number, number]);
     const svg = chartSvg({ title: 'Loss', xLabel: 'step', yLabel: 'loss', series: [{ label: 'train_loss', color: '#1f77b4', points }] });

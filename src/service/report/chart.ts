@@ -153,7 +153,7 @@ export function chartGroup(spec: ChartSpec, box: Box): string {
   const yLabelWidth = Math.max(...ys.ticks.map((t) => textWidth(t.label, TICK)));
   const left = box.x + 22 + yLabelWidth + 6;
   const right = box.x + box.width - 12;
-  const xTickWidth = Math.max(textWidth(String(Math.round(ext.x[1])), TICK), textWidth(String(Math.round(ext.x[0])), TICK)) + 28;
+  const xTickWidth = Math.max(textWidth(String(Math.round(ext.x[1])), TICK), textWidth(String(Math.round(ext.x[0])), TICK)) + 40;
   const xs = linearScale(ext.x[0], ext.x[1], left, right, tickCount(right - left, xTickWidth), true);
   // Grid and ticks.
   const grid: string[] = [];

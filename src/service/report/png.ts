@@ -10,9 +10,15 @@ import { Resvg } from '@resvg/resvg-js';
 const DEJAVU_DIRS = ['/usr/share/fonts/truetype/dejavu', '/usr/share/fonts/TTF', '/usr/share/fonts/dejavu'];
 const DEJAVU_FILES = ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf'];
 
-let fontOptions: { fontFiles: string[]; loadSystemFonts: boolean; defaultFontFamily: string } | undefined;
+export interface FontOptions {
+  fontFiles: string[];
+  loadSystemFonts: boolean;
+  defaultFontFamily?: string;
+}
 
-function fonts() {
+let fontOptions: FontOptions | undefined;
+
+function systemFonts(): FontOptions {
   if (!fontOptions) {
     const dir = DEJAVU_DIRS.find((d) => existsSync(join(d, DEJAVU_FILES[0])));
     const files = dir ? DEJAVU_FILES.map((f) => join(dir, f)).filter((f) => existsSync(f)) : [];
@@ -23,7 +29,7 @@ function fonts() {
 }
 
 /** The SVG drawn at twice its size, so text stays sharp on a high-density screen or a slide. */
-export function svgToPng(svg: string, scale = 2): Buffer {
-  const resvg = new Resvg(svg, { font: fonts(), fitTo: { mode: 'zoom', value: scale } });
+export function svgToPng(svg: string, scale = 2, fonts: FontOptions = systemFonts()): Buffer {
+  const resvg = new Resvg(svg, { font: fonts, fitTo: { mode: 'zoom', value: scale } });
   return resvg.render().asPng();
 }
