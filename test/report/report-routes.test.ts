@@ -138,3 +138,33 @@ describe('GET /runs/:id/report', () => {
     expect(format.body.error.issues[0].path).toBe('format');
   });
 });
+
+describe('the report of a long run', () => {
+  const N = 40_000;
+
+  async function rowsRead(): Promise<number> {
+    const text = await (await get('/metrics')).text();
+    return Number(/^analyst_series_rows_read_total (\S+)$/m.exec(text)![1]);
+  }
+
+  it('reads its series as the charts do: a width of rows, not every point, with the spike and the NaN kept', async () => {
+    const { body } = await api(server.url, '/runs', { method: 'POST', json: { name: 'long', project: 'reports' } });
+    for (let from = 0; from < N; from += 4000) {
+      const events = Array.from({ length: 4000 }, (_, k) => {
+        const i = from + k;
+        return { type: 'metrics', step: i, values: { loss: i === 30_001 ? 'NaN' : i === 20_000 ? 75 : 3 / (1 + i / 100) } };
+      });
+      expect((await api(server.url, `/runs/${body.id}/events`, { method: 'POST', json: events })).status).toBe(200);
+    }
+    const before = await rowsRead();
+    const html = await (await get(`/runs/${body.id}/report`)).text();
+    const cost = (await rowsRead()) - before;
+    expect(cost).toBeGreaterThan(0);
+    expect(cost).toBeLessThan(N / 4);
+    const loss = figuresOf(html).get('loss')!;
+    expect(seriesOf(loss).map((s) => s.label)).toEqual(['loss']);
+    // The spike of 75 sets the axis (log: it spans far more than a hundred times), the NaN is marked.
+    expect(textsOf(loss, 'tick y').at(-1)).toBe('100');
+    expect(loss.match(/class="nonfinite"/g)).toHaveLength(2);
+  });
+});
