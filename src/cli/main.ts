@@ -6,6 +6,7 @@ import { diagnoseCommand } from './diagnose.ts';
 import { doctorCommand } from './doctor.ts';
 import { mcpCommand } from './mcp.ts';
 import { exportCommand, importCommand } from './export.ts';
+import { reportCommand } from './report.ts';
 import { alertsCommand } from './alerts.ts';
 import { askCommand } from './ask.ts';
 import { watchCommand } from './watch.ts';
@@ -25,7 +26,7 @@ Environment (also read from .env in the working directory; a variable set in the
   .showHelpAfterError()
   .exitOverride();
 
-for (const cmd of [serveCommand(), runsCommand(), statusCommand(), diagnoseCommand(), exportCommand(), importCommand(), watchCommand(), askCommand(), alertsCommand(), doctorCommand(), mcpCommand()]) program.addCommand(cmd);
+for (const cmd of [serveCommand(), runsCommand(), statusCommand(), diagnoseCommand(), exportCommand(), importCommand(), reportCommand(), watchCommand(), askCommand(), alertsCommand(), doctorCommand(), mcpCommand()]) program.addCommand(cmd);
 
 try {
   loadEnvFile();

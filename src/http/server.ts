@@ -22,6 +22,7 @@ import { webhookRoutes } from './routes/webhooks.ts';
 import { createAnalyst } from '../analyst/create.ts';
 import { analystSource, connectAnalyst } from '../service/analyst-source.ts';
 import { analystRoutes } from './routes/analyst.ts';
+import { reportRoutes } from './routes/report.ts';
 
 export interface RunningServer {
   url: string;
@@ -127,7 +128,7 @@ export async function startServer(config: Config, env: NodeJS.ProcessEnv = proce
     maxBodyBytes: config.ANALYST_MAX_BODY_BYTES,
     maxBatchEvents: config.ANALYST_MAX_BATCH_EVENTS,
     artifacts: new ArtifactStore(config.ANALYST_ARTIFACTS_DIR ?? path.join(path.dirname(config.ANALYST_DB), 'artifacts'), config.ANALYST_MAX_ARTIFACT_BYTES),
-    extra: [...live.routes, webhookRoutes(notifier, (ref) => service.run(ref).id), analystRoutes({ analyst })],
+    extra: [...live.routes, webhookRoutes(notifier, (ref) => service.run(ref).id), analystRoutes({ analyst }), reportRoutes({ service, analyst })],
     mcpAllowControl: config.ANALYST_MCP_ALLOW_CONTROL,
   });
   let server: ServerType;
