@@ -44,6 +44,17 @@ export interface MetricsRequest {
   maxPoints?: number;
 }
 
+/** What a chart needs to know of a series before reading it: how long it is and what its x axis counts. */
+export interface SeriesInfo {
+  name: string;
+  canonical: string | null;
+  count: number;
+  /** `step` when its points carry steps, else `epoch` when they carry epochs, else `time`. */
+  level: 'step' | 'epoch' | 'time';
+  first: { step: number | null; epoch: number | null; ts: number };
+  last: { step: number | null; epoch: number | null; ts: number };
+}
+
 export interface SeriesOut {
   name: string;
   canonical: string | null;
@@ -418,6 +429,21 @@ export class AnalystService {
 
   events(ref: string, afterSeq: number, limit: number): StoredEvent[] {
     return this.store.eventsAfter(this.run(ref).id, afterSeq, limit);
+  }
+
+  /** Every series of a run with its length and ends, read from two points each whatever the run's size. */
+  metricNames(ref: string): SeriesInfo[] {
+    const run = this.run(ref);
+    const out: SeriesInfo[] = [];
+    for (const name of this.store.metricNames(run.id)) {
+      const range = this.store.series.range(run.id, name);
+      if (!range) continue;
+      const { first, last } = this.store.series.ends(range);
+      const at = (p: SeriesPoint) => ({ step: p.step, epoch: p.epoch, ts: p.ts });
+      const level = last.step !== null ? 'step' : last.epoch !== null ? 'epoch' : 'time';
+      out.push({ name, canonical: canonicalOf(name)?.canonical ?? null, count: range.last - range.first + 1, level, first: at(first), last: at(last) });
+    }
+    return out;
   }
 
   /**
