@@ -1,6 +1,7 @@
 import { canonicalOf, normaliseValue } from '../domain/aliases.ts';
 import { AnalystError } from '../domain/errors.ts';
 import type { EventInput, ServiceEventBody, StoredEvent } from '../domain/events.ts';
+import { metricPlace, type MetricPlace } from '../domain/metric-groups.ts';
 import { asOfNow, type Finding, type FindingChange } from '../domain/findings.ts';
 import { mergeReports, type ReadReport, type ReadSource } from '../domain/read-report.ts';
 import { candidateOf, runStartedChanges, type CreateRunBody, type Run, type RunCandidate, type RunChanges, type RunListQuery } from '../domain/runs.ts';
@@ -45,7 +46,7 @@ export interface MetricsRequest {
 }
 
 /** What a chart needs to know of a series before reading it: how long it is and what its x axis counts. */
-export interface SeriesInfo {
+export interface SeriesInfo extends MetricPlace {
   name: string;
   canonical: string | null;
   count: number;
@@ -441,7 +442,7 @@ export class AnalystService {
       const { first, last } = this.store.series.ends(range);
       const at = (p: SeriesPoint) => ({ step: p.step, epoch: p.epoch, ts: p.ts });
       const level = last.step !== null ? 'step' : last.epoch !== null ? 'epoch' : 'time';
-      out.push({ name, canonical: canonicalOf(name)?.canonical ?? null, count: range.last - range.first + 1, level, first: at(first), last: at(last) });
+      out.push({ name, canonical: canonicalOf(name)?.canonical ?? null, count: range.last - range.first + 1, level, first: at(first), last: at(last), ...metricPlace(name) });
     }
     return out;
   }

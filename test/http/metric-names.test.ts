@@ -24,10 +24,10 @@ describe('GET /runs/:id/metrics/names', () => {
     expect(r.status).toBe(200);
     const byName = Object.fromEntries(r.body.series.map((x: { name: string }) => [x.name, x]));
     expect(Object.keys(byName).sort()).toEqual(['system/gpu_mem', 'train/loss', 'train_loss', 'val_loss']);
-    expect(byName['train/loss']).toMatchObject({ canonical: 'train_loss', count: 20, level: 'step', first: { step: 0, epoch: 0, ts: t0 }, last: { step: 95, epoch: 1, ts: t0 + 19 } });
+    expect(byName['train/loss']).toMatchObject({ canonical: 'train_loss', count: 20, level: 'step', group: 'train', split: 'train', panel: null, first: { step: 0, epoch: 0, ts: t0 }, last: { step: 95, epoch: 1, ts: t0 + 19 } });
     expect(byName.train_loss).toMatchObject({ count: 2, level: 'epoch', first: { step: null, epoch: 1 }, last: { epoch: 2 } });
-    expect(byName.val_loss).toMatchObject({ count: 2, level: 'epoch' });
-    expect(byName['system/gpu_mem']).toMatchObject({ count: 1, level: 'time', first: { step: null, epoch: null, ts: t0 + 4000 } });
+    expect(byName.val_loss).toMatchObject({ count: 2, level: 'epoch', group: 'val' });
+    expect(byName['system/gpu_mem']).toMatchObject({ count: 1, level: 'time', group: 'system', first: { step: null, epoch: null, ts: t0 + 4000 } });
   });
 
   it('answers 404 with the run named for an unknown run', async () => {
