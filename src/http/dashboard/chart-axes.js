@@ -40,3 +40,6 @@ export function onThemeChange(onChange) {
   query.addEventListener('change', onChange);
   return () => query.removeEventListener('change', onChange);
 }
+
+/** On a log or asinh axis, grid lines and ticks at 0 and the powers of ten only: nine lines a decade read as a grey band. */
+export const decades = (_u, splits) => splits.map((v) => (v === 0 || /^-?1e/.test(v.toExponential()) ? v : null));

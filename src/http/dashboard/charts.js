@@ -1,6 +1,6 @@
 // Line charts on uPlot: named series of {step, epoch, ts, value} points, redrawn at most once a frame.
 import uPlot from './vendor/uplot.js';
-import { fitAxis, onThemeChange, theme, tickLabels } from './chart-axes.js';
+import { decades, fitAxis, onThemeChange, theme, tickLabels } from './chart-axes.js';
 import { MarkerLayer } from './chart-markers.js';
 import { attachZoom } from './chart-zoom.js';
 import { h } from './dom.js';
@@ -149,9 +149,10 @@ export class LineChart {
   /** The page's settings changed (x axis, smoothing, log, clip for all charts). */
   applySettings(settings) {
     const zoomLost = settings.x !== this.settings.x;
+    // A chart's own log or clip choice stands until the page-wide one changes.
+    if (settings.log !== this.settings.log) this.log = settings.log;
+    if (settings.clip !== this.settings.clip) this.clip = settings.clip;
     this.settings = settings;
-    this.log = settings.log;
-    this.clip = settings.clip;
     if (zoomLost) this.resetZoom();
     this.rebuild();
   }
@@ -205,6 +206,7 @@ export class LineChart {
     const marks = [...nonfinite, ...this.findingMarks(series[0].axis, mode)];
     this.markers.set(marks);
     this.container.dataset.mode = mode;
+    this.container.dataset.detailPoints = String(series.reduce((n, s) => n + (s.detail?.mode === mode ? s.detail.points.length : 0), 0));
     this.container.dataset.nonfinite = String(nonfinite.length);
     const shape = `${mode}|${distr}|${columns.map((c) => `${c.label}:${c.raw}`).join('\u0000')}`;
     if (this.plot && shape === this.shape) {
@@ -233,7 +235,7 @@ export class LineChart {
         scales: { x: { time }, y },
         axes: [
           time ? { ...axis, label: '' } : { ...axis, label: X_LABEL[mode], incrs: mode === 'relative' ? undefined : WHOLE_INCRS, values: tickLabels },
-          { ...axis, values: tickLabels, size: fitAxis },
+          distr === 1 ? { ...axis, values: tickLabels, size: fitAxis } : { ...axis, grid: { ...axis.grid, filter: decades }, ticks: { ...axis.ticks, filter: decades }, values: tickLabels, size: fitAxis },
         ],
         series: [
           { label: X_LABEL[mode] || 'time', value: time ? undefined : value },
@@ -247,9 +249,17 @@ export class LineChart {
             points: { show: (u) => !c.raw && this.counts[i] * POINT_SPACING_PX <= u.over.clientWidth, size: 6, fill: c.color, stroke: c.color },
           })),
         ],
-        cursor: { drag: { x: true, y: false } },
+        // The selection zooms here rather than in uPlot, so that a zoom the reader made is told apart from a redraw.
+        cursor: { drag: { x: true, y: false, setScale: false } },
         hooks: {
-          setSelect: [(u) => u.select.width > 0 && this.userZoomed()],
+          setSelect: [
+            (u) => {
+              if (u.select.width <= 0) return;
+              u.setScale('x', { min: u.posToVal(u.select.left, 'x'), max: u.posToVal(u.select.left + u.select.width, 'x') });
+              u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+              this.userZoomed();
+            },
+          ],
           draw: [
             (u) => {
               this.markers.place(u);
@@ -424,11 +434,15 @@ function clipRange(sorted) {
   return [lo - pad, hi + pad];
 }
 
-/** asinh is linear within ±threshold: the smallest magnitude that matters keeps its shape. */
+/**
+ * asinh is linear within ±threshold and logarithmic beyond: the smallest magnitude logged, but no
+ * more than three decades under the largest, so the axis does not spend its height on decades of nothing.
+ */
 function asinhThreshold(sorted) {
   let t = Infinity;
   for (const v of sorted) if (v !== 0 && Math.abs(v) < t) t = Math.abs(v);
-  return Number.isFinite(t) ? t : 1;
+  const top = Math.max(Math.abs(sorted[0] ?? 0), Math.abs(sorted[sorted.length - 1] ?? 0));
+  return Number.isFinite(t) ? Math.max(t, top / 1000) : 1;
 }
 
 /** Halves the older half of a series: recent points stay exact, old ones keep their shape. */
