@@ -66,6 +66,11 @@ function chunks(names) {
 
 const seriesKey = (run, name) => `${run}\u0000${name}`;
 
+/** A run's series with their groups and levels (GET /runs/:id/metrics/names). */
+export async function seriesNames(runId) {
+  return (await getJson(`/runs/${encodeURIComponent(runId)}/metrics/names`)).series;
+}
+
 export class PanelGrid {
   /**
    * `runs`: `[{id, name, color}]`: one run draws train and validation in their own colours,
@@ -98,16 +103,20 @@ export class PanelGrid {
     this.root.addEventListener('chart-drawn', () => this.checkDrawn());
   }
 
-  /** Every run's series: names first, then their points, `MAX_POINTS` per series. */
-  async load() {
-    await Promise.all(this.runs.map((r) => this.loadRun(r)));
+  /**
+   * Every run's series: names first, then their points, `MAX_POINTS` per series. `listed`: run
+   * id → a promise of its names (seriesNames) the caller started early, so the page's other
+   * requests do not delay the charts.
+   */
+  async load(listed = new Map()) {
+    await Promise.all(this.runs.map((r) => this.loadRun(r, listed.get(r.id))));
     this.loaded = true;
     this.checkDrawn();
   }
 
-  async loadRun(run) {
+  async loadRun(run, listed = seriesNames(run.id)) {
     const path = `/runs/${encodeURIComponent(run.id)}`;
-    const { series: infos } = await getJson(`${path}/metrics/names`);
+    const infos = await listed;
     const fresh = infos.filter((i) => !this.known.has(seriesKey(run.id, i.name)));
     for (const info of fresh) this.place(run, info);
     this.render();
