@@ -1,7 +1,7 @@
 // A run's curves: every metric it logs as panels (panels.js), history from the series storage, then live points.
 import { getJson } from './api.js';
 import { h } from './dom.js';
-import { PanelGrid, seriesNames } from './panels.js';
+import { PanelGrid, readSeries } from './panels.js';
 
 const MAX_POINTS = 500;
 /** Trainers that send epoch events but no epoch time: the page measures it, shown with the system figures. */
@@ -21,16 +21,16 @@ export class RunCurves {
     this.root = h('div', { class: 'run-curves' });
     this.grid = null;
     this.epochStarts = new Map();
-    // Asked for at once, beside the run's status: the charts wait for one round trip less.
-    this.listed = seriesNames(runId);
-    this.listed.catch(() => {});
+    // Read at once, beside the run's status and findings: the charts wait for no other request.
+    this.reading = readSeries(runId);
+    this.reading.catch(() => {});
   }
 
   /** `status`: the run as GET /runs/:id answers, for its name and project (whose layout the panels keep). */
   async load(status) {
     this.grid = new PanelGrid({ runs: [{ id: this.runId, name: status.name, color: null }], project: status.project, onFinding: this.onFinding });
     this.root.replaceChildren(this.grid.root);
-    await this.grid.load(new Map([[this.runId, this.listed]]));
+    await this.grid.load(new Map([[this.runId, this.reading]]));
   }
 
   addMetrics(e) {

@@ -66,9 +66,15 @@ function chunks(names) {
 
 const seriesKey = (run, name) => `${run}\u0000${name}`;
 
-/** A run's series with their groups and levels (GET /runs/:id/metrics/names). */
-export async function seriesNames(runId) {
-  return (await getJson(`/runs/${encodeURIComponent(runId)}/metrics/names`)).series;
+/**
+ * A run's series with their groups and levels (GET /runs/:id/metrics/names), and the points of
+ * those `wanted` keeps, `MAX_POINTS` per series: `{infos, series}`.
+ */
+export async function readSeries(runId, wanted = () => true) {
+  const path = `/runs/${encodeURIComponent(runId)}`;
+  const infos = (await getJson(`${path}/metrics/names`)).series.filter(wanted);
+  const read = await Promise.all(chunks(infos.map((i) => i.name)).map((names) => getJson(`${path}/metrics?names=${names.map(encodeURIComponent).join(',')}&max_points=${MAX_POINTS}`)));
+  return { infos, series: read.flatMap((r) => r.series) };
 }
 
 export class PanelGrid {
@@ -104,31 +110,27 @@ export class PanelGrid {
   }
 
   /**
-   * Every run's series: names first, then their points, `MAX_POINTS` per series. `listed`: run
-   * id → a promise of its names (seriesNames) the caller started early, so the page's other
-   * requests do not delay the charts.
+   * Every run's series, with `MAX_POINTS` points each. `started`: run id → readSeries(id) the
+   * caller began early, so the page's other requests do not hold up the charts.
    */
-  async load(listed = new Map()) {
-    await Promise.all(this.runs.map((r) => this.loadRun(r, listed.get(r.id))));
+  async load(started = new Map()) {
+    await Promise.all(this.runs.map((r) => this.loadRun(r, started.get(r.id))));
     this.loaded = true;
     this.checkDrawn();
   }
 
-  async loadRun(run, listed = seriesNames(run.id)) {
-    const path = `/runs/${encodeURIComponent(run.id)}`;
-    const infos = await listed;
+  async loadRun(run, reading = readSeries(run.id, (i) => !this.known.has(seriesKey(run.id, i.name)))) {
+    const { infos, series } = await reading;
+    if (this.disposed) return;
     const fresh = infos.filter((i) => !this.known.has(seriesKey(run.id, i.name)));
     for (const info of fresh) this.place(run, info);
     this.render();
-    const read = await Promise.all(chunks(fresh.map((i) => i.name)).map((names) => getJson(`${path}/metrics?names=${names.map(encodeURIComponent).join(',')}&max_points=${MAX_POINTS}`)));
-    if (this.disposed) return;
-    const series = read.flatMap((r) => r.series);
     // The run's axis learns every series first: an epoch-level value finds its step in a step-level series.
     const axis = this.axes.get(run.id);
     for (const s of series) axis.learn(s.points);
     for (const s of series) {
       const known = this.known.get(seriesKey(run.id, s.name));
-      known?.panel.chart.set(seriesKey(run.id, s.name), s.points, this.label(run, s.name), this.seriesOpts(run, known.info));
+      if (fresh.includes(known?.info)) known.panel.chart.set(seriesKey(run.id, s.name), s.points, this.label(run, s.name), this.seriesOpts(run, known.info));
     }
   }
 
