@@ -20,7 +20,7 @@ export class MarkerLayer {
     this.root.replaceChildren(
       ...this.marks.map((m) =>
         m.kind === 'finding'
-          ? h('button', { type: 'button', class: `marker finding-marker sev-${m.severity}`, title: m.label, 'aria-label': m.label, 'data-finding': m.id, onclick: (e) => (e.stopPropagation(), this.onFinding?.(m.id)) }, m.short)
+          ? h('button', { type: 'button', class: `marker finding-marker sev-${m.severity} status-${m.status}`, title: m.label, 'aria-label': m.label, 'data-finding': m.id, onclick: (e) => (e.stopPropagation(), this.onFinding?.(m.id)) }, m.short)
           : h('span', { class: 'marker nonfinite-marker', title: m.label, 'data-nonfinite': m.label }, '!'),
       ),
     );

@@ -282,7 +282,7 @@ export class LineChart {
       if (x === null && (mode === 'relative' || mode === 'wall')) x = on.x({ ts: f.created_at }, mode);
       if (x === null) continue;
       const kind = f.kind.replaceAll('_', ' ');
-      out.push({ kind: 'finding', x, id: f.id, severity: f.severity, short: f.severity === 'critical' ? '!!' : f.severity === 'warning' ? '!' : 'i', label: `${kind} (${f.severity}) since ${f.step !== null ? `step ${num(f.step)}` : `epoch ${num(f.epoch)}`}` });
+      out.push({ kind: 'finding', x, id: f.id, severity: f.severity, status: f.status, short: f.severity === 'critical' ? '!!' : f.severity === 'warning' ? '!' : 'i', label: `${kind} (${f.severity}) since ${f.step !== null ? `step ${num(f.step)}` : `epoch ${num(f.epoch)}`}` });
     }
     return out;
   }
