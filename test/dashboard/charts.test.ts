@@ -252,6 +252,18 @@ describe.skipIf(!hasChromium)('chart panels in Chromium', () => {
     expect(Math.abs((await strong()) - strongBefore)).toBeLessThan(0.1 * strongBefore);
   });
 
+  it('smooths as TensorBoard does: debiased from the first point, NaN kept out of the average', async () => {
+    const { page } = browser;
+    // A string, so that the test runner does not rewrite the page's own dynamic import.
+    const out: { flat: (number | null)[]; step: number[]; none: number[] } = await page.evaluate(`import('/ui/smoothing.js').then(({ smooth }) => ({ flat: smooth([3, 3, NaN, 3, null, 3], 0.9), step: smooth([0, 10], 0.5), none: smooth([1, 5], 0) }))`);
+    // A constant stays itself from its first point (no pull toward 0); NaN and gaps pass through.
+    expect(out.flat.map((v) => (v === null ? null : Number.isNaN(v) ? 'NaN' : Number(v.toFixed(12))))).toEqual([3, 3, 'NaN', 3, null, 3]);
+    // 0, then (0 * 0.5 + 10 * 0.5) / (1 - 0.5^2).
+    expect(out.step[0]).toBe(0);
+    expect(out.step[1]).toBeCloseTo(20 / 3, 12);
+    expect(out.none).toEqual([1, 5]);
+  });
+
   it('switches the x axis between step, epoch, relative time and wall time', async () => {
     const { page } = browser;
     for (const mode of ['epoch', 'relative', 'wall', 'step']) {

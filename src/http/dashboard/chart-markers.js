@@ -16,7 +16,12 @@ export class MarkerLayer {
   }
 
   set(marks) {
-    this.marks = marks.slice(0, MAX_MARKERS);
+    // Live points redraw a chart many times a second: the markers' elements are rebuilt only when they change.
+    const kept = marks.slice(0, MAX_MARKERS);
+    const signature = JSON.stringify(kept.map((m) => [m.kind, m.x, m.id, m.severity, m.status, m.label]));
+    if (signature === this.signature) return;
+    this.signature = signature;
+    this.marks = kept;
     this.root.replaceChildren(
       ...this.marks.map((m) =>
         m.kind === 'finding'
