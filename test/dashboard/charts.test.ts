@@ -308,7 +308,7 @@ describe.skipIf(!hasChromium)('chart panels in Chromium', () => {
     expect(pageErrors).toEqual([]);
   });
 
-  it('zooms into a range, reads its detail, and resets', async () => {
+  it('zooms into a range, pans, reads the detail of each range, and resets', async () => {
     const { page } = browser;
     const over = page.locator('[data-chart="train_loss"] .u-over');
     await over.scrollIntoViewIfNeeded();
@@ -320,6 +320,17 @@ describe.skipIf(!hasChromium)('chart panels in Chromium', () => {
     await page.locator('[data-chart="train_loss"] .zoom-reset:visible').waitFor();
     await page.waitForFunction(() => Number(document.querySelector('[data-chart="train_loss"]')?.getAttribute('data-detail-points')) > 0);
     expect(await page.getAttribute('[data-chart="train_loss"]', 'class')).toContain('zoomed');
+    // Shift + drag pans: the new range is read in detail in its turn.
+    const ticket = Number(await page.getAttribute('[data-chart="train_loss"]', 'data-detail'));
+    const view = await canvasHash(page, 'train_loss');
+    await page.keyboard.down('Shift');
+    await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+    await page.keyboard.up('Shift');
+    await redrawn(page, 'train_loss', view);
+    await page.waitForFunction((t) => Number(document.querySelector('[data-chart="train_loss"]')?.getAttribute('data-detail')) > t, ticket);
     await page.click('[data-chart="train_loss"] .zoom-reset');
     await page.locator('[data-chart="train_loss"] .zoom-reset').waitFor({ state: 'hidden' });
     expect(await page.getAttribute('[data-chart="train_loss"]', 'data-detail-points')).toBe('0');
