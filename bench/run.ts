@@ -1,6 +1,7 @@
 import { cpus, loadavg, totalmem } from 'node:os';
 import { benchCacheHit, benchContextBuild, benchPromptTokens } from '../src/analyst/bench.ts';
 import { benchCli } from './cli.ts';
+import { benchDashboardOpen } from './dashboard.ts';
 import { benchPythonClient } from './client.ts';
 import { benchDiagnoserPerPoint, benchOfflineJsonl } from './diagnose.ts';
 import { benchIngest } from './ingest.ts';
@@ -80,6 +81,9 @@ row('10M-point run (4 x 2.5M), one series: p50 / p95', `${reads.ten.p50.toFixed(
 row('the same, zoomed to 50k points: p50 / p95', `${reads.zoom.p50.toFixed(1)} / ${reads.zoom.p95.toFixed(1)} ms`);
 row("the dashboard's request for the 10M-point run: p50", `${reads.dashboard.p50.toFixed(1)} ms`);
 row('RSS growth while reading', `${reads.rss_growth_mb.toFixed(1)} MB`, 'target <= 50 MB');
+const page = await benchDashboardOpen();
+if (page) row(`run page in Chromium, ${fmt(page.charts)} metrics x 1M points: until every chart drew, median / max of 5`, `${fmt(page.median_ms)} / ${fmt(page.max_ms)} ms`, 'target <= 2,000 ms');
+else row('run page of a 1M-point run in Chromium', 'skipped: no Chromium');
 const restart = await benchRestart();
 row('first request to a 1M-event run after a restart', `${restart.shutdown.ms.toFixed(0)} ms`, 'target <= 200 ms');
 row('the same after a crash (snapshot + tail)', `${restart.crash.ms.toFixed(0)} ms, ${fmt(restart.crash.events)} events read`);

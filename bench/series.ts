@@ -12,7 +12,7 @@ const CHUNK = 100_000;
  * Stores a run's points the way ingest numbers and summarises them (the series writer), without
  * their events: reading a chart never touches events, and the figure is about reading.
  */
-function fillRun(store: SqliteStore, names: string[], points: number): string {
+export function fillRun(store: SqliteStore, names: string[], points: number): string {
   const run = store.createRun({ name: `big-${points}`, project: 'bench', config: {}, meta: {}, tags: {} }, Date.now()).id;
   for (let from = 0; from < points; from += CHUNK) {
     store.transaction(() => {

@@ -43,13 +43,18 @@ export interface Alias {
   exp?: true;
 }
 
-type Split = 'train' | 'val' | 'test';
+export type Split = 'train' | 'val' | 'test';
 
 const SPLITS: Record<string, Split> = table({
   train: 'train', training: 'train', tr: 'train', trn: 'train',
   val: 'val', valid: 'val', validation: 'val', eval: 'val', evaluation: 'val', dev: 'val',
   test: 'test',
 });
+
+/** The split a word of a name says (`validation` → val), or undefined. */
+export function splitWord(word: string): Split | undefined {
+  return SPLITS[word];
+}
 
 /** A level word anywhere in the name says what the value aggregates: `loss_step`, `Loss/Train_Batch`, `epoch_loss`. */
 const LEVELS: Record<string, number> = table({ epoch: 1, step: 2, batch: 2, iter: 2, iteration: 2 });

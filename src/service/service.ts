@@ -1,6 +1,7 @@
 import { canonicalOf, normaliseValue } from '../domain/aliases.ts';
 import { AnalystError } from '../domain/errors.ts';
 import type { EventInput, ServiceEventBody, StoredEvent } from '../domain/events.ts';
+import { metricPlace, type MetricPlace } from '../domain/metric-groups.ts';
 import { asOfNow, type Finding, type FindingChange } from '../domain/findings.ts';
 import { mergeReports, type ReadReport, type ReadSource } from '../domain/read-report.ts';
 import { candidateOf, runStartedChanges, type CreateRunBody, type Run, type RunCandidate, type RunChanges, type RunListQuery } from '../domain/runs.ts';
@@ -42,6 +43,17 @@ export interface MetricsRequest {
   fromStep?: number;
   toStep?: number;
   maxPoints?: number;
+}
+
+/** What a chart needs to know of a series before reading it: how long it is and what its x axis counts. */
+export interface SeriesInfo extends MetricPlace {
+  name: string;
+  canonical: string | null;
+  count: number;
+  /** `step` when its points carry steps, else `epoch` when they carry epochs, else `time`. */
+  level: 'step' | 'epoch' | 'time';
+  first: { step: number | null; epoch: number | null; ts: number };
+  last: { step: number | null; epoch: number | null; ts: number };
 }
 
 export interface SeriesOut {
@@ -418,6 +430,21 @@ export class AnalystService {
 
   events(ref: string, afterSeq: number, limit: number): StoredEvent[] {
     return this.store.eventsAfter(this.run(ref).id, afterSeq, limit);
+  }
+
+  /** Every series of a run with its length and ends, read from two points each whatever the run's size. */
+  metricNames(ref: string): SeriesInfo[] {
+    const run = this.run(ref);
+    const out: SeriesInfo[] = [];
+    for (const name of this.store.metricNames(run.id)) {
+      const range = this.store.series.range(run.id, name);
+      if (!range) continue;
+      const { first, last } = this.store.series.ends(range);
+      const at = (p: SeriesPoint) => ({ step: p.step, epoch: p.epoch, ts: p.ts });
+      const level = last.step !== null ? 'step' : last.epoch !== null ? 'epoch' : 'time';
+      out.push({ name, canonical: canonicalOf(name)?.canonical ?? null, count: range.last - range.first + 1, level, first: at(first), last: at(last), ...metricPlace(name) });
+    }
+    return out;
   }
 
   /**

@@ -102,6 +102,12 @@ export class SeriesRepo {
     return { series: row.id, name, first, last };
   }
 
+  /** The first and last points of a range: where a series starts and ends, and whether it counts steps or epochs. */
+  ends(range: SeriesRange): { first: SeriesPoint; last: SeriesPoint } {
+    const rows = this.stmts.at.all(range.series, JSON.stringify([range.first, range.last])).map(toPoint);
+    return { first: rows[0], last: rows[rows.length - 1] };
+  }
+
   /** Every point of a range, a page at a time: each page is a query of its own, so nothing stays open between pages. */
   *pages(range: SeriesRange, pageSize: number): Generator<SeriesPoint[]> {
     for (let from = range.first; from <= range.last; ) {

@@ -93,26 +93,27 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
     expect(await text(page, '[data-stat="eta"] .v')).toMatch(/^3\dm \d\ds$/);
     expect(await text(page, '[data-stat="avg_epoch"] .v')).toBe('1m 45s');
     expect(await text(page, 'tr[data-metric="val_accuracy"] td.num')).toBe('76.5');
-    // 30 train-loss points and 3 validation points; 30 lr points.
-    await page.waitForFunction(() => document.querySelector('[data-chart="loss"]')?.getAttribute('data-points') === '33');
+    // A panel per metric: 30 train-loss points, 3 validation points, 30 lr points.
+    await page.waitForFunction(() => document.querySelector('[data-chart="train_loss"]')?.getAttribute('data-points') === '30');
+    expect(await page.getAttribute('[data-chart="val_loss"]', 'data-points')).toBe('3');
     expect(await page.getAttribute('[data-chart="lr"]', 'data-points')).toBe('30');
-    expect(await page.getAttribute('[data-chart="accuracy"]', 'data-points')).toBe('3');
-    expect(await page.locator('[data-chart="loss"] canvas').count()).toBeGreaterThan(0);
+    expect(await page.getAttribute('[data-chart="val_acc"]', 'data-points')).toBe('3');
+    expect(await page.locator('[data-chart="train_loss"] canvas').count()).toBeGreaterThan(0);
     await page.locator('ol.log li', { hasText: 'Epoch [3/10] done' }).waitFor();
     expect(await text(page, '#crumbs')).toBe('Runs / resnet18-cifar10');
     expect(await page.locator('.info-panel dl').first().textContent()).toBe('lr0.1batch_size128');
     // A log y axis redraws the same points.
-    await page.click('[data-chart="loss"] .log-toggle');
-    expect(await page.getAttribute('[data-chart="loss"] .log-toggle', 'class')).toContain('on');
-    await page.waitForFunction(() => document.querySelector('[data-chart="loss"] canvas') !== null);
-    expect(await page.getAttribute('[data-chart="loss"]', 'data-points')).toBe('33');
+    await page.click('[data-chart="train_loss"] .log-toggle');
+    expect(await page.getAttribute('[data-chart="train_loss"] .log-toggle', 'class')).toContain('on');
+    await page.waitForFunction(() => document.querySelector('[data-chart="train_loss"] canvas') !== null);
+    expect(await page.getAttribute('[data-chart="train_loss"]', 'data-points')).toBe('30');
   });
 
   it('appends a metrics event posted after the page loaded', async () => {
     const { page } = browser;
     const posted = Date.now();
     await api(s.url, `/runs/${runId}/events`, { method: 'POST', json: [{ type: 'metrics', step: 310, epoch: 4, values: { loss: 0.4321, lr: 0.05 } }] });
-    await page.waitForFunction(() => document.querySelector('[data-chart="loss"]')?.getAttribute('data-points') === '34', undefined, { timeout: 30_000, polling: 'raf' });
+    await page.waitForFunction(() => document.querySelector('[data-chart="train_loss"]')?.getAttribute('data-points') === '31', undefined, { timeout: 30_000, polling: 'raf' });
     console.info(`dashboard: metrics event posted → on the curve in ${Date.now() - posted} ms (${await text(page, '#conn')})`);
     expect(await text(page, 'tr[data-metric="loss"] td.num')).toBe('0.4321');
     expect(await page.getAttribute('[data-chart="lr"]', 'data-points')).toBe('31');

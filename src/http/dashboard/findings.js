@@ -20,7 +20,7 @@ function evidence(ev) {
 function card(f) {
   return h(
     'article',
-    { class: `finding sev-${f.severity} status-${f.status}`, 'data-kind': f.kind, 'data-id': f.id },
+    { class: `finding sev-${f.severity} status-${f.status}`, 'data-kind': f.kind, 'data-id': f.id, tabindex: '-1' },
     h('header', {}, h('span', { class: `badge sev-${f.severity}` }, f.severity), h('strong', {}, f.kind.replaceAll('_', ' ')), h('span', { class: 'muted' }, f.status === 'resolved' ? 'resolved' : where(f))),
     h('p', { class: 'message' }, f.message),
     evidence(f.evidence),
@@ -45,6 +45,16 @@ export class FindingsPanel {
     this.render();
   }
 
+  /** Brings finding `id` into view and marks it, as a chart's marker asks. */
+  open(id) {
+    this.focused = id;
+    this.render();
+    const el = this.body.querySelector('.finding.focused');
+    if (!el) return;
+    el.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+    el.focus({ preventScroll: true });
+  }
+
   openCount() {
     return [...this.byId.values()].filter((f) => f.status === 'open').length;
   }
@@ -57,5 +67,7 @@ export class FindingsPanel {
     this.note.textContent = all.length ? `${open} open, ${all.length - open} resolved` : '';
     if (!all.length) return fill(this.body, h('p', { class: 'muted' }, 'No findings: nothing wrong seen so far.'));
     fill(this.body, all.map(card));
+    // The finding a chart marker opened stays marked as the list changes under it.
+    for (const el of this.body.querySelectorAll('.finding')) el.classList.toggle('focused', el.dataset.id === this.focused);
   }
 }

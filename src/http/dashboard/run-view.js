@@ -29,8 +29,8 @@ export function runView(main, runId, page) {
   const info = panel('Run parameters', 'info-panel');
   const manage = panel('Manage', 'manage-panel');
   const artifacts = panel('Artifacts', 'artifacts-panel');
-  const curves = new RunCurves(runId);
   const findingsPanel = new FindingsPanel(findings.body, findings.note);
+  const curves = new RunCurves(runId, { onFinding: (id) => findingsPanel.open(id) });
   const latestTable = new LatestTable(latest.body);
   const logView = new LogView(log.body, log.note);
   controlButtons(runId, control.body);
@@ -81,6 +81,7 @@ export function runView(main, runId, page) {
       case 'finding_updated':
       case 'finding_resolved':
         findingsPanel.upsert(e.finding);
+        curves.upsertFinding(e.finding);
         refreshStatus();
         break;
       case 'epoch_started':
@@ -107,8 +108,9 @@ export function runView(main, runId, page) {
       showStatus(status);
       manageRun(manage.body, status, { onChanged: refreshStatus, onDeleted: () => (location.hash = '#/') });
       latestTable.setAll(status.latest);
-      const [, list] = await Promise.all([curves.load(), getJson(`${path}/findings`)]);
+      const [, list] = await Promise.all([curves.load(status), getJson(`${path}/findings`)]);
       findingsPanel.setAll(list.findings);
+      curves.setFindings(list.findings);
       if (disposed) return;
       stopFollowing = followRun(runId, Math.max(0, status.last_seq - BACKFILL_EVENTS), {
         onEvent,

@@ -135,6 +135,8 @@ export function runRoutes(service: AnalystService, maxEvents: number): Hono {
     return sendJson(c, { events, last_seq: events.length ? events[events.length - 1].seq : q.after_seq });
   });
 
+  app.get('/runs/:id/metrics/names', (c) => sendJson(c, { series: service.metricNames(c.req.param('id')) }));
+
   app.get('/runs/:id/metrics', (c) => {
     const q = readQuery(c, MetricsQuery);
     const series = service.metrics(c.req.param('id'), {
