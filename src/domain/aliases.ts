@@ -313,6 +313,16 @@ export function canonicalOf(name: string): Alias | undefined {
   return alias;
 }
 
+/**
+ * The canonical name a logged series is shown and found under (`val_loss` finds `eval_loss`), or
+ * undefined. A perplexity is read by the rules as the loss it is the exponential of, but its
+ * values are not a loss's: it stays a series of its own.
+ */
+export function seriesCanonical(name: string): string | undefined {
+  const alias = canonicalOf(name);
+  return alias && !alias.exp ? alias.canonical : undefined;
+}
+
 /** Percent accuracies (82.45) become fractions (0.8245); a fraction can never exceed 1. */
 export function normaliseValue(canonical: string, value: number): number {
   return FRACTIONS.has(canonical) && value > 1 && value <= 100 ? value / 100 : value;

@@ -3,7 +3,7 @@
  * TensorBoard: train / val / test / lr / grad / system / other) and, for per-layer gradient
  * norms, the one panel they share. Read from the same alias table the rules use.
  */
-import { canonicalOf, isLayerGradNorm, nameTokens, splitWord, type Split } from './aliases.ts';
+import { isLayerGradNorm, nameTokens, seriesCanonical, splitWord, type Split } from './aliases.ts';
 
 export const METRIC_GROUPS = ['train', 'val', 'test', 'lr', 'grad', 'system', 'other'] as const;
 export type MetricGroup = (typeof METRIC_GROUPS)[number];
@@ -22,7 +22,7 @@ const SYSTEM_WORDS = new Set(['system', 'sys', 'gpu', 'cpu', 'memory', 'mem', 'r
 const GRAD_WORDS = new Set(['grad', 'grads', 'gradient', 'gradients']);
 
 export function metricPlace(name: string): MetricPlace {
-  const canonical = canonicalOf(name)?.canonical;
+  const canonical = seriesCanonical(name);
   const tokens = nameTokens(name);
   const said = tokens.map(splitWord).find((s) => s !== undefined);
   const implied = canonical ? splitWord(canonical.split('_')[0]) : undefined;

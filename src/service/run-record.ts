@@ -1,4 +1,4 @@
-import { canonicalOf } from '../domain/aliases.ts';
+import { seriesCanonical } from '../domain/aliases.ts';
 import { isServiceEvent, type EventInput } from '../domain/events.ts';
 import { RECORD_FORMAT, RECORD_VERSION, RecordEvent, type RunRecord } from '../domain/run-record.ts';
 import type { Run } from '../domain/runs.ts';
@@ -13,7 +13,7 @@ export function recordSeries(service: AnalystService, run: string): RunRecord['s
     const range = series.range(run, name);
     const points: RunRecord['series'][number]['points'] = [];
     if (range) for (const page of series.pages(range, PAGE)) for (const p of page) points.push({ seq: p.seq, step: p.step, epoch: p.epoch, value: p.value, ts: p.ts });
-    return { name, canonical: canonicalOf(name)?.canonical ?? null, points };
+    return { name, canonical: seriesCanonical(name) ?? null, points };
   });
 }
 

@@ -1,4 +1,4 @@
-import { canonicalOf, normaliseValue } from '../domain/aliases.ts';
+import { normaliseValue, seriesCanonical } from '../domain/aliases.ts';
 import { AnalystError } from '../domain/errors.ts';
 import type { EventInput, ServiceEventBody, StoredEvent } from '../domain/events.ts';
 import { metricPlace, type MetricPlace } from '../domain/metric-groups.ts';
@@ -442,7 +442,7 @@ export class AnalystService {
       const { first, last } = this.store.series.ends(range);
       const at = (p: SeriesPoint) => ({ step: p.step, epoch: p.epoch, ts: p.ts });
       const level = last.step !== null ? 'step' : last.epoch !== null ? 'epoch' : 'time';
-      out.push({ name, canonical: canonicalOf(name)?.canonical ?? null, count: range.last - range.first + 1, level, first: at(first), last: at(last), ...metricPlace(name) });
+      out.push({ name, canonical: seriesCanonical(name) ?? null, count: range.last - range.first + 1, level, first: at(first), last: at(last), ...metricPlace(name) });
     }
     return out;
   }
@@ -459,13 +459,13 @@ export class AnalystService {
     const names = new Set<string>();
     for (const w of wanted) {
       if (stored.includes(w)) names.add(w);
-      else for (const s of stored) if (canonicalOf(s)?.canonical === w) names.add(s);
+      else for (const s of stored) if (seriesCanonical(s) === w) names.add(s);
     }
     const out: SeriesOut[] = [];
     for (const name of [...names].sort()) {
       const range = this.store.series.range(run.id, name, req.fromStep, req.toStep);
       if (!range) continue;
-      const canonical = canonicalOf(name)?.canonical ?? null;
+      const canonical = seriesCanonical(name) ?? null;
       const count = range.last - range.first + 1;
       const shown = (points: SeriesPoint[]) => points.map((p) => ({ step: p.step, epoch: p.epoch, value: canonical ? normaliseValue(canonical, p.value) : p.value, ts: p.ts }));
       const series = this.store.series;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalOf, isMetricName, lowerIsBetter, nameTokens } from '../../src/domain/aliases.ts';
+import { canonicalOf, seriesCanonical, isMetricName, lowerIsBetter, nameTokens } from '../../src/domain/aliases.ts';
 
 /** Names seen in real logs and what the rules should read them as: [name, canonical, rank]. */
 const MAPPED: Array<[string, string, number]> = [
@@ -177,6 +177,8 @@ describe('canonicalOf', () => {
     ['val_perplexity_epoch', 'val_loss', 4.1],
   ])('%s → %s through its logarithm, after every loss name (rank %s)', (name, canonical, rank) => {
     expect(canonicalOf(name)).toEqual({ canonical, rank, exp: true });
+    // Shown and found as a series of its own: its values are not a loss's.
+    expect(seriesCanonical(name)).toBeUndefined();
   });
 
   it.each([

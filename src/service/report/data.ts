@@ -1,5 +1,5 @@
 // What a report reads of a run: its series, downsampled as the charts read them, and where to put them on x.
-import { canonicalOf } from '../../domain/aliases.ts';
+import { seriesCanonical } from '../../domain/aliases.ts';
 import type { AnalystService } from '../service.ts';
 
 /**
@@ -35,7 +35,7 @@ export function readSeries(service: AnalystService, runId: string, names: string
 
 /** Names the run logged whose canonical name passes `test`. */
 export function namesWhere(service: AnalystService, runId: string, test: (canonical: string | undefined, name: string) => boolean): string[] {
-  return service.store.metricNames(runId).filter((name) => test(canonicalOf(name)?.canonical, name));
+  return service.store.metricNames(runId).filter((name) => test(seriesCanonical(name), name));
 }
 
 /** Steps when every point has one, else epochs when every point has one, else the order logged. */
