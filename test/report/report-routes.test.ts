@@ -77,11 +77,19 @@ describe('GET /runs/:id/report', () => {
 
   it('serves each figure as a PNG with every series drawn in its colour', async () => {
     const html = await (await get(`/runs/${overfit}/report`)).text();
-    for (const [id, svg] of figuresOf(html)) {
+    const figures = figuresOf(html);
+    // Every PNG fetched before any is decoded: the decoding holds this process (the server's too)
+    // long enough on a loaded machine for a kept-alive connection to be closed as it is reused.
+    const served = new Map<string, { status: number; type: string | null; body: Buffer }>();
+    for (const id of figures.keys()) {
       const res = await get(`/runs/${overfit}/report/${id}.png`);
+      served.set(id, { status: res.status, type: res.headers.get('content-type'), body: Buffer.from(await res.arrayBuffer()) });
+    }
+    for (const [id, svg] of figures) {
+      const res = served.get(id)!;
       expect(res.status, id).toBe(200);
-      expect(res.headers.get('content-type')).toBe('image/png');
-      const png = decodePng(Buffer.from(await res.arrayBuffer()));
+      expect(res.type).toBe('image/png');
+      const png = decodePng(res.body);
       expect({ width: png.width, height: png.height }, id).toEqual({ width: svgSize(svg).width * 2, height: svgSize(svg).height * 2 });
       const areas = plotAreas(svg);
       for (const s of seriesOf(svg)) {

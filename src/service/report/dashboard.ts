@@ -8,6 +8,8 @@ const DASHBOARD_PANELS = ['loss', 'metric', 'lr', 'grad_norm', 'epoch_time', 'me
 const DASHBOARD_WIDTH = 1200;
 const DASHBOARD_HEIGHT = 860;
 
+const counted = (n: number, noun: string) => `${formatNumber(n)} ${noun}${n === 1 ? '' : 's'}`;
+
 /** One page: the run's name and state over up to four of its basic curves. */
 export function dashboard(r: ReportRun, specs: Map<string, ChartSpec>): Figure | LeftOut {
   const panels = DASHBOARD_PANELS.map((id) => specs.get(id)).filter((s): s is ChartSpec => s !== undefined).slice(0, 4);
@@ -16,7 +18,7 @@ export function dashboard(r: ReportRun, specs: Map<string, ChartSpec>): Figure |
   const s = a.summary;
   const head =
     text(24, 36, `${r.run.project} / ${r.run.name}`, { 'font-size': 20, 'font-weight': 'bold', fill: '#111111', class: 'title' }) +
-    text(24, 60, [`${r.run.status}`, `${a.convergence}`, s.total_epochs !== null ? `${formatNumber(s.total_epochs)} epochs` : '', s.total_steps !== null ? `${formatNumber(s.total_steps)} steps` : '', s.best_metric ? `best ${s.best_metric} ${formatNumber(s.best_value)}` : '', `${r.findings.length} findings`].filter(Boolean).join(' · '), { 'font-size': 13, fill: '#444444', class: 'subtitle' });
+    text(24, 60, [`${r.run.status}`, `${a.convergence}`, s.total_epochs !== null ? counted(s.total_epochs, 'epoch') : '', s.total_steps !== null ? counted(s.total_steps, 'step') : '', s.best_metric ? `best ${s.best_metric} ${formatNumber(s.best_value)}` : '', counted(r.findings.length, 'finding')].filter(Boolean).join(' · '), { 'font-size': 13, fill: '#444444', class: 'subtitle' });
   const top = 80;
   const w = (DASHBOARD_WIDTH - 48) / 2;
   const h = (DASHBOARD_HEIGHT - top - 16) / 2;
