@@ -81,7 +81,10 @@ function convergence(stability: Stability, open: readonly Finding[]): Convergenc
   const serious = open.filter((f) => f.severity !== 'info');
   if (serious.some((f) => BLOWUPS.includes(f.kind))) return 'diverging';
   if (serious.some((f) => f.kind === 'oscillation')) return 'unstable';
-  const relative = stability.val_loss_relative ?? stability.train_loss_relative;
+  // A validation loss rising while an overfitting finding explains it says the model stopped
+  // generalising, not that training diverges: convergence is then read from the training loss.
+  const overfit = serious.some((f) => f.kind === 'overfitting');
+  const relative = overfit ? (stability.train_loss_relative ?? stability.val_loss_relative) : (stability.val_loss_relative ?? stability.train_loss_relative);
   if (relative === null) return 'converging';
   if (relative > A.flat * 4) return 'diverging';
   if (Math.abs(relative) <= A.flat && (stability.train_loss_cv ?? 0) > A.noisy) return 'unstable';
