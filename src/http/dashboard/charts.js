@@ -63,9 +63,9 @@ export class LineChart {
     return Math.max(200, this.container.clientWidth);
   }
 
-  /** Replaces a series' points (history as loaded). */
-  set(name, points, label = name) {
-    const s = { label, points: new Map() };
+  /** Replaces a series' points (history as loaded); `opts.color` draws it in that colour (a run's own). */
+  set(name, points, label = name, opts = {}) {
+    const s = { label, points: new Map(), color: opts.color ?? null };
     this.series.set(name, s);
     for (const p of points) s.points.set(keyOf(p), p);
     this.schedule();
@@ -128,7 +128,7 @@ export class LineChart {
         ],
         series: [
           { label: mode, value: time ? undefined : (_u, v) => (v === null ? '—' : num(v)) },
-          ...series.map((s, i) => ({ label: s.label, stroke: PALETTE[i % PALETTE.length], width: 1.5, value: (_u, v) => (v === null ? '—' : num(v)), points: { show: false } })),
+          ...series.map((s, i) => ({ label: s.label, stroke: s.color ?? PALETTE[i % PALETTE.length], width: 1.5, value: (_u, v) => (v === null ? '—' : num(v)), points: { show: false } })),
         ],
         cursor: { drag: { x: true, y: false } },
         hooks: { setSelect: [(u) => (this.zoomed ||= u.select.width > 0)] },
