@@ -212,7 +212,8 @@ describe.skipIf(!hasChromium)('runs, compare and the run page in Chromium', () =
   it('filters the log by level and searches it', async () => {
     const { page } = browser;
     await page.goto(`${s.url}/#/run/${ida}`);
-    const visible = () => page.locator('ol.log li:not([hidden])').evaluateAll((lis) => lis.map((li) => li.querySelector('.text')?.textContent));
+    // What the reader sees: lines laid out on the page, whatever hides the others.
+    const visible = () => page.locator('ol.log li').evaluateAll((lis) => lis.filter((li) => li.checkVisibility()).map((li) => li.querySelector('.text')?.textContent));
     await page.locator('ol.log li', { hasText: 'CUDA out of memory' }).waitFor();
     await page.selectOption('select[name="log-level"]', 'warning');
     expect(await visible()).toEqual(['GPU memory at 93%', 'CUDA out of memory, retrying with a smaller batch']);
