@@ -255,6 +255,21 @@ describe.skipIf(!hasChromium)('runs, compare and the run page in Chromium', () =
     expect(await page.locator('.control-panel button[data-action]').evaluateAll((bs) => bs.map((b) => b.getAttribute('data-action')))).toEqual(['pause', 'checkpoint', 'stop']);
   });
 
+  it('keeps the keyboard focus, visibly, across the list\'s refresh', async () => {
+    const { page } = browser;
+    await page.goto(`${s.url}/#/?project=${PROJECT}`);
+    await page.locator(`tr[data-run="${ida}"]`).waitFor();
+    await page.focus(`tr[data-run="${idb}"] a`);
+    await page.keyboard.press('Tab');
+    const focused = () => page.evaluate(() => ({ run: document.activeElement?.closest('tr')?.getAttribute('data-run'), tag: document.activeElement?.tagName, outline: getComputedStyle(document.activeElement!).outlineStyle }));
+    const before = await focused();
+    expect(before.outline).toBe('solid');
+    await page.evaluate(() => ((window as unknown as { rows: Element | null }).rows = document.querySelector('#runs-table tbody')));
+    // The list refreshes itself every few seconds: wait for new rows, then the focus is where it was.
+    await page.waitForFunction(() => document.querySelector('#runs-table tbody') !== (window as unknown as { rows: Element | null }).rows, undefined, { timeout: 20_000 });
+    expect(await focused()).toEqual(before);
+  });
+
   it('scrolls the runs table inside its box on a narrow screen', async () => {
     const { page } = browser;
     await page.setViewportSize({ width: 390, height: 800 });

@@ -19,6 +19,19 @@ async function details(run) {
   return { progress: s.progress };
 }
 
+/**
+ * Where the keyboard focus is in the table, as a selector that finds the same control after a
+ * refresh rebuilds the rows: a keyboard user keeps their place.
+ */
+function focusedIn(table) {
+  const el = document.activeElement;
+  if (!el || !table.contains(el)) return null;
+  const row = el.closest('tr[data-run]');
+  const th = el.closest('th[data-sort]');
+  if (row) return `tr[data-run="${CSS.escape(row.dataset.run)}"] ${el.tagName.toLowerCase()}`;
+  return th ? `th[data-sort="${CSS.escape(th.dataset.sort)}"] button` : null;
+}
+
 export function runsList(main, params, navigate) {
   const filters = {
     q: params.get('q') ?? '',
@@ -125,6 +138,7 @@ export function runsList(main, params, navigate) {
     lastPage = { page, info };
     fill(projects, [...new Set(page.runs.map((r) => r.project))].map((p) => h('option', { value: p })));
     const filtered = filters.q || filters.tag || filters.project || filters.status;
+    const focus = focusedIn(table);
     fill(
       table,
       runsTableParts({
@@ -138,6 +152,7 @@ export function runsList(main, params, navigate) {
         empty: filtered ? 'No runs match these filters.' : 'No runs yet: POST /runs, or point a trainer at this server.',
       }),
     );
+    if (focus) table.querySelector(focus)?.focus();
     // Rebuilt only when what it lists changes: a refresh must not take the focus from a checkbox.
     const available = availableColumns(page.runs);
     const shape = JSON.stringify([available, columns]);
