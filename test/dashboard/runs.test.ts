@@ -209,6 +209,16 @@ describe.skipIf(!hasChromium)('runs, compare and the run page in Chromium', () =
     await page.screenshot({ path: `${SHOTS}-table-light.png`, fullPage: true });
   });
 
+  it('names the run it cannot compare', async () => {
+    // A page of its own: its 404 is the point here, not a fault of the pages watched for errors.
+    const page = await browser.context.newPage();
+    await page.goto(`${s.url}/#/compare/${ida}/no-such-run`);
+    const error = page.locator('.compare-text .error');
+    await error.waitFor();
+    expect(await error.textContent()).toMatch(/^Could not compare these runs: .*no-such-run/);
+    await page.close();
+  });
+
   it('filters the log by level and searches it', async () => {
     const { page } = browser;
     await page.goto(`${s.url}/#/run/${ida}`);

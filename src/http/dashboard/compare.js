@@ -1,6 +1,6 @@
 // Runs side by side (2 to 20): the server's comparison in words, the ranking, the config and summary figures that
 // differ (runs named, in their colours), and one chart per metric every run logged, one line per run.
-import { getJson, unavailable } from './api.js';
+import { HttpError, getJson, unavailable } from './api.js';
 import { LineChart } from './charts.js';
 import { h, fill, panel } from './dom.js';
 import { duration, num } from './format.js';
@@ -115,7 +115,9 @@ export function compareView(main, refs) {
       fill(differences.body, h('div', { class: 'table-scroll' }, differencesTable(c)));
       await drawCharts(chartsBox, curves.note, c.runs, charts);
     } catch (error) {
-      fill(words.body, h('p', { class: 'error' }, unavailable('Comparing these runs', error)));
+      // The server names the run it does not know, or what is wrong with the list: say that, not "unavailable".
+      const known = error instanceof HttpError && [400, 404, 410].includes(error.status);
+      fill(words.body, h('p', { class: 'error' }, known ? `Could not compare these runs: ${error.message}` : unavailable('Comparing these runs', error)));
     }
   })();
 
