@@ -288,6 +288,10 @@ describe.skipIf(!hasChromium)('runs, compare and the run page in Chromium', () =
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     expect(await page.locator('.table-scroll').evaluate((el) => el.scrollWidth > el.clientWidth)).toBe(true);
     await page.screenshot({ path: `${SHOTS}-table-narrow.png`, fullPage: true });
+    await page.goto(`${s.url}/#/compare/${ida}/${idb}/${idc}`);
+    await page.waitForFunction(() => document.querySelector('[data-chart="val_loss"]')?.getAttribute('data-points') === '30');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await page.screenshot({ path: `${SHOTS}-compare-narrow.png`, fullPage: true });
     await page.setViewportSize({ width: 1440, height: 1000 });
   });
 

@@ -29,11 +29,10 @@ function runLabel(run) {
 }
 
 function rankingTable(c, byId) {
-  const lower = c.lower_is_better;
   return h(
     'table',
     { class: 'compare ranking' },
-    h('thead', {}, h('tr', {}, ['#', 'run', `best ${c.metric ?? ''}`, 'best epoch', `vs best${lower === null ? '' : lower ? ' (lower is better)' : ' (higher is better)'}`, 'epochs vs best'].map((t, i) => h('th', { class: i > 1 ? 'num' : '' }, t)))),
+    h('thead', {}, h('tr', {}, ['#', 'run', `best ${c.metric ?? ''}`, 'best epoch', 'vs best', 'epochs vs best'].map((t, i) => h('th', { class: i > 1 ? 'num' : '' }, t)))),
     h(
       'tbody',
       {},
@@ -111,7 +110,8 @@ export function compareView(main, refs) {
       const byId = new Map(c.runs.map((r) => [r.id, r]));
       fill(legend, c.runs.map((r) => h('span', { class: 'legend-item' }, runLabel(r), statusBadge(r.status))));
       fill(words.body, h('p', { class: 'compare-words' }, c.text));
-      fill(ranking.body, rankingTable(c, byId));
+      if (c.lower_is_better !== null) ranking.note.textContent = `on ${c.metric}, ${c.lower_is_better ? 'lower' : 'higher'} is better`;
+      fill(ranking.body, h('div', { class: 'table-scroll' }, rankingTable(c, byId)));
       fill(differences.body, h('div', { class: 'table-scroll' }, differencesTable(c)));
       await drawCharts(chartsBox, curves.note, c.runs, charts);
     } catch (error) {
