@@ -38,6 +38,28 @@ function epochs(floor: number, bestAt: number) {
   return events;
 }
 
+/** The contrast ratio of an element's text against the first opaque background behind it. */
+function contrast(page: Page, selector: string): Promise<number> {
+  return page.locator(selector).first().evaluate((el) => {
+    const parse = (c: string) => (c.match(/[\d.]+/g) ?? []).map(Number);
+    const luminance = ([r, g, b]: number[]) => {
+      const lin = (v: number) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+      return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+    };
+    let bg: number[] = [];
+    for (let e: Element | null = el; e; e = e.parentElement) {
+      const c = parse(getComputedStyle(e).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] === 1)) {
+        bg = c.slice(0, 3);
+        break;
+      }
+    }
+    if (!bg.length) bg = parse(getComputedStyle(document.body).backgroundColor).slice(0, 3);
+    const [a, b] = [luminance(parse(getComputedStyle(el).color)), luminance(bg)].sort((x, y) => y - x);
+    return (a + 0.05) / (b + 0.05);
+  });
+}
+
 describe.skipIf(!hasChromium)('runs, compare and the run page in Chromium', () => {
   let s: TestServer;
   let browser: Browser;
@@ -203,6 +225,10 @@ describe.skipIf(!hasChromium)('runs, compare and the run page in Chromium', () =
     await page.goto(`${s.url}/#/?project=${PROJECT}`);
     await page.locator(`tr[data-run="${ida}"] td[data-col="config.lr"]`).waitFor();
     await page.screenshot({ path: `${SHOTS}-table-dark.png`, fullPage: true });
+    // Headers, links, cells and the filled buttons stay readable on the dark background (WCAG AA: 4.5).
+    for (const selector of ['th[data-sort="name"] .sort', `tr[data-run="${ida}"] a`, `tr[data-run="${ida}"] td[data-col="config.lr"]`, 'form.filters button[type="submit"]', `tr[data-run="${nanId}"] td[data-col="open"] .badge`]) {
+      expect([selector, await contrast(page, selector)]).toEqual([selector, expect.toSatisfy((r: number) => r >= 4.5)]);
+    }
     await page.emulateMedia({ colorScheme: 'light' });
     await page.reload();
     await page.locator(`tr[data-run="${ida}"] td[data-col="config.lr"]`).waitFor();
