@@ -80,6 +80,13 @@ describe.skipIf(!hasChromium)('runs, compare and the run page in Chromium', () =
     page.on('response', (r) => r.status() >= 400 && problems.push(`${r.status()} ${r.url()}`));
   };
 
+  /** Headers, links, cells, the filled buttons and the findings badge of the runs table are readable (WCAG AA: 4.5). */
+  const readable = async (page: Page) => {
+    for (const selector of ['th[data-sort="name"] .sort', `tr[data-run="${ida}"] a`, `tr[data-run="${ida}"] td[data-col="config.lr"]`, 'form.filters button[type="submit"]', `tr[data-run="${nanId}"] td[data-col="open"] .badge`]) {
+      expect([selector, await contrast(page, selector)]).toEqual([selector, expect.toSatisfy((r: number) => r >= 4.5)]);
+    }
+  };
+
   const rowOrder = (page: Page) => page.locator('#runs-table tbody tr[data-run]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-run')));
 
   beforeAll(async () => {
@@ -225,14 +232,12 @@ describe.skipIf(!hasChromium)('runs, compare and the run page in Chromium', () =
     await page.goto(`${s.url}/#/?project=${PROJECT}`);
     await page.locator(`tr[data-run="${ida}"] td[data-col="config.lr"]`).waitFor();
     await page.screenshot({ path: `${SHOTS}-table-dark.png`, fullPage: true });
-    // Headers, links, cells and the filled buttons stay readable on the dark background (WCAG AA: 4.5).
-    for (const selector of ['th[data-sort="name"] .sort', `tr[data-run="${ida}"] a`, `tr[data-run="${ida}"] td[data-col="config.lr"]`, 'form.filters button[type="submit"]', `tr[data-run="${nanId}"] td[data-col="open"] .badge`]) {
-      expect([selector, await contrast(page, selector)]).toEqual([selector, expect.toSatisfy((r: number) => r >= 4.5)]);
-    }
+    await readable(page);
     await page.emulateMedia({ colorScheme: 'light' });
     await page.reload();
     await page.locator(`tr[data-run="${ida}"] td[data-col="config.lr"]`).waitFor();
     await page.screenshot({ path: `${SHOTS}-table-light.png`, fullPage: true });
+    await readable(page);
   });
 
   it('names the run it cannot compare', async () => {
