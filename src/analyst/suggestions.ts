@@ -2,8 +2,8 @@
 import { createHash } from 'node:crypto';
 import type { ProposedSuggestion, Suggestion, SuggestionOutcome, TrackedSuggestion } from '../domain/analysis-request.ts';
 import { AnalystError } from '../domain/errors.ts';
+import { flatten } from '../domain/format.ts';
 import type { Run } from '../domain/runs.ts';
-import { flatten } from '../llm/format.ts';
 import type { SuggestionsRepo } from '../store/suggestions-repo.ts';
 import type { AnalystSource } from './source.ts';
 

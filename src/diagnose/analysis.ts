@@ -2,7 +2,7 @@
 import type { RunContext } from '../context/run-context.ts';
 import type { Series } from '../context/series.ts';
 import { lowerIsBetter } from '../domain/aliases.ts';
-import type { ConvergenceStatus, OverfittingScore, RunAnalysis, RunComparison, Stability } from '../domain/analysis.ts';
+import type { ConvergenceStatus, OverfittingScore, RunAnalysis, RunComparison, RunRank, RunRanking, Stability } from '../domain/analysis.ts';
 import type { Finding, FindingKind } from '../domain/findings.ts';
 import { Smoothed } from './smooth.ts';
 
@@ -17,7 +17,7 @@ const A = {
   riseWeight: 0.75,
   /** The score of a run that raised overfitting starts here; one that did not stays under it. */
   raisedFloor: 0.5,
-  /** Best values this close (relatively) are a tie between two runs. */
+  /** Best values this close (relatively) are a tie between runs. */
   tie: 1e-3,
 } as const;
 
@@ -138,27 +138,59 @@ export function analyzeRun(ctx: RunContext, findings: readonly Finding[], opts: 
 }
 
 /**
- * Which of two runs did better on the metric both report (the first run's primary metric), by
- * how much, and how many more epochs it took to reach its best ("epochs to converge" is the
- * epoch of the best value: what early stopping would have kept).
+ * Ranks runs on the metric they share: the best metric most of them report (the first run's on a
+ * tie of counts), better performer first. "Epochs to converge" is the epoch of the best value:
+ * what early stopping would have kept. Best values within a relative 1e-3 of each other tie.
  */
-export function compareRuns(a: RunAnalysis, b: RunAnalysis): RunComparison {
-  const metric = a.summary.best_metric;
-  const av = a.summary.best_value;
-  const bv = b.summary.best_value;
+export function compareRuns(analyses: readonly RunAnalysis[]): RunRanking {
+  const counts = new Map<string, number>();
+  for (const a of analyses) if (a.summary.best_metric !== null && a.summary.best_value !== null) counts.set(a.summary.best_metric, (counts.get(a.summary.best_metric) ?? 0) + 1);
+  let metric: string | null = null;
+  for (const [m, n] of counts) if (metric === null || n > counts.get(metric)!) metric = m;
+  const reports = (a: RunAnalysis) => metric !== null && a.summary.best_metric === metric && a.summary.best_value !== null;
+  if (metric === null || analyses.filter(reports).length < 2) {
+    const ranking = analyses.map((a) => ({ run: a.run, rank: null, best_value: reports(a) ? a.summary.best_value : null, best_epoch: reports(a) ? a.summary.best_epoch : null, best_difference: null, epochs_to_converge_difference: null }));
+    return { metric, lower_is_better: metric === null ? null : lowerIsBetter(metric), ranking };
+  }
+  const lower = lowerIsBetter(metric);
+  const ranked = analyses.filter(reports).sort((x, y) => (lower ? 1 : -1) * (x.summary.best_value! - y.summary.best_value!));
+  const leader = ranked[0].summary;
+  const ranking: RunRank[] = [];
+  for (const [i, a] of ranked.entries()) {
+    const v = a.summary.best_value!;
+    const before = ranking[i - 1];
+    const tied = before && Math.abs(v - before.best_value!) <= A.tie * Math.max(Math.abs(v), Math.abs(before.best_value!), Number.MIN_VALUE);
+    const e = a.summary.best_epoch;
+    ranking.push({
+      run: a.run,
+      rank: tied ? before.rank : i + 1,
+      best_value: v,
+      best_epoch: e,
+      best_difference: v - leader.best_value!,
+      epochs_to_converge_difference: e !== null && leader.best_epoch !== null ? e - leader.best_epoch : null,
+    });
+  }
+  for (const a of analyses) if (!reports(a)) ranking.push({ run: a.run, rank: null, best_value: null, best_epoch: null, best_difference: null, epochs_to_converge_difference: null });
+  return { metric, lower_is_better: lower, ranking };
+}
+
+/** Two runs' ranking read as a pair: which did better, by how much, and how many more epochs it took. */
+export function pairComparison(a: RunAnalysis, b: RunAnalysis): RunComparison {
+  const { metric, lower_is_better: lower, ranking } = compareRuns([a, b]);
+  const ra = ranking.find((r) => r.run === a.run)!;
+  const rb = ranking.find((r) => r.run === b.run)!;
   const ae = a.summary.best_epoch;
   const be = b.summary.best_epoch;
   const epochs = ae !== null && be !== null ? ae - be : null;
-  if (metric === null || metric !== b.summary.best_metric || av === null || bv === null) {
+  if (ra.rank === null || rb.rank === null) {
     return { better: 'tie', metric, best_difference: null, epochs_to_converge_difference: epochs, reason: 'the runs do not report the same best metric' };
   }
-  const diff = av - bv;
-  const lower = lowerIsBetter(metric);
-  const scale = Math.max(Math.abs(av), Math.abs(bv), Number.MIN_VALUE);
-  const better = Math.abs(diff) <= A.tie * scale ? 'tie' : (diff < 0) === lower ? 'a' : 'b';
+  const av = ra.best_value!;
+  const bv = rb.best_value!;
+  const better = ra.rank === rb.rank ? 'tie' : ra.rank < rb.rank ? 'a' : 'b';
   const reason =
     better === 'tie'
       ? `both reach ${metric} ${av.toPrecision(4)}`
       : `${better === 'a' ? a.run : b.run} reaches the ${lower ? 'lower' : 'higher'} ${metric} (${(better === 'a' ? av : bv).toPrecision(4)} against ${(better === 'a' ? bv : av).toPrecision(4)})`;
-  return { better, metric, best_difference: diff, epochs_to_converge_difference: epochs, reason };
+  return { better, metric, best_difference: av - bv, epochs_to_converge_difference: epochs, reason };
 }

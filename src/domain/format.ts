@@ -12,3 +12,13 @@ export function formatNumber(n: number | null | undefined, digits = 3): string {
   if (a >= 1e5 || a < 1e-3) return n.toExponential(digits - 1).replace(/\.?0+e/, 'e');
   return String(Number(n.toPrecision(digits)));
 }
+
+/** Flattens a nested config into dotted keys: {optimizer: {lr: 1}} → {'optimizer.lr': 1}. */
+export function flatten(obj: Record<string, unknown>, prefix = '', out: Record<string, unknown> = {}, depth = 0): Record<string, unknown> {
+  for (const [k, v] of Object.entries(obj)) {
+    const key = prefix ? `${prefix}.${k}` : k;
+    if (v && typeof v === 'object' && !Array.isArray(v) && depth < 4) flatten(v as Record<string, unknown>, key, out, depth + 1);
+    else out[key] = v;
+  }
+  return out;
+}

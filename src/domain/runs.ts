@@ -114,12 +114,32 @@ export const RunListQuery = z.object({
     .string()
     .optional()
     .transform((t) => (t ? t.split(',').map((x) => x.trim()).filter(Boolean) : [])),
+  /** Words each found in the run's name, project, tags or config (case-insensitive). */
+  q: z
+    .string()
+    .transform((t) => t.toLowerCase().split(/\s+/).filter(Boolean))
+    .optional(),
+  /**
+   * `created` (the default, newest first), `updated`, `name`, `project`, `status`, `config.<key>` or
+   * `summary.<metric>` (its latest value); a leading `-` sorts descending. Runs without the value come last.
+   */
+  sort: z
+    .string()
+    .regex(/^-?(created|updated|name|project|status|config\..+|summary\..+)$/, 'sort by created, updated, name, project, status, config.<key> or summary.<metric>, with - for descending')
+    .optional(),
   /** Archived runs are left out unless asked for; `only` lists nothing else. */
   archived: z.union([Flag, z.literal('only')]).default(false),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   offset: z.coerce.number().int().min(0).default(0),
 });
 export type RunListQuery = z.output<typeof RunListQuery>;
+
+/** What the runs table shows of a run besides its record: each metric's latest value, open findings by severity. */
+export interface RunColumns {
+  /** Metric name as sent → its latest value (NaN for a non-finite one stored as such). */
+  summary: Record<string, number>;
+  open_by_severity: Record<'critical' | 'warning' | 'info', number>;
+}
 
 /** A stored metric point: the name as sent, its canonical reading, and where in training it is. */
 export interface MetricPoint {

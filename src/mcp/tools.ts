@@ -103,10 +103,11 @@ export function analystMcpServer(api: ServiceApi, opts: McpOptions): McpServer {
   server.registerTool(
     'compare_runs',
     {
-      description: 'Two runs side by side: which performed better, best-loss and epochs-to-converge differences, each run\'s convergence, stability and overfitting summary. About 2 KB.',
-      inputSchema: { a: run, b: run },
+      description:
+        'Runs side by side, given as `runs` (2 to 20) or as `a` and `b`: their ranking on the metric they share (best value, best epoch, epochs to converge), the config keys and summary figures that differ, each run\'s convergence, stability and overfitting, and the comparison in words. About 2 KB per run.',
+      inputSchema: { runs: z.array(run).min(2).max(20).optional(), a: run.optional(), b: run.optional() },
     },
-    (a) => answer(async () => api.get(`/runs/compare${q({ a: a.a, b: a.b })}`)),
+    (a) => answer(async () => api.get(`/runs/compare${a.runs ? q({ ids: a.runs.join(',') }) : q({ a: a.a, b: a.b })}`)),
   );
 
   server.registerTool(

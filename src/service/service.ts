@@ -1,4 +1,5 @@
 import { normaliseValue, seriesCanonical } from '../domain/aliases.ts';
+import type { RunsComparison } from '../domain/analysis.ts';
 import { AnalystError } from '../domain/errors.ts';
 import type { EventInput, ServiceEventBody, StoredEvent } from '../domain/events.ts';
 import { metricPlace, type MetricPlace } from '../domain/metric-groups.ts';
@@ -6,7 +7,8 @@ import { asOfNow, type Finding, type FindingChange } from '../domain/findings.ts
 import { mergeReports, type ReadReport, type ReadSource } from '../domain/read-report.ts';
 import { candidateOf, runStartedChanges, type CreateRunBody, type Run, type RunCandidate, type RunChanges, type RunListQuery } from '../domain/runs.ts';
 import type { ContextLimits } from '../context/run-context.ts';
-import { analyzeRun, compareRuns } from '../diagnose/analysis.ts';
+import { analyzeRun, pairComparison } from '../diagnose/analysis.ts';
+import { compareSeveral } from '../diagnose/comparison.ts';
 import type { SeriesPoint } from '../store/series-repo.ts';
 import type { NewEvent, RunPatch, Store } from '../store/store.ts';
 import { EventBus } from './bus.ts';
@@ -123,6 +125,13 @@ export class AnalystService {
 
   listRuns(query: RunListQuery) {
     return this.store.listRuns(query);
+  }
+
+  /** A page of runs as the runs table shows them: each with its metrics' latest values and open findings by severity. */
+  runsTable(query: RunListQuery) {
+    const page = this.store.listRuns(query);
+    const columns = this.store.runColumns(page.runs.map((r) => r.id));
+    return { ...page, runs: page.runs.map((r) => ({ ...r, ...columns.get(r.id)! })) };
   }
 
   /** A run by id, or the newest run a `project/name` or bare name names; 404, or 410 for a deleted id. */
@@ -403,17 +412,20 @@ export class AnalystService {
     return analyzeRun(this.states.get(run.id).ctx, this.store.findings(run.id));
   }
 
-  /** Two runs side by side: the better performer, best-loss and epochs-to-converge differences. */
-  compare(a: string, b: string) {
-    const runA = this.run(a);
-    const runB = this.run(b);
-    const analysisA = this.analysis(runA.id);
-    const analysisB = this.analysis(runB.id);
-    return {
-      a: { id: runA.id, name: runA.name, project: runA.project, analysis: analysisA },
-      b: { id: runB.id, name: runB.name, project: runB.project, analysis: analysisB },
-      comparison: compareRuns(analysisA, analysisB),
-    };
+  /**
+   * Runs side by side, by id or name as every run route reads them: their ranking, the config and
+   * summary figures that differ, and the comparison in words. `pair` adds the two-run form
+   * (`a`, `b`, `comparison`) that clients of `?a=&b=` read.
+   */
+  compare(refs: string[], pair = false): RunsComparison {
+    const runs = refs.map((ref) => this.run(ref));
+    const twice = runs.find((r, i) => runs.findIndex((x) => x.id === r.id) !== i);
+    if (twice) throw new AnalystError('invalid_query', `run ${twice.name} (${twice.id}) is named twice: compare different runs`, [{ path: 'ids', message: 'each run once' }]);
+    const compared = runs.map((run) => ({ id: run.id, name: run.name, project: run.project, status: run.status, config: run.config, analysis: this.analysis(run.id) }));
+    const result = compareSeveral(compared);
+    if (!pair) return result;
+    const [a, b] = compared;
+    return { ...result, a, b, comparison: pairComparison(a.analysis, b.analysis) };
   }
 
   /**

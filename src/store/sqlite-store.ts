@@ -4,7 +4,8 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { isServiceEvent, type EventBody, type StoredEvent } from '../domain/events.ts';
 import type { Finding } from '../domain/findings.ts';
-import type { CreateRunInput, MetricPoint, Run, RunListQuery } from '../domain/runs.ts';
+import { setOwn } from '../domain/own.ts';
+import type { CreateRunInput, MetricPoint, Run, RunColumns, RunListQuery } from '../domain/runs.ts';
 import { decodeNonFinite, stringifyEvent, stringifyJson } from '../domain/values.ts';
 import { ReadReport, ReadSource } from '../domain/read-report.ts';
 import { migrate } from './migrations.ts';
@@ -97,6 +98,32 @@ const RUN_PATCH_JSON = new Set(['config', 'meta', 'tags']);
 
 /** Newest first: by creation time, then by insertion order for runs created in the same millisecond. */
 const NEWEST = 'ORDER BY created_at DESC, rowid DESC';
+
+/** A metric's latest value: the last point of the run's series of that name (NaN is stored as NULL). */
+const LATEST_VALUE = 'SELECT x.value FROM series s JOIN samples x ON x.series = s.id AND x.i = s.count - 1 WHERE s.run = runs.id AND s.name = ?';
+
+/**
+ * The list's ORDER BY for a `sort` of RunListQuery. A config key or metric is read per row from
+ * that row's JSON or through the series' unique key, so sorting thousands of runs stays cheap;
+ * runs without the value come last either way, then the newest first.
+ */
+function listOrder(sort: string | undefined): { sql: string; args: string[] } {
+  if (!sort) return { sql: NEWEST, args: [] };
+  const desc = sort.startsWith('-');
+  const key = desc ? sort.slice(1) : sort;
+  const dir = desc ? 'DESC' : 'ASC';
+  const then = 'created_at DESC, rowid DESC';
+  const column: Record<string, string> = { created: 'created_at', updated: 'updated_at', name: 'name COLLATE NOCASE', project: 'project COLLATE NOCASE', status: 'status' };
+  if (Object.hasOwn(column, key)) return { sql: `ORDER BY ${column[key]} ${dir}, ${then}`, args: [] };
+  const room = key.slice(0, key.indexOf('.'));
+  const name = key.slice(room.length + 1);
+  if (room === 'summary') return { sql: `ORDER BY (${LATEST_VALUE}) IS NULL, (${LATEST_VALUE}) ${dir}, ${then}`, args: [name, name] };
+  // A dotted key is a top-level key with dots in it, or else a nested one, as flattened configs name them.
+  const quote = (k: string) => `"${k.replaceAll('"', '')}"`;
+  const value = 'COALESCE(json_extract(runs.config, ?), json_extract(runs.config, ?))';
+  const paths = [`$.${quote(name)}`, `$.${name.split('.').map(quote).join('.')}`];
+  return { sql: `ORDER BY ${value} IS NULL, ${value} ${dir}, ${then}`, args: [...paths, ...paths] };
+}
 
 /**
  * The `(project, name)` pairs a reference may spell: a project may itself hold slashes
@@ -352,17 +379,37 @@ export class SqliteStore implements Store {
         args.push(tag.slice(0, eq), tag.slice(eq + 1));
       }
     }
+    for (const word of query.q ?? []) {
+      where.push('(instr(lower(name), ?) OR instr(lower(project), ?) OR instr(lower(tags), ?) OR instr(lower(config), ?))');
+      args.push(word, word, word, word);
+    }
     if (query.archived === false) where.push('archived_at IS NULL');
     else if (query.archived === 'only') where.push('archived_at IS NOT NULL');
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM runs ${clause}`).get(...args) as { n: number }).n;
+    const order = listOrder(query.sort);
     const rows = this.db
       .prepare(
         `SELECT runs.*, (SELECT COUNT(*) FROM findings f WHERE f.run = runs.id AND f.status = 'open') AS open_findings
-         FROM runs ${clause} ${NEWEST} LIMIT ? OFFSET ?`,
+         FROM runs ${clause} ${order.sql} LIMIT ? OFFSET ?`,
       )
-      .all(...args, query.limit, query.offset) as Array<RunRow & { open_findings: number }>;
+      .all(...args, ...order.args, query.limit, query.offset) as Array<RunRow & { open_findings: number }>;
     return { runs: rows.map((r) => ({ ...toRun(r), open_findings: r.open_findings })), total };
+  }
+
+  runColumns(ids: string[]): Map<string, RunColumns> {
+    const out = new Map<string, RunColumns>(ids.map((id) => [id, { summary: Object.create(null), open_by_severity: { critical: 0, warning: 0, info: 0 } }]));
+    if (!ids.length) return out;
+    const marks = ids.map(() => '?').join(', ');
+    const latest = this.db
+      .prepare(`SELECT s.run, s.name, x.value FROM series s JOIN samples x ON x.series = s.id AND x.i = s.count - 1 WHERE s.run IN (${marks})`)
+      .all(...ids) as Array<{ run: string; name: string; value: number | null }>;
+    for (const r of latest) setOwn(out.get(r.run)!.summary, r.name, r.value ?? NaN);
+    const open = this.db
+      .prepare(`SELECT run, severity, COUNT(*) AS n FROM findings WHERE run IN (${marks}) AND status = 'open' GROUP BY run, severity`)
+      .all(...ids) as Array<{ run: string; severity: keyof RunColumns['open_by_severity']; n: number }>;
+    for (const r of open) out.get(r.run)!.open_by_severity[r.severity] = r.n;
+    return out;
   }
 
   childRuns(run: Run): Run[] {

@@ -5,7 +5,7 @@ import type { ReadReport, ReadSource } from '../domain/read-report.ts';
 import type { IntegrityReport } from '../domain/integrity.ts';
 import type { SeriesRepo } from './series-repo.ts';
 import type { SnapshotsRepo } from './snapshots-repo.ts';
-import type { CreateRunInput, MetricPoint, Run, RunListQuery, RunStatus } from '../domain/runs.ts';
+import type { CreateRunInput, MetricPoint, Run, RunColumns, RunListQuery, RunStatus } from '../domain/runs.ts';
 
 /** An event ready to be stored: its body, when it happened, and the client's idempotency key. */
 export interface NewEvent {
@@ -76,6 +76,8 @@ export interface Store {
   deleteRun(id: string, now: number): Record<string, number>;
   /** Runs, newest first, each with its count of open findings. */
   listRuns(query: RunListQuery): { runs: Array<Run & { open_findings: number }>; total: number };
+  /** The runs table's columns for these runs, read in two queries however many there are. */
+  runColumns(ids: string[]): Map<string, RunColumns>;
   /**
    * Live runs whose silence changes their status: running ones silent since `stallBefore`, stalled
    * ones silent since `lostBefore` (a paused run is silent on purpose). Read through an index:

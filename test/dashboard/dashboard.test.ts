@@ -1,16 +1,10 @@
 // The dashboard driven in headless Chromium against the real server: runs list, run view, live updates, findings, compare, token.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasChromium, launch, type Browser } from '../helpers/browser.ts';
 import { api, testServer, type TestServer } from '../helpers/server.ts';
 
-const CHROMIUM = process.env.ANALYST_TEST_CHROMIUM ?? '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 export const SCREENSHOT = '/tmp/training-analyst-dashboard.png';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`dashboard browser tests skipped: ${CHROMIUM} is missing (apt-get install chromium, or set ANALYST_TEST_CHROMIUM)`);
 
 const EPOCHS = 3;
 const STEPS_PER_EPOCH = 100;
@@ -35,20 +29,13 @@ function trainingEvents() {
   return events;
 }
 
-async function launch(): Promise<{ context: BrowserContext; page: Page; profile: string }> {
-  const profile = mkdtempSync(join(tmpdir(), 'dashboard-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1440, height: 1000 } });
-  const page = context.pages()[0] ?? (await context.newPage());
-  return { context, page, profile };
-}
-
 async function text(page: Page, selector: string): Promise<string> {
   return (await page.locator(selector).first().textContent())?.trim() ?? '';
 }
 
 describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
   let s: TestServer;
-  let browser: Awaited<ReturnType<typeof launch>>;
+  let browser: Browser;
   let runId: string;
   const pageErrors: string[] = [];
 
@@ -64,8 +51,7 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
   });
 
   afterAll(async () => {
-    await browser?.context.close();
-    if (browser) rmSync(browser.profile, { recursive: true, force: true });
+    await browser?.close();
     await s?.stop();
   });
 
@@ -205,8 +191,9 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
     await page.check(`tr[data-run="${other.body.id}"] input[type=checkbox]`);
     await page.click('button:has-text("Compare 2 selected")');
     await page.waitForFunction(() => document.querySelector('[data-chart="val_loss"]')?.getAttribute('data-points') === '6');
-    expect(await page.locator('table.compare thead th').allTextContents()).toEqual(['', 'A · resnet18-cifar10', 'B · resnet18-lr0.01']);
-    expect(await page.locator('table.compare').textContent()).toContain('val_loss 0.61 @ epoch 3');
+    expect(await page.locator('table.differences thead th').allTextContents()).toEqual(['', 'resnet18-cifar10', 'resnet18-lr0.01']);
+    expect(await page.locator('table.differences tr[data-key="config.lr"] td').allTextContents()).toEqual(['0.1', '0.01']);
+    expect(await page.locator('table.ranking').textContent()).toContain('0.61');
     expect(pageErrors).toEqual([]);
   });
 
@@ -260,7 +247,7 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
 
 describe.skipIf(!hasChromium)('dashboard behind a token', () => {
   let s: TestServer;
-  let browser: Awaited<ReturnType<typeof launch>>;
+  let browser: Browser;
 
   beforeAll(async () => {
     s = await testServer({ ANALYST_TOKEN: 'secret-token-for-the-dashboard' });
@@ -269,8 +256,7 @@ describe.skipIf(!hasChromium)('dashboard behind a token', () => {
   });
 
   afterAll(async () => {
-    await browser?.context.close();
-    if (browser) rmSync(browser.profile, { recursive: true, force: true });
+    await browser?.close();
     await s?.stop();
   });
 

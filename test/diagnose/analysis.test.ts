@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RunAnalysis } from '../../src/domain/analysis.ts';
-import { analyzeRun, compareRuns, overfittingScore } from '../../src/diagnose/analysis.ts';
+import { analyzeRun, compareRuns, overfittingScore, pairComparison } from '../../src/diagnose/analysis.ts';
 import { diagnoseEvents } from '../../src/diagnose/engine.ts';
 import { epochs, feed, noise } from './feed.ts';
 
@@ -69,14 +69,32 @@ describe('run analysis', () => {
   });
 
   it('compares two runs: better performer, best-loss difference, epochs-to-converge difference', () => {
-    const a = analysed(healthy);
-    const b = analysed(overfit);
-    const c = compareRuns(a, b);
+    const a = { ...analysed(healthy), run: 'a' };
+    const b = { ...analysed(overfit), run: 'b' };
+    const c = pairComparison(a, b);
     expect(c.better).toBe('a');
     expect(c.metric).toBe('val_loss');
     expect(c.best_difference).toBeCloseTo(a.summary.best_value! - b.summary.best_value!, 9);
     expect(c.epochs_to_converge_difference).toBe(30 - 10);
-    expect(compareRuns(b, a).better).toBe('b');
-    expect(compareRuns(a, a).better).toBe('tie');
+    expect(c.reason).toContain('a reaches the lower val_loss');
+    expect(pairComparison(b, a).better).toBe('b');
+    expect(pairComparison(a, { ...a, run: 'a2' }).better).toBe('tie');
+  });
+
+  it('ranks any number of runs on the metric most of them report, ties sharing a rank and runs without it last', () => {
+    const best = { ...analysed(healthy), run: 'best' };
+    const worse = { ...analysed(overfit), run: 'worse' };
+    const same = { ...best, run: 'same' };
+    const trainOnly = { ...analysed(epochs(10, (e) => ({ train_loss: 1 / e }))), run: 'train-only' };
+    const r = compareRuns([trainOnly, worse, same, best]);
+    expect(r.metric).toBe('val_loss');
+    expect(r.lower_is_better).toBe(true);
+    expect(r.ranking.map((x) => [x.run, x.rank])).toEqual([['same', 1], ['best', 1], ['worse', 3], ['train-only', null]]);
+    const w = r.ranking[2];
+    expect(w.best_difference).toBeCloseTo(worse.summary.best_value! - best.summary.best_value!, 9);
+    expect(w.epochs_to_converge_difference).toBe(10 - 30);
+    expect(r.ranking[0].best_difference).toBe(0);
+    // Without two runs on one metric there is nothing to rank.
+    expect(compareRuns([trainOnly, { ...worse, summary: { ...worse.summary, best_metric: null, best_value: null } }]).ranking.every((x) => x.rank === null)).toBe(true);
   });
 });

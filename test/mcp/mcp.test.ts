@@ -86,6 +86,10 @@ describe('MCP over streamable HTTP (/mcp)', () => {
     const compare = parsed(await client.callTool({ name: 'compare_runs', arguments: { a: ids['digits-s1-overfit'], b: ids['digits-s1-lr-too-high'] } }));
     expect(compare).toHaveProperty('comparison');
     expect(compare.a.id).toBe(ids['digits-s1-overfit']);
+    const three = parsed(await client.callTool({ name: 'compare_runs', arguments: { runs: [ids['digits-s1-overfit'], ids['digits-s1-lr-too-high'], ids.spiky] } }));
+    expect(three.runs.map((r: { id: string }) => r.id)).toEqual([ids['digits-s1-overfit'], ids['digits-s1-lr-too-high'], ids.spiky]);
+    expect(three.ranking).toHaveLength(3);
+    expect(three.text).toContain('digits-s1-');
     const analysis = parsed(await client.callTool({ name: 'analyze_run', arguments: { run: ids['digits-s1-overfit'], kind: 'tuning' } }));
     expect(analysis).toMatchObject({ kind: 'tuning', provider: 'offline', degraded: false });
     expect(analysis.suggestions.length).toBeGreaterThan(0);

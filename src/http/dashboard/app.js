@@ -1,4 +1,4 @@
-// The dashboard's entry: hash routes (#/ runs, #/run/<id>, #/compare/<a>/<b>) and the connection badge.
+// The dashboard's entry: hash routes (#/ runs, #/run/<id>, #/compare/<a>/<b>/...) and the connection badge.
 import { askToken } from './api.js';
 import { compareView } from './compare.js';
 import { h, fill } from './dom.js';
@@ -38,9 +38,9 @@ function route() {
   if (parts[0] === 'run' && parts[1]) {
     setTitle(parts[1]);
     dispose = runView(main, parts[1], { setConn, setTitle });
-  } else if (parts[0] === 'compare' && parts[1] && parts[2]) {
+  } else if (parts[0] === 'compare' && parts.length >= 3) {
     setTitle('compare');
-    dispose = compareView(main, parts[1], parts[2]);
+    dispose = compareView(main, parts.slice(1));
   } else {
     fill(crumbs);
     document.title = 'Training Analyst';

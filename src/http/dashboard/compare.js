@@ -1,74 +1,125 @@
-// Two runs side by side: their loss curves overlaid, their summaries, the config keys that differ, and the server's comparison.
-import { getJson, unavailable } from './api.js';
+// Runs side by side (2 to 20): the server's comparison in words, the ranking, the config and summary figures that
+// differ (runs named, in their colours), and one chart per metric every run logged, one line per run.
+import { HttpError, getJson, unavailable } from './api.js';
 import { LineChart } from './charts.js';
-import { loadSeries } from './curves.js';
 import { h, fill, panel } from './dom.js';
-import { duration, num, outOf, percent } from './format.js';
+import { duration, num } from './format.js';
+import { runColor } from './run-colors.js';
+import { runSwatch } from './runs-table.js';
 import { statusBadge } from './status.js';
 
-const OVERLAYS = [
-  { canonical: 'val_loss', title: 'Validation loss' },
-  { canonical: 'train_loss', title: 'Training loss' },
-];
+/** Charts drawn at most: runs logging hundreds of shared metrics (per-layer norms) list the rest by name. */
+const MAX_CHARTS = 24;
+const MAX_POINTS = 500;
 
-function summaryRows(a, b) {
-  const best = (s) => (s.best ? `${s.best.metric} ${num(s.best.value)}${s.best.epoch !== null ? ` @ epoch ${num(s.best.epoch)}` : ''}` : '—');
-  const rows = [
-    ['status', (s) => statusBadge(s.status)],
-    ['project', (s) => s.project],
-    ['progress', (s) => percent(s.progress)],
-    ['epoch', (s) => outOf(s.epoch, s.total_epochs)],
-    ['step', (s) => outOf(s.step, s.total_steps)],
-    ['best', best],
-    ['elapsed', (s) => duration(s.elapsed_s)],
-    ['avg epoch', (s) => duration(s.avg_epoch_time_s)],
-    ['open findings', (s) => String(s.open_findings ?? 0)],
-  ].map(([label, f]) => h('tr', {}, h('th', {}, label), h('td', {}, f(a)), h('td', {}, f(b))));
-  // The hyperparameters that differ are usually the point of comparing two runs.
-  const keys = [...new Set([...Object.keys(a.config ?? {}), ...Object.keys(b.config ?? {})])].sort();
-  const show = (v) => (v === undefined ? '—' : typeof v === 'object' ? JSON.stringify(v) : String(v));
-  for (const k of keys) {
-    const va = show(a.config?.[k]);
-    const vb = show(b.config?.[k]);
-    if (va !== vb) rows.push(h('tr', { class: 'config-diff' }, h('th', {}, `config.${k}`), h('td', {}, va), h('td', {}, vb)));
+function cell(v) {
+  if (v === null || v === undefined) return '—';
+  if (Array.isArray(v)) return v.length ? v.join(', ').replaceAll('_', ' ') : 'none';
+  if (typeof v === 'number' || /^-?(NaN|Infinity)$/.test(String(v))) return num(v);
+  return typeof v === 'object' ? JSON.stringify(v) : String(v);
+}
+
+/** A figure's value as read: times as durations, the rest as numbers or text. */
+function figure(key, v) {
+  return key.endsWith('_time_s') && typeof v === 'number' ? duration(v) : cell(v);
+}
+
+function runLabel(run) {
+  return h('span', { class: 'run-label', 'data-run': run.id }, runSwatch(run.id), h('a', { href: `#/run/${encodeURIComponent(run.id)}`, title: run.id }, run.name));
+}
+
+function rankingTable(c, byId) {
+  return h(
+    'table',
+    { class: 'compare ranking' },
+    h('thead', {}, h('tr', {}, ['#', 'run', `best ${c.metric ?? ''}`, 'best epoch', 'vs best', 'epochs vs best'].map((t, i) => h('th', { class: i > 1 ? 'num' : '' }, t)))),
+    h(
+      'tbody',
+      {},
+      c.ranking.map((r) =>
+        h(
+          'tr',
+          { 'data-run': r.run, 'data-rank': r.rank ?? '' },
+          h('td', {}, r.rank ?? '—'),
+          h('td', {}, runLabel(byId.get(r.run))),
+          h('td', { class: 'num' }, cell(r.best_value)),
+          h('td', { class: 'num' }, cell(r.best_epoch)),
+          h('td', { class: 'num' }, r.best_difference === null ? '—' : r.best_difference === 0 ? 'best' : `${r.best_difference > 0 ? '+' : ''}${num(r.best_difference)}`),
+          h('td', { class: 'num' }, r.epochs_to_converge_difference === null ? '—' : `${r.epochs_to_converge_difference > 0 ? '+' : ''}${num(r.epochs_to_converge_difference)}`),
+        ),
+      ),
+    ),
+  );
+}
+
+/** Only what differs: config keys, then summary figures, one column per run headed by its name. */
+function differencesTable(c) {
+  const rows = (room, diffs, show) =>
+    Object.entries(diffs).map(([key, values]) => h('tr', { class: `${room}-diff`, 'data-key': `${room}.${key}` }, h('th', { scope: 'row' }, key), values.map((v) => h('td', {}, show(key, v)))));
+  const config = rows('config', c.config_differences, (_k, v) => cell(v));
+  const summary = rows('summary', c.summary_differences, figure);
+  const section = (title, list, none) => [h('tr', { class: 'section' }, h('th', { colspan: c.runs.length + 1 }, title)), list.length ? list : h('tr', {}, h('td', { colspan: c.runs.length + 1, class: 'muted' }, none))];
+  return h(
+    'table',
+    { class: 'compare differences' },
+    h('thead', {}, h('tr', {}, h('th', {}), c.runs.map((r) => h('th', { 'data-run': r.id }, runLabel(r))))),
+    h('tbody', {}, section('Config', config, 'The configs are the same.'), section('Summary', summary, 'No summary figure differs.')),
+  );
+}
+
+/** Series keyed by what they measure: the canonical name when the alias table knows one, else the name as sent. */
+const keyOf = (s) => s.canonical ?? s.name;
+
+/** One chart per metric every run logged, a line per run in its colour. */
+async function drawCharts(box, note, runs, charts) {
+  const all = await Promise.all(runs.map((r) => getJson(`/runs/${encodeURIComponent(r.id)}/metrics?max_points=${MAX_POINTS}`)));
+  const perRun = all.map(({ series }) => {
+    const byKey = new Map();
+    for (const s of series) if (!byKey.has(keyOf(s))) byKey.set(keyOf(s), s);
+    return byKey;
+  });
+  const shared = [...perRun[0].keys()].filter((k) => perRun.every((m) => m.has(k))).sort();
+  if (!shared.length) return fill(box, h('p', { class: 'muted' }, 'These runs share no metric to draw.'));
+  fill(note, shared.length > MAX_CHARTS ? `${MAX_CHARTS} of ${shared.length} shared metrics drawn; not drawn: ${shared.slice(MAX_CHARTS).join(', ')}` : `${shared.length} shared metric${shared.length === 1 ? '' : 's'}`);
+  for (const key of shared.slice(0, MAX_CHARTS)) {
+    const chartBox = h('div', { class: 'chart', 'data-chart': key });
+    box.append(chartBox);
+    const chart = new LineChart(chartBox, { title: key, relativeTime: true });
+    charts.push(chart);
+    runs.forEach((r, i) => {
+      const s = perRun[i].get(key);
+      chart.set(r.id, s.points, s.name === key ? r.name : `${r.name} · ${s.name}`, { color: runColor(r.id) });
+    });
   }
-  return rows;
 }
 
-/** The comparison route's answer, whatever its shape: nested objects as indented JSON. */
-function generic(body) {
-  return h('dl', { class: 'evidence' }, Object.entries(body).map(([k, v]) => [h('dt', {}, k), h('dd', {}, v !== null && typeof v === 'object' ? h('pre', {}, JSON.stringify(v, null, 2)) : typeof v === 'number' ? num(v) : String(v))]));
-}
-
-export function compareView(main, a, b) {
+export function compareView(main, refs) {
   const charts = [];
-  const summary = panel('Summary');
-  const server = panel('Server comparison');
+  const words = panel('Analysis', 'compare-text');
+  const ranking = panel('Ranking', 'compare-ranking');
+  const differences = panel('What differs', 'compare-differences');
+  const curves = panel('Shared metrics', 'compare-curves');
   const chartsBox = h('div', { class: 'charts' });
-  fill(main, h('h1', {}, 'Compare runs'), chartsBox, h('div', { class: 'compare-grid' }, summary.root, server.root));
+  curves.body.append(chartsBox);
+  const legend = h('div', { class: 'compare-legend' });
+  fill(main, h('h1', {}, `Compare ${refs.length} runs`), legend, words.root, h('div', { class: 'compare-grid' }, ranking.root, differences.root), curves.root);
 
   (async () => {
     try {
-      const [sa, sb] = await Promise.all([getJson(`/runs/${encodeURIComponent(a)}`), getJson(`/runs/${encodeURIComponent(b)}`)]);
-      fill(summary.body, h('table', { class: 'compare' }, h('thead', {}, h('tr', {}, h('th', {}), h('th', {}, `A · ${sa.name}`), h('th', {}, `B · ${sb.name}`))), h('tbody', {}, summaryRows(sa, sb))));
-      const [la, lb] = await Promise.all([loadSeries(a, OVERLAYS.map((o) => o.canonical)), loadSeries(b, OVERLAYS.map((o) => o.canonical))]);
-      for (const o of OVERLAYS) {
-        const box = h('div', { class: 'chart', 'data-chart': o.canonical });
-        chartsBox.append(box);
-        const chart = new LineChart(box, { title: o.title, relativeTime: true });
-        charts.push(chart);
-        for (const [tag, s, list] of [['A', sa, la], ['B', sb, lb]]) {
-          for (const series of list.filter((x) => x.canonical === o.canonical)) chart.set(`${tag}:${series.name}`, series.points, `${tag} · ${s.name} · ${series.name}`);
-        }
-      }
+      const c = await getJson(`/runs/compare?ids=${refs.map(encodeURIComponent).join(',')}`);
+      const byId = new Map(c.runs.map((r) => [r.id, r]));
+      fill(legend, c.runs.map((r) => h('span', { class: 'legend-item' }, runLabel(r), statusBadge(r.status))));
+      fill(words.body, h('p', { class: 'compare-words' }, c.text));
+      if (c.lower_is_better !== null) ranking.note.textContent = `on ${c.metric}, ${c.lower_is_better ? 'lower' : 'higher'} is better`;
+      fill(ranking.body, h('div', { class: 'table-scroll' }, rankingTable(c, byId)));
+      fill(differences.body, h('div', { class: 'table-scroll' }, differencesTable(c)));
+      await drawCharts(chartsBox, curves.note, c.runs, charts);
     } catch (error) {
-      fill(summary.body, h('p', { class: 'error' }, unavailable('Comparing these runs', error)));
+      // The server names the run it does not know, or what is wrong with the list: say that, not "unavailable".
+      const known = error instanceof HttpError && [400, 404, 410].includes(error.status);
+      fill(words.body, h('p', { class: 'error' }, known ? `Could not compare these runs: ${error.message}` : unavailable('Comparing these runs', error)));
     }
   })();
-
-  getJson(`/runs/compare?a=${encodeURIComponent(a)}&b=${encodeURIComponent(b)}`)
-    .then((body) => fill(server.body, generic(body)))
-    .catch((error) => fill(server.body, h('p', { class: 'muted' }, unavailable('A server-side comparison (better performer, loss and convergence differences)', error))));
 
   return () => charts.forEach((c) => c.dispose());
 }

@@ -2,9 +2,10 @@
 import { getJson } from './api.js';
 import { renderArtifacts } from './artifacts.js';
 import { ChatPanel } from './chat.js';
-import { controlButtons } from './controls.js';
+import { ControlButtons } from './controls.js';
 import { RunCurves } from './curves.js';
 import { h, fill, panel } from './dom.js';
+import { exportButtons } from './export-buttons.js';
 import { FindingsPanel } from './findings.js';
 import { followRun } from './live.js';
 import { LogView } from './log-view.js';
@@ -22,7 +23,8 @@ export function runView(main, runId, page) {
   const path = `/runs/${encodeURIComponent(runId)}`;
   const header = h('div', { class: 'run-status' });
   const findings = panel('Findings', 'findings-panel');
-  const control = panel('Control');
+  const control = panel('Control', 'control-panel');
+  const exports = panel('Export', 'export-panel');
   const latest = panel('Latest metrics', 'latest-panel');
   const log = panel('Log', 'log-panel');
   const chat = panel('Ask the analyst', 'chat-panel');
@@ -33,12 +35,13 @@ export function runView(main, runId, page) {
   const curves = new RunCurves(runId, { onFinding: (id) => findingsPanel.open(id) });
   const latestTable = new LatestTable(latest.body);
   const logView = new LogView(log.body, log.note);
-  controlButtons(runId, control.body);
+  const controls = new ControlButtons(runId, control.body);
+  exportButtons(runId, exports.body);
   new ChatPanel(runId, chat.body, chat.note);
   fill(
     main,
     header,
-    h('div', { class: 'run-grid' }, h('div', { class: 'col-main' }, curves.root, log.root), h('div', { class: 'col-side' }, findings.root, control.root, latest.root, chat.root, info.root, artifacts.root, manage.root)),
+    h('div', { class: 'run-grid' }, h('div', { class: 'col-main' }, curves.root, log.root), h('div', { class: 'col-side' }, findings.root, control.root, exports.root, latest.root, chat.root, info.root, artifacts.root, manage.root)),
   );
   renderArtifacts(runId, artifacts.body, artifacts.note);
 
@@ -52,6 +55,7 @@ export function runView(main, runId, page) {
   };
   const showStatus = (s) => {
     renderStatus(header, s);
+    controls.update(s.status);
     renderRunInfo(info.body, s);
     page.setTitle(s.name, `${s.name} · ${s.status}`);
   };

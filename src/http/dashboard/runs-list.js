@@ -1,50 +1,61 @@
-// The runs list: status, progress, tags and open findings per run, filtered by project, status and tag, paged;
-// archived runs only when asked for. Selected runs can be compared, tagged, archived or deleted.
+// The runs list: status, progress, tags, open findings and the config and summary columns a user picks per run,
+// filtered by text, project, status and tag, sorted and paged on the server; archived runs only when asked for.
+// Selected runs can be compared (2 to 20), tagged, archived or deleted.
 import { deleteJson, getJson, patchJson, qs, unavailable } from './api.js';
 import { h, fill } from './dom.js';
-import { ago } from './format.js';
-import { progressBar, statusBadge } from './status.js';
-import { parseTags, tagChips } from './tags.js';
+import { availableColumns, columnChooser, runsTableParts, saveColumns, savedColumns } from './runs-table.js';
+import { parseTags } from './tags.js';
 
 const PAGE = 25;
 const REFRESH_MS = 5000;
 const STATUSES = ['', 'running', 'paused', 'stalled', 'lost', 'completed', 'failed', 'stopped'];
 const LIVE = new Set(['running', 'paused', 'stalled']);
+const MAX_COMPARED = 20;
+
+/** Progress lives in the run's in-memory context, so it is read (GET /runs/:id) for live runs only. */
+async function details(run) {
+  if (!LIVE.has(run.status)) return { progress: run.status === 'completed' ? 100 : null };
+  const s = await getJson(`/runs/${encodeURIComponent(run.id)}`);
+  return { progress: s.progress };
+}
 
 /**
- * Progress lives in the run's in-memory context, so it is read (GET /runs/:id) for live runs
- * only; a finished run's open findings come from the store (GET /runs/:id/findings), which
- * does not rebuild its context.
+ * Where the keyboard focus is in the table, as a selector that finds the same control after a
+ * refresh rebuilds the rows: a keyboard user keeps their place.
  */
-async function details(run) {
-  const path = `/runs/${encodeURIComponent(run.id)}`;
-  if (LIVE.has(run.status)) {
-    const s = await getJson(path);
-    return { progress: s.progress, open: s.open_findings };
-  }
-  const { findings } = await getJson(`${path}/findings?status=open`);
-  return { progress: run.status === 'completed' ? 100 : null, open: findings.length };
+function focusedIn(table) {
+  const el = document.activeElement;
+  if (!el || !table.contains(el)) return null;
+  const row = el.closest('tr[data-run]');
+  const th = el.closest('th[data-sort]');
+  if (row) return `tr[data-run="${CSS.escape(row.dataset.run)}"] ${el.tagName.toLowerCase()}`;
+  return th ? `th[data-sort="${CSS.escape(th.dataset.sort)}"] button` : null;
 }
 
 export function runsList(main, params, navigate) {
   const filters = {
+    q: params.get('q') ?? '',
     project: params.get('project') ?? '',
     status: params.get('status') ?? '',
     tag: params.get('tag') ?? '',
     archived: params.get('archived') === '1' ? '1' : '',
+    sort: params.get('sort') ?? '',
     offset: Number(params.get('offset') ?? 0),
   };
   const selected = new Set();
+  let columns = savedColumns(filters.project);
+  const text = h('input', { type: 'search', name: 'q', placeholder: 'name, tag, config…', value: filters.q, 'aria-label': 'search runs by name, tag or config' });
   const project = h('input', { type: 'search', name: 'project', placeholder: 'all projects', value: filters.project, list: 'projects' });
   const projects = h('datalist', { id: 'projects' });
   const status = h('select', { name: 'status' }, STATUSES.map((s) => h('option', { value: s, selected: s === filters.status }, s || 'any status')));
   const tag = h('input', { type: 'search', name: 'tag', placeholder: 'any tag', value: filters.tag, title: 'runs with every one of these tags: baseline, team=vision' });
   const archived = h('input', { type: 'checkbox', name: 'archived', checked: filters.archived === '1' });
-  const compare = h('button', { type: 'button', disabled: true, onclick: () => navigate(`#/compare/${[...selected].map(encodeURIComponent).join('/')}`) }, 'Compare 2 selected');
+  const compare = h('button', { type: 'button', disabled: true, 'data-compare': '', onclick: () => navigate(`#/compare/${[...selected].map(encodeURIComponent).join('/')}`) }, 'Compare');
   const bulkTag = h('input', { name: 'bulk-tag', placeholder: 'tag, key=value', 'aria-label': 'tags to add to the selected runs' });
   const result = h('p', { class: 'muted result bulk-result' });
   const bulkButtons = [];
   const table = h('table', { class: 'runs', id: 'runs-table' });
+  const chooser = h('div', { class: 'columns-slot' });
   const pager = h('div', { class: 'pager' });
   const apply = (changes) => {
     const next = { ...filters, offset: 0, ...changes };
@@ -54,8 +65,9 @@ export function runsList(main, params, navigate) {
     'form',
     {
       class: 'filters',
-      onsubmit: (ev) => (ev.preventDefault(), apply({ project: project.value.trim(), status: status.value, tag: tag.value.trim(), archived: archived.checked ? '1' : '' })),
+      onsubmit: (ev) => (ev.preventDefault(), apply({ q: text.value.trim(), project: project.value.trim(), status: status.value, tag: tag.value.trim(), archived: archived.checked ? '1' : '' })),
     },
+    h('label', {}, 'Search ', text),
     h('label', {}, 'Project ', project),
     projects,
     h('label', {}, 'Status ', status),
@@ -106,46 +118,57 @@ export function runsList(main, params, navigate) {
       }
     }),
   );
-  fill(main, h('h1', {}, 'Runs'), form, actions, result, table, pager);
+  // The table scrolls sideways on a narrow screen, or with many columns, instead of widening the page.
+  fill(main, h('h1', {}, 'Runs'), form, actions, result, chooser, h('div', { class: 'table-scroll' }, table), pager);
 
   const toggle = (id, on) => {
     if (on) selected.add(id);
     else if (id !== undefined) selected.delete(id);
-    compare.disabled = selected.size !== 2;
+    compare.disabled = selected.size < 2 || selected.size > MAX_COMPARED;
+    compare.textContent = selected.size > MAX_COMPARED ? `Compare (at most ${MAX_COMPARED})` : `Compare${selected.size ? ` ${selected.size}` : ''} selected`;
     for (const b of bulkButtons) b.disabled = selected.size === 0;
   };
-
-  const row = (run, d) =>
-    h(
-      'tr',
-      { 'data-run': run.id },
-      h('td', {}, h('input', { type: 'checkbox', checked: selected.has(run.id), 'aria-label': `select ${run.name}`, onchange: (ev) => toggle(run.id, ev.target.checked) })),
-      h(
-        'td',
-        {},
-        h('a', { href: `#/run/${encodeURIComponent(run.id)}` }, run.name),
-        // Names repeat (a script run twice is two runs): the start of the id tells them apart.
-        h('span', { class: 'muted run-id', title: run.id }, run.id.slice(0, 8)),
-        run.archived_at !== null ? h('span', { class: 'badge archived' }, 'archived') : null,
-        tagChips(run),
-        run.note ? h('div', { class: 'muted run-note' }, run.note) : null,
-      ),
-      h('td', { class: 'muted' }, run.project),
-      h('td', {}, statusBadge(run.status)),
-      h('td', { class: 'progress-cell' }, progressBar(d?.progress)),
-      h('td', { class: 'num', 'data-col': 'open' }, d ? h('span', { class: d.open ? 'badge sev-warning' : 'muted' }, String(d.open)) : '?'),
-      h('td', { class: 'muted' }, ago(run.updated_at)),
-    );
+  toggle();
 
   let timer = 0;
   let stopped = false;
+  let lastPage = null;
+  let chooserShape = '';
   const render = (page, info) => {
+    lastPage = { page, info };
     fill(projects, [...new Set(page.runs.map((r) => r.project))].map((p) => h('option', { value: p })));
+    const filtered = filters.q || filters.tag || filters.project || filters.status;
+    const focus = focusedIn(table);
     fill(
       table,
-      h('thead', {}, h('tr', {}, ['', 'run', 'project', 'status', 'progress', 'open findings', 'updated'].map((t) => h('th', {}, t)))),
-      h('tbody', {}, page.runs.length ? page.runs.map((r, i) => row(r, info[i].value)) : h('tr', {}, h('td', { colspan: 7, class: 'muted' }, filters.tag || filters.project || filters.status ? 'No runs match these filters.' : 'No runs yet: POST /runs, or point a trainer at this server.'))),
+      runsTableParts({
+        runs: page.runs,
+        details: info.map((d) => (d.status === 'fulfilled' ? d.value : null)),
+        columns,
+        selected,
+        onToggle: toggle,
+        sort: filters.sort,
+        onSort: (sort) => apply({ sort }),
+        empty: filtered ? 'No runs match these filters.' : 'No runs yet: POST /runs, or point a trainer at this server.',
+      }),
     );
+    if (focus) table.querySelector(focus)?.focus();
+    // Rebuilt only when what it lists changes: a refresh must not take the focus from a checkbox.
+    const available = availableColumns(page.runs);
+    const shape = JSON.stringify([available, columns]);
+    if (shape !== chooserShape) {
+      chooserShape = shape;
+      const wasOpen = chooser.querySelector('details')?.open;
+      fill(
+        chooser,
+        columnChooser(available, columns, (next) => {
+          columns = next;
+          saveColumns(filters.project, columns);
+          render(lastPage.page, lastPage.info);
+        }),
+      );
+      if (wasOpen) chooser.querySelector('details').open = true;
+    }
     const last = Math.min(page.total, filters.offset + page.runs.length);
     fill(
       pager,
@@ -164,7 +187,7 @@ export function runsList(main, params, navigate) {
     loading = true;
     clearTimeout(timer);
     try {
-      const page = await getJson(`/runs${qs({ project: filters.project, status: filters.status, tag: filters.tag, archived: filters.archived, limit: PAGE, offset: filters.offset })}`);
+      const page = await getJson(`/runs${qs({ q: filters.q, project: filters.project, status: filters.status, tag: filters.tag, archived: filters.archived, sort: filters.sort, limit: PAGE, offset: filters.offset })}`);
       runsById = new Map(page.runs.map((r) => [r.id, r]));
       // Rendered once all rows are known: a refresh never flashes half-filled rows.
       const info = await Promise.allSettled(page.runs.map(details));

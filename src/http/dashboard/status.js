@@ -6,6 +6,24 @@ export function statusBadge(status) {
   return h('span', { class: `badge st-${status}` }, status);
 }
 
+const SEVERITIES = ['critical', 'warning', 'info'];
+
+/** The open findings count in the colour of the worst open severity. */
+export function findingsBadge(bySeverity) {
+  const worst = SEVERITIES.find((s) => bySeverity?.[s] > 0);
+  const total = SEVERITIES.reduce((n, s) => n + (bySeverity?.[s] ?? 0), 0);
+  if (!worst) return h('span', { class: 'muted', 'data-severity': 'none' }, '0');
+  const title = SEVERITIES.filter((s) => bySeverity[s]).map((s) => `${bySeverity[s]} ${s}`).join(', ');
+  return h('span', { class: `badge sev-${worst}`, 'data-severity': worst, title }, String(total));
+}
+
+/** Open findings by severity, from a list of findings. */
+export function bySeverity(findings) {
+  const counts = { critical: 0, warning: 0, info: 0 };
+  for (const f of findings ?? []) if (f.status === 'open') counts[f.severity]++;
+  return counts;
+}
+
 export function progressBar(progress) {
   const p = progress === null || progress === undefined ? null : Math.max(0, Math.min(100, progress));
   return h(
@@ -47,7 +65,7 @@ export function renderStatus(el, s) {
       stat('Elapsed', duration(s.elapsed_s), 'elapsed'),
       stat('Avg epoch', duration(s.avg_epoch_time_s), 'avg_epoch'),
       stat('Best', bestText(s.best), 'best'),
-      stat('Open findings', String(s.open_findings ?? 0), 'open_findings'),
+      stat('Open findings', findingsBadge(bySeverity(s.findings)), 'open_findings'),
       stat('Last event', ago(s.last_event_at), 'last_event'),
     ),
   );

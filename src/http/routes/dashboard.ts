@@ -51,6 +51,8 @@ export function dashboardRoutes(): Hono {
   const files = pageFiles();
   const app = new Hono();
   app.get('/', (c) => sendFile(c, files.get('index.html')!));
+  // Browsers ask for /favicon.ico on their own (a JSON view, a download page): the page's icon answers it.
+  app.get('/favicon.ico', (c) => sendFile(c, files.get('favicon.svg')!));
   app.get('/ui/*', (c) => {
     const path = files.get(c.req.path.slice('/ui/'.length));
     if (!path) throw new AnalystError('not_found', `no dashboard file ${c.req.path}`);

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { CompareQuery } from '../../domain/analysis.ts';
 import { AnalystError, issuesFromZod, parseOrThrow, type IssueDetail } from '../../domain/errors.ts';
 import { EventInput, MetricValues, Timestamp } from '../../domain/events.ts';
 import { CreateRunBody, RunChanges, RunListQuery } from '../../domain/runs.ts';
@@ -31,8 +32,6 @@ const MetricsQuery = z.object({
 
 /** Headers are read through a schema too, so a bad one is named in the 400. */
 const CreateHeaders = z.object({ 'Idempotency-Key': z.string().trim().min(1).max(MAX_IDEMPOTENCY_KEY).optional() });
-
-const CompareQuery = z.object({ a: z.string().min(1), b: z.string().min(1) });
 
 const FindingsQuery = z.object({ status: z.enum(['open', 'resolved']).optional() });
 
@@ -96,14 +95,14 @@ export function runRoutes(service: AnalystService, maxEvents: number): Hono {
 
   app.get('/runs', (c) => {
     const q = readQuery(c, RunListQuery);
-    const { runs, total } = service.listRuns(q);
+    const { runs, total } = service.runsTable(q);
     return sendJson(c, { runs, total, limit: q.limit, offset: q.offset });
   });
 
   // Registered before /runs/:id, which would otherwise take "compare" for a run id.
   app.get('/runs/compare', (c) => {
     const q = readQuery(c, CompareQuery);
-    return sendJson(c, service.compare(q.a, q.b));
+    return sendJson(c, service.compare(q.refs, q.pair));
   });
 
   app.get('/runs/:id', (c) => sendJson(c, service.status(c.req.param('id'))));

@@ -1,5 +1,5 @@
 // Finds hyperparameters in a run's config by their usual names, whatever the trainer called them.
-import { flatten } from '../format.ts';
+import { flatten } from '../../domain/format.ts';
 import type { AnalysisFacts } from '../facts.ts';
 
 export type Knob = 'lr' | 'weight_decay' | 'dropout' | 'batch_size' | 'grad_clip' | 'epochs' | 'momentum' | 'activation' | 'bias_init' | 'num_workers' | 'scheduler';

@@ -1,6 +1,6 @@
 // A run's report: figures drawn from its series, its findings and analysis, as HTML and PNG files.
 import { AnalystError } from '../../domain/errors.ts';
-import { compareRuns } from '../../diagnose/analysis.ts';
+import { pairComparison } from '../../diagnose/analysis.ts';
 import type { AnalystService } from '../service.ts';
 import type { Figure, LeftOut, ReportRun } from './figure.ts';
 import { buildFigures } from './figures.ts';
@@ -42,7 +42,7 @@ export async function buildReport(service: AnalystService, refs: string[], opts:
   const { figures, leftOut } = buildFigures(service, runs, opts.metric);
   const narration = opts.narrate ? await opts.narrate(runs[0].run.id) : null;
   const comparisons = runs.slice(1).map((r) => {
-    const comparison = compareRuns(runs[0].analysis, r.analysis);
+    const comparison = pairComparison(runs[0].analysis, r.analysis);
     // The comparison names runs by id; a reader knows them by name.
     const reason = comparison.reason.replaceAll(runs[0].run.id, runs[0].run.name).replaceAll(r.run.id, r.run.name);
     return { other: r.run.name, comparison: { ...comparison, reason } };
