@@ -390,6 +390,16 @@ export class SqliteStore implements Store {
     return rows.reverse().map(toEvent);
   }
 
+  eventsOfTypesAfter(run: string, types: readonly string[], afterSeq: number, limit: number): StoredEvent[] {
+    if (!types.length) return [];
+    const rows = this.db
+      .prepare<unknown[], EventRow>(
+        `SELECT gid, run, seq, ts, event_id, body FROM events WHERE run = ? AND type IN (${types.map(() => '?').join(', ')}) AND seq > ? ORDER BY seq LIMIT ?`,
+      )
+      .all(run, ...types, afterSeq, limit);
+    return rows.map(toEvent);
+  }
+
   recentLogs(run: string, limit: number): string[] {
     return this.recentEvents(run, ['log'], limit).map((e) => (e as { message: string }).message);
   }

@@ -88,6 +88,8 @@ export interface Store {
   lineageRuns(): Run[];
   /** The run's latest `limit` events of these types, oldest first. */
   recentEvents(run: string, types: readonly string[], limit: number): StoredEvent[];
+  /** The run's first `limit` events of these types after `afterSeq`, in order. */
+  eventsOfTypesAfter(run: string, types: readonly string[], afterSeq: number, limit: number): StoredEvent[];
   /** The run's latest log lines, oldest first. */
   recentLogs(run: string, limit: number): string[];
   updateRun(id: string, patch: RunPatch, now: number): void;
