@@ -1,5 +1,5 @@
 // `analyst lineage`: models trained in stages (seed 2), read from the server or brought in from training_info.json files.
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import { Command } from 'commander';
 import type { ModelLineage, RunLineage, StageNode, StageSummary } from '../domain/lineage.ts';
@@ -94,8 +94,15 @@ export function lineageCommand(): Command {
     .action(async (ref: string, opts: { server?: string; output?: string }) => {
       const text = await (await send(serverUrl(opts.server), `/runs/${encodeURIComponent(ref)}/${FILE}`)).text();
       if (!opts.output) return void process.stdout.write(text);
-      const target = (await stat(opts.output).catch(() => null))?.isDirectory() ? join(opts.output, FILE) : opts.output;
-      await writeFile(target, text);
+      // A stage directory (one that exists, or a path ending in /) gets the file under its own name.
+      const dir = opts.output.endsWith('/') || (await stat(opts.output).catch(() => null))?.isDirectory();
+      const target = dir ? join(opts.output, FILE) : opts.output;
+      try {
+        if (dir) await mkdir(opts.output, { recursive: true });
+        await writeFile(target, text);
+      } catch (err) {
+        throw new CliError(`cannot write ${target}: ${(err as Error).message}`);
+      }
       process.stderr.write(`wrote ${target}\n`);
     });
   return lineage;

@@ -116,12 +116,17 @@ export class Lineage {
     const roots = new Map<string, { root: Run; model: string } & ChainBreak>();
     for (const run of this.service.store.lineageRuns()) {
       const { ancestors, ...broken } = this.chain(run);
-      const root = ancestors[0] ?? run;
-      if (roots.has(root.id)) continue;
-      // A cycle has no first stage: the run where the walk came back stands for it, whichever run found it.
-      const first = broken.cycle ? this.service.store.getRun(broken.cycle)! : root;
-      if (roots.has(first.id)) continue;
-      roots.set(first.id, { root: first, model: this.modelOf(run, ancestors), ...broken });
+      let root = ancestors[0] ?? run;
+      if (broken.cycle) {
+        // A loop has no first stage: its smallest id stands for it, whichever of its runs (or of
+        // the runs below it) the walk started from. Ancestors run first stage first, so the loop
+        // is those up to the run where the walk came back.
+        const walk = [...ancestors, run];
+        const loop = walk.slice(0, walk.findIndex((r) => r.id === broken.cycle) + 1);
+        root = loop.reduce((a, b) => (b.id < a.id ? b : a));
+        broken.cycle = root.id;
+      }
+      if (!roots.has(root.id)) roots.set(root.id, { root, model: this.modelOf(run, ancestors), ...broken });
     }
     const out: ModelLineage[] = [];
     for (const { root, model: name, ...broken } of roots.values()) {

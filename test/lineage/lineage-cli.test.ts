@@ -64,9 +64,9 @@ describe('analyst lineage', () => {
     expect(show.stdout.split('\n')[0]).toBe('bert-base-news: 17000 steps up to this stage');
     expect(show.stdout).toMatch(/^> finetune-business/m);
 
-    const out = join(dir, 'exported');
-    mkdirSync(out);
-    expect((await analyst(['lineage', 'file', last, '-o', out, '--server', s.url])).code).toBe(0);
+    // Into a stage directory that does not exist yet, next to an exported model.
+    const out = join(dir, 'export', 'bert-onnx');
+    expect((await analyst(['lineage', 'file', last, '-o', `${out}/`, '--server', s.url])).code).toBe(0);
     expect(readFileSync(join(out, 'training_info.json'), 'utf8')).toBe(readFileSync(join(FIXTURES, 'lineage/bert-base-stage2/training_info.json'), 'utf8'));
 
     expect((await analyst(['lineage', 'import', join(dir, 'nothing-here'), '--server', s.url])).code).toBe(1);

@@ -139,8 +139,16 @@ describe('lineage over HTTP', () => {
     const cyc = (await api(s.url, `/runs/${a}/lineage`)).body;
     expect(cyc.cycle).toBe(a);
     expect(cyc.ancestors.map((x: { id: string }) => x.id)).toEqual([b]);
-    const listed = (await api(s.url, '/lineage')).body.models;
-    expect(listed.filter((m: { root: { id: string } }) => m.root.id === a || m.root.id === b)).toHaveLength(1);
+    // A loop of three with a stage below it is listed once, whichever run the walk starts from.
+    const x = await make({ name: 'ring-x', project: 'llm', stage: 'x', parent_run: 'llm/ring-z' });
+    const y = await make({ name: 'ring-y', project: 'llm', stage: 'y', parent_run: x });
+    const z = await make({ name: 'ring-z', project: 'llm', stage: 'z', parent_run: y });
+    const below = await make({ name: 'ring-below', project: 'llm', stage: 'below', parent_run: y });
+    const listed = (await api(s.url, '/lineage')).body.models as Array<{ root: { id: string }; cycle?: string; stages: number }>;
+    expect(listed.filter((m) => m.root.id === a || m.root.id === b)).toHaveLength(1);
+    const rings = listed.filter((m) => [x, y, z, below].includes(m.root.id));
+    expect(rings).toHaveLength(1);
+    expect(rings[0]).toMatchObject({ cycle: rings[0].root.id, stages: 4 });
   });
 
   it('refuses a bad file with the path of what is wrong', async () => {
