@@ -91,7 +91,8 @@ export function lineageCommand(): Command {
     .argument('<run>', 'run id, or project/name or name')
     .option('-o, --output <path>', 'file or stage directory to write to (default: standard output)')
     .option('--server <url>', 'server URL (ANALYST_URL)')
-    .action(async (ref: string, opts: { server?: string; output?: string }) => {
+    .option('--json', 'with -o, print {file, bytes} as JSON instead of a line')
+    .action(async (ref: string, opts: { server?: string; output?: string; json?: boolean }) => {
       const text = await (await send(serverUrl(opts.server), `/runs/${encodeURIComponent(ref)}/${FILE}`)).text();
       if (!opts.output) return void process.stdout.write(text);
       // A stage directory (one that exists, or a path ending in /) gets the file under its own name.
@@ -103,7 +104,8 @@ export function lineageCommand(): Command {
       } catch (err) {
         throw new CliError(`cannot write ${target}: ${(err as Error).message}`);
       }
-      process.stderr.write(`wrote ${target}\n`);
+      if (opts.json) process.stdout.write(`${JSON.stringify({ file: target, bytes: Buffer.byteLength(text) })}\n`);
+      else process.stderr.write(`wrote ${target}\n`);
     });
   return lineage;
 }

@@ -66,7 +66,8 @@ describe('analyst lineage', () => {
 
     // Into a stage directory that does not exist yet, next to an exported model.
     const out = join(dir, 'export', 'bert-onnx');
-    expect((await analyst(['lineage', 'file', last, '-o', `${out}/`, '--server', s.url])).code).toBe(0);
+    const written = await analyst(['lineage', 'file', last, '-o', `${out}/`, '--json', '--server', s.url]);
+    expect(JSON.parse(written.stdout)).toEqual({ file: join(out, 'training_info.json'), bytes: Buffer.byteLength(readFileSync(join(out, 'training_info.json'))) });
     expect(readFileSync(join(out, 'training_info.json'), 'utf8')).toBe(readFileSync(join(FIXTURES, 'lineage/bert-base-stage2/training_info.json'), 'utf8'));
 
     expect((await analyst(['lineage', 'import', join(dir, 'nothing-here'), '--server', s.url])).code).toBe(1);
