@@ -268,6 +268,15 @@ def collect_metadata():
     if commit:
         meta["git_commit"] = commit
         meta["git_dirty"] = bool(_git("status", "--porcelain", "--untracked-files=no"))
+        branch = _git("rev-parse", "--abbrev-ref", "HEAD")
+        if branch and branch != "HEAD":
+            meta["git_branch"] = branch
+    # The training framework, first of those imported: the service shows it as framework + version.
+    for name in ("torch", "tensorflow", "jax"):
+        module = sys.modules.get(name)
+        if module is not None and getattr(module, "__version__", None):
+            meta["framework"], meta["framework_version"] = name, str(module.__version__)
+            break
     # Only frameworks the trainer already imported: importing torch here would cost seconds.
     np = sys.modules.get("numpy")
     if np is not None:

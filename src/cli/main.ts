@@ -10,6 +10,7 @@ import { reportCommand } from './report.ts';
 import { alertsCommand } from './alerts.ts';
 import { askCommand } from './ask.ts';
 import { watchCommand } from './watch.ts';
+import { lineageCommand } from './lineage.ts';
 import { runsCommand, statusCommand } from './runs.ts';
 import { serveCommand } from './serve.ts';
 
@@ -26,7 +27,7 @@ Environment (also read from .env in the working directory; a variable set in the
   .showHelpAfterError()
   .exitOverride();
 
-for (const cmd of [serveCommand(), runsCommand(), statusCommand(), diagnoseCommand(), exportCommand(), importCommand(), reportCommand(), watchCommand(), askCommand(), alertsCommand(), doctorCommand(), mcpCommand()]) program.addCommand(cmd);
+for (const cmd of [serveCommand(), runsCommand(), statusCommand(), diagnoseCommand(), exportCommand(), importCommand(), reportCommand(), watchCommand(), askCommand(), alertsCommand(), lineageCommand(), doctorCommand(), mcpCommand()]) program.addCommand(cmd);
 
 try {
   loadEnvFile();

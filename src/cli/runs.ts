@@ -50,6 +50,17 @@ interface Status extends Run {
   finish_reason: string | null;
   latest: Record<string, number>;
   findings: Array<{ kind: string; severity: string; message: string; actions: string[] }>;
+  reproducibility: Record<string, string | boolean | null>;
+}
+
+/** `git a1b2c3d (dirty)  python 3.11  torch 2.3.1  cuda 12.1  host gpu-07  gpu A100`: what is known of it. */
+function reproducibilityLine(r: Status['reproducibility']): string | null {
+  const parts: string[] = [];
+  if (r.git_commit) parts.push(`git ${String(r.git_commit).slice(0, 12)}${r.git_dirty ? ' (dirty)' : ''}`);
+  if (r.python) parts.push(`python ${r.python}`);
+  if (r.framework) parts.push(`${r.framework}${r.framework_version ? ` ${r.framework_version}` : ''}`);
+  for (const k of ['cuda', 'host', 'gpu'] as const) if (r[k]) parts.push(`${k} ${r[k]}`);
+  return parts.length ? parts.join('  ') : null;
 }
 
 export function statusCommand(): Command {
@@ -65,6 +76,9 @@ export function statusCommand(): Command {
         `${s.project}/${s.name}  (${s.id})  ${s.status}${s.finish_reason ? ` (${s.finish_reason})` : ''}${s.progress === null ? '' : `  ${s.progress}%`}`,
         `epoch ${format(s.epoch)}${s.total_epochs ? `/${s.total_epochs}` : ''}  step ${format(s.step)}${s.total_steps ? `/${s.total_steps}` : ''}  elapsed ${s.elapsed_s === null ? 'unknown (no times in the file)' : `${Math.round(s.elapsed_s)}s`}${s.eta_s === null ? '' : `  eta ${Math.round(s.eta_s)}s`}`,
       ];
+      const repro = s.reproducibility && reproducibilityLine(s.reproducibility);
+      if (repro) lines.push(repro);
+      if (s.stage || s.parent_run) lines.push(`stage ${s.stage ?? '?'}${s.dataset ? ` on ${s.dataset}` : ''}${s.parent_run ? `  after ${s.parent_run}` : ''}  (analyst lineage show ${s.id})`);
       if (s.best) lines.push(`best ${s.best.metric} ${format(s.best.value)} at epoch ${format(s.best.epoch)} (step ${format(s.best.step)})`);
       const latest = Object.entries(s.latest);
       if (latest.length) lines.push(`latest: ${latest.map(([k, v]) => `${k}=${format(v)}`).join('  ')}`);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { describeValue, JsonObject } from './json-value.ts';
 import { MetricValue, readValue } from './values.ts';
 import { setOwn } from './own.ts';
+import { RunMeta } from './run-meta.ts';
 
 /**
  * Everything about a run is an append-only sequence of events. These schemas are the one source
@@ -94,8 +95,8 @@ export const RunStartedEvent = z.object({
   dataset: z.string().max(MAX_NAME_LENGTH).optional(),
   base_model: z.string().max(1000).optional(),
   parent_run: z.string().max(MAX_NAME_LENGTH).optional(),
-  /** Reproducibility facts: git commit, Python / framework / CUDA versions, device, parameter count. */
-  meta: JsonObject.optional(),
+  /** Reproducibility facts: git commit, Python / framework / CUDA versions, device, parameter count (see RunMeta). */
+  meta: RunMeta.optional(),
 });
 
 export const MetricsEvent = z.object({

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { RunStatus, type RunStartedEvent } from './events.ts';
 import { JsonObject } from './json-value.ts';
+import { RunMeta } from './run-meta.ts';
 
 export { RunStatus };
 
@@ -18,7 +19,7 @@ export const CreateRunInput = z.object({
   name: Name,
   project: Name.default('default'),
   config: JsonObject.default({}),
-  meta: JsonObject.default({}),
+  meta: RunMeta.default({}),
   total_epochs: z.number().int().positive().optional(),
   total_steps: z.number().int().positive().optional(),
   stage: z.string().max(250).optional(),

@@ -9,6 +9,7 @@ import { originGuard, type OriginPolicy } from './origin-guard.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 import { exportRoutes } from './routes/export.ts';
 import { importRoutes } from './routes/import.ts';
+import { lineageRoutes } from './routes/lineage.ts';
 import { mountMcp } from './routes/mcp.ts';
 import { mlflowAccessLog, mlflowError, mlflowNotFound, mlflowRoutes } from './routes/mlflow.ts';
 import { mlflowArtifactRoutes } from './routes/mlflow-artifacts.ts';
@@ -70,6 +71,7 @@ export function createApp(opts: AppOptions): Hono {
   app.route('/', exportRoutes(opts.service));
   app.route('/', runRoutes(opts.service, opts.maxBatchEvents));
   app.route('/', importRoutes(opts.service, opts.maxBatchEvents));
+  app.route('/', lineageRoutes(opts.service));
   for (const prefix of MLFLOW_PREFIXES) app.route(prefix.slice(0, -1), mlflowRoutes(opts.service, opts.log));
   if (opts.artifacts) {
     for (const prefix of ARTIFACT_PREFIXES) app.route(prefix.slice(0, -1), mlflowArtifactRoutes(opts.artifacts));

@@ -18,6 +18,7 @@ import { livenessSettings, silentStatus, type LivenessSettings } from './livenes
 import { RunStates } from './run-states.ts';
 import type { Telemetry } from './telemetry.ts';
 import { setOwn } from '../domain/own.ts';
+import { reproducibilityOf } from '../domain/run-meta.ts';
 
 /** Where finding changes and run endings go inside the ingest transaction (the webhook outbox). */
 export interface FindingSink {
@@ -394,6 +395,9 @@ export class AnalystService {
       open_findings: findings.length,
       findings: findings.map(({ run: _r, ...f }) => f),
       read: this.store.readReports(run.id),
+      reproducibility: reproducibilityOf(run.meta),
+      // Seed 4's state for a live monitor; `batch` is the latest step (batches seen), `loss` the training loss.
+      state: { epoch: view.epoch, total_epochs: view.total_epochs, batch: view.step, loss: canonical.train_loss ?? null, lr: ctx.lastLr, is_training: run.status === 'running' },
     };
   }
 
@@ -440,8 +444,14 @@ export class AnalystService {
     return findings.map((f) => asOfNow(f, ctx));
   }
 
-  events(ref: string, afterSeq: number, limit: number): StoredEvent[] {
-    return this.store.eventsAfter(this.run(ref).id, afterSeq, limit);
+  /**
+   * A run's events after `afterSeq`; of some types only when asked, and then, without a cursor,
+   * their recent history (seed 4's per-type history): the latest `limit`, oldest first.
+   */
+  events(ref: string, afterSeq: number | undefined, limit: number, types?: string[]): StoredEvent[] {
+    const id = this.run(ref).id;
+    if (!types) return this.store.eventsAfter(id, afterSeq ?? 0, limit);
+    return afterSeq === undefined ? this.store.recentEvents(id, types, limit) : this.store.eventsOfTypesAfter(id, types, afterSeq, limit);
   }
 
   /** Every series of a run with its length and ends, read from two points each whatever the run's size. */

@@ -206,6 +206,10 @@ const MIGRATIONS: Array<string | ((db: Database.Database) => void)> = [
      updated_at INTEGER NOT NULL
    );
    CREATE INDEX mlflow_logged_models_experiment ON mlflow_logged_models (experiment_id, created_at);`,
+  // A run's next stages are found by their parent_run (lineage), and a run's events of one type
+  // (checkpoints, epoch ends) without reading the rest of its log.
+  `CREATE INDEX runs_parent ON runs (parent_run) WHERE parent_run IS NOT NULL;
+   CREATE INDEX events_type ON events (run, type, seq);`,
 ];
 
 /** Migrates forward to `target` (the latest unless told; an older target makes old files for tests). */

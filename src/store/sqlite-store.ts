@@ -422,11 +422,33 @@ export class SqliteStore implements Store {
     return rows.map(toRun);
   }
 
-  recentLogs(run: string, limit: number): string[] {
+  lineageRuns(): Run[] {
+    const rows = this.db.prepare('SELECT * FROM runs WHERE parent_run IS NOT NULL OR stage IS NOT NULL ORDER BY created_at').all() as RunRow[];
+    return rows.map(toRun);
+  }
+
+  recentEvents(run: string, types: readonly string[], limit: number): StoredEvent[] {
+    if (!types.length) return [];
     const rows = this.db
-      .prepare(`SELECT body FROM events WHERE run = ? AND type = 'log' ORDER BY seq DESC LIMIT ?`)
-      .all(run, limit) as Array<{ body: string }>;
-    return rows.reverse().map((r) => (JSON.parse(r.body) as { message: string }).message);
+      .prepare<unknown[], EventRow>(
+        `SELECT gid, run, seq, ts, event_id, body FROM events WHERE run = ? AND type IN (${types.map(() => '?').join(', ')}) ORDER BY seq DESC LIMIT ?`,
+      )
+      .all(run, ...types, limit);
+    return rows.reverse().map(toEvent);
+  }
+
+  eventsOfTypesAfter(run: string, types: readonly string[], afterSeq: number, limit: number): StoredEvent[] {
+    if (!types.length) return [];
+    const rows = this.db
+      .prepare<unknown[], EventRow>(
+        `SELECT gid, run, seq, ts, event_id, body FROM events WHERE run = ? AND type IN (${types.map(() => '?').join(', ')}) AND seq > ? ORDER BY seq LIMIT ?`,
+      )
+      .all(run, ...types, afterSeq, limit);
+    return rows.map(toEvent);
+  }
+
+  recentLogs(run: string, limit: number): string[] {
+    return this.recentEvents(run, ['log'], limit).map((e) => (e as { message: string }).message);
   }
 
   silentRuns(stallBefore: number, lostBefore: number): Run[] {

@@ -86,6 +86,12 @@ export interface Store {
   silentRuns(stallBefore: number, lostBefore: number): Run[];
   /** Runs whose parent_run names this run (by id, project/name or name): the next stages of its lineage. */
   childRuns(run: Run): Run[];
+  /** Runs that declare a place in a lineage (a stage or a parent run), oldest first. */
+  lineageRuns(): Run[];
+  /** The run's latest `limit` events of these types, oldest first. */
+  recentEvents(run: string, types: readonly string[], limit: number): StoredEvent[];
+  /** The run's first `limit` events of these types after `afterSeq`, in order. */
+  eventsOfTypesAfter(run: string, types: readonly string[], afterSeq: number, limit: number): StoredEvent[];
   /** The run's latest log lines, oldest first. */
   recentLogs(run: string, limit: number): string[];
   updateRun(id: string, patch: RunPatch, now: number): void;

@@ -47,6 +47,8 @@ class ApiTest(unittest.TestCase):
         if head.returncode == 0:  # the suite runs from a git checkout, or from an exported tree
             self.assertEqual(meta["git_commit"], head.stdout.strip())
             self.assertIsInstance(meta["git_dirty"], bool)
+            self.assertEqual(status["reproducibility"]["git_commit"], meta["git_commit"])
+        self.assertEqual(status["reproducibility"]["python"], platform.python_version())
         self.assertEqual(status["meta"]["summary"]["best_acc"], 0.91)
         self.assertEqual(status["meta"]["summary"]["loss"], 2.0 / 30)
         metrics = events(self.url, run.id, "metrics")

@@ -2,11 +2,13 @@
 lineage manager, with their files and what reaches the service."""
 
 import csv
+import json
 import logging
 import math
 import os
 import sys
 import unittest
+import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 import training_analyst  # noqa: E402
@@ -164,6 +166,12 @@ class LineageTest(unittest.TestCase):
         self.assertEqual([p["step"] for p in points], [100, 150])
         status = get(url, "/runs/" + run.id)
         self.assertEqual((status["stage"], status["dataset"], status["base_model"]), ("s1", "B", "bert-base"))
+        # The run is a stage of model m's lineage, and the service writes its file in the manager's format.
+        self.assertEqual(get(url, "/runs/%s/lineage" % run.id)["model"], "m")
+        with urllib.request.urlopen(url + "/runs/%s/training_info.json" % run.id) as res:
+            info = json.loads(res.read())
+        self.assertEqual(list(info), list(training_analyst._LINEAGE_KEYS))
+        self.assertEqual((info["model_name"], info["stage"], info["base_model"], info["last_dataset"]), ("m", "s1", "bert-base", "B"))
 
     def test_module_function(self):
         stage = os.path.join(temp_dir(self), "resnet", "stage-a")

@@ -1,7 +1,8 @@
-// The dashboard's entry: hash routes (#/ runs, #/run/<id>, #/compare/<a>/<b>/...) and the connection badge.
+// The dashboard's entry: hash routes (#/ runs, #/run/<id>, #/compare/<a>/<b>/..., #/lineage/<model>) and the connection badge.
 import { askToken } from './api.js';
 import { compareView } from './compare.js';
 import { h, fill } from './dom.js';
+import { lineageView } from './lineage.js';
 import { llmBadge } from './llm-badge.js';
 import { runView } from './run-view.js';
 import { runsList } from './runs-list.js';
@@ -38,6 +39,9 @@ function route() {
   if (parts[0] === 'run' && parts[1]) {
     setTitle(parts[1]);
     dispose = runView(main, parts[1], { setConn, setTitle });
+  } else if (parts[0] === 'lineage') {
+    setTitle(parts[1] ? `lineage of ${parts[1]}` : 'lineages');
+    dispose = lineageView(main, parts[1]);
   } else if (parts[0] === 'compare' && parts.length >= 3) {
     setTitle('compare');
     dispose = compareView(main, parts.slice(1));

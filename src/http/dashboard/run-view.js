@@ -2,14 +2,17 @@
 import { getJson } from './api.js';
 import { renderArtifacts } from './artifacts.js';
 import { ChatPanel } from './chat.js';
+import { CheckpointsPanel } from './checkpoints.js';
 import { ControlButtons } from './controls.js';
 import { RunCurves } from './curves.js';
 import { h, fill, panel } from './dom.js';
 import { exportButtons } from './export-buttons.js';
 import { FindingsPanel } from './findings.js';
+import { renderLineageStrip } from './lineage.js';
 import { followRun } from './live.js';
 import { LogView } from './log-view.js';
 import { renderRunInfo } from './run-info.js';
+import { renderRunMeta } from './run-meta.js';
 import { manageRun } from './run-manage.js';
 import { LatestTable, renderStatus } from './status.js';
 
@@ -31,6 +34,10 @@ export function runView(main, runId, page) {
   const info = panel('Run parameters', 'info-panel');
   const manage = panel('Manage', 'manage-panel');
   const artifacts = panel('Artifacts', 'artifacts-panel');
+  const lineage = panel('Lineage', 'lineage-panel');
+  const checkpoints = panel('Checkpoints', 'checkpoints-panel');
+  const runMeta = panel('State and environment', 'run-meta-panel');
+  const checkpointsPanel = new CheckpointsPanel(runId, checkpoints.body, checkpoints.note);
   const findingsPanel = new FindingsPanel(findings.body, findings.note);
   const curves = new RunCurves(runId, { onFinding: (id) => findingsPanel.open(id) });
   const latestTable = new LatestTable(latest.body);
@@ -41,9 +48,11 @@ export function runView(main, runId, page) {
   fill(
     main,
     header,
-    h('div', { class: 'run-grid' }, h('div', { class: 'col-main' }, curves.root, log.root), h('div', { class: 'col-side' }, findings.root, control.root, exports.root, latest.root, chat.root, info.root, artifacts.root, manage.root)),
+    h('div', { class: 'run-grid' }, h('div', { class: 'col-main' }, curves.root, lineage.root, log.root), h('div', { class: 'col-side' }, findings.root, control.root, exports.root, runMeta.root, latest.root, checkpoints.root, chat.root, info.root, artifacts.root, manage.root)),
   );
   renderArtifacts(runId, artifacts.body, artifacts.note);
+  renderLineageStrip(lineage.body, lineage.note, runId);
+  checkpointsPanel.load();
 
   let statusTimer = 0;
   let stopFollowing = () => {};
@@ -57,6 +66,7 @@ export function runView(main, runId, page) {
     renderStatus(header, s);
     controls.update(s.status);
     renderRunInfo(info.body, s);
+    renderRunMeta(runMeta.body, s);
     page.setTitle(s.name, `${s.name} · ${s.status}`);
   };
   let statusAt = 0;
@@ -92,6 +102,10 @@ export function runView(main, runId, page) {
       case 'epoch_ended':
         curves.addEpochEvent(e);
         refreshStatus();
+        break;
+      case 'checkpoint_saved':
+      case 'checkpoint_loaded':
+        checkpointsPanel.load();
         break;
       case 'deleted':
         deleted();

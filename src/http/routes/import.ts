@@ -1,12 +1,11 @@
-import { createHash } from 'node:crypto';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { AnalystError, parseOrThrow } from '../../domain/errors.ts';
-import { RunStartedEvent, type EventInput } from '../../domain/events.ts';
+import { RunStartedEvent } from '../../domain/events.ts';
 import { noRuleInputError, readsRuleInput } from '../../domain/read-report.ts';
-import { stringifyJson } from '../../domain/values.ts';
 import { isFileFormat } from '../../ingest/files/detect.ts';
 import { endingOf } from '../../ingest/files/ending.ts';
+import { assignImportIds } from '../../ingest/files/import-ids.ts';
 import { formatOf, importContent } from '../../ingest/files/import-file.ts';
 import type { AnalystService } from '../../service/service.ts';
 import { readQuery, readUpload } from '../body.ts';
@@ -18,22 +17,6 @@ const ImportQuery = z.object({
   /** The file's name as it was on disk, which helps detection (trainer_state.json, events.out.tfevents.*). */
   filename: z.string().max(1000).optional(),
 });
-
-/**
- * Ids from each event's own content and how many identical events came before it in the file: a
- * file sent again once it has grown (a tfevents file or log still being written, a later
- * checkpoint's trainer_state.json) stores only what is new, and the same file twice stores nothing.
- */
-function assignImportIds(events: EventInput[]): void {
-  const seen = new Map<string, number>();
-  for (const e of events) {
-    if (e.event_id !== undefined) continue;
-    const digest = createHash('sha256').update(stringifyJson(e)).digest('hex').slice(0, 16);
-    const n = seen.get(digest) ?? 0;
-    seen.set(digest, n + 1);
-    e.event_id = `import:${digest}:${n}`;
-  }
-}
 
 /**
  * `POST /runs/:id/import`: a whole log file as the body, or as the one file part of a

@@ -14,8 +14,14 @@ import { streamSeries } from '../series-stream.ts';
 const Batch = z.union([z.array(z.unknown()), z.object({ events: z.array(z.unknown()) })]);
 
 const EventsQuery = z.object({
-  after_seq: z.coerce.number().int().min(0).default(0),
+  after_seq: z.coerce.number().int().min(0).optional(),
   limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+  /** `type=epoch_ended` or `type=checkpoint_saved,checkpoint_loaded`: only these; without `after_seq`, the latest `limit` of them. */
+  type: z
+    .string()
+    .max(1000)
+    .optional()
+    .transform((t) => (t ? t.split(',').map((x) => x.trim()).filter(Boolean) : undefined)),
 });
 
 const csv = z
@@ -130,8 +136,8 @@ export function runRoutes(service: AnalystService, maxEvents: number): Hono {
 
   app.get('/runs/:id/events', (c) => {
     const q = readQuery(c, EventsQuery);
-    const events = service.events(c.req.param('id'), q.after_seq, q.limit);
-    return sendJson(c, { events, last_seq: events.length ? events[events.length - 1].seq : q.after_seq });
+    const events = service.events(c.req.param('id'), q.after_seq, q.limit, q.type);
+    return sendJson(c, { events, last_seq: events.length ? events[events.length - 1].seq : (q.after_seq ?? 0) });
   });
 
   app.get('/runs/:id/metrics/names', (c) => sendJson(c, { series: service.metricNames(c.req.param('id')) }));

@@ -10,6 +10,8 @@ import { recordToMetrics, toMillis } from './records.ts';
 
 /** Lineage facts kept as metadata, under the names seed 2's manager writes (and their common variants). */
 const META_KEYS = [
+  // The lineage's model (GET /lineage groups stages by it).
+  'model_name',
   'final_checkpoint', 'best_checkpoint', 'checkpoint', 'created', 'created_at', 'last_updated', 'updated_at', 'total_steps',
   'git_commit', 'environment',
 ];

@@ -1,0 +1,20 @@
+// Idempotency keys for events read from files, so a file sent again stores nothing twice.
+import { createHash } from 'node:crypto';
+import type { EventInput } from '../../domain/events.ts';
+import { stringifyJson } from '../../domain/values.ts';
+
+/**
+ * Ids from each event's own content and how many identical events came before it in the file: a
+ * file sent again once it has grown (a tfevents file or log still being written, a later
+ * checkpoint's trainer_state.json) stores only what is new, and the same file twice stores nothing.
+ */
+export function assignImportIds(events: EventInput[], prefix = 'import'): void {
+  const seen = new Map<string, number>();
+  for (const e of events) {
+    if (e.event_id !== undefined) continue;
+    const digest = createHash('sha256').update(stringifyJson(e)).digest('hex').slice(0, 16);
+    const n = seen.get(digest) ?? 0;
+    seen.set(digest, n + 1);
+    e.event_id = `${prefix}:${digest}:${n}`;
+  }
+}

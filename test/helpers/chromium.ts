@@ -1,0 +1,36 @@
+// Headless Chromium for dashboard tests, launched as test/dashboard/dashboard.test.ts does.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+
+export const CHROMIUM = process.env.ANALYST_TEST_CHROMIUM ?? '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const hasChromium = existsSync(CHROMIUM);
+
+export interface Browser {
+  context: BrowserContext;
+  page: Page;
+  /** Page errors and console errors seen so far, besides 404s. */
+  errors: string[];
+  close(): Promise<void>;
+}
+
+export async function launchChromium(): Promise<Browser> {
+  const profile = mkdtempSync(join(tmpdir(), 'dashboard-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1440, height: 1000 } });
+  const page = context.pages()[0] ?? (await context.newPage());
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  // A 404 is a door this server does not serve (artifacts without a store): the page says so itself.
+  page.on('console', (m) => m.type() === 'error' && !/404|Not Found/i.test(m.text()) && errors.push(m.text()));
+  return {
+    context,
+    page,
+    errors,
+    close: async () => {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
