@@ -1,14 +1,9 @@
 // The run page's chart panels in headless Chromium against the real server: every metric, the controls, markers, colours, PNG.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasChromium, launch, type Browser } from '../helpers/browser.ts';
 import { api, testServer, type TestServer } from '../helpers/server.ts';
-
-const CHROMIUM = process.env.ANALYST_TEST_CHROMIUM ?? '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const hasChromium = existsSync(CHROMIUM);
 
 /** The split colours of series-colors.js, as RGB: what a reader learns once and sees on every run. */
 const TRAIN = [0x25, 0x63, 0xeb];
@@ -43,13 +38,6 @@ function events(t0: number, seed: number) {
   }
   out.push({ type: 'metrics', step: 2000, ts: t0 + 2_001_000, values: { perplexity: 12.5 } });
   return out;
-}
-
-async function launch(colorScheme: 'light' | 'dark'): Promise<{ context: BrowserContext; page: Page; profile: string }> {
-  const profile = mkdtempSync(join(tmpdir(), 'charts-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1440, height: 1000 }, colorScheme, acceptDownloads: true });
-  const page = context.pages()[0] ?? (await context.newPage());
-  return { context, page, profile };
 }
 
 /**
@@ -112,10 +100,9 @@ const redrawn = (page: Page, chart: string, before: string) =>
 
 describe.skipIf(!hasChromium)('chart panels in Chromium', () => {
   let s: TestServer;
-  let browser: Awaited<ReturnType<typeof launch>>;
+  let browser: Browser;
   let runA: string;
   let runB: string;
-  const pageErrors: string[] = [];
 
   beforeAll(async () => {
     s = await testServer();
@@ -127,14 +114,11 @@ describe.skipIf(!hasChromium)('chart panels in Chromium', () => {
       if (seed === 1) runA = run.body.id;
       else runB = run.body.id;
     }
-    browser = await launch('light');
-    browser.page.on('pageerror', (e) => pageErrors.push(String(e)));
-    browser.page.on('console', (m) => m.type() === 'error' && !/404|Not Found/i.test(m.text()) && pageErrors.push(m.text()));
+    browser = await launch({ colorScheme: 'light' });
   });
 
   afterAll(async () => {
-    await browser?.context.close();
-    if (browser) rmSync(browser.profile, { recursive: true, force: true });
+    await browser?.close();
     await s?.stop();
   });
 
@@ -305,7 +289,7 @@ describe.skipIf(!hasChromium)('chart panels in Chromium', () => {
     await redrawn(page, 'grad_norm', full);
     expect(await height()).toBeGreaterThan(unclipped * 2);
     await page.click('[data-chart="grad_norm"] .clip-toggle');
-    expect(pageErrors).toEqual([]);
+    expect(browser.errors).toEqual([]);
   });
 
   it('zooms into a range, pans, reads the detail of each range, and resets', async () => {
@@ -380,24 +364,21 @@ describe.skipIf(!hasChromium)('chart panels in Chromium', () => {
     await page.waitForFunction((n) => Number(document.querySelector('[data-chart="lr"]')?.getAttribute('data-points')) === n + 20, before, { timeout: 30_000 });
     await page.locator('[data-chart="val/cer"]').waitFor({ timeout: 30_000 });
     await page.waitForFunction(() => Number(document.querySelector('[data-chart="val/cer"]')?.getAttribute('data-points')) === 20, undefined, { timeout: 30_000 });
-    expect(pageErrors).toEqual([]);
+    expect(browser.errors).toEqual([]);
   });
 
   it('reads tick labels in dark mode', async () => {
-    const dark = await launch('dark');
+    const dark = await launch({ colorScheme: 'dark' });
     try {
-      const errors: string[] = [];
-      dark.page.on('pageerror', (e) => errors.push(String(e)));
       await dark.page.goto(`${s.url}/#/run/${runA}`);
       await drawn(dark.page);
       // Light ink beside the plot on a dark card: the tick labels.
       expect(await inked(dark.page, 'lr', 'y-axis', 0.5)).toBeGreaterThan(20);
       expect(await pixels(dark.page, 'train_loss', TRAIN)).toBeGreaterThan(50);
       await dark.page.screenshot({ path: '/tmp/training-analyst-charts-dark.png', fullPage: true });
-      expect(errors).toEqual([]);
+      expect(dark.errors).toEqual([]);
     } finally {
-      await dark.context.close();
-      rmSync(dark.profile, { recursive: true, force: true });
+      await dark.close();
     }
   });
 });

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES } from '../helpers/datasets.ts';
-import { hasChromium, launchChromium, type Browser } from '../helpers/chromium.ts';
+import { hasChromium, launch, type Browser } from '../helpers/browser.ts';
 import { api, testServer, type TestServer } from '../helpers/server.ts';
 
 const NOTE_FILE = readFileSync(path.join(FIXTURES, 'lineage/bert-base-stage2/training_info.json'), 'utf8');
@@ -34,7 +34,7 @@ describe.skipIf(!hasChromium)('lineage, checkpoints and run state in the dashboa
         { type: 'checkpoint_saved', path: 'legal/e2.pt', step: 200, epoch: 2 },
       ],
     });
-    browser = await launchChromium();
+    browser = await launch();
   });
 
   afterAll(async () => {

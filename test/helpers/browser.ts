@@ -13,17 +13,31 @@ export interface Browser {
   context: BrowserContext;
   page: Page;
   profile: string;
+  /** Page errors and console errors seen so far, besides 404s. */
+  errors: string[];
   close(): Promise<void>;
 }
 
-export async function launch(viewport = { width: 1440, height: 1000 }): Promise<Browser> {
+export async function launch(opts: { viewport?: { width: number; height: number }; colorScheme?: 'light' | 'dark' } = {}): Promise<Browser> {
   const profile = mkdtempSync(join(tmpdir(), 'dashboard-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport, acceptDownloads: true });
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ARGS,
+    viewport: opts.viewport ?? { width: 1440, height: 1000 },
+    colorScheme: opts.colorScheme,
+    acceptDownloads: true,
+  });
   const page = context.pages()[0] ?? (await context.newPage());
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  // A 404 is a door this server does not serve (artifacts without a store): the page says so itself.
+  page.on('console', (m) => m.type() === 'error' && !/404|Not Found/i.test(m.text()) && errors.push(m.text()));
   return {
     context,
     page,
     profile,
+    errors,
     close: async () => {
       await context.close();
       rmSync(profile, { recursive: true, force: true });
