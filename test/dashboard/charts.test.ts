@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasChromium, launch, type Browser } from '../helpers/browser.ts';
+import { contrast, hasChromium, launch, type Browser } from '../helpers/browser.ts';
 import { api, testServer, type TestServer } from '../helpers/server.ts';
 
 /** The split colours of series-colors.js, as RGB: what a reader learns once and sees on every run. */
@@ -375,6 +375,8 @@ describe.skipIf(!hasChromium)('chart panels in Chromium', () => {
       // Light ink beside the plot on a dark card: the tick labels.
       expect(await inked(dark.page, 'lr', 'y-axis', 0.5)).toBeGreaterThan(20);
       expect(await pixels(dark.page, 'train_loss', TRAIN)).toBeGreaterThan(50);
+      // The chart's buttons are readable on its dark card (WCAG AA: 4.5).
+      for (const button of ['pin', 'hide', 'png']) expect([button, await contrast(dark.page, `[data-chart="train_loss"] .chart-btn.${button}`)]).toEqual([button, expect.toSatisfy((r: number) => r >= 4.5)]);
       await dark.page.screenshot({ path: '/tmp/training-analyst-charts-dark.png', fullPage: true });
       expect(dark.errors).toEqual([]);
     } finally {
