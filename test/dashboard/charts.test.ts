@@ -320,6 +320,26 @@ describe.skipIf(!hasChromium)('chart panels in Chromium', () => {
     expect(await page.getAttribute('[data-chart="train_loss"]', 'data-detail-points')).toBe('0');
   });
 
+  it('reads the detail of a range zoomed on the epoch and time axes too', async () => {
+    const { page } = browser;
+    for (const mode of ['epoch', 'relative']) {
+      await page.selectOption('select[name="x-axis"]', mode);
+      await page.waitForFunction((m) => document.querySelector('[data-chart="train_loss"]')?.getAttribute('data-mode') === m, mode);
+      const over = page.locator('[data-chart="train_loss"] .u-over');
+      await over.scrollIntoViewIfNeeded();
+      const box = (await over.boundingBox())!;
+      await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2);
+      await page.mouse.down();
+      await page.mouse.move(box.x + box.width * 0.4, box.y + box.height / 2, { steps: 5 });
+      await page.mouse.up();
+      await page.waitForFunction(() => Number(document.querySelector('[data-chart="train_loss"]')?.getAttribute('data-detail-points')) > 0);
+      await page.click('[data-chart="train_loss"] .zoom-reset');
+      await page.locator('[data-chart="train_loss"] .zoom-reset').waitFor({ state: 'hidden' });
+    }
+    await page.selectOption('select[name="x-axis"]', 'step');
+    await page.waitForFunction(() => document.querySelector('[data-chart="train_loss"]')?.getAttribute('data-mode') === 'step');
+  });
+
   it('marks the NaN, and the finding where it began; a click opens the finding', async () => {
     const { page } = browser;
     const findings = (await api(s.url, `/runs/${runA}/findings`)).body.findings;

@@ -103,6 +103,34 @@ export class LineChart {
     this.schedule();
   }
 
+  /**
+   * The steps an x range of `mode` spans in these series' overview points, one point beyond each
+   * end so the range's edges are read too; null when none of their points carries a step.
+   */
+  stepsWithin(names, { mode, min, max }) {
+    let from = Infinity;
+    let to = -Infinity;
+    for (const name of names) {
+      const s = this.series.get(name);
+      if (!s) continue;
+      let before = -Infinity;
+      let after = Infinity;
+      for (const p of s.points.values()) {
+        const x = p.step === null || p.step === undefined ? null : s.axis.x(p, mode);
+        if (x === null) continue;
+        if (x < min) before = Math.max(before, p.step);
+        else if (x > max) after = Math.min(after, p.step);
+        else {
+          from = Math.min(from, p.step);
+          to = Math.max(to, p.step);
+        }
+      }
+      if (before > -Infinity) from = Math.min(from, before);
+      if (after < Infinity) to = Math.max(to, after);
+    }
+    return from <= to ? [from, to] : null;
+  }
+
   /** The points of a zoomed range, in more detail than the overview: drawn inside `[min, max]` (x as `mode`) until the zoom is reset. */
   setDetail(name, points, { mode, min, max }) {
     const s = this.series.get(name);

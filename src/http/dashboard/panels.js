@@ -202,16 +202,21 @@ export class PanelGrid {
     this.root.dispatchEvent(new CustomEvent('charts-drawn', { bubbles: true }));
   }
 
-  /** A zoomed panel reads its visible steps again in detail; time and epoch axes keep the overview. */
+  /**
+   * A zoomed panel reads its visible range again in detail. The server selects by step: on the
+   * epoch and time axes, the steps the range covers are read off the overview's points.
+   */
   async loadRange(panel, range) {
     const ticket = (panel.ticket = (panel.ticket ?? 0) + 1);
-    if (!range || range.mode !== 'step') return;
-    const from = Math.max(0, Math.floor(range.min));
-    const to = Math.max(from, Math.ceil(range.max));
+    if (!range) return;
     await Promise.all(
       this.runs.map(async (run) => {
         const names = [...panel.names].filter((n) => this.known.get(seriesKey(run.id, n))?.panel === panel);
         if (!names.length) return;
+        const steps = range.mode === 'step' ? [range.min, range.max] : panel.chart.stepsWithin(names.map((n) => seriesKey(run.id, n)), range);
+        if (!steps) return;
+        const from = Math.max(0, Math.floor(steps[0]));
+        const to = Math.max(from, Math.ceil(steps[1]));
         const { series } = await getJson(`/runs/${encodeURIComponent(run.id)}/metrics?names=${names.map(encodeURIComponent).join(',')}&from_step=${from}&to_step=${to}&max_points=${MAX_POINTS}`).catch(() => ({ series: [] }));
         if (ticket !== panel.ticket || this.disposed) return;
         for (const s of series) panel.chart.setDetail(seriesKey(run.id, s.name), s.points, range);
