@@ -98,6 +98,18 @@ const redrawn = (page: Page, chart: string, before: string) =>
     return canvas !== null && canvas.toDataURL() !== b;
   }, { c: chart, b: before });
 
+/** Drags across a chart's plot from one share of its width to another (a zoom); returns the plot's box. */
+async function dragZoom(page: Page, chart: string, from: number, to: number) {
+  const over = page.locator(`[data-chart="${chart}"] .u-over`);
+  await over.scrollIntoViewIfNeeded();
+  const box = (await over.boundingBox())!;
+  await page.mouse.move(box.x + box.width * from, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * to, box.y + box.height / 2, { steps: 5 });
+  await page.mouse.up();
+  return box;
+}
+
 describe.skipIf(!hasChromium)('chart panels in Chromium', () => {
   let s: TestServer;
   let browser: Browser;
@@ -294,13 +306,7 @@ describe.skipIf(!hasChromium)('chart panels in Chromium', () => {
 
   it('zooms into a range, pans, reads the detail of each range, and resets', async () => {
     const { page } = browser;
-    const over = page.locator('[data-chart="train_loss"] .u-over');
-    await over.scrollIntoViewIfNeeded();
-    const box = (await over.boundingBox())!;
-    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2);
-    await page.mouse.down();
-    await page.mouse.move(box.x + box.width * 0.4, box.y + box.height / 2, { steps: 5 });
-    await page.mouse.up();
+    const box = await dragZoom(page, 'train_loss', 0.3, 0.4);
     await page.locator('[data-chart="train_loss"] .zoom-reset:visible').waitFor();
     await page.waitForFunction(() => Number(document.querySelector('[data-chart="train_loss"]')?.getAttribute('data-detail-points')) > 0);
     expect(await page.getAttribute('[data-chart="train_loss"]', 'class')).toContain('zoomed');
@@ -325,13 +331,7 @@ describe.skipIf(!hasChromium)('chart panels in Chromium', () => {
     for (const mode of ['epoch', 'relative']) {
       await page.selectOption('select[name="x-axis"]', mode);
       await page.waitForFunction((m) => document.querySelector('[data-chart="train_loss"]')?.getAttribute('data-mode') === m, mode);
-      const over = page.locator('[data-chart="train_loss"] .u-over');
-      await over.scrollIntoViewIfNeeded();
-      const box = (await over.boundingBox())!;
-      await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2);
-      await page.mouse.down();
-      await page.mouse.move(box.x + box.width * 0.4, box.y + box.height / 2, { steps: 5 });
-      await page.mouse.up();
+      await dragZoom(page, 'train_loss', 0.3, 0.4);
       await page.waitForFunction(() => Number(document.querySelector('[data-chart="train_loss"]')?.getAttribute('data-detail-points')) > 0);
       await page.click('[data-chart="train_loss"] .zoom-reset');
       await page.locator('[data-chart="train_loss"] .zoom-reset').waitFor({ state: 'hidden' });
