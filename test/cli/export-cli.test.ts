@@ -1,23 +1,8 @@
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { analyst } from '../helpers/cli.ts';
 import { api, testServer, type TestServer } from '../helpers/server.ts';
-
-const BIN = resolve(import.meta.dirname, '../../bin/analyst.js');
-const run = promisify(execFile);
-
-// The servers run in this process, so the CLI runs beside them rather than blocking them.
-async function analyst(args: string[]) {
-  try {
-    const r = await run(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, ANALYST_URL: '' } });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 let a: TestServer;
 let b: TestServer;

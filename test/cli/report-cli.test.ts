@@ -1,27 +1,14 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { analyst as analystCli } from '../helpers/cli.ts';
+
+const analyst = (args: string[]) => analystCli(args, { ANALYST_LLM: 'offline' });
 import { GENERATED } from '../helpers/datasets.ts';
 import { testServer, type TestServer } from '../helpers/server.ts';
 import { decodePng, pixelsOfColor, plotAreas, seriesOf } from '../report/figures.ts';
 import { sendRun, trainingEvents } from '../report/runs.ts';
-
-const BIN = resolve(import.meta.dirname, '../../bin/analyst.js');
-const run = promisify(execFile);
-
-// The server runs in this process, so the CLI runs beside it rather than blocking it.
-async function analyst(args: string[]) {
-  try {
-    const r = await run(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, ANALYST_URL: '', ANALYST_LLM: 'offline' } });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 let server: TestServer;
 let dir: string;

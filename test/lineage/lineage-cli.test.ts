@@ -1,25 +1,14 @@
 // `analyst lineage` against the real server: a directory of stage files in, trees and files out; `analyst status` shows the metadata.
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { analyst as analystCli } from '../helpers/cli.ts';
+
+// A hang guard, not a speed check.
+const analyst = (args: string[]) => analystCli(args, {}, { timeout: 60_000 });
 import { FIXTURES } from '../helpers/datasets.ts';
 import { api, testServer, type TestServer } from '../helpers/server.ts';
-
-const BIN = resolve(import.meta.dirname, '../../bin/analyst.js');
-const run = promisify(execFile);
-
-async function analyst(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await run(process.execPath, [BIN, ...args], { env: { ...process.env, ANALYST_URL: '' }, timeout: 60_000 });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 describe('analyst lineage', () => {
   let s: TestServer;
