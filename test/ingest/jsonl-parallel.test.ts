@@ -46,6 +46,9 @@ describe('JSON Lines parsed in a second thread', () => {
       '{"__proto__": 1, "loss": 0.2}',
       '{"10": 1, "2": 2, "loss": 0.1, "étape": 3}',
       '{"step": 5, "loss": 0.05, "note": "text is not a metric"}',
+      '{"Epoch": 2, "Step": 6, "Timestamp": 1700000000, "loss": 0.04}',
+      `{"step": 7, "": 1, "${'n'.repeat(300)}": 2, "loss": 0.03}`,
+      '{"step": 8.5, "epoch": -1, "loss": 0.02, "step": 9}',
     ];
     // Enough lines to span several 1 MB chunks, with a multi-byte character across boundaries.
     const lines: string[] = [];

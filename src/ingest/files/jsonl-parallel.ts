@@ -4,7 +4,7 @@ import { AnalystError } from '../../domain/errors.ts';
 import type { EventInput } from '../../domain/events.ts';
 import { ReadTally } from './read-tally.ts';
 import { readJsonLine } from './jsonl.ts';
-import { recordToMetrics } from './records.ts';
+import { NumericRecords } from './records.ts';
 
 const WORKER = new URL('./jsonl-split.worker.js', import.meta.url);
 const CHUNK_BYTES = 1024 * 1024;
@@ -36,7 +36,7 @@ export function readJsonlInParallel(path: string, tally = new ReadTally()): Iter
         transferList: [port2],
       });
       worker.unref();
-      const keys: string[] = [];
+      const records = new NumericRecords();
       let batch: Batch | undefined;
       let pos = 0;
       // Events of a line read by the ordinary reader (it may give none or several); reused.
@@ -77,7 +77,7 @@ export function readJsonlInParallel(path: string, tally = new ReadTally()): Iter
                 stop();
                 continue;
               }
-              for (const k of batch.newKeys ?? []) keys.push(k);
+              for (const k of batch.newKeys ?? []) records.addName(k);
               continue;
             }
             out.length = 0;
@@ -91,14 +91,10 @@ export function readJsonlInParallel(path: string, tally = new ReadTally()): Iter
               tally.count(out);
               continue;
             }
-            // The same object JSON.parse gave the worker, rebuilt key by key in the same order.
-            const record: Record<string, number> = {};
-            for (let f = 0; f < header; f++) {
-              record[keys[data[pos]]] = data[pos + 1];
-              pos += 2;
-            }
+            // The fields of the object JSON.parse gave the worker, in the same order.
+            const event = records.event(data, pos, header);
+            pos += 2 * header;
             tally.lines++;
-            const event = recordToMetrics(record);
             if (event) {
               tally.countValues(event.values);
               return { done: false, value: event };

@@ -7,7 +7,7 @@ import { setOwn } from '../../domain/own.ts';
  * Fields that place a record in the run rather than measure it, as trainers and loggers name them.
  * A switch rather than Set lookups: this runs once per field of every JSONL line.
  */
-function roleOf(key: string): 'step' | 'epoch' | 'ts' | undefined {
+function placeOf(key: string): 'step' | 'epoch' | 'ts' | undefined {
   switch (key) {
     case 'step':
     case 'global_step':
@@ -26,6 +26,14 @@ function roleOf(key: string): 'step' | 'epoch' | 'ts' | undefined {
     default:
       return undefined;
   }
+}
+
+/**
+ * Spreadsheet-style headers capitalise them (`Epoch`, `Step`): read as the lowercase spelling,
+ * lowercased only when the exact spelling is not one (this runs for every field).
+ */
+function roleOf(key: string): 'step' | 'epoch' | 'ts' | undefined {
+  return placeOf(key) ?? (key.charCodeAt(0) < 97 ? placeOf(key.toLowerCase()) : undefined);
 }
 
 /** Epoch seconds (Python's time.time()), epoch milliseconds or an ISO string, as milliseconds. */
@@ -95,9 +103,7 @@ export function recordToMetrics(record: Record<string, unknown>, options: Record
   let ts: number | undefined;
   for (const key in record) {
     const raw = record[key];
-    // Spreadsheet-style headers capitalise them (`Epoch`, `Step`): read as the lowercase spelling,
-    // lowercased only when the exact spelling is not one (this runs for every field).
-    const role = roleOf(key) ?? (key.charCodeAt(0) < 97 ? roleOf(key.toLowerCase()) : undefined);
+    const role = roleOf(key);
     if (role === undefined) {
       if (options.ignore?.has(key)) continue;
       if (options.stepKeys?.has(key)) step ??= toStep(raw);
@@ -116,4 +122,43 @@ export function recordToMetrics(record: Record<string, unknown>, options: Record
   // Every event gets the same shape (absent fields are undefined, which JSON leaves out): one
   // hidden class keeps property reads monomorphic in the context and the rules downstream.
   return { type: 'metrics', step, epoch, ts, values };
+}
+
+/**
+ * `recordToMetrics` for records whose values are all numbers, given as [name index, value] pairs
+ * (the JSONL worker's packed lines): a file has few field names, so each name's role is worked
+ * out once instead of on every line, and no intermediate record object is built.
+ */
+export class NumericRecords {
+  private readonly names: string[] = [];
+  /** Per name index: where it places the record, 'metric', or null for a name no metric can have. */
+  private readonly roles: Array<'step' | 'epoch' | 'ts' | 'metric' | null> = [];
+
+  addName(name: string): void {
+    this.names.push(name);
+    this.roles.push(roleOf(name) ?? (name !== '' && name.length <= MAX_NAME_LENGTH ? 'metric' : null));
+  }
+
+  /** The event of `fields` pairs starting at `pos`, or undefined when none is a metric. */
+  event(data: Float64Array, pos: number, fields: number): MetricsInput | undefined {
+    const values: Record<string, number> = {};
+    let count = 0;
+    let step: number | undefined;
+    let epoch: number | undefined;
+    let ts: number | undefined;
+    for (let end = pos + 2 * fields; pos < end; pos += 2) {
+      const index = data[pos];
+      const raw = data[pos + 1];
+      const role = this.roles[index];
+      if (role === 'metric') {
+        if (count < MAX_METRICS_PER_EVENT) {
+          setOwn(values, this.names[index], raw);
+          count++;
+        }
+      } else if (role === 'step') step ??= toStep(raw);
+      else if (role === 'epoch') epoch = toEpoch(raw);
+      else if (role === 'ts') ts = toMillis(raw);
+    }
+    return count === 0 ? undefined : { type: 'metrics', step, epoch, ts, values };
+  }
 }
