@@ -13,6 +13,13 @@ const T = {
   warmup: 1,
   /** Points whose median is the baseline (after the warm-up). */
   baselinePoints: 5,
+  /**
+   * A slowdown that starts within the baseline's points must not be taken into it: once the
+   * baseline has three points, three in a row at the slowdown factor over it (and beyond its
+   * scatter) end it there. One or two such points are hiccups and join the baseline as before.
+   */
+  baselineMin: 3,
+  baselineBreak: 3,
   /** Running median of five at twice the baseline: markedly slower; four times: critical. */
   warnFactor: 2,
   criticalFactor: 4,
@@ -66,6 +73,10 @@ interface Timing {
   baseMax: number;
   recent: Smoothed;
   held: number;
+  /** Points held back from the baseline while it may be breaking: value, step, epoch. */
+  pending: Array<[number, number | null, number | null]>;
+  /** The baseline is complete: it has its points, or a lasting slowdown ended it. */
+  based: boolean;
 }
 
 interface State {
@@ -76,7 +87,7 @@ interface State {
 export const slowThroughput = defineRule<State>({
   kind: 'slow_throughput',
   init: () => ({
-    timings: TIMES.map(() => ({ recent20: new Float64Array(T.stallWindow), seen: 0, first: NaN, prev: NaN, rising: true, base: new Smoothed(), baseMax: 0, recent: new Smoothed(), held: 0 })),
+    timings: TIMES.map(() => ({ recent20: new Float64Array(T.stallWindow), seen: 0, first: NaN, prev: NaN, rising: true, base: new Smoothed(), baseMax: 0, recent: new Smoothed(), held: 0, pending: [], based: false })),
     report: new Reporter(1.5),
   }),
   evaluate(ctx, update, state, facts) {
@@ -98,12 +109,9 @@ export const slowThroughput = defineRule<State>({
         if (!state.report.due('warning', stall.share * 10)) return undefined;
         return describeStalls(ctx, facts, TIMES[k], stall, where(update.step, update.epoch));
       }
-      if (t.base.count < T.baselinePoints) {
-        t.base.push(v, update.step, update.epoch);
-        t.baseMax = Math.max(t.baseMax, v);
-        continue;
-      }
-      t.recent.push(v, update.step, update.epoch);
+      if (!t.based) {
+        if (!feedBaseline(t, v, update.step, update.epoch)) continue;
+      } else t.recent.push(v, update.step, update.epoch);
       const baseline = t.base.level;
       const factor = t.recent.level / baseline;
       const extra = t.recent.level - baseline;
@@ -133,6 +141,31 @@ export const slowThroughput = defineRule<State>({
     return undefined;
   },
 });
+
+/**
+ * Feeds a point to the baseline while it is being built; true when the point went to `recent`
+ * instead (with the slowdown that broke the baseline), to be judged.
+ */
+function feedBaseline(t: Timing, v: number, step: number | null, epoch: number | null): boolean {
+  if (t.base.count >= T.baselineMin && v >= T.warnFactor * t.base.level && v >= T.overSlowest * t.baseMax) {
+    t.pending.push([v, step, epoch]);
+    if (t.pending.length < T.baselineBreak) return false;
+    for (const [pv, ps, pe] of t.pending) t.recent.push(pv, ps, pe);
+    t.pending.length = 0;
+    t.based = true;
+    return true;
+  }
+  for (const [pv, ps, pe] of t.pending) addBase(t, pv, ps, pe);
+  t.pending.length = 0;
+  addBase(t, v, step, epoch);
+  t.based = t.base.count >= T.baselinePoints;
+  return false;
+}
+
+function addBase(t: Timing, v: number, step: number | null, epoch: number | null): void {
+  t.base.push(v, step, epoch);
+  t.baseMax = Math.max(t.baseMax, v);
+}
 
 interface Stalls {
   typical: number;

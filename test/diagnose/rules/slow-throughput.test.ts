@@ -36,6 +36,17 @@ describe('slow_throughput rule', () => {
     expect(f.evidence.baseline).toBe(5000);
   });
 
+  it('keeps a slowdown that starts within the first epochs out of the baseline, and hiccups in it', () => {
+    // Three ordinary epochs after the first, then slower for good: the baseline is those three.
+    const early = feed(epochs(20, (e) => ({ train_loss: 1, throughput: e <= 4 ? 8000 : 2500 + 300 * (e % 3) })));
+    const [f] = serious(early, 'slow_throughput');
+    expect(f.evidence.baseline).toBe(8000);
+    expect(raisedAt(early, 'slow_throughput')).toBeLessThanOrEqual(10);
+    // Single slow epochs among ordinary ones are the run's own scatter, in the baseline or later.
+    const hiccups = feed(epochs(40, (e) => ({ train_loss: 1, throughput: e % 3 === 2 ? 1500 : 8000 })));
+    expect(serious(hiccups, 'slow_throughput')).toEqual([]);
+  });
+
   it('ignores an elapsed-time clock logged as "time"', () => {
     const fed = feed(epochs(60, (e) => ({ step_time: 40 * e + e * e })));
     expect(fed.findings.filter((f) => f.kind === 'slow_throughput')).toEqual([]);
