@@ -1,7 +1,7 @@
 // dead_relu: a layer's gradient is exactly zero over many points: its units are dead.
 import type { Severity } from '../../domain/findings.ts';
 import { stuck } from '../view.ts';
-import { defineRule, hadInstability, Reporter, where } from '../rule.ts';
+import { defineRule, fmt, hadInstability, INSTABILITY, Reporter, where } from '../rule.ts';
 import { actionsFor } from '../advice.ts';
 
 const T = {
@@ -25,7 +25,7 @@ interface State {
 
 export const deadRelu = defineRule<State>({
   kind: 'dead_relu',
-  init: () => ({ died: null, zeroRun: 0, firstStep: null, firstEpoch: null, report: new Reporter(Infinity) }),
+  init: () => ({ died: null, zeroRun: 0, firstStep: null, firstEpoch: null, report: new Reporter() }),
   evaluate(ctx, update, state, facts) {
     const name = facts.view.lossName;
     const scan = facts.view;
@@ -43,15 +43,20 @@ export const deadRelu = defineRule<State>({
     const loss = facts.loss;
     const isStuck = loss.ready && stuck(loss, T.stuckShare);
     if (scan.diedLayer !== null) state.died ??= scan.diedLayer;
-    // A layer that dies after the loss blew up is a casualty of that instability: worth a note. A
-    // layer at zero from its first point while the loss still improves may just be frozen; one
-    // whose gradient flowed and then stopped for good has died, whatever the loss does.
+    // A layer that dies after the loss blew up is a casualty of that instability: a note beside
+    // the finding that tells of it. When no finding does (the weights blew up and the loss came
+    // back down), the dead layers are the only word on the run, and a warning. A layer at zero
+    // from its first point while the loss still improves may just be frozen; one whose gradient
+    // flowed and then stopped for good has died, whatever the loss does.
     const after = hadInstability(facts);
-    const severity: Severity = !after && (isStuck || state.died !== null) ? 'warning' : 'info';
-    if (!state.report.due(severity, 1)) return undefined;
-    const cause = after
+    const told = after && INSTABILITY.some((k) => facts.raised.has(k));
+    const severity: Severity = !told && (isStuck || state.died !== null) ? 'warning' : 'info';
+    if (!state.report.due(severity, state.zeroRun)) return undefined;
+    const cause = told
       ? ' after the earlier instability (the blow-up killed these units)'
-      : isStuck
+      : after
+        ? ` after the weights grew to ${fmt(facts.weightGrowth)}x their first norm (huge updates killed these units; the learning rate is likely too high)`
+        : isStuck
         ? ` while ${name} stays near ${loss.level.toPrecision(3)}`
         : state.died !== null
           ? ` (${state.died} had a gradient before: it died during training)`
@@ -69,6 +74,7 @@ export const deadRelu = defineRule<State>({
         since_epoch: state.firstEpoch,
         loss: loss.ready ? loss.level : null,
         after_instability: after,
+        weight_growth: facts.weightGrowth > 1 ? facts.weightGrowth : null,
       },
       actions: actionsFor('dead_relu', ctx, facts),
     };

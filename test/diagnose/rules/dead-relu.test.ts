@@ -36,14 +36,18 @@ describe('dead_relu rule', () => {
     expect(fed.findings.filter((f) => f.kind === 'dead_relu').map((f) => f.severity)).toEqual(['info']);
   });
 
-  it('only notes (info) units that died after the weights blew up, even with no loss swing caught', () => {
+  it('warns of units killed by a blow-up of the weights that no loss rule caught, and names it', () => {
     const rows = epochs(12, (e) => ({
       train_loss: 2.35,
       weight_norm: [80, 290, 460, 530][e - 1] ?? 556,
       'grad_norm/layer.0': e < 4 ? 2 : 0,
       'grad_norm/layer.out': e < 4 ? 1 : 0,
     }));
-    expect(feed(rows).findings.filter((f) => f.kind === 'dead_relu').map((f) => f.severity)).toEqual(['info']);
+    const [f] = feed(rows).findings.filter((f) => f.kind === 'dead_relu');
+    expect(f.severity).toBe('warning');
+    expect(f.message).toContain('after the weights grew to 6.95x their first norm');
+    // Re-described as the dead stretch doubles: 3, then 6 points.
+    expect(f.evidence.points).toBe(6);
   });
 
   it('stays silent on small but non-zero gradients, and resolves when the layer gets gradient again', () => {
