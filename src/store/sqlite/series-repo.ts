@@ -1,4 +1,5 @@
-import { bucketSize, emptySummary, LEVELS, mergeInto, pointSummary, SummaryBuilder, summaryStatements, type Summary } from '../series-summary.ts';
+import { bucketSize, emptySummary, LEVELS, mergeInto, pointSummary, type Summary } from '../series-summary.ts';
+import { SummaryBuilder, summaryStatements } from './series-summaries.ts';
 import type { SeriesPoint, SeriesRange, SeriesStore } from '../series.ts';
 import type { SqliteConnection } from './connection.ts';
 
