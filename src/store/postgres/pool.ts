@@ -1,0 +1,120 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import pg from 'pg';
+
+/** What a query answers: its rows and how many rows it changed (or returned). */
+export interface QueryResult<R> {
+  rows: R[];
+  rowCount: number;
+}
+
+/**
+ * The connection pool of a PostgreSQL store and the transaction it is in. `query` runs on the
+ * open transaction's connection when there is one (carried by AsyncLocalStorage, so callers pass
+ * nothing), else on any pooled connection.
+ */
+export interface PgDatabase {
+  readonly pool: pg.Pool;
+  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
+  /**
+   * Runs `fn` in a transaction: the outermost call takes a connection and commits when `fn`
+   * resolves, a nested call is a savepoint, so its failure undoes only its own writes.
+   */
+  transaction<T>(fn: () => Promise<T>): Promise<T>;
+  /** Whether the caller is inside a transaction. */
+  inTransaction(): boolean;
+  close(): Promise<void>;
+}
+
+export interface PoolOptions {
+  /** Schema the connections read and write (tests give each file its own); the server's default when absent. */
+  schema?: string;
+  max?: number;
+}
+
+/** One level of an open transaction: the connection, the savepoint depth, and the queue its nested calls wait in. */
+interface Frame {
+  client: pg.PoolClient;
+  depth: number;
+  /** Savepoints on one connection must nest, never interleave: nested calls under this frame run one after another. */
+  tail: Promise<unknown>;
+}
+
+const INT8 = 20;
+const NUMERIC = 1700;
+
+/**
+ * Counts and ids are BIGINT and sums NUMERIC, which pg hands over as strings to be safe past
+ * 2^53; every such value here (gids, seqs, times in ms, counts) stays far below it.
+ */
+const types = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === INT8 || oid === NUMERIC) return (v: string) => Number(v);
+    return pg.types.getTypeParser(oid, format);
+  },
+} as pg.CustomTypesConfig;
+
+export const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+export function createPgDatabase(url: string, opts: PoolOptions = {}): PgDatabase {
+  const pool = new pg.Pool({
+    connectionString: url,
+    types,
+    max: opts.max ?? 10,
+    ...(opts.schema ? { options: `-c search_path=${quoteIdent(opts.schema)}` } : {}),
+  });
+  // An idle connection the server dropped (a restart, a killed backend) is removed by the pool;
+  // without a listener its error would end the process.
+  pool.on('error', () => {});
+  const current = new AsyncLocalStorage<Frame>();
+
+  const run = async <T>(frame: Frame, fn: () => Promise<T>): Promise<T> => {
+    const name = `sp${frame.depth + 1}`;
+    await frame.client.query(`SAVEPOINT ${name}`);
+    try {
+      const result = await current.run({ client: frame.client, depth: frame.depth + 1, tail: Promise.resolve() }, fn);
+      await frame.client.query(`RELEASE SAVEPOINT ${name}`);
+      return result;
+    } catch (err) {
+      await frame.client.query(`ROLLBACK TO SAVEPOINT ${name}`);
+      await frame.client.query(`RELEASE SAVEPOINT ${name}`);
+      throw err;
+    }
+  };
+
+  return {
+    pool,
+    async query<R>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
+      const runner = current.getStore()?.client ?? pool;
+      const res = await runner.query(sql, params as unknown[]);
+      return { rows: res.rows as R[], rowCount: res.rowCount ?? 0 };
+    },
+    async transaction<T>(fn: () => Promise<T>): Promise<T> {
+      const outer = current.getStore();
+      if (outer) {
+        const turn = outer.tail.then(() => run(outer, fn));
+        outer.tail = turn.catch(() => undefined);
+        return turn;
+      }
+      const client = await pool.connect();
+      let broken: Error | undefined;
+      try {
+        await client.query('BEGIN');
+        const result = await current.run({ client, depth: 0, tail: Promise.resolve() }, fn);
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        try {
+          await client.query('ROLLBACK');
+        } catch (rollbackErr) {
+          // A connection that cannot roll back is not handed to the next caller.
+          broken = rollbackErr as Error;
+        }
+        throw err;
+      } finally {
+        client.release(broken);
+      }
+    },
+    inTransaction: () => current.getStore() !== undefined,
+    close: () => pool.end(),
+  };
+}
