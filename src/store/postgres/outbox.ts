@@ -141,7 +141,7 @@ export class PgOutboxStore implements OutboxStore {
 
   async listDeliveries(webhookId: string, limit: number): Promise<Delivery[]> {
     const { rows } = await this.pg.query<DeliveryRow>(
-      `SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries WHERE webhook_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`,
+      `SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries WHERE webhook_id = $1 ORDER BY created_at DESC, rowid DESC LIMIT $2`,
       [webhookId, limit],
     );
     return rows.map(toDelivery);

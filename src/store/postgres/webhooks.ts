@@ -13,7 +13,7 @@ interface WebhookRow {
   kinds: string | null;
   projects: string | null;
   format: string;
-  include_analysis: boolean;
+  include_analysis: number;
   source: string;
   created_at: number;
 }
@@ -27,7 +27,7 @@ function toWebhook(row: WebhookRow): WebhookWithSecret {
     kinds: row.kinds === null ? null : (JSON.parse(row.kinds) as AlertKindFilter[]),
     projects: row.projects === null ? null : (JSON.parse(row.projects) as string[]),
     format: row.format as WebhookFormat,
-    include_analysis: row.include_analysis,
+    include_analysis: row.include_analysis === 1,
     source: row.source as Webhook['source'],
     created_at: row.created_at,
   };
@@ -52,7 +52,7 @@ export class PgWebhookStore implements WebhookStore {
         webhook.kinds === null ? null : JSON.stringify(webhook.kinds),
         webhook.projects === null ? null : JSON.stringify(webhook.projects),
         webhook.format,
-        webhook.include_analysis,
+        webhook.include_analysis ? 1 : 0,
         webhook.source,
         webhook.created_at,
       ],
