@@ -52,7 +52,7 @@ export class PostgresStore implements Store {
    */
   constructor(
     readonly db: PgDatabase,
-    private readonly writeLock: number,
+    readonly writeLock: number,
     private readonly problems: string[] = [],
   ) {
     this.series = new PgSeriesStore(db);
