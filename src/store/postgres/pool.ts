@@ -119,6 +119,10 @@ export function createPgDatabase(url: string, opts: PoolOptions = {}): PgDatabas
       const client = await pool.connect();
       const frame = frameOf(client, undefined);
       let broken: Error | undefined;
+      // A connection lost while checked out reports here as well as to the query waiting on it;
+      // without a listener that report would end the process. It is not handed out again.
+      const lost = (err: Error) => (broken = err);
+      client.on('error', lost);
       try {
         await client.query('BEGIN');
         const result = await current.run(frame, fn);
@@ -135,6 +139,7 @@ export function createPgDatabase(url: string, opts: PoolOptions = {}): PgDatabas
         }
         throw err;
       } finally {
+        client.off('error', lost);
         client.release(broken);
       }
     },
