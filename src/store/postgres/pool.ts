@@ -66,7 +66,8 @@ export function createPgDatabase(url: string, opts: PoolOptions = {}): PgDatabas
     connectionString: url,
     types,
     max: opts.max ?? 10,
-    ...(opts.schema ? { options: `-c search_path=${quoteIdent(opts.schema)}` } : {}),
+    // The server splits `options` at spaces unless they are escaped with a backslash.
+    ...(opts.schema ? { options: `-c search_path=${quoteIdent(opts.schema).replace(/[\\ ]/g, '\\$&')}` } : {}),
   });
   // An idle connection the server dropped (a restart, a killed backend) is removed by the pool;
   // without a listener its error would end the process.
