@@ -105,7 +105,12 @@ export async function testDatabase(engine: TestEngine = TEST_ENGINE): Promise<{ 
   await admin(TEST_PG_URL, (c) => c.query(`CREATE SCHEMA ${quoteIdent(schema)}`));
   const url = new URL(TEST_PG_URL);
   url.searchParams.set('options', `-c search_path=${schema}`);
-  return { url: url.toString(), cleanup: () => admin(TEST_PG_URL, (c) => c.query(`DROP SCHEMA ${quoteIdent(schema)} CASCADE`)) };
+  return {
+    url: url.toString(),
+    async cleanup() {
+      await admin(TEST_PG_URL, (c) => c.query(`DROP SCHEMA ${quoteIdent(schema)} CASCADE`));
+    },
+  };
 }
 
 /** A fresh, empty store of the engine chosen (ANALYST_TEST_DB unless told), with its cleanup. */
