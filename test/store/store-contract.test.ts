@@ -319,6 +319,10 @@ for (const { engine, skip } of engines) {
       expect(await store.childRuns(older)).toEqual([]);
       expect((await store.lineageRuns()).map((r) => r.id)).toEqual([child.id]);
       expect(await store.silentRuns(1500, 0)).toHaveLength(2);
+      await store.updateRun(child.id, { note: 'second stage', tags: { team: 'nlp' } }, 2500);
+      expect(await store.getRun(child.id)).toMatchObject({ note: 'second stage', tags: { team: 'nlp' }, updated_at: 2500 });
+      await expect(store.updateRun(child.id, { 'note = NULL, name': 'x' } as never, 2600)).rejects.toThrow();
+      expect((await store.getRun(child.id))!.name).toBe('finetune');
       await store.ping();
       expect((await store.integrityReport()).ok).toBe(true);
     });
