@@ -46,7 +46,7 @@ describe('a run read from a file', () => {
     const analysis = (await api(s.url, `/runs/${run.id}/analysis`)).body;
     expect(analysis.summary.total_time_s).toBe(st.elapsed_s);
 
-    s.service.checkSilence(Date.now() + 24 * 60 * MIN);
+    await s.service.checkSilence(Date.now() + 24 * 60 * MIN);
     expect((await status(run.id)).status).toBe('completed');
     expect(await alerts(run.id)).toEqual(['run.finished']);
   });
@@ -131,15 +131,15 @@ describe('a run fed live', () => {
     const post = (epoch: number) => api(s.url, `/runs/${run.id}/events`, { method: 'POST', json: [{ type: 'metrics', epoch, values: { loss: 1 / epoch } }] });
     await post(1);
     const last = (await status(run.id)).last_event_at;
-    s.service.checkSilence(last + 14 * MIN);
+    await s.service.checkSilence(last + 14 * MIN);
     expect((await status(run.id)).status).toBe('running');
-    s.service.checkSilence(last + 16 * MIN);
+    await s.service.checkSilence(last + 16 * MIN);
     expect((await status(run.id)).status).toBe('stalled');
-    s.service.checkSilence(last + 20 * MIN);
+    await s.service.checkSilence(last + 20 * MIN);
     expect(await alerts(run.id)).toEqual(['run.stalled']);
     expect((await api(s.url, '/runs?status=stalled')).body.runs.map((r: any) => r.id)).toContain(run.id);
 
-    s.service.checkSilence(last + 61 * MIN);
+    await s.service.checkSilence(last + 61 * MIN);
     const lost = await status(run.id);
     expect(lost).toMatchObject({ status: 'lost', eta_s: null });
     // Its clock stopped with its trainer.
@@ -150,7 +150,7 @@ describe('a run fed live', () => {
     await post(2);
     expect((await status(run.id)).status).toBe('running');
     // A new silence is a new stall.
-    s.service.checkSilence(Date.now() + 16 * MIN);
+    await s.service.checkSilence(Date.now() + 16 * MIN);
     expect(await alerts(run.id)).toEqual(['run.stalled', 'run.stalled']);
   });
 
