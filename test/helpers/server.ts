@@ -5,7 +5,7 @@ import type Database from 'better-sqlite3';
 import { startServer, type RunningServer } from '../../src/http/server.ts';
 import { loadConfig } from '../../src/service/config.ts';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
-import { TEST_ENGINE, testDatabase } from './test-db.ts';
+import { TEST_ENGINE, testDatabase, type TestEngine } from './test-db.ts';
 
 export interface TestServer extends RunningServer {
   dir: string;
@@ -14,12 +14,12 @@ export interface TestServer extends RunningServer {
 }
 
 /**
- * The real server on an ephemeral loopback port, on the test engine (test-db.ts): a real SQLite
- * file in a temp dir, or a PostgreSQL schema of its own; artifacts in the temp dir either way.
+ * The real server on an ephemeral loopback port, on the test engine (test-db.ts) unless told: a
+ * real SQLite file in a temp dir, or a PostgreSQL schema of its own; artifacts in the temp dir either way.
  */
-export async function testServer(env: Record<string, string> = {}): Promise<TestServer> {
+export async function testServer(env: Record<string, string> = {}, engine: TestEngine = TEST_ENGINE): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'analyst-test-'));
-  const database = TEST_ENGINE === 'postgres' ? await testDatabase('postgres') : undefined;
+  const database = engine === 'postgres' ? await testDatabase('postgres') : undefined;
   const db = database?.url ?? join(dir, 'analyst.db');
   const config = loadConfig(
     { ANALYST_LOG_LEVEL: 'silent', ANALYST_ARTIFACTS_DIR: join(dir, 'artifacts'), ...env },

@@ -119,46 +119,55 @@ export function openTestStore(engine: TestEngine = TEST_ENGINE): Promise<TestSto
   return engine === 'postgres' ? openPostgres(TEST_PG_URL) : openSqlite();
 }
 
+const isPostgres = (database: string) => /^postgres(ql)?:\/\//i.test(database);
+
+/** A connection of its own to a database: what any other reader sees committed. */
+export interface DatabaseReader {
+  query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]>;
+  close(): Promise<void>;
+}
+
+/** Opens a reader on a database (a SQLite file, or a PostgreSQL URL as testDatabase gives); `$1` parameters on both. */
+export async function openReader(database: string): Promise<DatabaseReader> {
+  if (!isPostgres(database)) {
+    const db = new Database(database, { readonly: true });
+    return {
+      query: async <R,>(sql: string, params: unknown[] = []) => db.prepare(sql.replace(/\$\d+/g, '?')).all(...params) as R[],
+      close: async () => void db.close(),
+    };
+  }
+  const client = new pg.Client({ connectionString: database });
+  await client.connect();
+  return {
+    query: async <R,>(sql: string, params: unknown[] = []) => (await client.query(sql, params)).rows as R[],
+    close: () => client.end(),
+  };
+}
+
 /**
  * Rows each table of a database (a SQLite file, or a PostgreSQL URL as testDatabase gives) holds
  * for a run, read from the database itself: the tables keyed by the run, the webhook deliveries
  * of its alerts, and the points and summaries of its series.
  */
 export async function runRows(database: string, runId: string): Promise<Record<string, number>> {
-  const out: Record<string, number> = {};
-  const keep = (table: string, n: number) => {
-    if (n) out[table] = n;
-  };
-  const deliveries = 'SELECT COUNT(*) AS n FROM webhook_deliveries WHERE alert_id IN (SELECT id FROM alerts WHERE run_id = $1)';
-  const ofSeries = (table: string) => `SELECT COUNT(*) AS n FROM ${table} WHERE series IN (SELECT id FROM series WHERE run = $1)`;
-  if (!/^postgres(ql)?:\/\//i.test(database)) {
-    const db = new Database(database, { readonly: true });
-    try {
-      const count = (sql: string) => (db.prepare(sql.replace('$1', '?')).get(runId) as { n: number }).n;
-      const keyed = db
-        .prepare(`SELECT m.name AS tbl, p.name AS col FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table' AND p.name IN ('run', 'run_id', 'id')`)
-        .all() as Array<{ tbl: string; col: string }>;
-      for (const { tbl, col } of keyed) if (col !== 'id' || tbl === 'runs') keep(tbl, count(`SELECT COUNT(*) AS n FROM "${tbl}" WHERE "${col}" = $1`));
-      keep('webhook_deliveries', count(deliveries));
-      for (const tbl of ['samples', 'series_buckets']) keep(tbl, count(ofSeries(tbl)));
-      return out;
-    } finally {
-      db.close();
-    }
-  }
-  const client = new pg.Client({ connectionString: database });
-  await client.connect();
+  const reader = await openReader(database);
   try {
-    const count = async (sql: string) => Number((await client.query<{ n: string }>(sql, [runId])).rows[0].n);
-    const { rows: keyed } = await client.query<{ tbl: string; col: string }>(
-      `SELECT table_name AS tbl, column_name AS col FROM information_schema.columns
-       WHERE table_schema = current_schema() AND column_name IN ('run', 'run_id', 'id') ORDER BY table_name`,
+    const out: Record<string, number> = {};
+    const count = async (table: string, where: string) => {
+      const [{ n }] = await reader.query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM "${table}" WHERE ${where}`, [runId]);
+      if (Number(n)) out[table] = Number(n);
+    };
+    const keyed = await reader.query<{ tbl: string; col: string }>(
+      isPostgres(database)
+        ? `SELECT table_name AS tbl, column_name AS col FROM information_schema.columns
+           WHERE table_schema = current_schema() AND column_name IN ('run', 'run_id', 'id') ORDER BY table_name`
+        : `SELECT m.name AS tbl, p.name AS col FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table' AND p.name IN ('run', 'run_id', 'id')`,
     );
-    for (const { tbl, col } of keyed) if (col !== 'id' || tbl === 'runs') keep(tbl, await count(`SELECT COUNT(*) AS n FROM "${tbl}" WHERE "${col}" = $1`));
-    keep('webhook_deliveries', await count(deliveries));
-    for (const tbl of ['samples', 'series_buckets']) keep(tbl, await count(ofSeries(tbl)));
+    for (const { tbl, col } of keyed) if (col !== 'id' || tbl === 'runs') await count(tbl, `"${col}" = $1`);
+    await count('webhook_deliveries', 'alert_id IN (SELECT id FROM alerts WHERE run_id = $1)');
+    for (const tbl of ['samples', 'series_buckets']) await count(tbl, 'series IN (SELECT id FROM series WHERE run = $1)');
     return out;
   } finally {
-    await client.end();
+    await reader.close();
   }
 }

@@ -70,7 +70,7 @@ export async function appendEvents(db: PgDatabase, orderLock: number, run: strin
   await db.query('SELECT pg_advisory_xact_lock($1)', [orderLock]);
   const { rows: inserted } = await db.query<{ gid: number; seq: number }>(
     `INSERT INTO events (run, seq, ts, type, event_id, body)
-     SELECT $1, * FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[])
+     SELECT $1, * FROM unnest($2::bigint[], $3::float8[], $4::text[], $5::text[], $6::text[])
      ON CONFLICT (run, event_id) WHERE event_id IS NOT NULL DO NOTHING
      RETURNING gid, seq`,
     [run, numericArray(cols.seq), numericArray(cols.ts), cols.type, cols.event_id, cols.body],

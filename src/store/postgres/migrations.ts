@@ -3,9 +3,12 @@ import type { PgDatabase } from './pool.ts';
 /**
  * The PostgreSQL schema, in versions applied in order; `schema_migrations` records how far a
  * database got. Tables and columns are named as in the SQLite file (src/store/migrations.ts and
- * the tables the SQLite repos create), so the two engines read alike: times in ms and counters are
- * BIGINT, SQLite's REAL is DOUBLE PRECISION, and JSON stays TEXT so it reads back byte for byte
- * (a config's key order is the trainer's). NaN values are stored as NULL, as SQLite stores them.
+ * the tables the SQLite repos create), so the two engines read alike: numbers the service makes
+ * (ids, seqs, counters, its own clock) are BIGINT; numbers that come from trainers and files
+ * (steps, their times, a run's times and totals) are DOUBLE PRECISION, which holds any JavaScript
+ * number as SQLite's INTEGER column does (a file's time may be anything); SQLite's REAL is DOUBLE
+ * PRECISION; JSON stays TEXT so it reads back byte for byte (a config's key order is the
+ * trainer's). NaN values are stored as NULL, as SQLite stores them.
  */
 const MIGRATIONS: string[] = [
   `CREATE TABLE runs (
@@ -18,19 +21,19 @@ const MIGRATIONS: string[] = [
      config TEXT NOT NULL DEFAULT '{}',
      meta TEXT NOT NULL DEFAULT '{}',
      tags TEXT NOT NULL DEFAULT '{}',
-     total_epochs BIGINT,
-     total_steps BIGINT,
+     total_epochs DOUBLE PRECISION,
+     total_steps DOUBLE PRECISION,
      stage TEXT,
      dataset TEXT,
      base_model TEXT,
      parent_run TEXT,
-     created_at BIGINT NOT NULL,
-     updated_at BIGINT NOT NULL,
-     finished_at BIGINT,
+     created_at DOUBLE PRECISION NOT NULL,
+     updated_at DOUBLE PRECISION NOT NULL,
+     finished_at DOUBLE PRECISION,
      last_seq BIGINT NOT NULL DEFAULT 0,
      note TEXT,
-     archived_at BIGINT,
-     last_event_at BIGINT
+     archived_at DOUBLE PRECISION,
+     last_event_at DOUBLE PRECISION
    );
    CREATE INDEX runs_project ON runs (project, created_at);
    CREATE INDEX runs_name ON runs (name, created_at);
@@ -42,7 +45,7 @@ const MIGRATIONS: string[] = [
      gid BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
      run TEXT NOT NULL,
      seq BIGINT NOT NULL,
-     ts BIGINT NOT NULL,
+     ts DOUBLE PRECISION NOT NULL,
      type TEXT NOT NULL,
      event_id TEXT,
      body TEXT NOT NULL,
@@ -62,9 +65,9 @@ const MIGRATIONS: string[] = [
      message TEXT NOT NULL,
      evidence TEXT NOT NULL,
      actions TEXT NOT NULL,
-     created_at BIGINT NOT NULL,
-     updated_at BIGINT NOT NULL,
-     resolved_at BIGINT,
+     created_at DOUBLE PRECISION NOT NULL,
+     updated_at DOUBLE PRECISION NOT NULL,
+     resolved_at DOUBLE PRECISION,
      seen_step DOUBLE PRECISION,
      seen_epoch DOUBLE PRECISION
    );
@@ -105,10 +108,10 @@ const MIGRATIONS: string[] = [
    CREATE TABLE samples (
      series BIGINT NOT NULL,
      i BIGINT NOT NULL,
-     step BIGINT,
+     step DOUBLE PRECISION,
      epoch DOUBLE PRECISION,
      value DOUBLE PRECISION,
-     ts BIGINT NOT NULL,
+     ts DOUBLE PRECISION NOT NULL,
      seq BIGINT NOT NULL,
      PRIMARY KEY (series, i)
    );

@@ -92,7 +92,7 @@ export class SeriesBatch {
     await db.query(
       `WITH points AS (
          INSERT INTO samples (series, i, step, epoch, value, ts, seq)
-         SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::float8[], $5::float8[], $6::bigint[], $7::bigint[])
+         SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::float8[], $4::float8[], $5::float8[], $6::float8[], $7::bigint[])
        ), summaries AS (
          INSERT INTO series_buckets (series, level, bucket, lo, lo_i, hi, hi_i, nonfinite, nonfinite_i)
          SELECT * FROM unnest($8::bigint[], $9::int[], $10::bigint[], $11::float8[], $12::bigint[], $13::float8[], $14::bigint[], $15::bigint[], $16::bigint[])
