@@ -22,8 +22,12 @@ afterAll(async () => {
   await s.stop();
 });
 
-/** Tables doors write, counted, and the runs' content summed: a refused request must leave all of it as it was. */
-const WRITTEN = ['runs', 'events', 'series', 'samples', 'series_buckets', 'findings', 'read_reports', 'run_requests', 'deleted_runs', 'experiments', 'sources', 'webhooks', 'control_requests', 'analyst_suggestions'];
+/**
+ * Tables doors write, counted, and the runs' content summed: a refused request must leave all of
+ * it as it was. Not the analyst's suggestions: the automatic analysis a raised finding starts
+ * writes them in the background, whenever it is done, which on PostgreSQL is often during a later request.
+ */
+const WRITTEN = ['runs', 'events', 'series', 'samples', 'series_buckets', 'findings', 'read_reports', 'run_requests', 'deleted_runs', 'experiments', 'sources', 'webhooks', 'control_requests'];
 async function fingerprint(): Promise<string> {
   const [row] = await reader.query(
     `SELECT ${WRITTEN.map((t) => `(SELECT COUNT(*) FROM ${t}) AS ${t}`).join(', ')},
