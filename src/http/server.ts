@@ -11,7 +11,7 @@ import { ArtifactStore } from '../store/artifact-store.ts';
 import { AnalystService } from '../service/service.ts';
 import { LivenessTimer, livenessFromEnv } from '../service/liveness.ts';
 import { createTelemetry } from '../service/telemetry.ts';
-import { openStore as openStoreAt } from '../store/open.ts';
+import { openStore } from '../store/open.ts';
 import type { Store } from '../store/store.ts';
 import type { IntegrityReport } from '../domain/integrity.ts';
 import { createApp } from './app.ts';
@@ -40,9 +40,9 @@ export interface RunningServer {
 const SHUTDOWN_GRACE_MS = 10_000;
 
 /** The store, or an error that names the file and what to do: the usual cause is a folder the service cannot write. */
-async function openStore(path: string): Promise<Store> {
+async function openDatabase(path: string): Promise<Store> {
   try {
-    return await openStoreAt(path);
+    return await openStore(path);
   } catch (err) {
     // Already in words (another server holds the file): said as it is.
     if (err instanceof AnalystError) throw err;
@@ -93,7 +93,7 @@ export async function startServer(config: Config, env: NodeJS.ProcessEnv = proce
     }
   }
   const log = createLogger(config.ANALYST_LOG_LEVEL);
-  const store = await openStore(config.ANALYST_DB);
+  const store = await openDatabase(config.ANALYST_DB);
   const integrity = await store.integrityReport();
   if (!integrity.ok) log.error({ integrity }, 'database integrity: acknowledged events are missing or the file is damaged');
   const telemetry = createTelemetry();

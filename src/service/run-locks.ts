@@ -3,7 +3,9 @@ import { Mutex } from 'async-mutex';
 /**
  * One lock per run: work on a run's in-memory state (its context and diagnoser) that awaits the
  * store in the middle runs alone, so two batches of one run never interleave their updates.
- * A run's lock is kept only while someone holds or waits for it.
+ * It is taken inside a transaction only (the store's lock first, then the run's), so two holders
+ * never wait on each other in opposite orders. A run's lock is kept only while someone holds or
+ * waits for it.
  */
 export class RunLocks {
   private readonly locks = new Map<string, { mutex: Mutex; users: number }>();

@@ -428,11 +428,14 @@ export class AnalystService {
    * log lines add up across requests.
    */
   noteRead(runId: string, source: ReadSource, report: ReadReport): Promise<void> {
-    // Under the run's lock: two requests adding up their lines must not both read the same before.
-    return this.locks.run(runId, async () => {
-      const before = source === 'logs' ? (await this.store.readReports(runId)).logs : undefined;
-      await this.store.saveReadReport(runId, source, before ? mergeReports(before, report) : report, this.now());
-    });
+    // Under the run's lock, taken inside a transaction as every holder of it does: two requests
+    // adding up their lines must not both read the same report before.
+    return this.store.transaction(() =>
+      this.locks.run(runId, async () => {
+        const before = source === 'logs' ? (await this.store.readReports(runId)).logs : undefined;
+        await this.store.saveReadReport(runId, source, before ? mergeReports(before, report) : report, this.now());
+      }),
+    );
   }
 
   /** The recorder's run analysis: summary, stability, overfitting score, convergence status. */

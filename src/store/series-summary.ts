@@ -1,5 +1,3 @@
-import type Database from 'better-sqlite3';
-
 /**
  * Multi-resolution summaries of one series. Points are numbered in the order they were logged
  * (`i`); a bucket of level L holds the points `k * 8^L` to `(k + 1) * 8^L - 1`. Only complete
@@ -47,25 +45,10 @@ export function mergeInto(a: Summary, b: Summary): Summary {
 
 export const emptySummary = (): Summary => ({ lo: null, lo_i: null, hi: null, hi_i: null, nonfinite: 0, nonfinite_i: null });
 
-/** The statements summaries are read and written with, prepared once per database handle. */
-export function summaryStatements(db: Database.Database) {
-  return {
-    pointValues: db.prepare<[number, number, number], { i: number; value: number | null }>(
-      'SELECT i, value FROM samples WHERE series = ? AND i BETWEEN ? AND ? ORDER BY i',
-    ),
-    buckets: db.prepare<[number, number, number, number], Summary & { bucket: number }>(
-      'SELECT bucket, lo, lo_i, hi, hi_i, nonfinite, nonfinite_i FROM series_buckets WHERE series = ? AND level = ? AND bucket BETWEEN ? AND ? ORDER BY bucket',
-    ),
-    insertBucket: db.prepare(
-      `INSERT INTO series_buckets (series, level, bucket, lo, lo_i, hi, hi_i, nonfinite, nonfinite_i)
-       VALUES (@series, @level, @bucket, @lo, @lo_i, @hi, @hi_i, @nonfinite, @nonfinite_i)`,
-    ),
-  };
-}
-
 /**
- * What a SummaryBuilder reads and writes: the statements above, or an engine's stand-in that
- * answers from rows fetched ahead and collects the buckets to write in one statement.
+ * What a SummaryBuilder reads and writes: the SQLite engine's statements (sqlite/series-summaries.ts),
+ * or an engine's stand-in that answers from rows fetched ahead and collects the buckets to write
+ * in one statement (postgres/series-writer.ts).
  */
 export interface SummaryRows {
   pointValues: { all(series: number, a: number, b: number): Array<{ i: number; value: number | null }> };

@@ -1,4 +1,5 @@
-import { bucketSize, coverReads, emptySummary, envelopePoints, envelopeShape, mergeInto, pointSummary, SummaryBuilder, summaryStatements } from '../series-summary.ts';
+import { bucketSize, coverReads, emptySummary, envelopePoints, envelopeShape, mergeInto, pointSummary, SummaryBuilder } from '../series-summary.ts';
+import { summaryStatements } from './series-summaries.ts';
 import type { SeriesPoint, SeriesRange, SeriesStore } from '../series.ts';
 import type { SqliteConnection } from './connection.ts';
 
