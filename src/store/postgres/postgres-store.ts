@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Mutex } from 'async-mutex';
 import type { StoredEvent } from '../../domain/events.ts';
 import type { Finding } from '../../domain/findings.ts';
 import type { IntegrityReport } from '../../domain/integrity.ts';
@@ -45,6 +46,7 @@ export class PostgresStore implements Store {
   readonly loggedModels: PgLoggedModelStore;
   readonly mlflowMetrics: PgMlflowMetricStore;
   private readonly checkedAt = Date.now();
+  private readonly turns = new Mutex();
 
   /**
    * `writeLock` is the advisory lock key that orders writing transactions (see `transaction`);
@@ -73,14 +75,17 @@ export class PostgresStore implements Store {
    * transactions run one at a time across replicas, as SQLite's single writer does. Taking it
    * before any row lock is what keeps them from deadlocking, and it gives events their global
    * numbers in commit order (appendEvents takes it too, for callers that open transactions of
-   * their own through the pool).
+   * their own through the pool). Within one process they queue in the order they were started,
+   * each taking a connection only when its turn comes, so waiting ones leave the pool to readers.
    */
   transaction<T>(fn: () => Promise<T>): Promise<T> {
     if (this.db.inTransaction()) return this.db.transaction(fn);
-    return this.db.transaction(async () => {
-      await this.db.query('SELECT pg_advisory_xact_lock($1)', [this.writeLock]);
-      return fn();
-    });
+    return this.turns.runExclusive(() =>
+      this.db.transaction(async () => {
+        await this.db.query('SELECT pg_advisory_xact_lock($1)', [this.writeLock]);
+        return fn();
+      }),
+    );
   }
 
   async ping(): Promise<void> {
