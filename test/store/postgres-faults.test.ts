@@ -36,7 +36,7 @@ describe('PostgreSQL faults', () => {
         await store.db.query('SELECT 1');
       })
       .catch((e: unknown) => e);
-    expect(storageUnavailable(err)?.message).toMatch(/^the database server cannot be reached/);
+    expect(storageUnavailable(err)?.message, String(err)).toMatch(/^the database server cannot be reached/);
     expect(await store.eventsAfter(run.id, 0, 1000)).toEqual([]);
     expect((await store.getRun(run.id))!.last_seq).toBe(0);
     expect(await store.metricNames(run.id)).toEqual([]);

@@ -61,6 +61,17 @@ const types = {
 
 export const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
+/**
+ * pg reports a connection that ended under a query, or a query on a connection already lost,
+ * without a SQLSTATE; it gets the one it is (connection_failure), so callers tell it from a
+ * fault of the request (store/faults.ts answers it 503).
+ */
+function lostConnection(err: unknown): unknown {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  if (e && e.code === undefined && typeof e.message === 'string' && /^(Connection terminated|Client has encountered a connection error)/.test(e.message)) e.code = '08006';
+  return err;
+}
+
 export function createPgDatabase(url: string, opts: PoolOptions = {}): PgDatabase {
   const pool = new pg.Pool({
     connectionString: url,
@@ -97,9 +108,14 @@ export function createPgDatabase(url: string, opts: PoolOptions = {}): PgDatabas
       return result;
     } catch (err) {
       frame.done = true;
-      await frame.client.query(`ROLLBACK TO SAVEPOINT ${name}`);
-      await frame.client.query(`RELEASE SAVEPOINT ${name}`);
-      throw err;
+      try {
+        await frame.client.query(`ROLLBACK TO SAVEPOINT ${name}`);
+        await frame.client.query(`RELEASE SAVEPOINT ${name}`);
+      } catch {
+        // The connection is gone or the transaction aborted: the outer transaction fails too,
+        // and the caller hears why this one failed.
+      }
+      throw lostConnection(err);
     }
   };
 
@@ -107,8 +123,12 @@ export function createPgDatabase(url: string, opts: PoolOptions = {}): PgDatabas
     pool,
     async query<R>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
       const runner = open()?.client ?? pool;
-      const res = await runner.query(sql, params as unknown[]);
-      return { rows: res.rows as R[], rowCount: res.rowCount ?? 0 };
+      try {
+        const res = await runner.query(sql, params as unknown[]);
+        return { rows: res.rows as R[], rowCount: res.rowCount ?? 0 };
+      } catch (err) {
+        throw lostConnection(err);
+      }
     },
     async transaction<T>(fn: () => Promise<T>): Promise<T> {
       const outer = open();
@@ -138,7 +158,7 @@ export function createPgDatabase(url: string, opts: PoolOptions = {}): PgDatabas
           // A connection that cannot roll back is not handed to the next caller.
           broken = rollbackErr as Error;
         }
-        throw err;
+        throw lostConnection(err);
       } finally {
         client.off('error', lost);
         client.release(broken);
