@@ -1,6 +1,6 @@
-// Tuning suggestions and what became of them, in SQLite.
-import type { Database } from 'better-sqlite3';
-import type { ParamValue, SuggestionOutcome, SuggestionStatus, TrackedSuggestion } from '../domain/analysis-request.ts';
+import type { ParamValue, SuggestionOutcome, SuggestionStatus, TrackedSuggestion } from '../../domain/analysis-request.ts';
+import type { SuggestionStore } from '../suggestions.ts';
+import type { SqliteConnection } from './connection.ts';
 
 interface Row {
   id: string;
@@ -38,7 +38,8 @@ function fromRow(r: Row): TrackedSuggestion {
   };
 }
 
-export class SuggestionsRepo {
+/** Tuning suggestions and what became of them, in SQLite. */
+export class SuggestionsRepo implements SuggestionStore {
   private readonly upsertStmt;
   private readonly getStmt;
   private readonly byRunStmt;
@@ -46,25 +47,8 @@ export class SuggestionsRepo {
   private readonly outcomeStmt;
   private readonly pendingStmt;
 
-  constructor(db: Database) {
-    db.exec(`CREATE TABLE IF NOT EXISTS analyst_suggestions (
-      id TEXT PRIMARY KEY,
-      run TEXT NOT NULL,
-      project TEXT NOT NULL,
-      kind TEXT NOT NULL,
-      parameter TEXT NOT NULL,
-      current TEXT NOT NULL,
-      proposed TEXT NOT NULL,
-      rationale TEXT NOT NULL,
-      expected_effect TEXT NOT NULL,
-      confidence REAL NOT NULL,
-      status TEXT NOT NULL DEFAULT 'proposed',
-      created_at INTEGER NOT NULL,
-      updated_at INTEGER NOT NULL,
-      outcome TEXT
-    );
-    CREATE INDEX IF NOT EXISTS analyst_suggestions_run ON analyst_suggestions (run, created_at);
-    CREATE INDEX IF NOT EXISTS analyst_suggestions_pending ON analyst_suggestions (project) WHERE outcome IS NULL AND status != 'rejected';`);
+  constructor(private readonly conn: SqliteConnection) {
+    const { db } = conn;
     // The same suggestion proposed again refreshes its wording but keeps its status and outcome.
     this.upsertStmt = db.prepare(`INSERT INTO analyst_suggestions (id, run, project, kind, parameter, current, proposed, rationale, expected_effect, confidence, created_at, updated_at)
       VALUES (@id, @run, @project, @kind, @parameter, @current, @proposed, @rationale, @expected_effect, @confidence, @now, @now)
@@ -76,29 +60,28 @@ export class SuggestionsRepo {
     this.pendingStmt = db.prepare("SELECT * FROM analyst_suggestions WHERE run = ? AND outcome IS NULL AND status != 'rejected'");
   }
 
-  upsert(s: Omit<TrackedSuggestion, 'status' | 'created_at' | 'updated_at' | 'outcome'>, now = Date.now()): void {
-    this.upsertStmt.run({ ...s, current: JSON.stringify(s.current), proposed: JSON.stringify(s.proposed), now });
+  async upsert(s: Omit<TrackedSuggestion, 'status' | 'created_at' | 'updated_at' | 'outcome'>, now = Date.now()): Promise<void> {
+    await this.conn.write(() => this.upsertStmt.run({ ...s, current: JSON.stringify(s.current), proposed: JSON.stringify(s.proposed), now }));
   }
 
-  get(id: string): TrackedSuggestion | undefined {
+  async get(id: string): Promise<TrackedSuggestion | undefined> {
     const row = this.getStmt.get(id) as Row | undefined;
     return row && fromRow(row);
   }
 
-  byRun(run: string): TrackedSuggestion[] {
+  async byRun(run: string): Promise<TrackedSuggestion[]> {
     return (this.byRunStmt.all(run) as Row[]).map(fromRow);
   }
 
-  /** Suggestions of a run still waiting for a later run to apply them (rejected ones are not tracked). */
-  pending(run: string): TrackedSuggestion[] {
+  async pending(run: string): Promise<TrackedSuggestion[]> {
     return (this.pendingStmt.all(run) as Row[]).map(fromRow);
   }
 
-  setStatus(id: string, status: SuggestionStatus, now = Date.now()): boolean {
-    return this.statusStmt.run(status, now, id).changes > 0;
+  async setStatus(id: string, status: SuggestionStatus, now = Date.now()): Promise<boolean> {
+    return (await this.conn.write(() => this.statusStmt.run(status, now, id))).changes > 0;
   }
 
-  setOutcome(id: string, outcome: SuggestionOutcome, now = Date.now()): void {
-    this.outcomeStmt.run(JSON.stringify(outcome), now, id);
+  async setOutcome(id: string, outcome: SuggestionOutcome, now = Date.now()): Promise<void> {
+    await this.conn.write(() => this.outcomeStmt.run(JSON.stringify(outcome), now, id));
   }
 }

@@ -1,24 +1,6 @@
-import type Database from 'better-sqlite3';
-import { bucketSize, emptySummary, LEVELS, mergeInto, pointSummary, SummaryBuilder, summaryStatements, type Summary } from './series-summary.ts';
-
-/** A stored point of a series: `i` is its place in the series, in the order it was logged. */
-export interface SeriesPoint {
-  i: number;
-  step: number | null;
-  epoch: number | null;
-  value: number;
-  ts: number;
-  /** The event the point came in: points logged together share it. */
-  seq: number;
-}
-
-/** The part of a series a chart asks for: points `first` to `last` (places in the series). */
-export interface SeriesRange {
-  series: number;
-  name: string;
-  first: number;
-  last: number;
-}
+import { bucketSize, emptySummary, LEVELS, mergeInto, pointSummary, SummaryBuilder, summaryStatements, type Summary } from '../series-summary.ts';
+import type { SeriesPoint, SeriesRange, SeriesStore } from '../series.ts';
+import type { SqliteConnection } from './connection.ts';
 
 interface PointRow {
   i: number;
@@ -32,15 +14,12 @@ interface PointRow {
 // SQLite stores NaN as NULL; a point always has a value, so NULL reads back as NaN.
 const toPoint = (r: PointRow): SeriesPoint => ({ i: r.i, step: r.step, epoch: r.epoch, value: r.value ?? NaN, ts: r.ts, seq: r.seq });
 
-/**
- * Series of metric values: names of a run from a small table, points numbered per series, and
- * the summaries that let a chart of any range read O(width) rows (see series-summary.ts).
- */
-export class SeriesRepo {
+/** Series of metric values in SQLite (see series-summary.ts for the summaries). */
+export class SeriesRepo implements SeriesStore {
   private readonly stmts;
   private readonly summaries;
 
-  constructor(db: Database.Database) {
+  constructor({ db }: SqliteConnection) {
     this.summaries = summaryStatements(db);
     this.stmts = {
       names: db.prepare<[string], { name: string }>('SELECT name FROM series WHERE run = ? ORDER BY name'),
@@ -59,7 +38,7 @@ export class SeriesRepo {
     };
   }
 
-  names(run: string): string[] {
+  async names(run: string): Promise<string[]> {
     return this.stmts.names.all(run).map((r) => r.name);
   }
 
@@ -89,11 +68,7 @@ export class SeriesRepo {
     };
   }
 
-  /**
-   * The points of a series from the first at or after `fromStep` to the last at or before
-   * `toStep`, in the order logged; undefined for a series the run does not have or an empty range.
-   */
-  range(run: string, name: string, fromStep?: number, toStep?: number): SeriesRange | undefined {
+  async range(run: string, name: string, fromStep?: number, toStep?: number): Promise<SeriesRange | undefined> {
     const row = this.stmts.byName.get(run, name);
     if (!row || !row.count) return undefined;
     const first = fromStep === undefined ? 0 : this.stmts.firstFrom.get(row.id, fromStep)?.i;
@@ -102,14 +77,12 @@ export class SeriesRepo {
     return { series: row.id, name, first, last };
   }
 
-  /** The first and last points of a range: where a series starts and ends, and whether it counts steps or epochs. */
-  ends(range: SeriesRange): { first: SeriesPoint; last: SeriesPoint } {
+  async ends(range: SeriesRange): Promise<{ first: SeriesPoint; last: SeriesPoint }> {
     const rows = this.stmts.at.all(range.series, JSON.stringify([range.first, range.last])).map(toPoint);
     return { first: rows[0], last: rows[rows.length - 1] };
   }
 
-  /** Every point of a range, a page at a time: each page is a query of its own, so nothing stays open between pages. */
-  *pages(range: SeriesRange, pageSize: number): Generator<SeriesPoint[]> {
+  async *pages(range: SeriesRange, pageSize: number): AsyncGenerator<SeriesPoint[]> {
     for (let from = range.first; from <= range.last; ) {
       const rows = this.stmts.page.all(range.series, from, range.last, pageSize);
       if (!rows.length) return;
@@ -118,14 +91,8 @@ export class SeriesRepo {
     }
   }
 
-  /**
-   * At most `maxPoints` points that draw the range as it is: the range is cut into columns, and
-   * each column gives its lowest and highest value and its first non-finite one, so no spike and
-   * no NaN is lost; the range's first and last points are kept. The columns are read from the
-   * coarsest summaries that still give every column its own rows, finer ones only at the edges.
-   * `rows` is how many rows that read: what the chart cost.
-   */
-  envelope(range: SeriesRange, maxPoints: number): { points: SeriesPoint[]; rows: number } {
+  /** The columns are read from the coarsest summaries that still give every column its own rows, finer ones only at the edges. */
+  async envelope(range: SeriesRange, maxPoints: number): Promise<{ points: SeriesPoint[]; rows: number }> {
     const n = range.last - range.first + 1;
     const ends = maxPoints >= 5 ? 2 : 0;
     const columns = Math.max(1, Math.floor((maxPoints - ends) / 3));

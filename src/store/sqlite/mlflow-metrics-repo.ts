@@ -1,11 +1,5 @@
-import type Database from 'better-sqlite3';
-
-export interface MlflowMetricPoint {
-  key: string;
-  value: number;
-  timestamp: number;
-  step: number;
-}
+import type { MlflowMetricPoint, MlflowMetricStore } from '../mlflow-metrics.ts';
+import type { SqliteConnection } from './connection.ts';
 
 interface Row {
   name: string;
@@ -16,16 +10,12 @@ interface Row {
 
 const toPoint = (r: Row): MlflowMetricPoint => ({ key: r.name, value: r.value ?? NaN, timestamp: r.ts, step: r.step ?? 0 });
 
-/**
- * Metrics as MLflow reads them: ordered by step, then time, whatever order they arrived in
- * (asynchronous logging sends batches out of order), and a metric's "latest" value is the one at
- * its highest step, then its newest time, as MLflow's own store decides.
- */
-export class MlflowMetricsRepo {
+/** Metrics as MLflow reads them, from the series tables. */
+export class MlflowMetricsRepo implements MlflowMetricStore {
   private readonly latestStmt;
   private readonly historyStmt;
 
-  constructor(db: Database.Database) {
+  constructor({ db }: SqliteConnection) {
     this.latestStmt = db.prepare(
       `SELECT name, step, value, ts FROM (
          SELECT s.name, p.step, p.value, p.ts, ROW_NUMBER() OVER (PARTITION BY s.name ORDER BY COALESCE(p.step, 0) DESC, p.ts DESC, p.seq DESC) AS nth
@@ -37,11 +27,11 @@ export class MlflowMetricsRepo {
     );
   }
 
-  latest(run: string): MlflowMetricPoint[] {
+  async latest(run: string): Promise<MlflowMetricPoint[]> {
     return (this.latestStmt.all(run) as Row[]).map(toPoint);
   }
 
-  history(run: string, key: string): MlflowMetricPoint[] {
+  async history(run: string, key: string): Promise<MlflowMetricPoint[]> {
     return (this.historyStmt.all(run, key) as Row[]).map(toPoint);
   }
 }

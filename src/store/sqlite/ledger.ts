@@ -1,6 +1,6 @@
 // The lock that keeps one server per database file, and the ledger of what it acknowledged.
 import Database from 'better-sqlite3';
-import { AnalystError } from '../domain/errors.ts';
+import { AnalystError } from '../../domain/errors.ts';
 
 /**
  * `<db>.lock`: a small SQLite file opened in exclusive locking mode. Its lock is the operating

@@ -2,18 +2,28 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { isServiceEvent, type EventBody, type StoredEvent } from '../domain/events.ts';
-import type { Finding } from '../domain/findings.ts';
-import { setOwn } from '../domain/own.ts';
-import type { CreateRunInput, MetricPoint, Run, RunColumns, RunListQuery } from '../domain/runs.ts';
-import { decodeNonFinite, stringifyEvent, stringifyJson } from '../domain/values.ts';
-import { ReadReport, ReadSource } from '../domain/read-report.ts';
+import { isServiceEvent, type EventBody, type StoredEvent } from '../../domain/events.ts';
+import type { Finding } from '../../domain/findings.ts';
+import { setOwn } from '../../domain/own.ts';
+import type { CreateRunInput, MetricPoint, Run, RunColumns, RunListQuery } from '../../domain/runs.ts';
+import { decodeNonFinite, stringifyEvent, stringifyJson } from '../../domain/values.ts';
+import { ReadReport, ReadSource } from '../../domain/read-report.ts';
 import { migrate } from './migrations.ts';
 import { AckLedger } from './ledger.ts';
-import type { IntegrityReport, LostEvents } from '../domain/integrity.ts';
+import type { IntegrityReport, LostEvents } from '../../domain/integrity.ts';
+import { SqliteConnection } from './connection.ts';
 import { SeriesRepo } from './series-repo.ts';
 import { SnapshotsRepo } from './snapshots-repo.ts';
-import type { AppendResult, DeletedRun, MetricsQuery, NewEvent, RunPatch, RunRequest, Store } from './store.ts';
+import { OutboxRepo } from './outbox-repo.ts';
+import { WebhooksRepo } from './webhooks-repo.ts';
+import { UsageRepo } from './usage-repo.ts';
+import { SuggestionsRepo } from './suggestions-repo.ts';
+import { SourcesRepo } from './sources-repo.ts';
+import { ControlRepo } from './control-repo.ts';
+import { ExperimentsRepo } from './experiments-repo.ts';
+import { LoggedModelsRepo } from './logged-models-repo.ts';
+import { MlflowMetricsRepo } from './mlflow-metrics-repo.ts';
+import type { AppendResult, DeletedRun, MetricsQuery, NewEvent, RunPatch, RunRequest, Store } from '../store.ts';
 
 interface RunRow {
   id: string;
@@ -96,6 +106,9 @@ function toFinding(row: FindingRow): Finding {
 
 const RUN_PATCH_JSON = new Set(['config', 'meta', 'tags']);
 
+/** Events per query of a replay. */
+const REPLAY_PAGE = 1000;
+
 /** Newest first: by creation time, then by insertion order for runs created in the same millisecond. */
 const NEWEST = 'ORDER BY created_at DESC, rowid DESC';
 
@@ -140,10 +153,21 @@ function namePairs(ref: string): Array<[string, string]> {
  * against power loss, not only a process crash, which is what "acknowledged" promises a trainer.
  */
 export class SqliteStore implements Store {
+  /** The handle itself, for the SQLite engine's own tests and bench; callers go through the interfaces. */
   readonly db: Database.Database;
   readonly integrity: IntegrityReport;
   readonly series: SeriesRepo;
   readonly snapshots: SnapshotsRepo;
+  readonly outbox: OutboxRepo;
+  readonly webhooks: WebhooksRepo;
+  readonly usage: UsageRepo;
+  readonly suggestions: SuggestionsRepo;
+  readonly sources: SourcesRepo;
+  readonly control: ControlRepo;
+  readonly experiments: ExperimentsRepo;
+  readonly loggedModels: LoggedModelsRepo;
+  readonly mlflowMetrics: MlflowMetricsRepo;
+  private readonly conn: SqliteConnection;
   private readonly ledger: AckLedger | undefined;
   private readonly stmts;
 
@@ -164,8 +188,18 @@ export class SqliteStore implements Store {
       this.ledger?.close();
       throw err;
     }
-    this.series = new SeriesRepo(this.db);
-    this.snapshots = new SnapshotsRepo(this.db);
+    const conn = (this.conn = new SqliteConnection(this.db));
+    this.series = new SeriesRepo(conn);
+    this.snapshots = new SnapshotsRepo(conn);
+    this.outbox = new OutboxRepo(conn);
+    this.webhooks = new WebhooksRepo(conn);
+    this.usage = new UsageRepo(conn);
+    this.suggestions = new SuggestionsRepo(conn);
+    this.sources = new SourcesRepo(conn);
+    this.control = new ControlRepo(conn);
+    this.experiments = new ExperimentsRepo(conn);
+    this.loggedModels = new LoggedModelsRepo(conn);
+    this.mlflowMetrics = new MlflowMetricsRepo(conn);
     const db = this.db;
     this.stmts = {
       insertRun: db.prepare(
@@ -202,7 +236,6 @@ export class SqliteStore implements Store {
          WHERE e.gid > ? AND r.project = ? ORDER BY e.gid LIMIT ?`,
       ),
       lastGid: db.prepare<[], { gid: number | null }>('SELECT MAX(gid) AS gid FROM events'),
-      replay: db.prepare<[string, number], EventRow>('SELECT gid, run, seq, ts, event_id, body FROM events WHERE run = ? AND seq > ? ORDER BY seq'),
       saveFinding: db.prepare(
         `INSERT INTO findings (id, run, kind, severity, status, step, epoch, seen_step, seen_epoch, message, evidence, actions, created_at, updated_at, resolved_at)
          VALUES (@id, @run, @kind, @severity, @status, @step, @epoch, @seen_step, @seen_epoch, @message, @evidence, @actions, @created_at, @updated_at, @resolved_at)
@@ -235,7 +268,7 @@ export class SqliteStore implements Store {
     for (const { run, seq } of this.ledger?.all() ?? []) {
       const row = this.stmts.getRun.get(run);
       if (row && row.last_seq >= seq) continue;
-      if (!row && this.deletedRun(run)) {
+      if (!row && this.stmts.deletedRun.get(run)) {
         this.ledger!.forgetRun(run);
         continue;
       }
@@ -247,21 +280,25 @@ export class SqliteStore implements Store {
     return { ok: !problems.length && !lost.length, checked_at: Date.now(), problems, lost, ledger_error: null };
   }
 
-  acknowledged(lastSeqs: Map<string, number>): void {
+  async acknowledged(lastSeqs: Map<string, number>): Promise<void> {
     this.ledger?.acknowledged(lastSeqs);
   }
 
   /** The start-up report, with any later failure to keep the acknowledgement ledger. */
-  integrityReport(): IntegrityReport {
+  async integrityReport(): Promise<IntegrityReport> {
     return { ...this.integrity, ledger_error: this.ledger?.lastError ?? null };
   }
 
-  transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+  transaction<T>(fn: () => Promise<T>): Promise<T> {
+    return this.conn.transaction(fn);
   }
 
-  createRun(input: CreateRunInput, now: number): Run {
-    return this.transaction(() => {
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
+  }
+
+  createRun(input: CreateRunInput, now: number): Promise<Run> {
+    return this.conn.write(() => {
       const id = input.id ?? randomUUID().replaceAll('-', '');
       this.stmts.insertRun.run({
         id,
@@ -278,25 +315,37 @@ export class SqliteStore implements Store {
         parent_run: input.parent_run ?? null,
         now,
       });
-      return this.getRun(id)!;
+      return this.run(id)!;
     });
   }
 
-  getRun(id: string): Run | undefined {
+  private run(id: string): Run | undefined {
     const row = this.stmts.getRun.get(id);
     return row && toRun(row);
   }
 
-  findRun(project: string, name: string): Run | undefined {
+  async getRun(id: string): Promise<Run | undefined> {
+    return this.run(id);
+  }
+
+  async findRun(project: string, name: string): Promise<Run | undefined> {
     const row = this.stmts.findRun.get(project, name);
     return row && toRun(row);
   }
 
-  resolveRun(ref: string): Run | undefined {
-    return this.getRun(ref) ?? this.runsNamed(ref)[0];
+  async resolveRun(ref: string): Promise<Run | undefined> {
+    return this.resolve(ref);
   }
 
-  runsNamed(ref: string): Run[] {
+  private resolve(ref: string): Run | undefined {
+    return this.run(ref) ?? this.named(ref)[0];
+  }
+
+  async runsNamed(ref: string): Promise<Run[]> {
+    return this.named(ref);
+  }
+
+  private named(ref: string): Run[] {
     const pairs = namePairs(ref);
     // A `project/name` spelling wins over a bare name that happens to hold a slash.
     if (pairs.length) {
@@ -308,53 +357,48 @@ export class SqliteStore implements Store {
     return this.stmts.runsByName.all(ref).map(toRun);
   }
 
-  runRequest(key: string): RunRequest | undefined {
+  async runRequest(key: string): Promise<RunRequest | undefined> {
     return this.stmts.runRequest.get(key);
   }
 
-  saveRunRequest(key: string, request: RunRequest, now: number): void {
-    this.stmts.saveRunRequest.run(key, request.run, request.fingerprint, now);
+  async saveRunRequest(key: string, request: RunRequest, now: number): Promise<void> {
+    await this.conn.write(() => this.stmts.saveRunRequest.run(key, request.run, request.fingerprint, now));
   }
 
-  deletedRun(id: string): DeletedRun | undefined {
+  async deletedRun(id: string): Promise<DeletedRun | undefined> {
     return this.stmts.deletedRun.get(id);
   }
 
-  deleteRun(id: string, now: number): Record<string, number> {
-    return this.transaction(() => {
-      const run = this.getRun(id);
-      if (!run) return {};
-      const removed: Record<string, number> = {};
-      const count = (table: string, n: number) => {
-        if (n) removed[table] = (removed[table] ?? 0) + n;
-      };
-      // Found by their columns rather than listed: the tables other concerns keep (outbox, control,
-      // suggestions, sources, ...) are created by them, and a table added later cannot be forgotten.
-      const keyed = this.db
-        .prepare(
-          `SELECT m.name AS tbl, p.name AS col FROM sqlite_master m JOIN pragma_table_info(m.name) p
-           WHERE m.type = 'table' AND p.name IN ('run', 'run_id') ORDER BY m.name`,
-        )
-        .all() as Array<{ tbl: string; col: string }>;
-      // Deliveries point at alerts, not runs: they go with the run's alerts.
-      if (keyed.some((k) => k.tbl === 'alerts') && this.tableExists('webhook_deliveries')) {
-        count('webhook_deliveries', this.db.prepare('DELETE FROM webhook_deliveries WHERE alert_id IN (SELECT id FROM alerts WHERE run_id = ?)').run(id).changes);
-      }
-      // Points and their summaries are keyed by their series, which go with the run.
-      for (const tbl of ['samples', 'series_buckets']) count(tbl, this.db.prepare(`DELETE FROM ${tbl} WHERE series IN (SELECT id FROM series WHERE run = ?)`).run(id).changes);
-      for (const { tbl, col } of keyed) count(tbl, this.db.prepare(`DELETE FROM "${tbl}" WHERE "${col}" = ?`).run(id).changes);
-      this.db.prepare('DELETE FROM runs WHERE id = ?').run(id);
-      this.stmts.tombstone.run(id, run.project, run.name, now);
-      this.ledger?.forgetRun(id);
-      return removed;
-    });
+  deleteRun(id: string, now: number): Promise<Record<string, number>> {
+    return this.conn.write(() => this.db.transaction(() => this.deleteRows(id, now))());
   }
 
-  private tableExists(name: string): boolean {
-    return this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(name) !== undefined;
+  private deleteRows(id: string, now: number): Record<string, number> {
+    const run = this.run(id);
+    if (!run) return {};
+    const removed: Record<string, number> = {};
+    const count = (table: string, n: number) => {
+      if (n) removed[table] = (removed[table] ?? 0) + n;
+    };
+    // Found by their columns rather than listed: a table added later for another concern cannot be forgotten.
+    const keyed = this.db
+      .prepare(
+        `SELECT m.name AS tbl, p.name AS col FROM sqlite_master m JOIN pragma_table_info(m.name) p
+         WHERE m.type = 'table' AND p.name IN ('run', 'run_id') ORDER BY m.name`,
+      )
+      .all() as Array<{ tbl: string; col: string }>;
+    // Deliveries point at alerts, not runs: they go with the run's alerts.
+    count('webhook_deliveries', this.db.prepare('DELETE FROM webhook_deliveries WHERE alert_id IN (SELECT id FROM alerts WHERE run_id = ?)').run(id).changes);
+    // Points and their summaries are keyed by their series, which go with the run.
+    for (const tbl of ['samples', 'series_buckets']) count(tbl, this.db.prepare(`DELETE FROM ${tbl} WHERE series IN (SELECT id FROM series WHERE run = ?)`).run(id).changes);
+    for (const { tbl, col } of keyed) count(tbl, this.db.prepare(`DELETE FROM "${tbl}" WHERE "${col}" = ?`).run(id).changes);
+    this.db.prepare('DELETE FROM runs WHERE id = ?').run(id);
+    this.stmts.tombstone.run(id, run.project, run.name, now);
+    this.ledger?.forgetRun(id);
+    return removed;
   }
 
-  listRuns(query: RunListQuery): { runs: Array<Run & { open_findings: number }>; total: number } {
+  async listRuns(query: RunListQuery): Promise<{ runs: Array<Run & { open_findings: number }>; total: number }> {
     const where: string[] = [];
     const args: unknown[] = [];
     if (query.project) {
@@ -397,7 +441,7 @@ export class SqliteStore implements Store {
     return { runs: rows.map((r) => ({ ...toRun(r), open_findings: r.open_findings })), total };
   }
 
-  runColumns(ids: string[]): Map<string, RunColumns> {
+  async runColumns(ids: string[]): Promise<Map<string, RunColumns>> {
     const out = new Map<string, RunColumns>(ids.map((id) => [id, { summary: Object.create(null), open_by_severity: { critical: 0, warning: 0, info: 0 } }]));
     if (!ids.length) return out;
     const marks = ids.map(() => '?').join(', ');
@@ -412,22 +456,22 @@ export class SqliteStore implements Store {
     return out;
   }
 
-  childRuns(run: Run): Run[] {
+  async childRuns(run: Run): Promise<Run[]> {
     // A parent named by project/name or name is the newest run with it, as everywhere: an older
     // run with the same name is not the parent of stages declared after a newer one.
-    const refs = [run.id, `${run.project}/${run.name}`, run.name].filter((ref, i) => i === 0 || this.resolveRun(ref)?.id === run.id);
+    const refs = [run.id, `${run.project}/${run.name}`, run.name].filter((ref, i) => i === 0 || this.resolve(ref)?.id === run.id);
     const rows = this.db
       .prepare(`SELECT * FROM runs WHERE parent_run IN (${refs.map(() => '?').join(', ')}) ORDER BY created_at`)
       .all(...refs) as RunRow[];
     return rows.map(toRun);
   }
 
-  lineageRuns(): Run[] {
+  async lineageRuns(): Promise<Run[]> {
     const rows = this.db.prepare('SELECT * FROM runs WHERE parent_run IS NOT NULL OR stage IS NOT NULL ORDER BY created_at').all() as RunRow[];
     return rows.map(toRun);
   }
 
-  recentEvents(run: string, types: readonly string[], limit: number): StoredEvent[] {
+  async recentEvents(run: string, types: readonly string[], limit: number): Promise<StoredEvent[]> {
     if (!types.length) return [];
     const rows = this.db
       .prepare<unknown[], EventRow>(
@@ -437,7 +481,7 @@ export class SqliteStore implements Store {
     return rows.reverse().map(toEvent);
   }
 
-  eventsOfTypesAfter(run: string, types: readonly string[], afterSeq: number, limit: number): StoredEvent[] {
+  async eventsOfTypesAfter(run: string, types: readonly string[], afterSeq: number, limit: number): Promise<StoredEvent[]> {
     if (!types.length) return [];
     const rows = this.db
       .prepare<unknown[], EventRow>(
@@ -447,24 +491,28 @@ export class SqliteStore implements Store {
     return rows.map(toEvent);
   }
 
-  recentLogs(run: string, limit: number): string[] {
-    return this.recentEvents(run, ['log'], limit).map((e) => (e as { message: string }).message);
+  async recentLogs(run: string, limit: number): Promise<string[]> {
+    return (await this.recentEvents(run, ['log'], limit)).map((e) => (e as { message: string }).message);
   }
 
-  silentRuns(stallBefore: number, lostBefore: number): Run[] {
+  async silentRuns(stallBefore: number, lostBefore: number): Promise<Run[]> {
     return this.stmts.silent.all(stallBefore, lostBefore).map(toRun);
   }
 
-  updateRun(id: string, patch: RunPatch, now: number): void {
+  async updateRun(id: string, patch: RunPatch, now: number): Promise<void> {
     const keys = Object.keys(patch) as (keyof RunPatch)[];
     if (!keys.length) return;
     const sets = keys.map((k) => `${k} = @${k}`).join(', ');
     const values: Record<string, unknown> = { id, now };
     for (const k of keys) values[k] = RUN_PATCH_JSON.has(k) ? stringifyJson(patch[k]) : (patch[k] ?? null);
-    this.db.prepare(`UPDATE runs SET ${sets}, updated_at = @now WHERE id = @id`).run(values);
+    await this.conn.write(() => this.db.prepare(`UPDATE runs SET ${sets}, updated_at = @now WHERE id = @id`).run(values));
   }
 
-  appendEvents(run: string, events: NewEvent[], now: number): AppendResult {
+  appendEvents(run: string, events: NewEvent[], now: number): Promise<AppendResult> {
+    return this.conn.write(() => this.append(run, events, now));
+  }
+
+  private append(run: string, events: NewEvent[], now: number): AppendResult {
     const row = this.stmts.getRun.get(run);
     if (!row) throw new Error(`run ${run} does not exist`);
     let seq = row.last_seq;
@@ -503,65 +551,66 @@ export class SqliteStore implements Store {
     return { stored, duplicates };
   }
 
-  eventsAfter(run: string, afterSeq: number, limit: number): StoredEvent[] {
+  async eventsAfter(run: string, afterSeq: number, limit: number): Promise<StoredEvent[]> {
     return this.stmts.eventsAfter.all(run, afterSeq, limit).map(toEvent);
   }
 
-  eventsAfterGlobal(afterGid: number, limit: number, project?: string): StoredEvent[] {
+  async eventsAfterGlobal(afterGid: number, limit: number, project?: string): Promise<StoredEvent[]> {
     const rows = project
       ? this.stmts.eventsAfterGlobalProject.all(afterGid, project, limit)
       : this.stmts.eventsAfterGlobal.all(afterGid, limit);
     return rows.map(toEvent);
   }
 
-  lastGid(): number {
+  async lastGid(): Promise<number> {
     return this.stmts.lastGid.get()?.gid ?? 0;
   }
 
-  *replay(run: string, afterSeq = 0): Iterable<StoredEvent> {
-    for (const row of this.stmts.replay.iterate(run, afterSeq)) yield toEvent(row);
+  /** A page at a time, so a long replay holds no statement open across the caller's awaits. */
+  async *replay(run: string, afterSeq = 0): AsyncGenerator<StoredEvent> {
+    for (let after = afterSeq; ; ) {
+      const rows = this.stmts.eventsAfter.all(run, after, REPLAY_PAGE);
+      for (const row of rows) yield toEvent(row);
+      if (rows.length < REPLAY_PAGE) return;
+      after = rows[rows.length - 1].seq;
+    }
   }
 
-  metricNames(run: string): string[] {
+  metricNames(run: string): Promise<string[]> {
     return this.series.names(run);
   }
 
-  points(run: string, query: MetricsQuery): MetricPoint[] {
+  async points(run: string, query: MetricsQuery): Promise<MetricPoint[]> {
     const out: MetricPoint[] = [];
-    for (const name of query.names ?? this.series.names(run)) {
-      const range = this.series.range(run, name);
+    for (const name of query.names ?? (await this.series.names(run))) {
+      const range = await this.series.range(run, name);
       if (!range) continue;
-      for (const page of this.series.pages(range, 10_000)) for (const p of page) out.push({ name, step: p.step, epoch: p.epoch, value: p.value, ts: p.ts });
+      for await (const page of this.series.pages(range, 10_000)) for (const p of page) out.push({ name, step: p.step, epoch: p.epoch, value: p.value, ts: p.ts });
     }
     return out;
   }
 
-  saveFinding(f: Finding): void {
-    this.stmts.saveFinding.run({
-      ...f,
-      seen_step: f.seen_step ?? f.step,
-      seen_epoch: f.seen_epoch ?? f.epoch,
-      evidence: stringifyJson(f.evidence),
-      actions: JSON.stringify(f.actions),
-    });
+  async saveFinding(f: Finding): Promise<void> {
+    const row = { ...f, seen_step: f.seen_step ?? f.step, seen_epoch: f.seen_epoch ?? f.epoch, evidence: stringifyJson(f.evidence), actions: JSON.stringify(f.actions) };
+    await this.conn.write(() => this.stmts.saveFinding.run(row));
   }
 
-  findings(run: string, status?: 'open' | 'resolved'): Finding[] {
+  async findings(run: string, status?: 'open' | 'resolved'): Promise<Finding[]> {
     const rows = status ? this.stmts.findingsByStatus.all(run, status) : this.stmts.findings.all(run);
     return rows.map(toFinding);
   }
 
-  saveReadReport(run: string, source: ReadSource, report: ReadReport, now: number): void {
-    this.stmts.saveReadReport.run(run, source, JSON.stringify(report), now);
+  async saveReadReport(run: string, source: ReadSource, report: ReadReport, now: number): Promise<void> {
+    await this.conn.write(() => this.stmts.saveReadReport.run(run, source, JSON.stringify(report), now));
   }
 
-  readReports(run: string): Partial<Record<ReadSource, ReadReport>> {
+  async readReports(run: string): Promise<Partial<Record<ReadSource, ReadReport>>> {
     const out: Partial<Record<ReadSource, ReadReport>> = {};
     for (const row of this.stmts.readReports.all(run)) out[ReadSource.parse(row.source)] = ReadReport.parse(JSON.parse(row.report));
     return out;
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (this.db.open) this.db.close();
     this.ledger?.close();
   }

@@ -1,42 +1,14 @@
-// Daily LLM usage per provider and model in SQLite, so caps and GET /usage survive a restart.
-import type { Database } from 'better-sqlite3';
+import type { UsageDelta, UsageRow, UsageStore } from '../usage.ts';
+import type { SqliteConnection } from './connection.ts';
 
-export interface UsageDelta {
-  calls?: number;
-  prompt_tokens?: number;
-  completion_tokens?: number;
-  cost_usd?: number;
-  /** Calls whose model has no price: their cost is unknown, not zero. */
-  unpriced_calls?: number;
-  degraded?: number;
-  cache_hits?: number;
-}
-
-export interface UsageRow extends Required<UsageDelta> {
-  day: string;
-  provider: string;
-  model: string;
-}
-
-export class UsageRepo {
+/** Daily LLM usage in SQLite. */
+export class UsageRepo implements UsageStore {
   private readonly upsert;
   private readonly byDay;
   private readonly since;
 
-  constructor(db: Database) {
-    db.exec(`CREATE TABLE IF NOT EXISTS analyst_usage (
-      day TEXT NOT NULL,
-      provider TEXT NOT NULL,
-      model TEXT NOT NULL,
-      calls INTEGER NOT NULL DEFAULT 0,
-      prompt_tokens INTEGER NOT NULL DEFAULT 0,
-      completion_tokens INTEGER NOT NULL DEFAULT 0,
-      cost_usd REAL NOT NULL DEFAULT 0,
-      unpriced_calls INTEGER NOT NULL DEFAULT 0,
-      degraded INTEGER NOT NULL DEFAULT 0,
-      cache_hits INTEGER NOT NULL DEFAULT 0,
-      PRIMARY KEY (day, provider, model)
-    )`);
+  constructor(private readonly conn: SqliteConnection) {
+    const { db } = conn;
     this.upsert = db.prepare(`INSERT INTO analyst_usage (day, provider, model, calls, prompt_tokens, completion_tokens, cost_usd, unpriced_calls, degraded, cache_hits)
       VALUES (@day, @provider, @model, @calls, @prompt_tokens, @completion_tokens, @cost_usd, @unpriced_calls, @degraded, @cache_hits)
       ON CONFLICT (day, provider, model) DO UPDATE SET
@@ -51,8 +23,8 @@ export class UsageRepo {
     this.since = db.prepare('SELECT * FROM analyst_usage WHERE day >= ? ORDER BY day DESC, provider, model');
   }
 
-  add(day: string, provider: string, model: string, d: UsageDelta): void {
-    this.upsert.run({
+  async add(day: string, provider: string, model: string, d: UsageDelta): Promise<void> {
+    const row = {
       day,
       provider,
       model,
@@ -63,15 +35,15 @@ export class UsageRepo {
       unpriced_calls: d.unpriced_calls ?? 0,
       degraded: d.degraded ?? 0,
       cache_hits: d.cache_hits ?? 0,
-    });
+    };
+    await this.conn.write(() => this.upsert.run(row));
   }
 
-  day(day: string): UsageRow[] {
+  async day(day: string): Promise<UsageRow[]> {
     return this.byDay.all(day) as UsageRow[];
   }
 
-  /** Rows of `day` and the days after it, newest first. */
-  from(day: string): UsageRow[] {
+  async from(day: string): Promise<UsageRow[]> {
     return this.since.all(day) as UsageRow[];
   }
 }

@@ -1,7 +1,7 @@
-// Webhook subscriptions in SQLite: the table is created here so the notifier owns its own schema.
-import type Database from 'better-sqlite3';
-import type { Severity } from '../domain/findings.ts';
-import type { AlertKindFilter, Webhook, WebhookFormat } from '../domain/webhooks.ts';
+import type { Severity } from '../../domain/findings.ts';
+import type { AlertKindFilter, Webhook, WebhookFormat } from '../../domain/webhooks.ts';
+import type { WebhookStore, WebhookWithSecret } from '../webhooks.ts';
+import type { SqliteConnection } from './connection.ts';
 
 interface WebhookRow {
   id: string;
@@ -14,11 +14,6 @@ interface WebhookRow {
   include_analysis: number;
   source: string;
   created_at: number;
-}
-
-/** A subscription with its secret: what the delivery worker needs, never what the API returns. */
-export interface WebhookWithSecret extends Webhook {
-  secret: string;
 }
 
 function toWebhook(row: WebhookRow): WebhookWithSecret {
@@ -36,24 +31,14 @@ function toWebhook(row: WebhookRow): WebhookWithSecret {
   };
 }
 
-export class WebhooksRepo {
+/** Webhook subscriptions in SQLite. */
+export class WebhooksRepo implements WebhookStore {
   private readonly statements;
   /** Every alert reads the list inside the ingest transaction; it changes only through put/delete. */
   private cached: WebhookWithSecret[] | undefined;
 
-  constructor(db: Database.Database) {
-    db.exec(`CREATE TABLE IF NOT EXISTS webhooks (
-      id TEXT PRIMARY KEY,
-      url TEXT NOT NULL,
-      secret TEXT NOT NULL,
-      min_severity TEXT NOT NULL,
-      kinds TEXT,
-      projects TEXT,
-      format TEXT NOT NULL,
-      include_analysis INTEGER NOT NULL,
-      source TEXT NOT NULL,
-      created_at INTEGER NOT NULL
-    )`);
+  constructor(private readonly conn: SqliteConnection) {
+    const { db } = conn;
     this.statements = {
       put: db.prepare(
         `INSERT OR REPLACE INTO webhooks (id, url, secret, min_severity, kinds, projects, format, include_analysis, source, created_at)
@@ -65,29 +50,30 @@ export class WebhooksRepo {
     };
   }
 
-  /** Inserts or replaces by id, so the environment's subscription follows the environment. */
-  put(webhook: WebhookWithSecret): void {
+  async put(webhook: WebhookWithSecret): Promise<void> {
     this.cached = undefined;
-    this.statements.put.run({
-      ...webhook,
-      kinds: webhook.kinds === null ? null : JSON.stringify(webhook.kinds),
-      projects: webhook.projects === null ? null : JSON.stringify(webhook.projects),
-      include_analysis: webhook.include_analysis ? 1 : 0,
-    });
+    await this.conn.write(() =>
+      this.statements.put.run({
+        ...webhook,
+        kinds: webhook.kinds === null ? null : JSON.stringify(webhook.kinds),
+        projects: webhook.projects === null ? null : JSON.stringify(webhook.projects),
+        include_analysis: webhook.include_analysis ? 1 : 0,
+      }),
+    );
   }
 
-  get(id: string): WebhookWithSecret | undefined {
+  async get(id: string): Promise<WebhookWithSecret | undefined> {
     const row = this.statements.get.get(id) as WebhookRow | undefined;
     return row && toWebhook(row);
   }
 
-  list(): WebhookWithSecret[] {
+  async list(): Promise<WebhookWithSecret[]> {
     this.cached ??= (this.statements.list.all() as WebhookRow[]).map(toWebhook);
     return this.cached;
   }
 
-  delete(id: string): boolean {
+  async delete(id: string): Promise<boolean> {
     this.cached = undefined;
-    return this.statements.delete.run(id).changes > 0;
+    return (await this.conn.write(() => this.statements.delete.run(id))).changes > 0;
   }
 }

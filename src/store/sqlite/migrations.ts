@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { SummaryBuilder, summaryStatements } from './series-summary.ts';
+import { SummaryBuilder, summaryStatements } from '../series-summary.ts';
 
 /**
  * Schema versions, applied in order on start; `PRAGMA user_version` records how far a file got,
@@ -210,6 +210,120 @@ const MIGRATIONS: Array<string | ((db: Database.Database) => void)> = [
   // (checkpoints, epoch ends) without reading the rest of its log.
   `CREATE INDEX runs_parent ON runs (parent_run) WHERE parent_run IS NOT NULL;
    CREATE INDEX events_type ON events (run, type, seq);`,
+  // The tables of the other concerns (alerts and the webhook outbox, webhooks, LLM usage,
+  // suggestions, upstream sources, control requests), created by their modules until they were
+  // kept here: IF NOT EXISTS, as a file written before has them already.
+  `CREATE TABLE IF NOT EXISTS alerts (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     id TEXT NOT NULL UNIQUE,
+     type TEXT NOT NULL,
+     run_id TEXT NOT NULL,
+     severity_rank INTEGER NOT NULL,
+     created_at INTEGER NOT NULL,
+     body TEXT NOT NULL,
+     analysis TEXT
+   );
+   CREATE INDEX IF NOT EXISTS alerts_run ON alerts (run_id, seq);
+   CREATE INDEX IF NOT EXISTS alerts_created ON alerts (created_at);
+   CREATE TABLE IF NOT EXISTS webhook_deliveries (
+     id TEXT PRIMARY KEY,
+     webhook_id TEXT NOT NULL,
+     alert_id TEXT NOT NULL,
+     alert_type TEXT NOT NULL,
+     status TEXT NOT NULL,
+     attempts INTEGER NOT NULL DEFAULT 0,
+     next_attempt_at INTEGER,
+     last_error TEXT,
+     response_code INTEGER,
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL,
+     delivered_at INTEGER
+   );
+   CREATE INDEX IF NOT EXISTS webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE status = 'pending';
+   CREATE INDEX IF NOT EXISTS webhook_deliveries_by_webhook ON webhook_deliveries (webhook_id, created_at);
+   CREATE TABLE IF NOT EXISTS alert_throttle (
+     run_id TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     last_raised_at INTEGER NOT NULL,
+     PRIMARY KEY (run_id, kind)
+   );
+   CREATE TABLE IF NOT EXISTS webhooks (
+     id TEXT PRIMARY KEY,
+     url TEXT NOT NULL,
+     secret TEXT NOT NULL,
+     min_severity TEXT NOT NULL,
+     kinds TEXT,
+     projects TEXT,
+     format TEXT NOT NULL,
+     include_analysis INTEGER NOT NULL,
+     source TEXT NOT NULL,
+     created_at INTEGER NOT NULL
+   );
+   CREATE TABLE IF NOT EXISTS analyst_usage (
+     day TEXT NOT NULL,
+     provider TEXT NOT NULL,
+     model TEXT NOT NULL,
+     calls INTEGER NOT NULL DEFAULT 0,
+     prompt_tokens INTEGER NOT NULL DEFAULT 0,
+     completion_tokens INTEGER NOT NULL DEFAULT 0,
+     cost_usd REAL NOT NULL DEFAULT 0,
+     unpriced_calls INTEGER NOT NULL DEFAULT 0,
+     degraded INTEGER NOT NULL DEFAULT 0,
+     cache_hits INTEGER NOT NULL DEFAULT 0,
+     PRIMARY KEY (day, provider, model)
+   );
+   CREATE TABLE IF NOT EXISTS analyst_suggestions (
+     id TEXT PRIMARY KEY,
+     run TEXT NOT NULL,
+     project TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     parameter TEXT NOT NULL,
+     current TEXT NOT NULL,
+     proposed TEXT NOT NULL,
+     rationale TEXT NOT NULL,
+     expected_effect TEXT NOT NULL,
+     confidence REAL NOT NULL,
+     status TEXT NOT NULL DEFAULT 'proposed',
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL,
+     outcome TEXT
+   );
+   CREATE INDEX IF NOT EXISTS analyst_suggestions_run ON analyst_suggestions (run, created_at);
+   CREATE INDEX IF NOT EXISTS analyst_suggestions_pending ON analyst_suggestions (project) WHERE outcome IS NULL AND status != 'rejected';
+   CREATE TABLE IF NOT EXISTS sources (
+     id TEXT PRIMARY KEY,
+     url TEXT NOT NULL,
+     run TEXT NOT NULL,
+     headers TEXT NOT NULL,
+     mapping TEXT NOT NULL,
+     state TEXT NOT NULL,
+     last_event_id TEXT,
+     last_event_at INTEGER,
+     events INTEGER NOT NULL DEFAULT 0,
+     last_error TEXT,
+     last_error_at INTEGER,
+     retry_ms INTEGER,
+     created_at INTEGER NOT NULL
+   );
+   CREATE TABLE IF NOT EXISTS source_not_read (
+     source TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     frames INTEGER NOT NULL,
+     PRIMARY KEY (source, kind)
+   );
+   CREATE TABLE IF NOT EXISTS control_requests (
+     id TEXT PRIMARY KEY,
+     run TEXT NOT NULL,
+     action TEXT NOT NULL,
+     reason TEXT,
+     requested_at INTEGER NOT NULL,
+     seq INTEGER NOT NULL,
+     delivered_at INTEGER,
+     acked_at INTEGER,
+     outcome TEXT,
+     message TEXT
+   );
+   CREATE INDEX IF NOT EXISTS control_requests_run ON control_requests (run, requested_at);`,
 ];
 
 /** Migrates forward to `target` (the latest unless told; an older target makes old files for tests). */

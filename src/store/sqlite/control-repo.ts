@@ -1,6 +1,6 @@
-// Training-control requests and their outcomes, in a table of their own beside the run's event log.
-import type Database from 'better-sqlite3';
-import type { Control, ControlAction, ControlOutcome } from '../domain/streams.ts';
+import type { Control, ControlAction, ControlOutcome } from '../../domain/streams.ts';
+import type { ControlStore } from '../control.ts';
+import type { SqliteConnection } from './connection.ts';
 
 interface ControlRow {
   id: string;
@@ -17,24 +17,12 @@ interface ControlRow {
 
 const toControl = (row: ControlRow): Control => ({ ...row, action: row.action as ControlAction, outcome: row.outcome as ControlOutcome | null });
 
-/** Pending means not acknowledged: a request stays pending through any number of deliveries. */
-export class ControlRepo {
+/** Training-control requests in SQLite. */
+export class ControlRepo implements ControlStore {
   private readonly stmts;
 
-  constructor(db: Database.Database) {
-    db.exec(`CREATE TABLE IF NOT EXISTS control_requests (
-      id TEXT PRIMARY KEY,
-      run TEXT NOT NULL,
-      action TEXT NOT NULL,
-      reason TEXT,
-      requested_at INTEGER NOT NULL,
-      seq INTEGER NOT NULL,
-      delivered_at INTEGER,
-      acked_at INTEGER,
-      outcome TEXT,
-      message TEXT
-    );
-    CREATE INDEX IF NOT EXISTS control_requests_run ON control_requests (run, requested_at);`);
+  constructor(private readonly conn: SqliteConnection) {
+    const { db } = conn;
     this.stmts = {
       insert: db.prepare<[string, string, string, string | null, number, number]>(
         'INSERT INTO control_requests (id, run, action, reason, requested_at, seq) VALUES (?, ?, ?, ?, ?, ?)',
@@ -49,29 +37,28 @@ export class ControlRepo {
     };
   }
 
-  insert(c: Pick<Control, 'id' | 'run' | 'action' | 'reason' | 'requested_at' | 'seq'>): void {
-    this.stmts.insert.run(c.id, c.run, c.action, c.reason, c.requested_at, c.seq);
+  async insert(c: Pick<Control, 'id' | 'run' | 'action' | 'reason' | 'requested_at' | 'seq'>): Promise<void> {
+    await this.conn.write(() => this.stmts.insert.run(c.id, c.run, c.action, c.reason, c.requested_at, c.seq));
   }
 
-  get(id: string): Control | undefined {
+  async get(id: string): Promise<Control | undefined> {
     const row = this.stmts.get.get(id);
     return row && toControl(row);
   }
 
-  list(run: string, limit = 1000): Control[] {
+  async list(run: string, limit = 1000): Promise<Control[]> {
     return this.stmts.list.all(run, limit).map(toControl);
   }
 
-  pending(run: string): Control[] {
+  async pending(run: string): Promise<Control[]> {
     return this.stmts.pending.all(run).map(toControl);
   }
 
-  markDelivered(id: string, now: number): void {
-    this.stmts.delivered.run(now, id);
+  async markDelivered(id: string, now: number): Promise<void> {
+    await this.conn.write(() => this.stmts.delivered.run(now, id));
   }
 
-  /** False when it was acknowledged before: the first outcome stands. */
-  ack(id: string, outcome: ControlOutcome, message: string | null, now: number): boolean {
-    return this.stmts.ack.run(now, outcome, message, id).changes === 1;
+  async ack(id: string, outcome: ControlOutcome, message: string | null, now: number): Promise<boolean> {
+    return (await this.conn.write(() => this.stmts.ack.run(now, outcome, message, id))).changes === 1;
   }
 }

@@ -1,10 +1,8 @@
-// The alert stream and the webhook delivery outbox in SQLite, plus the small state alerts depend on
-// (throttle times), all written in the caller's transaction.
-import type Database from 'better-sqlite3';
-import type { Severity } from '../domain/findings.ts';
-import { SEVERITY_RANK } from '../domain/findings.ts';
-import { stringifyJson } from '../domain/values.ts';
-import type { Alert, AlertType, Delivery, DeliveryStatus } from '../domain/webhooks.ts';
+import { SEVERITY_RANK } from '../../domain/findings.ts';
+import { stringifyJson } from '../../domain/values.ts';
+import type { Alert, AlertType, Delivery, DeliveryStatus } from '../../domain/webhooks.ts';
+import type { AlertFilter, AttemptRecord, NewAlert, OutboxStore } from '../outbox.ts';
+import type { SqliteConnection } from './connection.ts';
 
 interface AlertRow {
   seq: number;
@@ -27,27 +25,6 @@ interface DeliveryRow {
   delivered_at: number | null;
 }
 
-export type NewAlert = Omit<Alert, 'seq'>;
-
-export interface AlertFilter {
-  after?: number;
-  since?: number;
-  run?: string;
-  minSeverity?: Severity;
-  limit: number;
-}
-
-/** The outcome of one delivery attempt. */
-export interface AttemptRecord {
-  status: DeliveryStatus;
-  attempts: number;
-  next_attempt_at: number | null;
-  last_error: string | null;
-  response_code: number | null;
-  updated_at: number;
-  delivered_at: number | null;
-}
-
 function toAlert(row: AlertRow): Alert {
   return { ...(JSON.parse(row.body) as Omit<Alert, 'seq' | 'analysis'>), seq: row.seq, analysis: row.analysis };
 }
@@ -56,46 +33,12 @@ function toDelivery(row: DeliveryRow): Delivery {
   return { ...row, alert_type: row.alert_type as AlertType, status: row.status as DeliveryStatus };
 }
 
-export class OutboxRepo {
+/** The alert stream and the webhook delivery outbox in SQLite. */
+export class OutboxRepo implements OutboxStore {
   private readonly statements;
 
-  constructor(db: Database.Database) {
-    db.exec(`
-      CREATE TABLE IF NOT EXISTS alerts (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        id TEXT NOT NULL UNIQUE,
-        type TEXT NOT NULL,
-        run_id TEXT NOT NULL,
-        severity_rank INTEGER NOT NULL,
-        created_at INTEGER NOT NULL,
-        body TEXT NOT NULL,
-        analysis TEXT
-      );
-      CREATE INDEX IF NOT EXISTS alerts_run ON alerts (run_id, seq);
-      CREATE INDEX IF NOT EXISTS alerts_created ON alerts (created_at);
-      CREATE TABLE IF NOT EXISTS webhook_deliveries (
-        id TEXT PRIMARY KEY,
-        webhook_id TEXT NOT NULL,
-        alert_id TEXT NOT NULL,
-        alert_type TEXT NOT NULL,
-        status TEXT NOT NULL,
-        attempts INTEGER NOT NULL DEFAULT 0,
-        next_attempt_at INTEGER,
-        last_error TEXT,
-        response_code INTEGER,
-        created_at INTEGER NOT NULL,
-        updated_at INTEGER NOT NULL,
-        delivered_at INTEGER
-      );
-      CREATE INDEX IF NOT EXISTS webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE status = 'pending';
-      CREATE INDEX IF NOT EXISTS webhook_deliveries_by_webhook ON webhook_deliveries (webhook_id, created_at);
-      CREATE TABLE IF NOT EXISTS alert_throttle (
-        run_id TEXT NOT NULL,
-        kind TEXT NOT NULL,
-        last_raised_at INTEGER NOT NULL,
-        PRIMARY KEY (run_id, kind)
-      );
-    `);
+  constructor(private readonly conn: SqliteConnection) {
+    const { db } = conn;
     this.statements = {
       insertAlert: db.prepare(
         `INSERT INTO alerts (id, type, run_id, severity_rank, created_at, body, analysis)
@@ -146,30 +89,24 @@ export class OutboxRepo {
     };
   }
 
-  insertAlert(alert: NewAlert): Alert {
+  insertAlert(alert: NewAlert): Promise<Alert> {
     const { analysis, ...body } = alert;
-    const result = this.statements.insertAlert.run(
-      alert.id,
-      alert.type,
-      alert.run.id,
-      SEVERITY_RANK[alert.severity],
-      alert.created_at,
-      stringifyJson(body),
-      analysis,
-    );
-    return { ...alert, seq: Number(result.lastInsertRowid) };
+    return this.conn.write(() => {
+      const result = this.statements.insertAlert.run(alert.id, alert.type, alert.run.id, SEVERITY_RANK[alert.severity], alert.created_at, stringifyJson(body), analysis);
+      return { ...alert, seq: Number(result.lastInsertRowid) };
+    });
   }
 
-  getAlert(id: string): Alert | undefined {
+  async getAlert(id: string): Promise<Alert | undefined> {
     const row = this.statements.getAlert.get(id) as AlertRow | undefined;
     return row && toAlert(row);
   }
 
-  setAnalysis(alertId: string, analysis: string): void {
-    this.statements.setAnalysis.run(analysis, alertId);
+  async setAnalysis(alertId: string, analysis: string): Promise<void> {
+    await this.conn.write(() => this.statements.setAnalysis.run(analysis, alertId));
   }
 
-  listAlerts(filter: AlertFilter): Alert[] {
+  async listAlerts(filter: AlertFilter): Promise<Alert[]> {
     const rows = this.statements.listAlerts.all({
       after: filter.after ?? 0,
       since: filter.since ?? 0,
@@ -180,57 +117,55 @@ export class OutboxRepo {
     return rows.map(toAlert);
   }
 
-  insertDelivery(id: string, webhookId: string, alert: Alert, now: number): void {
-    this.statements.insertDelivery.run(id, webhookId, alert.id, alert.type, now, now, now);
+  async insertDelivery(id: string, webhookId: string, alert: Alert, now: number): Promise<void> {
+    await this.conn.write(() => this.statements.insertDelivery.run(id, webhookId, alert.id, alert.type, now, now, now));
   }
 
-  getDelivery(id: string): Delivery | undefined {
+  async getDelivery(id: string): Promise<Delivery | undefined> {
     const row = this.statements.getDelivery.get(id) as DeliveryRow | undefined;
     return row && toDelivery(row);
   }
 
-  /** Pending deliveries whose time has come, oldest first, leaving out those already in flight. */
-  due(now: number, limit: number, inFlight: Iterable<string>): Delivery[] {
+  async due(now: number, limit: number, inFlight: Iterable<string>): Promise<Delivery[]> {
     const rows = this.statements.due.all(now, JSON.stringify([...inFlight]), limit) as DeliveryRow[];
     return rows.map(toDelivery);
   }
 
-  /** When the next pending delivery not in flight is due; undefined when none is pending. */
-  nextDueAt(inFlight: Iterable<string>): number | undefined {
+  async nextDueAt(inFlight: Iterable<string>): Promise<number | undefined> {
     const row = this.statements.nextDue.get(JSON.stringify([...inFlight])) as { at: number | null };
     return row.at ?? undefined;
   }
 
-  recordAttempt(id: string, record: AttemptRecord): void {
-    this.statements.recordAttempt.run({ id, ...record });
+  async recordAttempt(id: string, record: AttemptRecord): Promise<void> {
+    await this.conn.write(() => this.statements.recordAttempt.run({ id, ...record }));
   }
 
-  listDeliveries(webhookId: string, limit: number): Delivery[] {
+  async listDeliveries(webhookId: string, limit: number): Promise<Delivery[]> {
     const rows = this.statements.listDeliveries.all(webhookId, limit) as DeliveryRow[];
     return rows.map(toDelivery);
   }
 
-  deleteDeliveries(webhookId: string): void {
-    this.statements.deleteDeliveries.run(webhookId);
+  async deleteDeliveries(webhookId: string): Promise<void> {
+    await this.conn.write(() => this.statements.deleteDeliveries.run(webhookId));
   }
 
-  lastRaisedAt(runId: string, kind: string): number | undefined {
+  async lastRaisedAt(runId: string, kind: string): Promise<number | undefined> {
     const row = this.statements.lastRaised.get(runId, kind) as { at: number } | undefined;
     return row?.at;
   }
 
-  setLastRaised(runId: string, kind: string, at: number): void {
-    this.statements.setLastRaised.run(runId, kind, at);
+  async setLastRaised(runId: string, kind: string, at: number): Promise<void> {
+    await this.conn.write(() => this.statements.setLastRaised.run(runId, kind, at));
   }
 
-  /** Drops per-run alert state once a run has finished: it can no longer be throttled. */
-  forgetRun(runId: string): void {
-    this.statements.forgetThrottle.run(runId);
+  async forgetRun(runId: string): Promise<void> {
+    await this.conn.write(() => this.statements.forgetThrottle.run(runId));
   }
 
-  /** Removes finished deliveries and alerts created before `before`; pending work is kept. */
-  prune(before: number): void {
-    this.statements.pruneDeliveries.run(before);
-    this.statements.pruneAlerts.run(before);
+  async prune(before: number): Promise<void> {
+    await this.conn.write(() => {
+      this.statements.pruneDeliveries.run(before);
+      this.statements.pruneAlerts.run(before);
+    });
   }
 }

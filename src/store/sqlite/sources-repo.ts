@@ -1,35 +1,16 @@
-// Upstream SSE subscriptions, kept in the store so that they resume (from their last event id) after a restart.
-import type Database from 'better-sqlite3';
-import type { Source, SourceMapping, SourceState } from '../domain/streams.ts';
+import type { Source, SourceMapping, SourceState } from '../../domain/streams.ts';
+import type { SourceStore } from '../sources.ts';
+import type { SqliteConnection } from './connection.ts';
 
 /** A source as its row holds it: the structured fields as JSON text. */
 type SourceRow = Omit<Source, 'headers' | 'mapping' | 'state' | 'not_read'> & { headers: string; mapping: string; state: string };
 
-export class SourcesRepo {
+/** Upstream SSE subscriptions in SQLite. */
+export class SourcesRepo implements SourceStore {
   private readonly stmts;
 
-  constructor(db: Database.Database) {
-    db.exec(`CREATE TABLE IF NOT EXISTS sources (
-      id TEXT PRIMARY KEY,
-      url TEXT NOT NULL,
-      run TEXT NOT NULL,
-      headers TEXT NOT NULL,
-      mapping TEXT NOT NULL,
-      state TEXT NOT NULL,
-      last_event_id TEXT,
-      last_event_at INTEGER,
-      events INTEGER NOT NULL DEFAULT 0,
-      last_error TEXT,
-      last_error_at INTEGER,
-      retry_ms INTEGER,
-      created_at INTEGER NOT NULL
-    );
-    CREATE TABLE IF NOT EXISTS source_not_read (
-      source TEXT NOT NULL,
-      kind TEXT NOT NULL,
-      frames INTEGER NOT NULL,
-      PRIMARY KEY (source, kind)
-    )`);
+  constructor(private readonly conn: SqliteConnection) {
+    const { db } = conn;
     this.stmts = {
       insert: db.prepare<[string, string, string, string, string, number]>(
         `INSERT INTO sources (id, url, run, headers, mapping, state, created_at) VALUES (?, ?, ?, ?, ?, 'connecting', ?)`,
@@ -53,50 +34,52 @@ export class SourcesRepo {
     };
   }
 
-  insert(s: Pick<Source, 'id' | 'url' | 'run' | 'headers' | 'mapping' | 'created_at'>): Source {
-    this.stmts.insert.run(s.id, s.url, s.run, JSON.stringify(s.headers), JSON.stringify(s.mapping), s.created_at);
-    return this.get(s.id)!;
+  async insert(s: Pick<Source, 'id' | 'url' | 'run' | 'headers' | 'mapping' | 'created_at'>): Promise<Source> {
+    await this.conn.write(() => this.stmts.insert.run(s.id, s.url, s.run, JSON.stringify(s.headers), JSON.stringify(s.mapping), s.created_at));
+    return (await this.get(s.id))!;
   }
 
-  get(id: string): Source | undefined {
+  async get(id: string): Promise<Source | undefined> {
     const row = this.stmts.get.get(id);
     return row && this.toSource(row);
   }
 
-  find(url: string, run: string): Source | undefined {
+  async find(url: string, run: string): Promise<Source | undefined> {
     const row = this.stmts.find.get(url, run);
     return row && this.toSource(row);
   }
 
-  all(): Source[] {
+  async all(): Promise<Source[]> {
     return this.stmts.all.all().map((row) => this.toSource(row));
   }
 
-  remove(id: string): boolean {
-    this.stmts.removeNotRead.run(id);
-    return this.stmts.remove.run(id).changes === 1;
+  remove(id: string): Promise<boolean> {
+    return this.conn.write(() => {
+      this.stmts.removeNotRead.run(id);
+      return this.stmts.remove.run(id).changes === 1;
+    });
   }
 
-  /** Frames of these kinds were received and left unread. */
-  notRead(id: string, kinds: Map<string, number>): void {
-    for (const [kind, frames] of kinds) this.stmts.addNotRead.run(id, kind.slice(0, 200), frames);
+  async notRead(id: string, kinds: Map<string, number>): Promise<void> {
+    await this.conn.write(() => {
+      for (const [kind, frames] of kinds) this.stmts.addNotRead.run(id, kind.slice(0, 200), frames);
+    });
   }
 
-  setState(id: string, state: SourceState): void {
-    this.stmts.state.run(state, id);
+  async setState(id: string, state: SourceState): Promise<void> {
+    await this.conn.write(() => this.stmts.state.run(state, id));
   }
 
-  /** Events read from the upstream; a null id keeps the last one (the upstream sent none). */
-  received(id: string, lastEventId: string | null, count: number, now: number): void {
-    this.stmts.received.run(lastEventId, now, count, id);
+  async received(id: string, lastEventId: string | null, count: number, now: number): Promise<void> {
+    await this.conn.write(() => this.stmts.received.run(lastEventId, now, count, id));
   }
 
-  error(id: string, message: string, now: number): void {
-    this.stmts.error.run(message, now, id);
+  async error(id: string, message: string, now: number): Promise<void> {
+    await this.conn.write(() => this.stmts.error.run(message, now, id));
   }
 
-  setRetry(id: string, ms: number): void {
-    this.stmts.retry.run(ms, id);
+  async setRetry(id: string, ms: number): Promise<void> {
+    await this.conn.write(() => this.stmts.retry.run(ms, id));
   }
 
   private toSource(row: SourceRow): Source {
