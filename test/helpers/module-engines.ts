@@ -1,6 +1,10 @@
 // The stores of the table-keeping modules on each engine, fresh for every test: a SQLite file of
 // its own, or a PostgreSQL schema of its own on the local server, with a second replica on it.
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import type { Store } from '../../src/store/store.ts';
 import { migrate } from '../../src/store/postgres/migrations.ts';
 import { migrateOutboxLeases } from '../../src/store/postgres/outbox-lease-migration.ts';
@@ -118,4 +122,31 @@ const postgres: Engine = {
   },
 };
 
-export const ENGINES: Engine[] = [postgres];
+const sqlite: Engine = {
+  name: 'sqlite',
+  async open() {
+    const dir = mkdtempSync(path.join(tmpdir(), 'analyst-modules-'));
+    const store = new SqliteStore(path.join(dir, 'analyst.db'));
+    const { db } = store;
+    return {
+      stores: store,
+      async addRun(id, project) {
+        db.prepare(`INSERT INTO runs (id, project, name, status, created_at, updated_at) VALUES (?, ?, ?, 'running', 0, 0)`).run(id, project, id);
+      },
+      async projectOf(run) {
+        return (db.prepare('SELECT project FROM runs WHERE id = ?').get(run) as { project: string } | undefined)?.project;
+      },
+      async addSamples(run, name, samples) {
+        const series = db.prepare('INSERT INTO series (run, name, count) VALUES (?, ?, ?)').run(run, name, samples.length).lastInsertRowid;
+        const insert = db.prepare('INSERT INTO samples (series, i, step, value, ts, seq) VALUES (?, ?, ?, ?, ?, ?)');
+        for (const [i, s] of samples.entries()) insert.run(series, i, s.step, s.value, s.ts, s.seq);
+      },
+      async close() {
+        await store.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  },
+};
+
+export const ENGINES: Engine[] = [sqlite, postgres];

@@ -120,7 +120,7 @@ describe.each(ENGINES)('module stores on $name', (engine) => {
       url: 'https://trainer.example.com/stream',
       run,
       headers: { authorization: 'Bearer t' },
-      mapping: { step: 'data.step' },
+      mapping: { events: { progress: 'json' as const, heartbeat: 'ignore' as const } },
       created_at,
     });
 
