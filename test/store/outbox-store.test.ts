@@ -3,7 +3,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Alert } from '../../src/domain/webhooks.ts';
 import type { NewAlert, OutboxStore } from '../../src/store/outbox.ts';
-import type { OpenEngine, PgSchema } from '../helpers/module-engines.ts';
+import type { PgDatabase } from '../../src/store/postgres/pool.ts';
+import type { ModuleStores, OpenEngine, PgSchema } from '../helpers/module-engines.ts';
 import { ENGINES, createPgSchema, pgModuleStores } from '../helpers/module-engines.ts';
 
 function alert(id: string, over: Partial<NewAlert> = {}): NewAlert {
@@ -29,6 +30,16 @@ async function delivery(outbox: OutboxStore, id: string, at: number, webhook = '
 }
 
 const ids = (rows: Array<{ id: string }>) => rows.map((r) => r.id);
+
+/** Resolves once a session waits for its turn to store an alert, or `stop` says it is no longer asked. */
+async function waitingForTurn(db: PgDatabase, stop: () => boolean): Promise<void> {
+  while (!stop()) {
+    const { rows } = await db.query(
+      `SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND wait_event = 'advisory' AND query LIKE '%INSERT INTO alerts%'`,
+    );
+    if (rows.length) return;
+  }
+}
 
 describe.each(ENGINES)('outbox on $name', (engine) => {
   let open: OpenEngine;
@@ -138,12 +149,16 @@ describe.each(ENGINES)('outbox on $name', (engine) => {
 describe('outbox across PostgreSQL replicas', () => {
   const LEASE = 1_000;
   let schema: PgSchema;
+  let replicaA: ModuleStores;
+  let replicaB: ModuleStores;
   let a: OutboxStore;
   let b: OutboxStore;
   beforeEach(async () => {
     schema = await createPgSchema();
-    a = pgModuleStores(schema.connect(), LEASE).outbox;
-    b = pgModuleStores(schema.connect(), LEASE).outbox;
+    replicaA = pgModuleStores(schema.connect(), LEASE);
+    replicaB = pgModuleStores(schema.connect(), LEASE);
+    a = replicaA.outbox;
+    b = replicaB.outbox;
   });
   afterEach(() => schema.drop());
 
@@ -166,6 +181,38 @@ describe('outbox across PostgreSQL replicas', () => {
     await a.recordAttempt('d1', { status: 'pending', attempts: 1, next_attempt_at: 300, last_error: 'HTTP 500', response_code: null, updated_at: 200, delivered_at: null });
     expect(await b.nextDueAt([])).toBe(300);
     expect(ids(await b.due(300, 10, []))).toEqual(['d1']);
+  });
+
+  it('makes alerts visible in the order of their positions, so a poller after a position misses none', async () => {
+    const reader = schema.connect();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let stored!: () => void;
+    const firstStored = new Promise<void>((resolve) => (stored = resolve));
+    // The first transaction takes a position, then holds its commit until the test lets it go.
+    const first = replicaA.transaction(async () => {
+      await a.insertAlert(alert('early'));
+      stored();
+      await gate;
+    });
+    await firstStored;
+    const second = replicaB.transaction(() => b.insertAlert(alert('late')));
+    let decided = false;
+    const outcome = await Promise.race([
+      second.then(() => 'committed' as const),
+      waitingForTurn(reader, () => decided).then(() => 'waiting' as const),
+    ]);
+    decided = true;
+    try {
+      // Had the later alert committed while the earlier waits, a poller would pass over the earlier position.
+      if (outcome === 'committed') expect(ids(await b.listAlerts({ limit: 10 }))).toEqual(['early', 'late']);
+    } finally {
+      release();
+      await Promise.all([first, second]);
+    }
+    const polled = await a.listAlerts({ limit: 10 });
+    expect(ids(polled)).toEqual(['early', 'late']);
+    expect(polled[1]!.seq).toBeGreaterThan(polled[0]!.seq);
   });
 
   it('never gives one delivery to two replicas claiming at the same moment', async () => {
