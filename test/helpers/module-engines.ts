@@ -7,7 +7,6 @@ import path from 'node:path';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import type { Store } from '../../src/store/store.ts';
 import { migrate } from '../../src/store/postgres/migrations.ts';
-import { migrateOutboxLeases } from '../../src/store/postgres/outbox-lease-migration.ts';
 import type { PgDatabase } from '../../src/store/postgres/pool.ts';
 import { createPgDatabase, quoteIdent } from '../../src/store/postgres/pool.ts';
 import { PgOutboxStore } from '../../src/store/postgres/outbox.ts';
@@ -85,7 +84,6 @@ export async function createPgSchema(): Promise<PgSchema> {
   };
   const first = connect();
   await migrate(first);
-  await migrateOutboxLeases(first);
   return {
     name,
     connect,

@@ -278,6 +278,12 @@ const MIGRATIONS: string[] = [
      holder TEXT NOT NULL,
      expires_at BIGINT NOT NULL
    );`,
+  // A delivery's claim (until when other replicas leave it alone), the insertion order SQLite's
+  // rowid gives (the newest of one millisecond is listed first), and one subscription per
+  // upstream URL and run however many replicas are asked for it at once.
+  `ALTER TABLE webhook_deliveries ADD COLUMN lease_until BIGINT;
+   ALTER TABLE webhook_deliveries ADD COLUMN rowid BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE;
+   CREATE UNIQUE INDEX sources_url_run ON sources (url, run);`,
 ];
 
 /** The latest schema version this code knows. */
@@ -286,15 +292,18 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
 /**
  * Migrates forward to `target` (the latest unless told), in one transaction under an advisory
  * lock per schema: replicas starting together wait for the first, then find nothing left to do.
+ * Returns the schema's version now, which is newer than this code's when a newer release migrated it.
  */
-export async function migrate(db: PgDatabase, target = MIGRATIONS.length): Promise<void> {
-  await db.transaction(async () => {
+export async function migrate(db: PgDatabase, target = MIGRATIONS.length): Promise<number> {
+  return db.transaction(async () => {
     await db.query(`SELECT pg_advisory_xact_lock(hashtext('training-analyst migrations ' || current_schema()))`);
     await db.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)');
     const { rows } = await db.query<{ version: number | null }>('SELECT MAX(version) AS version FROM schema_migrations');
-    for (let v = rows[0].version ?? 0; v < target; v++) {
+    const found = rows[0].version ?? 0;
+    for (let v = found; v < target; v++) {
       await db.query(MIGRATIONS[v]);
       await db.query('INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)', [v + 1, Date.now()]);
     }
+    return Math.max(found, target);
   });
 }

@@ -35,8 +35,14 @@ export interface PoolOptions {
 interface Frame {
   client: pg.PoolClient;
   depth: number;
+  parent: Frame | undefined;
   /** Savepoints on one connection must nest, never interleave: nested calls under this frame run one after another. */
   tail: Promise<unknown>;
+  /**
+   * Set once it committed or rolled back: work it started that outlives it (a promise left
+   * running) belongs to its parent, or to no transaction, and never to a connection handed back.
+   */
+  done: boolean;
 }
 
 const INT8 = 20;
@@ -66,15 +72,30 @@ export function createPgDatabase(url: string, opts: PoolOptions = {}): PgDatabas
   // without a listener its error would end the process.
   pool.on('error', () => {});
   const current = new AsyncLocalStorage<Frame>();
+  const open = (): Frame | undefined => {
+    let frame = current.getStore();
+    while (frame?.done) frame = frame.parent;
+    return frame;
+  };
+  const frameOf = (client: pg.PoolClient, parent: Frame | undefined): Frame => ({
+    client,
+    depth: parent ? parent.depth + 1 : 0,
+    parent,
+    tail: Promise.resolve(),
+    done: false,
+  });
 
-  const run = async <T>(frame: Frame, fn: () => Promise<T>): Promise<T> => {
-    const name = `sp${frame.depth + 1}`;
+  const savepoint = async <T>(outer: Frame, fn: () => Promise<T>): Promise<T> => {
+    const frame = frameOf(outer.client, outer);
+    const name = `sp${frame.depth}`;
     await frame.client.query(`SAVEPOINT ${name}`);
     try {
-      const result = await current.run({ client: frame.client, depth: frame.depth + 1, tail: Promise.resolve() }, fn);
+      const result = await current.run(frame, fn);
+      frame.done = true;
       await frame.client.query(`RELEASE SAVEPOINT ${name}`);
       return result;
     } catch (err) {
+      frame.done = true;
       await frame.client.query(`ROLLBACK TO SAVEPOINT ${name}`);
       await frame.client.query(`RELEASE SAVEPOINT ${name}`);
       throw err;
@@ -84,25 +105,28 @@ export function createPgDatabase(url: string, opts: PoolOptions = {}): PgDatabas
   return {
     pool,
     async query<R>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
-      const runner = current.getStore()?.client ?? pool;
+      const runner = open()?.client ?? pool;
       const res = await runner.query(sql, params as unknown[]);
       return { rows: res.rows as R[], rowCount: res.rowCount ?? 0 };
     },
     async transaction<T>(fn: () => Promise<T>): Promise<T> {
-      const outer = current.getStore();
+      const outer = open();
       if (outer) {
-        const turn = outer.tail.then(() => run(outer, fn));
+        const turn = outer.tail.then(() => savepoint(outer, fn));
         outer.tail = turn.catch(() => undefined);
         return turn;
       }
       const client = await pool.connect();
+      const frame = frameOf(client, undefined);
       let broken: Error | undefined;
       try {
         await client.query('BEGIN');
-        const result = await current.run({ client, depth: 0, tail: Promise.resolve() }, fn);
+        const result = await current.run(frame, fn);
+        frame.done = true;
         await client.query('COMMIT');
         return result;
       } catch (err) {
+        frame.done = true;
         try {
           await client.query('ROLLBACK');
         } catch (rollbackErr) {
@@ -114,7 +138,7 @@ export function createPgDatabase(url: string, opts: PoolOptions = {}): PgDatabas
         client.release(broken);
       }
     },
-    inTransaction: () => current.getStore() !== undefined,
+    inTransaction: () => open() !== undefined,
     close: () => pool.end(),
   };
 }

@@ -1,0 +1,97 @@
+// The engine tests run against: `ANALYST_TEST_DB=postgres` picks PostgreSQL (the server at
+// `ANALYST_TEST_PG_URL`), anything else the embedded SQLite. A PostgreSQL store gets a schema of
+// its own, created fresh and dropped after, so test files running at once never meet.
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { openStore } from '../../src/store/open.ts';
+import { openPostgresStore } from '../../src/store/postgres/open.ts';
+import { quoteIdent } from '../../src/store/postgres/pool.ts';
+import type { Store } from '../../src/store/store.ts';
+
+export type TestEngine = 'sqlite' | 'postgres';
+
+export const TEST_ENGINE: TestEngine = process.env.ANALYST_TEST_DB === 'postgres' ? 'postgres' : 'sqlite';
+export const TEST_PG_URL = process.env.ANALYST_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+export interface TestStore {
+  engine: TestEngine;
+  store: Store;
+  /**
+   * Another store on the same database, as another replica opens it: its own pool on the same
+   * schema. Undefined for SQLite, whose file one process holds at a time.
+   */
+  replica: (() => Promise<Store>) | undefined;
+  /** Closes every store opened here and removes the database (the file, or the schema). */
+  cleanup(): Promise<void>;
+}
+
+/** Why PostgreSQL tests cannot run, or undefined when the server answers. */
+export async function postgresUnavailable(url = TEST_PG_URL): Promise<string | undefined> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return undefined;
+  } catch (err) {
+    return `no PostgreSQL server answers at ${url}: ${(err as Error).message}`;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+async function admin<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+async function openSqlite(): Promise<TestStore> {
+  const dir = mkdtempSync(join(tmpdir(), 'analyst-store-'));
+  const store = await openStore(join(dir, 'analyst.db'));
+  return {
+    engine: 'sqlite',
+    store,
+    replica: undefined,
+    async cleanup() {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function openPostgres(url: string): Promise<TestStore> {
+  const schema = `test_${randomUUID().replaceAll('-', '')}`;
+  await admin(url, (c) => c.query(`CREATE SCHEMA ${quoteIdent(schema)}`));
+  const stores: Store[] = [];
+  const open = async () => {
+    const store = await openPostgresStore(url, { schema });
+    stores.push(store);
+    return store;
+  };
+  try {
+    return {
+      engine: 'postgres',
+      store: await open(),
+      replica: open,
+      async cleanup() {
+        await Promise.all(stores.map((s) => s.close()));
+        await admin(url, (c) => c.query(`DROP SCHEMA ${quoteIdent(schema)} CASCADE`));
+      },
+    };
+  } catch (err) {
+    await admin(url, (c) => c.query(`DROP SCHEMA ${quoteIdent(schema)} CASCADE`));
+    throw err;
+  }
+}
+
+/** A fresh, empty store of the engine chosen (ANALYST_TEST_DB unless told), with its cleanup. */
+export function openTestStore(engine: TestEngine = TEST_ENGINE): Promise<TestStore> {
+  return engine === 'postgres' ? openPostgres(TEST_PG_URL) : openSqlite();
+}
