@@ -3,8 +3,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TrackedSuggestion } from '../../src/domain/analysis-request.ts';
 import type { WebhookWithSecret } from '../../src/store/webhooks.ts';
-import type { ModuleStores, OpenEngine, PgSchema } from '../helpers/module-engines.ts';
-import { ENGINES, createPgSchema, pgModuleStores } from '../helpers/module-engines.ts';
+import type { Store } from '../../src/store/store.ts';
+import type { OpenEngine } from '../helpers/module-engines.ts';
+import { ENGINES, openEngine } from '../helpers/module-engines.ts';
 
 function webhook(id: string, over: Partial<WebhookWithSecret> = {}): WebhookWithSecret {
   return {
@@ -44,10 +45,10 @@ const ids = (rows: Array<{ id: string }>) => rows.map((r) => r.id);
 
 describe.each(ENGINES)('module stores on $name', (engine) => {
   let open: OpenEngine;
-  let s: ModuleStores;
+  let s: Store;
   beforeEach(async () => {
-    open = await engine.open();
-    s = open.stores;
+    open = await openEngine(engine.name);
+    s = open.store;
   });
   afterEach(() => open.close());
 
@@ -221,8 +222,8 @@ describe.each(ENGINES)('module stores on $name', (engine) => {
       await open.addRun('r2', 'audio');
       await s.experiments.rename(e.experiment_id, 'vision-v2', 200);
       expect(await s.experiments.get(e.experiment_id)).toMatchObject({ name: 'vision-v2', last_update_time: 200 });
-      expect(await open.projectOf('r1')).toBe('vision-v2');
-      expect(await open.projectOf('r2')).toBe('audio');
+      expect((await s.getRun('r1'))?.project).toBe('vision-v2');
+      expect((await s.getRun('r2'))?.project).toBe('audio');
       await s.experiments.rename('42', 'nothing', 300);
       expect(await s.experiments.byName('nothing')).toBeUndefined();
     });
@@ -273,14 +274,16 @@ describe.each(ENGINES)('module stores on $name', (engine) => {
 
   describe('MLflow metrics', () => {
     it('reads a history by step, then time, and the latest value at the highest step, then the newest time', async () => {
-      await open.addSamples('run-a', 'loss', [
-        { step: 2, value: 0.5, ts: 300, seq: 1 },
-        { step: 1, value: 0.9, ts: 100, seq: 2 },
-        { step: 2, value: 0.4, ts: 350, seq: 3 },
-        { step: null, value: null, ts: 50, seq: 4 },
+      await open.addRun('run-a', 'p');
+      await open.addRun('run-b', 'p');
+      await open.log('run-a', 'loss', [
+        { step: 2, value: 0.5, ts: 300 },
+        { step: 1, value: 0.9, ts: 100 },
+        { step: 2, value: 0.4, ts: 350 },
+        { value: NaN, ts: 50 },
       ]);
-      await open.addSamples('run-a', 'acc', [{ step: 1, value: 0.7, ts: 100, seq: 5 }]);
-      await open.addSamples('run-b', 'loss', [{ step: 9, value: 9, ts: 900, seq: 1 }]);
+      await open.log('run-a', 'acc', [{ step: 1, value: 0.7, ts: 100 }]);
+      await open.log('run-b', 'loss', [{ step: 9, value: 9, ts: 900 }]);
       const history = await s.mlflowMetrics.history('run-a', 'loss');
       expect(history.map((p) => [p.step, p.timestamp])).toEqual([[0, 50], [1, 100], [2, 300], [2, 350]]);
       expect(history[0]!.value).toBeNaN();
@@ -294,15 +297,15 @@ describe.each(ENGINES)('module stores on $name', (engine) => {
 });
 
 describe('module stores across PostgreSQL replicas', () => {
-  let schema: PgSchema;
-  let a: ModuleStores;
-  let b: ModuleStores;
+  let open: OpenEngine;
+  let a: Store;
+  let b: Store;
   beforeEach(async () => {
-    schema = await createPgSchema();
-    a = pgModuleStores(schema.connect());
-    b = pgModuleStores(schema.connect());
+    open = await openEngine('postgres');
+    a = open.store;
+    b = await open.replica!();
   });
-  afterEach(() => schema.drop());
+  afterEach(() => open.close());
 
   it('adds usage from every replica at once to the same day, so a daily cap counts them all', async () => {
     await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).usage.add('2026-01-02', 'openai', 'gpt', { calls: 1, prompt_tokens: 10, cost_usd: 0.25 })));
