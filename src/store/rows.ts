@@ -2,6 +2,7 @@
 import type { EventBody, StoredEvent } from '../domain/events.ts';
 import type { Finding } from '../domain/findings.ts';
 import type { Run } from '../domain/runs.ts';
+import type { RunPatch } from './store.ts';
 import { decodeNonFinite } from '../domain/values.ts';
 
 export interface RunRow {
@@ -85,6 +86,24 @@ export function toFinding(row: FindingRow): Finding {
 
 /** Run columns a patch may set that hold JSON. */
 export const RUN_PATCH_JSON = new Set(['config', 'meta', 'tags']);
+
+/** Every column a patch may set: its keys are written into the statement, so no other name gets there. */
+export const RUN_PATCH_COLUMNS: ReadonlySet<string> = new Set([
+  'status',
+  'config',
+  'meta',
+  'tags',
+  'total_epochs',
+  'total_steps',
+  'stage',
+  'dataset',
+  'base_model',
+  'parent_run',
+  'finished_at',
+  'name',
+  'note',
+  'archived_at',
+] satisfies Array<keyof RunPatch>);
 
 /**
  * The `(project, name)` pairs a reference may spell: a project may itself hold slashes

@@ -91,6 +91,28 @@ async function openPostgres(url: string): Promise<TestStore> {
   }
 }
 
+/**
+ * A fresh database for a service in another process (ANALYST_DB): a SQLite file, or a PostgreSQL
+ * URL whose connections work in a schema of their own (`options=-c search_path=...`), so
+ * several replicas started with it share it.
+ */
+export async function testDatabase(engine: TestEngine = TEST_ENGINE): Promise<{ url: string; cleanup(): Promise<void> }> {
+  if (engine === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'analyst-db-'));
+    return { url: join(dir, 'analyst.db'), cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+  }
+  const schema = `test_${randomUUID().replaceAll('-', '')}`;
+  await admin(TEST_PG_URL, (c) => c.query(`CREATE SCHEMA ${quoteIdent(schema)}`));
+  const url = new URL(TEST_PG_URL);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return {
+    url: url.toString(),
+    async cleanup() {
+      await admin(TEST_PG_URL, (c) => c.query(`DROP SCHEMA ${quoteIdent(schema)} CASCADE`));
+    },
+  };
+}
+
 /** A fresh, empty store of the engine chosen (ANALYST_TEST_DB unless told), with its cleanup. */
 export function openTestStore(engine: TestEngine = TEST_ENGINE): Promise<TestStore> {
   return engine === 'postgres' ? openPostgres(TEST_PG_URL) : openSqlite();

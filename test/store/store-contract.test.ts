@@ -3,7 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Finding } from '../../src/domain/findings.ts';
 import type { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
 import type { NewEvent, Store } from '../../src/store/store.ts';
-import { openTestStore, postgresUnavailable, type TestEngine, type TestStore } from '../helpers/test-db.ts';
+import { openPostgresStore } from '../../src/store/postgres/open.ts';
+import { openTestStore, postgresUnavailable, testDatabase, type TestEngine, type TestStore } from '../helpers/test-db.ts';
 
 const pgDown = await postgresUnavailable();
 
@@ -318,6 +319,10 @@ for (const { engine, skip } of engines) {
       expect(await store.childRuns(older)).toEqual([]);
       expect((await store.lineageRuns()).map((r) => r.id)).toEqual([child.id]);
       expect(await store.silentRuns(1500, 0)).toHaveLength(2);
+      await store.updateRun(child.id, { note: 'second stage', tags: { team: 'nlp' } }, 2500);
+      expect(await store.getRun(child.id)).toMatchObject({ note: 'second stage', tags: { team: 'nlp' }, updated_at: 2500 });
+      await expect(store.updateRun(child.id, { 'note = NULL, name': 'x' } as never, 2600)).rejects.toThrow();
+      expect((await store.getRun(child.id))!.name).toBe('finetune');
       await store.ping();
       expect((await store.integrityReport()).ok).toBe(true);
     });
@@ -356,6 +361,22 @@ describe.skipIf(pgDown !== undefined)(`series: both engines answer alike${pgDown
 });
 
 describe.skipIf(pgDown !== undefined)(`replicas on one PostgreSQL${pgDown ? ` (skipped: ${pgDown})` : ''}`, () => {
+  it('share the schema a database URL names, as replicas started with one ANALYST_DB do', async () => {
+    const db = await testDatabase('postgres');
+    const [a, b] = [await openPostgresStore(db.url), await openPostgresStore(db.url)];
+    try {
+      const run = await newRun(a, 'shared');
+      await a.appendEvents(run.id, [metrics(0, { loss: 1 })], 3000);
+      expect((await b.getRun(run.id))!.last_seq).toBe(1);
+      const { rows } = await b.db.query<{ schema: string }>('SELECT current_schema() AS schema');
+      expect(db.url).toContain(`search_path%3D${rows[0].schema}`);
+      expect(rows[0].schema).toMatch(/^test_/);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+      await db.cleanup();
+    }
+  });
+
   it('gives events their global numbers in commit order, so a reader by gid never passes one committed later', async () => {
     const t = await open('postgres');
     const first = t.store as PostgresStore;

@@ -66,7 +66,8 @@ export function createPgDatabase(url: string, opts: PoolOptions = {}): PgDatabas
     connectionString: url,
     types,
     max: opts.max ?? 10,
-    ...(opts.schema ? { options: `-c search_path=${quoteIdent(opts.schema)}` } : {}),
+    // The server splits `options` at spaces unless they are escaped with a backslash.
+    ...(opts.schema ? { options: `-c search_path=${quoteIdent(opts.schema).replace(/[\\ ]/g, '\\$&')}` } : {}),
   });
   // An idle connection the server dropped (a restart, a killed backend) is removed by the pool;
   // without a listener its error would end the process.
@@ -119,6 +120,10 @@ export function createPgDatabase(url: string, opts: PoolOptions = {}): PgDatabas
       const client = await pool.connect();
       const frame = frameOf(client, undefined);
       let broken: Error | undefined;
+      // A connection lost while checked out reports here as well as to the query waiting on it;
+      // without a listener that report would end the process. It is not handed out again.
+      const lost = (err: Error) => (broken = err);
+      client.on('error', lost);
       try {
         await client.query('BEGIN');
         const result = await current.run(frame, fn);
@@ -135,6 +140,7 @@ export function createPgDatabase(url: string, opts: PoolOptions = {}): PgDatabas
         }
         throw err;
       } finally {
+        client.off('error', lost);
         client.release(broken);
       }
     },

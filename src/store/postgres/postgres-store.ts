@@ -6,7 +6,7 @@ import { setOwn } from '../../domain/own.ts';
 import { ReadReport, ReadSource } from '../../domain/read-report.ts';
 import type { CreateRunInput, MetricPoint, Run, RunColumns, RunListQuery } from '../../domain/runs.ts';
 import { stringifyJson } from '../../domain/values.ts';
-import { namePairs, RUN_PATCH_JSON, toEvent, toFinding, toRun, type EventRow, type FindingRow, type RunRow } from '../rows.ts';
+import { namePairs, RUN_PATCH_COLUMNS, RUN_PATCH_JSON, toEvent, toFinding, toRun, type EventRow, type FindingRow, type RunRow } from '../rows.ts';
 import type { AppendResult, DeletedRun, MetricsQuery, NewEvent, RunPatch, RunRequest, Store } from '../store.ts';
 import { appendEvents } from './append.ts';
 import { PgControlStore } from './control.ts';
@@ -235,6 +235,7 @@ export class PostgresStore implements Store {
   async updateRun(id: string, patch: RunPatch, now: number): Promise<void> {
     const keys = Object.keys(patch) as (keyof RunPatch)[];
     if (!keys.length) return;
+    for (const k of keys) if (!RUN_PATCH_COLUMNS.has(k)) throw new Error(`a run has no column ${JSON.stringify(k)} to change`);
     const p = new Params();
     const sets = keys.map((k) => `${k} = ${p.add(RUN_PATCH_JSON.has(k) ? stringifyJson(patch[k]) : (patch[k] ?? null))}`).join(', ');
     await this.db.query(`UPDATE runs SET ${sets}, updated_at = ${p.add(now)} WHERE id = ${p.add(id)}`, p.values);
