@@ -121,15 +121,15 @@ export class Analyst {
    * The facts and the budgeted data block of a run as it is now. The block is rebuilt only when
    * the run has new events, its findings changed or its record (config) changed, which keeps cache hits well under 5 ms.
    */
-  prepare(ref: string): Prepared {
+  async prepare(ref: string): Promise<Prepared> {
     const { source } = this.parts;
-    const run = findRun(source, ref);
-    const facts = gatherFacts(source, run);
-    const ctx = source.context(run.id);
+    const run = await findRun(source, ref);
+    const facts = await gatherFacts(source, run);
+    const ctx = await source.context(run.id);
     const stamp = `${ctx.eventCount}|${ctx.lastSeq}|${ctx.status}|${facts.findings.map((f) => `${f.id}:${f.updated_at}`).join(',')}|${JSON.stringify(facts.run)}`;
     const memo = this.blocks.get(run.id);
     if (memo && memo.stamp === stamp) return { run, facts, block: memo.block };
-    const logs = source.logs?.(run.id, LOG_LINES) ?? [];
+    const logs = (await source.logs?.(run.id, LOG_LINES)) ?? [];
     const block = buildContextBlock({ facts, curves: curvesOf(ctx), others: othersOf(ctx), logs }, this.blockBudget);
     this.blocks.set(run.id, { stamp, block });
     return { run, facts, block };
@@ -142,10 +142,10 @@ export class Analyst {
   async analyze(input: AnalyzeInput, opts: { auto?: boolean } = {}): Promise<AnalyzeResult> {
     const started = performance.now();
     if (opts.auto) {
-      const recent = this.auto.recent(findRun(this.parts.source, input.run).id);
+      const recent = this.auto.recent((await findRun(this.parts.source, input.run)).id);
       if (recent) return { ...recent, cached: true, usage: ZERO, latency_ms: round(performance.now() - started) };
     }
-    const { run, facts, block } = this.prepare(input.run);
+    const { run, facts, block } = await this.prepare(input.run);
     const template = this.parts.prompts[input.kind];
     const question = clean(input.question ?? DEFAULT_QUESTIONS[input.kind], 4000);
     const provider = this.parts.gateway.resolve(input);
@@ -181,7 +181,7 @@ export class Analyst {
     };
     const out = await this.parts.gateway.structured(req, StructuredAnswer, `${input.kind}_answer`, input);
     const { kept, setAside } = groundSuggestions(facts, out.value?.suggestions ?? []);
-    const suggestions = this.parts.suggestions.record(run, input.kind, kept);
+    const suggestions = await this.parts.suggestions.record(run, input.kind, kept);
     const text = out.degraded ? `(Offline analysis: ${out.reason}.)\n\n${out.text}` : out.text;
     const result: AnalyzeResult = {
       run: run.id,
@@ -208,12 +208,12 @@ export class Analyst {
   }
 
   /** POST /chat: streams the answer; the conversation keeps both sides once it is complete. */
-  chat(input: ChatInput): ChatSession {
+  async chat(input: ChatInput): Promise<ChatSession> {
     const started = performance.now();
     const { conversations, gateway, prompts, meter, cfg } = this.parts;
     const action = input.action ? QUICK_ACTIONS[input.action] : undefined;
     const message = clean(input.message ?? action!.message, 8000);
-    const { run, facts, block } = this.prepare(input.run);
+    const { run, facts, block } = await this.prepare(input.run);
     const conv = conversations.open(run.id, input.conversation);
     const history = historyText(conv.messages);
     const template = prompts.chat;
@@ -274,16 +274,16 @@ export class Analyst {
   }
 
   /** A run's suggestions with their status and outcome (GET /suggestions?run=). */
-  suggestions(ref: string): TrackedSuggestion[] {
-    return this.parts.suggestions.list(findRun(this.parts.source, ref).id);
+  async suggestions(ref: string): Promise<TrackedSuggestion[]> {
+    return this.parts.suggestions.list((await findRun(this.parts.source, ref)).id);
   }
 
   /** Call when a run finishes: records the outcome of earlier suggestions it applied. */
-  runFinished(run: string): number {
+  runFinished(run: string): Promise<number> {
     return this.parts.suggestions.runFinished(run);
   }
 
-  setSuggestionStatus(id: string, status: 'accepted' | 'rejected'): TrackedSuggestion {
+  setSuggestionStatus(id: string, status: 'accepted' | 'rejected'): Promise<TrackedSuggestion> {
     return this.parts.suggestions.setStatus(id, status);
   }
 
@@ -302,9 +302,9 @@ export class Analyst {
   }
 
   /** GET /usage, with the provider the analyst uses by default. */
-  usage() {
+  async usage() {
     const p = this.parts.gateway.defaultProvider;
-    return { provider: { name: p.name, model: p.model, because: this.parts.because }, ...this.parts.meter.report() };
+    return { provider: { name: p.name, model: p.model, because: this.parts.because }, ...(await this.parts.meter.report()) };
   }
 }
 

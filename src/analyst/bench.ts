@@ -1,9 +1,9 @@
 // Bench helpers for `npm run bench`: cache-hit latency, context build time, prompt size for long runs.
-import Database from 'better-sqlite3';
 import type { EventInput } from '../domain/events.ts';
 import { loadLlmConfig } from '../llm/config.ts';
 import { render } from '../llm/prompts.ts';
 import { estimateTokens } from '../llm/tokens.ts';
+import { openStore } from '../store/open.ts';
 import { createAnalyst } from './create.ts';
 import { MemorySource } from './memory-source.ts';
 
@@ -53,7 +53,7 @@ export async function syntheticAnalyst(points: number, env: NodeJS.ProcessEnv = 
   const t0 = performance.now();
   source.add(id, syntheticEvents(points));
   const foldMs = performance.now() - t0;
-  const { analyst } = await createAnalyst({ source, db: new Database(':memory:'), config: loadLlmConfig({ ANALYST_LLM: 'offline', ...env }) });
+  const { analyst } = await createAnalyst({ source, store: await openStore(':memory:'), config: loadLlmConfig({ ANALYST_LLM: 'offline', ...env }) });
   return { analyst, source, id, foldMs };
 }
 
@@ -83,7 +83,7 @@ export async function benchContextBuild(points = 1_000_000): Promise<{ fold_ms: 
     // A new event each time: the block is rebuilt, not served from its memo.
     source.add(id, [{ type: 'log', level: 'info', message: `bench ${i}` }]);
     const t0 = performance.now();
-    tokens = analyst.prepare(id).block.tokens;
+    tokens = (await analyst.prepare(id)).block.tokens;
     times.push(performance.now() - t0);
   }
   return { fold_ms: foldMs, block_ms: median(times), tokens };
@@ -92,7 +92,7 @@ export async function benchContextBuild(points = 1_000_000): Promise<{ fold_ms: 
 /** Tokens of the data block and of the whole rendered prompt (analysis template) for a run of `points` steps. */
 export async function benchPromptTokens(points: number): Promise<{ context_tokens: number; prompt_tokens: number; budget: number }> {
   const { analyst, id } = await syntheticAnalyst(points);
-  const { block } = analyst.prepare(id);
+  const { block } = await analyst.prepare(id);
   const messages = render(analyst.parts.prompts.analysis, { context: block.text, question: 'Analyse the current state of this run.' });
   return {
     context_tokens: block.tokens,

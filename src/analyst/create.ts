@@ -1,5 +1,4 @@
 // Builds the analyst from its dependencies: settings, prompts, provider choice, cache, usage, tracking.
-import type { Database } from 'better-sqlite3';
 import type { Registry } from 'prom-client';
 import { loadLlmConfig, type LlmConfig } from '../llm/config.ts';
 import { LlmGateway } from '../llm/gateway.ts';
@@ -7,8 +6,7 @@ import { registerAnalystMetrics } from '../llm/metrics.ts';
 import { loadPrompts } from '../llm/prompts.ts';
 import { selectDefault, type Selection } from '../llm/select.ts';
 import { UsageMeter } from '../llm/usage.ts';
-import { SuggestionsRepo } from '../store/suggestions-repo.ts';
-import { UsageRepo } from '../store/usage-repo.ts';
+import type { Store } from '../store/store.ts';
 import { Analyst } from './analyst.ts';
 import { Conversations } from './conversations.ts';
 import type { AnalystSource } from './source.ts';
@@ -16,8 +14,8 @@ import { SuggestionTracker } from './suggestions.ts';
 
 export interface AnalystDeps {
   source: AnalystSource;
-  /** A better-sqlite3 handle; the analyst creates its own tables (analyst_suggestions, analyst_usage). */
-  db: Database;
+  /** Where usage and suggestions are kept. */
+  store: Pick<Store, 'usage' | 'suggestions'>;
   /** Settings; read from `env` (default process.env) when not given. */
   config?: LlmConfig;
   env?: NodeJS.ProcessEnv;
@@ -38,7 +36,7 @@ export async function createAnalyst(deps: AnalystDeps): Promise<AnalystHandle> {
   const cfg = deps.config ?? loadLlmConfig(deps.env);
   const prompts = loadPrompts(cfg.promptsDir);
   const metrics = deps.registry ? registerAnalystMetrics(deps.registry) : undefined;
-  const meter = new UsageMeter(cfg, new UsageRepo(deps.db), metrics);
+  const meter = new UsageMeter(cfg, deps.store.usage, metrics);
   const selection = await selectDefault(cfg);
   const gateway = new LlmGateway(cfg, selection.provider, meter, metrics);
   const analyst = new Analyst({
@@ -47,7 +45,7 @@ export async function createAnalyst(deps: AnalystDeps): Promise<AnalystHandle> {
     gateway,
     prompts,
     meter,
-    suggestions: new SuggestionTracker(new SuggestionsRepo(deps.db), deps.source),
+    suggestions: new SuggestionTracker(deps.store.suggestions, deps.source),
     conversations: new Conversations(),
     because: selection.because,
     warnings: selection.warnings,

@@ -19,15 +19,15 @@ export function orderFindings(findings: Finding[]): Finding[] {
 }
 
 /** The run a request names, or a 404. */
-export function findRun(source: AnalystSource, ref: string): Run {
-  const run = source.run(ref);
+export async function findRun(source: AnalystSource, ref: string): Promise<Run> {
+  const run = await source.run(ref);
   if (!run) throw new AnalystError('not_found', `run ${ref} not found`);
   return run;
 }
 
-export function gatherFacts(source: AnalystSource, run: Run, now = Date.now()): AnalysisFacts {
-  const ctx = source.context(run.id);
-  const findings = source.findings(run.id);
+export async function gatherFacts(source: AnalystSource, run: Run, now = Date.now()): Promise<AnalysisFacts> {
+  const ctx = await source.context(run.id);
+  const findings = await source.findings(run.id);
   return {
     run: {
       id: run.id,

@@ -80,27 +80,27 @@ export class MemorySource implements AnalystSource {
     if (entry && entry.ctx.status === 'running') this.add(id, [{ type: 'run_finished', status }]);
   }
 
-  run(id: string): Run | undefined {
+  async run(id: string): Promise<Run | undefined> {
     return this.entries.get(id)?.run;
   }
 
-  context(id: string): RunContext {
+  async context(id: string): Promise<RunContext> {
     return this.entries.get(id)?.ctx ?? new RunContext(id);
   }
 
-  findings(id: string): Finding[] {
+  async findings(id: string): Promise<Finding[]> {
     return this.entries.get(id)?.diagnoser.all() ?? [];
   }
 
-  runsInProject(project: string): Run[] {
+  async runsInProject(project: string): Promise<Run[]> {
     return [...this.entries.values()].map((e) => e.run).filter((r) => r.project === project);
   }
 
-  children(id: string): Run[] {
+  async children(id: string): Promise<Run[]> {
     return [...this.entries.values()].map((e) => e.run).filter((r) => r.parent_run === id);
   }
 
-  logs(id: string, limit: number): string[] {
+  async logs(id: string, limit: number): Promise<string[]> {
     return this.entries.get(id)?.logs.slice(-limit) ?? [];
   }
 }

@@ -4,7 +4,7 @@ import type { ProposedSuggestion, Suggestion, SuggestionOutcome, TrackedSuggesti
 import { AnalystError } from '../domain/errors.ts';
 import { flatten } from '../domain/format.ts';
 import type { Run } from '../domain/runs.ts';
-import type { SuggestionsRepo } from '../store/suggestions-repo.ts';
+import type { SuggestionStore } from '../store/suggestions.ts';
 import type { AnalystSource } from './source.ts';
 
 /** The validation metric outcomes are judged on, best first. */
@@ -29,26 +29,28 @@ export function sameValue(configured: unknown, proposed: unknown): boolean {
 
 export class SuggestionTracker {
   constructor(
-    private readonly repo: SuggestionsRepo,
+    private readonly repo: SuggestionStore,
     private readonly source: AnalystSource,
   ) {}
 
-  record(run: Run, kind: string, proposed: ProposedSuggestion[]): Suggestion[] {
-    return proposed.map((s) => {
+  async record(run: Run, kind: string, proposed: ProposedSuggestion[]): Promise<Suggestion[]> {
+    const out: Suggestion[] = [];
+    for (const s of proposed) {
       const id = suggestionId(run.id, s);
-      this.repo.upsert({ ...s, id, run: run.id, project: run.project, kind });
-      return { id, ...s };
-    });
+      await this.repo.upsert({ ...s, id, run: run.id, project: run.project, kind });
+      out.push({ id, ...s });
+    }
+    return out;
   }
 
-  setStatus(id: string, status: 'accepted' | 'rejected'): TrackedSuggestion {
-    if (!this.repo.setStatus(id, status)) throw new AnalystError('not_found', `suggestion ${id} not found`);
-    return this.repo.get(id)!;
+  async setStatus(id: string, status: 'accepted' | 'rejected'): Promise<TrackedSuggestion> {
+    if (!(await this.repo.setStatus(id, status))) throw new AnalystError('not_found', `suggestion ${id} not found`);
+    return (await this.repo.get(id))!;
   }
 
   /** A run's suggestions, with outcomes brought up to date first. */
-  list(run: string): TrackedSuggestion[] {
-    this.evaluate(run);
+  async list(run: string): Promise<TrackedSuggestion[]> {
+    await this.evaluate(run);
     return this.repo.byRun(run);
   }
 
@@ -56,17 +58,17 @@ export class SuggestionTracker {
    * Looks for later finished runs of the same project or lineage whose config carries a pending
    * suggestion's proposed value, and records whether their validation metric beat the source run's.
    */
-  evaluate(run: string, now = Date.now()): number {
-    const pending = this.repo.pending(run);
+  async evaluate(run: string, now = Date.now()): Promise<number> {
+    const pending = await this.repo.pending(run);
     if (pending.length === 0) return 0;
-    const src = this.source.run(run);
+    const src = await this.source.run(run);
     if (!src) return 0;
-    const later = this.candidates(src);
+    const later = await this.candidates(src);
     let recorded = 0;
     for (const s of pending) {
       const applied = later.find((r) => sameValue(flatten(r.config)[s.parameter], s.proposed));
       if (!applied) continue;
-      this.repo.setOutcome(s.id, this.compare(src, applied, now), now);
+      await this.repo.setOutcome(s.id, await this.compare(src, applied, now), now);
       recorded++;
     }
     return recorded;
@@ -76,26 +78,28 @@ export class SuggestionTracker {
    * A run finished: its earlier siblings in the project and its parent may have suggestions it
    * applied. Returns how many outcomes were recorded.
    */
-  runFinished(id: string, now = Date.now()): number {
-    const run = this.source.run(id);
+  async runFinished(id: string, now = Date.now()): Promise<number> {
+    const run = await this.source.run(id);
     if (!run) return 0;
-    const sources = this.source.runsInProject(run.project).filter((r) => r.id !== id && r.created_at < run.created_at).map((r) => r.id);
+    const sources = (await this.source.runsInProject(run.project)).filter((r) => r.id !== id && r.created_at < run.created_at).map((r) => r.id);
     if (run.parent_run) sources.push(run.parent_run);
-    return [...new Set(sources)].reduce((n, s) => n + this.evaluate(s, now), 0);
+    let recorded = 0;
+    for (const s of new Set(sources)) recorded += await this.evaluate(s, now);
+    return recorded;
   }
 
-  private candidates(src: Run): Run[] {
+  private async candidates(src: Run): Promise<Run[]> {
     const seen = new Map<string, Run>();
-    for (const r of [...this.source.runsInProject(src.project), ...(this.source.children?.(src.id) ?? [])]) {
+    for (const r of [...(await this.source.runsInProject(src.project)), ...((await this.source.children?.(src.id)) ?? [])]) {
       const related = r.project === src.project || r.parent_run === src.id;
       if (r.id !== src.id && related && r.created_at > src.created_at && FINISHED.has(r.status)) seen.set(r.id, r);
     }
     return [...seen.values()].sort((a, b) => a.created_at - b.created_at);
   }
 
-  private compare(src: Run, applied: Run, now: number): SuggestionOutcome {
-    const before = this.source.context(src.id);
-    const after = this.source.context(applied.id);
+  private async compare(src: Run, applied: Run, now: number): Promise<SuggestionOutcome> {
+    const before = await this.source.context(src.id);
+    const after = await this.source.context(applied.id);
     for (const metric of OUTCOME_METRICS) {
       const a = before.get(metric);
       const b = after.get(metric);

@@ -69,14 +69,14 @@ export class LlmGateway {
   }
 
   /** Why this provider may not be called now (cap or open circuit), or undefined. */
-  private gate(provider: Provider): string | undefined {
+  private async gate(provider: Provider): Promise<string | undefined> {
     if (provider.name === 'offline') return undefined;
-    return this.meter.overCap() ?? this.breaker(provider.name).blocked();
+    return (await this.meter.overCap()) ?? this.breaker(provider.name).blocked();
   }
 
-  private finish(provider: Provider, model: string, usage: LlmUsage, started: number, degraded: boolean, reason?: string): Outcome {
+  private async finish(provider: Provider, model: string, usage: LlmUsage, started: number, degraded: boolean, reason?: string): Promise<Outcome> {
     const latency = Date.now() - started;
-    const cost = this.meter.record(provider.name, model, usage, latency, degraded);
+    const cost = await this.meter.record(provider.name, model, usage, latency, degraded);
     this.metrics?.calls.inc({ provider: provider.name, outcome: degraded ? 'fallback' : 'ok' });
     if (degraded && reason) this.metrics?.degraded.inc({ reason: reasonLabel(reason) });
     return {
@@ -101,16 +101,16 @@ export class LlmGateway {
     const provider = this.resolve(opts);
     const fallback = async (reason?: string) => {
       const r = await OFFLINE.structured(req, schema);
-      return { ...this.finish(OFFLINE, OFFLINE.model, r.usage, started, reason !== undefined, reason), value: r.value, text: r.text };
+      return { ...(await this.finish(OFFLINE, OFFLINE.model, r.usage, started, reason !== undefined, reason)), value: r.value, text: r.text };
     };
     if (provider.name === 'offline') return fallback();
-    const blocked = this.gate(provider);
+    const blocked = await this.gate(provider);
     if (blocked) return fallback(blocked);
     try {
       const r = await withRetries((signal) => provider.structured({ ...req, signal }, schema, name), this.retryOptions(started));
       this.breaker(provider.name).success();
       return {
-        ...this.finish(provider, r.model, r.usage, started, false),
+        ...(await this.finish(provider, r.model, r.usage, started, false)),
         value: r.value,
         text: r.value !== undefined ? (r.value as { text?: string }).text ?? r.text : r.text,
         ...(r.error ? { structured_error: r.error } : {}),
@@ -158,10 +158,10 @@ export class LlmGateway {
           text += t;
           yield t;
         }
-        settle({ ...gateway.finish(OFFLINE, OFFLINE.model, s.usage()!, started, reason !== undefined, reason), text });
+        settle({ ...(await gateway.finish(OFFLINE, OFFLINE.model, s.usage()!, started, reason !== undefined, reason)), text });
       };
       if (provider.name === 'offline') return yield* offline();
-      const blocked = gateway.gate(provider);
+      const blocked = await gateway.gate(provider);
       if (blocked) return yield* offline(blocked, `(${blocked}.)\n\n`);
       let previous: unknown;
       for (let attempt = 0; ; attempt++) {
@@ -192,7 +192,7 @@ export class LlmGateway {
           clearTimeout(timer);
           gateway.breaker(provider.name).success();
           const usage = s.usage() ?? estimateUsage(req, text);
-          settle({ ...gateway.finish(provider, provider.model, usage, started, false), text });
+          settle({ ...(await gateway.finish(provider, provider.model, usage, started, false)), text });
           return;
         } catch (caught) {
           clearTimeout(timer);
@@ -208,7 +208,7 @@ export class LlmGateway {
             continue;
           }
           const reason = gateway.failed(provider, error);
-          if (text !== '') gateway.meter.record(provider.name, provider.model, estimateUsage(req, text), Date.now() - started, true);
+          if (text !== '') await gateway.meter.record(provider.name, provider.model, estimateUsage(req, text), Date.now() - started, true);
           const note = text === '' ? `(${reason}; the offline analyst answers.)\n\n` : `\n\n(${reason}; the answer was cut off, the offline analyst's answer follows.)\n\n`;
           return yield* offline(reason, note);
         } finally {

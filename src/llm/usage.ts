@@ -1,5 +1,5 @@
 // Usage accounting: tokens and cost per call, daily caps, the record behind GET /usage.
-import type { UsageRepo, UsageRow } from '../store/usage-repo.ts';
+import type { UsageRow, UsageStore } from '../store/usage.ts';
 import { costOf, type LlmConfig } from './config.ts';
 import type { AnalystMetrics } from './metrics.ts';
 import type { LlmUsage } from './provider.ts';
@@ -16,19 +16,20 @@ export class UsageMeter {
 
   constructor(
     private readonly cfg: LlmConfig,
-    private readonly repo: UsageRepo,
+    private readonly repo: UsageStore,
     private readonly metrics?: AnalystMetrics,
   ) {}
 
-  private flush(): void {
-    for (const h of this.pendingHits.values()) this.repo.add(h.day, h.provider, h.model, { cache_hits: h.n });
+  private async flush(): Promise<void> {
+    const hits = [...this.pendingHits.values()];
     this.pendingHits.clear();
+    for (const h of hits) await this.repo.add(h.day, h.provider, h.model, { cache_hits: h.n });
   }
 
-  private totals(day = utcDay()): { tokens: number; cost: number } {
+  private async totals(day = utcDay()): Promise<{ tokens: number; cost: number }> {
     let tokens = 0;
     let cost = 0;
-    for (const r of this.repo.day(day)) {
+    for (const r of await this.repo.day(day)) {
       if (!METERED.has(r.provider)) continue;
       tokens += r.prompt_tokens + r.completion_tokens;
       cost += r.cost_usd;
@@ -37,8 +38,8 @@ export class UsageMeter {
   }
 
   /** A note saying which daily cap is reached, or undefined while under both. */
-  overCap(): string | undefined {
-    const { tokens, cost } = this.totals();
+  async overCap(): Promise<string | undefined> {
+    const { tokens, cost } = await this.totals();
     if (this.cfg.maxTokensPerDay !== undefined && tokens >= this.cfg.maxTokensPerDay) {
       return `daily token cap reached (${tokens} of ${this.cfg.maxTokensPerDay} tokens today, ANALYST_LLM_MAX_TOKENS_PER_DAY); answering offline until midnight UTC`;
     }
@@ -49,10 +50,10 @@ export class UsageMeter {
   }
 
   /** Records one call; returns its cost (undefined when the model has no price). */
-  record(provider: string, model: string, usage: LlmUsage, latencyMs: number, degraded: boolean): number | undefined {
+  async record(provider: string, model: string, usage: LlmUsage, latencyMs: number, degraded: boolean): Promise<number | undefined> {
     const cost = costOf(this.cfg, provider, model, usage.prompt_tokens, usage.completion_tokens);
-    this.flush();
-    this.repo.add(utcDay(), provider, model, {
+    await this.flush();
+    await this.repo.add(utcDay(), provider, model, {
       calls: 1,
       prompt_tokens: usage.prompt_tokens,
       completion_tokens: usage.completion_tokens,
@@ -79,18 +80,18 @@ export class UsageMeter {
   }
 
   /** GET /usage: today's totals against the caps, and the last 7 days by provider and model. */
-  report() {
-    this.flush();
+  async report() {
+    await this.flush();
     const today = utcDay();
-    const { tokens, cost } = this.totals(today);
-    const week = this.repo.from(utcDay(Date.now() - 6 * 86_400_000));
+    const { tokens, cost } = await this.totals(today);
+    const week = await this.repo.from(utcDay(Date.now() - 6 * 86_400_000));
     return {
       day: today,
       today: {
         tokens,
         cost_usd: round(cost),
         caps: { tokens_per_day: this.cfg.maxTokensPerDay ?? null, cost_per_day_usd: this.cfg.maxCostPerDay ?? null },
-        over_cap: this.overCap() ?? null,
+        over_cap: (await this.overCap()) ?? null,
         by_model: week.filter((r) => r.day === today).map(shape),
       },
       last_7_days: week.map(shape),

@@ -2,7 +2,7 @@
 import type { FindingChange, Severity } from '../domain/findings.ts';
 import { SEVERITY_RANK } from '../domain/findings.ts';
 import type { AlertType } from '../domain/webhooks.ts';
-import type { NewAlert } from '../store/outbox-repo.ts';
+import type { NewAlert } from '../store/outbox.ts';
 import { timeOrderedId } from './ids.ts';
 
 export interface RunRef {

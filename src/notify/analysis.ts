@@ -2,7 +2,7 @@
 // allowed to hold a delivery back longer than its time limit.
 import type { Finding } from '../domain/findings.ts';
 import type { Alert } from '../domain/webhooks.ts';
-import type { OutboxRepo } from '../store/outbox-repo.ts';
+import type { OutboxStore } from '../store/outbox.ts';
 import type { NotifyLog } from './log.ts';
 
 /** Supplied by the LLM analyst: a short analysis of a finding in its run. */
@@ -14,7 +14,7 @@ export class AlertAnalyses {
 
   constructor(
     private readonly summarize: Summarize | undefined,
-    private readonly outbox: OutboxRepo,
+    private readonly outbox: OutboxStore,
     private readonly timeoutMs: number,
     private readonly log: NotifyLog,
   ) {}
@@ -29,8 +29,8 @@ export class AlertAnalyses {
     let answer = this.pending.get(alert.id);
     if (!answer) {
       answer = this.summarize(alert.run.id, alert.finding)
-        .then((text) => {
-          this.outbox.setAnalysis(alert.id, text);
+        .then(async (text) => {
+          await this.outbox.setAnalysis(alert.id, text);
           return text;
         })
         .catch((err: unknown) => {

@@ -2,7 +2,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { SEVERITY_RANK } from '../domain/findings.ts';
 import type { Alert, CreateWebhookInput, Webhook } from '../domain/webhooks.ts';
-import type { WebhookWithSecret } from '../store/webhooks-repo.ts';
+import type { WebhookWithSecret } from '../store/webhooks.ts';
 
 /** The id of the subscription ANALYST_WEBHOOK_URL makes; fixed so a restart updates it in place. */
 export const ENV_WEBHOOK_ID = 'env';

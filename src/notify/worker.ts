@@ -1,8 +1,8 @@
 // The delivery worker: sends due outbox rows, records each attempt, and schedules the retries.
 import type { Delivery } from '../domain/webhooks.ts';
 import { stringifyJson } from '../domain/values.ts';
-import type { OutboxRepo } from '../store/outbox-repo.ts';
-import type { WebhooksRepo } from '../store/webhooks-repo.ts';
+import type { OutboxStore } from '../store/outbox.ts';
+import type { WebhookStore } from '../store/webhooks.ts';
 import type { AlertAnalyses } from './analysis.ts';
 import { renderBody, resolveFormat } from './formats.ts';
 import type { NotifyLog } from './log.ts';
@@ -29,8 +29,8 @@ export class DeliveryWorker {
   private stopping = new AbortController();
 
   constructor(
-    private readonly outbox: OutboxRepo,
-    private readonly webhooks: WebhooksRepo,
+    private readonly outbox: OutboxStore,
+    private readonly webhooks: WebhookStore,
     private readonly analyses: AlertAnalyses,
     private readonly options: WorkerOptions,
     private readonly log: NotifyLog,
@@ -40,7 +40,7 @@ export class DeliveryWorker {
   start(): void {
     this.running = true;
     this.stopping = new AbortController();
-    this.pump();
+    void this.pump();
   }
 
   /**
@@ -55,23 +55,24 @@ export class DeliveryWorker {
   }
 
   /**
-   * Asks for a pass after the current synchronous work: called from inside the ingest
-   * transaction, the new rows are committed (or rolled back) by the time the pass reads them.
+   * Asks for a pass on the next turn of the event loop: called from inside the ingest
+   * transaction, which ends within the same turn, the new rows are committed (or rolled back)
+   * by the time the pass reads them.
    */
   kick(): void {
-    if (this.running) setImmediate(() => this.pump());
+    if (this.running) setImmediate(() => void this.pump());
   }
 
   /** Sends one delivery now and waits for the outcome; `retry: false` makes a failure final. */
   async deliverNow(id: string, retry: boolean): Promise<Delivery | undefined> {
     await this.inFlight.get(id);
-    const delivery = this.outbox.getDelivery(id);
+    const delivery = await this.outbox.getDelivery(id);
     if (!delivery || delivery.status !== 'pending') return delivery;
     await this.track(delivery, retry);
     return this.outbox.getDelivery(id);
   }
 
-  private pump(): void {
+  private async pump(): Promise<void> {
     if (!this.running) return;
     clearTimeout(this.timer);
     const now = this.options.clock();
@@ -79,17 +80,18 @@ export class DeliveryWorker {
     try {
       const free = this.options.concurrency - this.inFlight.size;
       if (free > 0) {
-        for (const delivery of this.outbox.due(now, free, this.inFlight.keys())) void this.track(delivery, true);
+        for (const delivery of await this.outbox.due(now, free, this.inFlight.keys())) void this.track(delivery, true);
       }
-      const next = this.outbox.nextDueAt(this.inFlight.keys());
+      const next = await this.outbox.nextDueAt(this.inFlight.keys());
       // With every slot busy, the next pass starts when a slot frees (track() pumps again).
       if (next !== undefined && this.inFlight.size < this.options.concurrency) wait = Math.max(0, next - now);
     } catch (err) {
       this.log.warn({ err }, 'webhook outbox unreadable; trying again shortly');
       wait = this.options.retry.baseMs;
     }
-    if (wait === undefined) return;
-    this.timer = setTimeout(() => this.pump(), wait);
+    if (wait === undefined || !this.running) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.pump(), wait);
     this.timer.unref();
   }
 
@@ -98,22 +100,22 @@ export class DeliveryWorker {
       .catch((err: unknown) => {
         // Counted as a failed attempt so that a fault that repeats backs off instead of spinning.
         this.log.warn({ err, delivery: delivery.id }, 'webhook delivery attempt failed unexpectedly');
-        this.finish(delivery, { ok: false, error: String(err), blocked: false }, retry);
+        return this.finish(delivery, { ok: false, error: String(err), blocked: false }, retry);
       })
       .catch((err: unknown) => this.log.warn({ err, delivery: delivery.id }, 'could not record a webhook delivery attempt'))
       .finally(() => {
         this.inFlight.delete(delivery.id);
-        this.pump();
+        void this.pump();
       });
     this.inFlight.set(delivery.id, attempt);
     return attempt;
   }
 
   private async attempt(delivery: Delivery, retry: boolean): Promise<void> {
-    const webhook = this.webhooks.get(delivery.webhook_id);
-    const alert = this.outbox.getAlert(delivery.alert_id);
+    const webhook = await this.webhooks.get(delivery.webhook_id);
+    const alert = await this.outbox.getAlert(delivery.alert_id);
     if (!webhook || !alert) {
-      this.finish(delivery, { ok: false, error: 'subscription or alert no longer exists', blocked: true }, false);
+      await this.finish(delivery, { ok: false, error: 'subscription or alert no longer exists', blocked: true }, false);
       return;
     }
     const analysis = webhook.include_analysis ? await this.analyses.forAlert(alert) : null;
@@ -123,10 +125,10 @@ export class DeliveryWorker {
     const signal = this.stopping.signal;
     const result = await postWebhook(webhook.url, body, headers, { ...this.options, signal });
     if (signal.aborted && !result.ok) return;
-    this.finish(delivery, result, retry);
+    await this.finish(delivery, result, retry);
   }
 
-  private finish(delivery: Delivery, result: SendResult, retry: boolean): void {
+  private async finish(delivery: Delivery, result: SendResult, retry: boolean): Promise<void> {
     const now = this.options.clock();
     const attempts = delivery.attempts + 1;
     const outcome = result.ok ? classifyStatus(result.status) : result.blocked ? 'dead' : 'retry';
@@ -134,12 +136,12 @@ export class DeliveryWorker {
     const error = result.ok ? (outcome === 'delivered' ? null : httpError(result.status, result.body)) : result.error;
     const base = { attempts, response_code: responseCode, last_error: error, updated_at: now };
     if (outcome === 'delivered') {
-      this.outbox.recordAttempt(delivery.id, { ...base, status: 'delivered', next_attempt_at: null, delivered_at: now });
+      await this.outbox.recordAttempt(delivery.id, { ...base, status: 'delivered', next_attempt_at: null, delivered_at: now });
       return;
     }
     const deadline = delivery.created_at + this.options.retry.maxAgeMs;
     if (outcome === 'dead' || !retry || now >= deadline) {
-      this.outbox.recordAttempt(delivery.id, { ...base, status: 'dead', next_attempt_at: null, delivered_at: null });
+      await this.outbox.recordAttempt(delivery.id, { ...base, status: 'dead', next_attempt_at: null, delivered_at: null });
       if (outcome === 'retry') this.log.warn({ delivery: delivery.id, error }, 'webhook delivery gave up');
       return;
     }
@@ -149,7 +151,7 @@ export class DeliveryWorker {
     );
     // The last try lands on the deadline rather than past it.
     const next = Math.min(now + wait, deadline);
-    this.outbox.recordAttempt(delivery.id, { ...base, status: 'pending', next_attempt_at: next, delivered_at: null });
+    await this.outbox.recordAttempt(delivery.id, { ...base, status: 'pending', next_attempt_at: next, delivered_at: null });
   }
 }
 

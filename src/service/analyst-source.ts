@@ -9,12 +9,12 @@ export function analystSource(service: AnalystService): AnalystSource {
   const { store } = service;
   return {
     // A deleted run answers 410 here as on every route; an unknown one is left to the analyst's 404.
-    run: (ref) => store.resolveRun(ref) ?? (store.deletedRun(ref) ? service.run(ref) : undefined),
-    context: (id) => service.states.get(id).ctx,
+    run: async (ref) => (await store.resolveRun(ref)) ?? ((await store.deletedRun(ref)) ? service.run(ref) : undefined),
+    context: async (id) => (await service.states.get(id)).ctx,
     findings: (id) => service.findings(id),
-    runsInProject: (project) => store.listRuns(RunListQuery.parse({ project, limit: 1000, archived: 'true' })).runs,
-    children: (id) => {
-      const run = store.getRun(id);
+    runsInProject: async (project) => (await store.listRuns(RunListQuery.parse({ project, limit: 1000, archived: 'true' }))).runs,
+    children: async (id) => {
+      const run = await store.getRun(id);
       return run ? store.childRuns(run) : [];
     },
     logs: (id, limit) => store.recentLogs(id, limit),
@@ -30,11 +30,7 @@ export function connectAnalyst(service: AnalystService, analyst: Analyst, log: L
   return service.bus.subscribe('*', (event) => {
     if (event.type === 'run_finished') {
       setImmediate(() => {
-        try {
-          analyst.runFinished(event.run);
-        } catch (err) {
-          log.warn({ err, run: event.run }, 'could not settle suggestions of a finished run');
-        }
+        analyst.runFinished(event.run).catch((err) => log.warn({ err, run: event.run }, 'could not settle suggestions of a finished run'));
       });
     } else if (event.type === 'finding_raised' && event.finding.severity !== 'info') {
       analyst.analyze({ run: event.run, kind: 'analysis' }, { auto: true }).catch((err) => log.warn({ err, run: event.run }, 'automatic analysis failed'));

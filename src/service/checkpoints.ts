@@ -24,12 +24,12 @@ export const MAX_CHECKPOINTS = 10_000;
 type CheckpointEvent = Extract<StoredEvent, { type: 'checkpoint_saved' | 'checkpoint_loaded' }>;
 
 /** The value of a series (canonical name) at the last point at or before `step`. */
-function valueAt(service: AnalystService, run: string, canonical: string, step: number): { name: string; value: number } | null {
-  const name = service.store.metricNames(run).find((n) => n === canonical || canonicalOf(n)?.canonical === canonical);
+async function valueAt(service: AnalystService, run: string, canonical: string, step: number): Promise<{ name: string; value: number } | null> {
+  const name = (await service.store.metricNames(run)).find((n) => n === canonical || canonicalOf(n)?.canonical === canonical);
   if (!name) return null;
-  const range = service.store.series.range(run, name, undefined, step);
+  const range = await service.store.series.range(run, name, undefined, step);
   if (!range) return null;
-  for (const [p] of service.store.series.pages({ ...range, first: range.last }, 1)) return { name, value: p.value };
+  for await (const [p] of service.store.series.pages({ ...range, first: range.last }, 1)) return { name, value: p.value };
   return null;
 }
 
@@ -37,21 +37,22 @@ function valueAt(service: AnalystService, run: string, canonical: string, step: 
  * The run's checkpoints in order. The best is the saved checkpoint with the best finite value of
  * the metric most of them are judged by (lowest loss, highest accuracy); none when no value is known.
  */
-export function listCheckpoints(service: AnalystService, ref: string): { checkpoints: Checkpoint[]; best: Checkpoint | null } {
-  const run = service.run(ref);
-  const events = service.store.recentEvents(run.id, ['checkpoint_saved', 'checkpoint_loaded'], MAX_CHECKPOINTS) as CheckpointEvent[];
-  const primary = events.length ? service.states.get(run.id).ctx.best()?.metric : undefined;
-  const checkpoints = events.map((e): Checkpoint => {
+export async function listCheckpoints(service: AnalystService, ref: string): Promise<{ checkpoints: Checkpoint[]; best: Checkpoint | null }> {
+  const run = await service.run(ref);
+  const events = (await service.store.recentEvents(run.id, ['checkpoint_saved', 'checkpoint_loaded'], MAX_CHECKPOINTS)) as CheckpointEvent[];
+  const primary = events.length ? (await service.states.get(run.id)).ctx.best()?.metric : undefined;
+  const checkpoints: Checkpoint[] = [];
+  for (const e of events) {
     const step = e.step ?? null;
     let metric = e.metric ?? null;
     let value = e.value ?? null;
     let from: Checkpoint['value_from'] = value === null ? null : 'checkpoint';
     if (value === null && step !== null && primary) {
-      const found = valueAt(service, run.id, primary, step);
+      const found = await valueAt(service, run.id, primary, step);
       if (found) [metric, value, from] = [found.name, found.value, 'series'];
     }
-    return { seq: e.seq, ts: e.ts, action: e.type === 'checkpoint_saved' ? 'saved' : 'loaded', path: e.path, step, epoch: e.epoch ?? null, metric, value, value_from: from, best: false };
-  });
+    checkpoints.push({ seq: e.seq, ts: e.ts, action: e.type === 'checkpoint_saved' ? 'saved' : 'loaded', path: e.path, step, epoch: e.epoch ?? null, metric, value, value_from: from, best: false });
+  }
   const counts = new Map<string, number>();
   for (const c of checkpoints) if (c.metric && c.value !== null && Number.isFinite(c.value)) counts.set(c.metric, (counts.get(c.metric) ?? 0) + 1);
   const judged = [...counts].sort((a, b) => b[1] - a[1])[0]?.[0];

@@ -22,10 +22,11 @@ export type FeedItem = { events: StoredEvent[] } | { overflow: number } | { dele
 
 /**
  * Resume without gap or duplicate: the feed subscribes to the bus before it reads the store, then
- * pages through the store until a read comes back short. While it is catching up it keeps no live
- * event (the store already has them: commits publish synchronously, so a read sees everything
- * published before it), which keeps a long replay from filling the buffer; from the short read on
- * it queues live events and hands out only those past its cursor. A client that lets more than
+ * pages through the store until a read comes back short. While it is catching up it keeps only
+ * the live events published during a read (events are published after their commit, so a read
+ * sees everything published before it began), which keeps a long replay from filling the buffer;
+ * from the short read on it queues live events and hands out only those past its cursor. A
+ * project's feed filters live events by project as it hands them out. A client that lets more than
  * `maxBuffered` live events pile up gets an overflow marker with the cursor to resume from, and
  * the feed lets go of everything, so a slow consumer costs ingest nothing and holds bounded memory.
  */
@@ -41,6 +42,8 @@ export class EventFeed {
   private readonly projects = new Map<string, string | undefined>();
   private buffer: StoredEvent[] = [];
   private catchingUp = true;
+  /** A read of the store is in flight: live events published meanwhile may be newer than its answer. */
+  private reading = false;
   private overflowed = false;
   private closed = false;
   private wake: (() => void) | undefined;
@@ -78,9 +81,17 @@ export class EventFeed {
         return { overflow: this.cursor };
       }
       if (this.catchingUp) {
-        const read = this.read();
-        // Synchronous with the read: anything published from now on is newer than the store's answer.
+        this.reading = true;
+        let read: StoredEvent[];
+        try {
+          read = await this.read();
+        } finally {
+          this.reading = false;
+        }
+        if (this.closed) return null;
+        // A full page: the next read returns what was published meanwhile.
         if (read.length < this.page) this.catchingUp = false;
+        else this.buffer = [];
         if (!read.length) continue;
         // Past what was read even when none of it is wanted, or the next read would return it again.
         this.cursor = this.keyOf(read[read.length - 1]);
@@ -93,7 +104,10 @@ export class EventFeed {
         this.buffer = [];
         if (!fresh.length) continue;
         this.cursor = this.keyOf(fresh[fresh.length - 1]);
-        return { events: fresh };
+        const events = await this.ofProject(fresh);
+        if (this.closed) return null;
+        if (events.length) return { events };
+        continue;
       }
       if (this.ended) {
         const run = this.perRun!;
@@ -119,7 +133,7 @@ export class EventFeed {
     return this.perRun === undefined ? e.gid : e.seq;
   }
 
-  private read(): StoredEvent[] {
+  private read(): Promise<StoredEvent[]> {
     if (this.perRun !== undefined) return this.store.eventsAfter(this.perRun, this.cursor, this.page);
     return this.store.eventsAfterGlobal(this.cursor, this.page, this.project);
   }
@@ -127,8 +141,7 @@ export class EventFeed {
   private onLive(e: StoredEvent): void {
     if (this.closed || this.overflowed) return;
     if (this.types && !this.types.has(e.type)) return;
-    if (this.project !== undefined && this.projectOf(e.run) !== this.project) return;
-    if (!this.catchingUp) {
+    if (!this.catchingUp || this.reading) {
       if (this.buffer.length >= this.maxBuffered) {
         this.overflowed = true;
         this.buffer = [];
@@ -138,8 +151,15 @@ export class EventFeed {
     this.wake?.();
   }
 
-  private projectOf(run: string): string | undefined {
-    if (!this.projects.has(run)) this.projects.set(run, this.store.getRun(run)?.project);
+  private async ofProject(events: StoredEvent[]): Promise<StoredEvent[]> {
+    if (this.project === undefined) return events;
+    const out: StoredEvent[] = [];
+    for (const e of events) if ((await this.projectOf(e.run)) === this.project) out.push(e);
+    return out;
+  }
+
+  private async projectOf(run: string): Promise<string | undefined> {
+    if (!this.projects.has(run)) this.projects.set(run, (await this.store.getRun(run))?.project);
     return this.projects.get(run);
   }
 }

@@ -2,12 +2,12 @@ import { storageUnavailable } from '../store/faults.ts';
 
 /** What a group is written in: a transaction that nests (an inner call is a savepoint of the outer one). */
 export interface Transactional {
-  transaction<T>(fn: () => T): T;
+  transaction<T>(fn: () => Promise<T>): Promise<T>;
 }
 
 interface Job<T> {
   key: string;
-  work: () => T;
+  work: () => Promise<T>;
   committed: (result: T) => void;
   resolve: (result: T) => void;
   reject: (err: unknown) => void;
@@ -16,8 +16,8 @@ interface Job<T> {
 /**
  * Group commit: work queued in the same turn of the event loop runs in one transaction (one
  * fsync), each piece in a savepoint of its own, so a piece that fails is rolled back alone and
- * the others still commit. Every piece is settled only after the commit, in the order queued;
- * `committed` runs synchronously right after it, before any other request is served.
+ * the others still commit. Pieces are written one after another in the order queued. Every
+ * piece is settled only after the commit, in the order queued; `committed` runs right after it.
  */
 export class GroupCommit {
   private queue: Array<Job<unknown>> = [];
@@ -29,22 +29,22 @@ export class GroupCommit {
     private readonly observe: (pieces: number) => void = () => {},
   ) {}
 
-  run<T>(key: string, work: () => T, committed: (result: T) => void): Promise<T> {
+  run<T>(key: string, work: () => Promise<T>, committed: (result: T) => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      if (!this.queue.length) setImmediate(() => this.flush());
+      if (!this.queue.length) setImmediate(() => void this.flush());
       this.queue.push({ key, work, committed, resolve, reject } as Job<unknown>);
     });
   }
 
-  private flush(): void {
+  private async flush(): Promise<void> {
     const jobs = this.queue;
     this.queue = [];
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; err: unknown }> = [];
     try {
-      this.tx.transaction(() => {
+      await this.tx.transaction(async () => {
         for (const job of jobs) {
           try {
-            outcomes.push({ ok: true, value: this.tx.transaction(job.work) });
+            outcomes.push({ ok: true, value: await this.tx.transaction(job.work) });
           } catch (err) {
             this.rolledBack(job.key);
             // A full disk, a lock, an I/O error: SQLite may have rolled back the whole group

@@ -37,11 +37,11 @@ export class Lineage {
   constructor(private readonly service: AnalystService) {}
 
   /** The stages before this one, first stage first, and why the chain stopped if not at a first stage. */
-  chain(run: Run): { ancestors: Run[] } & ChainBreak {
+  async chain(run: Run): Promise<{ ancestors: Run[] } & ChainBreak> {
     const ancestors: Run[] = [];
     const seen = new Set([run.id]);
     for (let at = run; at.parent_run; ) {
-      const parent = this.service.store.resolveRun(at.parent_run);
+      const parent = await this.service.store.resolveRun(at.parent_run);
       if (!parent) return { ancestors: ancestors.reverse(), missing_parent: at.parent_run };
       if (seen.has(parent.id)) return { ancestors: ancestors.reverse(), cycle: parent.id };
       seen.add(parent.id);
@@ -59,9 +59,9 @@ export class Lineage {
     return (ancestors[0] ?? run).name;
   }
 
-  summary(run: Run, model: string): StageSummary {
+  async summary(run: Run, model: string): Promise<StageSummary> {
     const entry = entryOf(run);
-    const { ctx } = this.service.states.get(run.id);
+    const { ctx } = await this.service.states.get(run.id);
     const metrics: Record<string, number> = {};
     for (const [name, v] of ctx.latest) metrics[name] = v.value;
     const steps = typeof entry?.steps === 'number' ? entry.steps : (ctx.step ?? run.total_steps ?? 0);
@@ -88,34 +88,35 @@ export class Lineage {
   }
 
   /** The stages trained from `run`, as a tree; a stage met twice (a cycle) is not followed again. */
-  private tree(run: Run, model: string, seen: Set<string>): StageNode[] {
+  private async tree(run: Run, model: string, seen: Set<string>): Promise<StageNode[]> {
     const nodes: StageNode[] = [];
-    for (const child of this.service.store.childRuns(run)) {
+    for (const child of await this.service.store.childRuns(run)) {
       if (seen.has(child.id)) continue;
       seen.add(child.id);
-      nodes.push({ ...this.summary(child, model), children: this.tree(child, model, seen) });
+      nodes.push({ ...(await this.summary(child, model)), children: await this.tree(child, model, seen) });
     }
     return nodes;
   }
 
   /** `GET /runs/:id/lineage`: the chain that led to the run, the stages trained from it, and step totals. */
-  of(ref: string): RunLineage {
-    const run = this.service.run(ref);
-    const { ancestors, ...broken } = this.chain(run);
+  async of(ref: string): Promise<RunLineage> {
+    const run = await this.service.run(ref);
+    const { ancestors, ...broken } = await this.chain(run);
     const model = this.modelOf(run, ancestors);
-    const before = ancestors.map((r) => this.summary(r, model));
-    const stage = this.summary(run, model);
-    const descendants = this.tree(run, model, new Set([run.id, ...ancestors.map((a) => a.id)]));
+    const before: StageSummary[] = [];
+    for (const r of ancestors) before.push(await this.summary(r, model));
+    const stage = await this.summary(run, model);
+    const descendants = await this.tree(run, model, new Set([run.id, ...ancestors.map((a) => a.id)]));
     const totalSteps = [...before, stage].reduce((n, s) => n + s.steps, 0);
     const below = (nodes: StageNode[]): number => nodes.reduce((n, s) => n + s.steps + below(s.children), 0);
     return { model, run: run.id, ...broken, ancestors: before, stage, descendants, total_steps: totalSteps, tree_steps: totalSteps + below(descendants) };
   }
 
   /** `GET /lineage`: every model's lineage tree (one per first stage), newest activity first. */
-  models(model?: string): ModelLineage[] {
+  async models(model?: string): Promise<ModelLineage[]> {
     const roots = new Map<string, { root: Run; model: string } & ChainBreak>();
-    for (const run of this.service.store.lineageRuns()) {
-      const { ancestors, ...broken } = this.chain(run);
+    for (const run of await this.service.store.lineageRuns()) {
+      const { ancestors, ...broken } = await this.chain(run);
       let root = ancestors[0] ?? run;
       if (broken.cycle) {
         // A loop has no first stage: its smallest id stands for it, whichever of its runs (or of
@@ -131,7 +132,7 @@ export class Lineage {
     const out: ModelLineage[] = [];
     for (const { root, model: name, ...broken } of roots.values()) {
       if (model !== undefined && name !== model) continue;
-      const node: StageNode = { ...this.summary(root, name), children: this.tree(root, name, new Set([root.id])) };
+      const node: StageNode = { ...(await this.summary(root, name)), children: await this.tree(root, name, new Set([root.id])) };
       const all: StageNode[] = [];
       const walk = (n: StageNode) => {
         all.push(n);
@@ -154,16 +155,16 @@ export class Lineage {
   }
 
   /** The history entry of one stage: as imported, or made from what the run recorded. */
-  private entry(run: Run): TrainingEntry {
+  private async entry(run: Run): Promise<TrainingEntry> {
     const kept = entryOf(run);
     if (kept) return kept;
-    const s = this.summary(run, '');
+    const s = await this.summary(run, '');
     const entry: TrainingEntry = { dataset: run.dataset, steps: s.steps };
     if (s.epochs !== null) entry.epochs = s.epochs;
     entry.metrics = Object.fromEntries(Object.entries(s.metrics).map(([k, v]) => [k, fileValue(v)]));
     entry.hyperparams = run.config;
     entry.start_time = iso(s.started_at);
-    entry.end_time = iso(run.finished_at ?? this.service.states.get(run.id).ctx.lastEventAt);
+    entry.end_time = iso(run.finished_at ?? (await this.service.states.get(run.id)).ctx.lastEventAt);
     return entry;
   }
 
@@ -171,14 +172,15 @@ export class Lineage {
    * `GET /runs/:id/training_info.json`: the stage's file as the trainer's manager writes it, its
    * history the entries of every stage up to this one, each as it was first written.
    */
-  trainingInfo(ref: string): Record<string, unknown> {
-    const run = this.service.run(ref);
-    const { ancestors } = this.chain(run);
+  async trainingInfo(ref: string): Promise<Record<string, unknown>> {
+    const run = await this.service.run(ref);
+    const { ancestors } = await this.chain(run);
     const stages = [...ancestors, run];
-    const history = stages.map((r) => this.entry(r));
+    const history: TrainingEntry[] = [];
+    for (const r of stages) history.push(await this.entry(r));
     const last = history[history.length - 1];
     const parent = ancestors[ancestors.length - 1];
-    const finalCheckpoint = textOf(run.meta.final_checkpoint) ?? (listCheckpoints(this.service, run.id).best?.path ?? null);
+    const finalCheckpoint = textOf(run.meta.final_checkpoint) ?? ((await listCheckpoints(this.service, run.id)).best?.path ?? null);
     return {
       model_name: this.modelOf(run, ancestors),
       stage: run.stage,
@@ -193,16 +195,16 @@ export class Lineage {
   }
 
   /** Stores each stage the files describe as a run linked to its parent; a stage stored before is left as it is. */
-  import(files: Array<{ path: string; content: unknown }>, project?: string): LineageImport {
+  async import(files: Array<{ path: string; content: unknown }>, project?: string): Promise<LineageImport> {
     const plans = planLineage(files, project);
     const runs: LineageImport['runs'] = [];
-    this.service.transaction(() => {
+    await this.service.transaction(async () => {
       for (const plan of plans) {
-        const existed = this.service.store.getRun(plan.id) !== undefined;
+        const existed = (await this.service.store.getRun(plan.id)) !== undefined;
         // A stage known only from a later file's history never overwrites what its own file said.
         if (existed && plan.file === null) continue;
-        if (!existed) this.service.createRun({ id: plan.id, name: plan.name, project: plan.project, config: {}, meta: {}, tags: {} });
-        this.service.ingest(plan.id, plan.events, 'import');
+        if (!existed) await this.service.createRun({ id: plan.id, name: plan.name, project: plan.project, config: {}, meta: {}, tags: {} });
+        await this.service.ingest(plan.id, plan.events, 'import');
         runs.push({ id: plan.id, model: plan.model, stage: plan.stage, dataset: plan.dataset, parent_run: plan.parent, file: plan.file, created: !existed });
       }
     });

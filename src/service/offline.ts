@@ -4,7 +4,7 @@ import { noRuleInputError, readsRuleInput } from '../domain/read-report.ts';
 import { CreateRunBody, type Run } from '../domain/runs.ts';
 import { FileEnding } from '../ingest/files/ending.ts';
 import { streamFile } from '../ingest/files/import-file.ts';
-import { SqliteStore } from '../store/sqlite-store.ts';
+import { openStore } from '../store/open.ts';
 import { loadConfig } from './config.ts';
 import { AnalystService } from './service.ts';
 import { createTelemetry } from './telemetry.ts';
@@ -13,10 +13,10 @@ import { createTelemetry } from './telemetry.ts';
 const SLICE = 5000;
 
 /** The service as `analyst serve` makes it (same limits), on a database that lives as long as the process. */
-export function offlineService(env: NodeJS.ProcessEnv = process.env): AnalystService {
+export async function offlineService(env: NodeJS.ProcessEnv = process.env): Promise<AnalystService> {
   const config = loadConfig(env);
   return new AnalystService({
-    store: new SqliteStore(':memory:'),
+    store: await openStore(':memory:'),
     telemetry: createTelemetry(),
     limits: { window: config.ANALYST_CONTEXT_WINDOW, maxMetrics: config.ANALYST_CONTEXT_MAX_METRICS, recentEvents: 32 },
     maxActiveRuns: config.ANALYST_MAX_ACTIVE_RUNS,
@@ -28,25 +28,24 @@ export function offlineService(env: NodeJS.ProcessEnv = process.env): AnalystSer
  * reads it: the run ends as the file does, and a file with no metric the rules read is refused
  * (no_metrics) rather than reported empty.
  */
-export function importFileRun(service: AnalystService, file: string, opts: { format?: string } = {}): Promise<Run> {
-  return streamFile(file, { format: opts.format }).then((imported) => {
-    const { run } = service.createRun(CreateRunBody.parse({ name: imported.name }));
-    const ending = new FileEnding();
-    let slice: EventInput[] = [];
-    const flush = () => {
-      ending.take(slice);
-      service.ingest(run.id, slice, 'import');
-      slice = [];
-    };
-    for (const e of imported.events) {
-      slice.push(e);
-      if (slice.length >= SLICE) flush();
-    }
-    flush();
-    const read = imported.read();
-    if (!readsRuleInput(read)) throw noRuleInputError(read, file);
-    service.ingest(run.id, [ending.ending()], 'import');
-    service.noteRead(run.id, 'import', read);
-    return service.run(run.id);
-  });
+export async function importFileRun(service: AnalystService, file: string, opts: { format?: string } = {}): Promise<Run> {
+  const imported = await streamFile(file, { format: opts.format });
+  const { run } = await service.createRun(CreateRunBody.parse({ name: imported.name }));
+  const ending = new FileEnding();
+  let slice: EventInput[] = [];
+  const flush = async () => {
+    ending.take(slice);
+    await service.ingest(run.id, slice, 'import');
+    slice = [];
+  };
+  for (const e of imported.events) {
+    slice.push(e);
+    if (slice.length >= SLICE) await flush();
+  }
+  await flush();
+  const read = imported.read();
+  if (!readsRuleInput(read)) throw noRuleInputError(read, file);
+  await service.ingest(run.id, [ending.ending()], 'import');
+  await service.noteRead(run.id, 'import', read);
+  return service.run(run.id);
 }

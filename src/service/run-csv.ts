@@ -19,9 +19,9 @@ const cell = (v: number | undefined) => (v === undefined ? '' : Number.isNaN(v) 
  * it was sent with, each cell the series' last value at that epoch or step. A point logged
  * without an epoch is in the step table only, one without a step in the epoch table only.
  */
-export function exportCsv(service: AnalystService, ref: string, level: CsvLevel): string {
-  const run = service.run(ref);
-  const series = recordSeries(service, run.id);
+export async function exportCsv(service: AnalystService, ref: string, level: CsvLevel): Promise<string> {
+  const run = await service.run(ref);
+  const series = await recordSeries(service, run.id);
   const rows = new Map<number, Row>();
   for (const s of series) {
     for (const p of s.points) {

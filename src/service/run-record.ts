@@ -7,20 +7,22 @@ import type { AnalystService } from './service.ts';
 const PAGE = 5000;
 
 /** Every stored point of every series of a run, as logged (names as sent, values not normalised). */
-export function recordSeries(service: AnalystService, run: string): RunRecord['series'] {
+export async function recordSeries(service: AnalystService, run: string): Promise<RunRecord['series']> {
   const { series } = service.store;
-  return series.names(run).map((name) => {
-    const range = series.range(run, name);
+  const out: RunRecord['series'] = [];
+  for (const name of await series.names(run)) {
+    const range = await series.range(run, name);
     const points: RunRecord['series'][number]['points'] = [];
-    if (range) for (const page of series.pages(range, PAGE)) for (const p of page) points.push({ seq: p.seq, step: p.step, epoch: p.epoch, value: p.value, ts: p.ts });
-    return { name, canonical: seriesCanonical(name) ?? null, points };
-  });
+    if (range) for await (const page of series.pages(range, PAGE)) for (const p of page) points.push({ seq: p.seq, step: p.step, epoch: p.epoch, value: p.value, ts: p.ts });
+    out.push({ name, canonical: seriesCanonical(name) ?? null, points });
+  }
+  return out;
 }
 
 /** The run's own events besides metrics, without the store's bookkeeping (global cursor, idempotency keys). */
-function recordEvents(service: AnalystService, run: string): RecordEvent[] {
+async function recordEvents(service: AnalystService, run: string): Promise<RecordEvent[]> {
   const out: RecordEvent[] = [];
-  for (const e of service.store.replay(run)) {
+  for await (const e of service.store.replay(run)) {
     // Metrics are in the series; finding changes and control traffic are the server's, not the run's.
     if (e.type === 'metrics' || e.type === 'control_ack' || isServiceEvent(e)) continue;
     const { run: _run, gid: _gid, event_id: _id, client_seq: _cs, ...event } = e as typeof e & { client_seq?: unknown };
@@ -30,18 +32,18 @@ function recordEvents(service: AnalystService, run: string): RecordEvent[] {
 }
 
 /** The full record of a run: see RunRecord. */
-export function exportRecord(service: AnalystService, ref: string, now: number): RunRecord {
-  const run = service.run(ref);
+export async function exportRecord(service: AnalystService, ref: string, now: number): Promise<RunRecord> {
+  const run = await service.run(ref);
   const { id, name, project, status, config, meta, tags, total_epochs, total_steps, stage, dataset, base_model, parent_run, created_at, finished_at, note } = run;
   return {
     format: RECORD_FORMAT,
     version: RECORD_VERSION,
     exported_at: now,
     run: { id, name, project, status, config: config as RunRecord['run']['config'], meta: meta as RunRecord['run']['meta'], tags, total_epochs, total_steps, stage, dataset, base_model, parent_run, created_at, finished_at, note },
-    series: recordSeries(service, run.id),
-    events: recordEvents(service, run.id),
-    findings: service.findings(run.id),
-    analysis: service.analysis(run.id),
+    series: await recordSeries(service, run.id),
+    events: await recordEvents(service, run.id),
+    findings: await service.findings(run.id),
+    analysis: await service.analysis(run.id),
   };
 }
 
@@ -74,11 +76,11 @@ export interface ImportedRecord {
  * order with their times, so the diagnoser reaches its findings and analysis again. One
  * transaction: a record that fails part way leaves no run behind.
  */
-export function importRecord(service: AnalystService, record: RunRecord): ImportedRecord {
+export function importRecord(service: AnalystService, record: RunRecord): Promise<ImportedRecord> {
   const { name, project, config, meta, tags, total_epochs, total_steps, stage, dataset, base_model, parent_run } = record.run;
   const events = eventsOf(record);
-  return service.transaction(() => {
-    const { run } = service.createRun({
+  return service.transaction(async () => {
+    const { run } = await service.createRun({
       name,
       project,
       config,
@@ -91,9 +93,9 @@ export function importRecord(service: AnalystService, record: RunRecord): Import
       ...(base_model === null ? {} : { base_model }),
       ...(parent_run === null ? {} : { parent_run }),
     });
-    if (events.length) service.ingest(run.id, events, 'import');
+    if (events.length) await service.ingest(run.id, events, 'import');
     return {
-      run: service.run(run.id),
+      run: await service.run(run.id),
       imported_from: record.run.id,
       events: events.length,
       points: record.series.reduce((n, s) => n + s.points.length, 0),

@@ -42,6 +42,8 @@ function codeOf(limits: ContextLimits) {
  */
 export class RunStates {
   private readonly cache: LRUCache<string, RunState>;
+  /** Runs being brought back: callers that ask meanwhile share the one rebuild. */
+  private readonly loading = new Map<string, Promise<RunState>>();
   private readonly code;
 
   constructor(
@@ -54,23 +56,46 @@ export class RunStates {
     this.cache = new LRUCache({
       max: maxRuns,
       dispose: (state, run, reason) => {
-        if (reason === 'evict') this.checkpoint(run, state, Date.now(), true);
+        // A snapshot that fails to be written only makes the run's next rebuild longer.
+        if (reason === 'evict') this.checkpoint(run, state, Date.now(), true).catch(() => {});
       },
     });
   }
 
-  get(run: string): RunState {
-    let state = this.cache.get(run);
-    if (!state) {
-      state = this.restore(run) ?? this.replay(run);
-      this.cache.set(run, state);
+  get(run: string): Promise<RunState> {
+    const state = this.cache.get(run);
+    if (state) return Promise.resolve(state);
+    let loading = this.loading.get(run);
+    if (!loading) {
+      const settle = () => {
+        // A run dropped while it was read (a rollback) is not cached: what was read may be what was rolled back.
+        const current = this.loading.get(run) === loading;
+        if (current) this.loading.delete(run);
+        return current;
+      };
+      loading = this.rebuild(run).then(
+        (rebuilt) => {
+          if (settle()) this.cache.set(run, rebuilt);
+          return rebuilt;
+        },
+        (err) => {
+          settle();
+          throw err;
+        },
+      );
+      this.loading.set(run, loading);
     }
-    return state;
+    return loading;
+  }
+
+  private async rebuild(run: string): Promise<RunState> {
+    return (await this.restore(run)) ?? (await this.replay(run));
   }
 
   /** Forgets a run so the next `get` rebuilds it from what was committed. */
   drop(run: string): void {
     this.cache.delete(run);
+    this.loading.delete(run);
   }
 
   get size(): number {
@@ -81,7 +106,7 @@ export class RunStates {
    * Writes the run's snapshot when enough events came since the last (or always, when `force`);
    * called inside the transaction that stored those events, so the snapshot never runs ahead of them.
    */
-  checkpoint(run: string, state: RunState, now: number, force = false): void {
+  async checkpoint(run: string, state: RunState, now: number, force = false): Promise<void> {
     const seq = state.ctx.lastSeq;
     if (seq === state.snapshotSeq || (!force && seq - state.snapshotSeq < this.opts.snapshotEvery)) return;
     let text: string;
@@ -91,19 +116,19 @@ export class RunStates {
       // A state the codec cannot write (a value it does not know) is replayed when it comes back: slower, never wrong.
       return;
     }
-    this.store.snapshots.save(run, { seq, shape: this.code.shape, state: text }, now);
+    await this.store.snapshots.save(run, { seq, shape: this.code.shape, state: text }, now);
     state.snapshotSeq = seq;
   }
 
   /** Snapshots every run in memory with events since its last snapshot: at shutdown. */
-  checkpointAll(now: number): void {
-    this.store.transaction(() => {
-      for (const [run, state] of this.cache.entries()) this.checkpoint(run, state, now, true);
+  checkpointAll(now: number): Promise<void> {
+    return this.store.transaction(async () => {
+      for (const [run, state] of this.cache.entries()) await this.checkpoint(run, state, now, true);
     });
   }
 
-  private restore(run: string): RunState | undefined {
-    const snapshot = this.store.snapshots.get(run);
+  private async restore(run: string): Promise<RunState | undefined> {
+    const snapshot = await this.store.snapshots.get(run);
     if (!snapshot || snapshot.shape !== this.code.shape) return undefined;
     const ctx = new RunContext(run, this.limits);
     const diagnoser = new RunDiagnoser(run);
@@ -114,28 +139,28 @@ export class RunStates {
       return undefined;
     }
     // Findings raised after the snapshot are in the store: the tail re-detects them in place.
-    diagnoser.adopt(this.store.findings(run, 'open'));
+    diagnoser.adopt(await this.store.findings(run, 'open'));
     const state = { ctx, diagnoser, snapshotSeq: snapshot.seq };
-    this.opts.onRebuild?.(this.fold(state, snapshot.seq), true);
+    this.opts.onRebuild?.(await this.fold(state, snapshot.seq), true);
     return state;
   }
 
-  private replay(run: string): RunState {
+  private async replay(run: string): Promise<RunState> {
     const ctx = new RunContext(run, this.limits);
-    const row = this.store.getRun(run);
+    const row = await this.store.getRun(run);
     // Totals declared when the run was created (not by an event) still drive progress and ETA.
     ctx.totalEpochs = row?.total_epochs ?? null;
     ctx.totalSteps = row?.total_steps ?? null;
     // Seeded with the stored open findings, so re-detection during replay updates them in place.
-    const state = { ctx, diagnoser: new RunDiagnoser(run, this.store.findings(run, 'open')), snapshotSeq: 0 };
-    this.opts.onRebuild?.(this.fold(state, 0), false);
+    const state = { ctx, diagnoser: new RunDiagnoser(run, await this.store.findings(run, 'open')), snapshotSeq: 0 };
+    this.opts.onRebuild?.(await this.fold(state, 0), false);
     return state;
   }
 
   /** Applies the run's events after `afterSeq`; returns how many there were. */
-  private fold({ ctx, diagnoser }: RunState, afterSeq: number): number {
+  private async fold({ ctx, diagnoser }: RunState, afterSeq: number): Promise<number> {
     let n = 0;
-    for (const event of this.store.replay(ctx.run, afterSeq)) {
+    for await (const event of this.store.replay(ctx.run, afterSeq)) {
       const update = ctx.apply(event);
       if (update) diagnoser.evaluate(ctx, update);
       n++;

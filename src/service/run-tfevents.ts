@@ -23,11 +23,11 @@ export interface TfeventsExport {
  * at its step and time, in the order logged. Points logged together are followed by an `epoch`
  * scalar when they carry one, as Hugging Face's writer does, so the epoch reads back too.
  */
-export function exportTfevents(service: AnalystService, ref: string): TfeventsExport {
-  const run = service.run(ref);
+export async function exportTfevents(service: AnalystService, ref: string): Promise<TfeventsExport> {
+  const run = await service.run(ref);
   const scalars: Scalar[] = [];
   let leftOut = 0;
-  for (const s of recordSeries(service, run.id)) {
+  for (const s of await recordSeries(service, run.id)) {
     for (const p of s.points) {
       if (p.step === null) leftOut++;
       else scalars.push({ seq: p.seq, tag: s.name, step: p.step, epoch: p.epoch, value: p.value, ts: p.ts });

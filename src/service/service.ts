@@ -9,10 +9,12 @@ import { candidateOf, runStartedChanges, type CreateRunBody, type Run, type RunC
 import type { ContextLimits } from '../context/run-context.ts';
 import { analyzeRun, pairComparison } from '../diagnose/analysis.ts';
 import { compareSeveral } from '../diagnose/comparison.ts';
-import type { SeriesPoint } from '../store/series-repo.ts';
+import type { SeriesPoint } from '../store/series.ts';
 import type { NewEvent, RunPatch, Store } from '../store/store.ts';
 import { EventBus } from './bus.ts';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { GroupCommit } from './group-commit.ts';
+import { RunLocks } from './run-locks.ts';
 import { createOrResume, existingRun, type CreatedRun } from './run-identity.ts';
 import { livenessSettings, silentStatus, type LivenessSettings } from './liveness.ts';
 import { RunStates } from './run-states.ts';
@@ -22,10 +24,10 @@ import { reproducibilityOf } from '../domain/run-meta.ts';
 
 /** Where finding changes and run endings go inside the ingest transaction (the webhook outbox). */
 export interface FindingSink {
-  onFindingChanges(run: RunRef, changes: FindingChange[], now: number): void;
-  onRunFinished(run: RunRef, status: 'completed' | 'failed' | 'stopped', now: number): void;
+  onFindingChanges(run: RunRef, changes: FindingChange[], now: number): Promise<void>;
+  onRunFinished(run: RunRef, status: 'completed' | 'failed' | 'stopped', now: number): Promise<void>;
   /** A running run fell silent (it is now stalled, or lost when the silence was noticed late). */
-  onRunStalled(run: RunRef, lastEventAt: number, now: number): void;
+  onRunStalled(run: RunRef, lastEventAt: number, now: number): Promise<void>;
 }
 
 export interface RunRef {
@@ -65,7 +67,7 @@ export interface SeriesOut {
   /** Points in the range asked for, however many are sent. */
   count: number;
   /** The points sent, a page at a time, read only as the answer is written. */
-  pages: Iterable<Array<{ step: number | null; epoch: number | null; value: number; ts: number }>>;
+  pages: AsyncIterable<Array<{ step: number | null; epoch: number | null; value: number; ts: number }>>;
 }
 
 /** Points per page when a whole range is sent: one query each, so a big series never sits in memory. */
@@ -82,6 +84,13 @@ export interface ServiceOptions {
   now?: () => number;
 }
 
+interface Pending {
+  events: StoredEvent[];
+  runs: Set<string>;
+  /** Set at the end of its transaction: work it started that outlives it belongs to none. */
+  done: boolean;
+}
+
 /**
  * The use-cases every door shares: create runs, ingest batches durably, and read status,
  * metrics, events and findings. A batch is validated before anything is written, written in one
@@ -96,9 +105,10 @@ export class AnalystService {
   private readonly now: () => number;
   private readonly sinks: FindingSink[] = [];
   private readonly deletionListeners = new Set<(run: Run) => void>();
-  /** What the open transaction stored, published when it commits. */
-  private pending: { events: StoredEvent[]; runs: Set<string> } | undefined;
+  /** What the transaction open in the caller's asynchronous context stored, published when it commits. */
+  private readonly pending = new AsyncLocalStorage<Pending>();
   private readonly group: GroupCommit;
+  private readonly locks = new RunLocks();
 
   constructor(opts: ServiceOptions) {
     this.store = opts.store;
@@ -120,7 +130,7 @@ export class AnalystService {
   }
 
   /** A new run, unless the body resumes one or the idempotency key (or client id) was used before. */
-  createRun(body: CreateRunBody, idempotencyKey?: string): CreatedRun {
+  createRun(body: CreateRunBody, idempotencyKey?: string): Promise<CreatedRun> {
     return createOrResume(this.store, body, idempotencyKey, this.now());
   }
 
@@ -129,25 +139,25 @@ export class AnalystService {
   }
 
   /** A page of runs as the runs table shows them: each with its metrics' latest values and open findings by severity. */
-  runsTable(query: RunListQuery) {
-    const page = this.store.listRuns(query);
-    const columns = this.store.runColumns(page.runs.map((r) => r.id));
+  async runsTable(query: RunListQuery) {
+    const page = await this.store.listRuns(query);
+    const columns = await this.store.runColumns(page.runs.map((r) => r.id));
     return { ...page, runs: page.runs.map((r) => ({ ...r, ...columns.get(r.id)! })) };
   }
 
   /** A run by id, or the newest run a `project/name` or bare name names; 404, or 410 for a deleted id. */
-  run(ref: string): Run {
-    return this.store.resolveRun(ref) ?? existingRun(this.store, ref);
+  async run(ref: string): Promise<Run> {
+    return (await this.store.resolveRun(ref)) ?? existingRun(this.store, ref);
   }
 
   /**
    * A run where the newest of several is not good enough (deleting): an id, or a name that only
    * one run has; otherwise 409 `ambiguous_run` with the candidates to choose from.
    */
-  exactRun(ref: string): Run {
-    const byId = this.store.getRun(ref);
+  async exactRun(ref: string): Promise<Run> {
+    const byId = await this.store.getRun(ref);
     if (byId) return byId;
-    const named = this.store.runsNamed(ref);
+    const named = await this.store.runsNamed(ref);
     if (named.length > 1) {
       throw new AnalystError('ambiguous_run', `${named.length} runs are named ${JSON.stringify(ref)}: give the id of the one you mean`, undefined, {
         candidates: named.map(candidateOf),
@@ -157,14 +167,14 @@ export class AnalystService {
   }
 
   /** Every run a reference may mean, newest first: one for an id. */
-  candidates(ref: string): RunCandidate[] {
-    const byId = this.store.getRun(ref);
-    return (byId ? [byId] : this.store.runsNamed(ref)).map(candidateOf);
+  async candidates(ref: string): Promise<RunCandidate[]> {
+    const byId = await this.store.getRun(ref);
+    return (byId ? [byId] : await this.store.runsNamed(ref)).map(candidateOf);
   }
 
   /** Rename, note, archive or tag a run. A person's tidying is not training: `updated_at` stays the last event's time. */
-  changeRun(ref: string, changes: RunChanges): Run {
-    const run = this.run(ref);
+  async changeRun(ref: string, changes: RunChanges): Promise<Run> {
+    const run = await this.run(ref);
     const patch: RunPatch = {};
     if (changes.name !== undefined) patch.name = changes.name;
     if (changes.note !== undefined) patch.note = changes.note?.trim() ? changes.note : null;
@@ -175,17 +185,17 @@ export class AnalystService {
       const added = Array.isArray(changes.add_tags) ? Object.fromEntries(changes.add_tags.map((t) => [t, ''])) : changes.add_tags;
       patch.tags = { ...tags, ...added };
     }
-    this.store.updateRun(run.id, patch, run.updated_at);
-    return this.store.getRun(run.id)!;
+    await this.store.updateRun(run.id, patch, run.updated_at);
+    return (await this.store.getRun(run.id))!;
   }
 
   /**
    * Deletes a run and everything kept for it in one transaction. Its live streams get a last
    * `deleted` event and end; later batches for its id get 410.
    */
-  deleteRun(ref: string): { deleted: RunCandidate; removed: Record<string, number> } {
-    const run = this.exactRun(ref);
-    const removed = this.store.deleteRun(run.id, this.now());
+  async deleteRun(ref: string): Promise<{ deleted: RunCandidate; removed: Record<string, number> }> {
+    const run = await this.exactRun(ref);
+    const removed = await this.store.deleteRun(run.id, this.now());
     this.states.drop(run.id);
     this.bus.end(run.id);
     for (const listener of this.deletionListeners) listener(run);
@@ -202,11 +212,11 @@ export class AnalystService {
    * are already validated by the door; idempotency keys that were stored before are skipped.
    * For doors that write more in the same transaction (imports, upstream sources, MLflow).
    */
-  ingest(ref: string, inputs: EventInput[], door = 'rest'): IngestResult {
+  async ingest(ref: string, inputs: EventInput[], door = 'rest'): Promise<IngestResult> {
     const started = performance.now();
-    const run = this.run(ref);
+    const run = await this.run(ref);
     const now = this.now();
-    const result = this.transaction(() => this.write(run, this.newEvents(inputs, now), now));
+    const result = await this.transaction(() => this.write(run, this.newEvents(inputs, now), now));
     this.counted(result, door, started);
     return result;
   }
@@ -216,13 +226,13 @@ export class AnalystService {
    * together share one transaction and one fsync (see GroupCommit), each acknowledged only after
    * that commit; one that fails is rolled back alone. Published at that commit, as every write.
    */
-  ingestGrouped(ref: string, inputs: EventInput[], door = 'rest'): Promise<IngestResult> {
+  async ingestGrouped(ref: string, inputs: EventInput[], door = 'rest'): Promise<IngestResult> {
     const started = performance.now();
-    const id = this.run(ref).id;
+    const id = (await this.run(ref)).id;
     const now = this.now();
     const batch = this.newEvents(inputs, now);
     // The run as it is when the group is written: a batch before this one in the group may have changed it.
-    return this.group.run(id, () => this.write(this.store.getRun(id) ?? this.run(id), batch, now), (result) => this.counted(result, door, started));
+    return this.group.run(id, async () => this.write((await this.store.getRun(id)) ?? (await this.run(id)), batch, now), (result) => this.counted(result, door, started));
   }
 
   /** The inputs themselves become the stored events (their ts and keys are overwritten in place). */
@@ -245,44 +255,54 @@ export class AnalystService {
    * refused MLflow batch) was never seen, and its seq numbers are never heard twice. On a
    * rollback the contexts it touched are rebuilt from the store, which holds none of it.
    */
-  transaction<T>(fn: () => T): T {
-    const outer = this.pending;
-    const pending = outer ?? { events: [], runs: new Set<string>() };
+  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+    const outer = this.openPending();
+    const pending: Pending = outer ?? { events: [], runs: new Set<string>(), done: false };
     const mark = pending.events.length;
-    this.pending = pending;
     let result: T;
     try {
-      result = this.store.transaction(fn);
+      result = await this.store.transaction(() => this.pending.run(pending, fn));
     } catch (err) {
       pending.events.length = mark;
       for (const run of pending.runs) this.states.drop(run);
       throw err;
     } finally {
-      this.pending = outer;
+      if (!outer) pending.done = true;
     }
-    if (!outer) this.committed(pending.events);
+    if (!outer) await this.committed(pending.events);
     return result;
+  }
+
+  private openPending(): Pending | undefined {
+    const pending = this.pending.getStore();
+    return pending?.done ? undefined : pending;
   }
 
   /** Queues stored events for publication at the commit of the transaction they belong to. */
   private stage(run: string, events: StoredEvent[]): void {
-    if (!this.pending) throw new Error('events staged outside a transaction');
-    this.pending.runs.add(run);
-    for (const e of events) this.pending.events.push(e);
+    const pending = this.openPending();
+    if (!pending) throw new Error('events staged outside a transaction');
+    pending.runs.add(run);
+    for (const e of events) pending.events.push(e);
   }
 
-  private committed(events: StoredEvent[]): void {
+  private async committed(events: StoredEvent[]): Promise<void> {
     if (!events.length) return;
     const last = new Map<string, number>();
     for (const e of events) last.set(e.run, e.seq);
-    this.store.acknowledged(last);
+    await this.store.acknowledged(last);
     this.bus.publish(events);
   }
 
-  private write(run: Run, batch: NewEvent[], now: number): IngestResult {
+  /** One batch of a run, alone on the run's in-memory state (see RunLocks). */
+  private write(run: Run, batch: NewEvent[], now: number): Promise<IngestResult> {
+    return this.locks.run(run.id, () => this.writeLocked(run, batch, now));
+  }
+
+  private async writeLocked(run: Run, batch: NewEvent[], now: number): Promise<IngestResult> {
     // Loaded before the append: a rebuild after it would replay the new events, then apply them twice.
-    const state = this.states.get(run.id);
-    const { stored, duplicates } = this.store.appendEvents(run.id, batch, now);
+    const state = await this.states.get(run.id);
+    const { stored, duplicates } = await this.store.appendEvents(run.id, batch, now);
     const changes: FindingChange[] = [];
     const patch: RunPatch = {};
     let points = 0;
@@ -300,7 +320,7 @@ export class AnalystService {
         patch.status = event.status;
         // A file without times says nothing of when its run ended: not the time it was read.
         patch.finished_at = event.timed === false ? null : event.ts;
-        for (const sink of this.sinks) sink.onRunFinished(run, event.status, now);
+        for (const sink of this.sinks) await sink.onRunFinished(run, event.status, now);
       }
     }
     if (!patch.status && stored.length) {
@@ -315,17 +335,17 @@ export class AnalystService {
     }
     const findingEvents: NewEvent[] = [];
     for (const change of changes) {
-      this.store.saveFinding(change.finding);
+      await this.store.saveFinding(change.finding);
       findingEvents.push({ body: { type: change.type, finding: change.finding }, ts: now });
       if (change.type === 'finding_raised') {
         this.telemetry.findingsRaised.inc({ kind: change.finding.kind, severity: change.finding.severity });
       }
     }
-    const written = findingEvents.length ? this.store.appendEvents(run.id, findingEvents, now).stored : [];
+    const written = findingEvents.length ? (await this.store.appendEvents(run.id, findingEvents, now)).stored : [];
     for (const event of written) state.ctx.apply(event);
-    if (changes.length) for (const sink of this.sinks) sink.onFindingChanges(run, changes, now);
-    if (Object.keys(patch).length) this.store.updateRun(run.id, patch, now);
-    this.states.checkpoint(run.id, state, now);
+    if (changes.length) for (const sink of this.sinks) await sink.onFindingChanges(run, changes, now);
+    if (Object.keys(patch).length) await this.store.updateRun(run.id, patch, now);
+    await this.states.checkpoint(run.id, state, now);
     this.telemetry.pointsIngested.inc(points);
     const events = [...stored, ...written];
     this.stage(run.id, events);
@@ -339,17 +359,17 @@ export class AnalystService {
    * `run.stalled` alert), and `lost` after the longer lost limit. Runs read from files are
    * finished when the file is, so they never stall.
    */
-  checkSilence(now = this.now()): void {
-    const silent = this.store.silentRuns(now - this.liveness.stallMs, now - this.liveness.lostMs);
+  async checkSilence(now = this.now()): Promise<void> {
+    const silent = await this.store.silentRuns(now - this.liveness.stallMs, now - this.liveness.lostMs);
     if (!silent.length) return;
     // One transaction (one fsync) for all of them: after a long stop, every live run may be stale at once.
-    this.store.transaction(() => {
+    await this.store.transaction(async () => {
       for (const run of silent) {
         const lastEventAt = run.last_event_at ?? run.created_at;
         const status = silentStatus(now - lastEventAt, this.liveness);
         if (!status || status === run.status) continue;
-        this.store.updateRun(run.id, { status }, now);
-        if (run.status === 'running') for (const sink of this.sinks) sink.onRunStalled(run, lastEventAt, now);
+        await this.store.updateRun(run.id, { status }, now);
+        if (run.status === 'running') for (const sink of this.sinks) await sink.onRunStalled(run, lastEventAt, now);
       }
     });
   }
@@ -358,22 +378,24 @@ export class AnalystService {
    * Writes events the service itself produces (training control and its acknowledgements) into
    * a run's log, so streams replay them in order with the trainer's own events.
    */
-  record(ref: string, bodies: ServiceEventBody[]): StoredEvent[] {
-    const run = this.run(ref);
+  async record(ref: string, bodies: ServiceEventBody[]): Promise<StoredEvent[]> {
+    const run = await this.run(ref);
     const now = this.now();
-    const { ctx } = this.states.get(run.id);
-    return this.transaction(() => {
-      const { stored } = this.store.appendEvents(run.id, bodies.map((body) => ({ body, ts: now })), now);
-      for (const event of stored) ctx.apply(event);
-      this.stage(run.id, stored);
-      return stored;
-    });
+    return this.transaction(() =>
+      this.locks.run(run.id, async () => {
+        const { ctx } = await this.states.get(run.id);
+        const { stored } = await this.store.appendEvents(run.id, bodies.map((body) => ({ body, ts: now })), now);
+        for (const event of stored) ctx.apply(event);
+        this.stage(run.id, stored);
+        return stored;
+      }),
+    );
   }
 
   /** Seed 3's task status: progress, epochs and steps, latest metrics, best, ETA, findings. */
-  status(ref: string) {
-    const run = this.run(ref);
-    const { ctx } = this.states.get(run.id);
+  async status(ref: string) {
+    const run = await this.run(ref);
+    const { ctx } = await this.states.get(run.id);
     // A silent run's clock stopped with its trainer: no elapsed time counting on, no ETA.
     const silent = run.status === 'stalled' || run.status === 'lost';
     const view = ctx.view(silent ? (ctx.lastEventAt ?? this.now()) : this.now());
@@ -382,7 +404,7 @@ export class AnalystService {
     for (const [name, v] of ctx.latest) setOwn(latest, name, v.value);
     const canonical: Record<string, number> = {};
     for (const s of ctx.series.values()) canonical[s.name] = s.last;
-    const findings = this.store.findings(run.id, 'open').map((f) => asOfNow(f, ctx));
+    const findings = (await this.store.findings(run.id, 'open')).map((f) => asOfNow(f, ctx));
     return {
       ...run,
       ...view,
@@ -394,7 +416,7 @@ export class AnalystService {
       latest_canonical: canonical,
       open_findings: findings.length,
       findings: findings.map(({ run: _r, ...f }) => f),
-      read: this.store.readReports(run.id),
+      read: await this.store.readReports(run.id),
       reproducibility: reproducibilityOf(run.meta),
       // Seed 4's state for a live monitor; `batch` is the latest step (batches seen), `loss` the training loss.
       state: { epoch: view.epoch, total_epochs: view.total_epochs, batch: view.step, loss: canonical.train_loss ?? null, lr: ctx.lastLr, is_training: run.status === 'running' },
@@ -405,15 +427,15 @@ export class AnalystService {
    * Keeps what a door read for a run: an imported file's report replaces the one before, posted
    * log lines add up across requests.
    */
-  noteRead(runId: string, source: ReadSource, report: ReadReport): void {
-    const before = source === 'logs' ? this.store.readReports(runId).logs : undefined;
-    this.store.saveReadReport(runId, source, before ? mergeReports(before, report) : report, this.now());
+  async noteRead(runId: string, source: ReadSource, report: ReadReport): Promise<void> {
+    const before = source === 'logs' ? (await this.store.readReports(runId)).logs : undefined;
+    await this.store.saveReadReport(runId, source, before ? mergeReports(before, report) : report, this.now());
   }
 
   /** The recorder's run analysis: summary, stability, overfitting score, convergence status. */
-  analysis(ref: string) {
-    const run = this.run(ref);
-    return analyzeRun(this.states.get(run.id).ctx, this.store.findings(run.id));
+  async analysis(ref: string) {
+    const run = await this.run(ref);
+    return analyzeRun((await this.states.get(run.id)).ctx, await this.store.findings(run.id));
   }
 
   /**
@@ -421,11 +443,13 @@ export class AnalystService {
    * summary figures that differ, and the comparison in words. `pair` adds the two-run form
    * (`a`, `b`, `comparison`) that clients of `?a=&b=` read.
    */
-  compare(refs: string[], pair = false): RunsComparison {
-    const runs = refs.map((ref) => this.run(ref));
+  async compare(refs: string[], pair = false): Promise<RunsComparison> {
+    const runs: Run[] = [];
+    for (const ref of refs) runs.push(await this.run(ref));
     const twice = runs.find((r, i) => runs.findIndex((x) => x.id === r.id) !== i);
     if (twice) throw new AnalystError('invalid_query', `run ${twice.name} (${twice.id}) is named twice: compare different runs`, [{ path: 'ids', message: 'each run once' }]);
-    const compared = runs.map((run) => ({ id: run.id, name: run.name, project: run.project, status: run.status, config: run.config, analysis: this.analysis(run.id) }));
+    const compared = [];
+    for (const run of runs) compared.push({ id: run.id, name: run.name, project: run.project, status: run.status, config: run.config, analysis: await this.analysis(run.id) });
     const result = compareSeveral(compared);
     if (!pair) return result;
     const [a, b] = compared;
@@ -436,11 +460,11 @@ export class AnalystService {
    * A run's findings, open ones as they read now (see asOfNow). Only runs with open findings need
    * their position, so a finished run's resolved findings are read without rebuilding its context.
    */
-  findings(ref: string, status?: 'open' | 'resolved'): Finding[] {
-    const id = this.run(ref).id;
-    const findings = this.store.findings(id, status);
+  async findings(ref: string, status?: 'open' | 'resolved'): Promise<Finding[]> {
+    const id = (await this.run(ref)).id;
+    const findings = await this.store.findings(id, status);
     if (!findings.some((f) => f.status === 'open')) return findings;
-    const { ctx } = this.states.get(id);
+    const { ctx } = await this.states.get(id);
     return findings.map((f) => asOfNow(f, ctx));
   }
 
@@ -448,20 +472,20 @@ export class AnalystService {
    * A run's events after `afterSeq`; of some types only when asked, and then, without a cursor,
    * their recent history (seed 4's per-type history): the latest `limit`, oldest first.
    */
-  events(ref: string, afterSeq: number | undefined, limit: number, types?: string[]): StoredEvent[] {
-    const id = this.run(ref).id;
+  async events(ref: string, afterSeq: number | undefined, limit: number, types?: string[]): Promise<StoredEvent[]> {
+    const id = (await this.run(ref)).id;
     if (!types) return this.store.eventsAfter(id, afterSeq ?? 0, limit);
     return afterSeq === undefined ? this.store.recentEvents(id, types, limit) : this.store.eventsOfTypesAfter(id, types, afterSeq, limit);
   }
 
   /** Every series of a run with its length and ends, read from two points each whatever the run's size. */
-  metricNames(ref: string): SeriesInfo[] {
-    const run = this.run(ref);
+  async metricNames(ref: string): Promise<SeriesInfo[]> {
+    const run = await this.run(ref);
     const out: SeriesInfo[] = [];
-    for (const name of this.store.metricNames(run.id)) {
-      const range = this.store.series.range(run.id, name);
+    for (const name of await this.store.metricNames(run.id)) {
+      const range = await this.store.series.range(run.id, name);
       if (!range) continue;
-      const { first, last } = this.store.series.ends(range);
+      const { first, last } = await this.store.series.ends(range);
       const at = (p: SeriesPoint) => ({ step: p.step, epoch: p.epoch, ts: p.ts });
       const level = last.step !== null ? 'step' : last.epoch !== null ? 'epoch' : 'time';
       out.push({ name, canonical: seriesCanonical(name) ?? null, count: range.last - range.first + 1, level, first: at(first), last: at(last), ...metricPlace(name) });
@@ -471,12 +495,12 @@ export class AnalystService {
 
   /**
    * Metric history, by names as sent or canonical names (`val_loss` finds `eval_loss`). A range
-   * holding more points than `maxPoints` is drawn from the series' summaries (SeriesRepo.envelope):
+   * holding more points than `maxPoints` is drawn from the series' summaries (SeriesStore.envelope):
    * its cost follows the width asked for, not the length of the run.
    */
-  metrics(ref: string, req: MetricsRequest): SeriesOut[] {
-    const run = this.run(ref);
-    const stored = this.store.metricNames(run.id);
+  async metrics(ref: string, req: MetricsRequest): Promise<SeriesOut[]> {
+    const run = await this.run(ref);
+    const stored = await this.store.metricNames(run.id);
     const wanted = req.names?.length ? req.names : stored;
     const names = new Set<string>();
     for (const w of wanted) {
@@ -485,20 +509,20 @@ export class AnalystService {
     }
     const out: SeriesOut[] = [];
     for (const name of [...names].sort()) {
-      const range = this.store.series.range(run.id, name, req.fromStep, req.toStep);
+      const range = await this.store.series.range(run.id, name, req.fromStep, req.toStep);
       if (!range) continue;
       const canonical = seriesCanonical(name) ?? null;
       const count = range.last - range.first + 1;
       const shown = (points: SeriesPoint[]) => points.map((p) => ({ step: p.step, epoch: p.epoch, value: canonical ? normaliseValue(canonical, p.value) : p.value, ts: p.ts }));
       const series = this.store.series;
       const telemetry = this.telemetry;
-      const pages = function* () {
+      const pages = async function* () {
         if (req.maxPoints && count > req.maxPoints) {
-          const { points, rows } = series.envelope(range, req.maxPoints);
+          const { points, rows } = await series.envelope(range, req.maxPoints);
           telemetry.seriesRowsRead.inc(rows);
           yield shown(points);
         } else {
-          for (const page of series.pages(range, PAGE)) {
+          for await (const page of series.pages(range, PAGE)) {
             telemetry.seriesRowsRead.inc(page.length);
             yield shown(page);
           }

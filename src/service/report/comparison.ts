@@ -20,15 +20,15 @@ export function comparisonBuilders(service: AnalystService, runs: ReportRun[]): 
   return {
     compare_loss: {
       title: 'Loss of each run',
-      build: () => {
+      build: async () => {
         const lines: Array<{ s: ReadSeries; run: number; dashed: boolean; label: string }> = [];
-        runs.forEach((r, i) => {
-          const read = readSeries(service, r.run.id, ['train_loss', 'val_loss']);
+        for (const [i, r] of runs.entries()) {
+          const read = await readSeries(service, r.run.id, ['train_loss', 'val_loss']);
           for (const c of ['train_loss', 'val_loss']) {
             const s = primary(read, c);
             if (s) lines.push({ s, run: i, dashed: c === 'val_loss', label: `${runLabel(r)} · ${c}` });
           }
-        });
+        }
         if (!lines.length) return { reason: 'none of the runs logs a training or validation loss' };
         const axis = xAxisOf(lines.map((l) => l.s));
         return {
@@ -46,13 +46,13 @@ export function comparisonBuilders(service: AnalystService, runs: ReportRun[]): 
     },
     compare_metric: {
       title: 'Main metric of each run',
-      build: () => {
+      build: async () => {
         const lines: Array<{ s: ReadSeries; run: number }> = [];
-        runs.forEach((r, i) => {
-          const read = readSeries(service, r.run.id, mainMetricNames(service, r.run.id));
+        for (const [i, r] of runs.entries()) {
+          const read = await readSeries(service, r.run.id, await mainMetricNames(service, r.run.id));
           const s = ACCURACIES.map((c) => primary(read, c)).find(Boolean) ?? read[0];
           if (s) lines.push({ s, run: i });
-        });
+        }
         if (!lines.length) return { reason: 'none of the runs logs an accuracy or other quality metric' };
         const axis = xAxisOf(lines.map((l) => l.s));
         return {

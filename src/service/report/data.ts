@@ -24,18 +24,20 @@ export interface ReadSeries {
 export type XAxis = 'step' | 'epoch' | 'point';
 
 /** Series by names as sent or canonical names, in the service's order (sorted by name). */
-export function readSeries(service: AnalystService, runId: string, names: string[]): ReadSeries[] {
+export async function readSeries(service: AnalystService, runId: string, names: string[]): Promise<ReadSeries[]> {
   if (!names.length) return [];
-  return service.metrics(runId, { names, maxPoints: MAX_POINTS }).map((s) => ({
-    name: s.name,
-    canonical: s.canonical,
-    points: [...s.pages].flat().map(({ step, epoch, value }) => ({ step, epoch, value })),
-  }));
+  const out: ReadSeries[] = [];
+  for (const s of await service.metrics(runId, { names, maxPoints: MAX_POINTS })) {
+    const points: ReadPoint[] = [];
+    for await (const page of s.pages) for (const { step, epoch, value } of page) points.push({ step, epoch, value });
+    out.push({ name: s.name, canonical: s.canonical, points });
+  }
+  return out;
 }
 
 /** Names the run logged whose canonical name passes `test`. */
-export function namesWhere(service: AnalystService, runId: string, test: (canonical: string | undefined, name: string) => boolean): string[] {
-  return service.store.metricNames(runId).filter((name) => test(seriesCanonical(name), name));
+export async function namesWhere(service: AnalystService, runId: string, test: (canonical: string | undefined, name: string) => boolean): Promise<string[]> {
+  return (await service.store.metricNames(runId)).filter((name) => test(seriesCanonical(name), name));
 }
 
 /** Steps when every point has one, else epochs when every point has one, else the order logged. */

@@ -33,7 +33,7 @@ export interface LeftOut {
 export type Built = { spec: ChartSpec; caption: string } | { reason: string };
 
 export interface Builders {
-  [id: string]: { title: string; build: () => Built };
+  [id: string]: { title: string; build: () => Promise<Built> };
 }
 
 export const ACCURACIES = ['val_acc', 'train_acc', 'test_acc'];
@@ -88,10 +88,10 @@ export function lineFigure(series: ReadSeries[], title: string, yLabel: string, 
  * not map, higher-better ones (F1, mAP, BLEU, a detector's class accuracy) before lower-better
  * ones (WER, perplexity), so a detector's loss terms do not pass for its metric.
  */
-export function mainMetricNames(service: AnalystService, runId: string): string[] {
-  const acc = namesWhere(service, runId, (c) => c !== undefined && ACCURACIES.includes(c));
+export async function mainMetricNames(service: AnalystService, runId: string): Promise<string[]> {
+  const acc = await namesWhere(service, runId, (c) => c !== undefined && ACCURACIES.includes(c));
   if (acc.length) return acc;
-  const quality = namesWhere(service, runId, (c, name) => c === undefined && isMetricName(name));
+  const quality = await namesWhere(service, runId, (c, name) => c === undefined && isMetricName(name));
   const higher = quality.filter((name) => !lowerIsBetter(name));
   return (higher.length ? higher : quality).slice(0, 6);
 }

@@ -10,14 +10,14 @@ import { runBuilders } from './run-figures.ts';
  * Every figure the runs' data allow, and the ones left out with why. The first run is reported
  * in full; with more runs, the comparison figures overlay them all.
  */
-export function buildFigures(service: AnalystService, runs: ReportRun[], metric?: string): { figures: Figure[]; leftOut: LeftOut[] } {
+export async function buildFigures(service: AnalystService, runs: ReportRun[], metric?: string): Promise<{ figures: Figure[]; leftOut: LeftOut[] }> {
   const [main] = runs;
   const figures: Figure[] = [];
   const leftOut: LeftOut[] = [];
   const specs = new Map<string, ChartSpec>();
-  const all: Builders = { ...runBuilders(service, main, metric), ...(runs.length > 1 ? comparisonBuilders(service, runs) : {}) };
+  const all: Builders = { ...(await runBuilders(service, main, metric)), ...(runs.length > 1 ? comparisonBuilders(service, runs) : {}) };
   for (const [id, b] of Object.entries(all)) {
-    const built = b.build();
+    const built = await b.build();
     if ('reason' in built) {
       leftOut.push({ id, title: b.title, reason: built.reason });
       continue;

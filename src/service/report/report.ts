@@ -24,22 +24,24 @@ export interface Report {
   html: string;
 }
 
-function reportRuns(service: AnalystService, refs: string[]): ReportRun[] {
-  return refs.map((ref) => {
-    const run = service.run(ref);
-    return { run, started_at: service.status(run.id).started_at, analysis: service.analysis(run.id), findings: service.findings(run.id) };
-  });
+async function reportRuns(service: AnalystService, refs: string[]): Promise<ReportRun[]> {
+  const runs: ReportRun[] = [];
+  for (const ref of refs) {
+    const run = await service.run(ref);
+    runs.push({ run, started_at: (await service.status(run.id)).started_at, analysis: await service.analysis(run.id), findings: await service.findings(run.id) });
+  }
+  return runs;
 }
 
 /** The figures alone, for one PNG: no analysis text is asked for. */
-export function reportFigures(service: AnalystService, refs: string[], opts: ReportOptions = {}): { figures: Figure[]; leftOut: LeftOut[] } {
-  return buildFigures(service, reportRuns(service, refs), opts.metric);
+export async function reportFigures(service: AnalystService, refs: string[], opts: ReportOptions = {}): Promise<{ figures: Figure[]; leftOut: LeftOut[] }> {
+  return buildFigures(service, await reportRuns(service, refs), opts.metric);
 }
 
 /** The first run reported in full; every further run compared with it. */
 export async function buildReport(service: AnalystService, refs: string[], opts: ReportOptions = {}): Promise<Report> {
-  const runs = reportRuns(service, refs);
-  const { figures, leftOut } = buildFigures(service, runs, opts.metric);
+  const runs = await reportRuns(service, refs);
+  const { figures, leftOut } = await buildFigures(service, runs, opts.metric);
   const narration = opts.narrate ? await opts.narrate(runs[0].run.id) : null;
   const comparisons = runs.slice(1).map((r) => {
     const comparison = pairComparison(runs[0].analysis, r.analysis);

@@ -34,46 +34,46 @@ function bestMarker(a: RunAnalysis, axis: XAxis): ChartMarker[] {
 }
 
 /** The figures of one run, in the report's order. */
-export function runBuilders(service: AnalystService, r: ReportRun, metric: string | undefined): Builders {
+export async function runBuilders(service: AnalystService, r: ReportRun, metric: string | undefined): Promise<Builders> {
   const id = r.run.id;
   const read = (names: string[]) => readSeries(service, id, names);
-  const layerNames = namesWhere(service, id, (c) => c !== undefined && isLayerGradNorm(c));
+  const layerNames = await namesWhere(service, id, (c) => c !== undefined && isLayerGradNorm(c));
   const builders: Builders = {
     loss: {
       title: 'Loss',
-      build: () => lineFigure(read(LOSSES), 'Loss', 'loss', 'the run logs no training, validation or test loss', 'Training and validation loss as logged.'),
+      build: async () => lineFigure(await read(LOSSES), 'Loss', 'loss', 'the run logs no training, validation or test loss', 'Training and validation loss as logged.'),
     },
     metric: {
       title: 'Main metric',
-      build: () => {
-        const names = mainMetricNames(service, id);
-        return lineFigure(read(names), 'Main metric', names.length === 1 ? names[0] : 'value', 'the run logs no accuracy or other quality metric (F1, mAP, BLEU...)', 'The metric that says how good the model is.', false);
+      build: async () => {
+        const names = await mainMetricNames(service, id);
+        return lineFigure(await read(names), 'Main metric', names.length === 1 ? names[0] : 'value', 'the run logs no accuracy or other quality metric (F1, mAP, BLEU...)', 'The metric that says how good the model is.', false);
       },
     },
-    lr: { title: 'Learning rate', build: () => lineFigure(read(['lr']), 'Learning rate', 'learning rate', 'the run logs no learning rate', 'The learning rate schedule as the optimiser used it.') },
+    lr: { title: 'Learning rate', build: async () => lineFigure(await read(['lr']), 'Learning rate', 'learning rate', 'the run logs no learning rate', 'The learning rate schedule as the optimiser used it.') },
     epoch_time: {
       title: 'Epoch time',
-      build: () => lineFigure(read(['epoch_time']), 'Epoch time', 'seconds', 'the run logs no epoch time (epoch_time, epoch_duration...)', 'Seconds per epoch: a rise means a slower data loader or memory pressure.', false),
+      build: async () => lineFigure(await read(['epoch_time']), 'Epoch time', 'seconds', 'the run logs no epoch time (epoch_time, epoch_duration...)', 'Seconds per epoch: a rise means a slower data loader or memory pressure.', false),
     },
     grad_norm: {
       title: 'Gradient norm',
-      build: () => lineFigure(read(['grad_norm']), 'Gradient norm', 'global gradient norm', 'the run logs no global gradient norm', 'The global gradient norm: spikes precede divergence, a collapse to zero means vanishing gradients.'),
+      build: async () => lineFigure(await read(['grad_norm']), 'Gradient norm', 'global gradient norm', 'the run logs no global gradient norm', 'The global gradient norm: spikes precede divergence, a collapse to zero means vanishing gradients.'),
     },
     grad_norm_layers: {
       title: 'Gradient norm per layer',
-      build: () => {
+      build: async () => {
         const shown = someLayers(layerNames);
-        const built = lineFigure(read(shown), 'Gradient norm per layer', 'gradient norm', 'the run logs no per-layer gradient norms (grad_norm/LAYER)', 'Each layer\'s gradient norm: a layer stuck at zero has dead units, early layers far below late ones vanishing gradients.');
+        const built = lineFigure(await read(shown), 'Gradient norm per layer', 'gradient norm', 'the run logs no per-layer gradient norms (grad_norm/LAYER)', 'Each layer\'s gradient norm: a layer stuck at zero has dead units, early layers far below late ones vanishing gradients.');
         if ('spec' in built && shown.length < layerNames.length) built.spec.subtitle = `${shown.length} of ${layerNames.length} layers, evenly spaced from the first to the last`;
         return built;
       },
     },
-    weight_norm: { title: 'Weight norm', build: () => lineFigure(read(['weight_norm']), 'Weight norm', 'weight norm', 'the run logs no weight norm', 'The norm of the weights: steady growth without bound is a warning of instability.') },
-    memory: { title: 'Memory', build: () => lineFigure(read(['memory']), 'Memory', 'memory', 'the run logs no memory use', 'Memory in use as the trainer logged it.', false) },
+    weight_norm: { title: 'Weight norm', build: async () => lineFigure(await read(['weight_norm']), 'Weight norm', 'weight norm', 'the run logs no weight norm', 'The norm of the weights: steady growth without bound is a warning of instability.') },
+    memory: { title: 'Memory', build: async () => lineFigure(await read(['memory']), 'Memory', 'memory', 'the run logs no memory use', 'Memory in use as the trainer logged it.', false) },
     convergence: {
       title: 'Convergence and overfitting',
-      build: () => {
-        const series = read(['train_loss', 'val_loss']);
+      build: async () => {
+        const series = await read(['train_loss', 'val_loss']);
         const built = lineFigure(series, 'Convergence and overfitting', 'loss', 'the run logs no training or validation loss', 'Loss with each finding marked where it began, and the best point.');
         if (!('spec' in built)) return built;
         const axis = xAxisOf(series);
@@ -87,8 +87,8 @@ export function runBuilders(service: AnalystService, r: ReportRun, metric: strin
   if (metric !== undefined) {
     builders.evolution = {
       title: `Evolution of ${metric}`,
-      build: () => {
-        const series = read([metric]);
+      build: async () => {
+        const series = await read([metric]);
         if (!series.length) return { reason: `the run has no metric named ${metric} (as logged or canonical)` };
         const axis = xAxisOf(series);
         const lines = chartSeries(series, axis);
