@@ -111,7 +111,7 @@ export class PgOutboxStore implements OutboxStore {
          SELECT id FROM webhook_deliveries
          WHERE status = 'pending' AND next_attempt_at <= $1 AND (lease_until IS NULL OR lease_until <= $1)
            AND NOT (id = ANY ($2::text[]))
-         ORDER BY next_attempt_at LIMIT $3
+         ORDER BY next_attempt_at, rowid LIMIT $3
          FOR UPDATE SKIP LOCKED)
        UPDATE webhook_deliveries d SET lease_until = $4 FROM claimable c WHERE d.id = c.id
        RETURNING ${DELIVERY_COLUMNS.replace(/(\w+)/g, 'd.$1')}`,
