@@ -2,7 +2,7 @@
 // SQLite file of its own, or a PostgreSQL schema of its own with further replicas on it.
 import type { NewEvent, Store } from '../../src/store/store.ts';
 import type { TestEngine } from './test-db.ts';
-import { openTestStore } from './test-db.ts';
+import { openTestStore, postgresUnavailable } from './test-db.ts';
 
 /** One value of one metric as a trainer logs it. */
 export interface Logged {
@@ -22,7 +22,17 @@ export interface OpenEngine {
   close(): Promise<void>;
 }
 
-export const ENGINES: Array<{ name: TestEngine }> = [{ name: 'sqlite' }, { name: 'postgres' }];
+/** Why the PostgreSQL tests are skipped, or undefined when the server answers. */
+export const PG_DOWN = await postgresUnavailable();
+
+/** Each engine, and why its tests are skipped (PostgreSQL when no server answers). */
+export const ENGINES: Array<{ name: TestEngine; skip: string | undefined }> = [
+  { name: 'sqlite', skip: undefined },
+  { name: 'postgres', skip: PG_DOWN },
+];
+
+/** A suite title that tells why it was skipped. */
+export const titled = (title: string, skip: string | undefined) => (skip ? `${title} (skipped: ${skip})` : title);
 
 export async function openEngine(engine: TestEngine): Promise<OpenEngine> {
   const t = await openTestStore(engine);
