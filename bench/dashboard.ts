@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { startServer } from '../src/http/server.ts';
 import { loadConfig } from '../src/service/config.ts';
-import { SqliteStore } from '../src/store/sqlite-store.ts';
+import { SqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import { fillRun } from './series.ts';
 
 const CHROMIUM = process.env.ANALYST_TEST_CHROMIUM ?? '/usr/bin/chromium';
@@ -22,8 +22,8 @@ export async function benchDashboardOpen(): Promise<{ median_ms: number; max_ms:
   const path = join(dir, 'a.db');
   try {
     const store = new SqliteStore(path);
-    const run = fillRun(store, NAMES, POINTS);
-    store.close();
+    const run = await fillRun(store, NAMES, POINTS);
+    await store.close();
     const server = await startServer(loadConfig({ ANALYST_LOG_LEVEL: 'silent' }, { ANALYST_DB: path, ANALYST_PORT: 0, ANALYST_HOST: '127.0.0.1' }), { ...process.env, ANALYST_LLM: 'offline' });
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
     try {

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { stringifyEvent } from '../src/domain/values.ts';
-import { migrate } from '../src/store/migrations.ts';
+import { migrate } from '../src/store/sqlite/migrations.ts';
 import { BATCH, makeBatch, METRICS, runWorker, withServer } from './harness.ts';
 
 /**

@@ -77,7 +77,8 @@ export interface LoadFigures {
 /** `runs` live runs, each sending `events` events `perSecond` times a second for `seconds`. */
 export function benchLiveRuns(runs: number, perSecond: number, events: number, seconds = 10): Promise<LoadFigures> {
   return withServer(async (server) => {
-    const ids = Array.from({ length: runs }, (_, i) => server.service.createRun({ name: `live-${i}`, project: 'load', config: {}, meta: {}, tags: {} }).run.id);
+    const ids: string[] = [];
+    for (let i = 0; i < runs; i++) ids.push((await server.service.createRun({ name: `live-${i}`, project: 'load', config: {}, meta: {}, tags: {} })).run.id);
     const loop = monitorEventLoopDelay({ resolution: 10 });
     loop.enable();
     const worker = new Worker(TRAINERS, { eval: true, workerData: { url: server.url, runs: ids, perSecond, events, seconds } });

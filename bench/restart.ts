@@ -37,7 +37,7 @@ export async function benchRestart() {
       from += size;
     }
     // A crash: no snapshot at shutdown.
-    server.service.states.checkpointAll = () => {};
+    server.service.states.checkpointAll = async () => {};
     await server.close();
     server = await start(path);
     const crash = await firstRequest(server, run);

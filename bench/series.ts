@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer } from '../src/http/server.ts';
 import { loadConfig } from '../src/service/config.ts';
-import { SqliteStore } from '../src/store/sqlite-store.ts';
+import { SqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 
 const CHUNK = 100_000;
 
@@ -12,10 +12,10 @@ const CHUNK = 100_000;
  * Stores a run's points the way ingest numbers and summarises them (the series writer), without
  * their events: reading a chart never touches events, and the figure is about reading.
  */
-export function fillRun(store: SqliteStore, names: string[], points: number): string {
-  const run = store.createRun({ name: `big-${points}`, project: 'bench', config: {}, meta: {}, tags: {} }, Date.now()).id;
+export async function fillRun(store: SqliteStore, names: string[], points: number): Promise<string> {
+  const run = (await store.createRun({ name: `big-${points}`, project: 'bench', config: {}, meta: {}, tags: {} }, Date.now())).id;
   for (let from = 0; from < points; from += CHUNK) {
-    store.transaction(() => {
+    await store.transaction(async () => {
       const w = store.series.writer(run);
       for (let i = from; i < Math.min(points, from + CHUNK); i++) {
         for (const name of names) w.add(name, i, null, name === 'lr' ? 1e-3 : 2 / (1 + i * 1e-4) + Math.random() * 0.05 + (i % 99_991 === 0 ? 10 : 0), i, i + 1);
@@ -47,10 +47,10 @@ export async function benchSeriesReads() {
   try {
     const store = new SqliteStore(path);
     const fillStarted = performance.now();
-    const oneM = fillRun(store, ['loss'], 1_000_000);
-    const tenM = fillRun(store, ['loss', 'val_loss', 'lr', 'grad_norm'], 2_500_000);
+    const oneM = await fillRun(store, ['loss'], 1_000_000);
+    const tenM = await fillRun(store, ['loss', 'val_loss', 'lr', 'grad_norm'], 2_500_000);
     const fill_s = (performance.now() - fillStarted) / 1000;
-    store.close();
+    await store.close();
     const server = await startServer(loadConfig({ ANALYST_LOG_LEVEL: 'silent' }, { ANALYST_DB: path, ANALYST_PORT: 0, ANALYST_HOST: '127.0.0.1' }));
     try {
       const chart = (run: string, q: string) => `${server.url}/runs/${run}/metrics?${q}`;

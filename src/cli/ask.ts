@@ -50,8 +50,8 @@ function chatInput(run: string, question: string | undefined, opts: AskOptions):
 /** No server: import the file, fold and diagnose it, and ask the analyst in this process. */
 async function askFile(question: string | undefined, opts: AskOptions, out: Out): Promise<ChatResult> {
   // Loaded on use: the other commands start without the importers, the analyst and SQLite.
-  const [{ default: Database }, { createAnalyst }, { MemorySource }, { importFile }, { endingOf }] = await Promise.all([
-    import('better-sqlite3'),
+  const [{ openStore }, { createAnalyst }, { MemorySource }, { importFile }, { endingOf }] = await Promise.all([
+    import('../store/open.ts'),
     import('../analyst/create.ts'),
     import('../analyst/memory-source.ts'),
     import('../ingest/files/import-file.ts'),
@@ -62,8 +62,8 @@ async function askFile(question: string | undefined, opts: AskOptions, out: Out)
   const events = imported.run_started ? [imported.run_started, ...imported.events] : imported.events;
   // A file is a finished record of a run: it ends as the file does (failed on a crash or a NaN loss).
   source.add(imported.name, [...events, endingOf(events)]);
-  const { analyst } = await createAnalyst({ source, db: new Database(':memory:') });
-  const session = analyst.chat(chatInput(imported.name, question, opts));
+  const { analyst } = await createAnalyst({ source, store: await openStore(':memory:') });
+  const session = await analyst.chat(chatInput(imported.name, question, opts));
   for await (const token of session.tokens) if (!opts.json) out.write(token);
   return session.done;
 }

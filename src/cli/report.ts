@@ -28,18 +28,17 @@ interface FigureList {
 /** Files with no server: each read into a run of an in-memory store, reported there. */
 async function fromFiles(files: string[], opts: ReportFlags): Promise<Written> {
   // Loaded on use: the server commands start without SQLite, the importers and the renderer.
-  const [{ default: Database }, { createAnalyst }, { analystSource }, { importFileRun, offlineService }, { buildReport }, { svgToPng }] = await Promise.all([
-    import('better-sqlite3'),
+  const [{ createAnalyst }, { analystSource }, { importFileRun, offlineService }, { buildReport }, { svgToPng }] = await Promise.all([
     import('../analyst/create.ts'),
     import('../service/analyst-source.ts'),
     import('../service/offline.ts'),
     import('../service/report/report.ts'),
     import('../service/report/png.ts'),
   ]);
-  const service = offlineService();
+  const service = await offlineService();
   const refs: string[] = [];
   for (const file of files) refs.push((await importFileRun(service, file, { format: opts.format })).id);
-  const { analyst } = await createAnalyst({ source: analystSource(service), db: new Database(':memory:') });
+  const { analyst } = await createAnalyst({ source: analystSource(service), store: service.store });
   const report = await buildReport(service, refs, {
     metric: opts.metric,
     narrate: async (run) => {

@@ -21,7 +21,7 @@ export interface LiveDoors {
   control: ControlDesk;
   sources: SourceManager;
   /** Serves `/ws` on the listening server and resumes the stored upstream subscriptions. */
-  start(server: ServerType): void;
+  start(server: ServerType): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -62,7 +62,7 @@ export function liveDoors(service: AnalystService, config: Config, log: Logger, 
       logRoutes(service, config.ANALYST_MAX_BATCH_EVENTS),
       sourceRoutes(sources, { allowPrivate: live.allowPrivate, selfUrls: () => [live.selfUrl(), config.ANALYST_PUBLIC_URL ?? ''] }),
     ],
-    start(server) {
+    async start(server) {
       closeWs = attachWebSocket(
         server as Server,
         service,
@@ -70,7 +70,7 @@ export function liveDoors(service: AnalystService, config: Config, log: Logger, 
         { maxBatchEvents: config.ANALYST_MAX_BATCH_EVENTS, maxPayload: config.ANALYST_MAX_BODY_BYTES, maxBuffered, pingMs: PING_MS, token: config.ANALYST_TOKEN, origins: live.origins },
         log,
       );
-      sources.start();
+      await sources.start();
     },
     async close() {
       closing.abort();

@@ -15,7 +15,7 @@ export function streamSeries(c: Context, series: SeriesOut[]): Response {
     for (const [n, { pages, ...head }] of series.entries()) {
       await out.write(`${n ? ',' : ''}${stringifyJson(head).slice(0, -1)},"points":[`);
       let first = true;
-      for (const page of pages) {
+      for await (const page of pages) {
         if (!page.length) continue;
         await out.write(`${first ? '' : ','}${page.map(stringifyJson).join(',')}`);
         first = false;

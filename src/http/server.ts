@@ -11,7 +11,8 @@ import { ArtifactStore } from '../store/artifact-store.ts';
 import { AnalystService } from '../service/service.ts';
 import { LivenessTimer, livenessFromEnv } from '../service/liveness.ts';
 import { createTelemetry } from '../service/telemetry.ts';
-import { SqliteStore } from '../store/sqlite-store.ts';
+import { openStore as openStoreAt } from '../store/open.ts';
+import type { Store } from '../store/store.ts';
 import type { IntegrityReport } from '../domain/integrity.ts';
 import { createApp } from './app.ts';
 import { liveDoors } from './live.ts';
@@ -39,9 +40,9 @@ export interface RunningServer {
 const SHUTDOWN_GRACE_MS = 10_000;
 
 /** The store, or an error that names the file and what to do: the usual cause is a folder the service cannot write. */
-function openStore(path: string): SqliteStore {
+async function openStore(path: string): Promise<Store> {
   try {
-    return new SqliteStore(path);
+    return await openStoreAt(path);
   } catch (err) {
     // Already in words (another server holds the file): said as it is.
     if (err instanceof AnalystError) throw err;
@@ -92,8 +93,8 @@ export async function startServer(config: Config, env: NodeJS.ProcessEnv = proce
     }
   }
   const log = createLogger(config.ANALYST_LOG_LEVEL);
-  const store = openStore(config.ANALYST_DB);
-  const integrity = store.integrityReport();
+  const store = await openStore(config.ANALYST_DB);
+  const integrity = await store.integrityReport();
   if (!integrity.ok) log.error({ integrity }, 'database integrity: acknowledged events are missing or the file is damaged');
   const telemetry = createTelemetry();
   const service = new AnalystService({
@@ -110,10 +111,10 @@ export async function startServer(config: Config, env: NodeJS.ProcessEnv = proce
   let url = '';
   const live = liveDoors(service, config, log, { origins, instance, allowPrivate: settingsFromEnv(env).allowPrivate, selfUrl: () => url });
   // A bad prompt template fails here, at start; the auto mode asks Ollama once whether it answers.
-  const { analyst, selection } = await createAnalyst({ source: analystSource(service), db: store.db, registry: telemetry.registry, env });
+  const { analyst, selection } = await createAnalyst({ source: analystSource(service), store, registry: telemetry.registry, env });
   const disconnectAnalyst = connectAnalyst(service, analyst, log);
-  const notifier = new Notifier({
-    db: store.db,
+  const notifier = await Notifier.open({
+    store,
     baseUrl: () => config.ANALYST_PUBLIC_URL ?? url,
     log,
     summarize: async (runId, finding) => (await analyst.analyze({ run: runId, kind: 'troubleshoot', question: `Explain the ${finding.kind} finding and what to do about it.` })).text,
@@ -128,7 +129,7 @@ export async function startServer(config: Config, env: NodeJS.ProcessEnv = proce
     maxBodyBytes: config.ANALYST_MAX_BODY_BYTES,
     maxBatchEvents: config.ANALYST_MAX_BATCH_EVENTS,
     artifacts: new ArtifactStore(config.ANALYST_ARTIFACTS_DIR ?? path.join(path.dirname(config.ANALYST_DB), 'artifacts'), config.ANALYST_MAX_ARTIFACT_BYTES),
-    extra: [...live.routes, webhookRoutes(notifier, (ref) => service.run(ref).id), analystRoutes({ analyst }), reportRoutes({ service, analyst })],
+    extra: [...live.routes, webhookRoutes(notifier, async (ref) => (await service.run(ref)).id), analystRoutes({ analyst }), reportRoutes({ service, analyst })],
     mcpAllowControl: config.ANALYST_MCP_ALLOW_CONTROL,
   });
   let server: ServerType;
@@ -140,10 +141,10 @@ export async function startServer(config: Config, env: NodeJS.ProcessEnv = proce
   } catch (err) {
     disconnectAnalyst();
     await live.close();
-    store.close();
+    await store.close();
     throw listenError(err as NodeJS.ErrnoException, config);
   }
-  live.start(server);
+  await live.start(server);
   const responding = new Set<ServerResponse>();
   server.on('request', (_req, res: ServerResponse) => {
     responding.add(res);
@@ -184,7 +185,7 @@ export async function startServer(config: Config, env: NodeJS.ProcessEnv = proce
     disconnectAnalyst();
     await notifier.stop();
     // Runs come back after the restart from these, not by replaying their history.
-    service.states.checkpointAll(Date.now());
-    store.close();
+    await service.states.checkpointAll(Date.now());
+    await store.close();
   }
 }

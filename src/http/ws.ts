@@ -59,6 +59,8 @@ class Session {
   alive = true;
   private readonly feeds = new Map<string, EventFeed>();
   private readonly trainerOf = new Map<string, () => void>();
+  /** Messages are handled one after another, in the order they came. */
+  private handled: Promise<void> = Promise.resolve();
 
   constructor(
     readonly ws: WebSocket,
@@ -80,16 +82,17 @@ class Session {
     try {
       const raw = parseJsonBody(data.toString());
       if (raw && typeof raw === 'object' && 'id' in raw) id = (raw as { id?: string | number }).id;
-      this.handle(parseOrThrow(WsClientMessage, raw, 'message'));
+      const msg = parseOrThrow(WsClientMessage, raw, 'message');
+      this.handled = this.handled.then(() => this.handle(msg)).catch((err: Error) => this.fail(err, id));
     } catch (err) {
       this.fail(err as Error, id);
     }
   }
 
-  private handle(msg: WsClientMessage): void {
+  private async handle(msg: WsClientMessage): Promise<void> {
     switch (msg.type) {
       case 'events': {
-        const run = this.service.run(msg.run);
+        const run = await this.service.run(msg.run);
         const events = parseBatch({ events: msg.events }, this.opts.maxBatchEvents);
         // Settled after the commit: the ack is a promise that the batch is durable.
         this.service.ingestGrouped(run.id, events, 'ws').then(
@@ -102,16 +105,16 @@ class Session {
         return;
       }
       case 'attach': {
-        const run = this.service.run(msg.run);
+        const run = await this.service.run(msg.run);
         this.send({ type: 'attached', id: msg.id, run: run.id });
         this.attachTrainer(run.id);
         return;
       }
       case 'subscribe': {
-        const run = msg.run === undefined ? undefined : this.service.run(msg.run).id;
+        const run = msg.run === undefined ? undefined : (await this.service.run(msg.run)).id;
         const key = feedKey(run, msg.project);
         this.feeds.get(key)?.close();
-        const after = msg.after ?? (run ? 0 : this.service.store.lastGid());
+        const after = msg.after ?? (run ? 0 : await this.service.store.lastGid());
         const scope = run ? { run } : { project: msg.project };
         const feed = new EventFeed(this.service.store, this.service.bus, scope, { after, maxBuffered: this.opts.maxBuffered, types: msg.types && new Set(msg.types) });
         this.feeds.set(key, feed);
@@ -120,14 +123,14 @@ class Session {
         return;
       }
       case 'unsubscribe': {
-        const key = feedKey(msg.run === undefined ? undefined : this.service.run(msg.run).id, msg.project);
+        const key = feedKey(msg.run === undefined ? undefined : (await this.service.run(msg.run)).id, msg.project);
         this.feeds.get(key)?.close();
         this.feeds.delete(key);
         this.send({ type: 'unsubscribed', id: msg.id });
         return;
       }
       case 'control_ack': {
-        const control = this.desk.ack(msg.id, { outcome: msg.outcome, message: msg.message });
+        const control = await this.desk.ack(msg.id, { outcome: msg.outcome, message: msg.message });
         this.send({ type: 'control_acked', id: msg.id, outcome: control.outcome });
         return;
       }
@@ -139,7 +142,9 @@ class Session {
 
   private attachTrainer(run: string): void {
     if (this.trainerOf.has(run)) return;
-    this.trainerOf.set(run, this.desk.attach(run, (c) => this.send({ type: 'control', ...c })));
+    const attached = this.desk.attach(run, (c) => this.send({ type: 'control', ...c }));
+    attached.catch((err: Error) => this.fail(err, undefined));
+    this.trainerOf.set(run, () => void attached.then((detach) => detach(), () => {}));
   }
 
   /** Sends a subscription's events, one message each, waiting for the socket before taking more. */

@@ -49,18 +49,12 @@ export class LivenessTimer {
 
   constructor(
     private readonly everyMs: number,
-    private readonly check: () => void,
+    private readonly check: () => Promise<void>,
     private readonly onError: (err: unknown) => void,
   ) {}
 
   start(): void {
-    this.timer = setInterval(() => {
-      try {
-        this.check();
-      } catch (err) {
-        this.onError(err);
-      }
-    }, this.everyMs);
+    this.timer = setInterval(() => void this.check().catch(this.onError), this.everyMs);
     this.timer.unref();
   }
 

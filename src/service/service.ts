@@ -427,9 +427,12 @@ export class AnalystService {
    * Keeps what a door read for a run: an imported file's report replaces the one before, posted
    * log lines add up across requests.
    */
-  async noteRead(runId: string, source: ReadSource, report: ReadReport): Promise<void> {
-    const before = source === 'logs' ? (await this.store.readReports(runId)).logs : undefined;
-    await this.store.saveReadReport(runId, source, before ? mergeReports(before, report) : report, this.now());
+  noteRead(runId: string, source: ReadSource, report: ReadReport): Promise<void> {
+    // Under the run's lock: two requests adding up their lines must not both read the same before.
+    return this.locks.run(runId, async () => {
+      const before = source === 'logs' ? (await this.store.readReports(runId)).logs : undefined;
+      await this.store.saveReadReport(runId, source, before ? mergeReports(before, report) : report, this.now());
+    });
   }
 
   /** The recorder's run analysis: summary, stability, overfitting score, convergence status. */

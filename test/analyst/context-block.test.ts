@@ -24,7 +24,7 @@ async function injectedRun() {
 describe('the context block keeps trainer text as data', () => {
   it('puts instructions in a metric name, a log line and a config value inside the data block, quoted', async () => {
     const analyst = await injectedRun();
-    const { block } = analyst.prepare('evil');
+    const { block } = await analyst.prepare('evil');
     const messages = render(analyst.parts.prompts.analysis, { context: block.text, question: 'Analyse this run.' });
     const user = messages[1].content;
     // One data block, opened and closed once: no trainer text can close it early.
@@ -61,7 +61,7 @@ describe('the context block keeps trainer text as data', () => {
 describe('the context block fits its budget whatever the run length', () => {
   it.each([100, 20_000])('a %i-point run fits, with shape-keeping curves', async (points) => {
     const { analyst, id } = await syntheticAnalyst(points);
-    const { block } = analyst.prepare(id);
+    const { block } = await analyst.prepare(id);
     expect(block.tokens).toBeLessThanOrEqual(analyst.blockBudget);
     expect(estimateTokens(block.text)).toBe(block.tokens);
     const messages = render(analyst.parts.prompts.analysis, { context: block.text, question: 'Analyse the current state of this run.' });
@@ -76,14 +76,14 @@ describe('the context block fits its budget whatever the run length', () => {
 
   it('a 1M-point run fits the default budget', async () => {
     const { analyst, id } = await syntheticAnalyst(1_000_000);
-    const { block } = analyst.prepare(id);
+    const { block } = await analyst.prepare(id);
     expect(block.tokens).toBeLessThanOrEqual(analyst.blockBudget);
     expect(block.text).toContain('state: status running, epoch 50, step 1000000 of 1000000');
   });
 
   it('a small budget drops detail, never the closing tag or the findings', async () => {
     const { analyst, id } = await syntheticAnalyst(5_000, { ANALYST_CONTEXT_TOKENS: '700' });
-    const { block } = analyst.prepare(id);
+    const { block } = await analyst.prepare(id);
     expect(block.tokens).toBeLessThanOrEqual(analyst.blockBudget);
     expect(block.trimmed).toBe(true);
     expect(block.text.endsWith('</run-data>')).toBe(true);
@@ -97,7 +97,7 @@ describe('the context block fits its budget whatever the run length', () => {
       ...Array.from({ length: 200 }, (_, i) => ({ type: 'metrics' as const, step: i + 1, values: { loss: i === 137 ? 9.75 : 1 - i * 0.001 } })),
     ]);
     const { analyst } = await makeAnalyst({}, source);
-    const curve = analyst.prepare('spiky').block.text.split('\n').find((l) => l.startsWith('- train_loss: '))!;
+    const curve = (await analyst.prepare('spiky')).block.text.split('\n').find((l) => l.startsWith('- train_loss: '))!;
     expect(curve).toContain('138:9.75');
   });
 });

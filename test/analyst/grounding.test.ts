@@ -36,7 +36,7 @@ describe('suggestions that contradict the diagnosis', () => {
       suggestions: [suggestion('weight_decay', 0.01, 0), suggestion('dropout', 0.1, 0.3), suggestion('epochs', 300, 600)],
     };
     const { analyst } = await makeAnalyst(env(), source);
-    const advice = analyst.prepare('digits-s1-overfit').facts.findings.find((f) => f.kind === 'overfitting')!.actions[0];
+    const advice = (await analyst.prepare('digits-s1-overfit')).facts.findings.find((f) => f.kind === 'overfitting')!.actions[0];
     const r = await analyst.analyze({ run: 'digits-s1-overfit', kind: 'tuning' });
     const messages = wire.requests[0].body.messages as Array<{ role: string; content: string }>;
     expect(messages[1].content).toContain(advice.slice(0, 60));
@@ -46,7 +46,7 @@ describe('suggestions that contradict the diagnosis', () => {
     expect(r.set_aside?.[0].reason).toMatch(/^lowers weight_decay; the open overfitting finding advises: stop at epoch 17/);
     expect(r.text).toMatch(/\(Set aside, as it contradicts the diagnosis: weight_decay 0\.01 → 0 \(it lowers weight_decay; .*\); epochs 300 → 600/);
     // Set aside means not tracked either.
-    expect(analyst.suggestions('digits-s1-overfit').map((s) => s.parameter)).toEqual(['dropout']);
+    expect((await analyst.suggestions('digits-s1-overfit')).map((s) => s.parameter)).toEqual(['dropout']);
   });
 
   it('a higher learning rate on a diverging run is set aside; a lower one is kept', async () => {
@@ -65,10 +65,10 @@ describe('suggestions that contradict the diagnosis', () => {
 describe('the offline narrator answers a follow-up', () => {
   it('which knob first, why and what to expect: the first advice, not the tuning list', async () => {
     const { analyst } = await makeAnalyst({}, source);
-    const first = analyst.chat({ run: 'digits-s1-lr-too-high', message: 'What should I tune?' });
+    const first = await analyst.chat({ run: 'digits-s1-lr-too-high', message: 'What should I tune?' });
     for await (const _ of first.tokens);
     expect((await first.done).message).toMatch(/Suggested changes for the next run/);
-    const follow = analyst.chat({ run: 'digits-s1-lr-too-high', conversation: first.conversation, message: 'Which knob should I change first, and what should I expect?' });
+    const follow = await analyst.chat({ run: 'digits-s1-lr-too-high', conversation: first.conversation, message: 'Which knob should I change first, and what should I expect?' });
     for await (const _ of follow.tokens);
     const text = (await follow.done).message;
     expect(text).toMatch(/^First: lower lr from 1\.5 to 0\.15\. Why this first: it answers the divergence \(critical\), the most severe problem: /);

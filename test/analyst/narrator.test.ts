@@ -59,7 +59,7 @@ describe('offline narrator on the generated runs', () => {
   it('gives the numbers: the best value and epoch, and each open finding with its evidence', async () => {
     for (const e of expected) {
       const r = await analyst.analyze({ run: e.name, kind: 'analysis' });
-      const best = source.context(e.name).view().best;
+      const best = (await source.context(e.name)).view().best;
       if (best && Number.isFinite(best.value)) {
         expect(r.text, e.name).toContain(`Best ${best.metric}: ${fmt(best.value)} at epoch ${fmt(best.epoch)}`);
       }
@@ -85,7 +85,7 @@ describe('offline narrator on the generated runs', () => {
     expect(low.suggestions[0]).toMatchObject({ parameter: 'lr', current: 1e-5, proposed: 1e-4 });
     expect(low.text).toMatch(/lr: 1e-5 → 1e-4/);
     const over = await analyst.analyze({ run: 'digits-s1-overfit', kind: 'tuning' });
-    const best = source.context('digits-s1-overfit').view().best!;
+    const best = (await source.context('digits-s1-overfit')).view().best!;
     const epochs = over.suggestions.find((s) => s.parameter === 'epochs');
     expect(epochs?.proposed).toBe(Math.ceil(best.epoch! * 1.2));
     expect(epochs?.rationale).toContain(`came at epoch ${best.epoch}`);
@@ -97,7 +97,7 @@ describe('offline narrator on the generated runs', () => {
 
   it('answers chat questions about the part of the run they ask about', async () => {
     const ask = async (run: string, message: string) => {
-      const s = analyst.chat({ run, message });
+      const s = await analyst.chat({ run, message });
       for await (const _ of s.tokens);
       return (await s.done).message;
     };

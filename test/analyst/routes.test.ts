@@ -126,11 +126,11 @@ describe('suggestions', () => {
     expect(accepted.body).toMatchObject({ id: lr.id, status: 'accepted', outcome: null });
     // A later run of the same project with lr = 1e-4 (its curves: a healthy SGD run).
     await addRun('faster', 'digits-s1-healthy-sgd', 'tune', { lr: 0.0001, epochs: 60 }, T0 + 60_000);
-    expect(analyst.runFinished('faster')).toBe(1);
+    expect(await analyst.runFinished('faster')).toBe(1);
     const list = await (await fetch(`${base}/suggestions?run=slow`)).json();
     const tracked = list.suggestions.find((s: { id: string }) => s.id === lr.id);
-    const before = source.context('slow').get('val_loss')!.best;
-    const after = source.context('faster').get('val_loss')!.best;
+    const before = (await source.context('slow')).get('val_loss')!.best;
+    const after = (await source.context('faster')).get('val_loss')!.best;
     expect(tracked.outcome).toMatchObject({ applied_run: 'faster', metric: 'val_loss', source_value: before, applied_value: after, improved: after < before });
     expect(after).toBeLessThan(before);
   });

@@ -8,7 +8,7 @@ import { expect, it } from 'vitest';
 import { createApp } from '../../src/http/app.ts';
 import { AnalystService } from '../../src/service/service.ts';
 import { createTelemetry } from '../../src/service/telemetry.ts';
-import { SqliteStore } from '../../src/store/sqlite-store.ts';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import { until } from '../streams/clients.ts';
 
 it('logs an aborted request as a client abort, without a stack, and keeps nothing of it', async () => {
@@ -25,7 +25,7 @@ it('logs an aborted request as a client abort, without a stack, and keeps nothin
   const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 });
   await new Promise((r) => server.once('listening', r));
   try {
-    const run = service.createRun({ name: 'aborted', project: 'faults', config: {}, meta: {}, tags: {} }).run;
+    const run = (await service.createRun({ name: 'aborted', project: 'faults', config: {}, meta: {}, tags: {} })).run;
     const socket = connect((server.address() as AddressInfo).port, '127.0.0.1');
     await new Promise((r) => socket.once('connect', r));
     const received = new Promise((r) => server.once('request', r));
@@ -37,10 +37,10 @@ it('logs an aborted request as a client abort, without a stack, and keeps nothin
     expect(line).toMatchObject({ level: 'info', obj: { method: 'POST', path: `/runs/${run.id}/events` } });
     expect(lines.filter((l) => l.level === 'error')).toEqual([]);
     expect(JSON.stringify(lines)).not.toMatch(/stack|ECONNRESET/);
-    expect(store.eventsAfter(run.id, 0, 10)).toEqual([]);
+    expect(await store.eventsAfter(run.id, 0, 10)).toEqual([]);
   } finally {
     await new Promise((r) => server.close(r));
-    store.close();
+    await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -3,7 +3,7 @@
 import { request } from 'node:http';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, testServer, type TestServer } from '../helpers/server.ts';
+import { api, sqliteHandle, testServer, type TestServer } from '../helpers/server.ts';
 import { WsClient } from '../streams/clients.ts';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 2000);
@@ -19,7 +19,7 @@ afterAll(async () => s.stop());
 /** Tables doors write, counted, and the runs' content summed: a refused request must leave all of it as it was. */
 const WRITTEN = ['runs', 'events', 'series', 'samples', 'series_buckets', 'findings', 'read_reports', 'run_requests', 'deleted_runs', 'experiments', 'sources', 'webhooks', 'control_requests', 'analyst_suggestions'];
 function fingerprint(): string {
-  const db = s.service.store.db;
+  const db = sqliteHandle(s);
   const counts = WRITTEN.map((t) => (db.prepare(`SELECT COUNT(*) AS n FROM ${t}`).get() as { n: number }).n);
   const runs = db.prepare(`SELECT TOTAL(length(name) + length(project) + length(tags) + length(config) + length(meta) + IFNULL(length(note), 0) + IFNULL(archived_at, 0) + last_seq + length(status)) AS h FROM runs`).get() as { h: number };
   const reports = db.prepare('SELECT TOTAL(length(report)) AS h FROM read_reports').get() as { h: number };

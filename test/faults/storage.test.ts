@@ -2,7 +2,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { api, testServer, type TestServer } from '../helpers/server.ts';
+import { api, sqliteHandle, testServer, type TestServer } from '../helpers/server.ts';
 import { SseClient, until } from '../streams/clients.ts';
 
 let s: TestServer | undefined;
@@ -16,12 +16,12 @@ afterEach(async () => {
 
 /** Lets the database grow by `pages` more pages only: past that, every write fails with SQLITE_FULL. */
 function fillDisk(server: TestServer, pages: number): void {
-  const db = server.service.store.db;
+  const db = sqliteHandle(server);
   db.pragma(`max_page_count = ${(db.pragma('page_count', { simple: true }) as number) + pages}`);
 }
 
 function freeDisk(server: TestServer): void {
-  server.service.store.db.pragma('max_page_count = 1073741823');
+  sqliteHandle(server).pragma('max_page_count = 1073741823');
 }
 
 describe('a full disk', () => {
@@ -82,7 +82,7 @@ describe('a full disk', () => {
     await new Promise<void>((r) => upstream!.listen(0, '127.0.0.1', r));
     s = await testServer({ ANALYST_WEBHOOK_ALLOW_PRIVATE: '1' });
     const url = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/stream`;
-    const db = s.service.store.db;
+    const db = sqliteHandle(s);
     db.pragma('query_only = 1');
     const run = (await api(s.url, '/runs', { method: 'POST', json: { name: 'fed', project: 'faults' } })).body;
     expect(run.error).toMatchObject({ code: 'unavailable', reason: 'SQLITE_READONLY' });

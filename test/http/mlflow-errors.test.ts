@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createApp } from '../../src/http/app.ts';
 import { AnalystService } from '../../src/service/service.ts';
 import { createTelemetry } from '../../src/service/telemetry.ts';
-import { SqliteStore } from '../../src/store/sqlite-store.ts';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import { api } from '../helpers/server.ts';
 
 const lines: Array<{ level: string; obj: any; msg?: string }> = [];
@@ -33,7 +33,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await new Promise((r) => server.close(r));
-  store.close();
+  await store.close();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunListQuery } from '../../src/domain/runs.ts';
-import { migrate } from '../../src/store/migrations.ts';
-import { SqliteStore } from '../../src/store/sqlite-store.ts';
+import { migrate } from '../../src/store/sqlite/migrations.ts';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import { api, testServer, type TestServer } from '../helpers/server.ts';
 
 let s: TestServer;
@@ -135,26 +135,26 @@ describe('run identity', () => {
 });
 
 describe('lineage with names that repeat', () => {
-  it('gives a stage named by project/name to the newest run with that name, and one named by id to that run', () => {
+  it('gives a stage named by project/name to the newest run with that name, and one named by id to that run', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'analyst-lineage-'));
     const store = new SqliteStore(join(dir, 'a.db'));
     try {
       const make = (name: string, now: number, parent_run?: string) => store.createRun({ name, project: 'llm', config: {}, meta: {}, tags: {}, parent_run }, now);
-      const older = make('pretrain', 1);
-      const newer = make('pretrain', 2);
-      const byName = make('finetune', 3, 'llm/pretrain');
-      const byId = make('finetune-old-base', 4, older.id);
-      expect(store.childRuns(newer).map((r) => r.id)).toEqual([byName.id]);
-      expect(store.childRuns(older).map((r) => r.id)).toEqual([byId.id]);
+      const older = await make('pretrain', 1);
+      const newer = await make('pretrain', 2);
+      const byName = await make('finetune', 3, 'llm/pretrain');
+      const byId = await make('finetune-old-base', 4, older.id);
+      expect((await store.childRuns(newer)).map((r) => r.id)).toEqual([byName.id]);
+      expect((await store.childRuns(older)).map((r) => r.id)).toEqual([byId.id]);
     } finally {
-      store.close();
+      await store.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });
 });
 
 describe('a database from before run identity', () => {
-  it('keeps its runs and events, and takes a second run with a name it already has', () => {
+  it('keeps its runs and events, and takes a second run with a name it already has', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'analyst-migrate-'));
     const file = join(dir, 'old.db');
     try {
@@ -168,14 +168,16 @@ describe('a database from before run identity', () => {
       old.close();
       const store = new SqliteStore(file);
       try {
-        expect(store.getRun('old1')).toMatchObject({ name: 'resnet', status: 'completed', last_seq: 1, note: null, archived_at: null });
-        expect([...store.replay('old1')]).toHaveLength(1);
+        expect(await store.getRun('old1')).toMatchObject({ name: 'resnet', status: 'completed', last_seq: 1, note: null, archived_at: null });
+        const replayed = [];
+        for await (const e of store.replay('old1')) replayed.push(e);
+        expect(replayed).toHaveLength(1);
         // Created in the same millisecond, old2 after old1: insertion order decides, and the copy kept it.
-        expect(store.listRuns(RunListQuery.parse({ project: 'p' })).runs.map((r) => r.id)).toEqual(['old2', 'old1']);
-        const again = store.createRun({ name: 'resnet', project: 'p', config: {}, meta: {}, tags: {} }, 2000);
-        expect(store.runsNamed('p/resnet').map((r) => r.id)).toEqual([again.id, 'old1']);
+        expect((await store.listRuns(RunListQuery.parse({ project: 'p' }))).runs.map((r) => r.id)).toEqual(['old2', 'old1']);
+        const again = await store.createRun({ name: 'resnet', project: 'p', config: {}, meta: {}, tags: {} }, 2000);
+        expect((await store.runsNamed('p/resnet')).map((r) => r.id)).toEqual([again.id, 'old1']);
       } finally {
-        store.close();
+        await store.close();
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -79,7 +79,7 @@ describe('Ollama adapter against an Ollama wire server', () => {
 
   it('streams NDJSON chat tokens and takes usage from the done line', async () => {
     const { analyst } = await makeAnalyst(env(), suite.source);
-    const session = analyst.chat({ run: RUN, message: 'how is it going?' });
+    const session = await analyst.chat({ run: RUN, message: 'how is it going?' });
     const text = await readAll(session.tokens);
     const done = await session.done;
     expect(text).toBe(suite.server.reply);
@@ -104,7 +104,7 @@ describe('Ollama adapter against an Ollama wire server', () => {
   it.each(['half', '500', 'hang'] as const)('falls back to offline on a %s chat stream', async (mode) => {
     const { analyst } = await makeAnalyst(env({ ANALYST_LLM_RETRIES: '0' }), suite.source);
     suite.server.fallback = mode;
-    const session = analyst.chat({ run: RUN, action: 'tune' });
+    const session = await analyst.chat({ run: RUN, action: 'tune' });
     const text = await readAll(session.tokens);
     const done = await session.done;
     expect(done.degraded).toBe(true);

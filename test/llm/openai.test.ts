@@ -57,7 +57,7 @@ describe('OpenAI adapter against an OpenAI wire server', () => {
 
   it('streams chat tokens from SSE chunks and reports the final usage chunk', async () => {
     const { analyst } = await makeAnalyst(env(), suite.source);
-    const session = analyst.chat({ run: RUN, message: 'is it overfitting?' });
+    const session = await analyst.chat({ run: RUN, message: 'is it overfitting?' });
     const tokens = await readAll(session.tokens);
     const done = await session.done;
     expect(tokens.length).toBeGreaterThan(3);
@@ -116,7 +116,7 @@ describe('OpenAI adapter against an OpenAI wire server', () => {
   it('finishes a half-finished stream with the offline answer, flagged degraded', async () => {
     const { analyst } = await makeAnalyst(env(), suite.source);
     suite.server.fallback = 'half';
-    const session = analyst.chat({ run: RUN, message: 'is it overfitting?' });
+    const session = await analyst.chat({ run: RUN, message: 'is it overfitting?' });
     const text = (await readAll(session.tokens)).join('');
     const done = await session.done;
     expect(done.degraded).toBe(true);
@@ -130,7 +130,7 @@ describe('OpenAI adapter against an OpenAI wire server', () => {
   it('falls back on a hung stream when the timeout ends it', async () => {
     const { analyst } = await makeAnalyst(env(), suite.source);
     suite.server.fallback = 'hang';
-    const session = analyst.chat({ run: RUN, action: 'diagnose' });
+    const session = await analyst.chat({ run: RUN, action: 'diagnose' });
     await readAll(session.tokens);
     const done = await session.done;
     // The stream never ends by itself: only the timeout can have ended it.
@@ -142,7 +142,7 @@ describe('OpenAI adapter against an OpenAI wire server', () => {
   it('cuts off an answer that keeps coming but never finishes, at the stream deadline', async () => {
     const { analyst } = await makeAnalyst(env({ ANALYST_LLM_STREAM_DEADLINE_MS: '300' }), suite.source);
     suite.server.fallback = 'trickle';
-    const session = analyst.chat({ run: RUN, message: 'will it ever end?' });
+    const session = await analyst.chat({ run: RUN, message: 'will it ever end?' });
     const text = (await readAll(session.tokens)).join('');
     const done = await session.done;
     expect(done.degraded).toBe(true);
@@ -171,7 +171,7 @@ describe('OpenAI adapter against an OpenAI wire server', () => {
     expect(suite.server.requests).toHaveLength(1);
     expect(second).toMatchObject({ degraded: true, provider: 'offline' });
     expect(second.text).toMatch(/daily token cap reached \(\d+ of 1000 tokens today/);
-    const usage = analyst.usage();
+    const usage = await analyst.usage();
     expect(usage.today.over_cap).toMatch(/daily token cap/);
     expect(usage.today.tokens).toBe(first.usage.prompt_tokens + first.usage.completion_tokens);
   });

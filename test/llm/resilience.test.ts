@@ -1,12 +1,11 @@
 // Circuit breaker, usage caps across restarts, shared in-flight calls, the automatic refresh limit.
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemorySource } from '../../src/analyst/memory-source.ts';
 import { CircuitBreaker } from '../../src/llm/breaker.ts';
 import { loadLlmConfig } from '../../src/llm/config.ts';
 import { UsageMeter } from '../../src/llm/usage.ts';
-import { UsageRepo } from '../../src/store/usage-repo.ts';
-import { loadGenerated, makeAnalyst, tempDb } from '../analyst/fixture.ts';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
+import { loadGenerated, makeAnalyst, tempDbPath } from '../analyst/fixture.ts';
 import type { WireServer } from './wire/common.ts';
 import { startOpenAIServer } from './wire/openai-server.ts';
 
@@ -34,20 +33,22 @@ describe('circuit breaker', () => {
 });
 
 describe('usage caps survive a restart', () => {
-  it('counts today\'s OpenAI tokens and cost from the SQLite file', () => {
-    const db = tempDb();
-    const file = db.name;
+  it('counts today\'s OpenAI tokens and cost from the SQLite file', async () => {
+    const file = tempDbPath();
+    const store = new SqliteStore(file);
     const cfg = loadLlmConfig({ ANALYST_LLM_MAX_COST_PER_DAY: '0.001' });
-    const meter = new UsageMeter(cfg, new UsageRepo(db));
-    const cost = meter.record('openai', 'gpt-4o', { prompt_tokens: 300, completion_tokens: 50 }, 10, false);
+    const meter = new UsageMeter(cfg, store.usage);
+    const cost = await meter.record('openai', 'gpt-4o', { prompt_tokens: 300, completion_tokens: 50 }, 10, false);
     expect(cost).toBeCloseTo((300 * 2.5 + 50 * 10) / 1e6, 12);
-    expect(meter.overCap()).toBeDefined();
-    db.close();
-    const reopened = new UsageMeter(cfg, new UsageRepo(new Database(file)));
-    expect(reopened.overCap()).toMatch(/daily cost cap reached \(\$0\.0013 of \$0\.001 today/);
+    expect(await meter.overCap()).toBeDefined();
+    await store.close();
+    const reopenedStore = new SqliteStore(file);
+    const reopened = new UsageMeter(cfg, reopenedStore.usage);
+    expect(await reopened.overCap()).toMatch(/daily cost cap reached \(\$0\.0013 of \$0\.001 today/);
     // An unpriced model's cost is unknown, not zero: counted apart.
-    reopened.record('openai', 'my-vllm-model', { prompt_tokens: 10, completion_tokens: 10 }, 5, false);
-    const row = reopened.report().today.by_model.find((r) => r.model === 'my-vllm-model')!;
+    await reopened.record('openai', 'my-vllm-model', { prompt_tokens: 10, completion_tokens: 10 }, 5, false);
+    const row = (await reopened.report()).today.by_model.find((r) => r.model === 'my-vllm-model')!;
+    await reopenedStore.close();
     expect(row.unpriced_calls).toBe(1);
   });
 });

@@ -112,7 +112,7 @@ describe('OpenAI-compatible servers', () => {
     const { analyst } = await structuredAnalysis(env(`${srv.url}/v1`));
     expect(srv.requests).toHaveLength(2);
     expect(srv.requests[1].body).toMatchObject({ max_tokens: 1200 });
-    const session = analyst.chat({ run: RUN, message: 'is it overfitting?' });
+    const session = await analyst.chat({ run: RUN, message: 'is it overfitting?' });
     let text = '';
     for await (const t of session.tokens) text += t;
     const done = await session.done;
@@ -175,7 +175,7 @@ describe('OpenAI-compatible servers', () => {
     expect(srv.requests[1].body.model).toBe('qwen2.5-7b-instruct');
     expect(r.usage.prompt_tokens).toBeGreaterThan(100);
     expect(r.usage.cost_usd).toBeUndefined();
-    expect(analyst.usage().today.by_model.find((m) => m.model === 'qwen2.5-7b-instruct')?.unpriced_calls).toBe(1);
+    expect((await analyst.usage()).today.by_model.find((m) => m.model === 'qwen2.5-7b-instruct')?.unpriced_calls).toBe(1);
   });
 });
 

@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Finding } from '../../src/domain/findings.ts';
 import type { NotifierOptions } from '../../src/notify/notifier.ts';
-import { RUN, finding, makeNotifier, raised, startReceiver, subscribe, tempDb, until } from './helpers.ts';
+import { RUN, finding, makeNotifier, raised, startReceiver, subscribe, tempStore, until } from './helpers.ts';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -11,8 +11,8 @@ afterEach(async () => {
 
 async function setup(summarize: NotifierOptions['summarize']) {
   const rx = await startReceiver();
-  const t = tempDb();
-  const notifier = makeNotifier(t.db, { summarize, analysisTimeoutMs: 200 });
+  const t = tempStore();
+  const notifier = await makeNotifier(t.store, { summarize, analysisTimeoutMs: 200 });
   cleanups.push(t.cleanup, () => notifier.stop(), () => rx.close());
   await subscribe(notifier, rx.url, { include_analysis: true });
   // A second subscription with the analysis: both share one question to the LLM.
@@ -31,7 +31,7 @@ describe('alert analysis', () => {
       asked.push([runId, f]);
       return `The loss of ${runId} went to NaN at step ${f.step}: lower the learning rate.`;
     });
-    notifier.onFindingChanges(RUN, [raised(finding('nan_loss', 'critical'))], Date.now());
+    await notifier.onFindingChanges(RUN, [raised(finding('nan_loss', 'critical'))], Date.now());
     await until(() => rx.received.length === 3);
     const analyses = bodies(rx).map((b) => b.analysis).sort();
     expect(analyses).toEqual([
@@ -41,25 +41,25 @@ describe('alert analysis', () => {
     ]);
     expect(asked).toHaveLength(1);
     expect(asked[0][1].kind).toBe('nan_loss');
-    expect(notifier.listAlerts({ after: 0, limit: 10 }).alerts[0].analysis).toMatch(/NaN at step 1200/);
+    expect((await notifier.listAlerts({ after: 0, limit: 10 })).alerts[0].analysis).toMatch(/NaN at step 1200/);
   });
 
   it('sends without the analysis when the LLM is slow, and stores the late answer for the stream', async () => {
     // The LLM answers only once the deliveries are out: they cannot have waited for it.
     let answer!: (text: string) => void;
     const { rx, notifier } = await setup(() => new Promise((resolve) => (answer = resolve)));
-    notifier.onFindingChanges(RUN, [raised(finding('divergence', 'critical'))], Date.now());
+    await notifier.onFindingChanges(RUN, [raised(finding('divergence', 'critical'))], Date.now());
     await until(() => rx.received.length === 3);
     expect(bodies(rx).map((b) => b.analysis)).toEqual([null, null, null]);
     answer('late but useful');
-    await until(() => notifier.listAlerts({ after: 0, limit: 10 }).alerts[0].analysis === 'late but useful');
+    await until(async () => (await notifier.listAlerts({ after: 0, limit: 10 })).alerts[0].analysis === 'late but useful');
   });
 
   it('sends without the analysis when the LLM fails', async () => {
     const { rx, notifier } = await setup(() => Promise.reject(new Error('provider down')));
-    notifier.onFindingChanges(RUN, [raised(finding('plateau', 'warning'))], Date.now());
+    await notifier.onFindingChanges(RUN, [raised(finding('plateau', 'warning'))], Date.now());
     await until(() => rx.received.length === 3);
     expect(bodies(rx).map((b) => b.analysis)).toEqual([null, null, null]);
-    expect(notifier.listAlerts({ after: 0, limit: 10 }).alerts[0].analysis).toBeNull();
+    expect((await notifier.listAlerts({ after: 0, limit: 10 })).alerts[0].analysis).toBeNull();
   });
 });

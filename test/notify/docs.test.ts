@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { signBody } from '../../src/notify/signing.ts';
-import { RUN, finding, killChild, makeNotifier, raised, startReceiver, subscribe, tempDb, until } from './helpers.ts';
+import { RUN, finding, killChild, makeNotifier, raised, startReceiver, subscribe, tempStore, until } from './helpers.ts';
 
 const DOC = readFileSync(resolve(import.meta.dirname, '../../docs/webhooks.md'), 'utf8');
 const SECRET = 'docs-example-secret-0123456789';
@@ -61,13 +61,13 @@ async function runExample(command: string, file: string, code: string): Promise<
 
 async function exercise(example: { port: number; lines: string[] }) {
   const url = `http://127.0.0.1:${example.port}/hook`;
-  const t = tempDb();
-  const notifier = makeNotifier(t.db);
+  const t = tempStore();
+  const notifier = await makeNotifier(t.store);
   cleanups.push(t.cleanup, () => notifier.stop());
   const hook = await subscribe(notifier, url, { secret: SECRET });
   notifier.start();
-  notifier.onFindingChanges(RUN, [raised(finding('nan_loss', 'critical'))], Date.now());
-  const delivered = await until(() => notifier.listDeliveries(hook.id).find((d) => d.status === 'delivered'));
+  await notifier.onFindingChanges(RUN, [raised(finding('nan_loss', 'critical'))], Date.now());
+  const delivered = await until(async () => (await notifier.listDeliveries(hook.id)).find((d) => d.status === 'delivered'));
   expect(delivered.response_code).toBe(204);
   const printed = await until(() => example.lines.find((l) => l.startsWith('{')));
   expect(JSON.parse(printed)).toEqual({ delivery: delivered.id, type: 'finding.raised', message: 'nan_loss seen at step 1200' });

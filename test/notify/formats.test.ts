@@ -1,7 +1,7 @@
 // Slack and Discord bodies as real receivers get them, and how `auto` picks a format.
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveFormat } from '../../src/notify/formats.ts';
-import { RUN, finding, makeNotifier, raised, startReceiver, subscribe, tempDb, until } from './helpers.ts';
+import { RUN, finding, makeNotifier, raised, startReceiver, subscribe, tempStore, until } from './helpers.ts';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -11,12 +11,12 @@ afterEach(async () => {
 /** Subscribes a receiver with a format, makes one alert and returns the body the receiver got. */
 async function deliveredBody(format: 'slack' | 'discord', change = raised(finding('nan_loss', 'critical'))) {
   const rx = await startReceiver();
-  const t = tempDb();
-  const notifier = makeNotifier(t.db);
+  const t = tempStore();
+  const notifier = await makeNotifier(t.store);
   cleanups.push(t.cleanup, () => notifier.stop(), () => rx.close());
   await subscribe(notifier, rx.url, { format });
   notifier.start();
-  notifier.onFindingChanges({ ...RUN, name: 'resnet<50>' }, [change], Date.parse('2026-11-21T10:00:00Z'));
+  await notifier.onFindingChanges({ ...RUN, name: 'resnet<50>' }, [change], Date.parse('2026-11-21T10:00:00Z'));
   const [req] = await until(() => rx.received.length === 1 && rx.received);
   expect(req.headers['x-analyst-signature']).toMatch(/^sha256=[0-9a-f]{64}$/);
   return JSON.parse(req.body);

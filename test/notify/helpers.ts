@@ -1,4 +1,4 @@
-// Test parts for the notifier: loopback HTTP receivers, a SQLite file in a temp dir, findings.
+// Test parts for the notifier: loopback HTTP receivers, a store on a SQLite file in a temp dir, findings.
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -6,10 +6,10 @@ import type { IncomingHttpHeaders, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import type { Finding, FindingChange, FindingKind, Severity } from '../../src/domain/findings.ts';
 import type { NotifierOptions } from '../../src/notify/notifier.ts';
 import { Notifier } from '../../src/notify/notifier.ts';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 
 export interface Received {
   headers: IncomingHttpHeaders;
@@ -61,16 +61,15 @@ export async function startReceiver(respond: Responder = () => ({ status: 200 })
   };
 }
 
-export function tempDb(): { db: Database.Database; path: string; cleanup(): void } {
+export function tempStore(): { store: SqliteStore; path: string; cleanup(): Promise<void> } {
   const dir = mkdtempSync(join(tmpdir(), 'analyst-notify-'));
   const path = join(dir, 'analyst.db');
-  const db = new Database(path);
-  db.pragma('journal_mode = WAL');
+  const store = new SqliteStore(path);
   return {
-    db,
+    store,
     path,
-    cleanup() {
-      db.close();
+    async cleanup() {
+      await store.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -109,9 +108,9 @@ export const FAST = {
   random: () => 1,
 } satisfies Partial<NotifierOptions>;
 
-export function makeNotifier(db: Database.Database, options: Partial<NotifierOptions> = {}): Notifier {
-  return new Notifier({
-    db,
+export function makeNotifier(store: SqliteStore, options: Partial<NotifierOptions> = {}): Promise<Notifier> {
+  return Notifier.open({
+    store,
     baseUrl: 'http://analyst.test:8787',
     ...FAST,
     ...options,
@@ -122,9 +121,9 @@ export function makeNotifier(db: Database.Database, options: Partial<NotifierOpt
  * Waits until `check` returns a truthy value, looking again every few milliseconds. No deadline of
  * its own: how long it takes depends on the machine's load, and the test's timeout catches a hang.
  */
-export async function until<T>(check: () => T | undefined | false): Promise<T> {
+export async function until<T>(check: () => T | undefined | false | Promise<T | undefined | false>): Promise<T> {
   for (;;) {
-    const value = check();
+    const value = await check();
     if (value) return value;
     await new Promise((r) => setTimeout(r, 10));
   }

@@ -2,11 +2,13 @@
 // next process delivers what is due at once, under the same delivery ids.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Answer } from './helpers.ts';
-import { killChild, startReceiver, tempDb, until } from './helpers.ts';
+import { killChild, startReceiver, until } from './helpers.ts';
 
 const FIXTURE = resolve(import.meta.dirname, 'fixtures/notifier-process.ts');
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -33,8 +35,10 @@ describe('delivery across a crash', () => {
     let answering = false;
     // Before the crash the receiver accepts requests and never answers: they are in flight.
     const rx = await startReceiver((): Answer | 'hang' => (answering ? { status: 200 } : 'hang'));
-    const t = tempDb();
-    cleanups.push(t.cleanup, () => rx.close());
+    // Only the path: each notifier process opens the store itself.
+    const dir = mkdtempSync(join(tmpdir(), 'analyst-notify-'));
+    const t = { path: join(dir, 'analyst.db') };
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }), () => rx.close());
 
     const first = await startProcess('enqueue', t.path, rx.url);
     await until(() => rx.received.length === 5);

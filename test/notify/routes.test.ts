@@ -9,7 +9,7 @@ import { alertsCommand } from '../../src/cli/alerts.ts';
 import { errorResponse } from '../../src/http/errors.ts';
 import { webhookRoutes } from '../../src/http/routes/webhooks.ts';
 import type { Notifier, NotifierOptions } from '../../src/notify/notifier.ts';
-import { RUN, finding, makeNotifier, raised, startReceiver, tempDb } from './helpers.ts';
+import { RUN, finding, makeNotifier, raised, startReceiver, tempStore } from './helpers.ts';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -19,8 +19,8 @@ afterEach(async () => {
 const silent = { info: () => {}, warn: () => {}, error: () => {} };
 
 async function serveNotifier(options: Partial<NotifierOptions> = {}): Promise<{ base: string; notifier: Notifier }> {
-  const t = tempDb();
-  const notifier = makeNotifier(t.db, options);
+  const t = tempStore();
+  const notifier = await makeNotifier(t.store, options);
   const app = new Hono();
   app.onError((err, c) => errorResponse(err, c, silent));
   app.route('/', webhookRoutes(notifier));
@@ -95,9 +95,9 @@ describe('webhook routes', () => {
   it('serves the alert stream with filters, and `analyst alerts` prints it', async () => {
     const { base, notifier } = await serveNotifier();
     const now = Date.now();
-    notifier.onFindingChanges(RUN, [raised(finding('plateau', 'info'))], now - 3 * 3_600_000);
-    notifier.onFindingChanges(RUN, [raised(finding('nan_loss', 'critical'))], now - 60_000);
-    notifier.onRunFinished({ ...RUN, id: 'run-2', name: 'vit' }, 'failed', now);
+    await notifier.onFindingChanges(RUN, [raised(finding('plateau', 'info'))], now - 3 * 3_600_000);
+    await notifier.onFindingChanges(RUN, [raised(finding('nan_loss', 'critical'))], now - 60_000);
+    await notifier.onRunFinished({ ...RUN, id: 'run-2', name: 'vit' }, 'failed', now);
 
     const recent = await call(base, 'GET', '/alerts?since=2h');
     expect(recent.body.alerts.map((a: { type: string }) => a.type)).toEqual(['finding.raised', 'run.failed']);

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AnalystError } from '../../src/domain/errors.ts';
 import { CreateWebhookInput } from '../../src/domain/webhooks.ts';
 import { assertWebhookUrl, isPrivateAddress } from '../../src/notify/url-guard.ts';
-import { RUN, finding, makeNotifier, raised, startReceiver, subscribe, tempDb, until } from './helpers.ts';
+import { RUN, finding, makeNotifier, raised, startReceiver, subscribe, tempStore, until } from './helpers.ts';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -39,18 +39,18 @@ describe('SSRF guard', () => {
 
   it('checks the address it connects to, so a subscription that slipped through is still refused', async () => {
     const rx = await startReceiver();
-    const t = tempDb();
+    const t = tempStore();
     cleanups.push(t.cleanup, () => rx.close());
     // Subscriptions made while private addresses were allowed, then the operator turned that off.
-    const permissive = makeNotifier(t.db, { allowPrivate: true });
+    const permissive = await makeNotifier(t.store, { allowPrivate: true });
     const literal = await subscribe(permissive, rx.url);
     const named = await subscribe(permissive, rx.url.replace('127.0.0.1', 'localhost'));
-    const strict = makeNotifier(t.db, { allowPrivate: false });
+    const strict = await makeNotifier(t.store, { allowPrivate: false });
     cleanups.push(() => strict.stop());
     strict.start();
-    strict.onFindingChanges(RUN, [raised(finding('nan_loss', 'critical'))], Date.now());
+    await strict.onFindingChanges(RUN, [raised(finding('nan_loss', 'critical'))], Date.now());
     for (const hook of [literal, named]) {
-      const dead = await until(() => strict.listDeliveries(hook.id).find((d) => d.status === 'dead'));
+      const dead = await until(async () => (await strict.listDeliveries(hook.id)).find((d) => d.status === 'dead'));
       expect(dead.attempts).toBe(1);
       expect(dead.last_error).toMatch(/resolves to (127\.0\.0\.1|::1), a private or loopback address/);
     }

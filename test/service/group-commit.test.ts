@@ -19,7 +19,7 @@ async function histogram(): Promise<{ count: number; sum: number }> {
 describe('group commit', () => {
   it('writes batches that arrive together in one transaction, acknowledges each after the commit, and rolls back a failing one alone', async () => {
     const service = s.service;
-    const [a, b, c] = ['a', 'b', 'c'].map((name) => service.createRun({ name, project: 'group', config: {}, meta: {}, tags: {} }).run.id);
+    const [a, b, c] = await Promise.all(['a', 'b', 'c'].map(async (name) => (await service.createRun({ name, project: 'group', config: {}, meta: {}, tags: {} })).run.id));
     const before = await histogram();
     const published: string[] = [];
     const unsubscribe = service.bus.subscribe('*', (e) => published.push(e.run));
@@ -27,8 +27,9 @@ describe('group commit', () => {
     const pa = service.ingestGrouped(a, metrics(5));
     const pb = service.ingestGrouped(b, metrics(5));
     const pc = service.ingestGrouped(c, metrics(7));
-    service.deleteRun(b);
+    const deleted = service.deleteRun(b);
     expect(published).toEqual([]);
+    await deleted;
     const [ra, rb, rc] = await Promise.allSettled([pa, pb, pc]);
     unsubscribe();
     expect(ra).toMatchObject({ status: 'fulfilled', value: { accepted: 5, last_seq: 5 } });

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { migrate } from '../../src/store/migrations.ts';
+import { migrate } from '../../src/store/sqlite/migrations.ts';
 import { FANOUT, LEVELS } from '../../src/store/series-summary.ts';
-import { SqliteStore } from '../../src/store/sqlite-store.ts';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import type { NewEvent } from '../../src/store/store.ts';
 
 const dirs: string[] = [];
@@ -31,23 +31,23 @@ function metrics(from: number, to: number): NewEvent[] {
   return Array.from({ length: to - from }, (_, k) => ({ body: { type: 'metrics', step: from + k, values: { loss: value(from + k), lr: 0.1 } }, ts: 1000 + from + k }) as NewEvent);
 }
 
-function fill(store: SqliteStore, run: string, n: number, batch: number): void {
-  for (let i = 0; i < n; i += batch) store.transaction(() => store.appendEvents(run, metrics(i, Math.min(n, i + batch)), 0));
+async function fill(store: SqliteStore, run: string, n: number, batch: number): Promise<void> {
+  for (let i = 0; i < n; i += batch) await store.transaction(() => store.appendEvents(run, metrics(i, Math.min(n, i + batch)), 0));
 }
 
 const bucketRows = (db: Database.Database, series: number) =>
   db.prepare('SELECT level, bucket, lo, lo_i, hi, hi_i, nonfinite, nonfinite_i FROM series_buckets WHERE series = ? ORDER BY level, bucket').all(series);
 
-describe('series storage', () => {
-  it('keeps the same summaries whatever the batch sizes, and each one matches its points', () => {
+describe('series storage', async () => {
+  it('keeps the same summaries whatever the batch sizes, and each one matches its points', async () => {
     const a = new SqliteStore(dbPath());
     const b = new SqliteStore(dbPath());
-    const runA = a.createRun({ name: 'a', project: 'p', config: {}, meta: {}, tags: {} }, 0).id;
-    const runB = b.createRun({ name: 'b', project: 'p', config: {}, meta: {}, tags: {} }, 0).id;
-    fill(a, runA, 5000, 7);
-    fill(b, runB, 5000, 5000);
-    const idA = a.series.range(runA, 'loss')!.series;
-    const idB = b.series.range(runB, 'loss')!.series;
+    const runA = (await a.createRun({ name: 'a', project: 'p', config: {}, meta: {}, tags: {} }, 0)).id;
+    const runB = (await b.createRun({ name: 'b', project: 'p', config: {}, meta: {}, tags: {} }, 0)).id;
+    await fill(a, runA, 5000, 7);
+    await fill(b, runB, 5000, 5000);
+    const idA = (await a.series.range(runA, 'loss'))!.series;
+    const idB = (await b.series.range(runB, 'loss'))!.series;
     const rows = bucketRows(a.db, idA) as Array<{ level: number; bucket: number; lo: number; lo_i: number; hi: number; hi_i: number; nonfinite: number; nonfinite_i: number | null }>;
     expect(rows).toEqual(bucketRows(b.db, idB));
     // Every complete bucket of every level, and no other.
@@ -62,19 +62,19 @@ describe('series storage', () => {
       expect(r.nonfinite).toBe(values.length - finite.length);
       expect(r.nonfinite_i).toBe(r.nonfinite ? r.bucket * size + values.findIndex((v) => !Number.isFinite(v)) : null);
     }
-    a.close();
-    b.close();
+    await a.close();
+    await b.close();
   });
 
-  it('draws any range as reading every point would, from few rows', () => {
+  it('draws any range as reading every point would, from few rows', async () => {
     const store = new SqliteStore(dbPath());
-    const run = store.createRun({ name: 'r', project: 'p', config: {}, meta: {}, tags: {} }, 0).id;
-    fill(store, run, 6000, 1000);
+    const run = (await store.createRun({ name: 'r', project: 'p', config: {}, meta: {}, tags: {} }, 0)).id;
+    await fill(store, run, 6000, 1000);
     for (const [from, to] of [[0, 5999], [1000, 4999], [3, 3517], [2990, 3010]]) {
-      const range = store.series.range(run, 'loss', from, to)!;
+      const range = (await store.series.range(run, 'loss', from, to))!;
       expect(range).toMatchObject({ first: from, last: to });
       const n = to - from + 1;
-      const { points, rows } = store.series.envelope(range, 302);
+      const { points, rows } = await store.series.envelope(range, 302);
       expect(points.length).toBeLessThanOrEqual(302);
       // Real points, in order, from both ends of the range.
       for (const p of points) expect([p.step, p.ts, Object.is(p.value, value(p.i)) || p.value === value(p.i)]).toEqual([p.i, 1000 + p.i, true]);
@@ -99,10 +99,10 @@ describe('series storage', () => {
       expect(rows).toBeLessThanOrEqual(Math.min(2 * n, FANOUT * 100 + 2 * (FANOUT - 1) * LEVELS + 302));
       if (n > 2000) expect(rows).toBeLessThan(n / 2);
     }
-    store.close();
+    await store.close();
   });
 
-  it('builds series, names and summaries for points stored before it existed', () => {
+  it('builds series, names and summaries for points stored before it existed', async () => {
     const path = dbPath();
     const old = new Database(path);
     migrate(old, 4);
@@ -117,17 +117,17 @@ describe('series storage', () => {
     old.close();
     const migrated = new SqliteStore(path);
     const fresh = new SqliteStore(dbPath());
-    const run = fresh.createRun({ name: 'n', project: 'p', config: {}, meta: {}, tags: {} }, 0).id;
-    fill(fresh, run, 5000, 100);
-    expect(migrated.metricNames('old')).toEqual(['loss', 'lr']);
-    const range = migrated.series.range('old', 'loss')!;
+    const run = (await fresh.createRun({ name: 'n', project: 'p', config: {}, meta: {}, tags: {} }, 0)).id;
+    await fill(fresh, run, 5000, 100);
+    expect(await migrated.metricNames('old')).toEqual(['loss', 'lr']);
+    const range = (await migrated.series.range('old', 'loss'))!;
     expect(range).toMatchObject({ first: 0, last: 4999 });
-    expect(bucketRows(migrated.db, range.series)).toEqual(bucketRows(fresh.db, fresh.series.range(run, 'loss')!.series));
-    expect(migrated.series.envelope(range, 100).points.some((p) => Number.isNaN(p.value))).toBe(true);
+    expect(bucketRows(migrated.db, range.series)).toEqual(bucketRows(fresh.db, (await fresh.series.range(run, 'loss'))!.series));
+    expect((await migrated.series.envelope(range, 100)).points.some((p) => Number.isNaN(p.value))).toBe(true);
     // New points number on from where the old ones end.
-    migrated.transaction(() => migrated.appendEvents('old', metrics(5000, 5100), 0));
-    expect(migrated.series.range('old', 'loss')).toMatchObject({ first: 0, last: 5099 });
-    migrated.close();
-    fresh.close();
+    await migrated.transaction(() => migrated.appendEvents('old', metrics(5000, 5100), 0));
+    expect(await migrated.series.range('old', 'loss')).toMatchObject({ first: 0, last: 5099 });
+    await migrated.close();
+    await fresh.close();
   });
 });

@@ -31,7 +31,7 @@ export function analystRoutes(deps: AnalystRouteDeps): Hono {
   app.post('/chat', async (c) => {
     const input = await readJson(c, ChatInput);
     // Unknown runs and bad providers fail here, as a plain 4xx, before any stream opens.
-    const session = analyst.chat(input);
+    const session = await analyst.chat(input);
     if (wantsJson(c)) {
       for await (const _ of session.tokens);
       return c.json(await session.done);
@@ -55,15 +55,15 @@ export function analystRoutes(deps: AnalystRouteDeps): Hono {
 
   app.post('/suggestions/:id', async (c) => {
     const { status } = await readJson(c, SuggestionStatusInput);
-    return c.json(analyst.setSuggestionStatus(c.req.param('id'), status));
+    return c.json(await analyst.setSuggestionStatus(c.req.param('id'), status));
   });
 
-  app.get('/suggestions', (c) => {
+  app.get('/suggestions', async (c) => {
     const { run } = readQuery(c, SuggestionQuery);
-    return c.json({ run, suggestions: analyst.suggestions(run) });
+    return c.json({ run, suggestions: await analyst.suggestions(run) });
   });
 
-  app.get('/usage', (c) => c.json(analyst.usage()));
+  app.get('/usage', async (c) => c.json(await analyst.usage()));
 
   app.get('/llm', async (c) => c.json(await analyst.llm(readQuery(c, LlmQuery).fresh === 'true')));
 

@@ -13,19 +13,19 @@ export function controlRoutes(desk: ControlDesk): Hono {
 
   app.post('/runs/:id/control', async (c) => {
     const input = await readJson(c, ControlRequestInput);
-    return sendJson(c, desk.request(c.req.param('id'), input), 202);
+    return sendJson(c, await desk.request(c.req.param('id'), input), 202);
   });
 
   // `?pending=1` is the trainer's poll: it marks what it returns as delivered.
-  app.get('/runs/:id/control', (c) => {
+  app.get('/runs/:id/control', async (c) => {
     const q = readQuery(c, ControlQuery);
     const pending = q.pending === '1' || q.pending === 'true';
-    return sendJson(c, { controls: pending ? desk.poll(c.req.param('id')) : desk.list(c.req.param('id'), false) });
+    return sendJson(c, { controls: pending ? await desk.poll(c.req.param('id')) : await desk.list(c.req.param('id'), false) });
   });
 
   app.post('/runs/:id/control/:cid/ack', async (c) => {
     const input = await readJson(c, ControlAckInput);
-    return sendJson(c, desk.ack(c.req.param('cid'), input, c.req.param('id')));
+    return sendJson(c, await desk.ack(c.req.param('cid'), input, c.req.param('id')));
   });
 
   return app;

@@ -20,29 +20,29 @@ const ExportQuery = z
 export function exportRoutes(service: AnalystService): Hono {
   const app = new Hono();
 
-  app.get('/runs/:id/export', (c) => {
+  app.get('/runs/:id/export', async (c) => {
     const q = readQuery(c, ExportQuery);
-    const run = service.run(c.req.param('id'));
+    const run = await service.run(c.req.param('id'));
     if (q.format === 'csv') {
       const level = q.level ?? 'epoch';
       c.header('content-disposition', `attachment; filename="${run.id}${level === 'step' ? '-steps' : ''}.csv"`);
-      return c.body(exportCsv(service, run.id, level), 200, { 'content-type': 'text/csv; charset=utf-8' });
+      return c.body(await exportCsv(service, run.id, level), 200, { 'content-type': 'text/csv; charset=utf-8' });
     }
     if (q.format === 'tfevents') {
-      const { file, left_out } = exportTfevents(service, run.id);
+      const { file, left_out } = await exportTfevents(service, run.id);
       c.header('content-disposition', `attachment; filename="events.out.tfevents.${Math.floor(run.created_at / 1000)}.${run.id}"`);
       // A TensorBoard scalar needs a step: the points without one are counted, not dropped unsaid.
       c.header('x-points-left-out', String(left_out));
       return c.body(new Uint8Array(file), 200, { 'content-type': 'application/octet-stream' });
     }
-    const record = exportRecord(service, run.id, Date.now());
+    const record = await exportRecord(service, run.id, Date.now());
     c.header('content-disposition', `attachment; filename="${run.id}.json"`);
     return sendJson(c, record);
   });
 
   app.post('/runs/import-record', async (c) => {
     const record = await readJson(c, RunRecord);
-    return sendJson(c, importRecord(service, record), 201);
+    return sendJson(c, await importRecord(service, record), 201);
   });
 
   return app;

@@ -36,7 +36,7 @@ export function importRoutes(service: AnalystService, chunk: number): Hono {
   const slice = Math.min(chunk, SLICE);
   const app = new Hono();
   app.post('/runs/:id/import', async (c) => {
-    const run = service.run(c.req.param('id'));
+    const run = await service.run(c.req.param('id'));
     const q = readQuery(c, ImportQuery);
     const upload = await readUpload(c);
     const content = upload.content;
@@ -61,16 +61,16 @@ export function importRoutes(service: AnalystService, chunk: number): Hono {
       duplicates += r.duplicates;
       lastSeq = r.last_seq;
     }
-    service.transaction(() => {
+    await service.transaction(async () => {
       // The run ends as the file does (an event of its own, not one of the file's `accepted`); a
       // file sent again unchanged changes nothing.
-      const now = service.run(run.id);
+      const now = await service.run(run.id);
       if (now.status !== ending.status || now.finished_at !== (ending.timed === false ? null : (ending.ts ?? null))) {
-        lastSeq = service.ingest(run.id, [ending], 'import').last_seq;
+        lastSeq = (await service.ingest(run.id, [ending], 'import')).last_seq;
       }
-      service.noteRead(run.id, 'import', read);
+      await service.noteRead(run.id, 'import', read);
     });
-    const { status, finished_at } = service.run(run.id);
+    const { status, finished_at } = await service.run(run.id);
     return sendJson(c, { accepted, duplicates, last_seq: lastSeq, status, finished_at, ...(ending.reason ? { reason: ending.reason } : {}), read });
   });
   return app;

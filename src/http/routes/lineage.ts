@@ -13,16 +13,16 @@ export function lineageRoutes(service: AnalystService): Hono {
   const lineage = new Lineage(service);
   const app = new Hono();
 
-  app.get('/runs/:id/lineage', (c) => sendJson(c, lineage.of(c.req.param('id'))));
+  app.get('/runs/:id/lineage', async (c) => sendJson(c, await lineage.of(c.req.param('id'))));
 
-  app.get('/lineage', (c) => {
+  app.get('/lineage', async (c) => {
     const q = readQuery(c, LineageQuery);
-    return sendJson(c, { models: lineage.models(q.model) });
+    return sendJson(c, { models: await lineage.models(q.model) });
   });
 
   // The file as the trainer's manager writes it, to drop next to an exported model.
-  app.get('/runs/:id/training_info.json', (c) => {
-    const text = formatTrainingInfo(lineage.trainingInfo(c.req.param('id')));
+  app.get('/runs/:id/training_info.json', async (c) => {
+    const text = formatTrainingInfo(await lineage.trainingInfo(c.req.param('id')));
     return c.body(text, 200, { 'content-type': 'application/json; charset=utf-8' });
   });
 
@@ -35,10 +35,10 @@ export function lineageRoutes(service: AnalystService): Hono {
     const raw = parseJsonBody(text);
     const many = typeof raw === 'object' && raw !== null && 'files' in raw;
     const body = parseOrThrow(LineageImportBody, many ? raw : { files: [{ path: 'training_info.json', content: raw }] });
-    return sendJson(c, lineage.import(body.files, body.project), 201);
+    return sendJson(c, await lineage.import(body.files, body.project), 201);
   });
 
-  app.get('/runs/:id/checkpoints', (c) => sendJson(c, listCheckpoints(service, c.req.param('id'))));
+  app.get('/runs/:id/checkpoints', async (c) => sendJson(c, await listCheckpoints(service, c.req.param('id'))));
 
   return app;
 }

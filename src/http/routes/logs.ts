@@ -25,7 +25,7 @@ export function logRoutes(service: AnalystService, maxLines: number): Hono {
   const states = new LRUCache<string, LineParseState>({ max: MAX_RUN_STATES });
 
   app.post('/runs/:id/logs', async (c) => {
-    const run = service.run(c.req.param('id'));
+    const run = await service.run(c.req.param('id'));
     const { text, type } = await readText(c, ['text/plain', 'application/json']);
     const lines: LogLine[] =
       type === 'text/plain' ? text.split('\n').map((l) => ({ message: l.replace(/\r$/, '') })) : parseOrThrow(LinesBody, parseJsonBody(text)).lines;
@@ -37,7 +37,7 @@ export function logRoutes(service: AnalystService, maxLines: number): Hono {
     const logs = events.filter((e) => e.type === 'log').length;
     const r = await service.ingestGrouped(run.id, events, 'logs');
     const read = tally.report('logs');
-    service.noteRead(run.id, 'logs', read);
+    await service.noteRead(run.id, 'logs', read);
     return sendJson(c, { accepted: r.accepted, duplicates: r.duplicates, last_seq: r.last_seq, lines: logs, parsed: events.length - logs, read });
   });
 

@@ -73,7 +73,7 @@ export function mlflowArtifactRoutes(store: ArtifactStore): Hono {
   // What MLflow's own server answers when its artifact store is a local folder: the client (with
   // MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD set) recognises this answer and uploads in one request.
   for (const step of ['create', 'complete', 'abort']) {
-    app.post(`/mpu/${step}/*`, (c) => c.json({ error_code: 'NOT_IMPLEMENTED', message: 'Multipart upload is not supported for the current artifact repository' }, 501));
+    app.post(`/mpu/${step}/*`, async (c) => c.json({ error_code: 'NOT_IMPLEMENTED', message: 'Multipart upload is not supported for the current artifact repository' }, 501));
   }
 
   app.get('/artifacts', async (c) => {
@@ -88,7 +88,7 @@ export function mlflowArtifactRoutes(store: ArtifactStore): Hono {
     return c.json({});
   });
 
-  app.get('/artifacts/*', (c) => sendArtifact(store, artifactPath(c)));
+  app.get('/artifacts/*', async (c) => sendArtifact(store, artifactPath(c)));
 
   app.delete('/artifacts/*', async (c) => {
     await store.delete(artifactPath(c));

@@ -33,9 +33,8 @@ import {
 import { RunListQuery, type Run } from '../../domain/runs.ts';
 import { encodeNumber } from '../../domain/values.ts';
 import { parseJsonBody } from '../../ingest/json-body.ts';
-import { ExperimentsRepo, type Experiment } from '../../store/experiments-repo.ts';
-import { MlflowMetricsRepo } from '../../store/mlflow-metrics-repo.ts';
-import { LoggedModelsRepo, type LoggedModel } from '../../store/logged-models-repo.ts';
+import type { Experiment } from '../../store/experiments.ts';
+import type { LoggedModel } from '../../store/logged-models.ts';
 import { EXPERIMENT_SEARCH, LOGGED_MODEL_SEARCH, RUN_SEARCH, matches, page, parseFilter, parseOrderBy, sortBy, type Searchable } from '../../domain/mlflow-search.ts';
 import type { AnalystService } from '../../service/service.ts';
 import { clientAborted, type Logger } from '../errors.ts';
@@ -133,25 +132,23 @@ function runIdOf(b: { run_id?: string; run_uuid?: string }): string {
  */
 export function mlflowRoutes(service: AnalystService, log: Logger): Hono {
   const app = new Hono();
-  const experiments = new ExperimentsRepo(service.store.db);
-  const metrics = new MlflowMetricsRepo(service.store.db);
-  const models = new LoggedModelsRepo(service.store.db);
+  const { experiments, mlflowMetrics: metrics, loggedModels: models } = service.store;
   const now = () => Date.now();
   app.onError((err, c) => mlflowError(err, c, log));
 
-  const experiment = (id: string) => {
-    const e = experiments.get(id) ?? (id === '0' ? experiments.create('Default', undefined, now(), 0) : undefined);
+  const experiment = async (id: string) => {
+    const e = await experiments.get(id) ?? (id === '0' ? await experiments.create('Default', undefined, now(), 0) : undefined);
     if (!e) throw new AnalystError('not_found', `experiment ${id} does not exist`);
     return e;
   };
 
-  const runOf = (id: string): Run => {
-    const run = service.store.getRun(id);
+  const runOf = async (id: string): Promise<Run> => {
+    const run = await service.store.getRun(id);
     if (!run) throw new AnalystError('not_found', `run ${id} does not exist`);
     return run;
   };
 
-  const runInfo = (run: Run) => {
+  const runInfo = async (run: Run) => {
     const meta = mlflowMeta(run);
     return {
       run_id: run.id,
@@ -163,17 +160,17 @@ export function mlflowRoutes(service: AnalystService, log: Logger): Hono {
       start_time: Number(meta.start_time ?? run.created_at),
       ...(run.finished_at ? { end_time: run.finished_at } : {}),
       // Derived, not stored: MLflow puts a run's artifacts under its experiment's location.
-      artifact_uri: meta.experiment_id === undefined ? '' : `${experiments.get(String(meta.experiment_id))?.artifact_location ?? ''}/${run.id}/artifacts`,
+      artifact_uri: meta.experiment_id === undefined ? '' : `${(await experiments.get(String(meta.experiment_id)))?.artifact_location ?? ''}/${run.id}/artifacts`,
       lifecycle_stage: run.archived_at === null ? 'active' : 'deleted',
     };
   };
 
-  const runView = (run: Run) => {
+  const runView = async (run: Run) => {
     const meta = mlflowMeta(run);
     return {
-      info: runInfo(run),
+      info: await runInfo(run),
       data: {
-        metrics: metrics.latest(run.id).map((m) => ({ ...m, value: encodeNumber(m.value) })),
+        metrics: (await metrics.latest(run.id)).map((m) => ({ ...m, value: encodeNumber(m.value) })),
         params: Object.entries(paramsOf(run)).map(([key, value]) => ({ key, value })),
         tags: Object.entries(run.tags).map(([key, value]) => ({ key, value })),
       },
@@ -183,34 +180,34 @@ export function mlflowRoutes(service: AnalystService, log: Logger): Hono {
   };
 
   /** Changes what the receiver keeps of a run under `meta.mlflow`. */
-  const updateMeta = (run: Run, change: (meta: Record<string, unknown>) => Record<string, unknown>) =>
-    service.store.updateRun(run.id, { meta: { ...run.meta, mlflow: change({ ...mlflowMeta(run) }) } }, now());
+  const updateMeta = async (run: Run, change: (meta: Record<string, unknown>) => Record<string, unknown>) =>
+    await service.store.updateRun(run.id, { meta: { ...run.meta, mlflow: change({ ...mlflowMeta(run) }) } }, now());
 
-  const searchableRun = (run: Run): Searchable => ({
-    attributes: runInfo(run),
-    metrics: Object.fromEntries(metrics.latest(run.id).map((m) => [m.key, m.value])),
+  const searchableRun = async (run: Run): Promise<Searchable> => ({
+    attributes: await runInfo(run),
+    metrics: Object.fromEntries((await metrics.latest(run.id)).map((m) => [m.key, m.value])),
     params: paramsOf(run),
     tags: run.tags,
   });
 
   app.post('/experiments/create', async (c) => {
     const b = await body(c, CreateExperiment);
-    if (experiments.byName(b.name)) throw new AnalystError('conflict', `experiment '${b.name}' already exists`);
-    const e = experiments.create(b.name, b.artifact_location, now());
-    for (const t of b.tags ?? []) experiments.setTag(e.experiment_id, t.key, t.value, now());
+    if (await experiments.byName(b.name)) throw new AnalystError('conflict', `experiment '${b.name}' already exists`);
+    const e = await experiments.create(b.name, b.artifact_location, now());
+    for (const t of b.tags ?? []) await experiments.setTag(e.experiment_id, t.key, t.value, now());
     return c.json({ experiment_id: e.experiment_id });
   });
 
-  const toView = (e: ReturnType<typeof experiment>) => ({
+  const toView = (e: Experiment) => ({
     ...e,
     tags: Object.entries(e.tags).map(([key, value]) => ({ key, value })),
   });
 
-  app.get('/experiments/get', (c) => c.json({ experiment: toView(experiment(c.req.query('experiment_id') ?? '')) }));
+  app.get('/experiments/get', async (c) => c.json({ experiment: toView(await experiment(c.req.query('experiment_id') ?? '')) }));
 
-  app.get('/experiments/get-by-name', (c) => {
+  app.get('/experiments/get-by-name', async (c) => {
     const name = c.req.query('experiment_name') ?? '';
-    const e = experiments.byName(name) ?? (name === 'Default' ? experiment('0') : undefined);
+    const e = await experiments.byName(name) ?? (name === 'Default' ? await experiment('0') : undefined);
     if (!e) throw new AnalystError('not_found', `could not find experiment with name '${name}'`);
     return c.json({ experiment: toView(e) });
   });
@@ -223,7 +220,7 @@ export function mlflowRoutes(service: AnalystService, log: Logger): Hono {
     const conditions = parseFilter(q.filter, EXPERIMENT_SEARCH);
     const order = parseOrderBy(q.order_by, EXPERIMENT_SEARCH);
     const searchable = ({ tags, ...attributes }: Experiment): Searchable => ({ attributes, metrics: {}, params: {}, tags });
-    const found = experiments.list().filter((e) => inView(e.lifecycle_stage, q.view_type) && matches(searchable(e), conditions));
+    const found = (await experiments.list()).filter((e) => inView(e.lifecycle_stage, q.view_type) && matches(searchable(e), conditions));
     // MLflow's default order: newest first, then by id.
     const sorted = sortBy(found, order, searchable, (a, b) => b.creation_time - a.creation_time || Number(a.experiment_id) - Number(b.experiment_id));
     const { items, next } = page(sorted, q.max_results, q.page_token);
@@ -235,7 +232,7 @@ export function mlflowRoutes(service: AnalystService, log: Logger): Hono {
 
   app.post('/runs/create', async (c) => {
     const b = await body(c, CreateRun);
-    const e = experiment(b.experiment_id ?? '0');
+    const e = await experiment(b.experiment_id ?? '0');
     const tags = Object.fromEntries((b.tags ?? []).map((t) => [t.key, t.value]));
     // As in MLflow, runs/create always creates: a name used before makes a second run with that name.
     const name = b.run_name ?? tags['mlflow.runName'] ?? `run-${Date.now().toString(36)}`;
@@ -243,8 +240,8 @@ export function mlflowRoutes(service: AnalystService, log: Logger): Hono {
     // A nested run (`start_run(nested=True)`) names its parent in this tag: here it is a stage of the parent's lineage.
     // MLflow takes any tag value, so a parent this service does not hold stays a tag only.
     const parentTag = tags['mlflow.parentRunId'];
-    const parent = parentTag ? service.store.getRun(parentTag)?.id : undefined;
-    const { run } = service.createRun({
+    const parent = parentTag ? (await service.store.getRun(parentTag))?.id : undefined;
+    const { run } = await service.createRun({
       name,
       project: e.name,
       config: {},
@@ -252,32 +249,32 @@ export function mlflowRoutes(service: AnalystService, log: Logger): Hono {
       tags: { ...tags, 'mlflow.runName': name },
       ...(parent ? { parent_run: parent } : {}),
     });
-    service.ingest(run.id, [{ type: 'run_started', ts: startTime, name, project: e.name, ...(parent ? { parent_run: parent } : {}) }], 'mlflow');
-    return c.json({ run: runView(runOf(run.id)) });
+    await service.ingest(run.id, [{ type: 'run_started', ts: startTime, name, project: e.name, ...(parent ? { parent_run: parent } : {}) }], 'mlflow');
+    return c.json({ run: await runView(await runOf(run.id)) });
   });
 
   app.post('/runs/update', async (c) => {
     const b = await body(c, UpdateRun);
-    const run = runOf(runIdOf(b));
+    const run = await runOf(runIdOf(b));
     // MLflow keeps the name in the mlflow.runName tag too, and clients read it from either.
-    if (b.run_name && b.run_name !== run.name) service.store.updateRun(run.id, { name: b.run_name, tags: { ...run.tags, 'mlflow.runName': b.run_name } }, now());
+    if (b.run_name && b.run_name !== run.name) await service.store.updateRun(run.id, { name: b.run_name, tags: { ...run.tags, 'mlflow.runName': b.run_name } }, now());
     // update_run(name=...) sends the run's current status again: a run already ended so is not ended twice (nor alerted twice).
     if (b.status && b.status !== 'RUNNING' && b.status !== 'SCHEDULED' && MLFLOW_STATUS_TO_RUN[b.status] !== run.status) {
       const status = MLFLOW_STATUS_TO_RUN[b.status] as 'completed' | 'failed' | 'stopped';
-      service.ingest(run.id, [{ type: 'run_finished', status, ts: b.end_time }], 'mlflow');
+      await service.ingest(run.id, [{ type: 'run_finished', status, ts: b.end_time }], 'mlflow');
     }
-    const updated = runOf(run.id);
-    return c.json({ run_info: runView(updated).info });
+    const updated = await runOf(run.id);
+    return c.json({ run_info: (await runView(updated)).info });
   });
 
-  app.get('/runs/get', (c) => c.json({ run: runView(runOf(c.req.query('run_id') ?? c.req.query('run_uuid') ?? '')) }));
+  app.get('/runs/get', async (c) => c.json({ run: await runView(await runOf(c.req.query('run_id') ?? c.req.query('run_uuid') ?? '')) }));
 
   /** Every run of a project in a view: the list is read a page at a time, as the store serves it. */
-  const runsOf = (project: string, view: ViewType): Run[] => {
+  const runsOf = async (project: string, view: ViewType): Promise<Run[]> => {
     const archived = view === 'ACTIVE_ONLY' ? 'false' : view === 'DELETED_ONLY' ? 'only' : 'true';
     const out: Run[] = [];
     for (let offset = 0; ; offset += 1000) {
-      const { runs } = service.listRuns(RunListQuery.parse({ project, archived, limit: 1000, offset }));
+      const { runs } = await service.listRuns(RunListQuery.parse({ project, archived, limit: 1000, offset }));
       out.push(...runs);
       if (runs.length < 1000) return out;
     }
@@ -287,8 +284,10 @@ export function mlflowRoutes(service: AnalystService, log: Logger): Hono {
     const b = await body(c, SearchRuns);
     const conditions = parseFilter(b.filter, RUN_SEARCH);
     const order = parseOrderBy(b.order_by, RUN_SEARCH);
-    const projects = [...new Set(b.experiment_ids.map((id) => experiment(id).name))];
-    const found = projects.flatMap((project) => runsOf(project, b.run_view_type)).map((run) => ({ run, view: searchableRun(run) }));
+    const projects = new Set<string>();
+    for (const id of b.experiment_ids) projects.add((await experiment(id)).name);
+    const found: Array<{ run: Run; view: Searchable }> = [];
+    for (const project of projects) for (const run of await runsOf(project, b.run_view_type)) found.push({ run, view: await searchableRun(run) });
     // MLflow's default order: newest start first, then by id.
     const sorted = sortBy(
       found.filter((r) => matches(r.view, conditions)),
@@ -298,61 +297,64 @@ export function mlflowRoutes(service: AnalystService, log: Logger): Hono {
     );
     const { items, next } = page(sorted, b.max_results, b.page_token);
     // As MLflow: an empty page is `{}`.
-    return c.json({ ...(items.length ? { runs: items.map((r) => runView(r.run)) } : {}), ...(next ? { next_page_token: next } : {}) });
+    const runs = [];
+    for (const r of items) runs.push(await runView(r.run));
+    return c.json({ ...(items.length ? { runs } : {}), ...(next ? { next_page_token: next } : {}) });
   });
 
   // Deleting an MLflow run archives it: MLflow's deleted runs can be restored, and keep their data until then.
   app.post('/runs/delete', async (c) => {
-    service.changeRun(runOf(runIdOf(await body(c, RunRef))).id, { archived: true });
+    await service.changeRun((await runOf(runIdOf(await body(c, RunRef)))).id, { archived: true });
     return c.json({});
   });
 
   app.post('/runs/restore', async (c) => {
-    service.changeRun(runOf(runIdOf(await body(c, RunRef))).id, { archived: false });
+    await service.changeRun((await runOf(runIdOf(await body(c, RunRef)))).id, { archived: false });
     return c.json({});
   });
 
   app.post('/experiments/set-experiment-tag', async (c) => {
     const b = await body(c, SetExperimentTag);
-    experiments.setTag(experiment(b.experiment_id).experiment_id, b.key, b.value, now());
+    await experiments.setTag((await experiment(b.experiment_id)).experiment_id, b.key, b.value, now());
     return c.json({});
   });
 
   app.post('/experiments/update', async (c) => {
     const b = await body(c, UpdateExperiment);
-    const e = experiment(b.experiment_id);
-    const other = experiments.byName(b.new_name);
+    const e = await experiment(b.experiment_id);
+    const other = await experiments.byName(b.new_name);
     if (other && other.experiment_id !== e.experiment_id) throw new AnalystError('conflict', `experiment '${b.new_name}' already exists`);
-    experiments.rename(e.experiment_id, b.new_name, now());
+    await experiments.rename(e.experiment_id, b.new_name, now());
     return c.json({});
   });
 
   for (const [route, stage] of [['/experiments/delete', 'deleted'], ['/experiments/restore', 'active']] as const) {
     app.post(route, async (c) => {
-      const e = experiment((await body(c, ExperimentRef)).experiment_id);
+      const e = await experiment((await body(c, ExperimentRef)).experiment_id);
       if (e.experiment_id === '0' && stage === 'deleted') throw new AnalystError('invalid_body', 'the Default experiment cannot be deleted');
-      experiments.setStage(e.experiment_id, stage, now());
+      await experiments.setStage(e.experiment_id, stage, now());
       return c.json({});
     });
   }
 
-  app.get('/metrics/get-history-bulk-interval', (c) => {
+  app.get('/metrics/get-history-bulk-interval', async (c) => {
     const q = parseOrThrow(BulkIntervalQuery, { ...c.req.query(), run_ids: c.req.queries('run_ids') ?? [] }, 'query');
-    const out = q.run_ids.flatMap((id) => {
-      const run = runOf(id);
-      const inRange = metrics.history(run.id, q.metric_key).filter((m) => (q.start_step === undefined || m.step >= q.start_step) && (q.end_step === undefined || m.step <= q.end_step));
+    const out = [];
+    for (const id of q.run_ids) {
+      const run = await runOf(id);
+      const inRange = (await metrics.history(run.id, q.metric_key)).filter((m) => (q.start_step === undefined || m.step >= q.start_step) && (q.end_step === undefined || m.step <= q.end_step));
       const kept = sampledSteps([...new Set(inRange.map((m) => m.step))], q.max_results);
-      return inRange.filter((m) => kept.has(m.step)).map((m) => ({ ...m, value: encodeNumber(m.value), run_id: run.id }));
-    });
+      for (const m of inRange) if (kept.has(m.step)) out.push({ ...m, value: encodeNumber(m.value), run_id: run.id });
+    }
     return c.json({ metrics: out });
   });
 
   // Datasets a run read (`mlflow.log_input`): kept as sent, one per name, digest and context, as MLflow keeps them.
   app.post('/runs/log-inputs', async (c) => {
     const b = await body(c, LogInputs);
-    const run = runOf(runIdOf(b));
+    const run = await runOf(runIdOf(b));
     const id = (d: DatasetInput) => JSON.stringify([d.dataset.name, d.dataset.digest, d.tags.find((t) => t.key === 'mlflow.data.context')?.value]);
-    updateMeta(run, (meta) => {
+    await updateMeta(run, (meta) => {
       const kept = ((meta.inputs as DatasetInput[] | undefined) ?? []).filter((d) => !b.datasets.some((n) => id(n) === id(d)));
       return { ...meta, inputs: [...kept, ...b.datasets] };
     });
@@ -361,9 +363,9 @@ export function mlflowRoutes(service: AnalystService, log: Logger): Hono {
 
   app.post('/runs/outputs', async (c) => {
     const b = await body(c, LogOutputs);
-    const run = runOf(runIdOf(b));
-    for (const m of b.models) if (!models.get(m.model_id)) throw new AnalystError('not_found', `logged model ${m.model_id} does not exist`);
-    updateMeta(run, (meta) => {
+    const run = await runOf(runIdOf(b));
+    for (const m of b.models) if (!await models.get(m.model_id)) throw new AnalystError('not_found', `logged model ${m.model_id} does not exist`);
+    await updateMeta(run, (meta) => {
       const kept = ((meta.outputs as Array<{ model_id: string }> | undefined) ?? []).filter((o) => !b.models.some((m) => m.model_id === o.model_id));
       // Newest first, as MLflow lists them.
       return { ...meta, outputs: [...[...b.models].reverse(), ...kept] };
@@ -374,7 +376,7 @@ export function mlflowRoutes(service: AnalystService, log: Logger): Hono {
   // MLflow 2's log_model: the model's description is appended to a tag, which is where its clients read it.
   app.post('/runs/log-model', async (c) => {
     const b = await body(c, LogModel);
-    const run = runOf(runIdOf(b));
+    const run = await runOf(runIdOf(b));
     let model: unknown;
     try {
       model = JSON.parse(b.model_json);
@@ -385,28 +387,28 @@ export function mlflowRoutes(service: AnalystService, log: Logger): Hono {
     const history = run.tags['mlflow.log-model.history'];
     // Joined as Python's json.dumps joins a list, so the tag reads as MLflow's server writes it.
     const value = history ? `${history.slice(0, -1)}, ${b.model_json}]` : `[${b.model_json}]`;
-    service.store.updateRun(run.id, { tags: { ...run.tags, 'mlflow.log-model.history': value } }, now());
+    await service.store.updateRun(run.id, { tags: { ...run.tags, 'mlflow.log-model.history': value } }, now());
     return c.json({});
   });
 
-  const modelView = ({ params, ...info }: LoggedModel) => ({
-    info: { ...info, artifact_uri: `${experiment(info.experiment_id).artifact_location}/models/${info.model_id}/artifacts` },
+  const modelView = async ({ params, ...info }: LoggedModel) => ({
+    info: { ...info, artifact_uri: `${(await experiment(info.experiment_id)).artifact_location}/models/${info.model_id}/artifacts` },
     data: params.length ? { params } : {},
   });
 
-  const modelOf = (id: string) => {
-    const m = models.get(id);
+  const modelOf = async (id: string) => {
+    const m = await models.get(id);
     if (!m) throw new AnalystError('not_found', `logged model ${id} does not exist`);
     return m;
   };
 
   app.post('/logged-models', async (c) => {
     const b = await body(c, CreateLoggedModel);
-    const e = experiment(b.experiment_id);
-    if (b.source_run_id) runOf(b.source_run_id);
+    const e = await experiment(b.experiment_id);
+    if (b.source_run_id) await runOf(b.source_run_id);
     const tags = [...b.tags].sort((x, y) => (x.key < y.key ? -1 : 1));
-    const m = models.create({ experiment_id: e.experiment_id, name: b.name ?? `model-${Date.now().toString(36)}`, source_run_id: b.source_run_id, model_type: b.model_type, tags, params: b.params }, now());
-    return c.json({ model: modelView(m) });
+    const m = await models.create({ experiment_id: e.experiment_id, name: b.name ?? `model-${Date.now().toString(36)}`, source_run_id: b.source_run_id, model_type: b.model_type, tags, params: b.params }, now());
+    return c.json({ model: await modelView(m) });
   });
 
   app.post('/logged-models/search', async (c) => {
@@ -414,19 +416,21 @@ export function mlflowRoutes(service: AnalystService, log: Logger): Hono {
     const conditions = parseFilter(b.filter, LOGGED_MODEL_SEARCH);
     const order = parseOrderBy(b.order_by?.map((o) => `${o.field_name} ${o.ascending ? 'ASC' : 'DESC'}`), LOGGED_MODEL_SEARCH);
     const searchable = ({ tags, params, ...attributes }: LoggedModel): Searchable => ({ attributes, metrics: {}, params: {}, tags: Object.fromEntries(tags.map((t) => [t.key, t.value])) });
-    const found = models.inExperiments(b.experiment_ids).filter((m) => matches(searchable(m), conditions));
+    const found = (await models.inExperiments(b.experiment_ids)).filter((m) => matches(searchable(m), conditions));
     const sorted = sortBy(found, order, searchable, (x, y) => y.creation_timestamp_ms - x.creation_timestamp_ms || (x.model_id < y.model_id ? -1 : 1));
     const { items, next } = page(sorted, b.max_results, b.page_token);
-    return c.json({ ...(items.length ? { models: items.map(modelView) } : {}), ...(next ? { next_page_token: next } : {}) });
+    const views = [];
+    for (const m of items) views.push(await modelView(m));
+    return c.json({ ...(items.length ? { models: views } : {}), ...(next ? { next_page_token: next } : {}) });
   });
 
-  app.get('/logged-models/:id', (c) => c.json({ model: modelView(modelOf(c.req.param('id'))) }));
+  app.get('/logged-models/:id', async (c) => c.json({ model: await modelView(await modelOf(c.req.param('id'))) }));
 
   app.patch('/logged-models/:id', async (c) => {
     const b = await body(c, FinalizeLoggedModel);
-    const m = modelOf(c.req.param('id'));
-    models.setStatus(m.model_id, b.status, now());
-    return c.json({ model: modelView(modelOf(m.model_id)) });
+    const m = await modelOf(c.req.param('id'));
+    await models.setStatus(m.model_id, b.status, now());
+    return c.json({ model: await modelView(await modelOf(m.model_id)) });
   });
 
   /** One metrics event per (step, timestamp), so values logged together stay together. */
@@ -441,9 +445,9 @@ export function mlflowRoutes(service: AnalystService, log: Logger): Hono {
     return [...groups.values()];
   };
 
-  const logBatch = (runId: string, b: z.output<typeof LogBatch>) => {
-    const run = runOf(runId);
-    service.transaction(() => {
+  const logBatch = async (runId: string, b: z.output<typeof LogBatch>) => {
+    const run = await runOf(runId);
+    await service.transaction(async () => {
       if (b.params.length || b.tags.length) {
         const config = { ...run.config };
         const params = { ...paramsOf(run) };
@@ -459,39 +463,39 @@ export function mlflowRoutes(service: AnalystService, log: Logger): Hono {
         const tags = { ...run.tags };
         for (const t of b.tags) setOwn(tags, t.key, t.value);
         const meta = b.params.length ? { ...run.meta, mlflow: { ...mlflowMeta(run), params } } : run.meta;
-        service.store.updateRun(run.id, { config, tags, meta }, now());
+        await service.store.updateRun(run.id, { config, tags, meta }, now());
       }
-      if (b.metrics.length) service.ingest(run.id, metricEvents(b.metrics), 'mlflow');
+      if (b.metrics.length) await service.ingest(run.id, metricEvents(b.metrics), 'mlflow');
     });
     return {};
   };
 
   app.post('/runs/log-batch', async (c) => {
     const b = await body(c, LogBatch);
-    return c.json(logBatch(runIdOf(b), b));
+    return c.json(await logBatch(runIdOf(b), b));
   });
 
   app.post('/runs/log-metric', async (c) => {
     const b = await body(c, LogMetric);
     const { key, value, timestamp, step } = b;
-    return c.json(logBatch(runIdOf(b), { metrics: [{ key, value, timestamp, step }], params: [], tags: [] }));
+    return c.json(await logBatch(runIdOf(b), { metrics: [{ key, value, timestamp, step }], params: [], tags: [] }));
   });
 
   app.post('/runs/log-parameter', async (c) => {
     const b = await body(c, LogParam);
-    return c.json(logBatch(runIdOf(b), { metrics: [], params: [{ key: b.key, value: b.value }], tags: [] }));
+    return c.json(await logBatch(runIdOf(b), { metrics: [], params: [{ key: b.key, value: b.value }], tags: [] }));
   });
 
   app.post('/runs/set-tag', async (c) => {
     const b = await body(c, SetTag);
-    return c.json(logBatch(runIdOf(b), { metrics: [], params: [], tags: [{ key: b.key, value: b.value }] }));
+    return c.json(await logBatch(runIdOf(b), { metrics: [], params: [], tags: [{ key: b.key, value: b.value }] }));
   });
 
-  app.get('/metrics/get-history', (c) => {
-    const run = runOf(c.req.query('run_id') ?? c.req.query('run_uuid') ?? '');
+  app.get('/metrics/get-history', async (c) => {
+    const run = await runOf(c.req.query('run_id') ?? c.req.query('run_uuid') ?? '');
     const key = c.req.query('metric_key');
     if (!key) throw new AnalystError('invalid_body', 'metric_key is required');
-    return c.json({ metrics: metrics.history(run.id, key).map((m) => ({ ...m, value: encodeNumber(m.value) })) });
+    return c.json({ metrics: (await metrics.history(run.id, key)).map((m) => ({ ...m, value: encodeNumber(m.value) })) });
   });
 
   return app;

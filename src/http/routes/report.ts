@@ -42,8 +42,8 @@ export function reportRoutes({ service, analyst }: ReportRouteDeps): Hono {
     const q = readQuery(c, ReportQuery);
     const refs = [c.req.param('id'), ...q.with];
     if (q.format === 'json') {
-      const { figures, leftOut } = reportFigures(service, refs, { metric: q.metric });
-      const id = service.run(refs[0]).id;
+      const { figures, leftOut } = await reportFigures(service, refs, { metric: q.metric });
+      const id = (await service.run(refs[0])).id;
       const query = new URLSearchParams({ ...(q.with.length ? { with: q.with.join(',') } : {}), ...(q.metric ? { metric: q.metric } : {}) }).toString();
       return sendJson(c, {
         run: id,
@@ -55,9 +55,9 @@ export function reportRoutes({ service, analyst }: ReportRouteDeps): Hono {
     return c.html(report.html);
   });
 
-  app.get('/runs/:id/report/:file{[A-Za-z0-9_]+\\.png}', (c) => {
+  app.get('/runs/:id/report/:file{[A-Za-z0-9_]+\\.png}', async (c) => {
     const q = readQuery(c, ReportQuery.omit({ format: true }));
-    const set = reportFigures(service, [c.req.param('id'), ...q.with], { metric: q.metric });
+    const set = await reportFigures(service, [c.req.param('id'), ...q.with], { metric: q.metric });
     const png = figurePng(set, c.req.param('file').replace(/\.png$/, ''));
     return c.body(new Uint8Array(png), 200, { 'content-type': 'image/png' });
   });

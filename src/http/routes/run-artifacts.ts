@@ -1,7 +1,6 @@
 import { Hono } from 'hono';
 import type { AnalystService } from '../../service/service.ts';
 import type { ArtifactStore } from '../../store/artifact-store.ts';
-import { LoggedModelsRepo } from '../../store/logged-models-repo.ts';
 import type { Run } from '../../domain/runs.ts';
 import { pathAfter, sendArtifact } from './mlflow-artifacts.ts';
 import { AnalystError } from '../../domain/errors.ts';
@@ -33,7 +32,7 @@ const runFolder = (run: Run) => {
  */
 export function runArtifactRoutes(service: AnalystService, store: ArtifactStore): Hono {
   const app = new Hono();
-  const models = new LoggedModelsRepo(service.store.db);
+  const models = service.store.loggedModels;
 
   const readText = async (relative: string) => {
     const file = await store.read(relative);
@@ -44,7 +43,7 @@ export function runArtifactRoutes(service: AnalystService, store: ArtifactStore)
   };
 
   app.get('/runs/:id/artifacts', async (c) => {
-    const run = service.run(c.req.param('id'));
+    const run = await service.run(c.req.param('id'));
     const folder = runFolder(run);
     const files = folder ? (await store.walk(folder)).map((f) => ({ path: f.path, size: f.file_size ?? 0 })) : [];
     const logged: ModelSummary[] = [];
@@ -54,7 +53,7 @@ export function runArtifactRoutes(service: AnalystService, store: ArtifactStore)
         logged.push({ name: m.artifact_path ?? '', artifact_path: m.artifact_path ?? '', flavors: Object.keys(m.flavors ?? {}) });
       }
     }
-    for (const m of models.ofRun(run.id)) {
+    for (const m of await models.ofRun(run.id)) {
       const where = `${m.experiment_id}/models/${m.model_id}/artifacts`;
       logged.push({ name: m.name, model_id: m.model_id, artifact_path: where, flavors: flavorsOf(await readText(`${where}/MLmodel`)) });
     }
@@ -68,8 +67,8 @@ export function runArtifactRoutes(service: AnalystService, store: ArtifactStore)
     return c.json({ files, models: logged, datasets: inputs });
   });
 
-  app.get('/runs/:id/artifacts/*', (c) => {
-    const run = service.run(c.req.param('id'));
+  app.get('/runs/:id/artifacts/*', async (c) => {
+    const run = await service.run(c.req.param('id'));
     const folder = runFolder(run);
     if (!folder) throw new AnalystError('not_found', `run ${run.id} has no artifacts`);
     // Run ids hold no '/', so the first '/artifacts/' is the one after the id.

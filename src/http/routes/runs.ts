@@ -80,43 +80,43 @@ export function runRoutes(service: AnalystService, maxEvents: number): Hono {
   app.post('/runs', async (c) => {
     const headers = parseOrThrow(CreateHeaders, { 'Idempotency-Key': c.req.header('idempotency-key') }, 'header');
     const body = await readJson(c, CreateRunBody);
-    const { run, created, resumed } = service.createRun(body, headers['Idempotency-Key']);
+    const { run, created, resumed } = await service.createRun(body, headers['Idempotency-Key']);
     return sendJson(c, { ...run, created, resumed }, created ? 201 : 200);
   });
 
   app.patch('/runs/:id', async (c) => {
     const changes = await readJson(c, RunChanges);
-    return sendJson(c, service.changeRun(c.req.param('id'), changes));
+    return sendJson(c, await service.changeRun(c.req.param('id'), changes));
   });
 
-  app.delete('/runs/:id', (c) => sendJson(c, service.deleteRun(c.req.param('id'))));
+  app.delete('/runs/:id', async (c) => sendJson(c, await service.deleteRun(c.req.param('id'))));
 
   // Every run a reference may mean, newest first, so a person can pick one before acting on it.
-  app.get('/runs/:id/candidates', (c) => {
+  app.get('/runs/:id/candidates', async (c) => {
     const ref = c.req.param('id');
-    const candidates = service.candidates(ref);
-    if (!candidates.length) service.run(ref);
+    const candidates = await service.candidates(ref);
+    if (!candidates.length) await service.run(ref);
     return sendJson(c, { candidates });
   });
 
-  app.get('/runs', (c) => {
+  app.get('/runs', async (c) => {
     const q = readQuery(c, RunListQuery);
-    const { runs, total } = service.runsTable(q);
+    const { runs, total } = await service.runsTable(q);
     return sendJson(c, { runs, total, limit: q.limit, offset: q.offset });
   });
 
   // Registered before /runs/:id, which would otherwise take "compare" for a run id.
-  app.get('/runs/compare', (c) => {
+  app.get('/runs/compare', async (c) => {
     const q = readQuery(c, CompareQuery);
-    return sendJson(c, service.compare(q.refs, q.pair));
+    return sendJson(c, await service.compare(q.refs, q.pair));
   });
 
-  app.get('/runs/:id', (c) => sendJson(c, service.status(c.req.param('id'))));
+  app.get('/runs/:id', async (c) => sendJson(c, await service.status(c.req.param('id'))));
 
-  app.get('/runs/:id/analysis', (c) => sendJson(c, service.analysis(c.req.param('id'))));
+  app.get('/runs/:id/analysis', async (c) => sendJson(c, await service.analysis(c.req.param('id'))));
 
   app.post('/runs/:id/events', async (c) => {
-    const run = service.run(c.req.param('id'));
+    const run = await service.run(c.req.param('id'));
     const { text } = await readText(c, ['application/json']);
     const events = parseBatch(parseJsonBody(text), maxEvents);
     const r = await service.ingestGrouped(run.id, events);
@@ -124,7 +124,7 @@ export function runRoutes(service: AnalystService, maxEvents: number): Hono {
   });
 
   app.post('/runs/:id/metrics', async (c) => {
-    const run = service.run(c.req.param('id'));
+    const run = await service.run(c.req.param('id'));
     const { text } = await readText(c, ['application/json']);
     const raw = parseJsonBody(text);
     const { step, epoch, ts, event_id } = parseOrThrow(FlatMetrics, raw);
@@ -134,17 +134,17 @@ export function runRoutes(service: AnalystService, maxEvents: number): Hono {
     return sendJson(c, { accepted: r.accepted, duplicates: r.duplicates, last_seq: r.last_seq });
   });
 
-  app.get('/runs/:id/events', (c) => {
+  app.get('/runs/:id/events', async (c) => {
     const q = readQuery(c, EventsQuery);
-    const events = service.events(c.req.param('id'), q.after_seq, q.limit, q.type);
+    const events = await service.events(c.req.param('id'), q.after_seq, q.limit, q.type);
     return sendJson(c, { events, last_seq: events.length ? events[events.length - 1].seq : (q.after_seq ?? 0) });
   });
 
-  app.get('/runs/:id/metrics/names', (c) => sendJson(c, { series: service.metricNames(c.req.param('id')) }));
+  app.get('/runs/:id/metrics/names', async (c) => sendJson(c, { series: await service.metricNames(c.req.param('id')) }));
 
-  app.get('/runs/:id/metrics', (c) => {
+  app.get('/runs/:id/metrics', async (c) => {
     const q = readQuery(c, MetricsQuery);
-    const series = service.metrics(c.req.param('id'), {
+    const series = await service.metrics(c.req.param('id'), {
       names: q.names,
       fromStep: q.from_step,
       toStep: q.to_step,
@@ -153,9 +153,9 @@ export function runRoutes(service: AnalystService, maxEvents: number): Hono {
     return streamSeries(c, series);
   });
 
-  app.get('/runs/:id/findings', (c) => {
+  app.get('/runs/:id/findings', async (c) => {
     const q = readQuery(c, FindingsQuery);
-    return sendJson(c, { findings: service.findings(c.req.param('id'), q.status) });
+    return sendJson(c, { findings: await service.findings(c.req.param('id'), q.status) });
   });
 
   return app;

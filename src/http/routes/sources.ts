@@ -45,13 +45,13 @@ export function sourceRoutes(sources: SourceManager, opts: SourceRouteOptions): 
     }
     // The webhook guard: no loopback, private or link-local address unless the operator allows it.
     await assertWebhookUrl(input.url, opts.allowPrivate);
-    const { source, created } = sources.add(input);
+    const { source, created } = await sources.add(input);
     return sendJson(c, { ...source, created }, created ? 201 : 200);
   });
 
-  app.get('/sources', (c) => sendJson(c, { sources: sources.list() }));
+  app.get('/sources', async (c) => sendJson(c, { sources: await sources.list() }));
 
-  app.get('/sources/:id', (c) => sendJson(c, sources.get(c.req.param('id'))));
+  app.get('/sources/:id', async (c) => sendJson(c, await sources.get(c.req.param('id'))));
 
   app.delete('/sources/:id', async (c) => {
     await sources.remove(c.req.param('id'));

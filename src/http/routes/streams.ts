@@ -101,20 +101,20 @@ function serve(c: Context, service: AnalystService, feed: EventFeed, global: boo
 export function streamRoutes(service: AnalystService, opts: StreamOptions): Hono {
   const app = new Hono();
 
-  app.get('/runs/:id/stream', (c) => {
-    const run = service.run(c.req.param('id'));
+  app.get('/runs/:id/stream', async (c) => {
+    const run = await service.run(c.req.param('id'));
     const q = readQuery(c, StreamQuery);
     const after = resumeCursor(c, q.after, 0);
     const feed = new EventFeed(service.store, service.bus, { run: run.id }, { after, maxBuffered: opts.maxBuffered, types: q.types });
     // A snapshot first, without an id so it never moves the client's resume cursor.
-    const status = `event: status\ndata: ${stringifyJson(service.status(run.id))}\n\n`;
+    const status = `event: status\ndata: ${stringifyJson(await service.status(run.id))}\n\n`;
     return serve(c, service, feed, false, opts, status);
   });
 
-  app.get('/stream', (c) => {
+  app.get('/stream', async (c) => {
     const q = readQuery(c, StreamQuery);
     // Without a cursor a global stream starts now: replaying every run ever stored is never wanted.
-    const after = resumeCursor(c, q.after, service.store.lastGid());
+    const after = resumeCursor(c, q.after, await service.store.lastGid());
     const feed = new EventFeed(service.store, service.bus, { project: q.project }, { after, maxBuffered: opts.maxBuffered, types: q.types });
     return serve(c, service, feed, true, opts);
   });

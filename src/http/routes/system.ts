@@ -17,14 +17,14 @@ function integritySummary(r: IntegrityReport) {
 /** Liveness for load balancers and Prometheus exposition of the service's own counters. */
 export function systemRoutes(service: AnalystService, startedAt: number): Hono {
   const app = new Hono();
-  app.get('/healthz', (c) => {
+  app.get('/healthz', async (c) => {
     // A trivial query proves the database file is still readable, not just that the process lives.
-    service.store.db.prepare('SELECT 1').get();
+    await service.store.ping();
     return c.json({
       status: 'ok',
       uptime_s: Math.round((Date.now() - startedAt) / 1000),
       active_runs: service.states.size,
-      integrity: integritySummary(service.store.integrityReport()),
+      integrity: integritySummary(await service.store.integrityReport()),
     });
   });
   app.get('/metrics', async (c) => {

@@ -6,7 +6,7 @@ import type { EventInput } from '../../domain/events.ts';
 import { CreateRunInput } from '../../domain/runs.ts';
 import { SOURCE_INSTANCE_HEADER, type CreateSourceInput, type Source } from '../../domain/streams.ts';
 import type { AnalystService } from '../../service/service.ts';
-import { SourcesRepo } from '../../store/sources-repo.ts';
+import type { SourceStore } from '../../store/sources.ts';
 import { createLineState } from './log-lines.ts';
 import { mapUpstream } from './mapping.ts';
 import { Upstream, type ConnectGuard } from './upstream.ts';
@@ -37,7 +37,7 @@ export interface SourceManagerOptions {
 }
 
 export class SourceManager {
-  readonly repo: SourcesRepo;
+  readonly repo: SourceStore;
   private readonly live = new Map<string, Upstream>();
   /** The run each live subscription feeds. */
   private readonly runOf = new Map<string, string>();
@@ -47,7 +47,7 @@ export class SourceManager {
     private readonly log: WarnLogger,
     private readonly opts: SourceManagerOptions = {},
   ) {
-    this.repo = new SourcesRepo(service.store.db);
+    this.repo = service.store.sources;
     // A deleted run's subscriptions went with it in the store; stop reading them too.
     service.onRunDeleted((run) => {
       for (const [id, upstream] of this.live) {
@@ -60,38 +60,38 @@ export class SourceManager {
   }
 
   /** Resumes every stored subscription that the upstream did not end. */
-  start(): void {
-    for (const source of this.repo.all()) if (source.state !== 'closed') this.open(source);
+  async start(): Promise<void> {
+    for (const source of await this.repo.all()) if (source.state !== 'closed') this.open(source);
   }
 
   /** Subscribing twice to one URL for one run returns the first subscription (`created` false). */
-  add(input: CreateSourceInput): { source: Source; created: boolean } {
+  async add(input: CreateSourceInput): Promise<{ source: Source; created: boolean }> {
     const name = input.run ?? runNameFor(input.url);
-    const existing = input.run === undefined ? undefined : this.service.store.resolveRun(input.run);
-    const run = existing ?? this.service.createRun(CreateRunInput.parse({ name, project: input.project })).run;
-    const same = this.repo.find(input.url, run.id);
+    const existing = input.run === undefined ? undefined : await this.service.store.resolveRun(input.run);
+    const run = existing ?? (await this.service.createRun(CreateRunInput.parse({ name, project: input.project }))).run;
+    const same = await this.repo.find(input.url, run.id);
     if (same) return { source: redacted(same), created: false };
-    const source = this.repo.insert({ id: randomUUID(), url: input.url, run: run.id, headers: input.headers, mapping: input.mapping, created_at: Date.now() });
+    const source = await this.repo.insert({ id: randomUUID(), url: input.url, run: run.id, headers: input.headers, mapping: input.mapping, created_at: Date.now() });
     this.open(source);
     return { source: redacted(source), created: true };
   }
 
-  list(): Source[] {
-    return this.repo.all().map(redacted);
+  async list(): Promise<Source[]> {
+    return (await this.repo.all()).map(redacted);
   }
 
-  get(id: string): Source {
-    const source = this.repo.get(id);
+  async get(id: string): Promise<Source> {
+    const source = await this.repo.get(id);
     if (!source) throw new AnalystError('not_found', `no source ${JSON.stringify(id)}`);
     return redacted(source);
   }
 
   async remove(id: string): Promise<void> {
-    this.get(id);
+    await this.get(id);
     await this.live.get(id)?.stop();
     this.live.delete(id);
     this.runOf.delete(id);
-    this.repo.remove(id);
+    await this.repo.remove(id);
   }
 
   async stop(): Promise<void> {
@@ -115,8 +115,8 @@ export class SourceManager {
       {
         onMessages: (messages) => this.receive(source, messages, lineState),
         onState: (state) => this.repo.setState(source.id, state),
-        onError: (message) => {
-          this.repo.error(source.id, message, Date.now());
+        onError: async (message) => {
+          await this.repo.error(source.id, message, Date.now());
           this.log.warn({ source: source.id, url: source.url, error: message }, 'upstream source');
         },
         onRetry: (ms) => this.repo.setRetry(source.id, ms),
@@ -128,23 +128,23 @@ export class SourceManager {
     upstream.start();
   }
 
-  private receive(source: Source, messages: EventSourceMessage[], lineState: ReturnType<typeof createLineState>): void {
+  private async receive(source: Source, messages: EventSourceMessage[], lineState: ReturnType<typeof createLineState>): Promise<void> {
     const events: EventInput[] = [];
     const notRead = new Map<string, number>();
     let lastId: string | null = null;
     for (const msg of messages) {
       const mapped = mapUpstream(source.id, msg, source.mapping, lineState);
-      if (mapped.problem) this.repo.error(source.id, `event ${msg.id ?? '(no id)'}: ${mapped.problem}`, Date.now());
+      if (mapped.problem) await this.repo.error(source.id, `event ${msg.id ?? '(no id)'}: ${mapped.problem}`, Date.now());
       if (mapped.notRead !== undefined) notRead.set(mapped.notRead, (notRead.get(mapped.notRead) ?? 0) + 1);
       for (const e of mapped.events) events.push(e);
       if (msg.id !== undefined) lastId = msg.id;
     }
     // The cursor moves in the same transaction as the events: after a crash, the upstream is
     // asked for exactly what was not stored.
-    this.service.transaction(() => {
-      if (events.length) this.service.ingest(source.run, events, 'sse');
-      this.repo.received(source.id, lastId, messages.length, Date.now());
-      this.repo.notRead(source.id, notRead);
+    await this.service.transaction(async () => {
+      if (events.length) await this.service.ingest(source.run, events, 'sse');
+      await this.repo.received(source.id, lastId, messages.length, Date.now());
+      await this.repo.notRead(source.id, notRead);
     });
   }
 }

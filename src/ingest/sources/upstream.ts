@@ -11,10 +11,10 @@ export interface UpstreamHandlers {
    * The messages of one network chunk, in order. Throwing counts as a failure: the cursor does not
    * move past them and the connection is retried.
    */
-  onMessages(messages: EventSourceMessage[]): void;
-  onState(state: SourceState): void;
-  onError(message: string): void;
-  onRetry(ms: number): void;
+  onMessages(messages: EventSourceMessage[]): Promise<void>;
+  onState(state: SourceState): Promise<void>;
+  onError(message: string): Promise<void>;
+  onRetry(ms: number): Promise<void>;
   /** A handler above failed (the database refused a write): logged, and the loop carries on. */
   onFault(err: unknown): void;
 }
@@ -99,18 +99,18 @@ export class Upstream {
       // Everything in the pass is inside the try, handlers included: a handler that cannot write
       // (a full disk) is one more failure to back off from, never the end of the loop or process.
       try {
-        this.report(() => this.handlers.onState('connecting'));
+        await this.report(() => this.handlers.onState('connecting'));
         if ((await this.connect(() => (failures = 0))) === 'done') {
-          this.handlers.onState('closed');
+          await this.handlers.onState('closed');
           return;
         }
-        this.handlers.onError('upstream ended the stream');
+        await this.handlers.onError('upstream ended the stream');
       } catch (err) {
         if (signal.aborted) break;
-        this.report(() => this.handlers.onError(messageOf(err)));
+        await this.report(() => this.handlers.onError(messageOf(err)));
       }
       failures++;
-      this.report(() => this.handlers.onState('waiting'));
+      await this.report(() => this.handlers.onState('waiting'));
       const delay = backoff(failures, this.retryMs ?? this.opts.minDelayMs ?? 1000, this.opts.maxDelayMs ?? 60_000);
       // Rejects when stopped, which ends the loop.
       await sleep(delay, undefined, { signal }).catch(() => {});
@@ -122,9 +122,9 @@ export class Upstream {
    * database refuses writes), the fault log hears of it and reading goes on; only storing
    * the events themselves (onMessages) decides whether a pass failed.
    */
-  private report(call: () => void): void {
+  private async report(call: () => Promise<void>): Promise<void> {
     try {
-      call();
+      await call();
     } catch (err) {
       this.handlers.onFault(err);
     }
@@ -143,13 +143,13 @@ export class Upstream {
     }
     const type = res.headers['content-type'] ?? '';
     if (!type.startsWith('text/event-stream')) throw new Error(`upstream sent ${type || 'no content-type'}, not text/event-stream`);
-    this.report(() => this.handlers.onState('open'));
+    await this.report(() => this.handlers.onState('open'));
     let batch: EventSourceMessage[] = [];
     const parser = createParser({
       onEvent: (m) => batch.push(m),
       onRetry: (ms) => {
         this.retryMs = ms;
-        this.report(() => this.handlers.onRetry(ms));
+        void this.report(() => this.handlers.onRetry(ms));
       },
       maxBufferSize: MAX_EVENT_CHARS,
       onError: (err) => {
@@ -162,7 +162,7 @@ export class Upstream {
       if (!batch.length) continue;
       const messages = batch;
       batch = [];
-      this.handlers.onMessages(messages);
+      await this.handlers.onMessages(messages);
       for (const m of messages) if (m.id !== undefined) this.lastEventId = m.id;
       progressed();
     }

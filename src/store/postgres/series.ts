@@ -30,8 +30,8 @@ export class PgSeriesStore implements SeriesStore {
   async range(run: string, name: string, fromStep?: number, toStep?: number): Promise<SeriesRange | undefined> {
     const { rows } = await this.db.query<{ id: number; count: number; first: number | null; last: number | null }>(
       `SELECT id, count,
-         CASE WHEN $3::bigint IS NULL THEN 0 ELSE (SELECT i FROM samples WHERE series = s.id AND step >= $3 ORDER BY step, i LIMIT 1) END AS first,
-         CASE WHEN $4::bigint IS NULL THEN count - 1 ELSE (SELECT i FROM samples WHERE series = s.id AND step <= $4 ORDER BY step DESC, i DESC LIMIT 1) END AS last
+         CASE WHEN $3::float8 IS NULL THEN 0 ELSE (SELECT i FROM samples WHERE series = s.id AND step >= ceil($3::float8)::bigint ORDER BY step, i LIMIT 1) END AS first,
+         CASE WHEN $4::float8 IS NULL THEN count - 1 ELSE (SELECT i FROM samples WHERE series = s.id AND step <= floor($4::float8)::bigint ORDER BY step DESC, i DESC LIMIT 1) END AS last
        FROM series s WHERE run = $1 AND name = $2`,
       [run, name, fromStep ?? null, toStep ?? null],
     );
