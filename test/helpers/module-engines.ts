@@ -1,119 +1,52 @@
-// The stores of the table-keeping modules on each engine, fresh for every test: a SQLite file of
-// its own, or a PostgreSQL schema of its own on the local server, with a second replica on it.
-import { randomUUID } from 'node:crypto';
-import type { Store } from '../../src/store/store.ts';
-import { migrate } from '../../src/store/postgres/migrations.ts';
-import type { PgDatabase } from '../../src/store/postgres/pool.ts';
-import { createPgDatabase, quoteIdent } from '../../src/store/postgres/pool.ts';
-import { PgOutboxStore } from '../../src/store/postgres/outbox.ts';
-import { PgWebhookStore } from '../../src/store/postgres/webhooks.ts';
-import { PgUsageStore } from '../../src/store/postgres/usage.ts';
-import { PgSuggestionStore } from '../../src/store/postgres/suggestions.ts';
-import { PgSourceStore } from '../../src/store/postgres/sources.ts';
-import { PgControlStore } from '../../src/store/postgres/control.ts';
-import { PgExperimentStore } from '../../src/store/postgres/experiments.ts';
-import { PgLoggedModelStore } from '../../src/store/postgres/logged-models.ts';
-import { PgMlflowMetricStore } from '../../src/store/postgres/mlflow-metrics.ts';
+// The stores of the table-keeping modules on each engine, fresh for every test (test-db.ts): a
+// SQLite file of its own, or a PostgreSQL schema of its own with further replicas on it.
+import type { NewEvent, Store } from '../../src/store/store.ts';
+import type { TestEngine } from './test-db.ts';
+import { openTestStore, postgresUnavailable } from './test-db.ts';
 
-export const PG_URL = process.env.ANALYST_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
-
-export type ModuleStores = Pick<
-  Store,
-  'outbox' | 'webhooks' | 'usage' | 'suggestions' | 'sources' | 'control' | 'experiments' | 'loggedModels' | 'mlflowMetrics' | 'transaction'
->;
-
-/** One metric value as a run's series keeps it. */
-export interface Sample {
-  step: number | null;
-  value: number | null;
+/** One value of one metric as a trainer logs it. */
+export interface Logged {
+  step?: number;
+  value: number;
   ts: number;
-  seq: number;
 }
 
 export interface OpenEngine {
-  stores: ModuleStores;
-  /** A run row, for the modules that reach into runs (renaming an experiment renames its project). */
+  store: Store;
+  /** Another replica on the same database; undefined for SQLite, whose file one process holds. */
+  replica: (() => Promise<Store>) | undefined;
+  /** A run in the project, for the modules that reach into runs (renaming an experiment renames its project). */
   addRun(id: string, project: string): Promise<void>;
-  projectOf(run: string): Promise<string | undefined>;
-  /** A run's series of one metric, in the order logged. */
-  addSamples(run: string, name: string, samples: Sample[]): Promise<void>;
+  /** Metric values logged by a run, one event each, in this order. */
+  log(run: string, name: string, values: Logged[]): Promise<void>;
   close(): Promise<void>;
 }
 
-export interface Engine {
-  name: 'sqlite' | 'postgres';
-  open(): Promise<OpenEngine>;
-}
+/** Why the PostgreSQL tests are skipped, or undefined when the server answers. */
+export const PG_DOWN = await postgresUnavailable();
 
-export function pgModuleStores(db: PgDatabase, leaseMs?: number): ModuleStores {
+/** Each engine, and why its tests are skipped (PostgreSQL when no server answers). */
+export const ENGINES: Array<{ name: TestEngine; skip: string | undefined }> = [
+  { name: 'sqlite', skip: undefined },
+  { name: 'postgres', skip: PG_DOWN },
+];
+
+/** A suite title that tells why it was skipped. */
+export const titled = (title: string, skip: string | undefined) => (skip ? `${title} (skipped: ${skip})` : title);
+
+export async function openEngine(engine: TestEngine): Promise<OpenEngine> {
+  const t = await openTestStore(engine);
+  const { store } = t;
   return {
-    outbox: new PgOutboxStore(db, leaseMs),
-    webhooks: new PgWebhookStore(db),
-    usage: new PgUsageStore(db),
-    suggestions: new PgSuggestionStore(db),
-    sources: new PgSourceStore(db),
-    control: new PgControlStore(db),
-    experiments: new PgExperimentStore(db),
-    loggedModels: new PgLoggedModelStore(db),
-    mlflowMetrics: new PgMlflowMetricStore(db),
-    transaction: (fn) => db.transaction(fn),
-  };
-}
-
-/** A PostgreSQL schema of its own, migrated, and the pools of the replicas opened on it. */
-export interface PgSchema {
-  name: string;
-  /** Another replica: a pool of its own on the same schema. */
-  connect(): PgDatabase;
-  drop(): Promise<void>;
-}
-
-export async function createPgSchema(): Promise<PgSchema> {
-  const name = `modules_${randomUUID().replaceAll('-', '')}`;
-  const admin = createPgDatabase(PG_URL, { max: 1 });
-  await admin.query(`CREATE SCHEMA ${quoteIdent(name)}`);
-  const pools: PgDatabase[] = [];
-  const connect = () => {
-    const db = createPgDatabase(PG_URL, { schema: name, max: 4 });
-    pools.push(db);
-    return db;
-  };
-  const first = connect();
-  await migrate(first);
-  return {
-    name,
-    connect,
-    async drop() {
-      await Promise.all(pools.map((p) => p.close()));
-      await admin.query(`DROP SCHEMA ${quoteIdent(name)} CASCADE`);
-      await admin.close();
+    store,
+    replica: t.replica,
+    async addRun(id, project) {
+      await store.createRun({ id, name: id, project, config: {}, meta: {}, tags: {} }, 1);
     },
+    async log(run, name, values) {
+      const events = values.map((v): NewEvent => ({ body: { type: 'metrics', step: v.step, values: { [name]: v.value } }, ts: v.ts }) as NewEvent);
+      await store.transaction(() => store.appendEvents(run, events, 1));
+    },
+    close: () => t.cleanup(),
   };
 }
-
-const postgres: Engine = {
-  name: 'postgres',
-  async open() {
-    const schema = await createPgSchema();
-    const db = schema.connect();
-    return {
-      stores: pgModuleStores(db),
-      async addRun(id, project) {
-        await db.query(`INSERT INTO runs (id, project, name, status, created_at, updated_at) VALUES ($1, $2, $1, 'running', 0, 0)`, [id, project]);
-      },
-      async projectOf(run) {
-        const { rows } = await db.query<{ project: string }>('SELECT project FROM runs WHERE id = $1', [run]);
-        return rows[0]?.project;
-      },
-      async addSamples(run, name, samples) {
-        const { rows } = await db.query<{ id: number }>('INSERT INTO series (run, name, count) VALUES ($1, $2, $3) RETURNING id', [run, name, samples.length]);
-        for (const [i, s] of samples.entries()) {
-          await db.query('INSERT INTO samples (series, i, step, value, ts, seq) VALUES ($1, $2, $3, $4, $5, $6)', [rows[0]!.id, i, s.step, s.value, s.ts, s.seq]);
-        }
-      },
-      close: () => schema.drop(),
-    };
-  },
-};
-
-export const ENGINES: Engine[] = [postgres];

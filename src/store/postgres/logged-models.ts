@@ -64,14 +64,14 @@ export class PgLoggedModelStore implements LoggedModelStore {
   async inExperiments(ids: string[]): Promise<LoggedModel[]> {
     if (!ids.length) return [];
     const { rows } = await this.pg.query<Row>(
-      `SELECT ${COLUMNS} FROM mlflow_logged_models WHERE experiment_id = ANY ($1::text[]) ORDER BY created_at DESC, id`,
+      `SELECT ${COLUMNS} FROM mlflow_logged_models WHERE experiment_id = ANY ($1::text[]) ORDER BY created_at DESC, id COLLATE "C"`,
       [ids],
     );
     return rows.map(toModel);
   }
 
   async ofRun(run: string): Promise<LoggedModel[]> {
-    const { rows } = await this.pg.query<Row>(`SELECT ${COLUMNS} FROM mlflow_logged_models WHERE source_run = $1 ORDER BY created_at, id`, [run]);
+    const { rows } = await this.pg.query<Row>(`SELECT ${COLUMNS} FROM mlflow_logged_models WHERE source_run = $1 ORDER BY created_at, id COLLATE "C"`, [run]);
     return rows.map(toModel);
   }
 }

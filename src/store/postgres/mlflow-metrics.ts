@@ -16,9 +16,9 @@ export class PgMlflowMetricStore implements MlflowMetricStore {
 
   async latest(run: string): Promise<MlflowMetricPoint[]> {
     const { rows } = await this.pg.query<Row>(
-      `SELECT DISTINCT ON (s.name) s.name, p.step, p.value, p.ts
+      `SELECT DISTINCT ON (s.name COLLATE "C") s.name, p.step, p.value, p.ts
        FROM series s JOIN samples p ON p.series = s.id WHERE s.run = $1
-       ORDER BY s.name, COALESCE(p.step, 0) DESC, p.ts DESC, p.seq DESC`,
+       ORDER BY s.name COLLATE "C", COALESCE(p.step, 0) DESC, p.ts DESC, p.seq DESC`,
       [run],
     );
     return rows.map(toPoint);

@@ -54,9 +54,13 @@ export class PgOutboxStore implements OutboxStore {
 
   async insertAlert(alert: NewAlert): Promise<Alert> {
     const { analysis, ...body } = alert;
+    // Alerts are polled by position (`after=<seq>`): a position taken by a transaction that commits
+    // after a later one would be skipped by a poller that read in between. Transactions that
+    // store alerts therefore take turns until they commit, so positions become visible in order.
     const { rows } = await this.pg.query<{ seq: number }>(
-      `INSERT INTO alerts (id, type, run_id, severity_rank, created_at, body, analysis)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING seq`,
+      `WITH turn AS (SELECT pg_advisory_xact_lock(hashtext('training-analyst alerts ' || current_schema())))
+       INSERT INTO alerts (id, type, run_id, severity_rank, created_at, body, analysis)
+       SELECT $1::text, $2::text, $3::text, $4::integer, $5::bigint, $6::text, $7::text FROM turn RETURNING seq`,
       [alert.id, alert.type, alert.run.id, SEVERITY_RANK[alert.severity], alert.created_at, stringifyJson(body), analysis],
     );
     return { ...alert, seq: rows[0]!.seq };
@@ -107,7 +111,7 @@ export class PgOutboxStore implements OutboxStore {
          SELECT id FROM webhook_deliveries
          WHERE status = 'pending' AND next_attempt_at <= $1 AND (lease_until IS NULL OR lease_until <= $1)
            AND NOT (id = ANY ($2::text[]))
-         ORDER BY next_attempt_at LIMIT $3
+         ORDER BY next_attempt_at, rowid LIMIT $3
          FOR UPDATE SKIP LOCKED)
        UPDATE webhook_deliveries d SET lease_until = $4 FROM claimable c WHERE d.id = c.id
        RETURNING ${DELIVERY_COLUMNS.replace(/(\w+)/g, 'd.$1')}`,

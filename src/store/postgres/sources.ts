@@ -8,7 +8,7 @@ type SourceRow = Omit<Source, 'headers' | 'mapping' | 'state' | 'not_read'> & { 
 
 const SELECT = `SELECT s.id, s.url, s.run, s.headers, s.mapping, s.state, s.last_event_id, s.last_event_at, s.events, s.last_error,
     s.last_error_at, s.retry_ms, s.created_at,
-    (SELECT json_object_agg(n.kind, n.frames ORDER BY n.kind) FROM source_not_read n WHERE n.source = s.id) AS not_read
+    (SELECT json_object_agg(n.kind, n.frames ORDER BY n.kind COLLATE "C") FROM source_not_read n WHERE n.source = s.id) AS not_read
   FROM sources s`;
 
 const toSource = (row: SourceRow): Source => ({
@@ -45,7 +45,7 @@ export class PgSourceStore implements SourceStore {
   }
 
   async all(): Promise<Source[]> {
-    const { rows } = await this.pg.query<SourceRow>(`${SELECT} ORDER BY s.created_at, s.id`);
+    const { rows } = await this.pg.query<SourceRow>(`${SELECT} ORDER BY s.created_at, s.id COLLATE "C"`);
     return rows.map(toSource);
   }
 

@@ -51,14 +51,14 @@ export class PgSuggestionStore implements SuggestionStore {
   }
 
   async byRun(run: string): Promise<TrackedSuggestion[]> {
-    const { rows } = await this.pg.query<Row>(`SELECT ${COLUMNS} FROM analyst_suggestions WHERE run = $1 ORDER BY created_at, id`, [run]);
+    const { rows } = await this.pg.query<Row>(`SELECT ${COLUMNS} FROM analyst_suggestions WHERE run = $1 ORDER BY created_at, id COLLATE "C"`, [run]);
     return rows.map(fromRow);
   }
 
   /** Suggestions of a run still waiting for a later run to apply them (rejected ones are not tracked). */
   async pending(run: string): Promise<TrackedSuggestion[]> {
     const { rows } = await this.pg.query<Row>(
-      `SELECT ${COLUMNS} FROM analyst_suggestions WHERE run = $1 AND outcome IS NULL AND status != 'rejected' ORDER BY created_at, id`,
+      `SELECT ${COLUMNS} FROM analyst_suggestions WHERE run = $1 AND outcome IS NULL AND status != 'rejected' ORDER BY created_at, id COLLATE "C"`,
       [run],
     );
     return rows.map(fromRow);

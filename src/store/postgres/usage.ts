@@ -34,13 +34,13 @@ export class PgUsageStore implements UsageStore {
   }
 
   async day(day: string): Promise<UsageRow[]> {
-    const { rows } = await this.pg.query<UsageRow>('SELECT * FROM analyst_usage WHERE day = $1 ORDER BY provider, model', [day]);
+    const { rows } = await this.pg.query<UsageRow>('SELECT * FROM analyst_usage WHERE day = $1 ORDER BY provider COLLATE "C", model COLLATE "C"', [day]);
     return rows;
   }
 
   /** Rows of `day` and the days after it, newest first. */
   async from(day: string): Promise<UsageRow[]> {
-    const { rows } = await this.pg.query<UsageRow>('SELECT * FROM analyst_usage WHERE day >= $1 ORDER BY day DESC, provider, model', [day]);
+    const { rows } = await this.pg.query<UsageRow>('SELECT * FROM analyst_usage WHERE day >= $1 ORDER BY day COLLATE "C" DESC, provider COLLATE "C", model COLLATE "C"', [day]);
     return rows;
   }
 }

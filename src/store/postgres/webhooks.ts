@@ -65,7 +65,7 @@ export class PgWebhookStore implements WebhookStore {
   }
 
   async list(): Promise<WebhookWithSecret[]> {
-    const { rows } = await this.pg.query<WebhookRow>('SELECT * FROM webhooks ORDER BY created_at, id');
+    const { rows } = await this.pg.query<WebhookRow>('SELECT * FROM webhooks ORDER BY created_at, id COLLATE "C"');
     return rows.map(toWebhook);
   }
 
