@@ -1,7 +1,13 @@
 import type { Store } from './store.ts';
+import { openPostgresStore } from './postgres/open.ts';
 import { SqliteStore } from './sqlite/sqlite-store.ts';
 
-/** The store a URL names: a SQLite file path, or `:memory:` for a database that lives as long as the process. */
+/**
+ * The store a URL names: `postgres://` (or `postgresql://`) a PostgreSQL database, several
+ * replicas of the service sharing it; anything else a SQLite file path, or `:memory:` for a
+ * database that lives as long as the process.
+ */
 export async function openStore(url: string): Promise<Store> {
+  if (/^postgres(ql)?:\/\//i.test(url)) return openPostgresStore(url);
   return new SqliteStore(url);
 }

@@ -50,7 +50,7 @@ describe('one server per database file', () => {
   });
 
   it('refuses a second server in the same process too, and lets one start after the first closed', async () => {
-    inProcess = await testServer();
+    inProcess = await testServer({}, 'sqlite');
     const config = loadConfig({ ANALYST_LOG_LEVEL: 'silent' }, { ANALYST_DB: inProcess.db, ANALYST_PORT: 0, ANALYST_HOST: '127.0.0.1' });
     const err = await startServer(config, { ANALYST_LLM: 'offline' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AnalystError);

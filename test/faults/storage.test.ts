@@ -1,4 +1,5 @@
-// Database faults: a full disk mid-import, mid-batch and under an upstream source.
+// Database faults: a full disk mid-import, mid-batch and under an upstream source, made with
+// SQLite's page limit (PostgreSQL's lost connections are in test/store/postgres-faults.test.ts).
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -27,7 +28,7 @@ function freeDisk(server: TestServer): void {
 describe('a full disk', () => {
   it('fails an import with 503 and its reason, and streams never hear the events that were rolled back', async () => {
     // Small chunks: the first ones of the import are written before the disk fills.
-    s = await testServer({ ANALYST_MAX_BATCH_EVENTS: '100' });
+    s = await testServer({ ANALYST_MAX_BATCH_EVENTS: '100' }, 'sqlite');
     const run = (await api(s.url, '/runs', { method: 'POST', json: { name: 'full', project: 'faults' } })).body;
     const sse = await SseClient.open(`${s.url}/runs/${run.id}/stream`);
     fillDisk(s, 8);
@@ -50,7 +51,7 @@ describe('a full disk', () => {
   });
 
   it('answers a batch with 503, not 500, and takes the same batch once space is back', async () => {
-    s = await testServer();
+    s = await testServer({}, 'sqlite');
     const run = (await api(s.url, '/runs', { method: 'POST', json: { name: 'full2', project: 'faults' } })).body;
     fillDisk(s, 0);
     const batch = Array.from({ length: 500 }, (_, i) => ({ type: 'metrics', step: i, event_id: `k${i}`, values: { loss: 1 / (i + 1) } }));
@@ -80,7 +81,7 @@ describe('a full disk', () => {
       res.end();
     });
     await new Promise<void>((r) => upstream!.listen(0, '127.0.0.1', r));
-    s = await testServer({ ANALYST_WEBHOOK_ALLOW_PRIVATE: '1' });
+    s = await testServer({ ANALYST_WEBHOOK_ALLOW_PRIVATE: '1' }, 'sqlite');
     const url = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/stream`;
     const db = sqliteHandle(s);
     db.pragma('query_only = 1');

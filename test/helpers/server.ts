@@ -5,6 +5,7 @@ import type Database from 'better-sqlite3';
 import { startServer, type RunningServer } from '../../src/http/server.ts';
 import { loadConfig } from '../../src/service/config.ts';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
+import { TEST_ENGINE, testDatabase, type TestEngine } from './test-db.ts';
 
 export interface TestServer extends RunningServer {
   dir: string;
@@ -12,11 +13,18 @@ export interface TestServer extends RunningServer {
   stop(): Promise<void>;
 }
 
-/** The real server on an ephemeral loopback port, on a real SQLite file in a temp dir. */
-export async function testServer(env: Record<string, string> = {}): Promise<TestServer> {
+/**
+ * The real server on an ephemeral loopback port, on the test engine (test-db.ts) unless told: a
+ * real SQLite file in a temp dir, or a PostgreSQL schema of its own; artifacts in the temp dir either way.
+ */
+export async function testServer(env: Record<string, string> = {}, engine: TestEngine = TEST_ENGINE): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'analyst-test-'));
-  const db = join(dir, 'analyst.db');
-  const config = loadConfig({ ANALYST_LOG_LEVEL: 'silent', ...env }, { ANALYST_DB: db, ANALYST_PORT: 0, ANALYST_HOST: '127.0.0.1' });
+  const database = engine === 'postgres' ? await testDatabase('postgres') : undefined;
+  const db = database?.url ?? join(dir, 'analyst.db');
+  const config = loadConfig(
+    { ANALYST_LOG_LEVEL: 'silent', ANALYST_ARTIFACTS_DIR: join(dir, 'artifacts'), ...env },
+    { ANALYST_DB: db, ANALYST_PORT: 0, ANALYST_HOST: '127.0.0.1' },
+  );
   // The offline analyst unless a test asks for another: no test may depend on a model being around.
   const server = await startServer(config, { ...process.env, ANALYST_LLM: 'offline', ...env });
   return {
@@ -25,6 +33,7 @@ export async function testServer(env: Record<string, string> = {}): Promise<Test
     db,
     stop: async () => {
       await server.close();
+      await database?.cleanup();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, testServer, type TestServer } from '../helpers/server.ts';
+import { runRows } from '../helpers/test-db.ts';
 import { SseClient, until } from '../streams/clients.ts';
 
 let s: TestServer;
@@ -24,30 +24,7 @@ const create = async (name: string, project = 'manage') => (await api(s.url, '/r
 const patch = (ref: string, json: unknown) => api(s.url, `/runs/${encodeURIComponent(ref)}`, { method: 'PATCH', json });
 const list = async (query: string) => (await api(s.url, `/runs?${query}`)).body.runs.map((r: any) => r.name);
 
-/** Rows each table holds for a run, read from the SQLite file itself. */
-function rowsFor(runId: string): Record<string, number> {
-  const db = new Database(s.db, { readonly: true });
-  try {
-    const out: Record<string, number> = {};
-    const keyed = db
-      .prepare(`SELECT m.name AS tbl, p.name AS col FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table' AND p.name IN ('run', 'run_id', 'id')`)
-      .all() as Array<{ tbl: string; col: string }>;
-    for (const { tbl, col } of keyed) {
-      if (col === 'id' && tbl !== 'runs') continue;
-      const n = (db.prepare(`SELECT COUNT(*) AS n FROM "${tbl}" WHERE "${col}" = ?`).get(runId) as { n: number }).n;
-      if (n) out[tbl] = n;
-    }
-    const deliveries = db.prepare('SELECT COUNT(*) AS n FROM webhook_deliveries WHERE alert_id IN (SELECT id FROM alerts WHERE run_id = ?)').get(runId) as { n: number };
-    if (deliveries.n) out.webhook_deliveries = deliveries.n;
-    for (const tbl of ['samples', 'series_buckets']) {
-      const n = (db.prepare(`SELECT COUNT(*) AS n FROM ${tbl} WHERE series IN (SELECT id FROM series WHERE run = ?)`).get(runId) as { n: number }).n;
-      if (n) out[tbl] = n;
-    }
-    return out;
-  } finally {
-    db.close();
-  }
-}
+const rowsFor = (runId: string) => runRows(s.db, runId);
 
 describe('managing runs', () => {
   it('renames, notes, tags and archives a run without touching its last-event time', async () => {
@@ -108,17 +85,17 @@ describe('managing runs', () => {
       await api(s.url, `/runs/${run.id}/logs`, { method: 'POST', body: 'epoch 1 loss=0.5\n', headers: { 'content-type': 'text/plain' } });
       await api(s.url, `/runs/${run.id}/control`, { method: 'POST', json: { action: 'pause' } });
     }
-    const before = rowsFor(doomed.id);
+    const before = await rowsFor(doomed.id);
     for (const table of ['runs', 'events', 'series', 'samples', 'findings', 'read_reports', 'control_requests', 'alerts', 'webhook_deliveries']) expect(before[table], table).toBeGreaterThan(0);
-    const keptBefore = rowsFor(keep.id);
+    const keptBefore = await rowsFor(keep.id);
 
     const r = await api(s.url, `/runs/${doomed.id}`, { method: 'DELETE' });
     expect(r.status).toBe(200);
     expect(r.body.deleted).toMatchObject({ id: doomed.id, name: 'doomed', project: 'manage' });
     expect(r.body.removed.events).toBe(before.events);
     expect(r.body.removed.samples).toBe(before.samples);
-    expect(rowsFor(doomed.id)).toEqual({});
-    expect(rowsFor(keep.id)).toEqual(keptBefore);
+    expect(await rowsFor(doomed.id)).toEqual({});
+    expect(await rowsFor(keep.id)).toEqual(keptBefore);
     const gone = await api(s.url, `/runs/${doomed.id}`);
     expect(gone.status).toBe(410);
     expect(gone.body.error.code).toBe('gone');

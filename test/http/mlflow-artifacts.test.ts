@@ -4,6 +4,7 @@ import { request } from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { api, testServer, type TestServer } from '../helpers/server.ts';
+import { TEST_ENGINE } from '../helpers/test-db.ts';
 
 let s: TestServer;
 const LIMIT = 64 * 1024;
@@ -83,7 +84,8 @@ it('refuses paths that leave the artifact folder, and writes nothing for them', 
   }
   expect([400, 404]).toContain((await raw('GET', '/api/2.0/mlflow-artifacts/artifacts/%2E%2E/analyst.db')).status);
   expect([400, 404]).toContain((await raw('DELETE', '/api/2.0/mlflow-artifacts/artifacts/1/..')).status);
-  expect(existsSync(s.db)).toBe(true);
+  // The SQLite file beside the artifact folder is out of reach too.
+  if (TEST_ENGINE === 'sqlite') expect(existsSync(s.db)).toBe(true);
   // A file cannot also be a folder.
   expect((await put(`1/${run}/artifacts/config/config.json/inner.txt`, 'x')).status).toBe(400);
   expect((await put(`1/${run}/artifacts/config`, 'x')).status).toBe(400);

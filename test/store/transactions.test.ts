@@ -1,26 +1,20 @@
 // What `Store.transaction` promises callers, whatever the engine: the open transaction follows the
 // asynchronous context, a nested one is a savepoint, and work outside it never lands in it.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { openStore } from '../../src/store/open.ts';
 import type { Store } from '../../src/store/store.ts';
+import { openTestStore, type TestStore } from '../helpers/test-db.ts';
 
-let dir: string;
+let opened: TestStore;
 let store: Store;
 let run: string;
 
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'store-tx-'));
-  store = await openStore(join(dir, 'analyst.db'));
+  opened = await openTestStore();
+  store = opened.store;
   run = (await store.createRun({ name: 'original', project: 'p', config: {}, meta: {}, tags: {} }, 0)).id;
 });
-afterEach(async () => {
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterEach(async () => opened.cleanup());
 
 it('rolls back a failing nested transaction alone, and commits the outer one', async () => {
   await store.transaction(async () => {

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
-import { SummaryBuilder, summaryStatements } from './series-summaries.ts';
+import { SummaryBuilder } from '../series-summary.ts';
+import { summaryStatements } from './series-summaries.ts';
 
 /**
  * Schema versions, applied in order on start; `PRAGMA user_version` records how far a file got,

@@ -1,5 +1,5 @@
-import { bucketSize, emptySummary, LEVELS, mergeInto, pointSummary, type Summary } from '../series-summary.ts';
-import { SummaryBuilder, summaryStatements } from './series-summaries.ts';
+import { bucketSize, coverReads, emptySummary, envelopePoints, envelopeShape, mergeInto, pointSummary, SummaryBuilder } from '../series-summary.ts';
+import { summaryStatements } from './series-summaries.ts';
 import type { SeriesPoint, SeriesRange, SeriesStore } from '../series.ts';
 import type { SqliteConnection } from './connection.ts';
 
@@ -95,42 +95,24 @@ export class SeriesRepo implements SeriesStore {
   /** The columns are read from the coarsest summaries that still give every column its own rows, finer ones only at the edges. */
   async envelope(range: SeriesRange, maxPoints: number): Promise<{ points: SeriesPoint[]; rows: number }> {
     const n = range.last - range.first + 1;
-    const ends = maxPoints >= 5 ? 2 : 0;
-    const columns = Math.max(1, Math.floor((maxPoints - ends) / 3));
-    let level = 0;
-    while (level < LEVELS && bucketSize(level + 1) * columns <= n) level++;
+    const { ends, columns, level } = envelopeShape(n, maxPoints);
     const merged = Array.from({ length: columns }, emptySummary);
-    const rows = this.cover(range.series, range.first, range.last, level, (start, s) => mergeInto(merged[Math.floor(((start - range.first) * columns) / n)], s));
-    const wanted = new Set<number>();
-    if (ends) wanted.add(range.first).add(range.last);
-    for (const s of merged) for (const i of [s.lo_i, s.hi_i, s.nonfinite_i]) if (i !== null) wanted.add(i);
-    const points = this.stmts.at.all(range.series, JSON.stringify([...wanted]));
-    return { points: points.map(toPoint), rows: rows + points.length };
-  }
-
-  /**
-   * Visits summaries covering points `a` to `b` in order: whole buckets of `level`, the ragged
-   * edges from the levels under it. Returns how many rows it read.
-   */
-  private cover(series: number, a: number, b: number, level: number, visit: (start: number, s: Summary) => void): number {
-    if (level === 0) {
-      let rows = 0;
-      for (const p of this.summaries.pointValues.iterate(series, a, b)) {
-        visit(p.i, pointSummary(p.i, p.value));
-        rows++;
+    const column = (start: number) => merged[Math.floor(((start - range.first) * columns) / n)];
+    let rows = 0;
+    for (const read of coverReads(range.first, range.last, level)) {
+      if (read.level === 0) {
+        for (const p of this.summaries.pointValues.iterate(range.series, read.from, read.to)) {
+          mergeInto(column(p.i), pointSummary(p.i, p.value));
+          rows++;
+        }
+      } else {
+        for (const s of this.summaries.buckets.iterate(range.series, read.level, read.from, read.to)) {
+          mergeInto(column(s.bucket * bucketSize(read.level)), s);
+          rows++;
+        }
       }
-      return rows;
     }
-    const size = bucketSize(level);
-    const k0 = Math.ceil(a / size);
-    const k1 = Math.floor((b + 1) / size) - 1;
-    if (k0 > k1) return this.cover(series, a, b, level - 1, visit);
-    let rows = a < k0 * size ? this.cover(series, a, k0 * size - 1, level - 1, visit) : 0;
-    for (const s of this.summaries.buckets.iterate(series, level, k0, k1)) {
-      visit(s.bucket * size, s);
-      rows++;
-    }
-    if ((k1 + 1) * size <= b) rows += this.cover(series, (k1 + 1) * size, b, level - 1, visit);
-    return rows;
+    const points = this.stmts.at.all(range.series, JSON.stringify(envelopePoints(merged, range.first, range.last, ends)));
+    return { points: points.map(toPoint), rows: rows + points.length };
   }
 }

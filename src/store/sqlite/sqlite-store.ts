@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { isServiceEvent, type EventBody, type StoredEvent } from '../../domain/events.ts';
+import { isServiceEvent, type StoredEvent } from '../../domain/events.ts';
 import type { Finding } from '../../domain/findings.ts';
 import { setOwn } from '../../domain/own.ts';
 import type { CreateRunInput, MetricPoint, Run, RunColumns, RunListQuery } from '../../domain/runs.ts';
-import { decodeNonFinite, stringifyEvent, stringifyJson } from '../../domain/values.ts';
+import { stringifyEvent, stringifyJson } from '../../domain/values.ts';
 import { ReadReport, ReadSource } from '../../domain/read-report.ts';
 import { migrate } from './migrations.ts';
 import { AckLedger } from './ledger.ts';
@@ -24,87 +24,7 @@ import { ExperimentsRepo } from './experiments-repo.ts';
 import { LoggedModelsRepo } from './logged-models-repo.ts';
 import { MlflowMetricsRepo } from './mlflow-metrics-repo.ts';
 import type { AppendResult, DeletedRun, MetricsQuery, NewEvent, RunPatch, RunRequest, Store } from '../store.ts';
-
-interface RunRow {
-  id: string;
-  project: string;
-  name: string;
-  status: string;
-  config: string;
-  meta: string;
-  tags: string;
-  total_epochs: number | null;
-  total_steps: number | null;
-  stage: string | null;
-  dataset: string | null;
-  base_model: string | null;
-  parent_run: string | null;
-  created_at: number;
-  updated_at: number;
-  finished_at: number | null;
-  last_seq: number;
-  note: string | null;
-  archived_at: number | null;
-  last_event_at: number | null;
-}
-
-interface EventRow {
-  gid: number;
-  run: string;
-  seq: number;
-  ts: number;
-  event_id: string | null;
-  body: string;
-}
-
-interface FindingRow {
-  id: string;
-  run: string;
-  kind: string;
-  severity: string;
-  status: string;
-  step: number | null;
-  epoch: number | null;
-  seen_step: number | null;
-  seen_epoch: number | null;
-  message: string;
-  evidence: string;
-  actions: string;
-  created_at: number;
-  updated_at: number;
-  resolved_at: number | null;
-}
-
-function toRun(row: RunRow): Run {
-  return {
-    ...row,
-    status: row.status as Run['status'],
-    config: JSON.parse(row.config),
-    meta: JSON.parse(row.meta),
-    tags: JSON.parse(row.tags),
-  };
-}
-
-function toEvent(row: EventRow): StoredEvent {
-  const body = JSON.parse(row.body) as EventBody;
-  if (body.type === 'metrics') body.values = decodeNonFinite(body.values);
-  const event = { ...body, run: row.run, seq: row.seq, gid: row.gid, ts: row.ts } as StoredEvent;
-  if (row.event_id !== null) event.event_id = row.event_id;
-  return event;
-}
-
-function toFinding(row: FindingRow): Finding {
-  return {
-    ...row,
-    kind: row.kind as Finding['kind'],
-    severity: row.severity as Finding['severity'],
-    status: row.status as Finding['status'],
-    evidence: decodeNonFinite(JSON.parse(row.evidence) as Finding['evidence']),
-    actions: JSON.parse(row.actions),
-  };
-}
-
-const RUN_PATCH_JSON = new Set(['config', 'meta', 'tags']);
+import { namePairs, RUN_PATCH_JSON, toEvent, toFinding, toRun, type EventRow, type FindingRow, type RunRow } from '../rows.ts';
 
 /** Events per query of a replay. */
 const REPLAY_PAGE = 1000;
@@ -136,16 +56,6 @@ function listOrder(sort: string | undefined): { sql: string; args: string[] } {
   const value = 'COALESCE(json_extract(runs.config, ?), json_extract(runs.config, ?))';
   const paths = [`$.${quote(name)}`, `$.${name.split('.').map(quote).join('.')}`];
   return { sql: `ORDER BY ${value} IS NULL, ${value} ${dir}, ${then}`, args: [...paths, ...paths] };
-}
-
-/**
- * The `(project, name)` pairs a reference may spell: a project may itself hold slashes
- * (MLflow's `/Users/me/exp`), so every slash is a possible split.
- */
-function namePairs(ref: string): Array<[string, string]> {
-  const pairs: Array<[string, string]> = [];
-  for (let i = ref.indexOf('/'); i >= 0; i = ref.indexOf('/', i + 1)) if (i > 0 && i < ref.length - 1) pairs.push([ref.slice(0, i), ref.slice(i + 1)]);
-  return pairs;
 }
 
 /**

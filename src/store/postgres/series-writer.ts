@@ -1,0 +1,123 @@
+import { readsBefore, SummaryBuilder, type Summary, type SummaryRows } from '../series-summary.ts';
+import { numericArray } from './arrays.ts';
+import { readLevels, type LevelRow } from './levels.ts';
+import type { PgDatabase } from './pool.ts';
+
+/** The points of one series in a batch, column by column, in the order logged. */
+interface Pending {
+  step: Array<number | null>;
+  epoch: Array<number | null>;
+  value: number[];
+  ts: number[];
+  seq: number[];
+}
+
+type BucketRow = Summary & { series: number; level: number; bucket: number };
+
+/**
+ * Answers a SummaryBuilder's reads from rows fetched ahead (readsBefore names them all), and keeps
+ * the buckets it completes, so the whole batch's summaries are written in one statement.
+ */
+class FetchedRows implements SummaryRows {
+  readonly written: BucketRow[] = [];
+
+  constructor(private readonly rows: LevelRow[]) {}
+
+  pointValues = {
+    all: (series: number, a: number, b: number) =>
+      this.rows.filter((r) => r.series === series && r.level === 0 && r.at >= a && r.at <= b).map((r) => ({ i: r.at, value: r.value })),
+  };
+
+  buckets = {
+    all: (series: number, level: number, k0: number, k1: number) =>
+      this.rows.filter((r) => r.series === series && r.level === level && r.at >= k0 && r.at <= k1).map((r) => ({ ...r, bucket: r.at })),
+  };
+
+  insertBucket = {
+    run: (row: BucketRow) => this.written.push({ ...row }),
+  };
+}
+
+/**
+ * The points of one batch of a run, gathered as its events are numbered and written in a few
+ * statements in the batch's transaction: the series looked up (and created) at once, the rows
+ * their summaries need read at once, then points, summaries and series lengths in one statement.
+ */
+export class SeriesBatch {
+  private readonly pending = new Map<string, Pending>();
+
+  add(name: string, step: number | null, epoch: number | null, value: number, ts: number, seq: number): void {
+    let p = this.pending.get(name);
+    if (!p) this.pending.set(name, (p = { step: [], epoch: [], value: [], ts: [], seq: [] }));
+    p.step.push(step);
+    p.epoch.push(epoch);
+    p.value.push(value);
+    p.ts.push(ts);
+    p.seq.push(seq);
+  }
+
+  async write(db: PgDatabase, run: string): Promise<void> {
+    if (!this.pending.size) return;
+    const names = [...this.pending.keys()];
+    // Rows made by the INSERT are not seen by the SELECT of the same statement, so each series comes back once.
+    const { rows: found } = await db.query<{ id: number; name: string; count: number }>(
+      `WITH made AS (INSERT INTO series (run, name) SELECT $1, unnest($2::text[]) ON CONFLICT (run, name) DO NOTHING RETURNING id, name, count)
+       SELECT id, name, count FROM made UNION ALL SELECT id, name, count FROM series WHERE run = $1 AND name = ANY($2::text[])`,
+      [run, names],
+    );
+    const series = found.map((s) => ({ ...s, points: this.pending.get(s.name)! }));
+    const fetched = new FetchedRows(
+      await readLevels(
+        db,
+        series.flatMap((s) => readsBefore(s.count, s.points.value.length).map((r) => ({ ...r, series: s.id }))),
+      ),
+    );
+    const samples = { series: [] as number[], i: [] as number[], step: [] as Array<number | null>, epoch: [] as Array<number | null>, value: [] as number[], ts: [] as number[], seq: [] as number[] };
+    for (const s of series) {
+      const builder = new SummaryBuilder(fetched, s.id, s.count);
+      const p = s.points;
+      for (let k = 0; k < p.value.length; k++) {
+        samples.series.push(s.id);
+        samples.i.push(s.count + k);
+        samples.step.push(p.step[k]);
+        samples.epoch.push(p.epoch[k]);
+        samples.value.push(p.value[k]);
+        samples.ts.push(p.ts[k]);
+        samples.seq.push(p.seq[k]);
+        builder.add(p.value[k]);
+      }
+    }
+    const b = fetched.written;
+    const col = <K extends keyof BucketRow>(k: K) => numericArray(b.map((r) => r[k] as number | null));
+    await db.query(
+      `WITH points AS (
+         INSERT INTO samples (series, i, step, epoch, value, ts, seq)
+         SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::float8[], $4::float8[], $5::float8[], $6::float8[], $7::bigint[])
+       ), summaries AS (
+         INSERT INTO series_buckets (series, level, bucket, lo, lo_i, hi, hi_i, nonfinite, nonfinite_i)
+         SELECT * FROM unnest($8::bigint[], $9::int[], $10::bigint[], $11::float8[], $12::bigint[], $13::float8[], $14::bigint[], $15::bigint[], $16::bigint[])
+       )
+       UPDATE series SET count = n.count FROM unnest($17::bigint[], $18::bigint[]) AS n(id, count) WHERE series.id = n.id`,
+      [
+        numericArray(samples.series),
+        numericArray(samples.i),
+        numericArray(samples.step),
+        numericArray(samples.epoch),
+        numericArray(samples.value),
+        numericArray(samples.ts),
+        numericArray(samples.seq),
+        col('series'),
+        col('level'),
+        col('bucket'),
+        col('lo'),
+        col('lo_i'),
+        col('hi'),
+        col('hi_i'),
+        col('nonfinite'),
+        col('nonfinite_i'),
+        numericArray(series.map((s) => s.id)),
+        numericArray(series.map((s) => s.count + s.points.value.length)),
+      ],
+    );
+  }
+}
