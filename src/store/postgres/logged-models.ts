@@ -2,30 +2,9 @@
 import { randomBytes } from 'node:crypto';
 import type { KeyValue, LoggedModel, LoggedModelStore } from '../logged-models.ts';
 import type { PgDatabase } from './pool.ts';
-
-interface Row {
-  id: string;
-  experiment_id: string;
-  source_run: string | null;
-  name: string;
-  body: string;
-  created_at: number;
-  updated_at: number;
-}
-
-type Body = Pick<LoggedModel, 'status' | 'model_type' | 'tags' | 'params'>;
+import { toLoggedModel, type LoggedModelBody, type LoggedModelRow } from '../module-rows.ts';
 
 const COLUMNS = 'id, experiment_id, source_run, name, body, created_at, updated_at';
-
-const toModel = (r: Row): LoggedModel => ({
-  model_id: r.id,
-  experiment_id: r.experiment_id,
-  name: r.name,
-  ...(r.source_run ? { source_run_id: r.source_run } : {}),
-  ...(JSON.parse(r.body) as Body),
-  creation_timestamp_ms: r.created_at,
-  last_updated_timestamp_ms: r.updated_at,
-});
 
 export class PgLoggedModelStore implements LoggedModelStore {
   constructor(private readonly pg: PgDatabase) {}
@@ -36,42 +15,42 @@ export class PgLoggedModelStore implements LoggedModelStore {
   ): Promise<LoggedModel> {
     // MLflow's model ids: "m-" and 32 hex digits.
     const id = `m-${randomBytes(16).toString('hex')}`;
-    const body: Body = { status: 'LOGGED_MODEL_PENDING', model_type: m.model_type ?? '', tags: m.tags, params: m.params };
-    const { rows } = await this.pg.query<Row>(
+    const body: LoggedModelBody = { status: 'LOGGED_MODEL_PENDING', model_type: m.model_type ?? '', tags: m.tags, params: m.params };
+    const { rows } = await this.pg.query<LoggedModelRow>(
       `INSERT INTO mlflow_logged_models (id, experiment_id, source_run, name, body, created_at, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING ${COLUMNS}`,
       [id, m.experiment_id, m.source_run_id ?? null, m.name, JSON.stringify(body), now],
     );
-    return toModel(rows[0]!);
+    return toLoggedModel(rows[0]!);
   }
 
   async get(id: string): Promise<LoggedModel | undefined> {
-    const { rows } = await this.pg.query<Row>(`SELECT ${COLUMNS} FROM mlflow_logged_models WHERE id = $1`, [id]);
-    return rows[0] && toModel(rows[0]);
+    const { rows } = await this.pg.query<LoggedModelRow>(`SELECT ${COLUMNS} FROM mlflow_logged_models WHERE id = $1`, [id]);
+    return rows[0] && toLoggedModel(rows[0]);
   }
 
   /** The row is locked while its body is rewritten, so a concurrent change is not lost. */
   setStatus(id: string, status: string, now: number): Promise<void> {
     return this.pg.transaction(async () => {
-      const { rows } = await this.pg.query<Row>(`SELECT ${COLUMNS} FROM mlflow_logged_models WHERE id = $1 FOR UPDATE`, [id]);
+      const { rows } = await this.pg.query<LoggedModelRow>(`SELECT ${COLUMNS} FROM mlflow_logged_models WHERE id = $1 FOR UPDATE`, [id]);
       if (!rows[0]) return;
-      const m = toModel(rows[0]);
-      const body: Body = { status, model_type: m.model_type, tags: m.tags, params: m.params };
+      const m = toLoggedModel(rows[0]);
+      const body: LoggedModelBody = { status, model_type: m.model_type, tags: m.tags, params: m.params };
       await this.pg.query('UPDATE mlflow_logged_models SET body = $1, updated_at = $2 WHERE id = $3', [JSON.stringify(body), now, id]);
     });
   }
 
   async inExperiments(ids: string[]): Promise<LoggedModel[]> {
     if (!ids.length) return [];
-    const { rows } = await this.pg.query<Row>(
+    const { rows } = await this.pg.query<LoggedModelRow>(
       `SELECT ${COLUMNS} FROM mlflow_logged_models WHERE experiment_id = ANY ($1::text[]) ORDER BY created_at DESC, id COLLATE "C"`,
       [ids],
     );
-    return rows.map(toModel);
+    return rows.map(toLoggedModel);
   }
 
   async ofRun(run: string): Promise<LoggedModel[]> {
-    const { rows } = await this.pg.query<Row>(`SELECT ${COLUMNS} FROM mlflow_logged_models WHERE source_run = $1 ORDER BY created_at, id COLLATE "C"`, [run]);
-    return rows.map(toModel);
+    const { rows } = await this.pg.query<LoggedModelRow>(`SELECT ${COLUMNS} FROM mlflow_logged_models WHERE source_run = $1 ORDER BY created_at, id COLLATE "C"`, [run]);
+    return rows.map(toLoggedModel);
   }
 }

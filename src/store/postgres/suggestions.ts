@@ -1,33 +1,9 @@
 // Tuning suggestions and what became of them, in PostgreSQL.
-import type { ParamValue, SuggestionOutcome, SuggestionStatus, TrackedSuggestion } from '../../domain/analysis-request.ts';
 import type { SuggestionStore } from '../suggestions.ts';
 import type { PgDatabase } from './pool.ts';
+import type { SuggestionOutcome, SuggestionStatus, TrackedSuggestion } from '../../domain/analysis-request.ts';
+import { toSuggestion, type SuggestionRow } from '../module-rows.ts';
 
-interface Row {
-  id: string;
-  run: string;
-  project: string;
-  kind: string;
-  parameter: string;
-  current: string;
-  proposed: string;
-  rationale: string;
-  expected_effect: string;
-  confidence: number;
-  status: SuggestionStatus;
-  created_at: number;
-  updated_at: number;
-  outcome: string | null;
-}
-
-function fromRow(r: Row): TrackedSuggestion {
-  return {
-    ...r,
-    current: JSON.parse(r.current) as ParamValue,
-    proposed: JSON.parse(r.proposed) as ParamValue,
-    outcome: r.outcome === null ? null : (JSON.parse(r.outcome) as SuggestionOutcome),
-  };
-}
 
 const COLUMNS = 'id, run, project, kind, parameter, current, proposed, rationale, expected_effect, confidence, status, created_at, updated_at, outcome';
 
@@ -46,22 +22,22 @@ export class PgSuggestionStore implements SuggestionStore {
   }
 
   async get(id: string): Promise<TrackedSuggestion | undefined> {
-    const { rows } = await this.pg.query<Row>(`SELECT ${COLUMNS} FROM analyst_suggestions WHERE id = $1`, [id]);
-    return rows[0] && fromRow(rows[0]);
+    const { rows } = await this.pg.query<SuggestionRow>(`SELECT ${COLUMNS} FROM analyst_suggestions WHERE id = $1`, [id]);
+    return rows[0] && toSuggestion(rows[0]);
   }
 
   async byRun(run: string): Promise<TrackedSuggestion[]> {
-    const { rows } = await this.pg.query<Row>(`SELECT ${COLUMNS} FROM analyst_suggestions WHERE run = $1 ORDER BY created_at, id COLLATE "C"`, [run]);
-    return rows.map(fromRow);
+    const { rows } = await this.pg.query<SuggestionRow>(`SELECT ${COLUMNS} FROM analyst_suggestions WHERE run = $1 ORDER BY created_at, id COLLATE "C"`, [run]);
+    return rows.map(toSuggestion);
   }
 
   /** Suggestions of a run still waiting for a later run to apply them (rejected ones are not tracked). */
   async pending(run: string): Promise<TrackedSuggestion[]> {
-    const { rows } = await this.pg.query<Row>(
+    const { rows } = await this.pg.query<SuggestionRow>(
       `SELECT ${COLUMNS} FROM analyst_suggestions WHERE run = $1 AND outcome IS NULL AND status != 'rejected' ORDER BY created_at, id COLLATE "C"`,
       [run],
     );
-    return rows.map(fromRow);
+    return rows.map(toSuggestion);
   }
 
   async setStatus(id: string, status: SuggestionStatus, now = Date.now()): Promise<boolean> {

@@ -1,37 +1,9 @@
 // Webhook subscriptions in PostgreSQL. Read from the table on every use, not cached: another
 // replica may have added or removed a subscription since.
-import type { Severity } from '../../domain/findings.ts';
-import type { AlertKindFilter, Webhook, WebhookFormat } from '../../domain/webhooks.ts';
 import type { WebhookStore, WebhookWithSecret } from '../webhooks.ts';
 import type { PgDatabase } from './pool.ts';
+import { toWebhook, type WebhookRow } from '../module-rows.ts';
 
-interface WebhookRow {
-  id: string;
-  url: string;
-  secret: string;
-  min_severity: string;
-  kinds: string | null;
-  projects: string | null;
-  format: string;
-  include_analysis: number;
-  source: string;
-  created_at: number;
-}
-
-function toWebhook(row: WebhookRow): WebhookWithSecret {
-  return {
-    id: row.id,
-    url: row.url,
-    secret: row.secret,
-    min_severity: row.min_severity as Severity,
-    kinds: row.kinds === null ? null : (JSON.parse(row.kinds) as AlertKindFilter[]),
-    projects: row.projects === null ? null : (JSON.parse(row.projects) as string[]),
-    format: row.format as WebhookFormat,
-    include_analysis: row.include_analysis === 1,
-    source: row.source as Webhook['source'],
-    created_at: row.created_at,
-  };
-}
 
 export class PgWebhookStore implements WebhookStore {
   constructor(private readonly pg: PgDatabase) {}

@@ -1,28 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { KeyValue, LoggedModel, LoggedModelStore } from '../logged-models.ts';
 import type { SqliteConnection } from './connection.ts';
+import { toLoggedModel, type LoggedModelBody, type LoggedModelRow } from '../module-rows.ts';
 
-interface Row {
-  id: string;
-  experiment_id: string;
-  source_run: string | null;
-  name: string;
-  body: string;
-  created_at: number;
-  updated_at: number;
-}
-
-type Body = Pick<LoggedModel, 'status' | 'model_type' | 'tags' | 'params'>;
-
-const toModel = (r: Row): LoggedModel => ({
-  model_id: r.id,
-  experiment_id: r.experiment_id,
-  name: r.name,
-  ...(r.source_run ? { source_run_id: r.source_run } : {}),
-  ...(JSON.parse(r.body) as Body),
-  creation_timestamp_ms: r.created_at,
-  last_updated_timestamp_ms: r.updated_at,
-});
 
 /** MLflow 3's logged models in SQLite. */
 export class LoggedModelsRepo implements LoggedModelStore {
@@ -34,7 +14,7 @@ export class LoggedModelsRepo implements LoggedModelStore {
 
   async create(m: { experiment_id: string; name: string; source_run_id?: string; model_type?: string; tags: KeyValue[]; params: KeyValue[] }, now: number): Promise<LoggedModel> {
     const id = `m-${randomBytes(16).toString('hex')}`;
-    const body: Body = { status: 'LOGGED_MODEL_PENDING', model_type: m.model_type ?? '', tags: m.tags, params: m.params };
+    const body: LoggedModelBody = { status: 'LOGGED_MODEL_PENDING', model_type: m.model_type ?? '', tags: m.tags, params: m.params };
     await this.conn.write(() =>
       this.db
         .prepare('INSERT INTO mlflow_logged_models (id, experiment_id, source_run, name, body, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
@@ -44,16 +24,16 @@ export class LoggedModelsRepo implements LoggedModelStore {
   }
 
   async get(id: string): Promise<LoggedModel | undefined> {
-    const row = this.db.prepare('SELECT * FROM mlflow_logged_models WHERE id = ?').get(id) as Row | undefined;
-    return row && toModel(row);
+    const row = this.db.prepare('SELECT * FROM mlflow_logged_models WHERE id = ?').get(id) as LoggedModelRow | undefined;
+    return row && toLoggedModel(row);
   }
 
   setStatus(id: string, status: string, now: number): Promise<void> {
     return this.conn.write(() => {
-      const row = this.db.prepare('SELECT * FROM mlflow_logged_models WHERE id = ?').get(id) as Row | undefined;
+      const row = this.db.prepare('SELECT * FROM mlflow_logged_models WHERE id = ?').get(id) as LoggedModelRow | undefined;
       if (!row) return;
-      const m = toModel(row);
-      const body: Body = { status, model_type: m.model_type, tags: m.tags, params: m.params };
+      const m = toLoggedModel(row);
+      const body: LoggedModelBody = { status, model_type: m.model_type, tags: m.tags, params: m.params };
       this.db.prepare('UPDATE mlflow_logged_models SET body = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(body), now, id);
     });
   }
@@ -62,11 +42,11 @@ export class LoggedModelsRepo implements LoggedModelStore {
     if (!ids.length) return [];
     const rows = this.db
       .prepare(`SELECT * FROM mlflow_logged_models WHERE experiment_id IN (${ids.map(() => '?').join(', ')}) ORDER BY created_at DESC, id`)
-      .all(...ids) as Row[];
-    return rows.map(toModel);
+      .all(...ids) as LoggedModelRow[];
+    return rows.map(toLoggedModel);
   }
 
   async ofRun(run: string): Promise<LoggedModel[]> {
-    return (this.db.prepare('SELECT * FROM mlflow_logged_models WHERE source_run = ? ORDER BY created_at').all(run) as Row[]).map(toModel);
+    return (this.db.prepare('SELECT * FROM mlflow_logged_models WHERE source_run = ? ORDER BY created_at').all(run) as LoggedModelRow[]).map(toLoggedModel);
   }
 }

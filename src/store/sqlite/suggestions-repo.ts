@@ -1,42 +1,8 @@
-import type { ParamValue, SuggestionOutcome, SuggestionStatus, TrackedSuggestion } from '../../domain/analysis-request.ts';
 import type { SuggestionStore } from '../suggestions.ts';
 import type { SqliteConnection } from './connection.ts';
+import type { SuggestionOutcome, SuggestionStatus, TrackedSuggestion } from '../../domain/analysis-request.ts';
+import { toSuggestion, type SuggestionRow } from '../module-rows.ts';
 
-interface Row {
-  id: string;
-  run: string;
-  project: string;
-  kind: string;
-  parameter: string;
-  current: string;
-  proposed: string;
-  rationale: string;
-  expected_effect: string;
-  confidence: number;
-  status: SuggestionStatus;
-  created_at: number;
-  updated_at: number;
-  outcome: string | null;
-}
-
-function fromRow(r: Row): TrackedSuggestion {
-  return {
-    id: r.id,
-    run: r.run,
-    project: r.project,
-    kind: r.kind,
-    parameter: r.parameter,
-    current: JSON.parse(r.current) as ParamValue,
-    proposed: JSON.parse(r.proposed) as ParamValue,
-    rationale: r.rationale,
-    expected_effect: r.expected_effect,
-    confidence: r.confidence,
-    status: r.status,
-    created_at: r.created_at,
-    updated_at: r.updated_at,
-    outcome: r.outcome === null ? null : (JSON.parse(r.outcome) as SuggestionOutcome),
-  };
-}
 
 /** Tuning suggestions and what became of them, in SQLite. */
 export class SuggestionsRepo implements SuggestionStore {
@@ -65,16 +31,16 @@ export class SuggestionsRepo implements SuggestionStore {
   }
 
   async get(id: string): Promise<TrackedSuggestion | undefined> {
-    const row = this.getStmt.get(id) as Row | undefined;
-    return row && fromRow(row);
+    const row = this.getStmt.get(id) as SuggestionRow | undefined;
+    return row && toSuggestion(row);
   }
 
   async byRun(run: string): Promise<TrackedSuggestion[]> {
-    return (this.byRunStmt.all(run) as Row[]).map(fromRow);
+    return (this.byRunStmt.all(run) as SuggestionRow[]).map(toSuggestion);
   }
 
   async pending(run: string): Promise<TrackedSuggestion[]> {
-    return (this.pendingStmt.all(run) as Row[]).map(fromRow);
+    return (this.pendingStmt.all(run) as SuggestionRow[]).map(toSuggestion);
   }
 
   async setStatus(id: string, status: SuggestionStatus, now = Date.now()): Promise<boolean> {

@@ -1,35 +1,7 @@
-import type { Severity } from '../../domain/findings.ts';
-import type { AlertKindFilter, Webhook, WebhookFormat } from '../../domain/webhooks.ts';
 import type { WebhookStore, WebhookWithSecret } from '../webhooks.ts';
 import type { SqliteConnection } from './connection.ts';
+import { toWebhook, type WebhookRow } from '../module-rows.ts';
 
-interface WebhookRow {
-  id: string;
-  url: string;
-  secret: string;
-  min_severity: string;
-  kinds: string | null;
-  projects: string | null;
-  format: string;
-  include_analysis: number;
-  source: string;
-  created_at: number;
-}
-
-function toWebhook(row: WebhookRow): WebhookWithSecret {
-  return {
-    id: row.id,
-    url: row.url,
-    secret: row.secret,
-    min_severity: row.min_severity as Severity,
-    kinds: row.kinds === null ? null : (JSON.parse(row.kinds) as AlertKindFilter[]),
-    projects: row.projects === null ? null : (JSON.parse(row.projects) as string[]),
-    format: row.format as WebhookFormat,
-    include_analysis: row.include_analysis === 1,
-    source: row.source as Webhook['source'],
-    created_at: row.created_at,
-  };
-}
 
 /** Webhook subscriptions in SQLite. */
 export class WebhooksRepo implements WebhookStore {

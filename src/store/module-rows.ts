@@ -1,0 +1,84 @@
+// The rows of the modules' tables as both engines store them (same columns, JSON as text), and
+// what they read back as: one conversion per table, whichever engine read the row.
+import type { ParamValue, SuggestionOutcome, SuggestionStatus, TrackedSuggestion } from '../domain/analysis-request.ts';
+import type { Severity } from '../domain/findings.ts';
+import type { AlertKindFilter, Webhook, WebhookFormat } from '../domain/webhooks.ts';
+import type { LoggedModel } from './logged-models.ts';
+import type { WebhookWithSecret } from './webhooks.ts';
+
+export interface WebhookRow {
+  id: string;
+  url: string;
+  secret: string;
+  min_severity: string;
+  kinds: string | null;
+  projects: string | null;
+  format: string;
+  include_analysis: number;
+  source: string;
+  created_at: number;
+}
+
+export function toWebhook(row: WebhookRow): WebhookWithSecret {
+  return {
+    id: row.id,
+    url: row.url,
+    secret: row.secret,
+    min_severity: row.min_severity as Severity,
+    kinds: row.kinds === null ? null : (JSON.parse(row.kinds) as AlertKindFilter[]),
+    projects: row.projects === null ? null : (JSON.parse(row.projects) as string[]),
+    format: row.format as WebhookFormat,
+    include_analysis: row.include_analysis === 1,
+    source: row.source as Webhook['source'],
+    created_at: row.created_at,
+  };
+}
+
+export interface SuggestionRow {
+  id: string;
+  run: string;
+  project: string;
+  kind: string;
+  parameter: string;
+  current: string;
+  proposed: string;
+  rationale: string;
+  expected_effect: string;
+  confidence: number;
+  status: SuggestionStatus;
+  created_at: number;
+  updated_at: number;
+  outcome: string | null;
+}
+
+export function toSuggestion(r: SuggestionRow): TrackedSuggestion {
+  return {
+    ...r,
+    current: JSON.parse(r.current) as ParamValue,
+    proposed: JSON.parse(r.proposed) as ParamValue,
+    outcome: r.outcome === null ? null : (JSON.parse(r.outcome) as SuggestionOutcome),
+  };
+}
+
+export interface LoggedModelRow {
+  id: string;
+  experiment_id: string;
+  source_run: string | null;
+  name: string;
+  body: string;
+  created_at: number;
+  updated_at: number;
+}
+
+/** What a logged model keeps in its JSON `body` column. */
+export type LoggedModelBody = Pick<LoggedModel, 'status' | 'model_type' | 'tags' | 'params'>;
+
+export const toLoggedModel = (r: LoggedModelRow): LoggedModel => ({
+  model_id: r.id,
+  experiment_id: r.experiment_id,
+  name: r.name,
+  ...(r.source_run ? { source_run_id: r.source_run } : {}),
+  ...(JSON.parse(r.body) as LoggedModelBody),
+  creation_timestamp_ms: r.created_at,
+  last_updated_timestamp_ms: r.updated_at,
+});
