@@ -2,6 +2,7 @@
 // what they read back as: one conversion per table, whichever engine read the row.
 import type { ParamValue, SuggestionOutcome, SuggestionStatus, TrackedSuggestion } from '../domain/analysis-request.ts';
 import type { Severity } from '../domain/findings.ts';
+import type { Control, ControlAction, ControlOutcome } from '../domain/streams.ts';
 import type { AlertKindFilter, Webhook, WebhookFormat } from '../domain/webhooks.ts';
 import type { LoggedModel } from './logged-models.ts';
 import type { WebhookWithSecret } from './webhooks.ts';
@@ -82,3 +83,18 @@ export const toLoggedModel = (r: LoggedModelRow): LoggedModel => ({
   creation_timestamp_ms: r.created_at,
   last_updated_timestamp_ms: r.updated_at,
 });
+
+export interface ControlRow {
+  id: string;
+  run: string;
+  action: string;
+  reason: string | null;
+  requested_at: number;
+  seq: number;
+  delivered_at: number | null;
+  acked_at: number | null;
+  outcome: string | null;
+  message: string | null;
+}
+
+export const toControl = (row: ControlRow): Control => ({ ...row, action: row.action as ControlAction, outcome: row.outcome as ControlOutcome | null });

@@ -1,3 +1,6 @@
+// A run's metric series as the stores keep them: points, ranges, and envelopes for charts.
+import type { MetricPoint } from '../domain/runs.ts';
+
 /** A stored point of a series: `i` is its place in the series, in the order it was logged. */
 export interface SeriesPoint {
   i: number;
@@ -39,4 +42,18 @@ export interface SeriesStore {
    * range's first and last points are kept. `rows` is how many rows that read: what the chart cost.
    */
   envelope(range: SeriesRange, maxPoints: number): Promise<{ points: SeriesPoint[]; rows: number }>;
+}
+
+/**
+ * Every point of the named series (all of the run's without names), materialised: for small
+ * answers only. Read through the series pages, so it is the same on every engine.
+ */
+export async function seriesPoints(series: SeriesStore, run: string, names?: string[]): Promise<MetricPoint[]> {
+  const out: MetricPoint[] = [];
+  for (const name of names ?? (await series.names(run))) {
+    const range = await series.range(run, name);
+    if (!range) continue;
+    for await (const page of series.pages(range, 10_000)) for (const p of page) out.push({ name, step: p.step, epoch: p.epoch, value: p.value, ts: p.ts });
+  }
+  return out;
 }

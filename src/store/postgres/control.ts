@@ -1,24 +1,10 @@
 // Training-control requests and their outcomes in PostgreSQL, beside the run's event log.
-import type { Control, ControlAction, ControlOutcome } from '../../domain/streams.ts';
+import type { Control, ControlOutcome } from '../../domain/streams.ts';
 import type { ControlStore } from '../control.ts';
+import { toControl, type ControlRow } from '../module-rows.ts';
 import type { PgDatabase } from './pool.ts';
 
-interface ControlRow {
-  id: string;
-  run: string;
-  action: string;
-  reason: string | null;
-  requested_at: number;
-  seq: number;
-  delivered_at: number | null;
-  acked_at: number | null;
-  outcome: string | null;
-  message: string | null;
-}
-
 const COLUMNS = 'id, run, action, reason, requested_at, seq, delivered_at, acked_at, outcome, message';
-
-const toControl = (row: ControlRow): Control => ({ ...row, action: row.action as ControlAction, outcome: row.outcome as ControlOutcome | null });
 
 /** Pending means not acknowledged: a request stays pending through any number of deliveries. */
 export class PgControlStore implements ControlStore {

@@ -18,6 +18,7 @@ import { PgOutboxStore } from './outbox.ts';
 import type { PgDatabase } from './pool.ts';
 import { listOrder, listWhere, NEWEST, Params, RUN_COLUMNS } from './run-list.ts';
 import { PgSeriesStore } from './series.ts';
+import { seriesPoints } from '../series.ts';
 import { PgSnapshotStore } from './snapshots.ts';
 import { PgSourceStore } from './sources.ts';
 import { PgSuggestionStore } from './suggestions.ts';
@@ -298,14 +299,8 @@ export class PostgresStore implements Store {
     return this.series.names(run);
   }
 
-  async points(run: string, query: MetricsQuery): Promise<MetricPoint[]> {
-    const out: MetricPoint[] = [];
-    for (const name of query.names ?? (await this.series.names(run))) {
-      const range = await this.series.range(run, name);
-      if (!range) continue;
-      for await (const page of this.series.pages(range, 10_000)) for (const p of page) out.push({ name, step: p.step, epoch: p.epoch, value: p.value, ts: p.ts });
-    }
-    return out;
+  points(run: string, query: MetricsQuery): Promise<MetricPoint[]> {
+    return seriesPoints(this.series, run, query.names);
   }
 
   async saveFinding(f: Finding): Promise<void> {

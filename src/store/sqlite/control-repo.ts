@@ -1,21 +1,7 @@
-import type { Control, ControlAction, ControlOutcome } from '../../domain/streams.ts';
+import type { Control, ControlOutcome } from '../../domain/streams.ts';
 import type { ControlStore } from '../control.ts';
+import { toControl, type ControlRow } from '../module-rows.ts';
 import type { SqliteConnection } from './connection.ts';
-
-interface ControlRow {
-  id: string;
-  run: string;
-  action: string;
-  reason: string | null;
-  requested_at: number;
-  seq: number;
-  delivered_at: number | null;
-  acked_at: number | null;
-  outcome: string | null;
-  message: string | null;
-}
-
-const toControl = (row: ControlRow): Control => ({ ...row, action: row.action as ControlAction, outcome: row.outcome as ControlOutcome | null });
 
 /** Training-control requests in SQLite. */
 export class ControlRepo implements ControlStore {

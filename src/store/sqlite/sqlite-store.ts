@@ -25,6 +25,7 @@ import { LoggedModelsRepo } from './logged-models-repo.ts';
 import { MlflowMetricsRepo } from './mlflow-metrics-repo.ts';
 import type { AppendResult, DeletedRun, MetricsQuery, NewEvent, RunPatch, RunRequest, Store } from '../store.ts';
 import { namePairs, RUN_PATCH_JSON, toEvent, toFinding, toRun, type EventRow, type FindingRow, type RunRow } from '../rows.ts';
+import { seriesPoints } from '../series.ts';
 
 /** Events per query of a replay. */
 const REPLAY_PAGE = 1000;
@@ -490,14 +491,8 @@ export class SqliteStore implements Store {
     return this.series.names(run);
   }
 
-  async points(run: string, query: MetricsQuery): Promise<MetricPoint[]> {
-    const out: MetricPoint[] = [];
-    for (const name of query.names ?? (await this.series.names(run))) {
-      const range = await this.series.range(run, name);
-      if (!range) continue;
-      for await (const page of this.series.pages(range, 10_000)) for (const p of page) out.push({ name, step: p.step, epoch: p.epoch, value: p.value, ts: p.ts });
-    }
-    return out;
+  points(run: string, query: MetricsQuery): Promise<MetricPoint[]> {
+    return seriesPoints(this.series, run, query.names);
   }
 
   async saveFinding(f: Finding): Promise<void> {
