@@ -4,7 +4,9 @@ import type { ParamValue, SuggestionOutcome, SuggestionStatus, TrackedSuggestion
 import type { Severity } from '../domain/findings.ts';
 import type { Control, ControlAction, ControlOutcome } from '../domain/streams.ts';
 import type { AlertKindFilter, Webhook, WebhookFormat } from '../domain/webhooks.ts';
+import type { Experiment } from './experiments.ts';
 import type { LoggedModel } from './logged-models.ts';
+import type { MlflowMetricPoint } from './mlflow-metrics.ts';
 import type { WebhookWithSecret } from './webhooks.ts';
 
 export interface WebhookRow {
@@ -98,3 +100,32 @@ export interface ControlRow {
 }
 
 export const toControl = (row: ControlRow): Control => ({ ...row, action: row.action as ControlAction, outcome: row.outcome as ControlOutcome | null });
+
+export interface ExperimentRow {
+  id: number;
+  name: string;
+  artifact_location: string;
+  lifecycle_stage: string;
+  tags: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export const toExperiment = (r: ExperimentRow): Experiment => ({
+  experiment_id: String(r.id),
+  name: r.name,
+  artifact_location: r.artifact_location,
+  lifecycle_stage: r.lifecycle_stage,
+  tags: JSON.parse(r.tags) as Record<string, string>,
+  creation_time: r.created_at,
+  last_update_time: r.updated_at,
+});
+
+export interface MlflowMetricRow {
+  name: string;
+  step: number | null;
+  value: number | null;
+  ts: number;
+}
+
+export const toMlflowPoint = (r: MlflowMetricRow): MlflowMetricPoint => ({ key: r.name, value: r.value ?? NaN, timestamp: r.ts, step: r.step ?? 0 });

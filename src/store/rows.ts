@@ -2,6 +2,7 @@
 import type { EventBody, StoredEvent } from '../domain/events.ts';
 import type { Finding } from '../domain/findings.ts';
 import type { Run } from '../domain/runs.ts';
+import type { SeriesPoint } from './series.ts';
 import type { RunPatch } from './store.ts';
 import { decodeNonFinite } from '../domain/values.ts';
 
@@ -114,3 +115,15 @@ export function namePairs(ref: string): Array<[string, string]> {
   for (let i = ref.indexOf('/'); i >= 0; i = ref.indexOf('/', i + 1)) if (i > 0 && i < ref.length - 1) pairs.push([ref.slice(0, i), ref.slice(i + 1)]);
   return pairs;
 }
+
+export interface PointRow {
+  i: number;
+  step: number | null;
+  epoch: number | null;
+  value: number | null;
+  ts: number;
+  seq: number;
+}
+
+// Both engines store NaN as NULL; a point always has a value, so NULL reads back as NaN.
+export const toPoint = (r: PointRow): SeriesPoint => ({ i: r.i, step: r.step, epoch: r.epoch, value: r.value ?? NaN, ts: r.ts, seq: r.seq });

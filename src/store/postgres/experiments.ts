@@ -1,28 +1,9 @@
 // Experiments of the MLflow-compatible receiver in PostgreSQL. MLflow's "Default" experiment has id 0.
 import type { Experiment, ExperimentStore } from '../experiments.ts';
 import type { PgDatabase } from './pool.ts';
-
-interface Row {
-  id: number;
-  name: string;
-  artifact_location: string;
-  lifecycle_stage: string;
-  tags: string;
-  created_at: number;
-  updated_at: number;
-}
+import { toExperiment, type ExperimentRow } from '../module-rows.ts';
 
 const COLUMNS = 'id, name, artifact_location, lifecycle_stage, tags, created_at, updated_at';
-
-const toExperiment = (r: Row): Experiment => ({
-  experiment_id: String(r.id),
-  name: r.name,
-  artifact_location: r.artifact_location,
-  lifecycle_stage: r.lifecycle_stage,
-  tags: JSON.parse(r.tags) as Record<string, string>,
-  creation_time: r.created_at,
-  last_update_time: r.updated_at,
-});
 
 /** Only digits name an experiment; anything else would fail the id's type in the query. */
 const experimentId = (id: string): number | undefined => (/^\d+$/.test(id) ? Number(id) : undefined);
@@ -35,11 +16,11 @@ export class PgExperimentStore implements ExperimentStore {
     return this.pg.transaction(async () => {
       const { rows } =
         id === undefined
-          ? await this.pg.query<Row>(
+          ? await this.pg.query<ExperimentRow>(
               `INSERT INTO experiments (name, artifact_location, created_at, updated_at) VALUES ($1, $2, $3, $3) RETURNING ${COLUMNS}`,
               [name, artifactLocation ?? '', now],
             )
-          : await this.pg.query<Row>(
+          : await this.pg.query<ExperimentRow>(
               `INSERT INTO experiments (id, name, artifact_location, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) RETURNING ${COLUMNS}`,
               [id, name, artifactLocation ?? '', now],
             );
@@ -54,17 +35,17 @@ export class PgExperimentStore implements ExperimentStore {
   async get(id: string): Promise<Experiment | undefined> {
     const key = experimentId(id);
     if (key === undefined) return undefined;
-    const { rows } = await this.pg.query<Row>(`SELECT ${COLUMNS} FROM experiments WHERE id = $1`, [key]);
+    const { rows } = await this.pg.query<ExperimentRow>(`SELECT ${COLUMNS} FROM experiments WHERE id = $1`, [key]);
     return rows[0] && toExperiment(rows[0]);
   }
 
   async byName(name: string): Promise<Experiment | undefined> {
-    const { rows } = await this.pg.query<Row>(`SELECT ${COLUMNS} FROM experiments WHERE name = $1`, [name]);
+    const { rows } = await this.pg.query<ExperimentRow>(`SELECT ${COLUMNS} FROM experiments WHERE name = $1`, [name]);
     return rows[0] && toExperiment(rows[0]);
   }
 
   async list(): Promise<Experiment[]> {
-    const { rows } = await this.pg.query<Row>(`SELECT ${COLUMNS} FROM experiments ORDER BY id`);
+    const { rows } = await this.pg.query<ExperimentRow>(`SELECT ${COLUMNS} FROM experiments ORDER BY id`);
     return rows.map(toExperiment);
   }
 

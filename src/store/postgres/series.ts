@@ -3,18 +3,7 @@ import type { SeriesPoint, SeriesRange, SeriesStore } from '../series.ts';
 import { numericArray } from './arrays.ts';
 import { readLevels } from './levels.ts';
 import type { PgDatabase } from './pool.ts';
-
-interface PointRow {
-  i: number;
-  step: number | null;
-  epoch: number | null;
-  value: number | null;
-  ts: number;
-  seq: number;
-}
-
-// NaN is stored as NULL, as in SQLite; a point always has a value, so NULL reads back as NaN.
-const toPoint = (r: PointRow): SeriesPoint => ({ i: r.i, step: r.step, epoch: r.epoch, value: r.value ?? NaN, ts: r.ts, seq: r.seq });
+import { toPoint, type PointRow } from '../rows.ts';
 
 const POINT = 'i, step, epoch, value, ts, seq';
 

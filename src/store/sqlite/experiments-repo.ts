@@ -1,25 +1,6 @@
 import type { Experiment, ExperimentStore } from '../experiments.ts';
 import type { SqliteConnection } from './connection.ts';
-
-interface Row {
-  id: number;
-  name: string;
-  artifact_location: string;
-  lifecycle_stage: string;
-  tags: string;
-  created_at: number;
-  updated_at: number;
-}
-
-const toExperiment = (r: Row): Experiment => ({
-  experiment_id: String(r.id),
-  name: r.name,
-  artifact_location: r.artifact_location,
-  lifecycle_stage: r.lifecycle_stage,
-  tags: JSON.parse(r.tags),
-  creation_time: r.created_at,
-  last_update_time: r.updated_at,
-});
+import { toExperiment, type ExperimentRow } from '../module-rows.ts';
 
 /** MLflow experiments in SQLite. */
 export class ExperimentsRepo implements ExperimentStore {
@@ -47,17 +28,17 @@ export class ExperimentsRepo implements ExperimentStore {
 
   private read(id: string): Experiment | undefined {
     if (!/^\d+$/.test(id)) return undefined;
-    const row = this.db.prepare('SELECT * FROM experiments WHERE id = ?').get(Number(id)) as Row | undefined;
+    const row = this.db.prepare('SELECT * FROM experiments WHERE id = ?').get(Number(id)) as ExperimentRow | undefined;
     return row && toExperiment(row);
   }
 
   async byName(name: string): Promise<Experiment | undefined> {
-    const row = this.db.prepare('SELECT * FROM experiments WHERE name = ?').get(name) as Row | undefined;
+    const row = this.db.prepare('SELECT * FROM experiments WHERE name = ?').get(name) as ExperimentRow | undefined;
     return row && toExperiment(row);
   }
 
   async list(): Promise<Experiment[]> {
-    return (this.db.prepare('SELECT * FROM experiments ORDER BY id').all() as Row[]).map(toExperiment);
+    return (this.db.prepare('SELECT * FROM experiments ORDER BY id').all() as ExperimentRow[]).map(toExperiment);
   }
 
   rename(id: string, name: string, now: number): Promise<void> {

@@ -1,14 +1,6 @@
 import type { MlflowMetricPoint, MlflowMetricStore } from '../mlflow-metrics.ts';
 import type { SqliteConnection } from './connection.ts';
-
-interface Row {
-  name: string;
-  step: number | null;
-  value: number | null;
-  ts: number;
-}
-
-const toPoint = (r: Row): MlflowMetricPoint => ({ key: r.name, value: r.value ?? NaN, timestamp: r.ts, step: r.step ?? 0 });
+import { toMlflowPoint, type MlflowMetricRow } from '../module-rows.ts';
 
 /** Metrics as MLflow reads them, from the series tables. */
 export class MlflowMetricsRepo implements MlflowMetricStore {
@@ -28,10 +20,10 @@ export class MlflowMetricsRepo implements MlflowMetricStore {
   }
 
   async latest(run: string): Promise<MlflowMetricPoint[]> {
-    return (this.latestStmt.all(run) as Row[]).map(toPoint);
+    return (this.latestStmt.all(run) as MlflowMetricRow[]).map(toMlflowPoint);
   }
 
   async history(run: string, key: string): Promise<MlflowMetricPoint[]> {
-    return (this.historyStmt.all(run, key) as Row[]).map(toPoint);
+    return (this.historyStmt.all(run, key) as MlflowMetricRow[]).map(toMlflowPoint);
   }
 }

@@ -2,18 +2,7 @@ import { bucketSize, coverReads, emptySummary, envelopePoints, envelopeShape, me
 import { summaryStatements } from './series-summaries.ts';
 import type { SeriesPoint, SeriesRange, SeriesStore } from '../series.ts';
 import type { SqliteConnection } from './connection.ts';
-
-interface PointRow {
-  i: number;
-  step: number | null;
-  epoch: number | null;
-  value: number | null;
-  ts: number;
-  seq: number;
-}
-
-// SQLite stores NaN as NULL; a point always has a value, so NULL reads back as NaN.
-const toPoint = (r: PointRow): SeriesPoint => ({ i: r.i, step: r.step, epoch: r.epoch, value: r.value ?? NaN, ts: r.ts, seq: r.seq });
+import { toPoint, type PointRow } from '../rows.ts';
 
 /** Series of metric values in SQLite (see series-summary.ts for the summaries). */
 export class SeriesRepo implements SeriesStore {
