@@ -129,7 +129,7 @@ function replicatedRate(url: string, batches: number, instances: number): Promis
  * Rounds alternate ceiling, one instance and three, so that noise hits all alike; figures are
  * medians, the ratio the median of the per-round ratios.
  */
-export async function benchPostgresIngest(url: string, batches = 30, rounds = 3) {
+export async function benchPostgresIngest(url: string, batches = 60, rounds = 5) {
   await rawInsertRate(url, 3);
   await serviceRate(url, 3);
   const ceilings: number[] = [];
