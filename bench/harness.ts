@@ -1,4 +1,4 @@
-// What the benchmarks share: a real server on a temp file with one run, worker threads, the batches.
+// What the benchmarks share: a real server (on a temp SQLite file, or a PostgreSQL schema) with one run, worker threads, the batches.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
