@@ -1,4 +1,4 @@
-// What the benchmarks share: a real server on a temp file with one run, worker threads, the batches.
+// What the benchmarks share: a real server (on a temp SQLite file, or a PostgreSQL schema) with one run, worker threads, the batches.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,16 +17,37 @@ export function makeBatch(batch: number): Array<{ type: 'metrics'; step: number;
   });
 }
 
-/** The real server on an ephemeral loopback port and a fresh SQLite file, with one run created. */
-export async function withServer<T>(fn: (server: RunningServer, run: string) => Promise<T>): Promise<T> {
+/** The real server on an ephemeral loopback port, on `database` (a PostgreSQL URL) or else a fresh SQLite file; artifacts in a temp dir. */
+export function benchServer(database?: string): Promise<RunningServer & { dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-'));
-  const server = await startServer(loadConfig({ ANALYST_LOG_LEVEL: 'silent' }, { ANALYST_DB: join(dir, 'a.db'), ANALYST_PORT: 0, ANALYST_HOST: '127.0.0.1' }));
+  const env = { ANALYST_LOG_LEVEL: 'silent', ANALYST_ARTIFACTS_DIR: join(dir, 'artifacts') };
+  return startServer(loadConfig(env, { ANALYST_DB: database ?? join(dir, 'a.db'), ANALYST_PORT: 0, ANALYST_HOST: '127.0.0.1' })).then(
+    (server) => ({ ...server, dir }),
+    (err) => {
+      rmSync(dir, { recursive: true, force: true });
+      throw err;
+    },
+  );
+}
+
+export async function stopBenchServer(server: RunningServer & { dir: string }): Promise<void> {
+  await server.close();
+  rmSync(server.dir, { recursive: true, force: true });
+}
+
+/** Creates a run through the server's REST door; its id. */
+export async function createRun(url: string, name = 'bench'): Promise<string> {
+  const res = await fetch(`${url}/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) });
+  return ((await res.json()) as { id: string }).id;
+}
+
+/** The real server (see benchServer) with one run created. */
+export async function withServer<T>(fn: (server: RunningServer, run: string) => Promise<T>, database?: string): Promise<T> {
+  const server = await benchServer(database);
   try {
-    const res = await fetch(`${server.url}/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"bench"}' });
-    return await fn(server, ((await res.json()) as { id: string }).id);
+    return await fn(server, await createRun(server.url));
   } finally {
-    await server.close();
-    rmSync(dir, { recursive: true, force: true });
+    await stopBenchServer(server);
   }
 }
 

@@ -11,7 +11,7 @@ import { BATCH, makeBatch, METRICS, runWorker, withServer } from './harness.ts';
  * The trainer side: it posts the prepared batches one after another, each waiting for its
  * acknowledgement, and reports the seconds it took.
  */
-const POSTER = `
+export const POSTER = `
 const { parentPort, workerData } = require('node:worker_threads');
 (async () => {
   const started = performance.now();
@@ -60,16 +60,16 @@ function rawInsertRate(batches: number): number {
   return (batches * BATCH * METRICS.length) / seconds;
 }
 
-/** Durable REST ingest: the real server, batches of 1,000 events, each acknowledged after commit. */
-function restIngestRate(batches: number): Promise<number> {
+/** Durable REST ingest: the real server (on `database`, else a fresh SQLite file), batches of 1,000 events, each acknowledged after commit. */
+export function restIngestRate(batches: number, database?: string): Promise<number> {
   return withServer(async (server, run) => {
     const bodies = Array.from({ length: batches }, (_, b) => JSON.stringify({ events: makeBatch(b) }));
     const seconds = await runWorker<number>(POSTER, { url: `${server.url}/runs/${run}/events`, bodies });
     return (batches * BATCH * METRICS.length) / seconds;
-  });
+  }, database);
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /**
  * Rounds alternate ceiling and REST so that disk and CPU noise hit both alike; the figures are

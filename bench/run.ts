@@ -6,6 +6,7 @@ import { benchPythonClient } from './client.ts';
 import { benchDiagnoserPerPoint, benchOfflineJsonl } from './diagnose.ts';
 import { benchIngest } from './ingest.ts';
 import { benchImportLoopDelay, benchLiveRuns, type LoadFigures } from './load.ts';
+import { benchPostgresIngest, benchPostgresUrl } from './postgres.ts';
 import { benchRestart } from './restart.ts';
 import { benchSeriesReads } from './series.ts';
 import { benchSseLatency, benchTfeventsParse, benchWsIngest } from './streams.ts';
@@ -37,6 +38,19 @@ row('raw better-sqlite3 insert, same rows (ceiling)', `${fmt(ingest.ceiling_poin
 row('REST batch ingest, acknowledged after commit', `${fmt(ingest.rest_points_per_s)} points/s`);
 row('REST / ceiling', `${(ingest.ratio * 100).toFixed(1)} %`, 'target >= 50 %');
 row('WebSocket batch ingest, acknowledged after commit', `${fmt(ws.ws_points_per_s)} points/s`);
+
+const pgUrl = await benchPostgresUrl();
+if (pgUrl) {
+  const server = new URL(pgUrl);
+  console.log(`\ningest on PostgreSQL at ${server.host}${server.pathname} (the same batches; load average now ${loadavg()[0].toFixed(2)})`);
+  const pgIngest = await benchPostgresIngest(pgUrl);
+  row('raw multi-row INSERT, same rows (ceiling)', `${fmt(pgIngest.ceiling_points_per_s)} points/s`);
+  row('REST batch ingest, acknowledged after commit', `${fmt(pgIngest.rest_points_per_s)} points/s`);
+  row('REST / ceiling', `${(pgIngest.ratio * 100).toFixed(1)} %`, 'target >= 50 %');
+  row('3 service instances on one schema, 3 trainers', `${fmt(pgIngest.three_instances_points_per_s)} points/s`);
+} else {
+  console.log('\ningest on PostgreSQL: skipped, no server at 127.0.0.1:5432 (set ANALYST_BENCH_PG to a postgres:// URL)');
+}
 
 console.log('\nlive streams (10 SSE subscribers)');
 for (const rate of [1000, 10_000]) {

@@ -1,11 +1,10 @@
 import type { Server, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { AnalystError } from '../domain/errors.ts';
-import { isLoopback, type Config } from '../service/config.ts';
+import { artifactsRoot, isLoopback, type Config } from '../service/config.ts';
 import { createLogger } from '../service/logger.ts';
 import { ArtifactStore } from '../store/artifact-store.ts';
 import { AnalystService } from '../service/service.ts';
@@ -128,7 +127,7 @@ export async function startServer(config: Config, env: NodeJS.ProcessEnv = proce
     origins,
     maxBodyBytes: config.ANALYST_MAX_BODY_BYTES,
     maxBatchEvents: config.ANALYST_MAX_BATCH_EVENTS,
-    artifacts: new ArtifactStore(config.ANALYST_ARTIFACTS_DIR ?? path.join(path.dirname(config.ANALYST_DB), 'artifacts'), config.ANALYST_MAX_ARTIFACT_BYTES),
+    artifacts: new ArtifactStore(artifactsRoot(config), config.ANALYST_MAX_ARTIFACT_BYTES),
     extra: [...live.routes, webhookRoutes(notifier, async (ref) => (await service.run(ref)).id), analystRoutes({ analyst }), reportRoutes({ service, analyst })],
     mcpAllowControl: config.ANALYST_MCP_ALLOW_CONTROL,
   });

@@ -1,7 +1,9 @@
 import { isIP } from 'node:net';
+import path from 'node:path';
 import { z } from 'zod';
 import { setVariables } from '../domain/environment.ts';
 import { parseOrThrow } from '../domain/errors.ts';
+import { isPostgresUrl } from '../store/open.ts';
 
 const flag = z
   .string()
@@ -31,7 +33,7 @@ export const ConfigSchema = z.object({
   ANALYST_SNAPSHOT_EVERY: z.coerce.number().int().min(1).default(5000),
   ANALYST_MAX_BATCH_EVENTS: z.coerce.number().int().min(1).default(10_000),
   ANALYST_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(8 * 1024 * 1024),
-  /** Where MLflow clients' artifacts are kept; beside the database when unset. */
+  /** Where MLflow clients' artifacts are kept; artifactsRoot gives the default. */
   ANALYST_ARTIFACTS_DIR: z.string().optional(),
   /** Largest single artifact an MLflow client may upload (models are often larger than event batches). */
   ANALYST_MAX_ARTIFACT_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024 * 1024),
@@ -46,6 +48,15 @@ export type Config = z.output<typeof ConfigSchema>;
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Record<keyof Config, unknown>> = {}): Config {
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
   return parseOrThrow(ConfigSchema, { ...setVariables(env), ...defined }, 'configuration');
+}
+
+/**
+ * The artifact folder: the one set, else `artifacts/` beside a SQLite file, else (a PostgreSQL
+ * URL has no folder to sit beside) `./data/artifacts`, which replicas must share.
+ */
+export function artifactsRoot(config: Pick<Config, 'ANALYST_DB' | 'ANALYST_ARTIFACTS_DIR'>): string {
+  if (config.ANALYST_ARTIFACTS_DIR) return config.ANALYST_ARTIFACTS_DIR;
+  return isPostgresUrl(config.ANALYST_DB) ? path.join('data', 'artifacts') : path.join(path.dirname(config.ANALYST_DB), 'artifacts');
 }
 
 const LOOPBACK = new Set(['localhost', '::1', '[::1]']);

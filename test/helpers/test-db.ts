@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { openStore } from '../../src/store/open.ts';
+import { isPostgresUrl, openStore } from '../../src/store/open.ts';
 import { openPostgresStore } from '../../src/store/postgres/open.ts';
 import { quoteIdent } from '../../src/store/postgres/pool.ts';
 import type { Store } from '../../src/store/store.ts';
@@ -119,8 +119,6 @@ export function openTestStore(engine: TestEngine = TEST_ENGINE): Promise<TestSto
   return engine === 'postgres' ? openPostgres(TEST_PG_URL) : openSqlite();
 }
 
-const isPostgres = (database: string) => /^postgres(ql)?:\/\//i.test(database);
-
 /** A connection of its own to a database: what any other reader sees committed. */
 export interface DatabaseReader {
   query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]>;
@@ -129,7 +127,7 @@ export interface DatabaseReader {
 
 /** Opens a reader on a database (a SQLite file, or a PostgreSQL URL as testDatabase gives); `$1` parameters on both. */
 export async function openReader(database: string): Promise<DatabaseReader> {
-  if (!isPostgres(database)) {
+  if (!isPostgresUrl(database)) {
     const db = new Database(database, { readonly: true });
     return {
       query: async <R,>(sql: string, params: unknown[] = []) => db.prepare(sql.replace(/\$\d+/g, '?')).all(...params) as R[],
@@ -158,7 +156,7 @@ export async function runRows(database: string, runId: string): Promise<Record<s
       if (Number(n)) out[table] = Number(n);
     };
     const keyed = await reader.query<{ tbl: string; col: string }>(
-      isPostgres(database)
+      isPostgresUrl(database)
         ? `SELECT table_name AS tbl, column_name AS col FROM information_schema.columns
            WHERE table_schema = current_schema() AND column_name IN ('run', 'run_id', 'id') ORDER BY table_name`
         : `SELECT m.name AS tbl, p.name AS col FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table' AND p.name IN ('run', 'run_id', 'id')`,

@@ -1,6 +1,7 @@
-import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { Run } from '../../src/domain/runs.ts';
 import { api, testServer, type TestServer } from '../helpers/server.ts';
+import { openReader } from '../helpers/test-db.ts';
 
 let s: TestServer;
 beforeAll(async () => {
@@ -23,22 +24,43 @@ describe('group commit', () => {
     const before = await histogram();
     const published: string[] = [];
     const unsubscribe = service.bus.subscribe('*', (e) => published.push(e.run));
-    // Three batches in one turn; the second one's run is deleted before the group is written.
+    // Each batch looks its run up before it joins a group; on PostgreSQL those answers come back
+    // over the network, each in its own turn. Holding them until all three are in and the second
+    // run is deleted, then letting them go in one turn, puts the three batches in one group whose
+    // second piece finds its run gone, on either engine.
+    const resolveRun = service.store.resolveRun.bind(service.store);
+    const lookups: Array<Promise<Run | undefined>> = [];
+    let allAsked!: () => void;
+    const asked = new Promise<void>((resolve) => (allAsked = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const held = vi.spyOn(service.store, 'resolveRun').mockImplementation(async (ref) => {
+      const lookup = resolveRun(ref);
+      lookups.push(lookup);
+      if (lookups.length === 3) allAsked();
+      await released;
+      return lookup;
+    });
     const pa = service.ingestGrouped(a, metrics(5));
     const pb = service.ingestGrouped(b, metrics(5));
     const pc = service.ingestGrouped(c, metrics(7));
-    const deleted = service.deleteRun(b);
+    await asked;
+    await Promise.all(lookups);
+    await service.deleteRun(b);
     expect(published).toEqual([]);
-    await deleted;
+    release();
     const [ra, rb, rc] = await Promise.allSettled([pa, pb, pc]);
+    held.mockRestore();
     unsubscribe();
     expect(ra).toMatchObject({ status: 'fulfilled', value: { accepted: 5, last_seq: 5 } });
     expect(rb).toMatchObject({ status: 'rejected', reason: { code: 'gone' } });
     expect(rc).toMatchObject({ status: 'fulfilled', value: { accepted: 7, last_seq: 7 } });
-    // Committed when acknowledged: another connection to the file sees both batches, and nothing of the failed one.
-    const other = new Database(s.db, { readonly: true });
-    const stored = other.prepare('SELECT run, COUNT(*) AS n FROM events WHERE run IN (?, ?, ?) GROUP BY run ORDER BY run').all(a, b, c);
-    other.close();
+    // Committed when acknowledged: another connection to the database sees both batches, and nothing of the failed one.
+    const other = await openReader(s.db);
+    const stored = (await other.query<{ run: string; n: number | string }>('SELECT run, COUNT(*) AS n FROM events WHERE run IN ($1, $2, $3) GROUP BY run', [a, b, c]))
+      .map(({ run, n }) => ({ run, n: Number(n) }))
+      .sort((x, y) => x.run.localeCompare(y.run));
+    await other.close();
     expect(stored).toEqual([
       { run: a, n: 5 },
       { run: c, n: 7 },
