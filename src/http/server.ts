@@ -105,6 +105,7 @@ export async function startServer(config: Config, env: NodeJS.ProcessEnv = proce
     snapshotEvery: config.ANALYST_SNAPSHOT_EVERY,
     liveness: livenessFromEnv(env),
   });
+  await service.followReplicas();
   const silence = new LivenessTimer(service.liveness.checkEveryMs, () => service.checkSilence(), (err) => log.error({ err }, 'silence check failed'));
   const instance = randomUUID();
   const origins = new OriginPolicy({ bind: config.ANALYST_HOST, publicUrl: config.ANALYST_PUBLIC_URL, allowedHosts: config.ANALYST_ALLOWED_HOSTS, instance });
@@ -184,6 +185,7 @@ export async function startServer(config: Config, env: NodeJS.ProcessEnv = proce
     clearTimeout(cut);
     disconnectAnalyst();
     await notifier.stop();
+    await service.unfollow();
     // Runs come back after the restart from these, not by replaying their history.
     await service.states.checkpointAll(Date.now());
     await store.close();

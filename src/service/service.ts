@@ -17,7 +17,8 @@ import { GroupCommit } from './group-commit.ts';
 import { RunLocks } from './run-locks.ts';
 import { createOrResume, existingRun, type CreatedRun } from './run-identity.ts';
 import { livenessSettings, silentStatus, type LivenessSettings } from './liveness.ts';
-import { RunStates } from './run-states.ts';
+import { Relay } from './relay.ts';
+import { RunStates, type RunState } from './run-states.ts';
 import type { Telemetry } from './telemetry.ts';
 import { setOwn } from '../domain/own.ts';
 import { reproducibilityOf } from '../domain/run-meta.ts';
@@ -109,12 +110,15 @@ export class AnalystService {
   private readonly pending = new AsyncLocalStorage<Pending>();
   private readonly group: GroupCommit;
   private readonly locks = new RunLocks();
+  /** Publishes what the store's commits hold, where other processes write to it too. */
+  private readonly relay: Relay | undefined;
 
   constructor(opts: ServiceOptions) {
     this.store = opts.store;
     this.telemetry = opts.telemetry;
     this.now = opts.now ?? Date.now;
     this.liveness = opts.liveness ?? livenessSettings();
+    this.relay = opts.store.commits ? new Relay(opts.store, this.bus) : undefined;
     this.states = new RunStates(opts.store, opts.limits, opts.maxActiveRuns, {
       snapshotEvery: opts.snapshotEvery ?? 5000,
       onRebuild: (events, fromSnapshot) => this.telemetry.contextRebuildEvents.inc({ from: fromSnapshot ? 'snapshot' : 'start' }, events),
@@ -291,7 +295,23 @@ export class AnalystService {
     const last = new Map<string, number>();
     for (const e of events) last.set(e.run, e.seq);
     await this.store.acknowledged(last);
-    this.bus.publish(events);
+    if (this.relay) await this.relay.catchUp();
+    else this.bus.publish(events);
+  }
+
+  /**
+   * Streams on this replica hear what every replica commits on a shared database (see Relay);
+   * nothing to do where this process holds the store alone. Until `unfollow`.
+   */
+  async followReplicas(): Promise<void> {
+    const relay = this.relay;
+    if (!relay || !this.store.commits) return;
+    // A failed catch-up leaves the cursor where it was: the next commit heard reads from there.
+    await this.store.commits.listen(() => void relay.catchUp().catch(() => {}));
+  }
+
+  async unfollow(): Promise<void> {
+    await this.store.commits?.stop();
   }
 
   /** One batch of a run, alone on the run's in-memory state (see RunLocks). */
@@ -299,9 +319,18 @@ export class AnalystService {
     return this.locks.run(run.id, () => this.writeLocked(run, batch, now));
   }
 
+  /**
+   * The run's in-memory state, caught up with what other replicas wrote: called inside the
+   * writing transaction, whose write lock keeps the run's last seq from moving meanwhile.
+   */
+  private async currentState(run: string): Promise<RunState> {
+    const stored = await this.store.getRun(run);
+    return this.states.current(run, stored?.last_seq ?? 0);
+  }
+
   private async writeLocked(run: Run, batch: NewEvent[], now: number): Promise<IngestResult> {
     // Loaded before the append: a rebuild after it would replay the new events, then apply them twice.
-    const state = await this.states.get(run.id);
+    const state = await this.currentState(run.id);
     const { stored, duplicates } = await this.store.appendEvents(run.id, batch, now);
     const changes: FindingChange[] = [];
     const patch: RunPatch = {};
@@ -383,7 +412,7 @@ export class AnalystService {
     const now = this.now();
     return this.transaction(() =>
       this.locks.run(run.id, async () => {
-        const { ctx } = await this.states.get(run.id);
+        const { ctx } = await this.currentState(run.id);
         const { stored } = await this.store.appendEvents(run.id, bodies.map((body) => ({ body, ts: now })), now);
         for (const event of stored) ctx.apply(event);
         this.stage(run.id, stored);

@@ -60,7 +60,19 @@ export interface DeletedRun {
  * (AsyncLocalStorage): every store and module-store call made inside `fn`, across awaits too,
  * runs in it, and a nested `transaction` is a savepoint that rolls back alone when it fails.
  */
+/** Commits of every process sharing the database (the replicas of a deployment), this one's included. */
+export interface CommitFeed {
+  /**
+   * Calls `onCommit` after each commit that stored events, and once more after a lost
+   * connection to the database is back (what was committed meanwhile went unannounced).
+   */
+  listen(onCommit: () => void): Promise<void>;
+  stop(): Promise<void>;
+}
+
 export interface Store {
+  /** Absent where one process holds the store (SQLite): every commit is then this process's own. */
+  readonly commits?: CommitFeed;
   /** Metric series: names, ranges, pages of points and envelopes that draw any range at any width. */
   readonly series: SeriesStore;
   /** Snapshots of runs' in-memory state, so a run comes back without replaying its history. */

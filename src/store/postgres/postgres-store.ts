@@ -10,6 +10,7 @@ import { stringifyJson } from '../../domain/values.ts';
 import { namePairs, RUN_PATCH_COLUMNS, RUN_PATCH_JSON, toEvent, toFinding, toRun, type EventRow, type FindingRow, type RunRow } from '../rows.ts';
 import type { AppendResult, DeletedRun, MetricsQuery, NewEvent, RunPatch, RunRequest, Store } from '../store.ts';
 import { appendEvents } from './append.ts';
+import { commitChannel, PgCommitFeed } from './commit-feed.ts';
 import { PgControlStore } from './control.ts';
 import { PgExperimentStore } from './experiments.ts';
 import { PgLoggedModelStore } from './logged-models.ts';
@@ -45,6 +46,7 @@ export class PostgresStore implements Store {
   readonly experiments: PgExperimentStore;
   readonly loggedModels: PgLoggedModelStore;
   readonly mlflowMetrics: PgMlflowMetricStore;
+  readonly commits: PgCommitFeed;
   private readonly checkedAt = Date.now();
   private readonly turns = new Mutex();
 
@@ -68,6 +70,7 @@ export class PostgresStore implements Store {
     this.experiments = new PgExperimentStore(db);
     this.loggedModels = new PgLoggedModelStore(db);
     this.mlflowMetrics = new PgMlflowMetricStore(db);
+    this.commits = new PgCommitFeed(db, commitChannel(writeLock));
   }
 
   /**
@@ -372,7 +375,8 @@ export class PostgresStore implements Store {
     return { ok: !this.problems.length, checked_at: this.checkedAt, problems: this.problems, lost: [], ledger_error: null };
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
+    await this.commits.stop();
     return this.db.close();
   }
 
