@@ -320,17 +320,18 @@ export class AnalystService {
   }
 
   /**
-   * The run's in-memory state, caught up with what other replicas wrote: called inside the
-   * writing transaction, whose write lock keeps the run's last seq from moving meanwhile.
+   * The run's in-memory state, caught up with what other replicas wrote. Inside the writing
+   * transaction (whose write lock keeps the run's last seq from moving meanwhile) for a batch;
+   * for a read, as of the latest commit.
    */
-  private async currentState(run: string): Promise<RunState> {
+  async state(run: string): Promise<RunState> {
     const stored = await this.store.getRun(run);
     return this.states.current(run, stored?.last_seq ?? 0);
   }
 
   private async writeLocked(run: Run, batch: NewEvent[], now: number): Promise<IngestResult> {
     // Loaded before the append: a rebuild after it would replay the new events, then apply them twice.
-    const state = await this.currentState(run.id);
+    const state = await this.state(run.id);
     const { stored, duplicates } = await this.store.appendEvents(run.id, batch, now);
     const changes: FindingChange[] = [];
     const patch: RunPatch = {};
@@ -412,7 +413,7 @@ export class AnalystService {
     const now = this.now();
     return this.transaction(() =>
       this.locks.run(run.id, async () => {
-        const { ctx } = await this.currentState(run.id);
+        const { ctx } = await this.state(run.id);
         const { stored } = await this.store.appendEvents(run.id, bodies.map((body) => ({ body, ts: now })), now);
         for (const event of stored) ctx.apply(event);
         this.stage(run.id, stored);
@@ -424,7 +425,7 @@ export class AnalystService {
   /** Seed 3's task status: progress, epochs and steps, latest metrics, best, ETA, findings. */
   async status(ref: string) {
     const run = await this.run(ref);
-    const { ctx } = await this.states.get(run.id);
+    const { ctx } = await this.state(run.id);
     // A silent run's clock stopped with its trainer: no elapsed time counting on, no ETA.
     const silent = run.status === 'stalled' || run.status === 'lost';
     const view = ctx.view(silent ? (ctx.lastEventAt ?? this.now()) : this.now());
@@ -470,7 +471,7 @@ export class AnalystService {
   /** The recorder's run analysis: summary, stability, overfitting score, convergence status. */
   async analysis(ref: string) {
     const run = await this.run(ref);
-    return analyzeRun((await this.states.get(run.id)).ctx, await this.store.findings(run.id));
+    return analyzeRun((await this.state(run.id)).ctx, await this.store.findings(run.id));
   }
 
   /**
@@ -499,7 +500,7 @@ export class AnalystService {
     const id = (await this.run(ref)).id;
     const findings = await this.store.findings(id, status);
     if (!findings.some((f) => f.status === 'open')) return findings;
-    const { ctx } = await this.states.get(id);
+    const { ctx } = await this.state(id);
     return findings.map((f) => asOfNow(f, ctx));
   }
 
