@@ -122,6 +122,10 @@ export async function startServer(config: Config, env: NodeJS.ProcessEnv = proce
     ...settingsFromEnv(env),
   });
   service.addSink(notifier);
+  // Alerts come with finding changes and run endings, committed here or on another replica.
+  service.bus.subscribe('*', (e) => {
+    if (e.type === 'run_finished' || e.type.startsWith('finding_')) notifier.kick();
+  });
   const app = createApp({
     service,
     log,

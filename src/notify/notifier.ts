@@ -169,6 +169,11 @@ export class Notifier {
    * Runs alert writes in a savepoint of the caller's transaction, and kicks the worker once it has
    * committed. A fault here is logged and its writes undone, but never fails the ingest around it.
    */
+  /** Asks the worker to look at the outbox now: alerts may have been committed (by this replica or another). */
+  kick(): void {
+    this.worker.kick();
+  }
+
   private async emit(write: () => Promise<void>): Promise<void> {
     try {
       await this.store.transaction(write);

@@ -1,4 +1,5 @@
 // The delivery worker: sends due outbox rows, records each attempt, and schedules the retries.
+import { AsyncResource } from 'node:async_hooks';
 import type { Delivery } from '../domain/webhooks.ts';
 import { stringifyJson } from '../domain/values.ts';
 import type { OutboxStore } from '../store/outbox.ts';
@@ -33,6 +34,9 @@ export class DeliveryWorker {
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private stopping = new AbortController();
+  private kicked = false;
+  /** The asynchronous context the worker was made in, outside any transaction. */
+  private readonly outside = new AsyncResource('DeliveryWorker');
 
   constructor(
     private readonly outbox: OutboxStore,
@@ -64,12 +68,21 @@ export class DeliveryWorker {
   }
 
   /**
-   * Asks for a pass on the next turn of the event loop: called from inside the ingest
-   * transaction, which ends within the same turn, the new rows are committed (or rolled back)
-   * by the time the pass reads them.
+   * Asks for a pass on the next turn of the event loop, one however many ask in this turn.
+   * Called from inside the ingest transaction: in SQLite it ends within the same turn, so the new
+   * rows are committed (or rolled back) by the time the pass reads them; a PostgreSQL commit
+   * takes longer, and the commit's published events kick again (see http/server.ts). The pass
+   * runs outside the caller's transaction: a claim made in it would read its own uncommitted rows.
    */
   kick(): void {
-    if (this.running) setImmediate(() => void this.pump());
+    if (!this.running || this.kicked) return;
+    this.kicked = true;
+    setImmediate(() =>
+      this.outside.runInAsyncScope(() => {
+        this.kicked = false;
+        void this.pump();
+      }),
+    );
   }
 
   /** Sends one delivery now and waits for the outcome; `retry: false` makes a failure final. */

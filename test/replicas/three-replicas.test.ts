@@ -1,5 +1,7 @@
 // Three replicas of the service on one PostgreSQL schema, as child processes: trainers post to
 // random replicas while streams follow through others, and one replica is SIGKILLed mid-ingest.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startChildServer, type ChildServer } from '../helpers/child-server.ts';
 import { api } from '../helpers/server.ts';
@@ -107,24 +109,70 @@ class Follower {
   }
 }
 
+/**
+ * A webhook receiver that holds every request until `open()`: deliveries sent before then are
+ * still pending when a replica dies, and the one that died with them never records them.
+ */
+async function receiver() {
+  const received = new Map<string, number>();
+  const held: ServerResponse[] = [];
+  const orphaned = new Set<string>();
+  let opened = false;
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    req.resume();
+    req.on('end', () => {
+      const id = String(req.headers['x-analyst-delivery']);
+      received.set(id, (received.get(id) ?? 0) + 1);
+      if (opened) res.end('ok');
+      else {
+        held.push(res);
+        // Cut before it was answered: its sender died with the delivery in flight.
+        res.on('close', () => {
+          if (!res.writableEnded) orphaned.add(id);
+        });
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    received,
+    orphaned,
+    heldAtOpen: 0,
+    open() {
+      opened = true;
+      this.heldAtOpen = held.length;
+      for (const res of held.splice(0)) res.end('ok');
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
 describe.skipIf(unavailable)(`three replicas on one PostgreSQL${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
   const cleanups: Array<() => Promise<void>> = [];
   afterAll(async () => {
     for (const c of cleanups.reverse()) await c();
   });
 
-  it('stores every acknowledged event once, streams every event once in order across replicas and a kill, and diagnoses as one replica does', { timeout: 300_000 }, async () => {
+  it('stores every acknowledged event once, streams every event once in order across replicas and a kill, and diagnoses as one replica does', { timeout: 150_000 }, async () => {
     const db = await testDatabase('postgres');
     cleanups.push(db.cleanup);
+    const hooks = await receiver();
+    cleanups.push(hooks.close);
     const replicas: ChildServer[] = [];
+    // A short attempt limit keeps a delivery's lease (and the wait for a dead replica's) short.
+    const env = { ANALYST_SNAPSHOT_EVERY: '200', ANALYST_WEBHOOK_ALLOW_PRIVATE: '1', ANALYST_WEBHOOK_TIMEOUT: '3' };
     for (let i = 0; i < 3; i++) {
-      const r = await startChildServer(db.url, { ANALYST_SNAPSHOT_EVERY: '200' });
+      const r = await startChildServer(db.url, env);
       replicas.push(r);
       cleanups.push(() => r.kill());
     }
     const alive = new Set(replicas);
     const pick = choices(18);
     const live = () => [...alive][pick(alive.size)];
+
+    const hook = await api(live().url, '/webhooks', { method: 'POST', json: { url: hooks.url } });
+    expect(hook.status).toBe(201);
 
     const runs: string[] = [];
     for (let r = 0; r < RUNS; r++) {
@@ -167,6 +215,9 @@ describe.skipIf(unavailable)(`three replicas on one PostgreSQL${unavailable ? ` 
     );
     expect(killed).toBeDefined();
     await killed;
+    // The killed replica's held requests are cut as its sockets close; the others are answered now.
+    await new Promise((resolve) => setImmediate(resolve));
+    hooks.open();
 
     // A run fed through one replica alone, for the findings it should have.
     const single = replicas[1];
@@ -198,5 +249,17 @@ describe.skipIf(unavailable)(`three replicas on one PostgreSQL${unavailable ? ` 
     expect(seen.map((e) => `${e.run}:${e.seq}`).sort()).toEqual(everything.map((e) => `${e.run}:${e.seq}`).sort());
 
     for (const f of [...followers, global]) await f.stop();
+
+    // Every alert's delivery goes out, those pending when the replica died included, each under one id.
+    expect(hooks.heldAtOpen).toBeGreaterThan(0);
+    const deliveries = await until(async () => {
+      const { body } = await api(single.url, `/webhooks/${hook.body.id}/deliveries?limit=1000`);
+      const all = body.deliveries as Array<{ id: string; status: string }>;
+      return all.length && all.every((d) => d.status === 'delivered' && hooks.received.has(d.id)) ? all : undefined;
+    });
+    expect(new Set(deliveries.map((d) => d.id)).size).toBe(deliveries.length);
+    expect([...hooks.received.keys()].sort()).toEqual(deliveries.map((d) => d.id).sort());
+    // Those the killed replica was sending went out again from a survivor, under the same id, once its claim ran out.
+    for (const id of hooks.orphaned) expect(hooks.received.get(id)).toBeGreaterThanOrEqual(2);
   });
 });
