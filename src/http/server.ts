@@ -106,8 +106,8 @@ export async function startServer(config: Config, env: NodeJS.ProcessEnv = proce
     liveness: livenessFromEnv(env),
   });
   await service.followReplicas();
-  const silence = new LivenessTimer(service.liveness.checkEveryMs, () => service.checkSilence(), (err) => log.error({ err }, 'silence check failed'));
   const instance = randomUUID();
+  const silence = new LivenessTimer(service.liveness.checkEveryMs, () => service.checkSilenceAs(instance), (err) => log.error({ err }, 'silence check failed'));
   const origins = new OriginPolicy({ bind: config.ANALYST_HOST, publicUrl: config.ANALYST_PUBLIC_URL, allowedHosts: config.ANALYST_ALLOWED_HOSTS, instance });
   let url = '';
   const live = liveDoors(service, config, log, { origins, instance, allowPrivate: settingsFromEnv(env).allowPrivate, selfUrl: () => url });
@@ -177,6 +177,7 @@ export async function startServer(config: Config, env: NodeJS.ProcessEnv = proce
 
   async function stop(): Promise<void> {
     silence.stop();
+    await service.releaseSilence(instance).catch((err: unknown) => log.warn({ err }, 'could not give back the stall watcher'));
     // Stop accepting first: a batch already being received is still stored and answered, and
     // each connection closes as soon as its last response is sent (not after the keep-alive wait).
     const drained = new Promise<void>((resolve) => server.close(() => resolve()));

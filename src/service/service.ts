@@ -97,6 +97,10 @@ interface Pending {
  * metrics, events and findings. A batch is validated before anything is written, written in one
  * transaction with the findings it causes, and published to streams only after the commit.
  */
+/** The lease of the stall watcher, and how many checks it outlasts (so one slow check does not lose it). */
+const STALL_WATCHER = 'stall-watcher';
+const LEASE_CHECKS = 3;
+
 export class AnalystService {
   readonly store: Store;
   readonly bus = new EventBus();
@@ -382,6 +386,19 @@ export class AnalystService {
     // With nothing new (a retried batch), the run's log ends where it did when this call read it.
     const lastSeq = events.length ? events[events.length - 1].seq : run.last_seq;
     return { accepted: stored.length, duplicates, last_seq: lastSeq, events };
+  }
+
+  /**
+   * The stall check as the replicas of a deployment run it: by the one holding the watcher's
+   * lease, renewed at each check, and taken by another once its holder stops renewing (it died).
+   */
+  async checkSilenceAs(holder: string, now = this.now()): Promise<void> {
+    if (await this.store.leases.acquire(STALL_WATCHER, holder, now, this.liveness.checkEveryMs * LEASE_CHECKS)) await this.checkSilence(now);
+  }
+
+  /** Lets another replica take the stall watcher at its next check: this one is stopping. */
+  releaseSilence(holder: string): Promise<void> {
+    return this.store.leases.release(STALL_WATCHER, holder);
   }
 
   /**

@@ -6,6 +6,7 @@ import type { SeriesStore } from './series.ts';
 import type { SnapshotStore } from './snapshots.ts';
 import type { OutboxStore } from './outbox.ts';
 import type { WebhookStore } from './webhooks.ts';
+import type { LeaseStore } from './leases.ts';
 import type { UsageStore } from './usage.ts';
 import type { SuggestionStore } from './suggestions.ts';
 import type { SourceStore } from './sources.ts';
@@ -83,6 +84,8 @@ export interface Store {
   readonly webhooks: WebhookStore;
   /** Daily LLM usage (llm/). */
   readonly usage: UsageStore;
+  /** What runs once across the replicas of a deployment holds a lease here. */
+  readonly leases: LeaseStore;
   /** Tuning suggestions and their outcomes (analyst/). */
   readonly suggestions: SuggestionStore;
   /** Upstream SSE subscriptions (ingest/sources). */

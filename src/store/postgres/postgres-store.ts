@@ -22,6 +22,7 @@ import { PgSeriesStore } from './series.ts';
 import { PgSnapshotStore } from './snapshots.ts';
 import { PgSourceStore } from './sources.ts';
 import { PgSuggestionStore } from './suggestions.ts';
+import { PgLeaseStore } from './leases.ts';
 import { PgUsageStore } from './usage.ts';
 import { PgWebhookStore } from './webhooks.ts';
 
@@ -40,6 +41,7 @@ export class PostgresStore implements Store {
   readonly outbox: PgOutboxStore;
   readonly webhooks: PgWebhookStore;
   readonly usage: PgUsageStore;
+  readonly leases: PgLeaseStore;
   readonly suggestions: PgSuggestionStore;
   readonly sources: PgSourceStore;
   readonly control: PgControlStore;
@@ -64,6 +66,7 @@ export class PostgresStore implements Store {
     this.outbox = new PgOutboxStore(db);
     this.webhooks = new PgWebhookStore(db);
     this.usage = new PgUsageStore(db);
+    this.leases = new PgLeaseStore(db);
     this.suggestions = new PgSuggestionStore(db);
     this.sources = new PgSourceStore(db);
     this.control = new PgControlStore(db);
