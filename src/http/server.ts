@@ -104,8 +104,9 @@ export async function startServer(config: Config, env: NodeJS.ProcessEnv = proce
     snapshotEvery: config.ANALYST_SNAPSHOT_EVERY,
     liveness: livenessFromEnv(env),
   });
-  const silence = new LivenessTimer(service.liveness.checkEveryMs, () => service.checkSilence(), (err) => log.error({ err }, 'silence check failed'));
+  await service.followReplicas();
   const instance = randomUUID();
+  const silence = new LivenessTimer(service.liveness.checkEveryMs, () => service.checkSilenceAs(instance), (err) => log.error({ err }, 'silence check failed'));
   const origins = new OriginPolicy({ bind: config.ANALYST_HOST, publicUrl: config.ANALYST_PUBLIC_URL, allowedHosts: config.ANALYST_ALLOWED_HOSTS, instance });
   let url = '';
   const live = liveDoors(service, config, log, { origins, instance, allowPrivate: settingsFromEnv(env).allowPrivate, selfUrl: () => url });
@@ -120,6 +121,10 @@ export async function startServer(config: Config, env: NodeJS.ProcessEnv = proce
     ...settingsFromEnv(env),
   });
   service.addSink(notifier);
+  // Alerts come with finding changes and run endings, committed here or on another replica.
+  service.bus.subscribe('*', (e) => {
+    if (e.type === 'run_finished' || e.type.startsWith('finding_')) notifier.kick();
+  });
   const app = createApp({
     service,
     log,
@@ -171,6 +176,7 @@ export async function startServer(config: Config, env: NodeJS.ProcessEnv = proce
 
   async function stop(): Promise<void> {
     silence.stop();
+    await service.releaseSilence(instance).catch((err: unknown) => log.warn({ err }, 'could not give back the stall watcher'));
     // Stop accepting first: a batch already being received is still stored and answered, and
     // each connection closes as soon as its last response is sent (not after the keep-alive wait).
     const drained = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -183,6 +189,7 @@ export async function startServer(config: Config, env: NodeJS.ProcessEnv = proce
     clearTimeout(cut);
     disconnectAnalyst();
     await notifier.stop();
+    await service.unfollow();
     // Runs come back after the restart from these, not by replaying their history.
     await service.states.checkpointAll(Date.now());
     await store.close();

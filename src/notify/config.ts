@@ -41,6 +41,7 @@ const NotifyEnv = z.object({
   ANALYST_WEBHOOK_URL: z.url({ protocol: /^https?$/, error: 'an http(s) URL' }).optional(),
   ANALYST_WEBHOOK_SECRET: z.string().min(1).optional(),
   ANALYST_WEBHOOK_ALLOW_PRIVATE: z.string().optional(),
+  ANALYST_WEBHOOK_TIMEOUT: DurationSetting.optional(),
 });
 
 export function settingsFromEnv(env: NodeJS.ProcessEnv): NotifierSettings {
@@ -49,6 +50,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): NotifierSettings {
   return {
     ...settings,
     cooldownMs: parsed.ANALYST_ALERT_COOLDOWN ?? settings.cooldownMs,
+    timeoutMs: parsed.ANALYST_WEBHOOK_TIMEOUT ?? settings.timeoutMs,
     allowPrivate: ['1', 'true', 'yes'].includes(parsed.ANALYST_WEBHOOK_ALLOW_PRIVATE ?? ''),
     envWebhook: parsed.ANALYST_WEBHOOK_URL ? { url: parsed.ANALYST_WEBHOOK_URL, secret: parsed.ANALYST_WEBHOOK_SECRET } : null,
   };

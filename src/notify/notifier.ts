@@ -35,6 +35,8 @@ export interface NotifierOptions extends Partial<NotifierSettings> {
 }
 
 const HOUR = 3_600_000;
+/** What a claim of a delivery lasts beyond its attempt's own limits (reading the subscription, recording the outcome). */
+const LEASE_MARGIN_MS = 5_000;
 const THROTTLED = 'not sent to webhooks: raised again within ANALYST_ALERT_COOLDOWN of the last raise';
 
 export class Notifier {
@@ -69,7 +71,7 @@ export class Notifier {
       this.outbox,
       this.webhooks,
       analyses,
-      { ...this.settings, clock: this.clock, random },
+      { ...this.settings, leaseMs: this.settings.timeoutMs + this.settings.analysisTimeoutMs + LEASE_MARGIN_MS, clock: this.clock, random },
       this.log,
     );
   }
@@ -167,6 +169,11 @@ export class Notifier {
    * Runs alert writes in a savepoint of the caller's transaction, and kicks the worker once it has
    * committed. A fault here is logged and its writes undone, but never fails the ingest around it.
    */
+  /** Asks the worker to look at the outbox now: alerts may have been committed (by this replica or another). */
+  kick(): void {
+    this.worker.kick();
+  }
+
   private async emit(write: () => Promise<void>): Promise<void> {
     try {
       await this.store.transaction(write);

@@ -1,4 +1,5 @@
 // The delivery worker: sends due outbox rows, records each attempt, and schedules the retries.
+import { AsyncResource } from 'node:async_hooks';
 import type { Delivery } from '../domain/webhooks.ts';
 import { stringifyJson } from '../domain/values.ts';
 import type { OutboxStore } from '../store/outbox.ts';
@@ -18,6 +19,12 @@ export interface WorkerOptions {
   allowPrivate: boolean;
   /** Deliveries in flight at once; a hanging receiver holds one slot for at most timeoutMs. */
   concurrency: number;
+  /**
+   * How long a claimed delivery stays this worker's: longer than any one attempt, so a live
+   * replica keeps what it is sending; a replica that died leaves it to another once it ends.
+   * The worker also looks at the outbox at least this often, for deliveries a dead replica left.
+   */
+  leaseMs: number;
   clock: () => number;
   random?: () => number;
 }
@@ -27,6 +34,9 @@ export class DeliveryWorker {
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private stopping = new AbortController();
+  private kicked = false;
+  /** The asynchronous context the worker was made in, outside any transaction. */
+  private readonly outside = new AsyncResource('DeliveryWorker');
 
   constructor(
     private readonly outbox: OutboxStore,
@@ -51,23 +61,37 @@ export class DeliveryWorker {
     this.running = false;
     clearTimeout(this.timer);
     this.stopping.abort();
+    const cut = [...this.inFlight.keys()];
     await Promise.allSettled(this.inFlight.values());
+    // Cut off, they are still pending: another replica sends them now rather than after the lease.
+    await this.outbox.release(cut).catch((err: unknown) => this.log.warn({ err }, 'could not give back webhook deliveries'));
   }
 
   /**
-   * Asks for a pass on the next turn of the event loop: called from inside the ingest
-   * transaction, which ends within the same turn, the new rows are committed (or rolled back)
-   * by the time the pass reads them.
+   * Asks for a pass on the next turn of the event loop, one however many ask in this turn.
+   * Called from inside the ingest transaction: in SQLite it ends within the same turn, so the new
+   * rows are committed (or rolled back) by the time the pass reads them; a PostgreSQL commit
+   * takes longer, and the commit's published events kick again (see http/server.ts). The pass
+   * runs outside the caller's transaction: a claim made in it would read its own uncommitted rows.
    */
   kick(): void {
-    if (this.running) setImmediate(() => void this.pump());
+    if (!this.running || this.kicked) return;
+    this.kicked = true;
+    setImmediate(() =>
+      this.outside.runInAsyncScope(() => {
+        this.kicked = false;
+        void this.pump();
+      }),
+    );
   }
 
   /** Sends one delivery now and waits for the outcome; `retry: false` makes a failure final. */
   async deliverNow(id: string, retry: boolean): Promise<Delivery | undefined> {
     await this.inFlight.get(id);
-    const delivery = await this.outbox.getDelivery(id);
-    if (!delivery || delivery.status !== 'pending') return delivery;
+    const now = this.options.clock();
+    const delivery = await this.outbox.claim(id, now, now + this.options.leaseMs);
+    // Not pending, or being sent by another replica: the caller reads where it stands.
+    if (!delivery) return this.outbox.getDelivery(id);
     await this.track(delivery, retry);
     return this.outbox.getDelivery(id);
   }
@@ -80,11 +104,13 @@ export class DeliveryWorker {
     try {
       const free = this.options.concurrency - this.inFlight.size;
       if (free > 0) {
-        for (const delivery of await this.outbox.due(now, free, this.inFlight.keys())) void this.track(delivery, true);
+        for (const delivery of await this.outbox.due(now, free, this.inFlight.keys(), now + this.options.leaseMs)) void this.track(delivery, true);
       }
       const next = await this.outbox.nextDueAt(this.inFlight.keys());
       // With every slot busy, the next pass starts when a slot frees (track() pumps again).
       if (next !== undefined && this.inFlight.size < this.options.concurrency) wait = Math.max(0, next - now);
+      // Another replica may die holding a delivery, or leave one it wrote unsent: looked at again within a lease.
+      wait = Math.min(wait ?? this.options.leaseMs, this.options.leaseMs);
     } catch (err) {
       this.log.warn({ err }, 'webhook outbox unreadable; trying again shortly');
       wait = this.options.retry.baseMs;

@@ -10,7 +10,7 @@ export function analystSource(service: AnalystService): AnalystSource {
   return {
     // A deleted run answers 410 here as on every route; an unknown one is left to the analyst's 404.
     run: async (ref) => (await store.resolveRun(ref)) ?? ((await store.deletedRun(ref)) ? service.run(ref) : undefined),
-    context: async (id) => (await service.states.get(id)).ctx,
+    context: async (id) => (await service.state(id)).ctx,
     findings: (id) => service.findings(id),
     runsInProject: async (project) => (await store.listRuns(RunListQuery.parse({ project, limit: 1000, archived: 'true' }))).runs,
     children: async (id) => {

@@ -40,7 +40,7 @@ async function valueAt(service: AnalystService, run: string, canonical: string, 
 export async function listCheckpoints(service: AnalystService, ref: string): Promise<{ checkpoints: Checkpoint[]; best: Checkpoint | null }> {
   const run = await service.run(ref);
   const events = (await service.store.recentEvents(run.id, ['checkpoint_saved', 'checkpoint_loaded'], MAX_CHECKPOINTS)) as CheckpointEvent[];
-  const primary = events.length ? (await service.states.get(run.id)).ctx.best()?.metric : undefined;
+  const primary = events.length ? (await service.state(run.id)).ctx.best()?.metric : undefined;
   const checkpoints: Checkpoint[] = [];
   for (const e of events) {
     const step = e.step ?? null;

@@ -61,7 +61,7 @@ export class Lineage {
 
   async summary(run: Run, model: string): Promise<StageSummary> {
     const entry = entryOf(run);
-    const { ctx } = await this.service.states.get(run.id);
+    const { ctx } = await this.service.state(run.id);
     const metrics: Record<string, number> = {};
     for (const [name, v] of ctx.latest) metrics[name] = v.value;
     const steps = typeof entry?.steps === 'number' ? entry.steps : (ctx.step ?? run.total_steps ?? 0);
@@ -164,7 +164,7 @@ export class Lineage {
     entry.metrics = Object.fromEntries(Object.entries(s.metrics).map(([k, v]) => [k, fileValue(v)]));
     entry.hyperparams = run.config;
     entry.start_time = iso(s.started_at);
-    entry.end_time = iso(run.finished_at ?? (await this.service.states.get(run.id)).ctx.lastEventAt);
+    entry.end_time = iso(run.finished_at ?? (await this.service.state(run.id)).ctx.lastEventAt);
     return entry;
   }
 

@@ -88,6 +88,19 @@ export class RunStates {
     return loading;
   }
 
+  /**
+   * The run's state as of `lastSeq`, the last event the store holds for it (read under the
+   * transaction's write lock). Another replica may have written the run since this one last did:
+   * its state is then rebuilt from the store as after a restart, with the findings that replica
+   * saved adopted, so findings are the same whichever replica took which batch.
+   */
+  async current(run: string, lastSeq: number): Promise<RunState> {
+    const state = await this.get(run);
+    if (state.ctx.lastSeq >= lastSeq) return state;
+    this.drop(run);
+    return this.get(run);
+  }
+
   private async rebuild(run: string): Promise<RunState> {
     return (await this.restore(run)) ?? (await this.replay(run));
   }

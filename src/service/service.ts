@@ -17,7 +17,8 @@ import { GroupCommit } from './group-commit.ts';
 import { RunLocks } from './run-locks.ts';
 import { createOrResume, existingRun, type CreatedRun } from './run-identity.ts';
 import { livenessSettings, silentStatus, type LivenessSettings } from './liveness.ts';
-import { RunStates } from './run-states.ts';
+import { Relay } from './relay.ts';
+import { RunStates, type RunState } from './run-states.ts';
 import type { Telemetry } from './telemetry.ts';
 import { setOwn } from '../domain/own.ts';
 import { reproducibilityOf } from '../domain/run-meta.ts';
@@ -96,6 +97,10 @@ interface Pending {
  * metrics, events and findings. A batch is validated before anything is written, written in one
  * transaction with the findings it causes, and published to streams only after the commit.
  */
+/** The lease of the stall watcher, and how many checks it outlasts (so one slow check does not lose it). */
+const STALL_WATCHER = 'stall-watcher';
+const LEASE_CHECKS = 3;
+
 export class AnalystService {
   readonly store: Store;
   readonly bus = new EventBus();
@@ -109,12 +114,15 @@ export class AnalystService {
   private readonly pending = new AsyncLocalStorage<Pending>();
   private readonly group: GroupCommit;
   private readonly locks = new RunLocks();
+  /** Publishes what the store's commits hold, where other processes write to it too. */
+  private readonly relay: Relay | undefined;
 
   constructor(opts: ServiceOptions) {
     this.store = opts.store;
     this.telemetry = opts.telemetry;
     this.now = opts.now ?? Date.now;
     this.liveness = opts.liveness ?? livenessSettings();
+    this.relay = opts.store.commits ? new Relay(opts.store, this.bus) : undefined;
     this.states = new RunStates(opts.store, opts.limits, opts.maxActiveRuns, {
       snapshotEvery: opts.snapshotEvery ?? 5000,
       onRebuild: (events, fromSnapshot) => this.telemetry.contextRebuildEvents.inc({ from: fromSnapshot ? 'snapshot' : 'start' }, events),
@@ -291,7 +299,23 @@ export class AnalystService {
     const last = new Map<string, number>();
     for (const e of events) last.set(e.run, e.seq);
     await this.store.acknowledged(last);
-    this.bus.publish(events);
+    if (this.relay) await this.relay.catchUp();
+    else this.bus.publish(events);
+  }
+
+  /**
+   * Streams on this replica hear what every replica commits on a shared database (see Relay);
+   * nothing to do where this process holds the store alone. Until `unfollow`.
+   */
+  async followReplicas(): Promise<void> {
+    const relay = this.relay;
+    if (!relay || !this.store.commits) return;
+    // A failed catch-up leaves the cursor where it was: the next commit heard reads from there.
+    await this.store.commits.listen(() => void relay.catchUp().catch(() => {}));
+  }
+
+  async unfollow(): Promise<void> {
+    await this.store.commits?.stop();
   }
 
   /** One batch of a run, alone on the run's in-memory state (see RunLocks). */
@@ -299,9 +323,19 @@ export class AnalystService {
     return this.locks.run(run.id, () => this.writeLocked(run, batch, now));
   }
 
+  /**
+   * The run's in-memory state, caught up with what other replicas wrote. Inside the writing
+   * transaction (whose write lock keeps the run's last seq from moving meanwhile) for a batch;
+   * for a read, as of the latest commit.
+   */
+  async state(run: string): Promise<RunState> {
+    const stored = await this.store.getRun(run);
+    return this.states.current(run, stored?.last_seq ?? 0);
+  }
+
   private async writeLocked(run: Run, batch: NewEvent[], now: number): Promise<IngestResult> {
     // Loaded before the append: a rebuild after it would replay the new events, then apply them twice.
-    const state = await this.states.get(run.id);
+    const state = await this.state(run.id);
     const { stored, duplicates } = await this.store.appendEvents(run.id, batch, now);
     const changes: FindingChange[] = [];
     const patch: RunPatch = {};
@@ -355,6 +389,19 @@ export class AnalystService {
   }
 
   /**
+   * The stall check as the replicas of a deployment run it: by the one holding the watcher's
+   * lease, renewed at each check, and taken by another once its holder stops renewing (it died).
+   */
+  async checkSilenceAs(holder: string, now = this.now()): Promise<void> {
+    if (await this.store.leases.acquire(STALL_WATCHER, holder, now, this.liveness.checkEveryMs * LEASE_CHECKS)) await this.checkSilence(now);
+  }
+
+  /** Lets another replica take the stall watcher at its next check: this one is stopping. */
+  releaseSilence(holder: string): Promise<void> {
+    return this.store.leases.release(STALL_WATCHER, holder);
+  }
+
+  /**
    * Live runs that fell silent: `running` becomes `stalled` after the stall limit (with a
    * `run.stalled` alert), and `lost` after the longer lost limit. Runs read from files are
    * finished when the file is, so they never stall.
@@ -383,7 +430,7 @@ export class AnalystService {
     const now = this.now();
     return this.transaction(() =>
       this.locks.run(run.id, async () => {
-        const { ctx } = await this.states.get(run.id);
+        const { ctx } = await this.state(run.id);
         const { stored } = await this.store.appendEvents(run.id, bodies.map((body) => ({ body, ts: now })), now);
         for (const event of stored) ctx.apply(event);
         this.stage(run.id, stored);
@@ -395,7 +442,7 @@ export class AnalystService {
   /** Seed 3's task status: progress, epochs and steps, latest metrics, best, ETA, findings. */
   async status(ref: string) {
     const run = await this.run(ref);
-    const { ctx } = await this.states.get(run.id);
+    const { ctx } = await this.state(run.id);
     // A silent run's clock stopped with its trainer: no elapsed time counting on, no ETA.
     const silent = run.status === 'stalled' || run.status === 'lost';
     const view = ctx.view(silent ? (ctx.lastEventAt ?? this.now()) : this.now());
@@ -441,7 +488,7 @@ export class AnalystService {
   /** The recorder's run analysis: summary, stability, overfitting score, convergence status. */
   async analysis(ref: string) {
     const run = await this.run(ref);
-    return analyzeRun((await this.states.get(run.id)).ctx, await this.store.findings(run.id));
+    return analyzeRun((await this.state(run.id)).ctx, await this.store.findings(run.id));
   }
 
   /**
@@ -470,7 +517,7 @@ export class AnalystService {
     const id = (await this.run(ref)).id;
     const findings = await this.store.findings(id, status);
     if (!findings.some((f) => f.status === 'open')) return findings;
-    const { ctx } = await this.states.get(id);
+    const { ctx } = await this.state(id);
     return findings.map((f) => asOfNow(f, ctx));
   }
 

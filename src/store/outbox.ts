@@ -33,8 +33,16 @@ export interface OutboxStore {
   listAlerts(filter: AlertFilter): Promise<Alert[]>;
   insertDelivery(id: string, webhookId: string, alert: Alert, now: number): Promise<void>;
   getDelivery(id: string): Promise<Delivery | undefined>;
-  /** Pending deliveries whose time has come, oldest first, leaving out those already in flight. */
-  due(now: number, limit: number, inFlight: Iterable<string>): Promise<Delivery[]>;
+  /**
+   * Pending deliveries whose time has come, oldest first, leaving out those already in flight,
+   * claimed by the caller until `leaseUntil`: where several replicas share the outbox, none of
+   * them is handed a delivery another holds under a lease not yet ended.
+   */
+  due(now: number, limit: number, inFlight: Iterable<string>, leaseUntil: number): Promise<Delivery[]>;
+  /** Claims one pending delivery until `leaseUntil` (sent now on request); undefined when it is not pending or another holds it. */
+  claim(id: string, now: number, leaseUntil: number): Promise<Delivery | undefined>;
+  /** Gives back claims of deliveries not attempted (a replica stopping), so another sends them without waiting for the lease. */
+  release(ids: Iterable<string>): Promise<void>;
   /** When the next pending delivery not in flight is due; undefined when none is pending. */
   nextDueAt(inFlight: Iterable<string>): Promise<number | undefined>;
   recordAttempt(id: string, record: AttemptRecord): Promise<void>;

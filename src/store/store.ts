@@ -6,6 +6,7 @@ import type { SeriesStore } from './series.ts';
 import type { SnapshotStore } from './snapshots.ts';
 import type { OutboxStore } from './outbox.ts';
 import type { WebhookStore } from './webhooks.ts';
+import type { LeaseStore } from './leases.ts';
 import type { UsageStore } from './usage.ts';
 import type { SuggestionStore } from './suggestions.ts';
 import type { SourceStore } from './sources.ts';
@@ -60,7 +61,19 @@ export interface DeletedRun {
  * (AsyncLocalStorage): every store and module-store call made inside `fn`, across awaits too,
  * runs in it, and a nested `transaction` is a savepoint that rolls back alone when it fails.
  */
+/** Commits of every process sharing the database (the replicas of a deployment), this one's included. */
+export interface CommitFeed {
+  /**
+   * Calls `onCommit` after each commit that stored events, and once more after a lost
+   * connection to the database is back (what was committed meanwhile went unannounced).
+   */
+  listen(onCommit: () => void): Promise<void>;
+  stop(): Promise<void>;
+}
+
 export interface Store {
+  /** Absent where one process holds the store (SQLite): every commit is then this process's own. */
+  readonly commits?: CommitFeed;
   /** Metric series: names, ranges, pages of points and envelopes that draw any range at any width. */
   readonly series: SeriesStore;
   /** Snapshots of runs' in-memory state, so a run comes back without replaying its history. */
@@ -71,6 +84,8 @@ export interface Store {
   readonly webhooks: WebhookStore;
   /** Daily LLM usage (llm/). */
   readonly usage: UsageStore;
+  /** What runs once across the replicas of a deployment holds a lease here. */
+  readonly leases: LeaseStore;
   /** Tuning suggestions and their outcomes (analyst/). */
   readonly suggestions: SuggestionStore;
   /** Upstream SSE subscriptions (ingest/sources). */

@@ -3,7 +3,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Alert } from '../../src/domain/webhooks.ts';
 import type { NewAlert, OutboxStore } from '../../src/store/outbox.ts';
-import { DEFAULT_DELIVERY_LEASE_MS } from '../../src/store/postgres/outbox.ts';
 import type { PgDatabase } from '../../src/store/postgres/pool.ts';
 import type { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
 import type { Store } from '../../src/store/store.ts';
@@ -25,6 +24,9 @@ function alert(id: string, over: Partial<NewAlert> = {}): NewAlert {
     ...over,
   };
 }
+
+/** How long a claim lasts in these tests. */
+const LEASE = 20_000;
 
 async function delivery(outbox: OutboxStore, id: string, at: number, webhook = 'wh1'): Promise<Alert> {
   const stored = await outbox.insertAlert(alert(`alert-${id}`, { created_at: at }));
@@ -82,9 +84,9 @@ for (const engine of ENGINES) {
       await delivery(outbox, 'd1', 100);
       await delivery(outbox, 'd2', 200);
       expect(await outbox.nextDueAt([])).toBe(100);
-      expect(ids(await outbox.due(250, 10, ['d2']))).toEqual(['d1']);
+      expect(ids(await outbox.due(250, 10, ['d2'], 250 + LEASE))).toEqual(['d1']);
       expect(await outbox.nextDueAt(['d1', 'd2'])).toBe(300);
-      expect(ids(await outbox.due(250, 10, ['d1']))).toEqual(['d2']);
+      expect(ids(await outbox.due(250, 10, ['d1'], 250 + LEASE))).toEqual(['d2']);
     });
 
     it('records attempts: a retry is due again at its time, a delivered one never', async () => {
@@ -95,8 +97,8 @@ for (const engine of ENGINES) {
       await outbox.recordAttempt('d2', { ...base, status: 'pending', next_attempt_at: 5_000, delivered_at: null, last_error: 'HTTP 503', response_code: null });
       expect(await outbox.getDelivery('d1')).toMatchObject({ status: 'delivered', attempts: 1, delivered_at: 150, next_attempt_at: null });
       expect(await outbox.getDelivery('d2')).toMatchObject({ status: 'pending', attempts: 1, last_error: 'HTTP 503', next_attempt_at: 5_000 });
-      expect(await outbox.due(4_999, 10, [])).toEqual([]);
-      expect(ids(await outbox.due(5_000, 10, []))).toEqual(['d2']);
+      expect(await outbox.due(4_999, 10, [], 4_999 + LEASE)).toEqual([]);
+      expect(ids(await outbox.due(5_000, 10, [], 5_000 + LEASE))).toEqual(['d2']);
       expect(await outbox.getDelivery('nope')).toBeUndefined();
     });
 
@@ -152,7 +154,6 @@ for (const engine of ENGINES) {
 }
 
 describe.skipIf(PG_DOWN !== undefined)(titled('outbox across PostgreSQL replicas', PG_DOWN), () => {
-  const LEASE = DEFAULT_DELIVERY_LEASE_MS;
   let open: OpenEngine;
   let replicaA: Store;
   let replicaB: Store;
@@ -169,23 +170,32 @@ describe.skipIf(PG_DOWN !== undefined)(titled('outbox across PostgreSQL replicas
 
   it('leaves a claimed delivery to its claimer until the lease ends, then hands it, same id, to another', async () => {
     await delivery(a, 'd1', 100);
-    expect(ids(await a.due(200, 10, []))).toEqual(['d1']);
-    expect(await b.due(200, 10, [])).toEqual([]);
+    expect(ids(await a.due(200, 10, [], 200 + LEASE))).toEqual(['d1']);
+    expect(await b.due(200, 10, [], 200 + LEASE)).toEqual([]);
     // The other replica looks again when the lease runs out, not at the delivery's own time.
     expect(await b.nextDueAt([])).toBe(200 + LEASE);
-    expect(await b.due(200 + LEASE - 1, 10, [])).toEqual([]);
+    expect(await b.due(200 + LEASE - 1, 10, [], 200 + LEASE - 1 + LEASE)).toEqual([]);
     // The claimer died without recording an attempt: the delivery goes out again under its id.
-    const retaken = await b.due(200 + LEASE, 10, []);
+    const retaken = await b.due(200 + LEASE, 10, [], 200 + LEASE + LEASE);
     expect(ids(retaken)).toEqual(['d1']);
     expect(retaken[0]).toMatchObject({ status: 'pending', attempts: 0, alert_id: 'alert-d1' });
   });
 
+  it('lets one replica send a delivery on request only when no other holds it, and gives claims back on stop', async () => {
+    await delivery(a, 'd1', 100);
+    expect(await a.claim('d1', 200, 200 + LEASE)).toMatchObject({ id: 'd1', status: 'pending' });
+    expect(await b.claim('d1', 300, 300 + LEASE)).toBeUndefined();
+    expect(await b.due(300, 10, [], 300 + LEASE)).toEqual([]);
+    await a.release(['d1']);
+    expect(ids(await b.due(300, 10, [], 300 + LEASE))).toEqual(['d1']);
+  });
+
   it('frees a delivery with its attempt: the retry is due to whichever replica asks at its time', async () => {
     await delivery(a, 'd1', 100);
-    await a.due(200, 10, []);
+    await a.due(200, 10, [], 200 + LEASE);
     await a.recordAttempt('d1', { status: 'pending', attempts: 1, next_attempt_at: 300, last_error: 'HTTP 500', response_code: null, updated_at: 200, delivered_at: null });
     expect(await b.nextDueAt([])).toBe(300);
-    expect(ids(await b.due(300, 10, []))).toEqual(['d1']);
+    expect(ids(await b.due(300, 10, [], 300 + LEASE))).toEqual(['d1']);
   });
 
   it('makes alerts visible in the order of their positions, so a poller after a position misses none', async () => {
@@ -224,7 +234,7 @@ describe.skipIf(PG_DOWN !== undefined)(titled('outbox across PostgreSQL replicas
   it('never gives one delivery to two replicas claiming at the same moment', async () => {
     const all = Array.from({ length: 40 }, (_, i) => `d${String(i).padStart(2, '0')}`);
     for (const id of all) await delivery(a, id, 100);
-    const claims = await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 ? a : b).due(200, 10, [])));
+    const claims = await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 ? a : b).due(200, 10, [], 200 + LEASE)));
     const claimed = claims.flatMap(ids);
     expect(new Set(claimed).size).toBe(claimed.length);
     expect(claimed.sort()).toEqual(all);

@@ -1,5 +1,6 @@
 // The service's upstream SSE subscriptions: create, resume after a restart, report, remove.
 import { randomUUID } from 'node:crypto';
+import { Mutex } from 'async-mutex';
 import type { EventSourceMessage } from 'eventsource-parser';
 import { AnalystError } from '../../domain/errors.ts';
 import type { EventInput } from '../../domain/events.ts';
@@ -36,8 +37,21 @@ export interface SourceManagerOptions {
   instance?: string;
 }
 
+/**
+ * The lease under which one replica of a deployment reads every upstream subscription, how
+ * often its holder renews it (and looks for subscriptions added or removed elsewhere), and how
+ * long it lasts unrenewed: a replica that died hands the reading to another within that time.
+ */
+const SOURCES_LEASE = 'upstream-sources';
+const RENEW_MS = 5_000;
+const LEASE_MS = 3 * RENEW_MS;
+
 export class SourceManager {
   readonly repo: SourceStore;
+  private readonly holder: string;
+  private readonly turns = new Mutex();
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
   private readonly live = new Map<string, Upstream>();
   /** The run each live subscription feeds. */
   private readonly runOf = new Map<string, string>();
@@ -48,6 +62,7 @@ export class SourceManager {
     private readonly opts: SourceManagerOptions = {},
   ) {
     this.repo = service.store.sources;
+    this.holder = opts.instance ?? randomUUID();
     // A deleted run's subscriptions went with it in the store; stop reading them too.
     service.onRunDeleted((run) => {
       for (const [id, upstream] of this.live) {
@@ -59,9 +74,35 @@ export class SourceManager {
     });
   }
 
-  /** Resumes every stored subscription that the upstream did not end. */
+  /** Resumes every stored subscription that the upstream did not end, on the replica holding the lease. */
   async start(): Promise<void> {
-    for (const source of await this.repo.all()) if (source.state !== 'closed') this.open(source);
+    this.stopped = false;
+    await this.renew();
+    this.timer = setInterval(() => void this.renew().catch((err: unknown) => this.log.warn({ err }, 'upstream sources: could not renew their lease')), RENEW_MS);
+    this.timer.unref();
+  }
+
+  /**
+   * Takes or renews the lease, then reads what the store holds: subscriptions added on other
+   * replicas start here, removed ones stop. A replica without the lease reads none of them.
+   */
+  private renew(): Promise<void> {
+    return this.turns.runExclusive(async () => {
+      if (this.stopped) return;
+      if (!(await this.service.store.leases.acquire(SOURCES_LEASE, this.holder, Date.now(), LEASE_MS))) {
+        await this.closeAll();
+        return;
+      }
+      const stored = await this.repo.all();
+      const ids = new Set(stored.map((source) => source.id));
+      for (const source of stored) if (source.state !== 'closed' && !this.live.has(source.id)) this.open(source);
+      for (const [id, upstream] of this.live) {
+        if (ids.has(id)) continue;
+        this.live.delete(id);
+        this.runOf.delete(id);
+        await upstream.stop();
+      }
+    });
   }
 
   /** Subscribing twice to one URL for one run returns the first subscription (`created` false). */
@@ -72,7 +113,8 @@ export class SourceManager {
     const same = await this.repo.find(input.url, run.id);
     if (same) return { source: redacted(same), created: false };
     const source = await this.repo.insert({ id: randomUUID(), url: input.url, run: run.id, headers: input.headers, mapping: input.mapping, created_at: Date.now() });
-    this.open(source);
+    // Read here if this replica holds the lease; otherwise its holder starts it at its next renewal.
+    await this.renew();
     return { source: redacted(source), created: true };
   }
 
@@ -94,9 +136,20 @@ export class SourceManager {
     await this.repo.remove(id);
   }
 
+  /** Stops reading and gives the lease back, so another replica takes the subscriptions over at once. */
   async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.turns.runExclusive(async () => {
+      this.stopped = true;
+      await this.closeAll();
+    });
+    await this.service.store.leases.release(SOURCES_LEASE, this.holder).catch((err: unknown) => this.log.warn({ err }, 'upstream sources: could not give back their lease'));
+  }
+
+  private async closeAll(): Promise<void> {
     await Promise.all([...this.live.values()].map((u) => u.stop()));
     this.live.clear();
+    this.runOf.clear();
   }
 
   private open(source: Source): void {

@@ -2,6 +2,7 @@ import { isServiceEvent, type StoredEvent } from '../../domain/events.ts';
 import { stringifyEvent } from '../../domain/values.ts';
 import type { AppendResult, NewEvent } from '../store.ts';
 import { numericArray } from './arrays.ts';
+import { commitChannel } from './commit-feed.ts';
 import type { PgDatabase } from './pool.ts';
 import { SeriesBatch } from './series-writer.ts';
 
@@ -77,5 +78,7 @@ export async function appendEvents(db: PgDatabase, orderLock: number, run: strin
   );
   if (inserted.length !== stored.length) throw new Error(`run ${run}: an idempotency key of this batch was stored by another writer meanwhile`);
   for (const r of inserted) stored[r.seq - first].gid = r.gid;
+  // Heard by every replica once this transaction commits (never if it rolls back): their streams read it from the store.
+  await db.query('SELECT pg_notify($1, $2)', [commitChannel(orderLock), `${run}:${seq}`]);
   return { stored, duplicates };
 }

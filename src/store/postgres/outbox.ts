@@ -31,13 +31,6 @@ interface DeliveryRow {
 const DELIVERY_COLUMNS = `id, webhook_id, alert_id, alert_type, status, attempts, next_attempt_at, last_error, response_code,
   created_at, updated_at, delivered_at`;
 
-/**
- * Longer than any one attempt (a 10 s request after at most 5 s waiting for the analysis, by
- * default), so a live replica keeps what it is sending; short enough that the deliveries of a
- * replica that died go out again within a minute.
- */
-export const DEFAULT_DELIVERY_LEASE_MS = 60_000;
-
 function toAlert(row: AlertRow): Alert {
   return { ...(JSON.parse(row.body) as Omit<Alert, 'seq' | 'analysis'>), seq: row.seq, analysis: row.analysis };
 }
@@ -47,10 +40,7 @@ function toDelivery(row: DeliveryRow): Delivery {
 }
 
 export class PgOutboxStore implements OutboxStore {
-  constructor(
-    private readonly pg: PgDatabase,
-    private readonly leaseMs = DEFAULT_DELIVERY_LEASE_MS,
-  ) {}
+  constructor(private readonly pg: PgDatabase) {}
 
   async insertAlert(alert: NewAlert): Promise<Alert> {
     const { analysis, ...body } = alert;
@@ -105,7 +95,7 @@ export class PgOutboxStore implements OutboxStore {
    * and those another replica holds under an unexpired lease. Rows another replica is claiming at
    * this moment are skipped, not waited for, so two replicas never claim the same delivery.
    */
-  async due(now: number, limit: number, inFlight: Iterable<string>): Promise<Delivery[]> {
+  async due(now: number, limit: number, inFlight: Iterable<string>, leaseUntil: number): Promise<Delivery[]> {
     const { rows } = await this.pg.query<DeliveryRow>(
       `WITH claimable AS (
          SELECT id FROM webhook_deliveries
@@ -115,9 +105,24 @@ export class PgOutboxStore implements OutboxStore {
          FOR UPDATE SKIP LOCKED)
        UPDATE webhook_deliveries d SET lease_until = $4 FROM claimable c WHERE d.id = c.id
        RETURNING ${DELIVERY_COLUMNS.replace(/(\w+)/g, 'd.$1')}`,
-      [now, [...inFlight], limit, now + this.leaseMs],
+      [now, [...inFlight], limit, leaseUntil],
     );
     return rows.map(toDelivery).sort((a, b) => a.next_attempt_at! - b.next_attempt_at!);
+  }
+
+  async claim(id: string, now: number, leaseUntil: number): Promise<Delivery | undefined> {
+    const { rows } = await this.pg.query<DeliveryRow>(
+      `UPDATE webhook_deliveries SET lease_until = $3
+       WHERE id = $1 AND status = 'pending' AND (lease_until IS NULL OR lease_until <= $2)
+       RETURNING ${DELIVERY_COLUMNS}`,
+      [id, now, leaseUntil],
+    );
+    return rows.length ? toDelivery(rows[0]) : undefined;
+  }
+
+  async release(ids: Iterable<string>): Promise<void> {
+    const list = [...ids];
+    if (list.length) await this.pg.query(`UPDATE webhook_deliveries SET lease_until = NULL WHERE id = ANY ($1::text[]) AND status = 'pending'`, [list]);
   }
 
   /**

@@ -10,6 +10,7 @@ import { stringifyJson } from '../../domain/values.ts';
 import { namePairs, RUN_PATCH_COLUMNS, RUN_PATCH_JSON, toEvent, toFinding, toRun, type EventRow, type FindingRow, type RunRow } from '../rows.ts';
 import type { AppendResult, DeletedRun, MetricsQuery, NewEvent, RunPatch, RunRequest, Store } from '../store.ts';
 import { appendEvents } from './append.ts';
+import { commitChannel, PgCommitFeed } from './commit-feed.ts';
 import { PgControlStore } from './control.ts';
 import { PgExperimentStore } from './experiments.ts';
 import { PgLoggedModelStore } from './logged-models.ts';
@@ -22,6 +23,7 @@ import { seriesPoints } from '../series.ts';
 import { PgSnapshotStore } from './snapshots.ts';
 import { PgSourceStore } from './sources.ts';
 import { PgSuggestionStore } from './suggestions.ts';
+import { PgLeaseStore } from './leases.ts';
 import { PgUsageStore } from './usage.ts';
 import { PgWebhookStore } from './webhooks.ts';
 
@@ -40,12 +42,14 @@ export class PostgresStore implements Store {
   readonly outbox: PgOutboxStore;
   readonly webhooks: PgWebhookStore;
   readonly usage: PgUsageStore;
+  readonly leases: PgLeaseStore;
   readonly suggestions: PgSuggestionStore;
   readonly sources: PgSourceStore;
   readonly control: PgControlStore;
   readonly experiments: PgExperimentStore;
   readonly loggedModels: PgLoggedModelStore;
   readonly mlflowMetrics: PgMlflowMetricStore;
+  readonly commits: PgCommitFeed;
   private readonly checkedAt = Date.now();
   private readonly turns = new Mutex();
 
@@ -63,12 +67,14 @@ export class PostgresStore implements Store {
     this.outbox = new PgOutboxStore(db);
     this.webhooks = new PgWebhookStore(db);
     this.usage = new PgUsageStore(db);
+    this.leases = new PgLeaseStore(db);
     this.suggestions = new PgSuggestionStore(db);
     this.sources = new PgSourceStore(db);
     this.control = new PgControlStore(db);
     this.experiments = new PgExperimentStore(db);
     this.loggedModels = new PgLoggedModelStore(db);
     this.mlflowMetrics = new PgMlflowMetricStore(db);
+    this.commits = new PgCommitFeed(db, commitChannel(writeLock));
   }
 
   /**
@@ -367,7 +373,8 @@ export class PostgresStore implements Store {
     return { ok: !this.problems.length, checked_at: this.checkedAt, problems: this.problems, lost: [], ledger_error: null };
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
+    await this.commits.stop();
     return this.db.close();
   }
 

@@ -126,10 +126,18 @@ export class OutboxRepo implements OutboxStore {
     return row && toDelivery(row);
   }
 
+  // One process holds a SQLite outbox: what it is not sending itself is free, so claims need no record.
   async due(now: number, limit: number, inFlight: Iterable<string>): Promise<Delivery[]> {
     const rows = this.statements.due.all(now, JSON.stringify([...inFlight]), limit) as DeliveryRow[];
     return rows.map(toDelivery);
   }
+
+  async claim(id: string): Promise<Delivery | undefined> {
+    const delivery = await this.getDelivery(id);
+    return delivery?.status === 'pending' ? delivery : undefined;
+  }
+
+  async release(): Promise<void> {}
 
   async nextDueAt(inFlight: Iterable<string>): Promise<number | undefined> {
     const row = this.statements.nextDue.get(JSON.stringify([...inFlight])) as { at: number | null };

@@ -16,6 +16,7 @@ import { SeriesRepo } from './series-repo.ts';
 import { SnapshotsRepo } from './snapshots-repo.ts';
 import { OutboxRepo } from './outbox-repo.ts';
 import { WebhooksRepo } from './webhooks-repo.ts';
+import { SqliteLeases } from './leases-repo.ts';
 import { UsageRepo } from './usage-repo.ts';
 import { SuggestionsRepo } from './suggestions-repo.ts';
 import { SourcesRepo } from './sources-repo.ts';
@@ -72,6 +73,7 @@ export class SqliteStore implements Store {
   readonly outbox: OutboxRepo;
   readonly webhooks: WebhooksRepo;
   readonly usage: UsageRepo;
+  readonly leases = new SqliteLeases();
   readonly suggestions: SuggestionsRepo;
   readonly sources: SourcesRepo;
   readonly control: ControlRepo;
