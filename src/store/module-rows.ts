@@ -3,7 +3,7 @@
 import type { ParamValue, SuggestionOutcome, SuggestionStatus, TrackedSuggestion } from '../domain/analysis-request.ts';
 import type { Severity } from '../domain/findings.ts';
 import type { Control, ControlAction, ControlOutcome } from '../domain/streams.ts';
-import type { AlertKindFilter, Webhook, WebhookFormat } from '../domain/webhooks.ts';
+import type { Alert, AlertKindFilter, AlertType, Delivery, DeliveryStatus, Webhook, WebhookFormat } from '../domain/webhooks.ts';
 import type { Experiment } from './experiments.ts';
 import type { LoggedModel } from './logged-models.ts';
 import type { MlflowMetricPoint } from './mlflow-metrics.ts';
@@ -129,3 +129,32 @@ export interface MlflowMetricRow {
 }
 
 export const toMlflowPoint = (r: MlflowMetricRow): MlflowMetricPoint => ({ key: r.name, value: r.value ?? NaN, timestamp: r.ts, step: r.step ?? 0 });
+
+export interface AlertRow {
+  seq: number;
+  body: string;
+  analysis: string | null;
+}
+
+export interface DeliveryRow {
+  id: string;
+  webhook_id: string;
+  alert_id: string;
+  alert_type: string;
+  status: string;
+  attempts: number;
+  next_attempt_at: number | null;
+  last_error: string | null;
+  response_code: number | null;
+  created_at: number;
+  updated_at: number;
+  delivered_at: number | null;
+}
+
+export function toAlert(row: AlertRow): Alert {
+  return { ...(JSON.parse(row.body) as Omit<Alert, 'seq' | 'analysis'>), seq: row.seq, analysis: row.analysis };
+}
+
+export function toDelivery(row: DeliveryRow): Delivery {
+  return { ...row, alert_type: row.alert_type as AlertType, status: row.status as DeliveryStatus };
+}

@@ -3,41 +3,13 @@
 // claimer lives and is taken over by another replica when that claimer dies.
 import { SEVERITY_RANK } from '../../domain/findings.ts';
 import { stringifyJson } from '../../domain/values.ts';
-import type { Alert, AlertType, Delivery, DeliveryStatus } from '../../domain/webhooks.ts';
+import type { Alert, Delivery } from '../../domain/webhooks.ts';
 import type { AlertFilter, AttemptRecord, NewAlert, OutboxStore } from '../outbox.ts';
+import { toAlert, toDelivery, type AlertRow, type DeliveryRow } from '../module-rows.ts';
 import type { PgDatabase } from './pool.ts';
-
-interface AlertRow {
-  seq: number;
-  body: string;
-  analysis: string | null;
-}
-
-interface DeliveryRow {
-  id: string;
-  webhook_id: string;
-  alert_id: string;
-  alert_type: string;
-  status: string;
-  attempts: number;
-  next_attempt_at: number | null;
-  last_error: string | null;
-  response_code: number | null;
-  created_at: number;
-  updated_at: number;
-  delivered_at: number | null;
-}
 
 const DELIVERY_COLUMNS = `id, webhook_id, alert_id, alert_type, status, attempts, next_attempt_at, last_error, response_code,
   created_at, updated_at, delivered_at`;
-
-function toAlert(row: AlertRow): Alert {
-  return { ...(JSON.parse(row.body) as Omit<Alert, 'seq' | 'analysis'>), seq: row.seq, analysis: row.analysis };
-}
-
-function toDelivery(row: DeliveryRow): Delivery {
-  return { ...row, alert_type: row.alert_type as AlertType, status: row.status as DeliveryStatus };
-}
 
 export class PgOutboxStore implements OutboxStore {
   constructor(private readonly pg: PgDatabase) {}

@@ -1,37 +1,9 @@
 import { SEVERITY_RANK } from '../../domain/findings.ts';
 import { stringifyJson } from '../../domain/values.ts';
-import type { Alert, AlertType, Delivery, DeliveryStatus } from '../../domain/webhooks.ts';
+import type { Alert, Delivery } from '../../domain/webhooks.ts';
 import type { AlertFilter, AttemptRecord, NewAlert, OutboxStore } from '../outbox.ts';
+import { toAlert, toDelivery, type AlertRow, type DeliveryRow } from '../module-rows.ts';
 import type { SqliteConnection } from './connection.ts';
-
-interface AlertRow {
-  seq: number;
-  body: string;
-  analysis: string | null;
-}
-
-interface DeliveryRow {
-  id: string;
-  webhook_id: string;
-  alert_id: string;
-  alert_type: string;
-  status: string;
-  attempts: number;
-  next_attempt_at: number | null;
-  last_error: string | null;
-  response_code: number | null;
-  created_at: number;
-  updated_at: number;
-  delivered_at: number | null;
-}
-
-function toAlert(row: AlertRow): Alert {
-  return { ...(JSON.parse(row.body) as Omit<Alert, 'seq' | 'analysis'>), seq: row.seq, analysis: row.analysis };
-}
-
-function toDelivery(row: DeliveryRow): Delivery {
-  return { ...row, alert_type: row.alert_type as AlertType, status: row.status as DeliveryStatus };
-}
 
 /** The alert stream and the webhook delivery outbox in SQLite. */
 export class OutboxRepo implements OutboxStore {
