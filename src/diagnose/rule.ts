@@ -104,11 +104,15 @@ export const INSTABILITY: readonly FindingKind[] = ['nan_loss', 'divergence', 'e
  */
 export const WEIGHT_BLOWUP = 5;
 
-/** Training blew up earlier in the run: an instability finding, or weights that exploded. */
-export function hadInstability(facts: RunFacts): boolean {
-  if (facts.weightGrowth >= WEIGHT_BLOWUP) return true;
+/** A finding of an instability was raised in this run (it tells the story of a blow-up). */
+export function instabilityRaised(facts: RunFacts): boolean {
   for (const k of INSTABILITY) if (facts.raised.has(k)) return true;
   return false;
+}
+
+/** Training blew up earlier in the run: an instability finding, or weights that exploded. */
+export function hadInstability(facts: RunFacts): boolean {
+  return facts.weightGrowth >= WEIGHT_BLOWUP || instabilityRaised(facts);
 }
 
 /** Numbers in findings: three significant digits are enough to act on. */

@@ -1,7 +1,7 @@
 // dead_relu: a layer's gradient is exactly zero over many points: its units are dead.
 import type { Severity } from '../../domain/findings.ts';
 import { stuck } from '../view.ts';
-import { defineRule, fmt, hadInstability, INSTABILITY, Reporter, where } from '../rule.ts';
+import { defineRule, fmt, hadInstability, instabilityRaised, Reporter, where } from '../rule.ts';
 import { actionsFor } from '../advice.ts';
 
 const T = {
@@ -49,7 +49,7 @@ export const deadRelu = defineRule<State>({
     // from its first point while the loss still improves may just be frozen; one whose gradient
     // flowed and then stopped for good has died, whatever the loss does.
     const after = hadInstability(facts);
-    const told = after && INSTABILITY.some((k) => facts.raised.has(k));
+    const told = instabilityRaised(facts);
     const severity: Severity = !told && (isStuck || state.died !== null) ? 'warning' : 'info';
     if (!state.report.due(severity, state.zeroRun)) return undefined;
     const cause = told

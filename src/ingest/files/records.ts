@@ -63,9 +63,14 @@ export function toEpoch(raw: unknown): number | undefined {
   return Number.isFinite(n) && n >= 0 ? n : undefined;
 }
 
+/** A name a metric can have: not empty, and within the schema's length. */
+function usableName(name: string): boolean {
+  return name !== '' && name.length <= MAX_NAME_LENGTH;
+}
+
 /** Adds a metric unless the name is unusable or the event is full; values that are not numbers are skipped. */
 function addValue(values: Record<string, number>, count: number, name: string, raw: unknown): number {
-  if (count >= MAX_METRICS_PER_EVENT || name === '' || name.length > MAX_NAME_LENGTH) return count;
+  if (count >= MAX_METRICS_PER_EVENT || !usableName(name)) return count;
   const n = parseMetricValue(raw);
   if (n === undefined) return count;
   setOwn(values, name, n);
@@ -107,7 +112,7 @@ export function recordToMetrics(record: Record<string, unknown>, options: Record
     if (role === undefined) {
       if (options.ignore?.has(key)) continue;
       if (options.stepKeys?.has(key)) step ??= toStep(raw);
-      else if (typeof raw === 'number' && count < MAX_METRICS_PER_EVENT && key.length <= MAX_NAME_LENGTH && key !== '') {
+      else if (typeof raw === 'number' && count < MAX_METRICS_PER_EVENT && usableName(key)) {
         // The common case, kept inline: a plain number under a usable name.
         setOwn(values, key, raw);
         count++;
@@ -136,7 +141,7 @@ export class NumericRecords {
 
   addName(name: string): void {
     this.names.push(name);
-    this.roles.push(roleOf(name) ?? (name !== '' && name.length <= MAX_NAME_LENGTH ? 'metric' : null));
+    this.roles.push(roleOf(name) ?? (usableName(name) ? 'metric' : null));
   }
 
   /** The event of `fields` pairs starting at `pos`, or undefined when none is a metric. */
