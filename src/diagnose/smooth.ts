@@ -19,14 +19,18 @@ export const START_SPAN = 3;
 export class Smoothed {
   private readonly ring = new Float64Array(MEDIAN_SPAN);
   private readonly scratch = new Float64Array(MEDIAN_SPAN);
-  private curvatureCount = 0;
-  private fastNoise = 0;
-  private slowNoise = 0;
+  private readonly linear = new CurvatureNoise();
+  /**
+   * The same estimate of log values, while every value is positive: a per-batch loss scatters in
+   * proportion to its level (0.01 to 0.4 around 0.07), so its linear noise, measured low where the
+   * loss was lowest, makes a chance cluster of high batches look like a rise.
+   */
+  private readonly logarithmic = new CurvatureNoise();
+  private positive = true;
   private readonly span: number;
   /** Finite values seen. */
   count = 0;
   last = NaN;
-  private prev = NaN;
   /** Median of the last `span` values (fewer at the start). */
   level = NaN;
   /** Median of the first START_SPAN values, fixed once they are in. */
@@ -43,6 +47,8 @@ export class Smoothed {
   noise = 0;
   /** The noise estimate when the best level was last set (NaN while the metric had too few values for one). */
   noiseAtBest = NaN;
+  /** The log-space noise when the best level was last set (NaN as `noiseAtBest`, or with a value <= 0). */
+  logNoiseAtBest = NaN;
 
   constructor(span = MEDIAN_SPAN) {
     this.span = Math.min(span, MEDIAN_SPAN);
@@ -51,29 +57,10 @@ export class Smoothed {
   /** Takes a finite value; returns false (and ignores it) for a non-finite one. */
   push(v: number, step: number | null, epoch: number | null): boolean {
     if (!Number.isFinite(v)) return false;
-    if (this.count >= 2) {
-      // Exponential mean (about ten points) of the curvature |v - 2 prev + prev2| / 2: about the
-      // noise's standard deviation for scattered points and zero along a straight trend. The first
-      // two curvatures, in the steep bend of a run's first descent, are not noise and are skipped.
-      // Each curvature is capped at four times the current estimate (a winsorised mean), so that
-      // a blow-up being judged does not inflate the very noise it is judged against.
-      // Two speeds, and the larger is the estimate: the fast mean (about ten points) follows a
-      // change of scatter, the slow one (about fifty) keeps one calm stretch from passing for
-      // the curve's noise; a lower estimate would let chance look like a trend. The slow one
-      // starts from the fast one once the first descent's bend is past (`SLOW_FROM` curvatures),
-      // so that it does not carry that bend for fifty points.
-      const raw = Math.abs(v - 2 * this.last + this.prev) / 2;
-      this.curvatureCount++;
-      if (this.curvatureCount === 3) this.fastNoise = raw;
-      else if (this.curvatureCount > 3) {
-        const c = this.fastNoise > 0 ? Math.min(raw, 4 * this.fastNoise) : raw;
-        this.fastNoise += 0.1 * (c - this.fastNoise);
-        if (this.curvatureCount === SLOW_FROM) this.slowNoise = this.fastNoise;
-        else if (this.curvatureCount > SLOW_FROM) this.slowNoise += 0.02 * (c - this.slowNoise);
-      }
-      this.noise = Math.max(this.fastNoise, this.slowNoise);
-    }
-    this.prev = this.last;
+    this.linear.push(v);
+    this.noise = this.linear.noise;
+    if (!(v > 0)) this.positive = false;
+    else if (this.positive) this.logarithmic.push(Math.log(v));
     this.last = v;
     this.ring[this.count % this.span] = v;
     this.count++;
@@ -88,6 +75,7 @@ export class Smoothed {
     if (this.count >= START_SPAN && this.level < this.best) {
       this.best = this.level;
       this.noiseAtBest = this.settledNoise;
+      this.logNoiseAtBest = this.count >= NOISE_POINTS && this.positive ? this.logarithmic.slow : NaN;
       this.bestCount = this.count;
       this.bestStep = step;
       this.bestEpoch = epoch;
@@ -108,6 +96,15 @@ export class Smoothed {
   risenClear(multiple: number): boolean {
     if (this.count < NOISE_POINTS) return this.level >= 2 * this.best;
     return this.level - this.best >= multiple * this.noiseSince(this.noiseAtBest);
+  }
+
+  /**
+   * The level stands `multiple` log-space scatters above the best (a ratio judged against the
+   * loss's multiplicative scatter); true when that scatter is unknown or a value was not positive.
+   */
+  risenClearInLog(multiple: number): boolean {
+    if (this.count < NOISE_POINTS || !this.positive || Number.isNaN(this.logNoiseAtBest)) return true;
+    return Math.log(this.level / this.best) >= multiple * this.logarithmic.noise;
   }
 
   /** The noise estimate once it stands for the metric's scatter (NOISE_POINTS values), else NaN. */
@@ -131,6 +128,45 @@ export class Smoothed {
 
   private median(): number {
     return medianOf(this.ring, Math.min(this.count, this.span), this.scratch);
+  }
+}
+
+/**
+ * Exponential mean of the curvature |v - 2 prev + prev2| / 2: about the noise's standard deviation
+ * for scattered points and zero along a straight trend. The first two curvatures, in the steep
+ * bend of a run's first descent, are not noise and are skipped. Each curvature is capped at four
+ * times the current estimate (a winsorised mean), so that a blow-up being judged does not inflate
+ * the very noise it is judged against. Two speeds, and the larger is the estimate: the fast mean
+ * (about ten points) follows a change of scatter, the slow one (about fifty) keeps one calm
+ * stretch from passing for the curve's noise; a lower estimate would let chance look like a
+ * trend. The slow one starts from the fast one once the first descent's bend is past
+ * (`SLOW_FROM` curvatures), so that it does not carry that bend for fifty points.
+ */
+class CurvatureNoise {
+  private count = 0;
+  private prev = NaN;
+  private prev2 = NaN;
+  private curvatures = 0;
+  private fast = 0;
+  /** The slow mean alone: a scatter that one calm or one wild stretch moves little. */
+  slow = 0;
+  noise = 0;
+
+  push(v: number): void {
+    if (this.count++ >= 2) {
+      const raw = Math.abs(v - 2 * this.prev + this.prev2) / 2;
+      this.curvatures++;
+      if (this.curvatures === 3) this.fast = raw;
+      else if (this.curvatures > 3) {
+        const c = this.fast > 0 ? Math.min(raw, 4 * this.fast) : raw;
+        this.fast += 0.1 * (c - this.fast);
+        if (this.curvatures === SLOW_FROM) this.slow = this.fast;
+        else if (this.curvatures > SLOW_FROM) this.slow += 0.02 * (c - this.slow);
+      }
+      this.noise = Math.max(this.fast, this.slow);
+    }
+    this.prev2 = this.prev;
+    this.prev = v;
   }
 }
 

@@ -27,6 +27,12 @@ const T = {
    * scatters (before the loss has a noise estimate, a doubling: see Smoothed.risenClear).
    */
   sustainedNoise: 5,
+  /**
+   * ...and, for a positive loss, this many of its log-space scatters: a per-batch loss scatters in
+   * proportion to its level, and a cluster of three high batches out of five lifts the median by
+   * a few of those scatters without any trend.
+   */
+  logNoise: 2,
   /** A slower, lasting rise: the median 25% over its best (and the rest above) for five points in a row. */
   sustainedRatio: 1.25,
   sustainedPoints: 5,
@@ -70,7 +76,7 @@ export const divergence = defineRule<State>({
     const improvement = s.start - s.best;
     // A loss that never improved has nothing to give back: the ratios alone decide.
     const gaveBack = improvement > 0 ? (s.level - s.best) / improvement >= T.giveBack : true;
-    const clearOfNoise = s.risenClear(T.sustainedNoise);
+    const clearOfNoise = s.risenClear(T.sustainedNoise) && s.risenClearInLog(T.logNoise);
     state.sustained = gaveBack && clearOfNoise && ratio >= T.sustainedRatio ? state.sustained + 1 : 0;
     let severity: Severity | undefined;
     const blownUp = s.last >= T.blowUp * Math.max(s.best, s.start);

@@ -37,6 +37,8 @@ const T = {
 } as const;
 
 const LOG_MOVE = Math.log(T.moveFactor);
+/** A value's distance under the loss's floor that log-scale moves still see (see `Swings.floor`). */
+const FLOOR_SHARE = 0.1;
 /** The log scale is the loss's own only once it has fallen by an order of magnitude. */
 const LOG_DECADE = Math.log(10);
 
@@ -56,7 +58,14 @@ class Swings {
   amplitude = 1;
   /** The first positive value: the loss's scale. */
   scale = NaN;
-  private min = Infinity;
+  /**
+   * The lowest level the loss held: the least median of three consecutive values. A single batch
+   * that scored near zero is not a level the loss reached, and on a log scale it would make a
+   * move of its own (0.016 to 1e-4 and back is 160x twice) out of nothing.
+   */
+  private floor = Infinity;
+  private readonly recent = new Float64Array(3);
+  private positives = 0;
   private typical = 0;
   private seen = 0;
   /** Point indices of the last huge rise and fall (-1: none yet). */
@@ -78,14 +87,17 @@ class Swings {
     // Ratios of losses that can be zero or negative mean nothing: such points are skipped.
     if (v > 0) this.noteScale(v);
     if (this.prev > 0 && v > 0) {
-      const d = Math.log(v / this.prev);
+      // Values far under the floor count as a tenth of it: their moves are measured from there.
+      const eps = Number.isFinite(this.floor) ? FLOOR_SHARE * this.floor : 0;
+      const d = Math.log((v + eps) / (this.prev + eps));
       const size = Math.abs(d);
       const known = this.seen >= T.knownMoves;
       const typical = this.typical;
-      this.typical = this.seen === 0 ? size : this.typical + 0.1 * (size - this.typical);
+      const rawSize = Math.abs(Math.log(v / this.prev));
+      this.typical = this.seen === 0 ? rawSize : this.typical + 0.1 * (rawSize - this.typical);
       this.seen++;
       const share = this.scale > 0 ? Math.abs(v - this.prev) / this.scale : Infinity;
-      const logGain = this.scale > this.min ? Math.log(this.scale / this.min) : 0;
+      const logGain = this.scale > this.floor ? Math.log(this.scale / this.floor) : 0;
       const logWide = logGain >= LOG_DECADE && size >= T.logGainShare * logGain;
       // Until the loss's typical move is known there is no yardstick for a large one: only a
       // huge move (half the loss's scale) counts, a noisy loss's first scatter does not.
@@ -113,7 +125,11 @@ class Swings {
   }
 
   private noteScale(v: number): void {
-    if (v < this.min) this.min = v;
+    this.recent[this.positives++ % 3] = v;
+    if (this.positives >= 3) {
+      const [a, b, c] = this.recent;
+      this.floor = Math.min(this.floor, Math.max(Math.min(a, b), Math.min(Math.max(a, b), c)));
+    }
     // The first value: the size of the loss before any learning. A loss that then falls by
     // orders of magnitude is judged on the log scale as well, so this scale cannot hide its swings.
     if (!(this.scale > 0)) this.scale = v;

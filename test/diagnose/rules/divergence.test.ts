@@ -21,6 +21,22 @@ describe('divergence rule', () => {
     expect(feed(rows).findings.filter((f) => f.kind === 'divergence')).toEqual([]);
   });
 
+  it('judges a per-batch loss that scatters in proportion to its level against that scatter', () => {
+    // A small classifier's per-batch loss at every other logging point: batches between 0.006 and 0.37
+    // around 0.07 once learned, and three high batches of five in a row that lift
+    // the running median fourfold by chance, with no trend before or after.
+    const values = [
+      0.664, 0.576, 0.386, 0.329, 0.286, 0.305, 0.26, 0.267, 0.218, 0.416, 0.539, 0.233, 0.254, 0.184, 0.196, 0.132, 0.156, 0.0339, 0.134,
+      0.17, 0.233, 0.11, 0.162, 0.146, 0.0614, 0.116, 0.133, 0.141, 0.072, 0.0433, 0.0938, 0.0058, 0.119, 0.0731, 0.0889, 0.0276, 0.11,
+      0.133, 0.0408, 0.352, 0.013, 0.0797, 0.299, 0.373, 0.138, 0.175, 0.0745, 0.0212, 0.0547, 0.113, 0.196, 0.121, 0.0299, 0.0776,
+    ];
+    const fed = feed(values.map((v, i) => ({ step: (i + 1) * 10, train_loss: v })));
+    expect(serious(fed, 'divergence')).toEqual([]);
+    // The same scatter around a level that climbs tenfold and stays there is divergence.
+    const climbing = [...values, ...values.slice(20).map((v, i) => v * Math.min(10, 1.3 ** (i + 1)))];
+    expect(serious(feed(climbing.map((v, i) => ({ step: (i + 1) * 10, train_loss: v }))), 'divergence')).toHaveLength(1);
+  });
+
   it('catches a slower, lasting climb that gives back much of what was learned', () => {
     const rows = epochs(30, (e) => ({ train_loss: e <= 10 ? 9 - 0.4 * e : 5 + 0.15 * (e - 10) }));
     const fed = feed(rows);

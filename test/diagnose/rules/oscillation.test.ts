@@ -44,6 +44,17 @@ describe('oscillation rule', () => {
     expect(serious(fed, 'oscillation')).toEqual([]);
   });
 
+  it('does not make log-scale swings of one batch that scored near zero', () => {
+    // A one-cycle run at its lr peak: one real bump (0.05 to 0.48) it recovers from, then one
+    // batch at 1e-4 between batches near 0.02. On a log scale the dip is 160x down and back.
+    const values = [2.3, 1.1, 0.6, 0.35, 0.2, 0.14, 0.1, 0.09, 0.07, 0.08, 0.05, 0.48, 0.27, 0.16, 0.016, 1e-4, 0.018, 0.031, 0.022, 0.025];
+    const fed = feed(values.map((v, i) => ({ step: (i + 1) * 10, train_loss: v })));
+    expect(serious(fed, 'oscillation')).toEqual([]);
+    // The same curve swinging between levels it holds for a few points each time oscillates.
+    const held = [2.3, 1.1, 0.6, 0.35, 0.2, 0.14, 0.1, 0.09, 0.07, 0.08, 0.6, 0.7, 0.65, 0.08, 0.07, 0.09, 0.7, 0.6, 0.75, 0.08, 0.07, 0.6, 0.65];
+    expect(serious(feed(epochs(held.length, (e) => ({ train_loss: held[e - 1] }))), 'oscillation')).toHaveLength(1);
+  });
+
   it('does not take two single-point outliers, a spike and a dip a dozen points apart, for swings', () => {
     // A recurrent net's per-step loss falling from 2.2 to about 0.2, with one batch at 1.04 and one at 0.012.
     const base = Array.from({ length: 40 }, (_, i) => 0.2 + 2 * Math.exp(-i / 4) + 0.02 * Math.sin(i));
