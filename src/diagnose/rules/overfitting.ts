@@ -58,6 +58,8 @@ const T = {
   stallNearBest: 1.1,
   trainFell: 0.1,
   trainUnconverged: 0.1,
+  /** ...and a warning once the validation level stands two of its scatters above its best. */
+  stallRise: 2,
   /** With accuracy only: the validation error must also have risen by two accuracy points. */
   minAccuracyDrop: 0.02,
 } as const;
@@ -124,8 +126,11 @@ export const overfitting = defineRule<State>({
     if (ratio < T.infoRatio) {
       state.held = 0;
       if (!stall) return state.report.clear();
-      if (hadInstability(facts) || !state.report.due('warning', 1)) return undefined;
-      return describeStall(ctx, state, facts, where(update.step, update.epoch));
+      // A validation loss still within its scatter of its best has converged where early stopping
+      // would stop: worth a note. One that creeps measurably above it is the first stage of overfitting.
+      const severity: Severity = val.level - val.best >= T.stallRise * val.noise ? 'warning' : 'info';
+      if (hadInstability(facts) || !state.report.due(severity, 1)) return undefined;
+      return describeStall(ctx, state, facts, where(update.step, update.epoch), severity);
     }
     const rise = val.level - best;
     // Where the training loss stood at the validation best, or, when it was first logged after
@@ -217,14 +222,14 @@ function stalled(state: State): boolean {
   );
 }
 
-function describeStall(ctx: RunContext, state: State, facts: RunFacts, at: string): Detection {
+function describeStall(ctx: RunContext, state: State, facts: RunFacts, at: string, severity: Severity): Detection {
   const { val, train } = state;
   const since = val.count - state.valMarkCount;
   const bestAt = where(val.minStep, val.minEpoch);
   return {
     kind: 'overfitting',
-    severity: 'warning',
-    message: `val_loss has not improved for ${since} evaluations (it is ${fmt(val.level)} at ${at}, best ${fmt(val.min)} at ${bestAt}), while train_loss kept falling to ${fmt(train.level)}: what the model still learns does not carry over to the validation data, the first stage of overfitting.`,
+    severity,
+    message: `val_loss has not improved for ${since} evaluations (it is ${fmt(val.level)} at ${at}, best ${fmt(val.min)} at ${bestAt}), while train_loss kept falling to ${fmt(train.level)}: ${severity === 'info' ? 'it has converged on held-out data, where early stopping would stop.' : 'what the model still learns does not carry over to the validation data, the first stage of overfitting.'}`,
     evidence: {
       metric: 'val_loss',
       evaluations_without_progress: since,

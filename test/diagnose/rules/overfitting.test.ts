@@ -60,6 +60,20 @@ describe('overfitting rule', () => {
     expect(serious(both, 'overfitting')).toEqual([]);
   });
 
+  it('notes a validation loss that stays flat at its best while training loss falls, and warns once it creeps above it', () => {
+    // Converged: validation within its own scatter of its best for 40 epochs while the training
+    // loss halves. Early stopping would stop here; nothing has gone wrong.
+    const r = noise(4);
+    const train = (e: number): number => 0.11 * Math.exp(-e / 12) + 0.012;
+    const val = (e: number): number => 0.054 + 0.25 * Math.exp(-e / 3);
+    const flat = feed(epochs(60, (e) => ({ train_loss: train(e), val_loss: val(e) * (1 + 0.01 * r()) })));
+    expect(serious(flat, 'overfitting')).toEqual([]);
+    expect(flat.findings.filter((f) => f.kind === 'overfitting').map((f) => f.severity)).toContain('info');
+    // Creeping up by 0.15% an epoch, a few scatters above its best by the end: the first stage.
+    const creeping = feed(epochs(60, (e) => ({ train_loss: train(e), val_loss: val(e) * (1 + 0.01 * r()) * (1 + 0.0015 * Math.max(0, e - 20)) })));
+    expect(serious(creeping, 'overfitting')).toHaveLength(1);
+  });
+
   it('uses validation accuracy when the run logs no validation loss', () => {
     const fed = feed(epochs(30, (e) => ({ train_acc: Math.min(1, 0.5 + e / 20), val_acc: e <= 10 ? 0.5 + 0.03 * e : 0.8 - 0.012 * (e - 10) })));
     expect(serious(fed, 'overfitting')).toHaveLength(1);
