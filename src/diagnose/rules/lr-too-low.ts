@@ -51,6 +51,8 @@ const T = {
    * the weights useless), and raising it further would be the wrong advice.
    */
   maxLr: 1,
+  /** A fall across the stretch that the fitted line's standard error leaves plausible and that would still be progress. */
+  plausibleFall: 0.1,
   /** Improved by over 10% since: learning after all. */
   clearShare: 0.1,
 } as const;
@@ -94,6 +96,10 @@ export const lrTooLow = defineRule<State>({
     if (ctx.lastLr !== null && ctx.lastLr >= T.maxLr) return undefined;
     const trend = state.trend.relative;
     if (trend === null || trend < -T.maxTrendFall || trend > T.maxTrendRise) return undefined;
+    // Flat must be shown, not merely not disproved: a few points that jump by a fifth either way
+    // fit a flat line by chance while the loss may be falling (or the step be too large).
+    const error = state.trend.relativeError;
+    if (error === null || trend - error < -T.plausibleFall) return undefined;
     if (!state.report.due('warning', 1)) return undefined;
     const change = (s.start - s.level) / s.start;
     const grad = ctx.get('grad_norm');

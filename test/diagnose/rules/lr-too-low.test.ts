@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RunContext } from '../../../src/context/run-context.ts';
 import { RunDiagnoser } from '../../../src/diagnose/engine.ts';
-import { epochs, feed, raisedAt, resolvedAt, serious } from '../feed.ts';
+import { epochs, feed, noise, raisedAt, resolvedAt, serious } from '../feed.ts';
 
 describe('lr_too_low rule', () => {
   it('fires when the loss barely moves from its start with healthy gradients, suggesting a 10x higher lr', () => {
@@ -21,6 +21,19 @@ describe('lr_too_low rule', () => {
     expect(warmup.findings.filter((f) => f.kind === 'lr_too_low')).toEqual([]);
     const dead = feed(epochs(20, () => ({ train_loss: 2.3, 'grad_norm/layer.0': 0, 'grad_norm/layer.out': 0.1, lr: 1e-3 })));
     expect(dead.findings.filter((f) => f.kind === 'lr_too_low')).toEqual([]);
+  });
+
+  it('does not take a few points jumping by a fifth either way for a flat loss, but does once many points show it', () => {
+    // Full-batch training at lr 0.3 swinging between 0.53 and 0.78 (validated every epoch): a flat
+    // fitted line, but no proof of one.
+    const val = [0.622, 0.718, 0.629, 0.78, 0.853, 0.733, 0.696, 0.624, 0.63, 0.614];
+    const train: Record<number, number> = { 1: 0.659, 3: 0.534, 5: 0.775, 7: 0.573, 9: 0.616 };
+    const rows = val.map((v, e) => ({ epoch: e, step: e, val_loss: v, lr: 0.3, ...(train[e] === undefined ? {} : { train_loss: train[e] }) }));
+    expect(serious(feed(rows), 'lr_too_low')).toEqual([]);
+    // The same scatter over sixty points around a level that does not move: stuck.
+    const r = noise(8);
+    const long = feed(Array.from({ length: 60 }, (_, i) => ({ step: (i + 1) * 10, train_loss: 1 + 0.2 * r(), lr: 1e-5 })));
+    expect(serious(long, 'lr_too_low')).toHaveLength(1);
   });
 
   it('waits for 5% of a run that declared its length: a long schedule starts slowly', () => {
