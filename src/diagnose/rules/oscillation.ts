@@ -187,7 +187,7 @@ export const oscillation = defineRule<State>({
       if (v === undefined) continue;
       fed = true;
       const s = state.swings[k];
-      s.push(v, k === 0 && epochMean(state, update.epoch));
+      s.push(v, k === 0 ? epochMean(state, update.epoch) : true);
       if (s.swinging && (!worst || s.moves > worst.moves)) {
         worst = s;
         worstName = LOSSES[k];

@@ -44,6 +44,13 @@ describe('oscillation rule', () => {
     expect(serious(fed, 'oscillation')).toEqual([]);
   });
 
+  it('judges a validation loss as the mean it is: 3x swings between evaluations are large, however often they happen', () => {
+    const val = [1.53, 1.16, 1.5, 0.66, 0.64, 0.84, 0.45, 0.62, 1.89, 0.57, 1.67, 0.56];
+    const fed = feed(epochs(val.length, (e) => ({ train_loss: 1.2 * Math.exp(-e / 6), val_loss: val[e - 1] })));
+    expect(serious(fed, 'oscillation')).toHaveLength(1);
+    expect(serious(fed, 'oscillation')[0].evidence.metric).toBe('val_loss');
+  });
+
   it('does not make log-scale swings of one batch that scored near zero', () => {
     // A one-cycle run at its lr peak: one real bump (0.05 to 0.48) it recovers from, then one
     // batch at 1e-4 between batches near 0.02. On a log scale the dip is 160x down and back.
