@@ -168,11 +168,15 @@ interface State {
   report: Reporter;
 }
 
-/** An integer epoch at least one past the previous value's: one training-loss value per epoch. */
+/**
+ * An integer epoch one past the previous value's: one training-loss value per epoch. Values many
+ * epochs apart are a batch's loss logged every so many steps (Lightning writes the epoch in
+ * progress beside a step-level value), with a batch's scatter.
+ */
 function epochMean(state: State, epoch: number | null): boolean {
   const prev = state.trainEpoch;
   state.trainEpoch = epoch;
-  return epoch !== null && Number.isInteger(epoch) && prev !== null && epoch >= prev + 1;
+  return epoch !== null && Number.isInteger(epoch) && prev !== null && epoch === prev + 1;
 }
 
 export const oscillation = defineRule<State>({

@@ -51,6 +51,13 @@ describe('oscillation rule', () => {
     expect(serious(fed, 'oscillation')[0].evidence.metric).toBe('val_loss');
   });
 
+  it("does not take single batches logged every dozen epochs for epoch means: their scatter is a batch's", () => {
+    // Four steps an epoch, a batch's loss logged every fifty steps (Lightning writes the epoch in progress).
+    const values = [0.126, 0.0211, 0.123, 0.135, 0.0668, 0.0327, 0.0103, 0.0864];
+    const fed = feed(values.map((v, i) => ({ step: 49 + 50 * i, epoch: Math.floor(((49 + 50 * i) * 12) / 49), train_loss: v })));
+    expect(serious(fed, 'oscillation')).toEqual([]);
+  });
+
   it('does not make log-scale swings of one batch that scored near zero', () => {
     // A one-cycle run at its lr peak: one real bump (0.05 to 0.48) it recovers from, then one
     // batch at 1e-4 between batches near 0.02. On a log scale the dip is 160x down and back.
