@@ -34,6 +34,12 @@ export interface MetricsUpdate {
   ts: number;
   /** Canonical name → value (percent accuracies normalised), only for series this event fed. */
   values: Map<string, number>;
+  /**
+   * The step (or, for a run without steps, the epoch) went back to where the run's metrics began:
+   * training started over (a script run again into the same log, a file of several attempts), and
+   * what came before says nothing about this attempt.
+   */
+  restarted: boolean;
 }
 
 interface NameSlot {
@@ -101,7 +107,10 @@ export class RunContext {
   /** The hyperparameters the run started with (the latest run_started's), for advice that names them. */
   config: Record<string, unknown> | null = null;
   readonly recent: NotableEvent[] = [];
-  private readonly update: MetricsUpdate = { step: null, epoch: null, ts: 0, values: new Map() };
+  private readonly update: MetricsUpdate = { step: null, epoch: null, ts: 0, values: new Map(), restarted: false };
+  /** Step and epoch of the run's first metrics, where a restart goes back to. */
+  private firstStep: number | null = null;
+  private firstEpoch: number | null = null;
   private readonly slots = new Map<string, NameSlot>();
 
   constructor(run: string, limits: ContextLimits = DEFAULT_LIMITS) {
@@ -176,7 +185,11 @@ export class RunContext {
   }
 
   private note(event: ContextEvent, text: string): void {
-    this.recent.push({ seq: event.seq ?? null, ts: event.ts, type: event.type, text });
+    this.remark({ seq: event.seq ?? null, ts: event.ts, type: event.type, text });
+  }
+
+  private remark(notable: NotableEvent): void {
+    this.recent.push(notable);
     if (this.recent.length > this.limits.recentEvents) this.recent.shift();
   }
 
@@ -208,6 +221,8 @@ export class RunContext {
   }
 
   private applyMetrics(raw: Record<string, number>, step: number | null, epoch: number | null, ts: number): MetricsUpdate {
+    const restarted = this.startsOver(step, epoch);
+    if (restarted) this.remark({ seq: null, ts, type: 'restart', text: `training started over: ${step !== null ? `step ${this.step} -> ${step}` : `epoch ${this.epoch} -> ${epoch}`}` });
     if (step !== null && (this.step === null || step > this.step)) this.step = step;
     if (epoch !== null) this.noteEpoch(epoch);
     const x = step ?? this.pointIndex;
@@ -246,15 +261,23 @@ export class RunContext {
     const lr = values.get('lr');
     if (lr !== undefined && Number.isFinite(lr)) {
       if (this.lastLr !== null && lr !== this.lastLr && Math.abs(lr - this.lastLr) > 0.2 * Math.abs(this.lastLr)) {
-        this.recent.push({ seq: null, ts, type: 'lr_change', text: `lr ${this.lastLr} -> ${lr} at step ${step ?? '?'}` });
-        if (this.recent.length > this.limits.recentEvents) this.recent.shift();
+        this.remark({ seq: null, ts, type: 'lr_change', text: `lr ${this.lastLr} -> ${lr} at step ${step ?? '?'}` });
       }
       this.lastLr = lr;
     }
     update.step = step;
     update.epoch = epoch;
     update.ts = ts;
+    update.restarted = restarted;
     return update;
+  }
+
+  /** Whether this update's step (or epoch, without steps) went back to where the run's metrics began. */
+  private startsOver(step: number | null, epoch: number | null): boolean {
+    this.firstStep ??= step;
+    this.firstEpoch ??= epoch;
+    if (step !== null) return this.firstStep !== null && this.step !== null && step < this.step && step <= this.firstStep;
+    return epoch !== null && this.firstEpoch !== null && this.epoch !== null && epoch < this.epoch && epoch <= this.firstEpoch;
   }
 
   /**

@@ -39,6 +39,11 @@ export const RULES: readonly Rule[] = [
 
 const NO_CHANGES: readonly FindingChange[] = Object.freeze([]);
 
+/** What every rule reads of a run before its first update. */
+function freshFacts(raised: Set<FindingKind>, view: UpdateView): Mutable<RunFacts> {
+  return { raised, view, loss: new Smoothed(), lossFed: false, train: new Smoothed(), weightGrowth: 1, grad: new GradRange(), lrRatio: NaN };
+}
+
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 export interface DiagnoserOptions {
@@ -53,21 +58,12 @@ export interface DiagnoserOptions {
  */
 export class RunDiagnoser {
   readonly run: string;
-  private readonly states: unknown[];
+  private states: unknown[];
   private readonly openByKind = new Map<FindingKind, Finding>();
   private readonly findings: Finding[] = [];
   private readonly raised = new Set<FindingKind>();
   private readonly view = new UpdateView();
-  private readonly facts: Mutable<RunFacts> = {
-    raised: this.raised,
-    view: this.view,
-    loss: new Smoothed(),
-    lossFed: false,
-    train: new Smoothed(),
-    weightGrowth: 1,
-    grad: new GradRange(),
-    lrRatio: NaN,
-  };
+  private facts = freshFacts(this.raised, this.view);
   private firstWeight = NaN;
   private lastLr = NaN;
   private readonly now: () => number;
@@ -96,6 +92,7 @@ export class RunDiagnoser {
   /** Runs the rules on one update; returns the finding changes it caused (often none). */
   evaluate(ctx: RunContext, update: MetricsUpdate): readonly FindingChange[] {
     let changes: FindingChange[] | undefined;
+    if (update.restarted) changes = this.startOver();
     const { view, facts } = this;
     view.read(ctx, update);
     // Smoothed once here for every rule that judges them (a median per rule would cost as much again).
@@ -124,6 +121,21 @@ export class RunDiagnoser {
 
   open(): Finding[] {
     return [...this.openByKind.values()];
+  }
+
+  /**
+   * Training started over: every rule judges the new attempt from scratch, and what the last
+   * attempt's findings described is gone with it (they stay in the run's history, resolved).
+   */
+  private startOver(): FindingChange[] {
+    const changes: FindingChange[] = [];
+    for (const kind of [...this.openByKind.keys()]) changes.push(this.resolve(kind)!);
+    this.states = RULES.map((r) => r.init());
+    this.raised.clear();
+    this.facts = freshFacts(this.raised, this.view);
+    this.firstWeight = NaN;
+    this.lastLr = NaN;
+    return changes;
   }
 
   /** Every finding of the run this diagnoser has known, open and resolved, oldest first. */

@@ -38,6 +38,15 @@ describe('RunContext', () => {
     expect(ctx.latest.get('Validation Accuracy')!.value).toBe(78.9);
   });
 
+  it('marks the update where training started over: the epoch of a run without steps back at its first', () => {
+    const ctx = new RunContext('r');
+    const at = (epoch: number) => ctx.apply({ type: 'metrics', epoch, ts: epoch, values: { loss: 1 / (epoch + 1) } })!.restarted;
+    expect([0, 1, 2, 3].map(at)).toEqual([false, false, false, false]);
+    // A resumed run repeats a few epochs: not a start over. Back to the first epoch is one.
+    expect([2, 3, 4, 0, 1].map(at)).toEqual([false, false, false, true, false]);
+    expect(ctx.recent.at(-1)).toMatchObject({ type: 'restart', text: 'training started over: epoch 4 -> 0' });
+  });
+
   it('reads durations given in milliseconds as seconds, keeping the value as sent', () => {
     const ctx = new RunContext('r');
     ctx.apply({ type: 'metrics', step: 20, ts: 1, values: { 'ms/batch': 762.09, loss: 1.8 } });

@@ -29,6 +29,20 @@ describe('RunDiagnoser', () => {
     expect(f.message).toMatch(/val_loss has gone from its best 0\.3 at epoch 10/);
   });
 
+  it('judges each attempt on its own when training starts over in the same run', () => {
+    // A first attempt that overfits, then the script run again into the same log from epoch 1:
+    // its falling losses are a fresh start, not a validation loss back at 0.3 after its rise.
+    const first = overfit.slice(0, 30);
+    const again = epochs(12, (e) => ({ train_loss: 2 * Math.exp(-e / 4), val_loss: 0.3 + 1.5 * Math.exp(-e / 3) }));
+    const fed = feed([...first, ...again]);
+    const overfitting = fed.diagnoser.all().filter((f) => f.kind === 'overfitting');
+    expect(overfitting).toHaveLength(1);
+    expect(overfitting[0].status).toBe('resolved');
+    expect(fed.ctx.recent.some((n) => n.type === 'restart' && n.text.includes('step 3000 -> 100'))).toBe(true);
+    // Without the restart the second attempt's first epochs read as a validation loss that doubled.
+    expect(fed.diagnoser.open()).toEqual([]);
+  });
+
   it('resolves a finding when its condition clears, and raises a new one if it returns', () => {
     const rows = [...epochs(10, (e) => ({ train_loss: e < 5 ? 1 : NaN })), ...epochs(25, () => ({ train_loss: 1 })).map((r, i) => ({ ...r, step: 1100 + i, epoch: 11 + i })), { step: 2000, epoch: 40, train_loss: NaN }];
     const fed = feed(rows);
