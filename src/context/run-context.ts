@@ -1,4 +1,4 @@
-import { canonicalOf, normaliseValue, type Alias } from '../domain/aliases.ts';
+import { canonicalOf, namesLoss, normaliseValue, type Alias } from '../domain/aliases.ts';
 import { isServiceEvent, type EventBody } from '../domain/events.ts';
 import type { RunStatus } from '../domain/runs.ts';
 import { Series, type SeriesSummary } from './series.ts';
@@ -40,6 +40,10 @@ export interface MetricsUpdate {
    * what came before says nothing about this attempt.
    */
   restarted: boolean;
+  /** Values this event gave of losses the rules read under no loss name (a GAN's `train_disc_loss`). */
+  otherLosses: number;
+  /** The first of those that was NaN or infinite, as sent; null when none was. */
+  nonFiniteLoss: string | null;
 }
 
 interface NameSlot {
@@ -48,6 +52,8 @@ interface NameSlot {
   count: number;
   /** Whether values of this name are accuracies that may come in percent. */
   fraction: boolean;
+  /** A loss the rules read under no loss name of theirs (see MetricsUpdate.otherLosses). */
+  otherLoss: boolean;
   latest: LatestValue | null;
   series: Series | null;
 }
@@ -107,7 +113,7 @@ export class RunContext {
   /** The hyperparameters the run started with (the latest run_started's), for advice that names them. */
   config: Record<string, unknown> | null = null;
   readonly recent: NotableEvent[] = [];
-  private readonly update: MetricsUpdate = { step: null, epoch: null, ts: 0, values: new Map(), restarted: false };
+  private readonly update: MetricsUpdate = { step: null, epoch: null, ts: 0, values: new Map(), restarted: false, otherLosses: 0, nonFiniteLoss: null };
   /** Step and epoch of the run's first metrics, where a restart goes back to. */
   private firstStep: number | null = null;
   private firstEpoch: number | null = null;
@@ -230,9 +236,15 @@ export class RunContext {
     const update = this.update;
     const values = update.values;
     values.clear();
+    update.otherLosses = 0;
+    update.nonFiniteLoss = null;
     for (const name in raw) {
       const value = raw[name];
       const slot = this.slotOf(name);
+      if (slot.otherLoss) {
+        update.otherLosses++;
+        if (!Number.isFinite(value)) update.nonFiniteLoss ??= name;
+      }
       const latest = slot.latest ?? this.remember(name, slot);
       if (latest) {
         latest.value = value;
@@ -289,7 +301,8 @@ export class RunContext {
     let slot = this.slots.get(name);
     if (!slot) {
       const alias = canonicalOf(name) ?? null;
-      slot = { alias, count: 0, fraction: alias !== null && normaliseValue(alias.canonical, 50) !== 50, latest: null, series: null };
+      const otherLoss = alias?.canonical !== 'train_loss' && alias?.canonical !== 'val_loss' && namesLoss(name);
+      slot = { alias, count: 0, fraction: alias !== null && normaliseValue(alias.canonical, 50) !== 50, otherLoss, latest: null, series: null };
       if (this.slots.size < this.limits.maxMetrics * 4) this.slots.set(name, slot);
     }
     return slot;

@@ -345,6 +345,16 @@ export function lowerIsBetter(name: string): boolean {
 }
 
 /**
+ * Whether a name is a loss's, whether or not the rules read it as one: a GAN's `train_disc_loss`,
+ * a detector's `loss_cls`, a VAE's `kl_loss`. A NaN in any of them is a NaN loss.
+ */
+export function namesLoss(name: string): boolean {
+  const canonical = canonicalOf(name)?.canonical;
+  if (canonical !== undefined) return canonical.endsWith('_loss');
+  return nameTokens(name).some((t) => LOSS_WORDS.has(t));
+}
+
+/**
  * Whether a name says it measures the model (a loss, an accuracy, an error rate, a score, a
  * gradient norm or a speed), as opposed to a setting such as `lr`, `rank` or `batch_size`: text
  * logs print both as `name: value`, and only the first kind makes a line a metrics line.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalOf, seriesCanonical, isMetricName, lowerIsBetter, nameTokens } from '../../src/domain/aliases.ts';
+import { canonicalOf, seriesCanonical, isMetricName, lowerIsBetter, namesLoss, nameTokens } from '../../src/domain/aliases.ts';
 
 /** Names seen in real logs and what the rules should read them as: [name, canonical, rank]. */
 const MAPPED: Array<[string, string, number]> = [
@@ -223,5 +223,12 @@ describe('isMetricName', () => {
   it('tells measurements from settings', () => {
     expect(['loss', 'Val_los', 'eval_f1', 'ppl', 'grad_norm', 'top1', 'map50', 'rouge1', 'throughput'].filter((n) => !isMetricName(n))).toEqual([]);
     expect(['lr', 'learning_rate', 'rank', 'alpha', 'batch_size', 'weight_decay', 'seed'].filter(isMetricName)).toEqual([]);
+  });
+});
+
+describe('namesLoss', () => {
+  it('knows a loss by its words, read by the rules or not', () => {
+    expect(['train_disc_loss', 'gen/loss', 'loss_cls', 'kl_loss', 'val/box_loss', 'ValLoss', 'nll', 'perplexity'].filter((n) => !namesLoss(n))).toEqual([]);
+    expect(['lossy_ratio', 'val_acc', 'lr', 'grad_norm', 'throughput'].filter((n) => namesLoss(n))).toEqual([]);
   });
 });

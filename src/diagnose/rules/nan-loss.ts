@@ -39,16 +39,20 @@ export const nanLoss = defineRule<State>({
         value = v;
       }
     }
-    if (!seen) return undefined;
-    if (bad < 0) {
+    // Losses the rules read under no name of theirs (a GAN's two, a detector's parts) count too:
+    // a NaN in any part of the objective is a NaN loss.
+    const other = update.nonFiniteLoss;
+    if (!seen && update.otherLosses === 0) return undefined;
+    if (bad < 0 && other === null) {
       if (++state.finiteRun >= T.recoveredAfter) return state.report.clear();
       return undefined;
     }
     state.finiteRun = 0;
     state.nonFinite++;
     if (!state.report.due('critical', 1)) return undefined;
-    const name = WATCHED[bad];
-    const last = state.lastFinite[bad];
+    const name = bad >= 0 ? WATCHED[bad] : other!;
+    if (bad < 0) value = ctx.latest.get(name)?.value ?? NaN;
+    const last = bad >= 0 ? state.lastFinite[bad] : NaN;
     const before = Number.isNaN(last) ? undefined : last;
     const shown = Number.isNaN(value) ? 'NaN' : fmt(value);
     const d: Detection = {
@@ -56,7 +60,7 @@ export const nanLoss = defineRule<State>({
       severity: 'critical',
       message:
         `${name} became ${shown} at ${where(update.step, update.epoch)}` +
-        (before === undefined ? ', with no finite value before it' : ` (last finite value ${fmt(before)})`) +
+        (before !== undefined ? ` (last finite value ${fmt(before)})` : bad >= 0 ? ', with no finite value before it' : '') +
         '; the weights are likely corrupted from here on.',
       evidence: {
         metric: name,

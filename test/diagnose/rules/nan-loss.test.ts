@@ -2,6 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { epochs, feed, raisedAt, resolvedAt, serious } from '../feed.ts';
 
 describe('nan_loss rule', () => {
+  it('watches losses the rules read under no loss name of theirs: a GAN generator turning NaN', () => {
+    const rows = epochs(30, (e) => ({ train_disc_loss: 0.7 - e / 100, train_gen_loss: e === 6 ? NaN : 1.2 + e / 100 }));
+    const fed = feed(rows);
+    const [f] = serious(fed, 'nan_loss');
+    expect(f.message).toMatch(/^train_gen_loss became NaN at epoch 6;/);
+    expect(f.evidence.metric).toBe('train_gen_loss');
+    // Twenty finite points after it: recovered (as AMP loss scaling does), resolved.
+    expect(fed.diagnoser.open()).toEqual([]);
+  });
+
   it('raises a critical finding at the first non-finite loss, naming where and the last finite value', () => {
     const rows = epochs(10, (e) => ({ train_loss: e < 6 ? 2 / e : NaN, lr: 0.5 }));
     const fed = feed(rows);
