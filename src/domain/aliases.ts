@@ -156,11 +156,13 @@ const FRACTIONS = new Set(['train_acc', 'val_acc', 'test_acc']);
 
 /**
  * The words of a name, lower-cased: split on `/ . _ - : ( ) [ ] %`, spaces, and camelCase or
- * PascalCase boundaries (`ValLoss` → val, loss; `NLLLoss` → nll, loss). `acc@1`, `top-1` become
- * one word.
+ * PascalCase boundaries (`ValLoss` → val, loss; `NLLLoss` → nll, loss). `acc@1`, `top-1` and
+ * `mAP50` become one word.
  */
 export function nameTokens(name: string): string[] {
   const words = name
+    // `mAP` (mean average precision) is one word, not a camelCase `m` and `AP`.
+    .replace(/mAP/g, 'map')
     .replace(/(top|acc)[-_@ ]?(\d)/gi, '$1$2')
     .replace(/([a-z\d])([A-Z])/g, '$1 $2')
     .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
@@ -334,14 +336,22 @@ export function normaliseValue(canonical: string, value: number): number {
  * `val_acc` higher). Names with no quality word (lr, step_time, memory) are not ranked lower-first.
  */
 export function lowerIsBetter(name: string): boolean {
+  return qualityDirection(name) === 1;
+}
+
+/**
+ * How a name measures the model's quality: 1 when lower is better (a loss, an error rate), -1
+ * when higher is (an accuracy, mAP50, F1), 0 when it names no quality (lr, step_time).
+ */
+export function qualityDirection(name: string): 1 | -1 | 0 {
   // A mapped name is judged by what it maps to: `Val_los` and YOLO's `box_om` are losses.
   const canonical = canonicalOf(name)?.canonical;
   const tokens = nameTokens(canonical ?? name);
   for (let i = tokens.length - 1; i >= 0; i--) {
-    if (LOWER_WORDS.has(tokens[i])) return true;
-    if (HIGHER_WORDS.has(tokens[i])) return false;
+    if (LOWER_WORDS.has(tokens[i])) return 1;
+    if (HIGHER_WORDS.has(tokens[i]) || /^(?:map|rouge)\w+$/.test(tokens[i])) return -1;
   }
-  return false;
+  return 0;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalOf, seriesCanonical, isMetricName, lowerIsBetter, namesLoss, nameTokens } from '../../src/domain/aliases.ts';
+import { canonicalOf, seriesCanonical, isMetricName, lowerIsBetter, namesLoss, nameTokens, qualityDirection } from '../../src/domain/aliases.ts';
 
 /** Names seen in real logs and what the rules should read them as: [name, canonical, rank]. */
 const MAPPED: Array<[string, string, number]> = [
@@ -223,6 +223,14 @@ describe('isMetricName', () => {
   it('tells measurements from settings', () => {
     expect(['loss', 'Val_los', 'eval_f1', 'ppl', 'grad_norm', 'top1', 'map50', 'rouge1', 'throughput'].filter((n) => !isMetricName(n))).toEqual([]);
     expect(['lr', 'learning_rate', 'rank', 'alpha', 'batch_size', 'weight_decay', 'seed'].filter(isMetricName)).toEqual([]);
+  });
+});
+
+describe('qualityDirection', () => {
+  it('reads mAP as one word, a score higher better', () => {
+    expect(nameTokens('metrics/mAP50-95(B)')).toEqual(['metrics', 'map50', '95', 'b']);
+    expect(['metrics/mAP50(B)', 'val_accuracy', 'eval_f1'].map(qualityDirection)).toEqual([-1, -1, -1]);
+    expect(['val/box_loss', 'wer', 'lr'].map(qualityDirection)).toEqual([1, 1, 0]);
   });
 });
 

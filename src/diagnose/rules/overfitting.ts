@@ -4,6 +4,8 @@ import type { Detection, Severity } from '../../domain/findings.ts';
 import { defineRule, fmt, hadInstability, Reporter, round, where, type RunFacts } from '../rule.ts';
 import { actionsFor } from '../advice.ts';
 import { Smoothed, Trend } from '../smooth.ts';
+import { qualityDirection } from '../../domain/aliases.ts';
+import { metricPlace } from '../../domain/metric-groups.ts';
 
 const T = {
   /**
@@ -65,6 +67,10 @@ const T = {
 } as const;
 
 interface State {
+  /** The best value (negated, as an error) of every validation score the run logs (`val_acc`, `val/mAP50`). */
+  measures: Map<string, number>;
+  /** The validation point count at the last progress of any of them. */
+  measureProgressAt: number;
   val: Smoothed;
   /** The first validation value (as an error to minimise). */
   firstVal: number;
@@ -87,7 +93,7 @@ interface State {
 
 export const overfitting = defineRule<State>({
   kind: 'overfitting',
-  init: () => ({ val: new Smoothed(3), firstVal: NaN, lastRaw: NaN, train: new Smoothed(), trainAtMin: NaN, minCount: 0, bestLevel: Infinity, noiseAtBest: NaN, sinceBest: new Trend(), bestCount: 0, held: 0, valMark: Infinity, valMarkCount: 0, trainAtValMark: NaN, report: new Reporter(1.25) }),
+  init: () => ({ measures: new Map(), measureProgressAt: 0, val: new Smoothed(3), firstVal: NaN, lastRaw: NaN, train: new Smoothed(), trainAtMin: NaN, minCount: 0, bestLevel: Infinity, noiseAtBest: NaN, sinceBest: new Trend(), bestCount: 0, held: 0, valMark: Infinity, valMarkCount: 0, trainAtValMark: NaN, report: new Reporter(1.25) }),
   evaluate(ctx, update, state, facts) {
     const byLoss = ctx.series.has('val_loss');
     const view = facts.view;
@@ -102,6 +108,7 @@ export const overfitting = defineRule<State>({
     const val = state.val;
     if (!val.push(byLoss ? raw : 1 - raw, update.step, update.epoch)) return undefined;
     if (val.count === 1) state.firstVal = val.last;
+    if (byLoss) noteMeasures(ctx, update, state);
     if (val.minCount !== state.minCount) state.minCount = val.minCount;
     // The lowest running median from the first evaluation on (a run evaluated five times may be
     // at its best on the first), where the training loss stood then.
@@ -212,7 +219,9 @@ function stalled(state: State): boolean {
     state.trainAtValMark = train.level;
     return false;
   }
-  const since = val.count - state.valMarkCount;
+  // Progress of a validation score (an accuracy, mAP, F1) is progress too: the model still gets
+  // better on held-out data where it counts.
+  const since = val.count - Math.max(state.valMarkCount, state.measureProgressAt);
   return (
     since >= Math.max(T.stallPatience, T.stallShare * val.count) &&
     val.level <= T.stallNearBest * val.best &&
@@ -220,6 +229,48 @@ function stalled(state: State): boolean {
     train.level <= (1 - T.trainFell) * state.trainAtValMark &&
     train.level >= T.trainUnconverged * train.start
   );
+}
+
+/** Scores by name, read once per name: where the name puts them (see `isScore`), or null for no score. */
+const SCORES = new Map<string, 'val' | 'unsplit' | null>();
+
+function scorePlace(name: string): 'val' | 'unsplit' | null {
+  let place = SCORES.get(name);
+  if (place === undefined) {
+    const { group, split } = metricPlace(name);
+    place = qualityDirection(name) !== -1 ? null : group === 'val' ? 'val' : split === null && group === 'other' ? 'unsplit' : null;
+    if (SCORES.size >= 10_000) SCORES.clear();
+    SCORES.set(name, place);
+  }
+  return place;
+}
+
+/**
+ * A validation score, higher better (accuracy, mAP, F1): what the model is trained for. A loss
+ * term falling beside it is not enough (a detector's class loss falls while its box loss, and
+ * mAP with it, stall), but a score still rising means the model still gets better. A score whose
+ * name gives no split (a detector's `metrics/mAP50`) is the held-out one unless the run also logs
+ * it under a validation name (Keras's `dice_coef` beside `val_dice_coef` is the training one).
+ */
+function isScore(ctx: RunContext, name: string): boolean {
+  const place = scorePlace(name);
+  return place === 'val' || (place === 'unsplit' && !ctx.latest.has(`val_${name}`) && !ctx.latest.has(`val/${name}`));
+}
+
+/** Notes which validation scores this evaluation improved by the progress that counts. */
+function noteMeasures(ctx: RunContext, update: MetricsUpdate, state: State): void {
+  const own = ctx.get('val_loss')?.source;
+  for (const [name, latest] of ctx.latest) {
+    if (latest.ts !== update.ts || name === own || !Number.isFinite(latest.value)) continue;
+    if (!isScore(ctx, name)) continue;
+    const error = -latest.value;
+    const best = state.measures.get(name);
+    if (best === undefined) state.measures.set(name, error);
+    else if (best - error > T.stallProgress * Math.abs(best)) {
+      state.measures.set(name, error);
+      state.measureProgressAt = state.val.count;
+    }
+  }
 }
 
 function describeStall(ctx: RunContext, state: State, facts: RunFacts, at: string, severity: Severity): Detection {

@@ -74,6 +74,16 @@ describe('overfitting rule', () => {
     expect(serious(creeping, 'overfitting')).toHaveLength(1);
   });
 
+  it('does not call a stalled validation loss the first stage of overfitting while a validation score still rises', () => {
+    // A detector: its box loss on held-out images creeps up from 0.95 while mAP50 climbs from 0.38 to 0.93.
+    const r = noise(6);
+    const rows = (score: (e: number) => number) =>
+      epochs(24, (e) => ({ 'train/box_loss': 1.4 - 0.02 * e, 'val/box_loss': 0.95 + 0.004 * Math.max(0, e - 6) + 0.005 * r(), 'metrics/mAP50(B)': score(e) }));
+    expect(serious(feed(rows((e) => 0.38 + 0.024 * e)), 'overfitting')).toEqual([]);
+    // The same run with mAP flat from the start: nothing improves on held-out data any more.
+    expect(serious(feed(rows(() => 0.8 + 0.002 * r())), 'overfitting')).toHaveLength(1);
+  });
+
   it('uses validation accuracy when the run logs no validation loss', () => {
     const fed = feed(epochs(30, (e) => ({ train_acc: Math.min(1, 0.5 + e / 20), val_acc: e <= 10 ? 0.5 + 0.03 * e : 0.8 - 0.012 * (e - 10) })));
     expect(serious(fed, 'overfitting')).toHaveLength(1);
