@@ -206,6 +206,10 @@ export class Trend {
     this.syy += y * y;
   }
 
+  get count(): number {
+    return this.n;
+  }
+
   /** Mean of the points since the last reset. */
   get mean(): number {
     return this.n ? this.sy / this.n : NaN;

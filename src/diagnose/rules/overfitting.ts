@@ -32,6 +32,14 @@ const T = {
    * minimum: near a loss of zero ratios are large while the rise is a wobble of a falling curve.
    */
   minGiveBack: 0.05,
+  /**
+   * A steady climb (see steadyRise): evaluations since the best (a standard error from two or
+   * three residuals is itself a guess), standard errors of the fitted line above flat, and
+   * scatters of rise.
+   */
+  trendPoints: 8,
+  trendErrors: 3,
+  trendNoise: 2,
   /** Share of the rise that the line fitted since the best level must show. */
   trendShare: 0.5,
   /** Consecutive validation points the rise must hold. */
@@ -154,7 +162,7 @@ export const overfitting = defineRule<State>({
     // A rise is judged against the scatter the curve had at its best: the rise itself, three
     // evaluations up and one back, is curvature that would otherwise count as noise.
     const noise = val.noiseSince(state.noiseAtBest);
-    const holds = rise >= T.noiseMultiple * noise && trending && gaveBack && trainFalling && (byLoss || rise >= T.minAccuracyDrop);
+    const holds = (rise >= T.noiseMultiple * noise || steadyRise(state.sinceBest, rise, noise)) && trending && gaveBack && trainFalling && (byLoss || rise >= T.minAccuracyDrop);
     state.held = holds ? state.held + 1 : 0;
     if (state.held < T.sustain) return undefined;
     // After a blow-up the validation loss rises because the weights were damaged, not because
@@ -189,6 +197,19 @@ export const overfitting = defineRule<State>({
     };
   },
 });
+
+/**
+ * A rise shown by many evaluations rather than by one level: the line fitted since the best rises
+ * by three of its standard errors (the test is repeated at every evaluation) and by two scatters.
+ * One level must clear four scatters to stand out of the noise; a slope through twenty noisy
+ * evaluations averages the noise down, so a steady climb is seen before its level clears that bar.
+ */
+function steadyRise(since: Trend, rise: number, noise: number): boolean {
+  const fitted = since.relative;
+  const error = since.relativeError;
+  if (since.count < T.trendPoints || fitted === null || error === null) return false;
+  return fitted - T.trendErrors * error > 0 && fitted * Math.abs(since.mean) >= T.trendNoise * noise && rise >= T.trendNoise * noise;
+}
 
 /** Overfitting read from the three evaluations of a short run (see T.shortRise). */
 function shortRun(ctx: RunContext, update: MetricsUpdate, state: State, facts: RunFacts, raw: number): Detection | undefined {

@@ -31,6 +31,20 @@ describe('overfitting rule', () => {
     expect(raisedAt(fed, 'overfitting')).toBe(38);
   });
 
+  it('sees a steady climb through a noisy validation loss by its fitted slope, before any one level clears the scatter', () => {
+    // Best near epoch 15, then a climb of 1% of the best per epoch under a scatter of 8%.
+    const r = noise(7);
+    const val = (e: number) => (e <= 15 ? 0.6 + 1.6 * Math.exp(-e / 3) : 0.6 * (1 + 0.01 * (e - 15))) * (1 + 0.08 * r());
+    const fed = feed(epochs(90, (e) => ({ train_loss: 2 * Math.exp(-e / 20), val_loss: val(e) })));
+    const warnedAt = fed.changes.findIndex((cs) => cs.some((c) => c.finding.kind === 'overfitting' && c.finding.severity !== 'info')) + 1;
+    // The running median is 25% above the best (the warning's own bar) at epoch 40; four scatters
+    // of level alone were cleared only at epoch 49.
+    expect(warnedAt).toBe(40);
+    // Flat noise of the same size after the best is no climb.
+    const flat = feed(epochs(90, (e) => ({ train_loss: 2 * Math.exp(-e / 20), val_loss: (e <= 15 ? 0.6 + 1.6 * Math.exp(-e / 3) : 0.6) * (1 + 0.08 * r()) })));
+    expect(serious(flat, 'overfitting')).toEqual([]);
+  });
+
   it('does not claim the training loss kept improving before it knows where it stood', () => {
     // Validation every half epoch from step 0 (before any training loss), bouncing at a too large lr.
     const val = [0.622, 0.718, 0.629, 0.78, 0.853, 0.733, 0.696];
