@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import { startServer, type RunningServer } from '../src/http/server.ts';
 import { loadConfig } from '../src/service/config.ts';
@@ -11,14 +12,18 @@ const BATCH = 10_000;
 
 const start = (path: string) => startServer(loadConfig({ ANALYST_LOG_LEVEL: 'silent' }, { ANALYST_DB: path, ANALYST_PORT: 0, ANALYST_HOST: '127.0.0.1' }), { ...process.env, ANALYST_LLM: 'offline' });
 
-async function firstRequest(server: RunningServer, run: string): Promise<{ ms: number; events: number }> {
+/** The first request's time, the events it read, and the server's event-loop delay while it was answered. */
+async function firstRequest(server: RunningServer, run: string): Promise<{ ms: number; events: number; loop_max_ms: number }> {
+  const delay = monitorEventLoopDelay({ resolution: 5 });
+  delay.enable();
   const started = performance.now();
   const res = await fetch(`${server.url}/runs/${run}`);
   await res.arrayBuffer();
   const ms = performance.now() - started;
+  delay.disable();
   const text = await (await fetch(`${server.url}/metrics`)).text();
   const events = [...text.matchAll(/^analyst_context_rebuild_events_total\{[^}]*\} (\S+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
-  return { ms, events };
+  return { ms, events, loop_max_ms: delay.max / 1e6 };
 }
 
 export async function benchRestart() {

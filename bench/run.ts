@@ -8,6 +8,7 @@ import { benchIngest } from './ingest.ts';
 import { benchImportLoopDelay, benchLiveRuns, type LoadFigures } from './load.ts';
 import { benchPostgresIngest, benchPostgresUrl } from './postgres.ts';
 import { benchRestart } from './restart.ts';
+import { benchMlflowSearch } from './search.ts';
 import { benchSeriesReads } from './series.ts';
 import { benchSseLatency, benchTfeventsParse, benchWsIngest } from './streams.ts';
 
@@ -101,7 +102,7 @@ else row('run page of a 1M-point run in Chromium', 'skipped: no Chromium');
 const restart = await benchRestart();
 row('first request to a 1M-event run after a restart', `${restart.shutdown.ms.toFixed(0)} ms`, 'target <= 200 ms');
 row('the same after a crash (snapshot + tail)', `${restart.crash.ms.toFixed(0)} ms, ${fmt(restart.crash.events)} events read`);
-row('the same replayed from the start (no snapshot)', `${fmt(restart.replay.ms)} ms, ${fmt(restart.replay.events)} events read`);
+row('the same replayed from the start (no snapshot)', `${fmt(restart.replay.ms)} ms, ${fmt(restart.replay.events)} events read, loop delay max ${restart.replay.loop_max_ms.toFixed(1)} ms`);
 
 console.log(`\nmany runs (load average now ${loadavg()[0].toFixed(2)})`);
 const load = (label: string, f: LoadFigures, target: string) => {
@@ -114,6 +115,8 @@ load('1,000 runs x 10 events/s (a batch of 10 a second)', await benchLiveRuns(10
 load('5,000 runs x 1 batch/s', await benchLiveRuns(5000, 1, 1), 'target: no connection error');
 const sse = await benchSseLatency(1000, 200);
 row('200 SSE subscribers, 1k points/s: commit -> parsed p50 / p99', `${sse.fanout_p50_ms.toFixed(1)} / ${sse.fanout_p99_ms.toFixed(1)} ms`, 'target p99 <= 250 ms');
+const search = await benchMlflowSearch();
+row(`MLflow runs/search over ${fmt(search.runs)} runs: p50 / loop delay p99`, `${search.p50_ms.toFixed(0)} ms / ${search.loop_p99_ms.toFixed(1)} ms`, 'target p99 <= 50 ms');
 const imp = await benchImportLoopDelay();
 row('100k-line import: time / event-loop delay p99', `${imp.import_s.toFixed(2)} s / ${imp.loop_p99_ms.toFixed(1)} ms`, 'target p99 <= 50 ms');
 console.log(`\nload average at the end ${loadavg().map((l) => l.toFixed(2)).join(' / ')}`);

@@ -3,6 +3,7 @@ import { RunContext, type ContextLimits } from '../context/run-context.ts';
 import { RunDiagnoser } from '../diagnose/engine.ts';
 import type { Store } from '../store/store.ts';
 import { classesOf, decode, encode, shapeOf } from './state-codec.ts';
+import { LoopBudget } from '../domain/loop-budget.ts';
 
 /** What the service keeps in memory per run: its rolling context and its diagnoser. */
 export interface RunState {
@@ -173,10 +174,12 @@ export class RunStates {
   /** Applies the run's events after `afterSeq`; returns how many there were. */
   private async fold({ ctx, diagnoser }: RunState, afterSeq: number): Promise<number> {
     let n = 0;
+    const budget = new LoopBudget();
     for await (const event of this.store.replay(ctx.run, afterSeq)) {
       const update = ctx.apply(event);
       if (update) diagnoser.evaluate(ctx, update);
       n++;
+      await budget.tick();
     }
     return n;
   }

@@ -60,6 +60,25 @@ describe('runs/search', () => {
     expect(pages).toEqual([['run-a'], ['run-b'], ['run-c'], []]);
   });
 
+  it('finds every run of an experiment larger than the pages it reads the runs in', async () => {
+    const big = (await post('/experiments/create', { name: 'big-experiment' })).body.experiment_id;
+    const created: string[] = [];
+    await Promise.all(
+      Array.from({ length: 10 }, async (_, w) => {
+        for (let i = w; i < 450; i += 10) {
+          const r = await post('/runs/create', { experiment_id: big, run_name: `big-${i}`, start_time: 1_800_000_000_000 + i });
+          created.push(r.body.run.info.run_id);
+        }
+      }),
+    );
+    const r = await post('/runs/search', { experiment_ids: [big], max_results: 1000 });
+    expect(r.status).toBe(200);
+    expect(r.body.runs.map((x: any) => x.info.run_id).sort()).toEqual(created.sort());
+    // Newest start first, across the pages.
+    expect(r.body.runs[0].info.run_name).toBe('big-449');
+    expect(r.body.runs[449].info.run_name).toBe('big-0');
+  });
+
   it('answers INVALID_PARAMETER_VALUE for a filter, order or token it cannot read, never the full list', async () => {
     for (const bad of [{ filter: 'metrics.loss <' }, { filter: "metrics.loss < 1 OR params.lr = '1'" }, { filter: 'loss < 1' }, { order_by: ['metrics.loss SIDEWAYS'] }, { page_token: 'not-a-token' }, { run_view_type: 'SOME' }]) {
       const r = await search(bad);

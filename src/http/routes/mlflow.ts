@@ -40,6 +40,10 @@ import type { AnalystService } from '../../service/service.ts';
 import { clientAborted, type Logger } from '../errors.ts';
 import { storageUnavailable } from '../../store/faults.ts';
 import { setOwn } from '../../domain/own.ts';
+import { LoopBudget } from '../../domain/loop-budget.ts';
+
+/** Runs per page a search reads. */
+const SEARCH_PAGE = 200;
 
 /** MLflow's error codes for our error codes; MLflow clients branch on these. */
 const MLFLOW_CODES: Record<string, string> = {
@@ -269,16 +273,18 @@ export function mlflowRoutes(service: AnalystService, log: Logger): Hono {
 
   app.get('/runs/get', async (c) => c.json({ run: await runView(await runOf(c.req.query('run_id') ?? c.req.query('run_uuid') ?? '')) }));
 
-  /** Every run of a project in a view: the list is read a page at a time, as the store serves it. */
-  const runsOf = async (project: string, view: ViewType): Promise<Run[]> => {
+  /**
+   * Every run of a project in a view, read a page at a time as the store serves it: pages small
+   * enough that reading one holds the event loop for milliseconds.
+   */
+  async function* runsOf(project: string, view: ViewType): AsyncGenerator<Run> {
     const archived = view === 'ACTIVE_ONLY' ? 'false' : view === 'DELETED_ONLY' ? 'only' : 'true';
-    const out: Run[] = [];
-    for (let offset = 0; ; offset += 1000) {
-      const { runs } = await service.listRuns(RunListQuery.parse({ project, archived, limit: 1000, offset }));
-      out.push(...runs);
-      if (runs.length < 1000) return out;
+    for (let offset = 0; ; offset += SEARCH_PAGE) {
+      const { runs } = await service.listRuns(RunListQuery.parse({ project, archived, limit: SEARCH_PAGE, offset }));
+      yield* runs;
+      if (runs.length < SEARCH_PAGE) return;
     }
-  };
+  }
 
   app.post('/runs/search', async (c) => {
     const b = await body(c, SearchRuns);
@@ -287,7 +293,13 @@ export function mlflowRoutes(service: AnalystService, log: Logger): Hono {
     const projects = new Set<string>();
     for (const id of b.experiment_ids) projects.add((await experiment(id)).name);
     const found: Array<{ run: Run; view: Searchable }> = [];
-    for (const project of projects) for (const run of await runsOf(project, b.run_view_type)) found.push({ run, view: await searchableRun(run) });
+    const budget = new LoopBudget();
+    for (const project of projects) {
+      for await (const run of runsOf(project, b.run_view_type)) {
+        found.push({ run, view: await searchableRun(run) });
+        await budget.tick();
+      }
+    }
     // MLflow's default order: newest start first, then by id.
     const sorted = sortBy(
       found.filter((r) => matches(r.view, conditions)),
@@ -298,7 +310,10 @@ export function mlflowRoutes(service: AnalystService, log: Logger): Hono {
     const { items, next } = page(sorted, b.max_results, b.page_token);
     // As MLflow: an empty page is `{}`.
     const runs = [];
-    for (const r of items) runs.push(await runView(r.run));
+    for (const r of items) {
+      runs.push(await runView(r.run));
+      await budget.tick();
+    }
     return c.json({ ...(items.length ? { runs } : {}), ...(next ? { next_page_token: next } : {}) });
   });
 
