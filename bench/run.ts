@@ -9,6 +9,7 @@ import { benchImportLoopDelay, benchLiveRuns, type LoadFigures } from './load.ts
 import { benchPostgresIngest, benchPostgresUrl } from './postgres.ts';
 import { benchRestart } from './restart.ts';
 import { benchMlflowSearch } from './search.ts';
+import { benchExports } from './export.ts';
 import { benchSeriesReads } from './series.ts';
 import { benchSseLatency, benchTfeventsParse, benchWsIngest } from './streams.ts';
 
@@ -115,6 +116,7 @@ load('1,000 runs x 10 events/s (a batch of 10 a second)', await benchLiveRuns(10
 load('5,000 runs x 1 batch/s', await benchLiveRuns(5000, 1, 1), 'target: no connection error');
 const sse = await benchSseLatency(1000, 200);
 row('200 SSE subscribers, 1k points/s: commit -> parsed p50 / p99', `${sse.fanout_p50_ms.toFixed(1)} / ${sse.fanout_p99_ms.toFixed(1)} ms`, 'target p99 <= 250 ms');
+for (const e of await benchExports()) row(`export of a 200k-event run, ${e.query}: time / loop delay p99 / max`, `${fmt(e.ms)} ms / ${e.loop_p99_ms.toFixed(1)} / ${e.loop_max_ms.toFixed(1)} ms`);
 const search = await benchMlflowSearch();
 row(`MLflow runs/search over ${fmt(search.runs)} runs: p50 / loop delay p99`, `${search.p50_ms.toFixed(0)} ms / ${search.loop_p99_ms.toFixed(1)} ms`, 'target p99 <= 50 ms');
 const imp = await benchImportLoopDelay();

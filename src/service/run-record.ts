@@ -3,48 +3,82 @@ import { isServiceEvent, type EventInput } from '../domain/events.ts';
 import { RECORD_FORMAT, RECORD_VERSION, RecordEvent, type RunRecord } from '../domain/run-record.ts';
 import type { Run } from '../domain/runs.ts';
 import type { AnalystService } from './service.ts';
+import { LoopBudget } from '../domain/loop-budget.ts';
+import { stringifyJson } from '../domain/values.ts';
 
-const PAGE = 5000;
+/** Points per page read from the store, and per chunk of an export written to the response. */
+const PAGE = 1000;
 
-/** Every stored point of every series of a run, as logged (names as sent, values not normalised). */
-export async function recordSeries(service: AnalystService, run: string): Promise<RunRecord['series']> {
+type RecordPoint = RunRecord['series'][number]['points'][number];
+
+/**
+ * Every stored point of a run's series, as logged (names as sent, values not normalised), a page at
+ * a time, giving the event loop its turns (a run of millions of points is read for seconds).
+ */
+export async function* seriesPages(service: AnalystService, run: string): AsyncGenerator<{ name: string; points: RecordPoint[] }> {
   const { series } = service.store;
-  const out: RunRecord['series'] = [];
+  const budget = new LoopBudget();
   for (const name of await series.names(run)) {
     const range = await series.range(run, name);
-    const points: RunRecord['series'][number]['points'] = [];
-    if (range) for await (const page of series.pages(range, PAGE)) for (const p of page) points.push({ seq: p.seq, step: p.step, epoch: p.epoch, value: p.value, ts: p.ts });
-    out.push({ name, canonical: seriesCanonical(name) ?? null, points });
+    if (!range) continue;
+    for await (const page of series.pages(range, PAGE)) {
+      yield { name, points: page.map((p) => ({ seq: p.seq, step: p.step, epoch: p.epoch, value: p.value, ts: p.ts })) };
+      await budget.tick();
+    }
   }
-  return out;
 }
 
 /** The run's own events besides metrics, without the store's bookkeeping (global cursor, idempotency keys). */
-async function recordEvents(service: AnalystService, run: string): Promise<RecordEvent[]> {
-  const out: RecordEvent[] = [];
+async function* recordEvents(service: AnalystService, run: string): AsyncGenerator<RecordEvent> {
+  const budget = new LoopBudget();
   for await (const e of service.store.replay(run)) {
+    await budget.tick();
     // Metrics are in the series; finding changes and control traffic are the server's, not the run's.
     if (e.type === 'metrics' || e.type === 'control_ack' || isServiceEvent(e)) continue;
     const { run: _run, gid: _gid, event_id: _id, client_seq: _cs, ...event } = e as typeof e & { client_seq?: unknown };
-    out.push(event as RecordEvent);
+    yield event as RecordEvent;
   }
-  return out;
 }
 
-/** The full record of a run: see RunRecord. */
-export async function exportRecord(service: AnalystService, ref: string, now: number): Promise<RunRecord> {
+/** An object's JSON without its closing brace, so more members can follow it. */
+const open = (value: object): string => stringifyJson(value).slice(0, -1);
+
+/**
+ * The full record of a run (see RunRecord) as JSON text, written a page of points at a time: the
+ * text of a run of millions of points is never held whole, and other requests are served while
+ * it is written. Its members come in RunRecord's order, as one JSON.stringify of it would write them.
+ */
+export async function* exportRecord(service: AnalystService, ref: string, now: number): AsyncGenerator<string> {
   const run = await service.run(ref);
   const { id, name, project, status, config, meta, tags, total_epochs, total_steps, stage, dataset, base_model, parent_run, created_at, finished_at, note } = run;
-  return {
+  const head: Pick<RunRecord, 'format' | 'version' | 'exported_at' | 'run'> = {
     format: RECORD_FORMAT,
     version: RECORD_VERSION,
     exported_at: now,
     run: { id, name, project, status, config: config as RunRecord['run']['config'], meta: meta as RunRecord['run']['meta'], tags, total_epochs, total_steps, stage, dataset, base_model, parent_run, created_at, finished_at, note },
-    series: await recordSeries(service, run.id),
-    events: await recordEvents(service, run.id),
-    findings: await service.findings(run.id),
-    analysis: await service.analysis(run.id),
   };
+  yield `${open(head)},"series":[`;
+  let current: string | null = null;
+  for await (const { name: series, points } of seriesPages(service, run.id)) {
+    const text = points.map(stringifyJson).join(',');
+    if (series === current) yield `,${text}`;
+    else {
+      yield `${current === null ? '' : ']},'}${open({ name: series, canonical: seriesCanonical(series) ?? null })},"points":[${text}`;
+      current = series;
+    }
+  }
+  yield `${current === null ? '' : ']}'}],"events":[`;
+  let chunk: string[] = [];
+  let first = true;
+  for await (const event of recordEvents(service, run.id)) {
+    chunk.push(stringifyJson(event));
+    if (chunk.length < PAGE) continue;
+    yield `${first ? '' : ','}${chunk.join(',')}`;
+    first = false;
+    chunk = [];
+  }
+  if (chunk.length) yield `${first ? '' : ','}${chunk.join(',')}`;
+  yield `],"findings":${stringifyJson(await service.findings(run.id))},"analysis":${stringifyJson(await service.analysis(run.id))}}`;
 }
 
 /** The record's events in their order again: points that came in one event become that metrics event. */

@@ -7,6 +7,7 @@ import { exportTfevents } from '../../service/run-tfevents.ts';
 import type { AnalystService } from '../../service/service.ts';
 import { readJson, readQuery } from '../body.ts';
 import { sendJson } from '../json.ts';
+import { sendChunks } from '../chunked.ts';
 
 const ExportQuery = z
   .object({
@@ -25,19 +26,19 @@ export function exportRoutes(service: AnalystService): Hono {
     const run = await service.run(c.req.param('id'));
     if (q.format === 'csv') {
       const level = q.level ?? 'epoch';
-      c.header('content-disposition', `attachment; filename="${run.id}${level === 'step' ? '-steps' : ''}.csv"`);
-      return c.body(await exportCsv(service, run.id, level), 200, { 'content-type': 'text/csv; charset=utf-8' });
+      const name = `${run.id}${level === 'step' ? '-steps' : ''}.csv`;
+      return sendChunks(c, exportCsv(service, run.id, level), { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${name}"` });
     }
     if (q.format === 'tfevents') {
-      const { file, left_out } = await exportTfevents(service, run.id);
-      c.header('content-disposition', `attachment; filename="events.out.tfevents.${Math.floor(run.created_at / 1000)}.${run.id}"`);
-      // A TensorBoard scalar needs a step: the points without one are counted, not dropped unsaid.
-      c.header('x-points-left-out', String(left_out));
-      return c.body(new Uint8Array(file), 200, { 'content-type': 'application/octet-stream' });
+      const { chunks, left_out } = await exportTfevents(service, run.id);
+      return sendChunks(c, chunks, {
+        'content-type': 'application/octet-stream',
+        'content-disposition': `attachment; filename="events.out.tfevents.${Math.floor(run.created_at / 1000)}.${run.id}"`,
+        // A TensorBoard scalar needs a step: the points without one are counted, not dropped unsaid.
+        'x-points-left-out': String(left_out),
+      });
     }
-    const record = await exportRecord(service, run.id, Date.now());
-    c.header('content-disposition', `attachment; filename="${run.id}.json"`);
-    return sendJson(c, record);
+    return sendChunks(c, exportRecord(service, run.id, Date.now()), { 'content-type': 'application/json; charset=utf-8', 'content-disposition': `attachment; filename="${run.id}.json"` });
   });
 
   app.post('/runs/import-record', async (c) => {
