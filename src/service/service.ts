@@ -92,15 +92,14 @@ interface Pending {
   done: boolean;
 }
 
+/** The lease of the stall watcher. */
+const STALL_WATCHER = 'stall-watcher';
+
 /**
  * The use-cases every door shares: create runs, ingest batches durably, and read status,
  * metrics, events and findings. A batch is validated before anything is written, written in one
  * transaction with the findings it causes, and published to streams only after the commit.
  */
-/** The lease of the stall watcher, and how many checks it outlasts (so one slow check does not lose it). */
-const STALL_WATCHER = 'stall-watcher';
-const LEASE_CHECKS = 3;
-
 export class AnalystService {
   readonly store: Store;
   readonly bus = new EventBus();
@@ -393,7 +392,7 @@ export class AnalystService {
    * lease, renewed at each check, and taken by another once its holder stops renewing (it died).
    */
   async checkSilenceAs(holder: string, now = this.now()): Promise<void> {
-    if (await this.store.leases.acquire(STALL_WATCHER, holder, now, this.liveness.checkEveryMs * LEASE_CHECKS)) await this.checkSilence(now);
+    if (await this.store.leases.acquire(STALL_WATCHER, holder, now, this.liveness.leaseMs)) await this.checkSilence(now);
   }
 
   /** Lets another replica take the stall watcher at its next check: this one is stopping. */
@@ -415,7 +414,7 @@ export class AnalystService {
         const lastEventAt = run.last_event_at ?? run.created_at;
         const status = silentStatus(now - lastEventAt, this.liveness);
         if (!status || status === run.status) continue;
-        await this.store.updateRun(run.id, { status }, now);
+        if (!(await this.store.markSilent(run, status, now))) continue;
         if (run.status === 'running') for (const sink of this.sinks) await sink.onRunStalled(run, lastEventAt, now);
       }
     });

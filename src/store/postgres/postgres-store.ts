@@ -5,7 +5,7 @@ import type { Finding } from '../../domain/findings.ts';
 import type { IntegrityReport } from '../../domain/integrity.ts';
 import { setOwn } from '../../domain/own.ts';
 import { ReadReport, ReadSource } from '../../domain/read-report.ts';
-import type { CreateRunInput, MetricPoint, Run, RunColumns, RunListQuery } from '../../domain/runs.ts';
+import type { CreateRunInput, MetricPoint, Run, RunColumns, RunListQuery, RunStatus } from '../../domain/runs.ts';
 import { stringifyJson } from '../../domain/values.ts';
 import { namePairs, RUN_PATCH_COLUMNS, RUN_PATCH_JSON, toEvent, toFinding, toRun, type EventRow, type FindingRow, type RunRow } from '../rows.ts';
 import type { AppendResult, DeletedRun, MetricsQuery, NewEvent, RunPatch, RunRequest, Store } from '../store.ts';
@@ -251,6 +251,14 @@ export class PostgresStore implements Store {
     const p = new Params();
     const sets = keys.map((k) => `${k} = ${p.add(RUN_PATCH_JSON.has(k) ? stringifyJson(patch[k]) : (patch[k] ?? null))}`).join(', ');
     await this.db.query(`UPDATE runs SET ${sets}, updated_at = ${p.add(now)} WHERE id = ${p.add(id)}`, p.values);
+  }
+
+  async markSilent(run: Run, status: RunStatus, now: number): Promise<boolean> {
+    const { rowCount } = await this.db.query(
+      'UPDATE runs SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4 AND last_event_at IS NOT DISTINCT FROM $5',
+      [status, now, run.id, run.status, run.last_event_at],
+    );
+    return rowCount === 1;
   }
 
   appendEvents(run: string, events: NewEvent[], now: number): Promise<AppendResult> {
