@@ -221,9 +221,10 @@ export class AnalystService {
    */
   async ingest(ref: string, inputs: EventInput[], door = 'rest'): Promise<IngestResult> {
     const started = performance.now();
-    const run = await this.run(ref);
+    const id = (await this.run(ref)).id;
     const now = this.now();
-    const result = await this.transaction(() => this.write(run, this.newEvents(inputs, now), now));
+    const batch = this.newEvents(inputs, now);
+    const result = await this.transaction(async () => this.write(await this.writing(id), batch, now));
     this.counted(result, door, started);
     return result;
   }
@@ -238,8 +239,16 @@ export class AnalystService {
     const id = (await this.run(ref)).id;
     const now = this.now();
     const batch = this.newEvents(inputs, now);
-    // The run as it is when the group is written: a batch before this one in the group may have changed it.
-    return this.group.run(id, async () => this.write((await this.store.getRun(id)) ?? (await this.run(id)), batch, now), (result) => this.counted(result, door, started));
+    return this.group.run(id, async () => this.write(await this.writing(id), batch, now), (result) => this.counted(result, door, started));
+  }
+
+  /**
+   * The run as the writing transaction sees it, read under the store's write lock: a batch before
+   * this one in the group, or another replica, may have changed it, and its last seq stays put
+   * until the commit.
+   */
+  private async writing(id: string): Promise<Run> {
+    return (await this.store.getRun(id)) ?? (await this.run(id));
   }
 
   /** The inputs themselves become the stored events (their ts and keys are overwritten in place). */
@@ -332,9 +341,10 @@ export class AnalystService {
     return this.states.current(run, stored?.last_seq ?? 0);
   }
 
+  /** `run` as `writing` read it. */
   private async writeLocked(run: Run, batch: NewEvent[], now: number): Promise<IngestResult> {
     // Loaded before the append: a rebuild after it would replay the new events, then apply them twice.
-    const state = await this.state(run.id);
+    const state = await this.states.current(run.id, run.last_seq);
     const { stored, duplicates } = await this.store.appendEvents(run.id, batch, now);
     const changes: FindingChange[] = [];
     const patch: RunPatch = {};

@@ -81,18 +81,13 @@ export class PostgresStore implements Store {
    * A transaction of the service: the outermost takes the write lock first, so writing
    * transactions run one at a time across replicas, as SQLite's single writer does. Taking it
    * before any row lock is what keeps them from deadlocking, and it gives events their global
-   * numbers in commit order (appendEvents takes it too, for callers that open transactions of
-   * their own through the pool). Within one process they queue in the order they were started,
+   * numbers in commit order (events are only written in these transactions: no module opens one
+   * on the pool itself). It is taken with the BEGIN, in one round trip. Within one process they queue in the order they were started,
    * each taking a connection only when its turn comes, so waiting ones leave the pool to readers.
    */
   transaction<T>(fn: () => Promise<T>): Promise<T> {
     if (this.db.inTransaction()) return this.db.transaction(fn);
-    return this.turns.runExclusive(() =>
-      this.db.transaction(async () => {
-        await this.db.query('SELECT pg_advisory_xact_lock($1)', [this.writeLock]);
-        return fn();
-      }),
-    );
+    return this.turns.runExclusive(() => this.db.transaction(fn, `SELECT pg_advisory_xact_lock(${Math.trunc(this.writeLock)})`));
   }
 
   async ping(): Promise<void> {
@@ -262,7 +257,10 @@ export class PostgresStore implements Store {
   }
 
   appendEvents(run: string, events: NewEvent[], now: number): Promise<AppendResult> {
-    return this.transaction(() => appendEvents(this.db, this.writeLock, run, events, now));
+    // In a transaction already (the service's, for a batch), no savepoint of its own: a failure
+    // aborts that transaction, or the savepoint its caller opened for the batch, whole.
+    const append = () => appendEvents(this.db, this.writeLock, run, events, now);
+    return this.db.inTransaction() ? append() : this.transaction(append);
   }
 
   async recentEvents(run: string, types: readonly string[], limit: number): Promise<StoredEvent[]> {
