@@ -5,23 +5,31 @@ import { numericArray } from './arrays.ts';
 import { commitChannel } from './commit-feed.ts';
 import type { PgDatabase } from './pool.ts';
 import { Params } from './run-list.ts';
-import { SeriesBatch } from './series-writer.ts';
+import { SeriesBatch, type SeriesRow } from './series-writer.ts';
 
 /**
  * Stores a batch of a run's events in the caller's transaction, which holds the store's write
  * lock (see PostgresStore.transaction), in a few round trips however large the batch:
  * - the run's row is read and locked with the batch's idempotency keys already stored (under the
- *   write lock nothing else can store them meanwhile; the unique index stays the last word);
- * - the series writer looks up its series and the rows their summaries need;
+ *   write lock nothing else can store them meanwhile; the unique index stays the last word) and
+ *   the series its points go to;
+ * - the series writer creates the series that are new, and reads the rows their summaries need;
  * - then one statement writes points, summaries, series lengths, the run's last seq, the events
  *   (their global numbers, `gid`, taken in commit order under the write lock, so a reader paging
  *   by gid never passes an event committed later with a smaller one) and the commit notice.
  */
 export async function appendEvents(db: PgDatabase, writeLock: number, run: string, events: NewEvent[], now: number): Promise<AppendResult> {
-  const keys = events.flatMap((e) => (e.event_id === undefined ? [] : [e.event_id]));
-  const { rows } = await db.query<{ last_seq: number; known: string[] }>(
-    'SELECT last_seq, ARRAY(SELECT event_id FROM events WHERE run = $1 AND event_id = ANY($2::text[])) AS known FROM runs WHERE id = $1 FOR UPDATE',
-    [run, keys],
+  const keys: string[] = [];
+  const names = new Set<string>();
+  for (const e of events) {
+    if (e.event_id !== undefined) keys.push(e.event_id);
+    if (e.body.type === 'metrics') for (const name in e.body.values) names.add(name);
+  }
+  const { rows } = await db.query<{ last_seq: number; known: string[]; series: SeriesRow[] }>(
+    `SELECT last_seq, ARRAY(SELECT event_id FROM events WHERE run = $1 AND event_id = ANY($2::text[])) AS known,
+       COALESCE((SELECT json_agg(json_build_object('id', id, 'name', name, 'count', count)) FROM series WHERE run = $1 AND name = ANY($3::text[])), '[]') AS series
+     FROM runs WHERE id = $1 FOR UPDATE`,
+    [run, keys, [...names]],
   );
   if (!rows.length) throw new Error(`run ${run} does not exist`);
   const first = rows[0].last_seq + 1;
@@ -62,7 +70,7 @@ export async function appendEvents(db: PgDatabase, writeLock: number, run: strin
   if (!stored.length) return { stored, duplicates };
   const p = new Params();
   const $run = p.add(run);
-  const series = await points.prepare(db, run, p);
+  const series = await points.prepare(db, run, rows[0].series, p);
   // The bodies travel as one text, split by the server (JSON holds no raw newline): as an array
   // parameter, every quote in them would be escaped on the way and unescaped on arrival.
   const { rows: inserted } = await db.query<{ gid: number; seq: number }>(

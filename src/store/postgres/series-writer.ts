@@ -15,6 +15,13 @@ interface Pending {
 
 type BucketRow = Summary & { series: number; level: number; bucket: number };
 
+/** A series of the run: its id, metric name and how many points it holds. */
+export interface SeriesRow {
+  id: number;
+  name: string;
+  count: number;
+}
+
 /**
  * Answers a SummaryBuilder's reads from rows fetched ahead (readsBefore names them all), and keeps
  * the buckets it completes, so the whole batch's summaries are written in one statement.
@@ -58,19 +65,25 @@ export class SeriesBatch {
   }
 
   /**
-   * Looks up (and creates) the batch's series and reads the rows their summaries need, then
-   * gives the CTEs that write points, summaries and series lengths, with their parameters in `p`,
-   * for the caller's statement; none when the batch holds no points.
+   * Creates the batch's series not among `existing` (the run's series read by the caller) and
+   * reads the rows their summaries need, then gives the CTEs that write points, summaries and
+   * series lengths, with their parameters in `p`, for the caller's statement; none when the
+   * batch holds no points.
    */
-  async prepare(db: PgDatabase, run: string, p: Params): Promise<string[]> {
+  async prepare(db: PgDatabase, run: string, existing: SeriesRow[], p: Params): Promise<string[]> {
     if (!this.pending.size) return [];
-    const names = [...this.pending.keys()];
-    // Rows made by the INSERT are not seen by the SELECT of the same statement, so each series comes back once.
-    const { rows: found } = await db.query<{ id: number; name: string; count: number }>(
-      `WITH made AS (INSERT INTO series (run, name) SELECT $1, unnest($2::text[]) ON CONFLICT (run, name) DO NOTHING RETURNING id, name, count)
-       SELECT id, name, count FROM made UNION ALL SELECT id, name, count FROM series WHERE run = $1 AND name = ANY($2::text[])`,
-      [run, names],
-    );
+    const found = existing.filter((s) => this.pending.has(s.name));
+    const have = new Set(found.map((s) => s.name));
+    const missing = [...this.pending.keys()].filter((name) => !have.has(name));
+    if (missing.length) {
+      // Rows made by the INSERT are not seen by the SELECT of the same statement, so each series comes back once.
+      const { rows: made } = await db.query<SeriesRow>(
+        `WITH made AS (INSERT INTO series (run, name) SELECT $1, unnest($2::text[]) ON CONFLICT (run, name) DO NOTHING RETURNING id, name, count)
+         SELECT id, name, count FROM made UNION ALL SELECT id, name, count FROM series WHERE run = $1 AND name = ANY($2::text[])`,
+        [run, missing],
+      );
+      found.push(...made);
+    }
     const series = found.map((s) => ({ ...s, points: this.pending.get(s.name)! }));
     const fetched = new FetchedRows(
       await readLevels(
