@@ -307,7 +307,7 @@ export class AnalystService {
     const last = new Map<string, number>();
     for (const e of events) last.set(e.run, e.seq);
     await this.store.acknowledged(last);
-    if (this.relay) await this.relay.catchUp();
+    if (this.relay) await this.relay.catchUp(events);
     else this.bus.publish(events);
   }
 
