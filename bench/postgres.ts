@@ -1,9 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { stringifyEvent } from '../src/domain/values.ts';
 import { migrate } from '../src/store/postgres/migrations.ts';
 import { createPgDatabase, quoteIdent } from '../src/store/postgres/pool.ts';
-import { BATCH, benchServer, createRun, makeBatch, METRICS, runWorker, stopBenchServer } from './harness.ts';
+import { startChildServer, type ChildServer } from '../test/helpers/child-server.ts';
+import { BATCH, createRun, makeBatch, METRICS, runWorker } from './harness.ts';
 import { median, POSTER, restIngestRate } from './ingest.ts';
 
 /** The server the PostgreSQL figures are taken on: ANALYST_BENCH_PG, else the local one when it answers. */
@@ -101,17 +105,18 @@ function rawInsertRate(url: string, batches: number): Promise<number> {
 const serviceRate = (url: string, batches: number) => withSchema(url, (_, schemaUrl) => restIngestRate(batches, schemaUrl));
 
 /**
- * The same batches spread over `instances` services sharing one schema (in this process, each
- * with its own pool, as replicas behind a load balancer), one trainer per instance with a run of
- * its own, all posting at once: points/s over the time until the last is acknowledged.
+ * The same batches spread over `replicas` service processes sharing one schema (`analyst serve`,
+ * each on its own port, as replicas behind a load balancer), one trainer per replica with a run
+ * of its own, all posting at once: points/s over the time until the last is acknowledged.
  */
-function replicatedRate(url: string, batches: number, instances: number): Promise<number> {
+function replicatedRate(url: string, batches: number, replicas: number): Promise<number> {
   return withSchema(url, async (_, schemaUrl) => {
-    const servers = [];
+    const dir = mkdtempSync(join(tmpdir(), 'bench-replicas-'));
+    const servers: ChildServer[] = [];
     try {
-      for (let i = 0; i < instances; i++) servers.push(await benchServer(schemaUrl));
+      for (let i = 0; i < replicas; i++) servers.push(await startChildServer(schemaUrl, { ANALYST_ARTIFACTS_DIR: join(dir, 'artifacts') }));
       const runs = await Promise.all(servers.map((s, i) => createRun(s.url, `bench-${i}`)));
-      const share = Math.ceil(batches / instances);
+      const share = Math.ceil(batches / replicas);
       const jobs = servers.map((s, i) => ({
         url: `${s.url}/runs/${runs[i]}/events`,
         bodies: Array.from({ length: Math.min(share, batches - i * share) }, (_, b) => JSON.stringify({ events: makeBatch(b) })),
@@ -120,13 +125,14 @@ function replicatedRate(url: string, batches: number, instances: number): Promis
       await Promise.all(jobs.map((job) => runWorker<number>(POSTER, job)));
       return (batches * BATCH * METRICS.length) / ((performance.now() - started) / 1000);
     } finally {
-      for (const s of servers) await stopBenchServer(s);
+      for (const s of servers) await s.kill('SIGTERM');
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 }
 
 /**
- * Rounds alternate ceiling, one instance and three, so that noise hits all alike; figures are
+ * Rounds alternate ceiling, one service and three replica processes, so that noise hits all alike; figures are
  * medians, the ratio the median of the per-round ratios.
  */
 export async function benchPostgresIngest(url: string, batches = 60, rounds = 5) {
@@ -144,5 +150,5 @@ export async function benchPostgresIngest(url: string, batches = 60, rounds = 5)
     ratios.push(service / ceiling);
     replicated.push(await replicatedRate(url, batches, 3));
   }
-  return { ceiling_points_per_s: median(ceilings), rest_points_per_s: median(services), ratio: median(ratios), three_instances_points_per_s: median(replicated) };
+  return { ceiling_points_per_s: median(ceilings), rest_points_per_s: median(services), ratio: median(ratios), three_replicas_points_per_s: median(replicated) };
 }

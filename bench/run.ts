@@ -49,7 +49,7 @@ if (pgUrl) {
   row('raw multi-row INSERT, same rows (ceiling)', `${fmt(pgIngest.ceiling_points_per_s)} points/s`);
   row('REST batch ingest, acknowledged after commit', `${fmt(pgIngest.rest_points_per_s)} points/s`);
   row('REST / ceiling', `${(pgIngest.ratio * 100).toFixed(1)} %`, 'target >= 50 %');
-  row('3 service instances on one schema, 3 trainers', `${fmt(pgIngest.three_instances_points_per_s)} points/s`);
+  row('3 replica processes on one schema, 3 trainers', `${fmt(pgIngest.three_replicas_points_per_s)} points/s`);
 } else {
   console.log('\ningest on PostgreSQL: skipped, no server at 127.0.0.1:5432 (set ANALYST_BENCH_PG to a postgres:// URL)');
 }

@@ -1,4 +1,5 @@
 import { Mutex } from 'async-mutex';
+import type { StoredEvent } from '../domain/events.ts';
 import type { Store } from '../store/store.ts';
 import type { EventBus } from './bus.ts';
 
@@ -32,9 +33,19 @@ export class Relay {
     return last;
   }
 
-  catchUp(): Promise<void> {
+  /**
+   * `committed`: what this replica's own commit stored, in gid order. When it follows the last
+   * gid published with no gap, nothing else committed in between: it is published as written,
+   * without reading it back. Otherwise the store is read.
+   */
+  catchUp(committed: StoredEvent[] = []): Promise<void> {
     return this.turns.runExclusive(async () => {
       let after = await this.last;
+      if (committed.length && committed.every((e, i) => e.gid === after + 1 + i)) {
+        this.last = Promise.resolve(after + committed.length);
+        this.bus.publish(committed);
+        return;
+      }
       for (;;) {
         const events = await this.store.eventsAfterGlobal(after, PAGE);
         if (!events.length) break;

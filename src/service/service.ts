@@ -92,15 +92,14 @@ interface Pending {
   done: boolean;
 }
 
+/** The lease of the stall watcher. */
+const STALL_WATCHER = 'stall-watcher';
+
 /**
  * The use-cases every door shares: create runs, ingest batches durably, and read status,
  * metrics, events and findings. A batch is validated before anything is written, written in one
  * transaction with the findings it causes, and published to streams only after the commit.
  */
-/** The lease of the stall watcher, and how many checks it outlasts (so one slow check does not lose it). */
-const STALL_WATCHER = 'stall-watcher';
-const LEASE_CHECKS = 3;
-
 export class AnalystService {
   readonly store: Store;
   readonly bus = new EventBus();
@@ -222,9 +221,10 @@ export class AnalystService {
    */
   async ingest(ref: string, inputs: EventInput[], door = 'rest'): Promise<IngestResult> {
     const started = performance.now();
-    const run = await this.run(ref);
+    const id = (await this.run(ref)).id;
     const now = this.now();
-    const result = await this.transaction(() => this.write(run, this.newEvents(inputs, now), now));
+    const batch = this.newEvents(inputs, now);
+    const result = await this.transaction(async () => this.write(await this.writing(id), batch, now));
     this.counted(result, door, started);
     return result;
   }
@@ -239,8 +239,16 @@ export class AnalystService {
     const id = (await this.run(ref)).id;
     const now = this.now();
     const batch = this.newEvents(inputs, now);
-    // The run as it is when the group is written: a batch before this one in the group may have changed it.
-    return this.group.run(id, async () => this.write((await this.store.getRun(id)) ?? (await this.run(id)), batch, now), (result) => this.counted(result, door, started));
+    return this.group.run(id, async () => this.write(await this.writing(id), batch, now), (result) => this.counted(result, door, started));
+  }
+
+  /**
+   * The run as the writing transaction sees it, read under the store's write lock: a batch before
+   * this one in the group, or another replica, may have changed it, and its last seq stays put
+   * until the commit.
+   */
+  private async writing(id: string): Promise<Run> {
+    return (await this.store.getRun(id)) ?? (await this.run(id));
   }
 
   /** The inputs themselves become the stored events (their ts and keys are overwritten in place). */
@@ -299,7 +307,7 @@ export class AnalystService {
     const last = new Map<string, number>();
     for (const e of events) last.set(e.run, e.seq);
     await this.store.acknowledged(last);
-    if (this.relay) await this.relay.catchUp();
+    if (this.relay) await this.relay.catchUp(events);
     else this.bus.publish(events);
   }
 
@@ -333,9 +341,10 @@ export class AnalystService {
     return this.states.current(run, stored?.last_seq ?? 0);
   }
 
+  /** `run` as `writing` read it. */
   private async writeLocked(run: Run, batch: NewEvent[], now: number): Promise<IngestResult> {
     // Loaded before the append: a rebuild after it would replay the new events, then apply them twice.
-    const state = await this.state(run.id);
+    const state = await this.states.current(run.id, run.last_seq);
     const { stored, duplicates } = await this.store.appendEvents(run.id, batch, now);
     const changes: FindingChange[] = [];
     const patch: RunPatch = {};
@@ -393,7 +402,7 @@ export class AnalystService {
    * lease, renewed at each check, and taken by another once its holder stops renewing (it died).
    */
   async checkSilenceAs(holder: string, now = this.now()): Promise<void> {
-    if (await this.store.leases.acquire(STALL_WATCHER, holder, now, this.liveness.checkEveryMs * LEASE_CHECKS)) await this.checkSilence(now);
+    if (await this.store.leases.acquire(STALL_WATCHER, holder, now, this.liveness.leaseMs)) await this.checkSilence(now);
   }
 
   /** Lets another replica take the stall watcher at its next check: this one is stopping. */
@@ -415,7 +424,7 @@ export class AnalystService {
         const lastEventAt = run.last_event_at ?? run.created_at;
         const status = silentStatus(now - lastEventAt, this.liveness);
         if (!status || status === run.status) continue;
-        await this.store.updateRun(run.id, { status }, now);
+        if (!(await this.store.markSilent(run, status, now))) continue;
         if (run.status === 'running') for (const sink of this.sinks) await sink.onRunStalled(run, lastEventAt, now);
       }
     });

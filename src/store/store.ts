@@ -139,6 +139,12 @@ export interface Store {
   /** The run's latest log lines, oldest first. */
   recentLogs(run: string, limit: number): Promise<string[]>;
   updateRun(id: string, patch: RunPatch, now: number): Promise<void>;
+  /**
+   * Gives a silent run its new status only if it is still as `run` was read (same status, no
+   * event since): false when another replica's check or a new event got there first, so a
+   * silence is acted on once however many checks saw it.
+   */
+  markSilent(run: Run, status: RunStatus, now: number): Promise<boolean>;
   /** Stores events in order; each body object is turned into its stored event in place, not copied. */
   appendEvents(run: string, events: NewEvent[], now: number): Promise<AppendResult>;
   eventsAfter(run: string, afterSeq: number, limit: number): Promise<StoredEvent[]>;

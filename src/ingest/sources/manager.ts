@@ -6,6 +6,7 @@ import { AnalystError } from '../../domain/errors.ts';
 import type { EventInput } from '../../domain/events.ts';
 import { CreateRunInput } from '../../domain/runs.ts';
 import { SOURCE_INSTANCE_HEADER, type CreateSourceInput, type Source } from '../../domain/streams.ts';
+import { RENEWALS_PER_LEASE } from '../../service/liveness.ts';
 import type { AnalystService } from '../../service/service.ts';
 import type { SourceStore } from '../../store/sources.ts';
 import { createLineState } from './log-lines.ts';
@@ -38,13 +39,12 @@ export interface SourceManagerOptions {
 }
 
 /**
- * The lease under which one replica of a deployment reads every upstream subscription, how
- * often its holder renews it (and looks for subscriptions added or removed elsewhere), and how
- * long it lasts unrenewed: a replica that died hands the reading to another within that time.
+ * The lease under which one replica of a deployment reads every upstream subscription. It lasts
+ * ANALYST_LEASE_SECONDS unrenewed: a replica that died hands the reading to another within that
+ * time. Its holder renews it (and looks for subscriptions added or removed elsewhere) several
+ * times in that length.
  */
 const SOURCES_LEASE = 'upstream-sources';
-const RENEW_MS = 5_000;
-const LEASE_MS = 3 * RENEW_MS;
 
 export class SourceManager {
   readonly repo: SourceStore;
@@ -78,7 +78,7 @@ export class SourceManager {
   async start(): Promise<void> {
     this.stopped = false;
     await this.renew();
-    this.timer = setInterval(() => void this.renew().catch((err: unknown) => this.log.warn({ err }, 'upstream sources: could not renew their lease')), RENEW_MS);
+    this.timer = setInterval(() => void this.renew().catch((err: unknown) => this.log.warn({ err }, 'upstream sources: could not renew their lease')), this.service.liveness.leaseMs / RENEWALS_PER_LEASE);
     this.timer.unref();
   }
 
@@ -89,7 +89,7 @@ export class SourceManager {
   private renew(): Promise<void> {
     return this.turns.runExclusive(async () => {
       if (this.stopped) return;
-      if (!(await this.service.store.leases.acquire(SOURCES_LEASE, this.holder, Date.now(), LEASE_MS))) {
+      if (!(await this.service.store.leases.acquire(SOURCES_LEASE, this.holder, Date.now(), this.service.liveness.leaseMs))) {
         await this.closeAll();
         return;
       }

@@ -4,29 +4,36 @@ import type { AppendResult, NewEvent } from '../store.ts';
 import { numericArray } from './arrays.ts';
 import { commitChannel } from './commit-feed.ts';
 import type { PgDatabase } from './pool.ts';
-import { SeriesBatch } from './series-writer.ts';
+import { Params } from './run-list.ts';
+import { SeriesBatch, type SeriesRow } from './series-writer.ts';
 
 /**
- * Stores a batch of a run's events, in the caller's transaction (the store opens one when there
- * is none), in a handful of statements however large the batch:
- * - the run's row is locked, so batches into one run are numbered one after another whichever
- *   connection or replica writes them;
- * - idempotency keys already stored are found in one query (under that lock nothing else can
- *   store them meanwhile; the unique index stays the last word);
- * - points and their summaries go in with the series writer, the events in one INSERT of arrays,
- *   after `orderLock` (see PostgresStore.transaction): global numbers (`gid`) are taken in commit
- *   order, so a reader paging by gid never passes an event committed later with a smaller one.
+ * Stores a batch of a run's events in the caller's transaction, which holds the store's write
+ * lock (see PostgresStore.transaction), in a few round trips however large the batch:
+ * - the run's row is read and locked with the batch's idempotency keys already stored (under the
+ *   write lock nothing else can store them meanwhile; the unique index stays the last word) and
+ *   the series its points go to;
+ * - the series writer creates the series that are new, and reads the rows their summaries need;
+ * - then one statement writes points, summaries, series lengths, the run's last seq, the events
+ *   (their global numbers, `gid`, taken in commit order under the write lock, so a reader paging
+ *   by gid never passes an event committed later with a smaller one) and the commit notice.
  */
-export async function appendEvents(db: PgDatabase, orderLock: number, run: string, events: NewEvent[], now: number): Promise<AppendResult> {
-  const { rows } = await db.query<{ last_seq: number }>('SELECT last_seq FROM runs WHERE id = $1 FOR UPDATE', [run]);
+export async function appendEvents(db: PgDatabase, writeLock: number, run: string, events: NewEvent[], now: number): Promise<AppendResult> {
+  const keys: string[] = [];
+  const names = new Set<string>();
+  for (const e of events) {
+    if (e.event_id !== undefined) keys.push(e.event_id);
+    if (e.body.type === 'metrics') for (const name in e.body.values) names.add(name);
+  }
+  const { rows } = await db.query<{ last_seq: number; known: string[]; series: SeriesRow[] }>(
+    `SELECT last_seq, ARRAY(SELECT event_id FROM events WHERE run = $1 AND event_id = ANY($2::text[])) AS known,
+       COALESCE((SELECT json_agg(json_build_object('id', id, 'name', name, 'count', count)) FROM series WHERE run = $1 AND name = ANY($3::text[])), '[]') AS series
+     FROM runs WHERE id = $1 FOR UPDATE`,
+    [run, keys, [...names]],
+  );
   if (!rows.length) throw new Error(`run ${run} does not exist`);
   const first = rows[0].last_seq + 1;
-  const keys = events.flatMap((e) => (e.event_id === undefined ? [] : [e.event_id]));
-  const seen = new Set<string>();
-  if (keys.length) {
-    const { rows: known } = await db.query<{ event_id: string }>('SELECT event_id FROM events WHERE run = $1 AND event_id = ANY($2::text[])', [run, keys]);
-    for (const r of known) seen.add(r.event_id);
-  }
+  const seen = new Set<string>(rows[0].known);
   let seq = first - 1;
   let duplicates = 0;
   let fromTrainer = false;
@@ -61,24 +68,28 @@ export async function appendEvents(db: PgDatabase, orderLock: number, run: strin
     stored.push(event);
   }
   if (!stored.length) return { stored, duplicates };
-  await points.write(db, run);
-  await db.query('UPDATE runs SET last_seq = $2, updated_at = $3, last_event_at = CASE WHEN $4 THEN $3 ELSE last_event_at END WHERE id = $1', [
-    run,
-    seq,
-    now,
-    fromTrainer,
-  ]);
-  await db.query('SELECT pg_advisory_xact_lock($1)', [orderLock]);
+  const p = new Params();
+  const $run = p.add(run);
+  const series = await points.prepare(db, run, rows[0].series, p);
+  // The bodies travel as one text, split by the server (JSON holds no raw newline): as an array
+  // parameter, every quote in them would be escaped on the way and unescaped on arrival.
   const { rows: inserted } = await db.query<{ gid: number; seq: number }>(
-    `INSERT INTO events (run, seq, ts, type, event_id, body)
-     SELECT $1, * FROM unnest($2::bigint[], $3::float8[], $4::text[], $5::text[], $6::text[])
-     ON CONFLICT (run, event_id) WHERE event_id IS NOT NULL DO NOTHING
-     RETURNING gid, seq`,
-    [run, numericArray(cols.seq), numericArray(cols.ts), cols.type, cols.event_id, cols.body],
+    `WITH ${[
+      ...series,
+      `last AS (UPDATE runs SET last_seq = ${p.add(seq)}, updated_at = ${p.add(now)}, last_event_at = CASE WHEN ${p.add(fromTrainer)} THEN ${p.add(now)}::bigint ELSE last_event_at END WHERE id = ${$run})`,
+      `stored AS (
+         INSERT INTO events (run, seq, ts, type, event_id, body)
+         SELECT ${$run}, * FROM unnest(${p.add(numericArray(cols.seq))}::bigint[], ${p.add(numericArray(cols.ts))}::float8[],
+           ${p.add(cols.type)}::text[], ${p.add(cols.event_id)}::text[], string_to_array(${p.add(cols.body.join('\n'))}, E'\\n'))
+         ON CONFLICT (run, event_id) WHERE event_id IS NOT NULL DO NOTHING
+         RETURNING gid, seq)`,
+      // Heard by every replica once this transaction commits (never if it rolls back): their streams read it from the store.
+      `heard AS (SELECT pg_notify(${p.add(commitChannel(writeLock))}, ${p.add(`${run}:${seq}`)}))`,
+    ].join(',\n')}
+     SELECT gid, seq FROM stored, heard`,
+    p.values,
   );
   if (inserted.length !== stored.length) throw new Error(`run ${run}: an idempotency key of this batch was stored by another writer meanwhile`);
   for (const r of inserted) stored[r.seq - first].gid = r.gid;
-  // Heard by every replica once this transaction commits (never if it rolls back): their streams read it from the store.
-  await db.query('SELECT pg_notify($1, $2)', [commitChannel(orderLock), `${run}:${seq}`]);
   return { stored, duplicates };
 }

@@ -18,8 +18,10 @@ export interface PgDatabase {
   /**
    * Runs `fn` in a transaction: the outermost call takes a connection and commits when `fn`
    * resolves, a nested call is a savepoint, so its failure undoes only its own writes.
+   * `first`, a statement without parameters, opens the outermost one, sent with its BEGIN in
+   * one round trip.
    */
-  transaction<T>(fn: () => Promise<T>): Promise<T>;
+  transaction<T>(fn: () => Promise<T>, first?: string): Promise<T>;
   /** Whether the caller is inside a transaction. */
   inTransaction(): boolean;
   close(): Promise<void>;
@@ -130,7 +132,7 @@ export function createPgDatabase(url: string, opts: PoolOptions = {}): PgDatabas
         throw lostConnection(err);
       }
     },
-    async transaction<T>(fn: () => Promise<T>): Promise<T> {
+    async transaction<T>(fn: () => Promise<T>, first?: string): Promise<T> {
       const outer = open();
       if (outer) {
         const turn = outer.tail.then(() => savepoint(outer, fn));
@@ -145,7 +147,7 @@ export function createPgDatabase(url: string, opts: PoolOptions = {}): PgDatabas
       const lost = (err: Error) => (broken = err);
       client.on('error', lost);
       try {
-        await client.query('BEGIN');
+        await client.query(first ? `BEGIN; ${first}` : 'BEGIN');
         const result = await current.run(frame, fn);
         frame.done = true;
         await client.query('COMMIT');

@@ -5,7 +5,7 @@ import type { Finding } from '../../domain/findings.ts';
 import type { IntegrityReport } from '../../domain/integrity.ts';
 import { setOwn } from '../../domain/own.ts';
 import { ReadReport, ReadSource } from '../../domain/read-report.ts';
-import type { CreateRunInput, MetricPoint, Run, RunColumns, RunListQuery } from '../../domain/runs.ts';
+import type { CreateRunInput, MetricPoint, Run, RunColumns, RunListQuery, RunStatus } from '../../domain/runs.ts';
 import { stringifyJson } from '../../domain/values.ts';
 import { namePairs, RUN_PATCH_COLUMNS, RUN_PATCH_JSON, toEvent, toFinding, toRun, type EventRow, type FindingRow, type RunRow } from '../rows.ts';
 import type { AppendResult, DeletedRun, MetricsQuery, NewEvent, RunPatch, RunRequest, Store } from '../store.ts';
@@ -81,18 +81,13 @@ export class PostgresStore implements Store {
    * A transaction of the service: the outermost takes the write lock first, so writing
    * transactions run one at a time across replicas, as SQLite's single writer does. Taking it
    * before any row lock is what keeps them from deadlocking, and it gives events their global
-   * numbers in commit order (appendEvents takes it too, for callers that open transactions of
-   * their own through the pool). Within one process they queue in the order they were started,
+   * numbers in commit order (events are only written in these transactions: no module opens one
+   * on the pool itself). It is taken with the BEGIN, in one round trip. Within one process they queue in the order they were started,
    * each taking a connection only when its turn comes, so waiting ones leave the pool to readers.
    */
   transaction<T>(fn: () => Promise<T>): Promise<T> {
     if (this.db.inTransaction()) return this.db.transaction(fn);
-    return this.turns.runExclusive(() =>
-      this.db.transaction(async () => {
-        await this.db.query('SELECT pg_advisory_xact_lock($1)', [this.writeLock]);
-        return fn();
-      }),
-    );
+    return this.turns.runExclusive(() => this.db.transaction(fn, `SELECT pg_advisory_xact_lock(${Math.trunc(this.writeLock)})`));
   }
 
   async ping(): Promise<void> {
@@ -253,8 +248,19 @@ export class PostgresStore implements Store {
     await this.db.query(`UPDATE runs SET ${sets}, updated_at = ${p.add(now)} WHERE id = ${p.add(id)}`, p.values);
   }
 
+  async markSilent(run: Run, status: RunStatus, now: number): Promise<boolean> {
+    const { rowCount } = await this.db.query(
+      'UPDATE runs SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4 AND last_event_at IS NOT DISTINCT FROM $5',
+      [status, now, run.id, run.status, run.last_event_at],
+    );
+    return rowCount === 1;
+  }
+
   appendEvents(run: string, events: NewEvent[], now: number): Promise<AppendResult> {
-    return this.transaction(() => appendEvents(this.db, this.writeLock, run, events, now));
+    // In a transaction already (the service's, for a batch), no savepoint of its own: a failure
+    // aborts that transaction, or the savepoint its caller opened for the batch, whole.
+    const append = () => appendEvents(this.db, this.writeLock, run, events, now);
+    return this.db.inTransaction() ? append() : this.transaction(append);
   }
 
   async recentEvents(run: string, types: readonly string[], limit: number): Promise<StoredEvent[]> {

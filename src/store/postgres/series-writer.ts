@@ -2,6 +2,7 @@ import { readsBefore, SummaryBuilder, type Summary, type SummaryRows } from '../
 import { numericArray } from './arrays.ts';
 import { readLevels, type LevelRow } from './levels.ts';
 import type { PgDatabase } from './pool.ts';
+import type { Params } from './run-list.ts';
 
 /** The points of one series in a batch, column by column, in the order logged. */
 interface Pending {
@@ -13,6 +14,13 @@ interface Pending {
 }
 
 type BucketRow = Summary & { series: number; level: number; bucket: number };
+
+/** A series of the run: its id, metric name and how many points it holds. */
+export interface SeriesRow {
+  id: number;
+  name: string;
+  count: number;
+}
 
 /**
  * Answers a SummaryBuilder's reads from rows fetched ahead (readsBefore names them all), and keeps
@@ -39,9 +47,9 @@ class FetchedRows implements SummaryRows {
 }
 
 /**
- * The points of one batch of a run, gathered as its events are numbered and written in a few
- * statements in the batch's transaction: the series looked up (and created) at once, the rows
- * their summaries need read at once, then points, summaries and series lengths in one statement.
+ * The points of one batch of a run, gathered as its events are numbered and written in the
+ * batch's transaction: the series looked up (and created) at once, the rows their summaries need
+ * read at once, then points, summaries and series lengths in the events' statement.
  */
 export class SeriesBatch {
   private readonly pending = new Map<string, Pending>();
@@ -56,15 +64,26 @@ export class SeriesBatch {
     p.seq.push(seq);
   }
 
-  async write(db: PgDatabase, run: string): Promise<void> {
-    if (!this.pending.size) return;
-    const names = [...this.pending.keys()];
-    // Rows made by the INSERT are not seen by the SELECT of the same statement, so each series comes back once.
-    const { rows: found } = await db.query<{ id: number; name: string; count: number }>(
-      `WITH made AS (INSERT INTO series (run, name) SELECT $1, unnest($2::text[]) ON CONFLICT (run, name) DO NOTHING RETURNING id, name, count)
-       SELECT id, name, count FROM made UNION ALL SELECT id, name, count FROM series WHERE run = $1 AND name = ANY($2::text[])`,
-      [run, names],
-    );
+  /**
+   * Creates the batch's series not among `existing` (the run's series read by the caller) and
+   * reads the rows their summaries need, then gives the CTEs that write points, summaries and
+   * series lengths, with their parameters in `p`, for the caller's statement; none when the
+   * batch holds no points.
+   */
+  async prepare(db: PgDatabase, run: string, existing: SeriesRow[], p: Params): Promise<string[]> {
+    if (!this.pending.size) return [];
+    const found = existing.filter((s) => this.pending.has(s.name));
+    const have = new Set(found.map((s) => s.name));
+    const missing = [...this.pending.keys()].filter((name) => !have.has(name));
+    if (missing.length) {
+      // Rows made by the INSERT are not seen by the SELECT of the same statement, so each series comes back once.
+      const { rows: made } = await db.query<SeriesRow>(
+        `WITH made AS (INSERT INTO series (run, name) SELECT $1, unnest($2::text[]) ON CONFLICT (run, name) DO NOTHING RETURNING id, name, count)
+         SELECT id, name, count FROM made UNION ALL SELECT id, name, count FROM series WHERE run = $1 AND name = ANY($2::text[])`,
+        [run, missing],
+      );
+      found.push(...made);
+    }
     const series = found.map((s) => ({ ...s, points: this.pending.get(s.name)! }));
     const fetched = new FetchedRows(
       await readLevels(
@@ -75,49 +94,33 @@ export class SeriesBatch {
     const samples = { series: [] as number[], i: [] as number[], step: [] as Array<number | null>, epoch: [] as Array<number | null>, value: [] as number[], ts: [] as number[], seq: [] as number[] };
     for (const s of series) {
       const builder = new SummaryBuilder(fetched, s.id, s.count);
-      const p = s.points;
-      for (let k = 0; k < p.value.length; k++) {
+      const pts = s.points;
+      for (let k = 0; k < pts.value.length; k++) {
         samples.series.push(s.id);
         samples.i.push(s.count + k);
-        samples.step.push(p.step[k]);
-        samples.epoch.push(p.epoch[k]);
-        samples.value.push(p.value[k]);
-        samples.ts.push(p.ts[k]);
-        samples.seq.push(p.seq[k]);
-        builder.add(p.value[k]);
+        samples.step.push(pts.step[k]);
+        samples.epoch.push(pts.epoch[k]);
+        samples.value.push(pts.value[k]);
+        samples.ts.push(pts.ts[k]);
+        samples.seq.push(pts.seq[k]);
+        builder.add(pts.value[k]);
       }
     }
     const b = fetched.written;
-    const col = <K extends keyof BucketRow>(k: K) => numericArray(b.map((r) => r[k] as number | null));
-    await db.query(
-      `WITH points AS (
+    const col = <K extends keyof BucketRow>(k: K) => p.add(numericArray(b.map((r) => r[k] as number | null)));
+    const arr = (values: ReadonlyArray<number | null>) => p.add(numericArray(values));
+    return [
+      `points AS (
          INSERT INTO samples (series, i, step, epoch, value, ts, seq)
-         SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::float8[], $4::float8[], $5::float8[], $6::float8[], $7::bigint[])
-       ), summaries AS (
+         SELECT * FROM unnest(${arr(samples.series)}::bigint[], ${arr(samples.i)}::bigint[], ${arr(samples.step)}::float8[], ${arr(samples.epoch)}::float8[],
+           ${arr(samples.value)}::float8[], ${arr(samples.ts)}::float8[], ${arr(samples.seq)}::bigint[]))`,
+      `summaries AS (
          INSERT INTO series_buckets (series, level, bucket, lo, lo_i, hi, hi_i, nonfinite, nonfinite_i)
-         SELECT * FROM unnest($8::bigint[], $9::int[], $10::bigint[], $11::float8[], $12::bigint[], $13::float8[], $14::bigint[], $15::bigint[], $16::bigint[])
-       )
-       UPDATE series SET count = n.count FROM unnest($17::bigint[], $18::bigint[]) AS n(id, count) WHERE series.id = n.id`,
-      [
-        numericArray(samples.series),
-        numericArray(samples.i),
-        numericArray(samples.step),
-        numericArray(samples.epoch),
-        numericArray(samples.value),
-        numericArray(samples.ts),
-        numericArray(samples.seq),
-        col('series'),
-        col('level'),
-        col('bucket'),
-        col('lo'),
-        col('lo_i'),
-        col('hi'),
-        col('hi_i'),
-        col('nonfinite'),
-        col('nonfinite_i'),
-        numericArray(series.map((s) => s.id)),
-        numericArray(series.map((s) => s.count + s.points.value.length)),
-      ],
-    );
+         SELECT * FROM unnest(${col('series')}::bigint[], ${col('level')}::int[], ${col('bucket')}::bigint[], ${col('lo')}::float8[], ${col('lo_i')}::bigint[],
+           ${col('hi')}::float8[], ${col('hi_i')}::bigint[], ${col('nonfinite')}::bigint[], ${col('nonfinite_i')}::bigint[]))`,
+      `lengths AS (
+         UPDATE series SET count = n.count FROM unnest(${arr(series.map((s) => s.id))}::bigint[], ${arr(series.map((s) => s.count + s.points.value.length))}::bigint[]) AS n(id, count)
+         WHERE series.id = n.id)`,
+    ];
   }
 }

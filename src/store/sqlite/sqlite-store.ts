@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { isServiceEvent, type StoredEvent } from '../../domain/events.ts';
 import type { Finding } from '../../domain/findings.ts';
 import { setOwn } from '../../domain/own.ts';
-import type { CreateRunInput, MetricPoint, Run, RunColumns, RunListQuery } from '../../domain/runs.ts';
+import type { CreateRunInput, MetricPoint, Run, RunColumns, RunListQuery, RunStatus } from '../../domain/runs.ts';
 import { stringifyEvent, stringifyJson } from '../../domain/values.ts';
 import { ReadReport, ReadSource } from '../../domain/read-report.ts';
 import { migrate } from './migrations.ts';
@@ -419,6 +419,11 @@ export class SqliteStore implements Store {
     const values: Record<string, unknown> = { id, now };
     for (const k of keys) values[k] = RUN_PATCH_JSON.has(k) ? stringifyJson(patch[k]) : (patch[k] ?? null);
     await this.conn.write(() => this.db.prepare(`UPDATE runs SET ${sets}, updated_at = @now WHERE id = @id`).run(values));
+  }
+
+  async markSilent(run: Run, status: RunStatus, now: number): Promise<boolean> {
+    const sql = 'UPDATE runs SET status = ?, updated_at = ? WHERE id = ? AND status = ? AND last_event_at IS ?';
+    return (await this.conn.write(() => this.db.prepare(sql).run(status, now, run.id, run.status, run.last_event_at))).changes === 1;
   }
 
   appendEvents(run: string, events: NewEvent[], now: number): Promise<AppendResult> {
