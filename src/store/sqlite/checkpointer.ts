@@ -34,6 +34,8 @@ export class Checkpointer {
 
   async close(): Promise<void> {
     this.closing = true;
+    // Waited for: the process must not end before it has.
+    this.worker.ref();
     this.worker.postMessage('close');
     await this.exited;
   }
