@@ -239,8 +239,16 @@ export class AnalystService {
     const id = (await this.run(ref)).id;
     const now = this.now();
     const batch = this.newEvents(inputs, now);
-    // The run as it is when the group is written: a batch before this one in the group may have changed it.
-    return this.group.run(id, async () => this.write((await this.store.getRun(id)) ?? (await this.run(id)), batch, now), (result) => this.counted(result, door, started));
+    // The run as it is when the group is written: a batch before this one in the group may have
+    // changed it. Read in the group's transaction, its last seq is the store's: no second look.
+    return this.group.run(
+      id,
+      async () => {
+        const run = (await this.store.getRun(id)) ?? (await this.run(id));
+        return this.write(run, batch, now, run.last_seq);
+      },
+      (result) => this.counted(result, door, started),
+    );
   }
 
   /** The inputs themselves become the stored events (their ts and keys are overwritten in place). */
@@ -318,9 +326,12 @@ export class AnalystService {
     await this.store.commits?.stop();
   }
 
-  /** One batch of a run, alone on the run's in-memory state (see RunLocks). */
-  private write(run: Run, batch: NewEvent[], now: number): Promise<IngestResult> {
-    return this.locks.run(run.id, () => this.writeLocked(run, batch, now));
+  /**
+   * One batch of a run, alone on the run's in-memory state (see RunLocks). `storedSeq`: the run's
+   * last seq as read in this transaction, when the caller has it; otherwise it is read here.
+   */
+  private write(run: Run, batch: NewEvent[], now: number, storedSeq?: number): Promise<IngestResult> {
+    return this.locks.run(run.id, () => this.writeLocked(run, batch, now, storedSeq));
   }
 
   /**
@@ -333,9 +344,9 @@ export class AnalystService {
     return this.states.current(run, stored?.last_seq ?? 0);
   }
 
-  private async writeLocked(run: Run, batch: NewEvent[], now: number): Promise<IngestResult> {
+  private async writeLocked(run: Run, batch: NewEvent[], now: number, storedSeq?: number): Promise<IngestResult> {
     // Loaded before the append: a rebuild after it would replay the new events, then apply them twice.
-    const state = await this.state(run.id);
+    const state = storedSeq === undefined ? await this.state(run.id) : await this.states.current(run.id, storedSeq);
     const { stored, duplicates } = await this.store.appendEvents(run.id, batch, now);
     const changes: FindingChange[] = [];
     const patch: RunPatch = {};
