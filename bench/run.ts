@@ -38,7 +38,7 @@ async function everyFigure(): Promise<void> {
 
   const ingest = await benchIngest();
   const ws = await benchWsIngest();
-  console.log('ingest (batches of 1,000 events, 4 metrics each, durable: WAL + synchronous=FULL)');
+  console.log('ingest (batches of 1,000 events, 4 metrics each, durable: the ceiling with synchronous=FULL, the service flushing each commit before its answer)');
   row('raw better-sqlite3 insert, same rows (ceiling)', `${fmt(ingest.ceiling_points_per_s)} points/s`);
   row('REST batch ingest, acknowledged after commit', `${fmt(ingest.rest_points_per_s)} points/s`);
   row('REST / ceiling', `${(ingest.ratio * 100).toFixed(1)} %`, 'target >= 50 %');
