@@ -6,14 +6,13 @@ import { withServer } from './harness.ts';
 
 /**
  * Trainers: each run posts a batch every `1 / perSecond` seconds for `seconds`, waiting for its
- * acknowledgement as a trainer does, on keep-alive connections of its own. Start times are spread
+ * acknowledgement as a trainer does, on one keep-alive connection of its own. Start times are spread
  * over the first period so the load is even, not a thundering herd.
  */
 const TRAINERS = `
 const { parentPort, workerData } = require('node:worker_threads');
 const http = require('node:http');
 const { url, runs, perSecond, events, seconds } = workerData;
-const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
 const latencies = [];
 const steady = [];
 const errors = {};
@@ -21,7 +20,7 @@ let failed = 0;
 const period = 1000 / perSecond;
 const start = performance.now() + 200;
 const sleepUntil = (t) => new Promise((r) => setTimeout(r, Math.max(0, t - performance.now())));
-function post(run, step) {
+function post(agent, run, step) {
   const batch = [];
   for (let i = 0; i < events; i++) batch.push({ type: 'metrics', step: step + i, values: { loss: 1 / (1 + step + i), lr: 1e-3 } });
   const body = JSON.stringify(batch);
@@ -44,11 +43,14 @@ function post(run, step) {
   });
 }
 (async () => {
+  const agents = [];
   await Promise.all(runs.map(async (run, r) => {
     const offset = (r / runs.length) * period;
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    agents.push(agent);
     for (let k = 0; k < seconds * perSecond; k++) {
       await sleepUntil(start + offset + k * period);
-      await post(run, k * events);
+      await post(agent, run, k * events);
     }
   }));
   const at = (xs, p) => {
@@ -56,7 +58,7 @@ function post(run, step) {
     return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
   };
   parentPort.postMessage({ acked: latencies.length, failed, errors, p50: at(latencies, 0.5), p99: at(latencies, 0.99), steadyP99: at(steady, 0.99), elapsed: (performance.now() - start) / 1000 });
-  agent.destroy();
+  for (const agent of agents) agent.destroy();
 })();
 `;
 

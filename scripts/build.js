@@ -58,7 +58,7 @@ export function build() {
   try {
     const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
     execFileSync(process.execPath, [tsc, '-p', path.join(ROOT, 'tsconfig.build.json'), '--outDir', tmp], { stdio: 'inherit' });
-    // The dashboard's files and the JSON worker are loaded from beside the compiled modules.
+    // The dashboard's files and the workers (plain JavaScript) are loaded from beside the compiled modules.
     cpSync(path.join(ROOT, 'src'), tmp, { recursive: true, filter: (f) => !f.endsWith('.ts') });
     // Sources edited while compiling leave the stamp behind them: the next check builds again.
     writeFileSync(path.join(tmp, '.sources.json'), JSON.stringify(before));

@@ -1,7 +1,7 @@
 import type { Server, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { serve, type ServerType } from '@hono/node-server';
+import { createAdaptorServer, type ServerType } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { AnalystError } from '../domain/errors.ts';
 import { artifactsRoot, isLoopback, type Config } from '../service/config.ts';
@@ -34,6 +34,21 @@ export interface RunningServer {
   server: ServerType;
   close(): Promise<void>;
 }
+
+/**
+ * Thousands of trainers may connect in the same second (after a restart of the service, say).
+ * The kernel's default queue of 511 connections not yet accepted overflows then, and a dropped
+ * connection attempt is retried by the client's kernel only after 1, 3, 7 s...: seconds of
+ * latency and timeouts for nothing. The kernel caps it at net.core.somaxconn.
+ */
+const LISTEN_BACKLOG = 8192;
+
+/**
+ * An idle connection is kept longer than a trainer waits between batches (and longer than the
+ * 60 s idle limit of common load balancers): closed under a client that just chose to reuse it,
+ * its next request would fail with a reset.
+ */
+const KEEP_ALIVE_MS = 65_000;
 
 /** How long requests in flight may take to finish once the server is asked to stop. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -139,8 +154,10 @@ export async function startServer(config: Config, env: NodeJS.ProcessEnv = proce
   let server: ServerType;
   try {
     server = await new Promise<ServerType>((resolve, reject) => {
-      const s = serve({ fetch: app.fetch, hostname: config.ANALYST_HOST, port: config.ANALYST_PORT, serverOptions: requestLimits(config.ANALYST_REQUEST_TIMEOUT_MS) }, () => resolve(s));
+      const s = createAdaptorServer({ fetch: app.fetch, hostname: config.ANALYST_HOST, serverOptions: requestLimits(config.ANALYST_REQUEST_TIMEOUT_MS) });
+      (s as Server).keepAliveTimeout = KEEP_ALIVE_MS;
       s.once('error', reject);
+      s.listen({ port: config.ANALYST_PORT, host: config.ANALYST_HOST, backlog: LISTEN_BACKLOG }, () => resolve(s));
     });
   } catch (err) {
     disconnectAnalyst();

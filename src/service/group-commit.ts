@@ -14,13 +14,26 @@ interface Job<T> {
 }
 
 /**
- * Group commit: work queued in the same turn of the event loop runs in one transaction (one
+ * Pieces per group. A group is written in one turn of the event loop: more pieces would hold
+ * every other request (and the acceptance of new connections, one per turn) for longer, and
+ * more gain little, the commit's flush being shared anyway.
+ */
+export const MAX_GROUP_PIECES = 32;
+
+/**
+ * Group commit: work queued while the previous group is written runs in one transaction (one
  * fsync), each piece in a savepoint of its own, so a piece that fails is rolled back alone and
  * the others still commit. Pieces are written one after another in the order queued. Every
  * piece is settled only after the commit, in the order queued; `committed` runs right after it.
+ *
+ * One group is written at a time, in a turn of its own: the next one starts once the pieces of
+ * this one are written, so it is written while this one commits and waits for the disk.
  */
 export class GroupCommit {
   private queue: Array<Job<unknown>> = [];
+  /** A group's pieces are being written. */
+  private writing = false;
+  private scheduled = false;
 
   constructor(
     private readonly tx: Transactional,
@@ -31,31 +44,53 @@ export class GroupCommit {
 
   run<T>(key: string, work: () => Promise<T>, committed: (result: T) => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      if (!this.queue.length) setImmediate(() => void this.flush());
       this.queue.push({ key, work, committed, resolve, reject } as Job<unknown>);
+      this.schedule();
     });
   }
 
-  private async flush(): Promise<void> {
-    const jobs = this.queue;
-    this.queue = [];
+  /** The next group, in a later turn of the event loop, unless one is being written or already coming. */
+  private schedule(): void {
+    if (this.writing || this.scheduled || !this.queue.length) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.flush(this.queue.splice(0, MAX_GROUP_PIECES));
+    });
+  }
+
+  private async flush(jobs: Array<Job<unknown>>): Promise<void> {
+    this.writing = true;
+    // Once per group: by the time its commit fails, the next group may be being written.
+    let ended = false;
+    const written = () => {
+      if (ended) return;
+      ended = true;
+      this.writing = false;
+      this.schedule();
+    };
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; err: unknown }> = [];
     try {
       await this.tx.transaction(async () => {
-        for (const job of jobs) {
-          try {
-            outcomes.push({ ok: true, value: await this.tx.transaction(job.work) });
-          } catch (err) {
-            this.rolledBack(job.key);
-            // A full disk, a lock, an I/O error: SQLite may have rolled back the whole group
-            // already, and the pieces after it would run outside any transaction. The group ends
-            // here, every piece refused with that reason.
-            if (storageUnavailable(err)) throw err;
-            outcomes.push({ ok: false, err });
+        try {
+          for (const job of jobs) {
+            try {
+              outcomes.push({ ok: true, value: await this.tx.transaction(job.work) });
+            } catch (err) {
+              this.rolledBack(job.key);
+              // A full disk, a lock, an I/O error: SQLite may have rolled back the whole group
+              // already, and the pieces after it would run outside any transaction. The group ends
+              // here, every piece refused with that reason.
+              if (storageUnavailable(err)) throw err;
+              outcomes.push({ ok: false, err });
+            }
           }
+        } finally {
+          written();
         }
       });
     } catch (err) {
+      written();
       // The commit itself failed: nothing of the group is stored.
       for (const job of jobs) {
         this.rolledBack(job.key);

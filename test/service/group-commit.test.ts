@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Run } from '../../src/domain/runs.ts';
+import { GroupCommit, MAX_GROUP_PIECES } from '../../src/service/group-commit.ts';
 import { api, testServer, type TestServer } from '../helpers/server.ts';
 import { openReader } from '../helpers/test-db.ts';
 
@@ -79,5 +80,42 @@ describe('group commit', () => {
     const bad = await api(s.url, `/runs/${runs[0].body.id}/events`, { method: 'POST', json: [{ type: 'metrics', values: { loss: 'x' } }] });
     expect(bad.status).toBe(400);
     expect((await api(s.url, `/runs/${runs[0].body.id}`)).body.last_seq).toBe(1);
+  });
+});
+
+describe('group commit under many batches', () => {
+  it('writes one group at a time, of at most 32 batches, each acknowledged after its own commit', async () => {
+    const log: string[] = [];
+    let depth = 0;
+    // A transaction that only notes where groups begin and commit.
+    const tx = {
+      async transaction<T>(fn: () => Promise<T>): Promise<T> {
+        const outer = depth++ === 0;
+        if (outer) log.push('begin');
+        try {
+          return await fn();
+        } finally {
+          depth--;
+          if (outer) log.push('commit');
+        }
+      },
+    };
+    const sizes: number[] = [];
+    const group = new GroupCommit(tx, () => {}, (pieces) => sizes.push(pieces));
+    const acks = Array.from({ length: 70 }, (_, i) =>
+      group.run(`run-${i}`, async () => {
+        log.push(`write ${i}`);
+        return i;
+      }, () => log.push(`ack ${i}`)),
+    );
+    expect(await Promise.all(acks)).toEqual(Array.from({ length: 70 }, (_, i) => i));
+    expect(sizes).toEqual([MAX_GROUP_PIECES, MAX_GROUP_PIECES, 70 - 2 * MAX_GROUP_PIECES]);
+    expect(MAX_GROUP_PIECES).toBe(32);
+    const range = (from: number, to: number, what: string) => Array.from({ length: to - from }, (_, i) => `${what} ${from + i}`);
+    expect(log).toEqual([
+      ...['begin', ...range(0, 32, 'write'), 'commit', ...range(0, 32, 'ack')],
+      ...['begin', ...range(32, 64, 'write'), 'commit', ...range(32, 64, 'ack')],
+      ...['begin', ...range(64, 70, 'write'), 'commit', ...range(64, 70, 'ack')],
+    ]);
   });
 });

@@ -21,7 +21,11 @@ export class SqliteConnection {
   private readonly frames = new AsyncLocalStorage<Frame>();
   private savepoints = 0;
 
-  constructor(readonly db: Database.Database) {}
+  /** `durable` resolves once what was committed before it was called is on disk (see WalSync). */
+  constructor(
+    readonly db: Database.Database,
+    private readonly durable: () => Promise<void> = () => Promise.resolve(),
+  ) {}
 
   /** The transaction open in the caller's asynchronous context, if any. */
   private current(): Frame | undefined {
@@ -30,22 +34,29 @@ export class SqliteConnection {
     return frame;
   }
 
-  /** Runs `fn`, which writes, in the caller's transaction, or alone when the caller has none. */
+  /**
+   * Runs `fn`, which writes, in the caller's transaction (made durable by its commit), or alone
+   * when the caller has none, resolving once it is durable.
+   */
   write<T>(fn: () => T): Promise<T> {
-    if (this.current() || !this.writes.isLocked()) {
-      try {
-        return Promise.resolve(fn());
-      } catch (err) {
-        return Promise.reject(err);
-      }
-    }
-    return this.writes.runExclusive(fn);
+    if (this.current()) return run(fn);
+    return this.afterFlush(this.writes.isLocked() ? this.writes.runExclusive(fn) : run(fn));
   }
 
+  /**
+   * The outermost transaction resolves once its commit is durable. The write lock is released at
+   * the commit, before the flush, so the next transaction is written while this one's flushes.
+   */
   transaction<T>(fn: () => Promise<T>): Promise<T> {
     const parent = this.current();
     if (parent) return parent.children.runExclusive(() => this.savepoint(parent, fn));
-    return this.writes.runExclusive(() => this.outermost(fn));
+    return this.afterFlush(this.writes.runExclusive(() => this.outermost(fn)));
+  }
+
+  private async afterFlush<T>(committed: Promise<T>): Promise<T> {
+    const value = await committed;
+    await this.durable();
+    return value;
   }
 
   private async outermost<T>(fn: () => Promise<T>): Promise<T> {
@@ -78,5 +89,13 @@ export class SqliteConnection {
       if (this.db.inTransaction) this.db.exec(`ROLLBACK TO ${name}; RELEASE ${name}`);
       throw err;
     }
+  }
+}
+
+function run<T>(fn: () => T): Promise<T> {
+  try {
+    return Promise.resolve(fn());
+  } catch (err) {
+    return Promise.reject(err);
   }
 }

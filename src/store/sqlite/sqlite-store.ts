@@ -12,6 +12,8 @@ import { migrate } from './migrations.ts';
 import { AckLedger } from './ledger.ts';
 import type { IntegrityReport, LostEvents } from '../../domain/integrity.ts';
 import { SqliteConnection } from './connection.ts';
+import { Checkpointer } from './checkpointer.ts';
+import { WalSync, type Fsync } from './wal-sync.ts';
 import { SeriesRepo } from './series-repo.ts';
 import { SnapshotsRepo } from './snapshots-repo.ts';
 import { OutboxRepo } from './outbox-repo.ts';
@@ -61,8 +63,10 @@ function listOrder(sort: string | undefined): { sql: string; args: string[] } {
 }
 
 /**
- * The embedded store: one SQLite file in WAL mode. `synchronous = FULL` makes a commit durable
- * against power loss, not only a process crash, which is what "acknowledged" promises a trainer.
+ * The embedded store: one SQLite file in WAL mode. A commit is durable against power loss, not
+ * only a process crash, before its caller goes on, which is what "acknowledged" promises a
+ * trainer: the log is flushed off the event loop (see WalSync), and checkpoints run in a worker
+ * (see Checkpointer).
  */
 export class SqliteStore implements Store {
   /** The handle itself, for the SQLite engine's own tests and bench; callers go through the interfaces. */
@@ -84,7 +88,11 @@ export class SqliteStore implements Store {
   private readonly ledger: AckLedger | undefined;
   private readonly stmts;
 
-  constructor(path: string) {
+  private readonly wal: WalSync | undefined;
+  private readonly checkpointer: Checkpointer | undefined;
+
+  /** `fsync`: how the log is flushed (tests hold or fail it). */
+  constructor(path: string, opts: { fsync?: Fsync } = {}) {
     if (path !== ':memory:') {
       mkdirSync(dirname(path), { recursive: true });
       // Taken before the database is touched: a second server stops here, having changed nothing.
@@ -93,6 +101,7 @@ export class SqliteStore implements Store {
     try {
       this.db = new Database(path);
       this.db.pragma('journal_mode = WAL');
+      // FULL until the start-up writes (migrations, the integrity check) are in: durable without the flushes below.
       this.db.pragma('synchronous = FULL');
       this.db.pragma('busy_timeout = 5000');
       this.db.pragma('foreign_keys = ON');
@@ -101,7 +110,7 @@ export class SqliteStore implements Store {
       this.ledger?.close();
       throw err;
     }
-    const conn = (this.conn = new SqliteConnection(this.db));
+    const conn = (this.conn = new SqliteConnection(this.db, () => this.wal?.sync() ?? Promise.resolve()));
     this.series = new SeriesRepo(conn);
     this.snapshots = new SnapshotsRepo(conn);
     this.outbox = new OutboxRepo(conn);
@@ -168,6 +177,18 @@ export class SqliteStore implements Store {
       ),
     };
     this.integrity = this.checkIntegrity();
+    if (path === ':memory:') return;
+    try {
+      this.wal = new WalSync(path, opts.fsync);
+      this.wal.open();
+      this.db.pragma('synchronous = NORMAL');
+      this.checkpointer = new Checkpointer(path, this.db);
+    } catch (err) {
+      this.wal?.close();
+      this.db.close();
+      this.ledger?.close();
+      throw err;
+    }
   }
 
   /**
@@ -523,6 +544,8 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.checkpointer?.close();
+    this.wal?.close();
     if (this.db.open) this.db.close();
     this.ledger?.close();
   }
