@@ -178,8 +178,8 @@ export class RunStates {
     for await (const event of this.store.replay(ctx.run, afterSeq)) {
       const update = ctx.apply(event);
       if (update) diagnoser.evaluate(ctx, update);
-      n++;
-      await budget.tick();
+      // A look at the clock every 64 events: an await per event costs a replay of millions a tenth more.
+      if ((++n & 63) === 0) await budget.tick();
     }
     return n;
   }
