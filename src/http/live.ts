@@ -1,4 +1,5 @@
 // The live doors in one piece for the server to mount: SSE, WebSocket, control, log lines, upstream sources.
+import { setMaxListeners } from 'node:events';
 import type { Server } from 'node:http';
 import type { ServerType } from '@hono/node-server';
 import type { Hono } from 'hono';
@@ -53,6 +54,8 @@ export function liveDoors(service: AnalystService, config: Config, log: Logger, 
   let closeWs: (() => void) | undefined;
   // SSE streams never end by themselves: this ends them when the server stops, and their clients reconnect with Last-Event-ID.
   const closing = new AbortController();
+  // Every open stream listens for it: hundreds of dashboards are no leak to warn about.
+  setMaxListeners(0, closing.signal);
   return {
     control,
     sources,

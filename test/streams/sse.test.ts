@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { api, testServer, type TestServer } from '../helpers/server.ts';
-import { metricsBatch, SseClient } from './clients.ts';
+import { metricsBatch, SseClient, until } from './clients.ts';
 
 let server: TestServer | undefined;
 afterEach(async () => {
@@ -95,6 +95,25 @@ describe('GET /runs/:id/stream', () => {
     ]);
     expect(sse.ids.at(-1)).toBe(last_seq);
     await sse.close();
+  });
+
+  it('serves many subscribers at once without a listener-leak warning', async () => {
+    server = await testServer();
+    const run = await createRun(server.url, 'watched');
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      const clients = await Promise.all(range(1, 15).map(() => SseClient.open(`${server!.url}/runs/${run}/stream`)));
+      await post(server.url, run, metricsBatch(0, 1));
+      await until(() => clients.every((c) => c.messages.some((m) => m.event === 'metrics')));
+      for (const c of clients) c.close();
+      // Warnings are emitted on the next turn of the loop after the listener that tripped them.
+      await new Promise((r) => setImmediate(r));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings).not.toContain('MaxListenersExceededWarning');
   });
 
   it('rejects a Last-Event-ID that is not a cursor and a run that does not exist', async () => {
