@@ -79,6 +79,11 @@ export function stringifyEvent(e: { type: string; values?: Record<string, unknow
   return e.type === 'metrics' && e.values ? stringifyWithValues(e as { values: Record<string, unknown> }) : stringifyJson(e);
 }
 
+/** An object's JSON (as stringifyJson) without its closing brace, so a streamed answer can add members after it. */
+export function stringifyOpen(value: object): string {
+  return stringifyJson(value).slice(0, -1);
+}
+
 const ENCODED: Record<string, number> = table({ NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity });
 
 /**

@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { stringifyJson } from '../domain/values.ts';
+import { stringifyJson, stringifyOpen } from '../domain/values.ts';
 import { LoopBudget } from '../domain/loop-budget.ts';
 import type { SeriesOut } from '../service/service.ts';
 import { sendChunks } from './chunked.ts';
@@ -16,7 +16,7 @@ async function* seriesChunks(series: SeriesOut[]): AsyncGenerator<string> {
   const budget = new LoopBudget();
   yield '{"series":[';
   for (const [n, { pages, ...head }] of series.entries()) {
-    yield `${n ? ',' : ''}${stringifyJson(head).slice(0, -1)},"points":[`;
+    yield `${n ? ',' : ''}${stringifyOpen(head)},"points":[`;
     let first = true;
     for await (const page of pages) {
       if (!page.length) continue;

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { DurationSetting } from '../domain/duration.ts';
 import { AnalystError, parseOrThrow } from '../domain/errors.ts';
+import { RENEWALS_PER_LEASE } from '../store/leases.ts';
 
 export interface LivenessSettings {
   /** ANALYST_STALL_SECONDS: a running run silent this long becomes `stalled` (and `run.stalled` is alerted). */
@@ -21,8 +22,6 @@ export interface LivenessSettings {
 const FIFTEEN_MINUTES = 15 * 60_000;
 const ONE_HOUR = 60 * 60_000;
 const LEASE_MS = 15_000;
-/** A lease is renewed this many times in its length, so one slow renewal does not lose it. */
-export const RENEWALS_PER_LEASE = 3;
 
 const LivenessEnv = z.object({
   ANALYST_STALL_SECONDS: DurationSetting.optional(),

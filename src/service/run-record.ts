@@ -4,7 +4,7 @@ import { RECORD_FORMAT, RECORD_VERSION, RecordEvent, type RunRecord } from '../d
 import type { Run } from '../domain/runs.ts';
 import type { AnalystService } from './service.ts';
 import { LoopBudget } from '../domain/loop-budget.ts';
-import { stringifyJson } from '../domain/values.ts';
+import { stringifyJson, stringifyOpen } from '../domain/values.ts';
 
 /** Points per page read from the store, and per chunk of an export written to the response. */
 const PAGE = 1000;
@@ -40,9 +40,6 @@ async function* recordEvents(service: AnalystService, run: string): AsyncGenerat
   }
 }
 
-/** An object's JSON without its closing brace, so more members can follow it. */
-const open = (value: object): string => stringifyJson(value).slice(0, -1);
-
 /**
  * The full record of a run (see RunRecord) as JSON text, written a page of points at a time: the
  * text of a run of millions of points is never held whole, and other requests are served while
@@ -57,13 +54,13 @@ export async function* exportRecord(service: AnalystService, ref: string, now: n
     exported_at: now,
     run: { id, name, project, status, config: config as RunRecord['run']['config'], meta: meta as RunRecord['run']['meta'], tags, total_epochs, total_steps, stage, dataset, base_model, parent_run, created_at, finished_at, note },
   };
-  yield `${open(head)},"series":[`;
+  yield `${stringifyOpen(head)},"series":[`;
   let current: string | null = null;
   for await (const { name: series, points } of seriesPages(service, run.id)) {
     const text = points.map(stringifyJson).join(',');
     if (series === current) yield `,${text}`;
     else {
-      yield `${current === null ? '' : ']},'}${open({ name: series, canonical: seriesCanonical(series) ?? null })},"points":[${text}`;
+      yield `${current === null ? '' : ']},'}${stringifyOpen({ name: series, canonical: seriesCanonical(series) ?? null })},"points":[${text}`;
       current = series;
     }
   }

@@ -1,5 +1,8 @@
 // Leases that let one replica of a deployment run what must run once (the stall watcher).
 
+/** A lease is renewed this many times in its length, so one slow renewal does not lose it. */
+export const RENEWALS_PER_LEASE = 3;
+
 export interface LeaseStore {
   /**
    * Takes or renews the lease `name` for `holder` until `now + ttlMs`; true when the holder has it.

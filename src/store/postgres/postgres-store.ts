@@ -82,8 +82,9 @@ export class PostgresStore implements Store {
    * transactions run one at a time across replicas, as SQLite's single writer does. Taking it
    * before any row lock is what keeps them from deadlocking, and it gives events their global
    * numbers in commit order (events are only written in these transactions: no module opens one
-   * on the pool itself). It is taken with the BEGIN, in one round trip. Within one process they queue in the order they were started,
-   * each taking a connection only when its turn comes, so waiting ones leave the pool to readers.
+   * on the pool itself). It is taken with the BEGIN, in one round trip. Within one process they
+   * queue in the order they were started, each taking a connection only when its turn comes, so
+   * waiting ones leave the pool to readers.
    */
   transaction<T>(fn: () => Promise<T>): Promise<T> {
     if (this.db.inTransaction()) return this.db.transaction(fn);
