@@ -98,15 +98,18 @@ export class SqliteStore implements Store {
       // Taken before the database is touched: a second server stops here, having changed nothing.
       this.ledger = new AckLedger(path);
     }
+    let opened: Database.Database | undefined;
     try {
-      this.db = new Database(path);
-      this.db.pragma('journal_mode = WAL');
+      opened = this.db = new Database(path);
+      opened.pragma('journal_mode = WAL');
       // FULL until the start-up writes (migrations, the integrity check) are in: durable without the flushes below.
-      this.db.pragma('synchronous = FULL');
-      this.db.pragma('busy_timeout = 5000');
-      this.db.pragma('foreign_keys = ON');
-      migrate(this.db);
+      opened.pragma('synchronous = FULL');
+      opened.pragma('busy_timeout = 5000');
+      opened.pragma('foreign_keys = ON');
+      migrate(opened);
     } catch (err) {
+      // A file that cannot be opened or migrated is let go whole, so the caller can retry or remove it.
+      opened?.close();
       this.ledger?.close();
       throw err;
     }
