@@ -37,6 +37,41 @@ const halfAsOften: Perturb = (events) => {
 };
 
 /**
+ * Other spellings of each plain quantity, one naming style per column: TensorBoard-style groups,
+ * Hugging Face's prefixes, words spelled out, PascalCase, words with spaces. A run read by the parts of its names
+ * must not care which one its trainer used.
+ */
+const STYLES: Record<string, string[]> = {
+  train_loss: ['Loss/train', 'train/loss', 'training_loss', 'TrainLoss', 'Train Loss'],
+  val_loss: ['Loss/val', 'eval/loss', 'validation_loss', 'ValLoss', 'Valid Loss'],
+  train_acc: ['Accuracy/train', 'train/accuracy', 'training_accuracy', 'TrainAcc', 'Train Accuracy'],
+  val_acc: ['Accuracy/val', 'eval/accuracy', 'validation_accuracy', 'ValAcc', 'Valid Accuracy'],
+  lr: ['LearningRate', 'train/learning_rate', 'learning_rate', 'LR', 'Learning Rate'],
+  grad_norm: ['Gradients/norm', 'train/grad_norm', 'gradient_norm', 'GradNorm', 'Grad Norm'],
+};
+
+/**
+ * Each quantity the run logs under exactly one name renamed to style `k`. Quantities logged
+ * under several names (a step and an epoch form) keep them: one new name cannot say which is which.
+ */
+function renamed(k: number): Perturb {
+  return (events) => {
+    const names = new Map<string, Set<string>>();
+    for (const e of events)
+      if (e.type === 'metrics')
+        for (const name of Object.keys(e.values)) {
+          const canonical = canonicalOf(name)?.canonical;
+          if (canonical && STYLES[canonical]) names.set(canonical, (names.get(canonical) ?? new Set()).add(name));
+        }
+    const to = new Map<string, string>();
+    for (const [canonical, set] of names) if (set.size === 1) to.set([...set][0], STYLES[canonical][k]);
+    return events.map((e) =>
+      e.type === 'metrics' ? { ...e, values: Object.fromEntries(Object.entries(e.values).map(([n, v]) => [to.get(n) ?? n, v])) } : e,
+    );
+  };
+}
+
+/**
  * `invariant`: the reading must not change at all (a loss in other units is the same run).
  * Otherwise fewer points may carry too little evidence for a slow finding, but must not raise a
  * finding the full run does not.
@@ -45,6 +80,7 @@ export const PERTURBATIONS: Array<{ name: string; invariant: boolean; apply: Per
   { name: 'losses x10', invariant: true, apply: scaleLosses(10) },
   { name: 'losses x0.1', invariant: true, apply: scaleLosses(0.1) },
   { name: 'logged half as often', invariant: false, apply: halfAsOften },
+  ...STYLES.val_loss.map((_, k) => ({ name: `names like ${STYLES.val_loss[k]}`, invariant: true, apply: renamed(k) })),
 ];
 
 export interface Shift {

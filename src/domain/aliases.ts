@@ -140,7 +140,25 @@ add('train_loss', 0, ['trl']);
 add('val_loss', 0, ['tel']);
 
 /** Per-layer gradient norms: `grad_norm/<layer>`, `grad_norm.<layer>`, Lightning's `grad_2.0_norm/<layer>`. */
-const LAYER_GRAD = /^(?:grad_norm|grad_2\.0_norm|gradient_norm|grad)[/.](.+)$/i;
+const LAYER_GRAD = /^(grad_norm|grad_2\.0_norm|gradient_norm|grad)[/.](.+)$/i;
+/**
+ * What after such a prefix names the whole model's norm, not a layer's: `grad_norm/total`, and
+ * after a bare `grad` also `grad/norm` (behind a prefix that says norm already, `norm` is a layer:
+ * the final LayerNorm of many transformers is called so).
+ */
+const WHOLE_MODEL = /^(?:global|total|l2)(?:[_ ]?norm)?$/i;
+const WHOLE_MODEL_AFTER_GRAD = /^(?:(?:global|total|l2)[_ ]?)?norm$/i;
+
+/** Words of a gradient and words that say a norm is over the whole model (`gradients/global_norm`). */
+const GRAD_WORDS = new Set(['grad', 'grads', 'gradient', 'gradients']);
+const GLOBAL_WORDS = new Set(['global', 'total', 'l2']);
+
+/** `grad norm`, `gradients global norm`, `total grad norm`, `gnorm`: the global gradient norm. */
+function isGlobalGradNorm(content: string[]): boolean {
+  const words = content.filter((w) => !GLOBAL_WORDS.has(w));
+  if (words.length === 1) return words[0] === 'gnorm' || words[0] === 'gradnorm';
+  return words.length === 2 && GRAD_WORDS.has(words[0]) && words[1] === 'norm';
+}
 
 /** Hugging Face evaluation on several sets: `eval_<set>_loss`; the first set logged stands for validation. */
 const EVAL_SET = /^eval_[a-z0-9]+_(loss|accuracy)$/i;
@@ -235,9 +253,7 @@ function fromTokens(tokens: string[]): Alias | undefined {
   }
   const joined = content.join(' ');
   if (joined === 'lr') return { canonical: 'lr', rank: 0 };
-  if (joined === 'grad norm' || joined === 'gradient norm' || joined === 'gnorm' || joined === 'gradnorm' || joined === 'grad norm total') {
-    return { canonical: 'grad_norm', rank: 0 };
-  }
+  if (isGlobalGradNorm(content)) return { canonical: 'grad_norm', rank: 0 };
   const standIn = STAND_INS[joined];
   if (standIn !== undefined) return lossOrAcc('loss', split ?? 'train', standIn);
   // A perplexity is the exponential of the cross-entropy loss: a run that logs only its
@@ -297,7 +313,10 @@ function read(name: string): Alias | undefined {
   if (known) return known;
   if (HF_SUMMARY.test(name)) return undefined;
   const layer = LAYER_GRAD.exec(name);
-  if (layer) return layer[1] === 'total' ? { canonical: 'grad_norm', rank: 0 } : { canonical: `grad_norm/${layer[1]}`, rank: 0 };
+  if (layer) {
+    const whole = WHOLE_MODEL.test(layer[2]) || (layer[1].toLowerCase() === 'grad' && WHOLE_MODEL_AFTER_GRAD.test(layer[2]));
+    return whole ? { canonical: 'grad_norm', rank: 0 } : { canonical: `grad_norm/${layer[2]}`, rank: 0 };
+  }
   const parts = fromTokens(nameTokens(name));
   if (parts) return parts;
   const set = EVAL_SET.exec(name);

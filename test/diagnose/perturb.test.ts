@@ -17,6 +17,17 @@ describe('eval perturbations', () => {
     expect(scaled[7]).toMatchObject({ values: { val_loss: 15, val_acc: 0.7 } });
   });
 
+  it('renames each quantity logged under one name into another naming style, and leaves a quantity logged under two', () => {
+    const renamed = byName('names like Loss/val')(events);
+    expect(renamed[1]).toMatchObject({ values: { 'Loss/train': 2, LearningRate: 0.1, 'Gradients/norm': 1 } });
+    expect(renamed[7]).toMatchObject({ values: { 'Loss/val': 1.5, 'Accuracy/val': 0.7 } });
+    const both: EventInput[] = [
+      { type: 'metrics', step: 1, values: { loss_step: 2 } },
+      { type: 'metrics', step: 1, epoch: 1, values: { loss_epoch: 1.9 } },
+    ];
+    expect(byName('names like eval/loss')(both)).toEqual(both);
+  });
+
   it('logs training points half as often, keeping every evaluation and non-metrics event', () => {
     const thinned = byName('logged half as often')(events);
     expect(thinned.map((e) => (e.type === 'metrics' ? e.step : e.type))).toEqual(['run_started', 0, 2, 4, 6]);

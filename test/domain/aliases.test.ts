@@ -100,6 +100,14 @@ const MAPPED: Array<[string, string, number]> = [
   ['grad_2.0_norm_total', 'grad_norm', 0],
   ['gnorm', 'grad_norm', 0],
   ['grad_norm/layer1.weight', 'grad_norm/layer1.weight', 0],
+  // the whole model's norm in other spellings; behind `grad_norm/`, `norm` is a layer (a final LayerNorm)
+  ['Gradients/norm', 'grad_norm', 0],
+  ['gradients/global_norm', 'grad_norm', 0],
+  ['grads_norm', 'grad_norm', 0],
+  ['total grad norm', 'grad_norm', 0],
+  ['grad/norm', 'grad_norm', 0],
+  ['grad_norm/l2_norm', 'grad_norm', 0],
+  ['grad_norm/norm', 'grad_norm/norm', 0],
   ['weight_norm', 'weight_norm', 0],
   // times, speed, memory
   ['epoch_time', 'epoch_time', 0],
