@@ -37,6 +37,29 @@ const halfAsOften: Perturb = (events) => {
 };
 
 /**
+ * Each metric in an event of its own at the same step and epoch, as TensorBoard's `add_scalar` or
+ * one `wandb.log` call per metric writes them: a rule must not depend on what arrives together.
+ */
+const oneMetricPerEvent: Perturb = (events) =>
+  events.flatMap((e): EventInput[] => (e.type === 'metrics' ? Object.entries(e.values).map(([k, v]) => ({ ...e, values: { [k]: v } })) : [e]));
+
+/** Accuracies as percentages (82.5 for 0.825), as many trainers print them. */
+const accuracyInPercent: Perturb = (events) =>
+  events.map((e) =>
+    e.type === 'metrics'
+      ? { ...e, values: Object.fromEntries(Object.entries(e.values).map(([k, v]) => [k, /_acc$/.test(canonicalOf(k)?.canonical ?? '') && typeof v === 'number' ? v * 100 : v])) }
+      : e,
+  );
+
+/** The learning rate not logged: most trainers do not log it, and a schedule must then be read from the curve. */
+const withoutLr: Perturb = (events) =>
+  events.flatMap((e): EventInput[] => {
+    if (e.type !== 'metrics') return [e];
+    const values = Object.fromEntries(Object.entries(e.values).filter(([k]) => canonicalOf(k)?.canonical !== 'lr'));
+    return Object.keys(values).length ? [{ ...e, values }] : [];
+  });
+
+/**
  * Other spellings of each plain quantity, one naming style per column: TensorBoard-style groups,
  * Hugging Face's prefixes, words spelled out, PascalCase, words with spaces. A run read by the parts of its names
  * must not care which one its trainer used.
@@ -80,6 +103,9 @@ export const PERTURBATIONS: Array<{ name: string; invariant: boolean; apply: Per
   { name: 'losses x10', invariant: true, apply: scaleLosses(10) },
   { name: 'losses x0.1', invariant: true, apply: scaleLosses(0.1) },
   { name: 'logged half as often', invariant: false, apply: halfAsOften },
+  { name: 'one metric per event', invariant: true, apply: oneMetricPerEvent },
+  { name: 'accuracy in percent', invariant: true, apply: accuracyInPercent },
+  { name: 'no lr logged', invariant: false, apply: withoutLr },
   ...STYLES.val_loss.map((_, k) => ({ name: `names like ${STYLES.val_loss[k]}`, invariant: true, apply: renamed(k) })),
 ];
 

@@ -44,6 +44,13 @@ export interface MetricsUpdate {
   otherLosses: number;
   /** The first of those that was NaN or infinite, as sent; null when none was. */
   nonFiniteLoss: string | null;
+  /**
+   * The logged point this event belongs to, counted from 1. Trainers that write each metric on
+   * its own (TensorBoard's add_scalar, one MLflow log_metric or wandb.log call per metric) send
+   * one point in several events: consecutive events at the same step and epoch with no name in
+   * common share their point, so a rule can count points rather than events.
+   */
+  point: number;
 }
 
 interface NameSlot {
@@ -113,7 +120,12 @@ export class RunContext {
   /** The hyperparameters the run started with (the latest run_started's), for advice that names them. */
   config: Record<string, unknown> | null = null;
   readonly recent: NotableEvent[] = [];
-  private readonly update: MetricsUpdate = { step: null, epoch: null, ts: 0, values: new Map(), restarted: false, otherLosses: 0, nonFiniteLoss: null };
+  private readonly update: MetricsUpdate = { step: null, epoch: null, ts: 0, values: new Map(), restarted: false, otherLosses: 0, nonFiniteLoss: null, point: 0 };
+  /** The point the last metrics event belonged to: its step, epoch and the canonical names it has had. */
+  private point = 0;
+  private pointStep: number | null = null;
+  private pointEpoch: number | null = null;
+  private readonly pointNames = new Set<string>();
   /** Step and epoch of the run's first metrics, where a restart goes back to. */
   private firstStep: number | null = null;
   private firstEpoch: number | null = null;
@@ -281,7 +293,23 @@ export class RunContext {
     update.epoch = epoch;
     update.ts = ts;
     update.restarted = restarted;
+    update.point = this.pointOf(step, epoch, restarted, values);
     return update;
+  }
+
+  /** The point an event belongs to (see MetricsUpdate.point), noting its names in it. */
+  private pointOf(step: number | null, epoch: number | null, restarted: boolean, values: Map<string, number>): number {
+    const names = this.pointNames;
+    let continues = !restarted && (step !== null || epoch !== null) && step === this.pointStep && epoch === this.pointEpoch;
+    if (continues) for (const name of values.keys()) if (names.has(name)) continues = false;
+    if (!continues) {
+      this.point++;
+      this.pointStep = step;
+      this.pointEpoch = epoch;
+      names.clear();
+    }
+    for (const name of values.keys()) names.add(name);
+    return this.point;
   }
 
   /** Whether this update's step (or epoch, without steps) went back to where the run's metrics began. */

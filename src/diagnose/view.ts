@@ -8,7 +8,10 @@ const MAX_LAYERS = 1024;
 
 /**
  * What one update carries, read in a single pass over its values for all rules: the canonical
- * metrics rules judge (undefined when absent) and the extremes of its `grad_norm/<layer>` values.
+ * metrics rules judge (undefined when absent) and, when it carries a `grad_norm/<layer>` value,
+ * the extremes of every layer's latest norm. The layers are read as a whole from their latest
+ * values because a trainer may log each layer in an event of its own: a scan of one event would
+ * see a single layer, with no spread and no live layer beside a dead one.
  * Reused across updates, so reading costs no allocation.
  */
 export class UpdateView {
@@ -32,6 +35,9 @@ export class UpdateView {
   diedLayer: string | null = null;
   /** Layers seen with a non-zero gradient (bounded by the run's layers, a few hundred at most). */
   private readonly alive = new Set<string>();
+  /** Each layer's latest norm (as bounded as `alive`), and whether this update gave one. */
+  private readonly latest = new Map<string, number>();
+  private layerFed = false;
   /** Smallest non-zero layer norm and its layer. */
   low = Infinity;
   lowLayer: string | null = null;
@@ -45,7 +51,9 @@ export class UpdateView {
     this.zeroLayer = this.lowLayer = this.highLayer = this.diedLayer = null;
     this.low = Infinity;
     this.high = 0;
+    this.layerFed = false;
     update.values.forEach(this.visit);
+    if (this.layerFed) this.latest.forEach(this.scan);
     this.lossName = ctx.series.has('train_loss') ? 'train_loss' : ctx.series.has('val_loss') ? 'val_loss' : undefined;
     this.loss = this.lossName === 'train_loss' ? this.trainLoss : this.lossName === 'val_loss' ? this.valLoss : undefined;
   }
@@ -107,15 +115,22 @@ export class UpdateView {
         return;
     }
     if (!isLayerGradNorm(name) || !Number.isFinite(v)) return;
-    this.layers++;
     const layer = name.slice('grad_norm/'.length);
+    if (!this.latest.has(layer) && this.latest.size >= MAX_LAYERS) return;
+    this.latest.set(layer, v);
+    if (v !== 0 && this.alive.size < MAX_LAYERS) this.alive.add(layer);
+    this.layerFed = true;
+  };
+
+  private readonly scan = (v: number, layer: string): void => {
+    this.layers++;
     if (v === 0) {
       this.zeros++;
       this.zeroLayer ??= layer;
+      // A zero is never added to `alive`: a layer in it at zero had a gradient earlier, and died.
       if (this.diedLayer === null && this.alive.has(layer)) this.diedLayer = layer;
       return;
     }
-    if (this.alive.size < MAX_LAYERS) this.alive.add(layer);
     if (v < this.low) {
       this.low = v;
       this.lowLayer = layer;

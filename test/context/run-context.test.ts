@@ -30,6 +30,17 @@ describe('Window', () => {
 });
 
 describe('RunContext', () => {
+  it('numbers logged points: events at one step and epoch with no name in common share one', () => {
+    const ctx = new RunContext('r');
+    const point = (step: number | undefined, values: Record<string, number>, epoch?: number) => ctx.apply({ type: 'metrics', step, epoch, values, ts: 1 })!.point;
+    expect([point(1, { loss: 1 }), point(1, { grad_norm: 2 }), point(1, { lr: 0.1 })]).toEqual([1, 1, 1]);
+    // The same name again at the same step is another point (a run that logs no step counter).
+    expect(point(1, { loss: 0.9 })).toBe(2);
+    expect([point(2, { loss: 0.8 }), point(2, { val_loss: 1 }, 1)]).toEqual([3, 4]);
+    // Without step or epoch nothing says two events are one point.
+    expect([point(undefined, { loss: 1 }), point(undefined, { lr: 0.1 })]).toEqual([5, 6]);
+  });
+
   it('maps names to canonical series, normalises percent accuracy, keeps names as sent', () => {
     const ctx = new RunContext('r');
     const u = ctx.apply({ type: 'metrics', step: 1, epoch: 1, ts: 1, values: { 'train/loss': 0.9, 'Validation Accuracy': 78.9, eval_loss: 1.1, 'grad_norm/layer.0': 0.01 } });

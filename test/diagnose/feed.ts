@@ -49,6 +49,16 @@ export function noise(seed = 1): () => number {
 }
 
 /** n epoch rows from a function of the epoch (1-based). */
+/**
+ * The same points with each metric in a row of its own at the point's step and epoch, in the order
+ * given (as TensorBoard's add_scalar or one MLflow log_metric call per metric sends them).
+ */
+export function oneMetricPerRow(rows: Row[], order?: string[]): Row[] {
+  return rows.flatMap(({ step, epoch, ...values }) =>
+    (order ?? Object.keys(values)).filter((k) => k in values).map((k) => ({ step, epoch, [k]: values[k] })),
+  );
+}
+
 export function epochs(n: number, row: (e: number) => Row, stepsPerEpoch = 100): Row[] {
   return Array.from({ length: n }, (_, i) => ({ step: (i + 1) * stepsPerEpoch, epoch: i + 1, ...row(i + 1) }));
 }

@@ -28,6 +28,20 @@ describe('eval perturbations', () => {
     expect(byName('names like eval/loss')(both)).toEqual(both);
   });
 
+  it('sends each metric in an event of its own, writes accuracies in percent, or drops the learning rate', () => {
+    const split = byName('one metric per event')(events);
+    expect(split.slice(1, 4)).toEqual([
+      { type: 'metrics', step: 0, values: { loss: 2 } },
+      { type: 'metrics', step: 0, values: { lr: 0.1 } },
+      { type: 'metrics', step: 0, values: { grad_norm: 1 } },
+    ]);
+    expect(byName('accuracy in percent')(events)[7]).toMatchObject({ values: { val_loss: 1.5, val_acc: 70 } });
+    expect(byName('no lr logged')([{ type: 'metrics', step: 1, values: { lr: 0.1 } }, ...events]).slice(0, 2)).toEqual([
+      events[0],
+      { type: 'metrics', step: 0, values: { loss: 2, grad_norm: 1 } },
+    ]);
+  });
+
   it('logs training points half as often, keeping every evaluation and non-metrics event', () => {
     const thinned = byName('logged half as often')(events);
     expect(thinned.map((e) => (e.type === 'metrics' ? e.step : e.type))).toEqual(['run_started', 0, 2, 4, 6]);

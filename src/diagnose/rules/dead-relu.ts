@@ -18,6 +18,8 @@ interface State {
   /** The first zero layer that had had a gradient before, in this run of zero points. */
   died: string | null;
   zeroRun: number;
+  /** The point last counted in `zeroRun`. */
+  zeroPoint: number;
   firstStep: number | null;
   firstEpoch: number | null;
   report: Reporter;
@@ -25,7 +27,7 @@ interface State {
 
 export const deadRelu = defineRule<State>({
   kind: 'dead_relu',
-  init: () => ({ died: null, zeroRun: 0, firstStep: null, firstEpoch: null, report: new Reporter() }),
+  init: () => ({ died: null, zeroRun: 0, zeroPoint: 0, firstStep: null, firstEpoch: null, report: new Reporter() }),
   evaluate(ctx, update, state, facts) {
     const name = facts.view.lossName;
     const scan = facts.view;
@@ -35,9 +37,13 @@ export const deadRelu = defineRule<State>({
       state.died = null;
       return state.report.clear();
     }
-    if (state.zeroRun++ === 0) {
-      state.firstStep = update.step;
-      state.firstEpoch = update.epoch;
+    // Counted once per logged point, however many events its layers came in.
+    if (update.point !== state.zeroPoint) {
+      state.zeroPoint = update.point;
+      if (state.zeroRun++ === 0) {
+        state.firstStep = update.step;
+        state.firstEpoch = update.epoch;
+      }
     }
     if (state.zeroRun < T.zeroPoints) return undefined;
     const loss = facts.loss;

@@ -84,6 +84,13 @@ interface State {
   firstVal: number;
   lastRaw: number;
   train: Smoothed;
+  /**
+   * The training loss and the training error (one minus the accuracy), each kept whatever the run
+   * is judged by: `train` is the one that matches it, and a switch to the validation loss does not
+   * lose the training points already logged.
+   */
+  trainLoss: Smoothed;
+  trainError: Smoothed;
   trainAtMin: number;
   minCount: number;
   bestLevel: number;
@@ -96,17 +103,31 @@ interface State {
   valMark: number;
   valMarkCount: number;
   trainAtValMark: number;
+  /** Whether the run is judged by its validation loss (else its validation accuracy); null before any. */
+  byLoss: boolean | null;
   report: Reporter;
+}
+
+function fresh(): State {
+  const trainLoss = new Smoothed();
+  return { measures: new Map(), measureProgressAt: 0, val: new Smoothed(3), firstVal: NaN, lastRaw: NaN, train: trainLoss, trainLoss, trainError: new Smoothed(), trainAtMin: NaN, minCount: 0, bestLevel: Infinity, noiseAtBest: NaN, sinceBest: new Trend(), bestCount: 0, held: 0, valMark: Infinity, valMarkCount: 0, trainAtValMark: NaN, byLoss: null, report: new Reporter(1.25) };
 }
 
 export const overfitting = defineRule<State>({
   kind: 'overfitting',
-  init: () => ({ measures: new Map(), measureProgressAt: 0, val: new Smoothed(3), firstVal: NaN, lastRaw: NaN, train: new Smoothed(), trainAtMin: NaN, minCount: 0, bestLevel: Infinity, noiseAtBest: NaN, sinceBest: new Trend(), bestCount: 0, held: 0, valMark: Infinity, valMarkCount: 0, trainAtValMark: NaN, report: new Reporter(1.25) }),
+  init: fresh,
   evaluate(ctx, update, state, facts) {
     const byLoss = ctx.series.has('val_loss');
+    // A validation loss first logged after a validation accuracy (each metric in an event of its
+    // own) takes over: what was read of the accuracy, as an error, is no loss to compare with.
+    if (state.byLoss !== byLoss) {
+      if (state.byLoss !== null) Object.assign(state, fresh(), { trainLoss: state.trainLoss, trainError: state.trainError });
+      state.byLoss = byLoss;
+      state.train = byLoss ? state.trainLoss : state.trainError;
+    }
     const view = facts.view;
-    const tl = byLoss ? view.trainLoss : view.trainAcc;
-    if (tl !== undefined) state.train.push(byLoss ? tl : 1 - tl, update.step, update.epoch);
+    if (view.trainLoss !== undefined) state.trainLoss.push(view.trainLoss, update.step, update.epoch);
+    if (view.trainAcc !== undefined) state.trainError.push(1 - view.trainAcc, update.step, update.epoch);
     const raw = byLoss ? view.valLoss : view.valAcc;
     // A value repeated exactly is the same evaluation logged again (YOLO's results.csv repeats
     // it between validations), not a new measurement: counted twice it would hide the noise.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { epochs, feed, raisedAt, resolvedAt, serious } from '../feed.ts';
+import { epochs, feed, oneMetricPerRow, raisedAt, resolvedAt, serious } from '../feed.ts';
 
 describe('dead_relu rule', () => {
   it('fires after three points of an exactly-zero layer gradient with the loss stuck', () => {
@@ -9,6 +9,17 @@ describe('dead_relu rule', () => {
     expect(f.severity).toBe('warning');
     expect(f.message).toContain('2 of 2 logged layers');
     expect(f.epoch).toBe(3);
+  });
+
+  it('reads layers logged in events of their own as one point, and counts points, not events', () => {
+    const rows = epochs(10, () => ({ train_loss: 2.3, grad_norm: 0.16, 'grad_norm/layer.0': 0, 'grad_norm/layer.out': 0 }));
+    const split = oneMetricPerRow(rows);
+    const fed = feed(split);
+    // The third point's first zero layer, as when each point came in one event.
+    expect(raisedAt(fed, 'dead_relu')).toBe(2 * 4 + 2);
+    // A dead layer beside a live one logged in the next event is seen with it.
+    const half = feed(oneMetricPerRow(epochs(10, (e) => ({ train_loss: 3 / e, 'grad_norm/fc0': e < 4 ? 1.5 : 0, 'grad_norm/head': 1 }))));
+    expect(serious(half, 'dead_relu')[0].message).toMatch(/fc0 had a gradient before: it died during training/);
   });
 
   it('only notes (info) a zero-gradient layer while the loss still improves: it may be frozen', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { epochs, feed, noise, raisedAt, resolvedAt, serious } from '../feed.ts';
+import { epochs, feed, oneMetricPerRow, noise, raisedAt, resolvedAt, serious } from '../feed.ts';
 
 /** Validation loss lowest at epoch 10 (0.3), then rising; training loss keeps falling. */
 const ushape = (e: number) => ({ train_loss: 2 * Math.exp(-e / 4), val_loss: 0.3 + 0.004 * (e - 10) ** 2 });
@@ -15,6 +15,14 @@ describe('overfitting rule', () => {
     expect(found[0].evidence.best_epoch).toBe(10);
     expect(found[0].actions[0]).toMatch(/^stop at epoch 10 \(val_loss 0\.3\) where val_loss was best/);
     expect(found[0].actions[1]).toMatch(/weight decay/);
+  });
+
+  it('reads the validation loss when each metric comes in an event of its own, the accuracy first', () => {
+    const rows = epochs(30, (e) => ({ ...ushape(e), train_acc: 1 - Math.exp(-e / 4), val_acc: 0.9 - 0.002 * (e - 10) ** 2 }));
+    const fed = feed(oneMetricPerRow(rows, ['train_acc', 'train_loss', 'val_acc', 'val_loss']));
+    const [f] = serious(fed, 'overfitting');
+    expect(f.evidence.metric).toBe('val_loss');
+    expect(f.evidence.best_epoch).toBe(10);
   });
 
   it('reads three evaluations: a rise from the first is overfitting, a rise no larger than the fall before it is movement', () => {

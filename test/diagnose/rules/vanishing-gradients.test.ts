@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { epochs, feed, raisedAt, resolvedAt, serious } from '../feed.ts';
+import { epochs, feed, oneMetricPerRow, raisedAt, resolvedAt, serious } from '../feed.ts';
 
 describe('vanishing_gradients rule', () => {
   it('fires when the first layer gets a vanishing share of the gradient while the loss is stuck', () => {
@@ -10,6 +10,13 @@ describe('vanishing_gradients rule', () => {
     expect(f.severity).toBe('critical');
     expect(f.message).toContain('layer.0');
     expect(f.evidence.low_layer).toBe('layer.0');
+  });
+
+  it('compares layers logged in events of their own, and stays raised between them', () => {
+    const rows = epochs(10, (e) => ({ train_loss: 2.303 - 0.001 * e, 'grad_norm/layer.0': 1e-10, 'grad_norm/layer.out': 0.7 }));
+    const fed = feed(oneMetricPerRow(rows));
+    expect(serious(fed, 'vanishing_gradients')).toHaveLength(1);
+    expect(resolvedAt(fed, 'vanishing_gradients')).toBe(-1);
   });
 
   it('stays silent when layers are within an order of magnitude, or when the loss is falling', () => {
