@@ -98,9 +98,11 @@ export class RunDiagnoser {
     // Smoothed once here for every rule that judges them (a median per rule would cost as much again).
     facts.lossFed = view.loss !== undefined && facts.loss.push(view.loss, update.step, update.epoch);
     if (view.trainLoss !== undefined) facts.train.push(view.trainLoss, update.step, update.epoch);
-    const lr = view.lr;
+    // Against the lr of the last loss point, so that a rise logged in an event of its own (one
+    // metric per event) still reaches the rules on the loss point that follows it.
+    const lr = view.lr ?? ctx.lastLr ?? undefined;
     facts.lrRatio = lr !== undefined && Number.isFinite(lr) ? lr / this.lastLr : NaN;
-    if (lr !== undefined && Number.isFinite(lr)) this.lastLr = lr;
+    if (lr !== undefined && Number.isFinite(lr) && (facts.lossFed || Number.isNaN(this.lastLr))) this.lastLr = lr;
     // Rules judge this update against the range as it was before it.
     const g = view.gradNorm;
     const w = view.weightNorm;

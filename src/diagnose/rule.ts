@@ -23,8 +23,8 @@ export interface RunFacts {
   /** The gradient norm's normal range, without its first points and its outliers. */
   readonly grad: GradRange;
   /**
-   * The logged learning rate over the one logged before it (above 1: it rose, as in a warm-up or
-   * a warm restart); NaN when this update logs none or none came before.
+   * The latest logged learning rate over the one at the last loss point (above 1: it rose, as in a
+   * warm-up or a warm restart); NaN before the run has logged one.
    */
   readonly lrRatio: number;
 }

@@ -77,6 +77,8 @@ const T = {
 interface State {
   /** The best value (negated, as an error) of every validation score the run logs (`val_acc`, `val/mAP50`). */
   measures: Map<string, number>;
+  /** When each score's value was last noted: a score logged in an event of its own is read once, at the next evaluation. */
+  measuresNotedAt: Map<string, number>;
   /** The validation point count at the last progress of any of them. */
   measureProgressAt: number;
   val: Smoothed;
@@ -110,7 +112,7 @@ interface State {
 
 function fresh(): State {
   const trainLoss = new Smoothed();
-  return { measures: new Map(), measureProgressAt: 0, val: new Smoothed(3), firstVal: NaN, lastRaw: NaN, train: trainLoss, trainLoss, trainError: new Smoothed(), trainAtMin: NaN, minCount: 0, bestLevel: Infinity, noiseAtBest: NaN, sinceBest: new Trend(), bestCount: 0, held: 0, valMark: Infinity, valMarkCount: 0, trainAtValMark: NaN, byLoss: null, report: new Reporter(1.25) };
+  return { measures: new Map(), measuresNotedAt: new Map(), measureProgressAt: 0, val: new Smoothed(3), firstVal: NaN, lastRaw: NaN, train: trainLoss, trainLoss, trainError: new Smoothed(), trainAtMin: NaN, minCount: 0, bestLevel: Infinity, noiseAtBest: NaN, sinceBest: new Trend(), bestCount: 0, held: 0, valMark: Infinity, valMarkCount: 0, trainAtValMark: NaN, byLoss: null, report: new Reporter(1.25) };
 }
 
 export const overfitting = defineRule<State>({
@@ -137,7 +139,7 @@ export const overfitting = defineRule<State>({
     const val = state.val;
     if (!val.push(byLoss ? raw : 1 - raw, update.step, update.epoch)) return undefined;
     if (val.count === 1) state.firstVal = val.last;
-    if (byLoss) noteMeasures(ctx, update, state);
+    if (byLoss) noteMeasures(ctx, state);
     if (val.minCount !== state.minCount) state.minCount = val.minCount;
     // The lowest running median from the first evaluation on (a run evaluated five times may be
     // at its best on the first), where the training loss stood then.
@@ -300,11 +302,12 @@ function isScore(ctx: RunContext, name: string): boolean {
 }
 
 /** Notes which validation scores this evaluation improved by the progress that counts. */
-function noteMeasures(ctx: RunContext, update: MetricsUpdate, state: State): void {
+function noteMeasures(ctx: RunContext, state: State): void {
   const own = ctx.get('val_loss')?.source;
   for (const [name, latest] of ctx.latest) {
-    if (latest.ts !== update.ts || name === own || !Number.isFinite(latest.value)) continue;
+    if (name === own || !Number.isFinite(latest.value) || state.measuresNotedAt.get(name) === latest.ts) continue;
     if (!isScore(ctx, name)) continue;
+    state.measuresNotedAt.set(name, latest.ts);
     const error = -latest.value;
     const best = state.measures.get(name);
     if (best === undefined) state.measures.set(name, error);

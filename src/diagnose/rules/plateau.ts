@@ -62,19 +62,23 @@ interface State {
   markCount: number;
   markStep: number | null;
   markEpoch: number | null;
+  /** The logged point of that progress. */
+  markPoint: number;
   sinceMark: Trend;
   report: Reporter;
 }
 
 export const plateau = defineRule<State>({
   kind: 'plateau',
-  init: () => ({ val: new Smoothed(VAL_SPAN), valMark: Infinity, valProgressAt: 0, valSinceMark: 0, mark: Infinity, markCount: 0, markStep: null, markEpoch: null, sinceMark: new Trend(), report: new Reporter(Infinity) }),
+  init: () => ({ val: new Smoothed(VAL_SPAN), valMark: Infinity, valProgressAt: 0, valSinceMark: 0, mark: Infinity, markCount: 0, markStep: null, markEpoch: null, markPoint: 0, sinceMark: new Trend(), report: new Reporter(Infinity) }),
   evaluate(ctx, update, state, facts) {
     const view = facts.view;
     // Validation progress is noted: a training loss that stalls while validation still improves
     // is no plateau.
     if (view.valLoss !== undefined && state.val.push(view.valLoss, update.step, update.epoch)) {
-      state.valSinceMark++;
+      // An evaluation logged at the point of the training loss's last progress (in an event of
+      // its own) is not one after it.
+      if (update.point !== state.markPoint) state.valSinceMark++;
       if (state.val.level < state.valMark * (1 - VAL_PROGRESS)) {
         state.valMark = state.val.level;
         state.valProgressAt = facts.loss.count;
@@ -95,6 +99,7 @@ export const plateau = defineRule<State>({
       state.markCount = s.count;
       state.markStep = update.step;
       state.markEpoch = update.epoch;
+      state.markPoint = update.point;
       state.valSinceMark = 0;
       state.sinceMark.reset();
       return state.report.clear();
