@@ -104,6 +104,10 @@ describe('overfitting rule', () => {
     expect(serious(feed(rows((e) => 0.38 + 0.024 * e)), 'overfitting')).toEqual([]);
     // The same run with mAP flat from the start: nothing improves on held-out data any more.
     expect(serious(feed(rows(() => 0.8 + 0.002 * r())), 'overfitting')).toHaveLength(1);
+    // The score logged in an event of its own, before or after the validation loss, still counts.
+    for (const order of [['train/box_loss', 'metrics/mAP50(B)', 'val/box_loss'], ['train/box_loss', 'val/box_loss', 'metrics/mAP50(B)']]) {
+      expect(serious(feed(oneMetricPerRow(rows((e) => 0.38 + 0.024 * e), order)), 'overfitting')).toEqual([]);
+    }
   });
 
   it('uses validation accuracy when the run logs no validation loss', () => {

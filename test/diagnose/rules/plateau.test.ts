@@ -1,10 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { epochs, feed, noise, raisedAt, resolvedAt, serious } from '../feed.ts';
+import { epochs, feed, oneMetricPerRow, noise, raisedAt, resolvedAt, serious } from '../feed.ts';
 
 /** Falls from 2 to 1 over ten epochs, then stays flat. */
 const stalls = (e: number) => ({ train_loss: e <= 10 ? 2 - 0.1 * e : 1, lr: 0.01 });
 
 describe('plateau rule', () => {
+  it('restarts its patience while the learning rate rises, also when the rate is logged in an event of its own', () => {
+    const rows = epochs(40, (e) => ({ ...stalls(e), lr: e <= 10 ? 0.01 : 0.01 * 1.1 ** (e - 10) }));
+    expect(serious(feed(rows), 'plateau')).toEqual([]);
+    for (const order of [['lr', 'train_loss'], ['train_loss', 'lr']]) expect(serious(feed(oneMetricPerRow(rows, order)), 'plateau')).toEqual([]);
+    // The same flat loss at a constant rate is a plateau.
+    expect(serious(feed(epochs(40, stalls)), 'plateau')).toHaveLength(1);
+  });
+
   it('fires when a loss that had improved stops improving well above its floor', () => {
     const fed = feed(epochs(40, stalls));
     const at = raisedAt(fed, 'plateau');
