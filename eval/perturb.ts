@@ -43,6 +43,41 @@ const halfAsOften: Perturb = (events) => {
 const oneMetricPerEvent: Perturb = (events) =>
   events.flatMap((e): EventInput[] => (e.type === 'metrics' ? Object.entries(e.values).map(([k, v]) => ({ ...e, values: { [k]: v } })) : [e]));
 
+/**
+ * The mean training loss of each epoch logged beside the per-step values, as Lightning's
+ * `on_step=True, on_epoch=True` writes `train_loss_step` and `train_loss_epoch`: the rules must
+ * keep reading the steps, not starve on a few epoch points. Runs without epochs on their steps,
+ * or with an epoch-level training loss already, are left as they are.
+ */
+const epochMeansBesideSteps: Perturb = (events) => {
+  const out: EventInput[] = [];
+  let sum = 0;
+  let n = 0;
+  let epoch: number | null = null;
+  let step: number | undefined;
+  const close = () => {
+    if (epoch !== null && n > 1) out.push({ type: 'metrics', step, epoch, values: { train_loss_epoch: sum / n } });
+    sum = n = 0;
+  };
+  for (const e of events) {
+    if (e.type === 'metrics' && e.epoch !== undefined) {
+      const name = Object.keys(e.values).find(isTrainLoss);
+      if (name !== undefined && canonicalOf(name)!.rank === 1) return [...events];
+      const v = name === undefined ? undefined : e.values[name];
+      if (v !== undefined && Number.isFinite(v)) {
+        if (epoch !== null && Math.floor(e.epoch) !== epoch) close();
+        epoch = Math.floor(e.epoch);
+        step = e.step;
+        sum += v;
+        n++;
+      }
+    }
+    out.push(e);
+  }
+  close();
+  return out;
+};
+
 /** Accuracies as percentages (82.5 for 0.825), as many trainers print them. */
 const accuracyInPercent: Perturb = (events) =>
   events.map((e) =>
@@ -104,6 +139,7 @@ export const PERTURBATIONS: Array<{ name: string; invariant: boolean; apply: Per
   { name: 'losses x0.1', invariant: true, apply: scaleLosses(0.1) },
   { name: 'logged half as often', invariant: false, apply: halfAsOften },
   { name: 'one metric per event', invariant: true, apply: oneMetricPerEvent },
+  { name: 'epoch means beside steps', invariant: false, apply: epochMeansBesideSteps },
   { name: 'accuracy in percent', invariant: true, apply: accuracyInPercent },
   { name: 'no lr logged', invariant: false, apply: withoutLr },
   ...STYLES.val_loss.map((_, k) => ({ name: `names like ${STYLES.val_loss[k]}`, invariant: true, apply: renamed(k) })),

@@ -42,6 +42,12 @@ describe('eval perturbations', () => {
     ]);
   });
 
+  it("logs each epoch's mean training loss beside the per-step values", () => {
+    const steps: EventInput[] = [0, 0.5, 1, 1.5].map((epoch, i) => ({ type: 'metrics', step: i, epoch, values: { loss: 4 - i } }));
+    const out = byName('epoch means beside steps')(steps);
+    expect(out.map((e) => (e.type === 'metrics' ? e.values : null))).toEqual([{ loss: 4 }, { loss: 3 }, { train_loss_epoch: 3.5 }, { loss: 2 }, { loss: 1 }, { train_loss_epoch: 1.5 }]);
+  });
+
   it('logs training points half as often, keeping every evaluation and non-metrics event', () => {
     const thinned = byName('logged half as often')(events);
     expect(thinned.map((e) => (e.type === 'metrics' ? e.step : e.type))).toEqual(['run_started', 0, 2, 4, 6]);
