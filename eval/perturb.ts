@@ -78,6 +78,34 @@ const epochMeansBesideSteps: Perturb = (events) => {
   return out;
 };
 
+/**
+ * Training and validation losses logged as perplexities (`train_perplexity`, `val_perplexity`), as
+ * language-model trainers often do: the context reads their logarithm, the same losses. Runs with a
+ * loss of 50 or more (exp overflows the sense of it), or another loss name beside, are left as they are.
+ */
+const lossesAsPerplexity: Perturb = (events) => {
+  const split = (name: string) => canonicalOf(name)?.canonical;
+  for (const e of events)
+    if (e.type === 'metrics')
+      for (const [k, v] of Object.entries(e.values)) if ((split(k) === 'train_loss' || split(k) === 'val_loss') && !(v < 50)) return [...events];
+  const names = new Map<string, string>();
+  for (const e of events) if (e.type === 'metrics') for (const k of Object.keys(e.values)) if (isLoss(k) && !names.has(k)) names.set(k, split(k)!);
+  if (new Set(names.values()).size !== names.size) return [...events];
+  return events.map((e) =>
+    e.type === 'metrics'
+      ? {
+          ...e,
+          values: Object.fromEntries(
+            Object.entries(e.values).map(([k, v]) => {
+              const c = split(k);
+              return c === 'train_loss' || c === 'val_loss' ? [c === 'train_loss' ? 'train_perplexity' : 'val_perplexity', Math.exp(v)] : [k, v];
+            }),
+          ),
+        }
+      : e,
+  );
+};
+
 /** Accuracies as percentages (82.5 for 0.825), as many trainers print them. */
 const accuracyInPercent: Perturb = (events) =>
   events.map((e) =>
@@ -141,6 +169,7 @@ export const PERTURBATIONS: Array<{ name: string; invariant: boolean; apply: Per
   { name: 'one metric per event', invariant: true, apply: oneMetricPerEvent },
   { name: 'epoch means beside steps', invariant: false, apply: epochMeansBesideSteps },
   { name: 'accuracy in percent', invariant: true, apply: accuracyInPercent },
+  { name: 'losses as perplexity', invariant: true, apply: lossesAsPerplexity },
   { name: 'no lr logged', invariant: false, apply: withoutLr },
   ...STYLES.val_loss.map((_, k) => ({ name: `names like ${STYLES.val_loss[k]}`, invariant: true, apply: renamed(k) })),
 ];

@@ -42,6 +42,14 @@ describe('eval perturbations', () => {
     ]);
   });
 
+  it('logs the losses as perplexities, and leaves a run with a loss too large for one', () => {
+    const out = byName('losses as perplexity')(events);
+    expect(out[1]).toMatchObject({ values: { train_perplexity: Math.exp(2), lr: 0.1 } });
+    expect(out[7]).toMatchObject({ values: { val_perplexity: Math.exp(1.5), val_acc: 0.7 } });
+    const huge: EventInput[] = [{ type: 'metrics', step: 1, values: { loss: 1e3 } }];
+    expect(byName('losses as perplexity')(huge)).toEqual(huge);
+  });
+
   it("logs each epoch's mean training loss beside the per-step values", () => {
     const steps: EventInput[] = [0, 0.5, 1, 1.5].map((epoch, i) => ({ type: 'metrics', step: i, epoch, values: { loss: 4 - i } }));
     const out = byName('epoch means beside steps')(steps);
