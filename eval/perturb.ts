@@ -106,6 +106,12 @@ const lossesAsPerplexity: Perturb = (events) => {
   );
 };
 
+/** Every value printed with four decimals, as text logs and progress bars show them (`loss: 0.0123`). */
+const fourDecimals: Perturb = (events) =>
+  events.map((e) =>
+    e.type === 'metrics' ? { ...e, values: Object.fromEntries(Object.entries(e.values).map(([k, v]) => [k, Number.isFinite(v) ? Math.round(v * 1e4) / 1e4 : v])) } : e,
+  );
+
 /** Accuracies as percentages (82.5 for 0.825), as many trainers print them. */
 const accuracyInPercent: Perturb = (events) =>
   events.map((e) =>
@@ -170,6 +176,7 @@ export const PERTURBATIONS: Array<{ name: string; invariant: boolean; apply: Per
   { name: 'epoch means beside steps', invariant: false, apply: epochMeansBesideSteps },
   { name: 'accuracy in percent', invariant: true, apply: accuracyInPercent },
   { name: 'losses as perplexity', invariant: true, apply: lossesAsPerplexity },
+  { name: 'printed with 4 decimals', invariant: false, apply: fourDecimals },
   { name: 'no lr logged', invariant: false, apply: withoutLr },
   ...STYLES.val_loss.map((_, k) => ({ name: `names like ${STYLES.val_loss[k]}`, invariant: true, apply: renamed(k) })),
 ];

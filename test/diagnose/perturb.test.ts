@@ -50,6 +50,12 @@ describe('eval perturbations', () => {
     expect(byName('losses as perplexity')(huge)).toEqual(huge);
   });
 
+  it('prints every value with four decimals', () => {
+    expect(byName('printed with 4 decimals')([{ type: 'metrics', step: 1, values: { loss: 0.123456, 'grad_norm/fc0': 0.00004 } }])).toEqual([
+      { type: 'metrics', step: 1, values: { loss: 0.1235, 'grad_norm/fc0': 0 } },
+    ]);
+  });
+
   it("logs each epoch's mean training loss beside the per-step values", () => {
     const steps: EventInput[] = [0, 0.5, 1, 1.5].map((epoch, i) => ({ type: 'metrics', step: i, epoch, values: { loss: 4 - i } }));
     const out = byName('epoch means beside steps')(steps);
