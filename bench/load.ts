@@ -1,6 +1,6 @@
 // Many live runs on loopback: a bounded load generator (trainers in their own thread), acknowledgement
 // latency, connection errors and the server's event-loop delay; and the loop delay during a big import.
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { withServer } from './harness.ts';
 
@@ -74,6 +74,10 @@ export interface LoadFigures {
   steady_ack_p99_ms: number;
   loop_p99_ms: number;
   loop_max_ms: number;
+  /** Share of the time the server's event loop was busy: near 1, it cannot take more. */
+  loop_busy: number;
+  /** The event loop's busy time per batch acknowledged: what one batch costs the server's thread. */
+  loop_ms_per_batch: number;
 }
 
 /** `runs` live runs, each sending `events` events `perSecond` times a second for `seconds`. */
@@ -83,12 +87,14 @@ export function benchLiveRuns(runs: number, perSecond: number, events: number, s
     for (let i = 0; i < runs; i++) ids.push((await server.service.createRun({ name: `live-${i}`, project: 'load', config: {}, meta: {}, tags: {} })).run.id);
     const loop = monitorEventLoopDelay({ resolution: 10 });
     loop.enable();
+    const busy = performance.eventLoopUtilization();
     const worker = new Worker(TRAINERS, { eval: true, workerData: { url: server.url, runs: ids, perSecond, events, seconds } });
     const r = await new Promise<{ acked: number; failed: number; errors: Record<string, number>; p50: number; p99: number; steadyP99: number; elapsed: number }>((resolve, reject) => {
       worker.once('message', resolve);
       worker.once('error', reject);
     });
     loop.disable();
+    const { utilization, active } = performance.eventLoopUtilization(busy);
     return {
       runs,
       events_per_s: (r.acked * events) / r.elapsed,
@@ -100,6 +106,8 @@ export function benchLiveRuns(runs: number, perSecond: number, events: number, s
       steady_ack_p99_ms: r.steadyP99,
       loop_p99_ms: loop.percentile(99) / 1e6,
       loop_max_ms: loop.max / 1e6,
+      loop_busy: utilization,
+      loop_ms_per_batch: active / r.acked,
     };
   });
 }
