@@ -95,7 +95,7 @@ class Session {
         const run = await this.service.run(msg.run);
         const events = parseBatch({ events: msg.events }, this.opts.maxBatchEvents);
         // Settled after the commit: the ack is a promise that the batch is durable.
-        this.service.ingestGrouped(run.id, events, 'ws').then(
+        this.service.ingestGrouped(run, events, 'ws').then(
           (r) => {
             this.send({ type: 'ack', id: msg.id, run: run.id, accepted: r.accepted, duplicates: r.duplicates, last_seq: r.last_seq });
             this.attachTrainer(run.id);

@@ -35,7 +35,7 @@ export function logRoutes(service: AnalystService, maxLines: number): Hono {
     const tally = new ReadTally();
     const events = logLineEvents(lines, state, [], tally);
     const logs = events.filter((e) => e.type === 'log').length;
-    const r = await service.ingestGrouped(run.id, events, 'logs');
+    const r = await service.ingestGrouped(run, events, 'logs');
     const read = tally.report('logs');
     await service.noteRead(run.id, 'logs', read);
     return sendJson(c, { accepted: r.accepted, duplicates: r.duplicates, last_seq: r.last_seq, lines: logs, parsed: events.length - logs, read });
