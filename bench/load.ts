@@ -7,7 +7,9 @@ import { withServer } from './harness.ts';
 /**
  * Trainers: each run posts a batch every `1 / perSecond` seconds for `seconds`, waiting for its
  * acknowledgement as a trainer does, on one keep-alive connection of its own. Start times are spread
- * over the first period so the load is even, not a thundering herd.
+ * over the first period so the load is even, not a thundering herd. A batch the server refuses
+ * with a Retry-After (overloaded) is sent again after that wait, give or take a quarter so the
+ * refused do not come back together; its latency runs from its first sending to its acknowledgement.
  */
 const TRAINERS = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -17,19 +19,24 @@ const latencies = [];
 const steady = [];
 const errors = {};
 let failed = 0;
+let refused = 0;
 const period = 1000 / perSecond;
 const start = performance.now() + 200;
 const sleepUntil = (t) => new Promise((r) => setTimeout(r, Math.max(0, t - performance.now())));
-function post(agent, run, step) {
+function post(agent, run, step, started = performance.now()) {
   const batch = [];
   for (let i = 0; i < events; i++) batch.push({ type: 'metrics', step: step + i, values: { loss: 1 / (1 + step + i), lr: 1e-3 } });
   const body = JSON.stringify(batch);
   return new Promise((resolve) => {
-    const started = performance.now();
     const fail = (kind) => { failed++; errors[kind] = (errors[kind] || 0) + 1; resolve(); };
     const req = http.request(url + '/runs/' + run + '/events', { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
       res.resume();
       res.on('end', () => {
+        const retryAfter = Number(res.headers['retry-after']);
+        if ((res.statusCode === 503 || res.statusCode === 429) && retryAfter > 0) {
+          refused++;
+          return sleepUntil(performance.now() + retryAfter * 1000 * (0.75 + Math.random() / 2)).then(() => post(agent, run, step, started)).then(resolve);
+        }
         if (res.statusCode !== 200) return fail('HTTP ' + res.statusCode);
         latencies.push(performance.now() - started);
         // After the first period every run has its connection and its context: the steady state.
@@ -57,7 +64,7 @@ function post(agent, run, step) {
     const sorted = Float64Array.from(xs).sort();
     return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
   };
-  parentPort.postMessage({ acked: latencies.length, failed, errors, p50: at(latencies, 0.5), p99: at(latencies, 0.99), steadyP99: at(steady, 0.99), elapsed: (performance.now() - start) / 1000 });
+  parentPort.postMessage({ acked: latencies.length, failed, refused, errors, p50: at(latencies, 0.5), p99: at(latencies, 0.99), steadyP99: at(steady, 0.99), elapsed: (performance.now() - start) / 1000 });
   for (const agent of agents) agent.destroy();
 })();
 `;
@@ -67,6 +74,8 @@ export interface LoadFigures {
   events_per_s: number;
   acked: number;
   failed: number;
+  /** Refusals with a Retry-After (the server overloaded), each followed by a retry of the same batch. */
+  refused: number;
   errors: Record<string, number>;
   ack_p50_ms: number;
   ack_p99_ms: number;
@@ -89,7 +98,7 @@ export function benchLiveRuns(runs: number, perSecond: number, events: number, s
     loop.enable();
     const busy = performance.eventLoopUtilization();
     const worker = new Worker(TRAINERS, { eval: true, workerData: { url: server.url, runs: ids, perSecond, events, seconds } });
-    const r = await new Promise<{ acked: number; failed: number; errors: Record<string, number>; p50: number; p99: number; steadyP99: number; elapsed: number }>((resolve, reject) => {
+    const r = await new Promise<{ acked: number; failed: number; refused: number; errors: Record<string, number>; p50: number; p99: number; steadyP99: number; elapsed: number }>((resolve, reject) => {
       worker.once('message', resolve);
       worker.once('error', reject);
     });
@@ -100,6 +109,7 @@ export function benchLiveRuns(runs: number, perSecond: number, events: number, s
       events_per_s: (r.acked * events) / r.elapsed,
       acked: r.acked,
       failed: r.failed,
+      refused: r.refused,
       errors: r.errors,
       ack_p50_ms: r.p50,
       ack_p99_ms: r.p99,

@@ -183,7 +183,7 @@ class Session {
   private fail(err: Error, id: string | number | undefined): void {
     err = storageUnavailable(err) ?? err;
     if (err instanceof AnalystError) {
-      this.send({ type: 'error', id, code: err.code, message: err.message, ...(err.issues ? { issues: err.issues } : {}) });
+      this.send({ type: 'error', id, code: err.code, message: err.message, ...(err.issues ? { issues: err.issues } : {}), ...err.details });
       return;
     }
     this.log.error({ err }, 'websocket message failed');

@@ -7,6 +7,8 @@ export interface Transactional {
 
 interface Job<T> {
   key: string;
+  /** performance.now() when it was queued. */
+  queued: number;
   work: () => Promise<T>;
   committed: (result: T) => void;
   resolve: (result: T) => void;
@@ -44,9 +46,14 @@ export class GroupCommit {
 
   run<T>(key: string, work: () => Promise<T>, committed: (result: T) => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ key, work, committed, resolve, reject } as Job<unknown>);
+      this.queue.push({ key, work, committed, resolve, reject, queued: performance.now() } as Job<unknown>);
       this.schedule();
     });
+  }
+
+  /** How long the oldest piece not yet being written has waited, in ms: 0 when none waits. */
+  waitMs(now = performance.now()): number {
+    return this.queue.length ? now - this.queue[0].queued : 0;
   }
 
   /** The next group, in a later turn of the event loop, unless one is being written or already coming. */

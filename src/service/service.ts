@@ -14,6 +14,7 @@ import type { NewEvent, RunPatch, Store } from '../store/store.ts';
 import { EventBus } from './bus.ts';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { GroupCommit } from './group-commit.ts';
+import { overloadRefusal } from './overload.ts';
 import { RunLocks } from './run-locks.ts';
 import { createOrResume, existingRun, type CreatedRun } from './run-identity.ts';
 import { livenessSettings, silentStatus, type LivenessSettings } from './liveness.ts';
@@ -233,11 +234,17 @@ export class AnalystService {
    * The same for doors that only store the batch (REST, WebSocket, log lines): batches arriving
    * together share one transaction and one fsync (see GroupCommit), each acknowledged only after
    * that commit; one that fails is rolled back alone. Published at that commit, as every write.
-   * A door that has just resolved the run passes it, and it is not looked up again before the
+   * Refused at once (503 `overloaded`, with a time to retry) while earlier batches wait too long
+   * for their group (see overload.ts). A door that has just resolved the run passes it, and it is not looked up again before the
    * write (which reads it anyway, under the write lock): a lookup is a tenth of a small batch's cost.
    */
   async ingestGrouped(ref: string | Run, inputs: EventInput[], door = 'rest'): Promise<IngestResult> {
     const started = performance.now();
+    const refused = overloadRefusal(this.group.waitMs(started));
+    if (refused) {
+      this.telemetry.batchesRefused.inc({ door });
+      throw refused;
+    }
     const id = typeof ref === 'string' ? (await this.run(ref)).id : ref.id;
     const now = this.now();
     const batch = this.newEvents(inputs, now);
