@@ -13,7 +13,7 @@ import type { SeriesPoint } from '../store/series.ts';
 import type { NewEvent, RunPatch, Store } from '../store/store.ts';
 import { EventBus } from './bus.ts';
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { GroupCommit } from './group-commit.ts';
+import { GroupCommit, MAX_GROUP_TURN_MS } from './group-commit.ts';
 import { overloadRefusal } from './overload.ts';
 import { RunLocks } from './run-locks.ts';
 import { createOrResume, existingRun, type CreatedRun } from './run-identity.ts';
@@ -130,7 +130,10 @@ export class AnalystService {
     // A batch rolled back may have left events in its run's context: rebuilt from the store on next use.
     // The group is one service transaction: its events reach streams (and the acknowledgement
     // ledger) only at its commit; a piece rolled back in its savepoint is never published.
-    this.group = new GroupCommit(this, (run) => this.states.drop(run), (batches) => this.telemetry.groupCommitBatches.observe(batches));
+    this.group = new GroupCommit(this, (run) => this.states.drop(run), {
+      turnBudgetMs: opts.store.writesOnThread ? MAX_GROUP_TURN_MS : undefined,
+      observe: (batches) => this.telemetry.groupCommitBatches.observe(batches),
+    });
   }
 
   addSink(sink: FindingSink): void {
@@ -234,21 +237,29 @@ export class AnalystService {
    * The same for doors that only store the batch (REST, WebSocket, log lines): batches arriving
    * together share one transaction and one fsync (see GroupCommit), each acknowledged only after
    * that commit; one that fails is rolled back alone. Published at that commit, as every write.
-   * Refused at once (503 `overloaded`, with a time to retry) while earlier batches wait too long
-   * for their group (see overload.ts). A door that has just resolved the run passes it, and it is not looked up again before the
-   * write (which reads it anyway, under the write lock): a lookup is a tenth of a small batch's cost.
+   * Refused at once while earlier batches wait too long for their group (see admit). A door that
+   * has just resolved the run passes it, and it is not looked up again before the write (which
+   * reads it anyway, under the write lock): a lookup is a tenth of a small batch's cost.
    */
   async ingestGrouped(ref: string | Run, inputs: EventInput[], door = 'rest'): Promise<IngestResult> {
     const started = performance.now();
-    const refused = overloadRefusal(this.group.waitMs(started));
-    if (refused) {
-      this.telemetry.batchesRefused.inc({ door });
-      throw refused;
-    }
+    this.admit(door, started);
     const id = typeof ref === 'string' ? (await this.run(ref)).id : ref.id;
     const now = this.now();
     const batch = this.newEvents(inputs, now);
     return this.group.run(id, async () => this.write(await this.writing(id), batch, now), (result) => this.counted(result, door, started));
+  }
+
+  /**
+   * Throws the refusal of a new batch (503 `overloaded`, with a time to retry) while earlier ones
+   * wait too long for their group (see overload.ts). ingestGrouped asks first; a door may ask before
+   * it reads and validates a body, so that a refusal costs the least when the service is behind.
+   */
+  admit(door = 'rest', now = performance.now()): void {
+    const refused = overloadRefusal(this.group.waitMs(now));
+    if (!refused) return;
+    this.telemetry.batchesRefused.inc({ door });
+    throw refused;
   }
 
   /**

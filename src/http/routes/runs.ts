@@ -116,6 +116,8 @@ export function runRoutes(service: AnalystService, maxEvents: number): Hono {
   app.get('/runs/:id/analysis', async (c) => sendJson(c, await service.analysis(c.req.param('id'))));
 
   app.post('/runs/:id/events', async (c) => {
+    // Before the lookup and the body: under overload most requests are refused, and cheaply.
+    service.admit();
     const run = await service.run(c.req.param('id'));
     const { text } = await readText(c, ['application/json']);
     const events = parseBatch(parseJsonBody(text), maxEvents);

@@ -78,6 +78,7 @@ export class SqliteStore implements Store {
   readonly webhooks: WebhooksRepo;
   readonly usage: UsageRepo;
   readonly leases = new SqliteLeases();
+  readonly writesOnThread = true;
   readonly suggestions: SuggestionsRepo;
   readonly sources: SourcesRepo;
   readonly control: ControlRepo;
