@@ -92,6 +92,7 @@ class Session {
   private async handle(msg: WsClientMessage): Promise<void> {
     switch (msg.type) {
       case 'events': {
+        this.service.admit('ws');
         const run = await this.service.run(msg.run);
         const events = parseBatch({ events: msg.events }, this.opts.maxBatchEvents);
         // Settled after the commit: the ack is a promise that the batch is durable.

@@ -237,13 +237,11 @@ export class AnalystService {
    * The same for doors that only store the batch (REST, WebSocket, log lines): batches arriving
    * together share one transaction and one fsync (see GroupCommit), each acknowledged only after
    * that commit; one that fails is rolled back alone. Published at that commit, as every write.
-   * Refused at once while earlier batches wait too long for their group (see admit). A door that
-   * has just resolved the run passes it, and it is not looked up again before the write (which
+   * Doors ask `admit` first. A door that has just resolved the run passes it, and it is not looked up again before the write (which
    * reads it anyway, under the write lock): a lookup is a tenth of a small batch's cost.
    */
   async ingestGrouped(ref: string | Run, inputs: EventInput[], door = 'rest'): Promise<IngestResult> {
     const started = performance.now();
-    this.admit(door, started);
     const id = typeof ref === 'string' ? (await this.run(ref)).id : ref.id;
     const now = this.now();
     const batch = this.newEvents(inputs, now);
@@ -251,9 +249,10 @@ export class AnalystService {
   }
 
   /**
-   * Throws the refusal of a new batch (503 `overloaded`, with a time to retry) while earlier ones
-   * wait too long for their group (see overload.ts). ingestGrouped asks first; a door may ask before
-   * it reads and validates a body, so that a refusal costs the least when the service is behind.
+   * Throws the refusal of a new request to store events (503 `overloaded`, with a time to retry)
+   * while earlier batches wait too long for their group (see overload.ts). Doors ask once per
+   * request, before they read and validate its body: a refusal then costs the least, and a request
+   * taken is never refused halfway (an import written in slices).
    */
   admit(door = 'rest', now = performance.now()): void {
     const refused = overloadRefusal(this.group.waitMs(now));

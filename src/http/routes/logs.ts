@@ -25,6 +25,7 @@ export function logRoutes(service: AnalystService, maxLines: number): Hono {
   const states = new LRUCache<string, LineParseState>({ max: MAX_RUN_STATES });
 
   app.post('/runs/:id/logs', async (c) => {
+    service.admit('logs');
     const run = await service.run(c.req.param('id'));
     const { text, type } = await readText(c, ['text/plain', 'application/json']);
     const lines: LogLine[] =

@@ -126,6 +126,7 @@ export function runRoutes(service: AnalystService, maxEvents: number): Hono {
   });
 
   app.post('/runs/:id/metrics', async (c) => {
+    service.admit();
     const run = await service.run(c.req.param('id'));
     const { text } = await readText(c, ['application/json']);
     const raw = parseJsonBody(text);
