@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { GroupCommit } from '../../src/service/group-commit.ts';
 import { MAX_QUEUE_WAIT_MS, overloadRefusal } from '../../src/service/overload.ts';
 import { api, testServer, type TestServer } from '../helpers/server.ts';
+import { metricsBatch, WsClient } from '../streams/clients.ts';
 
 describe('overload refusal', () => {
   it('takes batches while the queue is within its limit, and refuses with a time to retry past it', () => {
@@ -64,5 +65,22 @@ describe('an overloaded service over HTTP', () => {
     expect(again.body).toEqual({ accepted: 1, duplicates: 0, last_seq: 1 });
     const metrics = await (await fetch(`${s.url}/metrics`)).text();
     expect(metrics).toMatch(/^analyst_batches_refused_total\{door="rest"\} 1$/m);
+  });
+
+  it('refuses a WebSocket batch and a log post the same way, with the time to retry', async () => {
+    const run = (await api(s.url, '/runs', { method: 'POST', json: { name: 'busy-ws', project: 'overload' } })).body;
+    const ws = await WsClient.open(s.url);
+    const behind = vi.spyOn(GroupCommit.prototype, 'waitMs').mockReturnValue(3000);
+    try {
+      const answer = await ws.request({ type: 'events', run: run.id, id: 'b1', events: metricsBatch(0, 3) });
+      expect(answer).toMatchObject({ type: 'error', id: 'b1', code: 'overloaded', retry_after: 6 });
+      const logs = await fetch(`${s.url}/runs/${run.id}/logs`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'step 1 loss 0.5' });
+      expect(logs.status).toBe(503);
+      expect(logs.headers.get('retry-after')).toBe('6');
+    } finally {
+      behind.mockRestore();
+      await ws.close();
+    }
+    expect((await api(s.url, `/runs/${run.id}`)).body.last_seq).toBe(0);
   });
 });
