@@ -1,13 +1,15 @@
 // Many live runs on loopback: a bounded load generator (trainers in their own thread), acknowledgement
 // latency, connection errors and the server's event-loop delay; and the loop delay during a big import.
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { withServer } from './harness.ts';
 
 /**
  * Trainers: each run posts a batch every `1 / perSecond` seconds for `seconds`, waiting for its
  * acknowledgement as a trainer does, on one keep-alive connection of its own. Start times are spread
- * over the first period so the load is even, not a thundering herd.
+ * over the first period so the load is even, not a thundering herd. A batch the server refuses
+ * with a Retry-After (overloaded) is sent again after that wait, give or take a quarter so the
+ * refused do not come back together; its latency runs from its first sending to its acknowledgement.
  */
 const TRAINERS = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -17,19 +19,24 @@ const latencies = [];
 const steady = [];
 const errors = {};
 let failed = 0;
+let refused = 0;
 const period = 1000 / perSecond;
 const start = performance.now() + 200;
 const sleepUntil = (t) => new Promise((r) => setTimeout(r, Math.max(0, t - performance.now())));
-function post(agent, run, step) {
+function post(agent, run, step, started = performance.now()) {
   const batch = [];
   for (let i = 0; i < events; i++) batch.push({ type: 'metrics', step: step + i, values: { loss: 1 / (1 + step + i), lr: 1e-3 } });
   const body = JSON.stringify(batch);
   return new Promise((resolve) => {
-    const started = performance.now();
     const fail = (kind) => { failed++; errors[kind] = (errors[kind] || 0) + 1; resolve(); };
     const req = http.request(url + '/runs/' + run + '/events', { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
       res.resume();
       res.on('end', () => {
+        const retryAfter = Number(res.headers['retry-after']);
+        if ((res.statusCode === 503 || res.statusCode === 429) && retryAfter > 0) {
+          refused++;
+          return sleepUntil(performance.now() + retryAfter * 1000 * (0.75 + Math.random() / 2)).then(() => post(agent, run, step, started)).then(resolve);
+        }
         if (res.statusCode !== 200) return fail('HTTP ' + res.statusCode);
         latencies.push(performance.now() - started);
         // After the first period every run has its connection and its context: the steady state.
@@ -57,7 +64,7 @@ function post(agent, run, step) {
     const sorted = Float64Array.from(xs).sort();
     return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
   };
-  parentPort.postMessage({ acked: latencies.length, failed, errors, p50: at(latencies, 0.5), p99: at(latencies, 0.99), steadyP99: at(steady, 0.99), elapsed: (performance.now() - start) / 1000 });
+  parentPort.postMessage({ acked: latencies.length, failed, refused, errors, p50: at(latencies, 0.5), p99: at(latencies, 0.99), steadyP99: at(steady, 0.99), elapsed: (performance.now() - start) / 1000 });
   for (const agent of agents) agent.destroy();
 })();
 `;
@@ -67,6 +74,8 @@ export interface LoadFigures {
   events_per_s: number;
   acked: number;
   failed: number;
+  /** Refusals with a Retry-After (the server overloaded), each followed by a retry of the same batch. */
+  refused: number;
   errors: Record<string, number>;
   ack_p50_ms: number;
   ack_p99_ms: number;
@@ -74,6 +83,10 @@ export interface LoadFigures {
   steady_ack_p99_ms: number;
   loop_p99_ms: number;
   loop_max_ms: number;
+  /** Share of the time the server's event loop was busy: near 1, it cannot take more. */
+  loop_busy: number;
+  /** The event loop's busy time per batch acknowledged: what one batch costs the server's thread. */
+  loop_ms_per_batch: number;
 }
 
 /** `runs` live runs, each sending `events` events `perSecond` times a second for `seconds`. */
@@ -83,23 +96,28 @@ export function benchLiveRuns(runs: number, perSecond: number, events: number, s
     for (let i = 0; i < runs; i++) ids.push((await server.service.createRun({ name: `live-${i}`, project: 'load', config: {}, meta: {}, tags: {} })).run.id);
     const loop = monitorEventLoopDelay({ resolution: 10 });
     loop.enable();
+    const busy = performance.eventLoopUtilization();
     const worker = new Worker(TRAINERS, { eval: true, workerData: { url: server.url, runs: ids, perSecond, events, seconds } });
-    const r = await new Promise<{ acked: number; failed: number; errors: Record<string, number>; p50: number; p99: number; steadyP99: number; elapsed: number }>((resolve, reject) => {
+    const r = await new Promise<{ acked: number; failed: number; refused: number; errors: Record<string, number>; p50: number; p99: number; steadyP99: number; elapsed: number }>((resolve, reject) => {
       worker.once('message', resolve);
       worker.once('error', reject);
     });
     loop.disable();
+    const { utilization, active } = performance.eventLoopUtilization(busy);
     return {
       runs,
       events_per_s: (r.acked * events) / r.elapsed,
       acked: r.acked,
       failed: r.failed,
+      refused: r.refused,
       errors: r.errors,
       ack_p50_ms: r.p50,
       ack_p99_ms: r.p99,
       steady_ack_p99_ms: r.steadyP99,
       loop_p99_ms: loop.percentile(99) / 1e6,
       loop_max_ms: loop.max / 1e6,
+      loop_busy: utilization,
+      loop_ms_per_batch: active / r.acked,
     };
   });
 }

@@ -10,7 +10,9 @@ const load = (label: string, f: LoadFigures, target: string) => {
   row(label, `ack p50 / p99 ${f.ack_p50_ms.toFixed(1)} / ${f.ack_p99_ms.toFixed(1)} ms`, target);
   row('  ack p99 after the first second', `${f.steady_ack_p99_ms.toFixed(1)} ms`);
   row('  acknowledged / failed, events/s', `${fmt(f.acked)} / ${f.failed}${f.failed ? ` ${JSON.stringify(f.errors)}` : ''}, ${fmt(f.events_per_s)}`);
+  row('  refused with Retry-After (overloaded), then sent again', f.refused.toLocaleString('en-US'));
   row('  event-loop delay p99 / max', `${f.loop_p99_ms.toFixed(1)} / ${f.loop_max_ms.toFixed(1)} ms`, 'target p99 <= 50 ms');
+  row('  event loop busy, per batch', `${(f.loop_busy * 100).toFixed(0)} %, ${f.loop_ms_per_batch.toFixed(2)} ms`);
 };
 
 /** Many live runs, many subscribers and a big import, each with the load average before it: the machine is shared. */

@@ -112,7 +112,21 @@ def _iso(t=None):
 # ---------------------------------------------------------------------------------------------
 
 class _Unreachable(Exception):
-    """The service did not answer, or answered with a status worth retrying."""
+    """The service did not answer, or answered with a status worth retrying; `retry_after`: the
+    seconds an overloaded service asked to wait (its Retry-After), or None."""
+
+    def __init__(self, message, retry_after=None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def _retry_after(value):
+    """Retry-After in seconds; None when absent or not a number of seconds (the service sends seconds)."""
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        return None
+    return seconds if seconds > 0 else None
 
 
 class _Refused(Exception):
@@ -176,6 +190,7 @@ class _Http:
                 conn.request(method, self.base + path, body=data, headers=head)
                 res = conn.getresponse()
                 status, text = res.status, res.read()
+                retry_after = _retry_after(res.getheader("retry-after"))
                 if threading.get_ident() != self.keeper:
                     self.close()
                 break
@@ -195,7 +210,7 @@ class _Http:
         if status < 300:
             return answer
         if status >= 500 or status in RETRYABLE:
-            raise _Unreachable("%s %s" % (status, answer))
+            raise _Unreachable("%s %s" % (status, answer), retry_after)
         raise _Refused(status, answer)
 
 
@@ -787,9 +802,14 @@ class Run:
         self._spool_bytes += size
         self._spool.append(lines)
 
-    def _failed(self):
+    def _failed(self, retry_after=None):
         self._backoff = min(self._max_backoff, max(0.25, self._backoff * 2))
-        self._retry_at = time.monotonic() + self._backoff * (0.75 + 0.5 * random.random())
+        wait = self._backoff * (0.75 + 0.5 * random.random())
+        # An overloaded service says when to come back: never sooner, a little later at random so
+        # that the trainers it refused together do not all return together.
+        if retry_after is not None:
+            wait = max(wait, retry_after * (1 + 0.25 * random.random()))
+        self._retry_at = time.monotonic() + wait
 
     def _deliver(self, items):
         """Sends items in order, one request per run of the same kind; returns how many were delivered."""
@@ -805,7 +825,7 @@ class Run:
             except _Unreachable as e:
                 self._warn_once("unreachable", "service at %s unreachable (%s); spooling to %s and retrying",
                                 self.url, e, self._spool.path)
-                self._failed()
+                self._failed(e.retry_after)
                 return i
             self._warned.discard("unreachable")
             self._backoff = 0.0

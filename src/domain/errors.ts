@@ -22,6 +22,11 @@ export const ERROR_STATUS = {
   rate_limited: 429,
   /** The database cannot take a write right now (full disk, a lock held elsewhere): nothing was written. */
   unavailable: 503,
+  /**
+   * More batches arrive than the service can store in time: this one was refused before anything
+   * was written, and `retry_after` (also the Retry-After header) says in how many seconds to send it again.
+   */
+  overloaded: 503,
   internal: 500,
 } as const;
 

@@ -1,8 +1,8 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { AnalystError } from '../domain/errors.ts';
 import type { AnalystService } from '../service/service.ts';
 import { bearerAuth } from './auth.ts';
+import { bodyLimit } from './body-limit.ts';
 import { errorResponse, type Logger } from './errors.ts';
 import { clientRoutes } from './routes/client.ts';
 import { originGuard, type OriginPolicy } from './origin-guard.ts';
@@ -59,11 +59,8 @@ export function createApp(opts: AppOptions): Hono {
   app.route('/', dashboardRoutes()); // before auth: static files only; the page asks for the token itself
   app.route('/', clientRoutes()); // before auth too: the Python client's source
   app.use(bearerAuth(opts.token));
-  const limit = bodyLimit({
-    maxSize: opts.maxBodyBytes,
-    onError: () => {
-      throw new AnalystError('too_large', `request body exceeds ${opts.maxBodyBytes} bytes`);
-    },
+  const limit = bodyLimit(opts.maxBodyBytes, () => {
+    throw new AnalystError('too_large', `request body exceeds ${opts.maxBodyBytes} bytes`);
   });
   // An artifact upload streams to disk under its own limit (ANALYST_MAX_ARTIFACT_BYTES).
   app.use((c, next) => (opts.artifacts && ARTIFACT_PREFIXES.some((p) => c.req.path.startsWith(p)) && c.req.method === 'PUT' ? next() : limit(c, next)));

@@ -24,6 +24,8 @@ export function errorResponse(err: Error, c: Context, log: Logger): Response {
   }
   if (err instanceof AnalystError) {
     const body = { error: { code: err.code, message: err.message, ...(err.issues ? { issues: err.issues } : {}), ...err.details } };
+    // An overloaded service says when to come back, in the header every HTTP client knows.
+    if (typeof err.details?.retry_after === 'number') c.header('Retry-After', String(err.details.retry_after));
     return c.json(body, err.status as ContentfulStatusCode);
   }
   if (err instanceof HTTPException) {

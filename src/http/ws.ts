@@ -92,10 +92,11 @@ class Session {
   private async handle(msg: WsClientMessage): Promise<void> {
     switch (msg.type) {
       case 'events': {
+        this.service.admit('ws');
         const run = await this.service.run(msg.run);
         const events = parseBatch({ events: msg.events }, this.opts.maxBatchEvents);
         // Settled after the commit: the ack is a promise that the batch is durable.
-        this.service.ingestGrouped(run.id, events, 'ws').then(
+        this.service.ingestGrouped(run, events, 'ws').then(
           (r) => {
             this.send({ type: 'ack', id: msg.id, run: run.id, accepted: r.accepted, duplicates: r.duplicates, last_seq: r.last_seq });
             this.attachTrainer(run.id);
@@ -183,7 +184,7 @@ class Session {
   private fail(err: Error, id: string | number | undefined): void {
     err = storageUnavailable(err) ?? err;
     if (err instanceof AnalystError) {
-      this.send({ type: 'error', id, code: err.code, message: err.message, ...(err.issues ? { issues: err.issues } : {}) });
+      this.send({ type: 'error', id, code: err.code, message: err.message, ...(err.issues ? { issues: err.issues } : {}), ...err.details });
       return;
     }
     this.log.error({ err }, 'websocket message failed');

@@ -27,8 +27,13 @@ export const ConfigSchema = z.object({
   ANALYST_CONTEXT_WINDOW: z.coerce.number().int().min(8).max(100_000).default(256),
   /** Distinct metric names kept in memory per run. */
   ANALYST_CONTEXT_MAX_METRICS: z.coerce.number().int().min(8).max(100_000).default(256),
-  /** Run contexts kept in memory; the least recently used beyond this are rebuilt on demand. */
-  ANALYST_MAX_ACTIVE_RUNS: z.coerce.number().int().min(1).default(1000),
+  /**
+   * Run contexts kept in memory; the least recently used beyond this are rebuilt on demand. Every
+   * live run must fit: past the bound, each batch evicts one run (a snapshot written) and brings
+   * another back (a snapshot read and replayed), eight times the cost of a small batch. A run's
+   * context with a handful of metrics is about 30 KB, so 5,000 live runs take some 150 MB.
+   */
+  ANALYST_MAX_ACTIVE_RUNS: z.coerce.number().int().min(1).default(5000),
   /** Events between snapshots of a run's context and diagnoser: a run comes back by reading at most this many. */
   ANALYST_SNAPSHOT_EVERY: z.coerce.number().int().min(1).default(5000),
   ANALYST_MAX_BATCH_EVENTS: z.coerce.number().int().min(1).default(10_000),

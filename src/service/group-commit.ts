@@ -7,6 +7,8 @@ export interface Transactional {
 
 interface Job<T> {
   key: string;
+  /** performance.now() when it was queued. */
+  queued: number;
   work: () => Promise<T>;
   committed: (result: T) => void;
   resolve: (result: T) => void;
@@ -19,6 +21,25 @@ interface Job<T> {
  * more gain little, the commit's flush being shared anyway.
  */
 export const MAX_GROUP_PIECES = 32;
+
+/**
+ * Where pieces are written on this thread (SQLite), a group's writing is one turn of the event
+ * loop, and past its first MIN_GROUP_PIECES no piece is begun once it has taken this long: the rest
+ * go first into the next group.
+ * Node accepts one new connection per turn, so long turns leave a burst of trainers connecting
+ * waiting for seconds; and the event-loop delay every request sees is the length of a turn.
+ */
+export const MAX_GROUP_TURN_MS = 8;
+
+/** Pieces a group takes whatever they cost: a commit and its flush cost as much for one piece as for a few. */
+export const MIN_GROUP_PIECES = 4;
+
+export interface GroupCommitOptions {
+  /** The time limit of a group's writing (MAX_GROUP_TURN_MS), for stores that write on this thread; none where writes wait on the network. */
+  turnBudgetMs?: number;
+  /** Told how many pieces each committed group held. */
+  observe?: (pieces: number) => void;
+}
 
 /**
  * Group commit: work queued while the previous group is written runs in one transaction (one
@@ -39,14 +60,19 @@ export class GroupCommit {
     private readonly tx: Transactional,
     /** Called with the key of work that was rolled back, so what it changed in memory is forgotten. */
     private readonly rolledBack: (key: string) => void,
-    private readonly observe: (pieces: number) => void = () => {},
+    private readonly opts: GroupCommitOptions = {},
   ) {}
 
   run<T>(key: string, work: () => Promise<T>, committed: (result: T) => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ key, work, committed, resolve, reject } as Job<unknown>);
+      this.queue.push({ key, work, committed, resolve, reject, queued: performance.now() } as Job<unknown>);
       this.schedule();
     });
+  }
+
+  /** How long the oldest piece not yet being written has waited, in ms: 0 when none waits. */
+  waitMs(now = performance.now()): number {
+    return this.queue.length ? now - this.queue[0].queued : 0;
   }
 
   /** The next group, in a later turn of the event loop, unless one is being written or already coming. */
@@ -73,7 +99,14 @@ export class GroupCommit {
     try {
       await this.tx.transaction(async () => {
         try {
-          for (const job of jobs) {
+          const began = performance.now();
+          const budget = this.opts.turnBudgetMs;
+          for (let i = 0; i < jobs.length; i++) {
+            if (i >= MIN_GROUP_PIECES && budget !== undefined && performance.now() - began >= budget) {
+              this.queue.unshift(...jobs.splice(i));
+              break;
+            }
+            const job = jobs[i];
             try {
               outcomes.push({ ok: true, value: await this.tx.transaction(job.work) });
             } catch (err) {
@@ -98,7 +131,7 @@ export class GroupCommit {
       }
       return;
     }
-    this.observe(jobs.length);
+    this.opts.observe?.(jobs.length);
     jobs.forEach((job, i) => {
       const outcome = outcomes[i];
       if (!outcome.ok) return job.reject(outcome.err);

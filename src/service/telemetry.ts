@@ -12,6 +12,12 @@ export function createTelemetry() {
       labelNames: ['door'] as const,
       registers: [registry],
     }),
+    batchesRefused: new Counter({
+      name: 'analyst_batches_refused_total',
+      help: 'Batches refused with a time to retry because the service was too far behind in storing them, by door',
+      labelNames: ['door'] as const,
+      registers: [registry],
+    }),
     pointsIngested: new Counter({
       name: 'analyst_points_ingested_total',
       help: 'Metric values stored',

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Run } from '../../src/domain/runs.ts';
-import { GroupCommit, MAX_GROUP_PIECES } from '../../src/service/group-commit.ts';
+import { GroupCommit, MAX_GROUP_PIECES, MIN_GROUP_PIECES } from '../../src/service/group-commit.ts';
 import { api, testServer, type TestServer } from '../helpers/server.ts';
 import { openReader } from '../helpers/test-db.ts';
 
@@ -101,7 +101,7 @@ describe('group commit under many batches', () => {
       },
     };
     const sizes: number[] = [];
-    const group = new GroupCommit(tx, () => {}, (pieces) => sizes.push(pieces));
+    const group = new GroupCommit(tx, () => {}, { observe: (pieces) => sizes.push(pieces) });
     const acks = Array.from({ length: 70 }, (_, i) =>
       group.run(`run-${i}`, async () => {
         log.push(`write ${i}`);
@@ -117,5 +117,37 @@ describe('group commit under many batches', () => {
       ...['begin', ...range(32, 64, 'write'), 'commit', ...range(32, 64, 'ack')],
       ...['begin', ...range(64, 70, 'write'), 'commit', ...range(64, 70, 'ack')],
     ]);
+  });
+
+  it('begins no piece once the group has taken its time, and writes the rest first in the next group', async () => {
+    const log: string[] = [];
+    let depth = 0;
+    const tx = {
+      async transaction<T>(fn: () => Promise<T>): Promise<T> {
+        const outer = depth++ === 0;
+        if (outer) log.push('begin');
+        try {
+          return await fn();
+        } finally {
+          depth--;
+          if (outer) log.push('commit');
+        }
+      },
+    };
+    const sizes: number[] = [];
+    // No time at all: each group takes its first few pieces only, however many wait.
+    const group = new GroupCommit(tx, () => {}, { turnBudgetMs: 0, observe: (pieces) => sizes.push(pieces) });
+    const acks = Array.from({ length: 2 * MIN_GROUP_PIECES + 1 }, (_, i) =>
+      group.run(`run-${i}`, async () => {
+        log.push(`write ${i}`);
+        return i;
+      }, () => log.push(`ack ${i}`)),
+    );
+    const n = 2 * MIN_GROUP_PIECES + 1;
+    expect(await Promise.all(acks)).toEqual(Array.from({ length: n }, (_, i) => i));
+    expect(sizes).toEqual([MIN_GROUP_PIECES, MIN_GROUP_PIECES, 1]);
+    const range = (from: number, to: number, what: string) => Array.from({ length: to - from }, (_, i) => `${what} ${from + i}`);
+    const groupOf = (from: number, to: number) => ['begin', ...range(from, to, 'write'), 'commit', ...range(from, to, 'ack')];
+    expect(log).toEqual([...groupOf(0, MIN_GROUP_PIECES), ...groupOf(MIN_GROUP_PIECES, 2 * MIN_GROUP_PIECES), ...groupOf(2 * MIN_GROUP_PIECES, n)]);
   });
 });

@@ -1,7 +1,9 @@
 """Never in the way of training: the spool while the service is down and its replay after a restart,
 retries that land once, the bounded queue, and finish's time limit."""
 
+import json
 import logging
+import time
 import os
 import sys
 import threading
@@ -181,3 +183,45 @@ class ControlTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class OverloadedServiceTest(unittest.TestCase):
+    """A service too far behind refuses a batch with 503 and a Retry-After: the client waits at least that long."""
+
+    def setUp(self):
+        import http.server
+
+        class Busy(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("content-length") or 0))
+                body = json.dumps({"error": {"code": "overloaded", "message": "behind", "retry_after": 3}}).encode()
+                self.send_response(503)
+                self.send_header("retry-after", "3")
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Busy)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.addCleanup(self.server.server_close)
+        self.addCleanup(self.server.shutdown)
+
+    def test_the_retry_waits_at_least_as_long_as_the_service_asked(self):
+        url = "http://127.0.0.1:%d" % self.server.server_address[1]
+        client = training_analyst._Http(url, None, 5.0)
+        with self.assertRaises(training_analyst._Unreachable) as caught:
+            client.request("POST", "/runs/r/events", [{"type": "metrics", "values": {"loss": 1}}])
+        self.assertEqual(caught.exception.retry_after, 3.0)
+        run = training_analyst.Run.__new__(training_analyst.Run)
+        run._max_backoff, run._backoff = 30.0, 0.0
+        before = time.monotonic()
+        run._failed(caught.exception.retry_after)
+        self.assertGreaterEqual(run._retry_at - before, 3.0)
+        # Without a Retry-After the usual short back-off applies.
+        run._backoff = 0.0
+        run._failed(None)
+        self.assertLess(run._retry_at - time.monotonic(), 1.0)

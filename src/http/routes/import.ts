@@ -36,6 +36,7 @@ export function importRoutes(service: AnalystService, chunk: number): Hono {
   const slice = Math.min(chunk, SLICE);
   const app = new Hono();
   app.post('/runs/:id/import', async (c) => {
+    service.admit('import');
     const run = await service.run(c.req.param('id'));
     const q = readQuery(c, ImportQuery);
     const upload = await readUpload(c);

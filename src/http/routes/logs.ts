@@ -25,6 +25,7 @@ export function logRoutes(service: AnalystService, maxLines: number): Hono {
   const states = new LRUCache<string, LineParseState>({ max: MAX_RUN_STATES });
 
   app.post('/runs/:id/logs', async (c) => {
+    service.admit('logs');
     const run = await service.run(c.req.param('id'));
     const { text, type } = await readText(c, ['text/plain', 'application/json']);
     const lines: LogLine[] =
@@ -35,7 +36,7 @@ export function logRoutes(service: AnalystService, maxLines: number): Hono {
     const tally = new ReadTally();
     const events = logLineEvents(lines, state, [], tally);
     const logs = events.filter((e) => e.type === 'log').length;
-    const r = await service.ingestGrouped(run.id, events, 'logs');
+    const r = await service.ingestGrouped(run, events, 'logs');
     const read = tally.report('logs');
     await service.noteRead(run.id, 'logs', read);
     return sendJson(c, { accepted: r.accepted, duplicates: r.duplicates, last_seq: r.last_seq, lines: logs, parsed: events.length - logs, read });

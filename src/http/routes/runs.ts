@@ -116,21 +116,24 @@ export function runRoutes(service: AnalystService, maxEvents: number): Hono {
   app.get('/runs/:id/analysis', async (c) => sendJson(c, await service.analysis(c.req.param('id'))));
 
   app.post('/runs/:id/events', async (c) => {
+    // Before the lookup and the body: under overload most requests are refused, and cheaply.
+    service.admit();
     const run = await service.run(c.req.param('id'));
     const { text } = await readText(c, ['application/json']);
     const events = parseBatch(parseJsonBody(text), maxEvents);
-    const r = await service.ingestGrouped(run.id, events);
+    const r = await service.ingestGrouped(run, events);
     return sendJson(c, { accepted: r.accepted, duplicates: r.duplicates, last_seq: r.last_seq });
   });
 
   app.post('/runs/:id/metrics', async (c) => {
+    service.admit();
     const run = await service.run(c.req.param('id'));
     const { text } = await readText(c, ['application/json']);
     const raw = parseJsonBody(text);
     const { step, epoch, ts, event_id } = parseOrThrow(FlatMetrics, raw);
     // The metrics are read from the body itself: a parsed copy would have lost a metric named `__proto__`.
     const values = parseOrThrow(MetricValues, Object.fromEntries(Object.entries(raw as object).filter(([k]) => !FLAT_FIELDS.has(k))));
-    const r = await service.ingestGrouped(run.id, [{ type: 'metrics', step, epoch, ts, event_id, values }]);
+    const r = await service.ingestGrouped(run, [{ type: 'metrics', step, epoch, ts, event_id, values }]);
     return sendJson(c, { accepted: r.accepted, duplicates: r.duplicates, last_seq: r.last_seq });
   });
 

@@ -78,6 +78,7 @@ export class SqliteStore implements Store {
   readonly webhooks: WebhooksRepo;
   readonly usage: UsageRepo;
   readonly leases = new SqliteLeases();
+  readonly writesOnThread = true;
   readonly suggestions: SuggestionsRepo;
   readonly sources: SourcesRepo;
   readonly control: ControlRepo;
@@ -144,8 +145,10 @@ export class SqliteStore implements Store {
         `SELECT * FROM runs WHERE status = 'running' AND COALESCE(last_event_at, created_at) <= ?
          UNION ALL SELECT * FROM runs WHERE status = 'stalled' AND COALESCE(last_event_at, created_at) <= ?`,
       ),
+      lastSeq: db.prepare<[string], { last_seq: number }>('SELECT last_seq FROM runs WHERE id = ?'),
       setLastSeq: db.prepare('UPDATE runs SET last_seq = ?, updated_at = ? WHERE id = ?'),
-      setLastEventAt: db.prepare('UPDATE runs SET last_event_at = ? WHERE id = ?'),
+      // One statement where a batch moves both, as nearly every trainer's batch does.
+      setLastSeqAndEvent: db.prepare('UPDATE runs SET last_seq = ?, updated_at = ?, last_event_at = ? WHERE id = ?'),
       insertEvent: db.prepare(
         'INSERT INTO events (run, seq, ts, type, event_id, body) VALUES (?, ?, ?, ?, ?, ?)',
       ),
@@ -455,7 +458,7 @@ export class SqliteStore implements Store {
   }
 
   private append(run: string, events: NewEvent[], now: number): AppendResult {
-    const row = this.stmts.getRun.get(run);
+    const row = this.stmts.lastSeq.get(run);
     if (!row) throw new Error(`run ${run} does not exist`);
     let seq = row.last_seq;
     let duplicates = 0;
@@ -487,9 +490,9 @@ export class SqliteStore implements Store {
       stored.push(event);
     }
     points.finish();
-    if (stored.length) this.stmts.setLastSeq.run(seq, now, run);
     // What the service writes itself (findings, control requests) is no sign of the trainer's life.
-    if (stored.some((e) => !isServiceEvent(e))) this.stmts.setLastEventAt.run(now, run);
+    if (stored.some((e) => !isServiceEvent(e))) this.stmts.setLastSeqAndEvent.run(seq, now, now, run);
+    else if (stored.length) this.stmts.setLastSeq.run(seq, now, run);
     return { stored, duplicates };
   }
 
