@@ -233,13 +233,19 @@ export class AnalystService {
    * The same for doors that only store the batch (REST, WebSocket, log lines): batches arriving
    * together share one transaction and one fsync (see GroupCommit), each acknowledged only after
    * that commit; one that fails is rolled back alone. Published at that commit, as every write.
+   * `written` is told when the batch is written, before its commit (see ingestInSlices).
    */
-  async ingestGrouped(ref: string, inputs: EventInput[], door = 'rest'): Promise<IngestResult> {
+  async ingestGrouped(ref: string, inputs: EventInput[], door = 'rest', written?: () => void): Promise<IngestResult> {
     const started = performance.now();
     const id = (await this.run(ref)).id;
     const now = this.now();
     const batch = this.newEvents(inputs, now);
-    return this.group.run(id, async () => this.write(await this.writing(id), batch, now), (result) => this.counted(result, door, started));
+    const work = async () => {
+      const result = await this.write(await this.writing(id), batch, now);
+      written?.();
+      return result;
+    };
+    return this.group.run(id, work, (result) => this.counted(result, door, started));
   }
 
   /**
