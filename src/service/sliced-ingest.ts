@@ -21,7 +21,7 @@ export interface SlicedIngest {
  * thrown; what was committed stays, and sending the same events again completes them.
  */
 export async function ingestInSlices(
-  service: AnalystService,
+  service: Pick<AnalystService, 'ingestGrouped'>,
   run: string,
   events: EventInput[],
   opts: { slice: number; door: string; prepare?: (part: EventInput[]) => void },
