@@ -4,7 +4,7 @@ import { AnalystError, parseOrThrow } from '../../domain/errors.ts';
 import { RunStartedEvent } from '../../domain/events.ts';
 import { noRuleInputError, readsRuleInput } from '../../domain/read-report.ts';
 import { isFileFormat } from '../../ingest/files/detect.ts';
-import { endingOf } from '../../ingest/files/ending.ts';
+import { endingInSlices } from '../../ingest/files/ending.ts';
 import { LoopBudget } from '../../domain/loop-budget.ts';
 import { ImportIds } from '../../ingest/files/import-ids.ts';
 import { formatOf, importContentInSlices } from '../../ingest/files/import-file.ts';
@@ -49,14 +49,15 @@ export function importRoutes(service: AnalystService, chunk: number): Hono {
     if (!content.length) throw new AnalystError('invalid_body', 'the body is empty: send the file content');
     const filename = q.filename ?? upload.filename ?? '';
     const format = q.format ?? formatOf(filename, content)!;
-    const imported = await importContentInSlices(content, format, run.name, new LoopBudget());
+    const budget = new LoopBudget();
+    const imported = await importContentInSlices(content, format, run.name, budget);
     // Importers copy a file's configuration as it is: hold it to the limits every other door applies.
     if (imported.run_started) parseOrThrow(RunStartedEvent.pick({ config: true, meta: true }), imported.run_started, 'configuration');
     const read = filename ? { file: filename, ...imported.read } : imported.read;
     if (!readsRuleInput(read)) throw noRuleInputError(read, filename || 'the file');
     const events = imported.run_started ? [imported.run_started, ...imported.events] : imported.events;
     // Before the ids: the times it gives untimed events are part of their content.
-    const ending = endingOf(events);
+    const ending = await endingInSlices(events, budget);
     // Each slice is hashed just before it is written, in file order: the ids of the whole file at once.
     const ids = new ImportIds();
     const { accepted, duplicates, last_seq } = await ingestInSlices(service, run.id, events, { slice, door: 'import', prepare: (part) => ids.assign(part) });
