@@ -46,9 +46,32 @@ function frame(e: StoredEvent, global: boolean): Buffer {
   return bytes;
 }
 
-/** A batch's frames as one chunk: one write to the connection per batch, not one per event. */
+interface Joined {
+  first?: StoredEvent;
+  last?: StoredEvent;
+  bytes: Buffer;
+}
+
+/** The last batch joined, per kind of stream: live subscribers of a run are handed the same batch. */
+const lastBatch: { run: Joined; global: Joined } = { run: { bytes: Buffer.alloc(0) }, global: { bytes: Buffer.alloc(0) } };
+
+/**
+ * A batch's frames as one chunk: one write to the connection per batch, not one per event, and
+ * one join for all the subscribers handed the same batch. A batch is the same as the last one
+ * when it runs between the same two events with no cursor skipped (a `types` filter may have
+ * left out some of the events in between).
+ */
 function frames(events: StoredEvent[], global: boolean): Buffer {
-  return events.length === 1 ? frame(events[0], global) : Buffer.concat(events.map((e) => frame(e, global)));
+  if (events.length === 1) return frame(events[0], global);
+  const first = events[0];
+  const last = events[events.length - 1];
+  const key = (e: StoredEvent) => (global ? e.gid : e.seq);
+  const cached = global ? lastBatch.global : lastBatch.run;
+  const whole = key(last) - key(first) + 1 === events.length;
+  if (whole && cached.first === first && cached.last === last) return cached.bytes;
+  const bytes = Buffer.concat(events.map((e) => frame(e, global)));
+  if (whole) Object.assign(cached, { first, last, bytes });
+  return bytes;
 }
 
 /** Where a client resumes: `Last-Event-ID` (sent by a reconnecting EventSource) wins over `?after=`. */
