@@ -2,10 +2,10 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { AnalystError, parseOrThrow } from '../../domain/errors.ts';
 import { RunStartedEvent } from '../../domain/events.ts';
+import { LoopBudget } from '../../domain/loop-budget.ts';
 import { noRuleInputError, readsRuleInput } from '../../domain/read-report.ts';
 import { isFileFormat } from '../../ingest/files/detect.ts';
 import { endingInSlices } from '../../ingest/files/ending.ts';
-import { LoopBudget } from '../../domain/loop-budget.ts';
 import { ImportIds } from '../../ingest/files/import-ids.ts';
 import { formatOf, importContentInSlices } from '../../ingest/files/import-file.ts';
 import type { AnalystService } from '../../service/service.ts';
@@ -33,8 +33,8 @@ const ImportQuery = z.object({
  */
 /**
  * Events per commit of an import: a slice keeps the event loop for milliseconds, not the whole
- * file's seconds. Writing an event costs 20 to 40 µs of the loop on a 2-vCPU machine, mostly in
- * the store: 1,000 a slice held it 40 ms at a time, 250 about 10 ms.
+ * file's seconds. Writing an event costs 30 to 50 µs of the loop on a 2-vCPU machine, mostly in
+ * the store: 1,000 a slice held it 40 ms at a time, 250 about 12 ms (npm run bench, load 3 to 4).
  */
 const SLICE = 250;
 
