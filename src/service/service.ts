@@ -239,13 +239,19 @@ export class AnalystService {
    * that commit; one that fails is rolled back alone. Published at that commit, as every write.
    * Doors ask `admit` first. A door that has just resolved the run passes it, and it is not looked up again before the write (which
    * reads it anyway, under the write lock): a lookup is a tenth of a small batch's cost.
+   * `written` is told when the batch is written, before its commit (see ingestInSlices).
    */
-  async ingestGrouped(ref: string | Run, inputs: EventInput[], door = 'rest'): Promise<IngestResult> {
+  async ingestGrouped(ref: string | Run, inputs: EventInput[], door = 'rest', written?: () => void): Promise<IngestResult> {
     const started = performance.now();
     const id = typeof ref === 'string' ? (await this.run(ref)).id : ref.id;
     const now = this.now();
     const batch = this.newEvents(inputs, now);
-    return this.group.run(id, async () => this.write(await this.writing(id), batch, now), (result) => this.counted(result, door, started));
+    const work = async () => {
+      const result = await this.write(await this.writing(id), batch, now);
+      written?.();
+      return result;
+    };
+    return this.group.run(id, work, (result) => this.counted(result, door, started));
   }
 
   /**

@@ -97,6 +97,28 @@ describe('GET /runs/:id/stream', () => {
     await sse.close();
   });
 
+  it('hands subscribers of one run with and without a type filter each their own events from the same batches', async () => {
+    server = await testServer();
+    const run = await createRun(server.url, 'two views');
+    const [all, logs, metrics] = await Promise.all([
+      SseClient.open(`${server.url}/runs/${run}/stream`),
+      SseClient.open(`${server.url}/runs/${run}/stream?types=log`),
+      SseClient.open(`${server.url}/runs/${run}/stream?types=metrics`),
+    ]);
+    await until(() => server!.service.bus.listeners >= 3);
+    // Each batch starts and ends with metrics: the metrics-only view runs between the same two events as the whole one.
+    for (let i = 0; i < 3; i++) await post(server.url, run, [...metricsBatch(i * 10, 2), { type: 'log', message: `log ${i}` }, ...metricsBatch(i * 10 + 2, 2)]);
+    await all.waitFor((c) => c.messages.filter((m) => m.event === 'log').length === 3);
+    await logs.waitFor((c) => c.ids.length === 3);
+    await metrics.waitFor((c) => c.ids.length === 12);
+    const seen = (c: SseClient) => c.messages.filter((m) => m.id).map((m) => m.event);
+    expect(seen(all).filter((e) => e === 'metrics' || e === 'log')).toEqual(['metrics', 'metrics', 'log', 'metrics', 'metrics', 'metrics', 'metrics', 'log', 'metrics', 'metrics', 'metrics', 'metrics', 'log', 'metrics', 'metrics']);
+    expect(seen(logs)).toEqual(['log', 'log', 'log']);
+    expect(seen(metrics)).toEqual(Array(12).fill('metrics'));
+    expect(new Set(metrics.ids).size).toBe(12);
+    for (const c of [all, logs, metrics]) await c.close();
+  });
+
   it('serves many subscribers at once without a listener-leak warning', async () => {
     server = await testServer();
     const run = await createRun(server.url, 'watched');

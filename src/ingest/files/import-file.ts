@@ -2,6 +2,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { AnalystError } from '../../domain/errors.ts';
+import { LoopBudget } from '../../domain/loop-budget.ts';
 import type { EventInput } from '../../domain/events.ts';
 import type { ImportedRun, RunStartedInput } from '../../domain/imports.ts';
 import type { ReadReport } from '../../domain/read-report.ts';
@@ -42,6 +43,33 @@ export function importContent(content: string | Buffer, format: FileFormat, name
   const reader = createReader(format);
   const events = reader.push(content);
   for (const e of reader.end()) events.push(e);
+  return streamedRun(reader, events, format, name);
+}
+
+/** Bytes parsed between two looks at the loop budget: a few milliseconds of reading. */
+const SLICE_BYTES = 64 * 1024;
+
+/**
+ * importContent for a service that answers other requests meanwhile: a line or record format is
+ * read SLICE_BYTES at a time, with a turn of the event loop whenever a slice of work has run
+ * (a 100k-line file held the loop for 300 ms in one piece). The run is the one importContent
+ * gives: readers take their input in pieces anyway, as a tailer feeds them. A whole document
+ * (trainer_state.json, ...) is one JSON value and is still read in one piece.
+ */
+export async function importContentInSlices(content: Buffer, format: FileFormat, name: string, budget = new LoopBudget()): Promise<ImportedRun> {
+  if (isDocumentFormat(format)) return documentRun(content.toString(), format, name);
+  const reader = createReader(format);
+  const events: EventInput[] = [];
+  for (let at = 0; at < content.length; at += SLICE_BYTES) {
+    for (const e of reader.push(content.subarray(at, at + SLICE_BYTES))) events.push(e);
+    await budget.tick();
+  }
+  for (const e of reader.end()) events.push(e);
+  return streamedRun(reader, events, format, name);
+}
+
+/** The run of a streamed format's events, all read. */
+function streamedRun(reader: EventReader, events: EventInput[], format: FileFormat, name: string): ImportedRun {
   // A log that states its configuration (argparse's Namespace line) starts the run with it.
   const first = events.findIndex((e) => e.type === 'run_started');
   const runStarted = first < 0 ? undefined : (events.splice(first, 1)[0] as RunStartedInput);
