@@ -83,23 +83,28 @@ describe('group commit', () => {
   });
 });
 
+/** A transaction that only notes, in `log`, where groups begin and commit. */
+function recordingTransaction(): { log: string[]; tx: { transaction<T>(fn: () => Promise<T>): Promise<T> } } {
+  const log: string[] = [];
+  let depth = 0;
+  const tx = {
+    async transaction<T>(fn: () => Promise<T>): Promise<T> {
+      const outer = depth++ === 0;
+      if (outer) log.push('begin');
+      try {
+        return await fn();
+      } finally {
+        depth--;
+        if (outer) log.push('commit');
+      }
+    },
+  };
+  return { log, tx };
+}
+
 describe('group commit under many batches', () => {
   it('writes one group at a time, of at most 32 batches, each acknowledged after its own commit', async () => {
-    const log: string[] = [];
-    let depth = 0;
-    // A transaction that only notes where groups begin and commit.
-    const tx = {
-      async transaction<T>(fn: () => Promise<T>): Promise<T> {
-        const outer = depth++ === 0;
-        if (outer) log.push('begin');
-        try {
-          return await fn();
-        } finally {
-          depth--;
-          if (outer) log.push('commit');
-        }
-      },
-    };
+    const { log, tx } = recordingTransaction();
     const sizes: number[] = [];
     const group = new GroupCommit(tx, () => {}, { observe: (pieces) => sizes.push(pieces) });
     const acks = Array.from({ length: 70 }, (_, i) =>
@@ -120,20 +125,7 @@ describe('group commit under many batches', () => {
   });
 
   it('begins no piece once the group has taken its time, and writes the rest first in the next group', async () => {
-    const log: string[] = [];
-    let depth = 0;
-    const tx = {
-      async transaction<T>(fn: () => Promise<T>): Promise<T> {
-        const outer = depth++ === 0;
-        if (outer) log.push('begin');
-        try {
-          return await fn();
-        } finally {
-          depth--;
-          if (outer) log.push('commit');
-        }
-      },
-    };
+    const { log, tx } = recordingTransaction();
     const sizes: number[] = [];
     // No time at all: each group takes its first few pieces only, however many wait.
     const group = new GroupCommit(tx, () => {}, { turnBudgetMs: 0, observe: (pieces) => sizes.push(pieces) });
