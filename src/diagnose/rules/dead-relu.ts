@@ -12,6 +12,12 @@ const T = {
   zeroPoints: 3,
   /** "Stuck": the loss's best smoothed level is within 10% of where it started. */
   stuckShare: 0.1,
+  /**
+   * A loss whose running median is under 1% of where it started has fitted its data: gradients
+   * that small are what a fitted model has, and a log that prints a few decimals shows them as
+   * exactly 0 (a norm of 2e-5 printed as 0.0000). Zero layers then say nothing of dead units.
+   */
+  fittedShare: 0.01,
 } as const;
 
 interface State {
@@ -47,6 +53,7 @@ export const deadRelu = defineRule<State>({
     }
     if (state.zeroRun < T.zeroPoints) return undefined;
     const loss = facts.loss;
+    if (loss.ready && loss.start > 0 && loss.level <= T.fittedShare * loss.start) return undefined;
     const isStuck = loss.ready && stuck(loss, T.stuckShare);
     if (scan.diedLayer !== null) state.died ??= scan.diedLayer;
     // A layer that dies after the loss blew up is a casualty of that instability: a note beside

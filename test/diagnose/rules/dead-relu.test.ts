@@ -36,6 +36,15 @@ describe('dead_relu rule', () => {
     expect(serious(frozen, 'dead_relu')).toEqual([]);
   });
 
+  it('says nothing of layers printed as 0 once the loss has fitted its data', () => {
+    // A fitted model's gradients (2e-5) printed with four decimals: 0.0000 on every layer.
+    const rows = epochs(40, (e) => ({ train_loss: e < 10 ? 1.1 / e ** 3 : 0, 'grad_norm/fc0': e < 10 ? 0.4 / e : 0, 'grad_norm/head': e < 10 ? 0.2 / e : 0 }));
+    expect(feed(rows).findings.filter((f) => f.kind === 'dead_relu')).toEqual([]);
+    // The same zero layers while the loss is still a tenth of where it started: units died.
+    const dying = epochs(40, (e) => ({ train_loss: e < 10 ? 1.1 / e : 0.11, 'grad_norm/fc0': e < 10 ? 0.4 / e : 0, 'grad_norm/head': e < 10 ? 0.2 / e : 0 }));
+    expect(serious(feed(dying), 'dead_relu')).toHaveLength(1);
+  });
+
   it('only notes (info) units that died after the loss blew up', () => {
     const rows = epochs(16, (e) => ({
       train_loss: [3.5, 3.0, 8.5, 2.5, 9.1, 2.4][e - 1] ?? 2.36,
