@@ -41,7 +41,7 @@ const NO_CHANGES: readonly FindingChange[] = Object.freeze([]);
 
 /** What every rule reads of a run before its first update. */
 function freshFacts(raised: Set<FindingKind>, view: UpdateView): Mutable<RunFacts> {
-  return { raised, view, loss: new Smoothed(), lossFed: false, train: new Smoothed(), weightGrowth: 1, grad: new GradRange(), lrRatio: NaN };
+  return { raised, view, loss: new Smoothed(), lossName: undefined, lossFed: false, weightGrowth: 1, grad: new GradRange(), lrRatio: NaN };
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -95,9 +95,15 @@ export class RunDiagnoser {
     if (update.restarted) changes = this.startOver();
     const { view, facts } = this;
     view.read(ctx, update);
-    // Smoothed once here for every rule that judges them (a median per rule would cost as much again).
+    // A run that logged a validation loss before its first training loss (an evaluation before
+    // training, or each metric in an event of its own) judges the training loss from then on:
+    // from its own start, not from a level and best set by the other loss.
+    if (view.lossName !== facts.lossName) {
+      facts.lossName = view.lossName;
+      facts.loss = new Smoothed();
+    }
+    // Smoothed once here for every rule that judges it (a median per rule would cost as much again).
     facts.lossFed = view.loss !== undefined && facts.loss.push(view.loss, update.step, update.epoch);
-    if (view.trainLoss !== undefined) facts.train.push(view.trainLoss, update.step, update.epoch);
     // Against the lr of the last loss point, so that a rise logged in an event of its own (one
     // metric per event) still reaches the rules on the loss point that follows it.
     const lr = view.lr ?? ctx.lastLr ?? undefined;

@@ -14,10 +14,10 @@ export interface RunFacts {
   readonly view: UpdateView;
   /** The judged loss (`view.lossName`) smoothed over the run, shared by the rules that read it. */
   readonly loss: Smoothed;
+  /** The name of the loss `loss` holds. */
+  readonly lossName: 'train_loss' | 'val_loss' | undefined;
   /** Whether this update added a finite value to `loss`. */
   readonly lossFed: boolean;
-  /** The training loss smoothed over the run. */
-  readonly train: Smoothed;
   /** Largest weight norm over the first one logged (1 until a run logs weight norms). */
   readonly weightGrowth: number;
   /** The gradient norm's normal range, without its first points and its outliers. */
