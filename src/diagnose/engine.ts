@@ -6,7 +6,7 @@ import type { EventInput } from '../domain/events.ts';
 import { SEVERITY_RANK, type Detection, type Finding, type FindingChange, type FindingKind } from '../domain/findings.ts';
 import { analyzeRun } from './analysis.ts';
 import { GradRange } from './grad-range.ts';
-import { Smoothed } from './smooth.ts';
+import { MEDIAN_SPAN, Smoothed } from './smooth.ts';
 import { UpdateView } from './view.ts';
 import type { Rule, RunFacts } from './rule.ts';
 import { deadRelu } from './rules/dead-relu.ts';
@@ -41,8 +41,11 @@ const NO_CHANGES: readonly FindingChange[] = Object.freeze([]);
 
 /** What every rule reads of a run before its first update. */
 function freshFacts(raised: Set<FindingKind>, view: UpdateView): Mutable<RunFacts> {
-  return { raised, view, loss: new Smoothed(), lossName: undefined, lossFed: false, weightGrowth: 1, grad: new GradRange(), lrRatio: NaN };
+  return { raised, view, loss: judgedLoss(), lossName: undefined, lossFed: false, gradLevel: new Smoothed(3), weightGrowth: 1, grad: new GradRange(), lrRatio: NaN };
 }
+
+/** The judged loss: divergence weighs its rises against its scatter in log space too. */
+const judgedLoss = (): Smoothed => new Smoothed(MEDIAN_SPAN, true);
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -100,7 +103,7 @@ export class RunDiagnoser {
     // from its own start, not from a level and best set by the other loss.
     if (view.lossName !== facts.lossName) {
       facts.lossName = view.lossName;
-      facts.loss = new Smoothed();
+      facts.loss = judgedLoss();
     }
     // Smoothed once here for every rule that judges it (a median per rule would cost as much again).
     facts.lossFed = view.loss !== undefined && facts.loss.push(view.loss, update.step, update.epoch);
@@ -111,6 +114,7 @@ export class RunDiagnoser {
     if (lr !== undefined && Number.isFinite(lr) && (facts.lossFed || Number.isNaN(this.lastLr))) this.lastLr = lr;
     // Rules judge this update against the range as it was before it.
     const g = view.gradNorm;
+    if (g !== undefined && g >= 0) facts.gradLevel.push(g, update.step, update.epoch);
     const w = view.weightNorm;
     if (w !== undefined && Number.isFinite(w) && w > 0) {
       if (Number.isNaN(this.firstWeight)) this.firstWeight = w;

@@ -18,6 +18,8 @@ export interface RunFacts {
   readonly lossName: 'train_loss' | 'val_loss' | undefined;
   /** Whether this update added a finite value to `loss`. */
   readonly lossFed: boolean;
+  /** The global gradient norm's running median of three (finite, non-negative values). */
+  readonly gradLevel: Smoothed;
   /** Largest weight norm over the first one logged (1 until a run logs weight norms). */
   readonly weightGrowth: number;
   /** The gradient norm's normal range, without its first points and its outliers. */

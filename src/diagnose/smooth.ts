@@ -25,7 +25,7 @@ export class Smoothed {
    * proportion to its level (0.01 to 0.4 around 0.07), so its linear noise, measured low where the
    * loss was lowest, makes a chance cluster of high batches look like a rise.
    */
-  private readonly logarithmic = new CurvatureNoise();
+  private readonly logarithmic: CurvatureNoise | null;
   private positive = true;
   private readonly span: number;
   /** Finite values seen. */
@@ -50,8 +50,10 @@ export class Smoothed {
   /** The log-space noise when the best level was last set (NaN as `noiseAtBest`, or with a value <= 0). */
   logNoiseAtBest = NaN;
 
-  constructor(span = MEDIAN_SPAN) {
+  /** `logScatter`: also measure the scatter of log values, for `risenClearInLog` (a logarithm per point). */
+  constructor(span = MEDIAN_SPAN, logScatter = false) {
     this.span = Math.min(span, MEDIAN_SPAN);
+    this.logarithmic = logScatter ? new CurvatureNoise() : null;
   }
 
   /** Takes a finite value; returns false (and ignores it) for a non-finite one. */
@@ -60,7 +62,7 @@ export class Smoothed {
     this.linear.push(v);
     this.noise = this.linear.noise;
     if (!(v > 0)) this.positive = false;
-    else if (this.positive) this.logarithmic.push(Math.log(v));
+    else if (this.positive && this.logarithmic) this.logarithmic.push(Math.log(v));
     this.last = v;
     this.ring[this.count % this.span] = v;
     this.count++;
@@ -75,7 +77,7 @@ export class Smoothed {
     if (this.count >= START_SPAN && this.level < this.best) {
       this.best = this.level;
       this.noiseAtBest = this.settledNoise;
-      this.logNoiseAtBest = this.count >= NOISE_POINTS && this.positive ? this.logarithmic.slow : NaN;
+      this.logNoiseAtBest = this.count >= NOISE_POINTS && this.positive && this.logarithmic ? this.logarithmic.slow : NaN;
       this.bestCount = this.count;
       this.bestStep = step;
       this.bestEpoch = epoch;
@@ -103,7 +105,7 @@ export class Smoothed {
    * loss's multiplicative scatter); true when that scatter is unknown or a value was not positive.
    */
   risenClearInLog(multiple: number): boolean {
-    if (this.count < NOISE_POINTS || !this.positive || Number.isNaN(this.logNoiseAtBest)) return true;
+    if (this.count < NOISE_POINTS || !this.positive || !this.logarithmic || Number.isNaN(this.logNoiseAtBest)) return true;
     return Math.log(this.level / this.best) >= multiple * this.logarithmic.noise;
   }
 

@@ -1,7 +1,6 @@
 // exploding_gradients: the gradient norm grew by orders of magnitude over its own normal range, or is huge.
 import type { Severity } from '../../domain/findings.ts';
 import { defineRule, fmt, Reporter, round, where } from '../rule.ts';
-import { Smoothed } from '../smooth.ts';
 import { actionsFor } from '../advice.ts';
 
 const T = {
@@ -45,7 +44,6 @@ const T = {
 } as const;
 
 interface State {
-  recent: Smoothed;
   calm: number;
   report: Reporter;
   peak: number;
@@ -53,14 +51,14 @@ interface State {
 
 export const explodingGradients = defineRule<State>({
   kind: 'exploding_gradients',
-  init: () => ({ recent: new Smoothed(3), calm: 0, report: new Reporter(), peak: 0 }),
+  init: () => ({ calm: 0, report: new Reporter(), peak: 0 }),
   evaluate(ctx, update, state, facts) {
     const g = facts.view.gradNorm;
     if (g === undefined || !Number.isFinite(g) || g < 0) return undefined;
-    state.recent.push(g, update.step, update.epoch);
     // The top of the normal range (see GradRange): outliers and the first points are not in it.
     const top = facts.grad.top;
-    const level = state.recent.level;
+    const recent = facts.gradLevel;
+    const level = recent.level;
     const factor = top > 0 ? level / top : 0;
     const low = facts.grad.low;
     const burst = low > 0 ? Math.max(g, level) / low : 0;
@@ -74,7 +72,7 @@ export const explodingGradients = defineRule<State>({
       loss.risenClear(T.lossNoise) &&
       (improvement > 0 ? rise >= T.giveBack * improvement : true);
     // Over three points, so that one wild value (often the very first) is not taken for the level.
-    const huge = state.recent.count >= 3 && level >= T.hugeNorm;
+    const huge = recent.count >= 3 && level >= T.hugeNorm;
     const exploding = huge || factor >= T.sustainedFactor || (burst >= T.burstFactor && lossWorse);
     if (!exploding) {
       if (!state.report.active) return undefined;

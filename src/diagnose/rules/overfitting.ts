@@ -85,13 +85,11 @@ interface State {
   /** The first validation value (as an error to minimise). */
   firstVal: number;
   lastRaw: number;
-  train: Smoothed;
   /**
-   * The training loss and the training error (one minus the accuracy), each kept whatever the run
-   * is judged by: `train` is the one that matches it, and a switch to the validation loss does not
-   * lose the training points already logged.
+   * The training error (one minus the accuracy), kept whatever the run is judged by, so that a
+   * switch to the validation loss and back loses none of it. The training loss is the engine's
+   * (see `trainOf`).
    */
-  trainLoss: Smoothed;
   trainError: Smoothed;
   trainAtMin: number;
   minCount: number;
@@ -111,8 +109,19 @@ interface State {
 }
 
 function fresh(): State {
-  const trainLoss = new Smoothed();
-  return { measures: new Map(), measuresNotedAt: new Map(), measureProgressAt: 0, val: new Smoothed(3), firstVal: NaN, lastRaw: NaN, train: trainLoss, trainLoss, trainError: new Smoothed(), trainAtMin: NaN, minCount: 0, bestLevel: Infinity, noiseAtBest: NaN, sinceBest: new Trend(), bestCount: 0, held: 0, valMark: Infinity, valMarkCount: 0, trainAtValMark: NaN, byLoss: null, report: new Reporter(1.25) };
+  return { measures: new Map(), measuresNotedAt: new Map(), measureProgressAt: 0, val: new Smoothed(3), firstVal: NaN, lastRaw: NaN, trainError: new Smoothed(), trainAtMin: NaN, minCount: 0, bestLevel: Infinity, noiseAtBest: NaN, sinceBest: new Trend(), bestCount: 0, held: 0, valMark: Infinity, valMarkCount: 0, trainAtValMark: NaN, byLoss: null, report: new Reporter(1.25) };
+}
+
+/** Never pushed: the training loss of a run that logs none. */
+const NO_TRAIN_LOSS = new Smoothed();
+
+/**
+ * The training curve matching what the run is judged by: the training loss (the engine's judged
+ * loss whenever it is the training loss), or the training error.
+ */
+function trainOf(state: State, facts: RunFacts): Smoothed {
+  if (!state.byLoss) return state.trainError;
+  return facts.lossName === 'train_loss' ? facts.loss : NO_TRAIN_LOSS;
 }
 
 export const overfitting = defineRule<State>({
@@ -123,12 +132,11 @@ export const overfitting = defineRule<State>({
     // A validation loss first logged after a validation accuracy (each metric in an event of its
     // own) takes over: what was read of the accuracy, as an error, is no loss to compare with.
     if (state.byLoss !== byLoss) {
-      if (state.byLoss !== null) Object.assign(state, fresh(), { trainLoss: state.trainLoss, trainError: state.trainError });
+      if (state.byLoss !== null) Object.assign(state, fresh(), { trainError: state.trainError });
       state.byLoss = byLoss;
-      state.train = byLoss ? state.trainLoss : state.trainError;
     }
     const view = facts.view;
-    if (view.trainLoss !== undefined) state.trainLoss.push(view.trainLoss, update.step, update.epoch);
+    const train = trainOf(state, facts);
     if (view.trainAcc !== undefined) state.trainError.push(1 - view.trainAcc, update.step, update.epoch);
     const raw = byLoss ? view.valLoss : view.valAcc;
     // A value repeated exactly is the same evaluation logged again (YOLO's results.csv repeats
@@ -147,13 +155,13 @@ export const overfitting = defineRule<State>({
       state.bestLevel = val.level;
       state.bestCount = val.count;
       state.noiseAtBest = val.settledNoise;
-      state.trainAtMin = state.train.level;
+      state.trainAtMin = train.level;
       state.sinceBest.reset();
     }
     state.sinceBest.push(val.last);
     if (!(val.min > 0)) return undefined;
-    const stall = byLoss && stalled(state);
-    if (val.count < T.minPoints) return byLoss ? shortRun(ctx, update, state, facts, raw) : undefined;
+    const stall = byLoss && stalled(state, train);
+    if (val.count < T.minPoints) return byLoss ? shortRun(ctx, update, state, facts, raw, train) : undefined;
     // The rise is judged once two points followed the lowest running median: on a falling curve
     // the running median lags above the newest (lowest) point and would look like a rise.
     // The lowest credible level: the lowest point where the curve is smooth (a sharp V-shaped
@@ -173,7 +181,7 @@ export const overfitting = defineRule<State>({
     const rise = val.level - best;
     // Where the training loss stood at the validation best, or, when it was first logged after
     // it, where it started; a run that logs none is judged on its validation loss alone.
-    const t = state.train;
+    const t = train;
     const trainRef = Number.isFinite(state.trainAtMin) ? state.trainAtMin : t.ready ? t.start : NaN;
     const trainFalling = t.count === 0 || (Number.isFinite(trainRef) && !(t.level > trainRef * T.trainSlack));
     const improvement = val.start - best;
@@ -197,13 +205,13 @@ export const overfitting = defineRule<State>({
     const metric = byLoss ? 'val_loss' : 'val_acc';
     const bestPoint = byLoss ? val.min : 1 - val.min;
     const now = byLoss ? val.level : 1 - val.level;
-    const train = byLoss ? state.train.level : 1 - state.train.level;
+    const trainNow = byLoss ? train.level : 1 - train.level;
     return {
       kind: 'overfitting',
       severity,
       message:
         `${metric} has gone from its best ${fmt(bestPoint)} at ${at} to ${fmt(now)} at ${where(update.step, update.epoch)}` +
-        (state.train.ready ? ` while ${byLoss ? 'train_loss' : 'train_acc'} kept improving (${fmt(train)})` : '') +
+        (train.ready ? ` while ${byLoss ? 'train_loss' : 'train_acc'} kept improving (${fmt(trainNow)})` : '') +
         ': the model is overfitting.',
       evidence: {
         metric,
@@ -214,7 +222,7 @@ export const overfitting = defineRule<State>({
         current: round(now),
         ratio: round(ratio),
         noise: round(val.noise),
-        train: state.train.ready ? round(train) : null,
+        train: train.ready ? round(trainNow) : null,
       },
       actions: actionsFor('overfitting', ctx, facts, { bestAt: `${at} (${metric} ${fmt(bestPoint)})`, metric }),
     };
@@ -235,8 +243,8 @@ function steadyRise(since: Trend, rise: number, noise: number): boolean {
 }
 
 /** Overfitting read from the three evaluations of a short run (see T.shortRise). */
-function shortRun(ctx: RunContext, update: MetricsUpdate, state: State, facts: RunFacts, raw: number): Detection | undefined {
-  const { val, train } = state;
+function shortRun(ctx: RunContext, update: MetricsUpdate, state: State, facts: RunFacts, raw: number, train: Smoothed): Detection | undefined {
+  const { val } = state;
   if (val.count < 3 || val.minCount === val.count || !train.ready) return undefined;
   // A minimum reached by a fall is only the curve's movement at this stage: the rise from it must
   // be larger than the fall that led to it (the one measure of how far evaluations move yet).
@@ -255,8 +263,8 @@ function shortRun(ctx: RunContext, update: MetricsUpdate, state: State, facts: R
 }
 
 /** Validation loss stalled while training loss still falls: see T.stallPatience. */
-function stalled(state: State): boolean {
-  const { val, train } = state;
+function stalled(state: State, train: Smoothed): boolean {
+  const { val } = state;
   if (val.level < state.valMark * (1 - T.stallProgress)) {
     state.valMark = val.level;
     state.valMarkCount = val.count;
@@ -319,7 +327,8 @@ function noteMeasures(ctx: RunContext, state: State): void {
 }
 
 function describeStall(ctx: RunContext, state: State, facts: RunFacts, at: string, severity: Severity): Detection {
-  const { val, train } = state;
+  const { val } = state;
+  const train = trainOf(state, facts);
   const since = val.count - state.valMarkCount;
   const bestAt = where(val.minStep, val.minEpoch);
   return {

@@ -3,7 +3,6 @@ import type { Severity } from '../../domain/findings.ts';
 import { stuck } from '../view.ts';
 import { defineRule, fmt, hadInstability, Reporter, round, where } from '../rule.ts';
 import { actionsFor } from '../advice.ts';
-import { Smoothed } from '../smooth.ts';
 
 const T = {
   /**
@@ -23,25 +22,24 @@ const T = {
 } as const;
 
 interface State {
-  grad: Smoothed;
   report: Reporter;
 }
 
 export const vanishingGradients = defineRule<State>({
   kind: 'vanishing_gradients',
-  init: () => ({ grad: new Smoothed(3), report: new Reporter(10) }),
+  init: () => ({ report: new Reporter(10) }),
   evaluate(ctx, update, state, facts) {
     const scan = facts.view;
     const name = scan.lossName;
     const g = scan.gradNorm;
-    if (g !== undefined) state.grad.push(g, update.step, update.epoch);
+    const grad = facts.gradLevel;
     const hasLayers = scan.layers > 0;
     if (!hasLayers && g === undefined) return undefined;
     const loss = facts.loss;
     if (!loss.ready) return undefined;
     const isStuck = stuck(loss, T.stuckShare);
     // With per-layer norms, judge their spread; without, the global norm against its own start.
-    const spread = hasLayers ? scan.spread : state.grad.ready ? state.grad.level / state.grad.start : 1;
+    const spread = hasLayers ? scan.spread : grad.ready ? grad.level / grad.start : 1;
     const threshold = hasLayers ? T.layerSpread : T.globalDrop;
     if (!isStuck || spread >= threshold) {
       return !isStuck || spread >= threshold * T.clearFactor ? state.report.clear() : undefined;
@@ -52,7 +50,7 @@ export const vanishingGradients = defineRule<State>({
     if (!state.report.due(severity, 1 / spread)) return undefined;
     const what = hasLayers
       ? `${scan.lowLayer} gets a gradient norm of ${fmt(scan.low)}, ${fmt(spread)} times that of ${scan.highLayer} (${fmt(scan.high)})`
-      : `the gradient norm fell to ${fmt(state.grad.level)}, ${fmt(spread)} times its start of ${fmt(state.grad.start)}`;
+      : `the gradient norm fell to ${fmt(grad.level)}, ${fmt(spread)} times its start of ${fmt(grad.start)}`;
     return {
       kind: 'vanishing_gradients',
       severity,
