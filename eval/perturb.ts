@@ -129,6 +129,25 @@ const withoutLr: Perturb = (events) =>
   });
 
 /**
+ * Steps counted within each epoch (a batch index, as many hand-written loops log it): the step
+ * starts again at 1 whenever the whole epoch changes. Runs whose steps carry no epoch are left as
+ * they are. The reading must not change: the epoch still places every point.
+ */
+const stepsPerEpoch: Perturb = (events) => {
+  let epoch: number | null = null;
+  let first = 0;
+  return events.map((e) => {
+    if (e.type !== 'metrics' || e.step === undefined || e.step === null || e.epoch === undefined || e.epoch === null) return e;
+    const whole = Math.floor(e.epoch);
+    if (whole !== epoch) {
+      epoch = whole;
+      first = e.step;
+    }
+    return { ...e, step: e.step - first + 1 };
+  });
+};
+
+/**
  * Other spellings of each plain quantity, one naming style per column: TensorBoard-style groups,
  * Hugging Face's prefixes, words spelled out, PascalCase, words with spaces. A run read by the parts of its names
  * must not care which one its trainer used.
@@ -178,6 +197,7 @@ export const PERTURBATIONS: Array<{ name: string; invariant: boolean; apply: Per
   { name: 'losses as perplexity', invariant: true, apply: lossesAsPerplexity },
   { name: 'printed with 4 decimals', invariant: false, apply: fourDecimals },
   { name: 'no lr logged', invariant: false, apply: withoutLr },
+  { name: 'steps counted per epoch', invariant: true, apply: stepsPerEpoch },
   ...STYLES.val_loss.map((_, k) => ({ name: `names like ${STYLES.val_loss[k]}`, invariant: true, apply: renamed(k) })),
 ];
 

@@ -129,6 +129,12 @@ export class RunContext {
   /** Step and epoch of the run's first metrics, where a restart goes back to. */
   private firstStep: number | null = null;
   private firstEpoch: number | null = null;
+  /**
+   * The logged step counts the steps of each epoch (a batch index, as many hand-written loops log
+   * it), not the run's: it went back to its first value while the epoch moved on. Such steps are
+   * not read from then on, and the epoch places each point.
+   */
+  private stepsPerEpoch = false;
   private readonly slots = new Map<string, NameSlot>();
 
   constructor(run: string, limits: ContextLimits = DEFAULT_LIMITS) {
@@ -240,6 +246,7 @@ export class RunContext {
 
   private applyMetrics(raw: Record<string, number>, step: number | null, epoch: number | null, ts: number): MetricsUpdate {
     const restarted = this.startsOver(step, epoch);
+    if (this.stepsPerEpoch) step = null;
     if (restarted) this.remark({ seq: null, ts, type: 'restart', text: `training started over: ${step !== null ? `step ${this.step} -> ${step}` : `epoch ${this.epoch} -> ${epoch}`}` });
     if (step !== null && (this.step === null || step > this.step)) this.step = step;
     if (epoch !== null) this.noteEpoch(epoch);
@@ -312,11 +319,21 @@ export class RunContext {
     return this.point;
   }
 
-  /** Whether this update's step (or epoch, without steps) went back to where the run's metrics began. */
+  /**
+   * Whether this update's step (or epoch, without steps) went back to where the run's metrics
+   * began. A step that goes back there while the epoch moves on counts the steps of each epoch.
+   */
   private startsOver(step: number | null, epoch: number | null): boolean {
     this.firstStep ??= step;
     this.firstEpoch ??= epoch;
-    if (step !== null) return this.firstStep !== null && this.step !== null && step < this.step && step <= this.firstStep;
+    if (step !== null && !this.stepsPerEpoch) {
+      const back = this.firstStep !== null && this.step !== null && step < this.step && step <= this.firstStep;
+      if (!back) return false;
+      if (epoch === null || this.epoch === null || epoch <= this.epoch) return true;
+      this.stepsPerEpoch = true;
+      this.step = null;
+      return false;
+    }
     return epoch !== null && this.firstEpoch !== null && this.epoch !== null && epoch < this.epoch && epoch <= this.firstEpoch;
   }
 

@@ -58,6 +58,28 @@ describe('RunContext', () => {
     expect(ctx.recent.at(-1)).toMatchObject({ type: 'restart', text: 'training started over: epoch 4 -> 0' });
   });
 
+  it('reads a step that starts again with every epoch as a count within the epoch, not a start over', () => {
+    const ctx = new RunContext('r');
+    // The update is one reused object: read it at once.
+    const at = (epoch: number, step: number) => {
+      const u = ctx.apply({ type: 'metrics', epoch, step, ts: epoch * 1000 + step, values: { loss: 1 / (epoch + step) } })!;
+      return [u.restarted, u.step, u.epoch];
+    };
+    expect([1, 2, 3].map((step) => at(1, step))).toEqual([[false, 1, 1], [false, 2, 1], [false, 3, 1]]);
+    // Epoch 2 counts its steps from 1 again: the epoch places the points from now on.
+    expect([1, 2, 3].map((step) => at(2, step))).toEqual([[false, null, 2], [false, null, 2], [false, null, 2]]);
+    expect(ctx.step).toBeNull();
+    expect(ctx.get('train_loss')!.count).toBe(6);
+    // Back to the first epoch is a start over, as for a run without steps.
+    expect(at(1, 1)[0]).toBe(true);
+  });
+
+  it('still reads a step that goes back while the epoch does not move on as a start over', () => {
+    const ctx = new RunContext('r');
+    const at = (epoch: number, step: number) => ctx.apply({ type: 'metrics', epoch, step, ts: step, values: { loss: 1 } })!.restarted;
+    expect([at(1, 10), at(1, 20), at(2, 30), at(1, 10)]).toEqual([false, false, false, true]);
+  });
+
   it('reads durations given in milliseconds as seconds, keeping the value as sent', () => {
     const ctx = new RunContext('r');
     ctx.apply({ type: 'metrics', step: 20, ts: 1, values: { 'ms/batch': 762.09, loss: 1.8 } });

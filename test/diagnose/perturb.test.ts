@@ -56,6 +56,17 @@ describe('eval perturbations', () => {
     ]);
   });
 
+  it('counts steps within each epoch, and leaves events without an epoch', () => {
+    const events: EventInput[] = [
+      { type: 'metrics', step: 10, epoch: 0, values: { loss: 3 } },
+      { type: 'metrics', step: 20, epoch: 0.5, values: { loss: 2 } },
+      { type: 'metrics', step: 30, epoch: 1, values: { loss: 1 } },
+      { type: 'metrics', step: 40, values: { lr: 0.1 } },
+      { type: 'metrics', step: 50, epoch: 1.5, values: { loss: 0.5 } },
+    ];
+    expect(byName('steps counted per epoch')(events).map((e) => (e.type === 'metrics' ? e.step : null))).toEqual([1, 11, 1, 40, 21]);
+  });
+
   it("logs each epoch's mean training loss beside the per-step values", () => {
     const steps: EventInput[] = [0, 0.5, 1, 1.5].map((epoch, i) => ({ type: 'metrics', step: i, epoch, values: { loss: 4 - i } }));
     const out = byName('epoch means beside steps')(steps);
