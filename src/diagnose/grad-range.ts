@@ -38,7 +38,8 @@ export class GradRange {
     const n = this.normal.count;
     // The top of the range: the 90th percentile, so a heavy tail of spikes is normal; with few
     // points the median, which one wild value cannot move.
-    if (n < T.minPoints) return;
+    // The range moves only when the kept norms are sorted again (every 32 once it is full).
+    if (n < T.minPoints || !this.normal.refresh()) return;
     this.top = this.normal.quantile(n >= T.fullPoints ? T.topQuantile : 0.5);
     this.low = this.normal.quantile(0.25);
   }

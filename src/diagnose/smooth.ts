@@ -274,17 +274,25 @@ export class RecentQuantiles {
     this.stale++;
   }
 
+  /**
+   * Sorts the values kept if they changed enough since the last sort; returns whether it did, so
+   * that quantiles read from the last sort can be kept until the next one.
+   */
+  refresh(): boolean {
+    const size = this.count;
+    if (size === 0 || (this.sortedSize === size && this.stale < this.every)) return false;
+    const view = this.sorted.subarray(0, size);
+    view.set(this.ring.subarray(0, size));
+    view.sort();
+    this.sortedSize = size;
+    this.stale = 0;
+    return true;
+  }
+
   /** The p-quantile (0..1) of the values kept, NaN when there are none. */
   quantile(p: number): number {
-    const size = this.count;
-    if (size === 0) return NaN;
-    if (this.sortedSize !== size || this.stale >= this.every) {
-      const view = this.sorted.subarray(0, size);
-      view.set(this.ring.subarray(0, size));
-      view.sort();
-      this.sortedSize = size;
-      this.stale = 0;
-    }
+    this.refresh();
+    if (this.sortedSize === 0) return NaN;
     return this.sorted[Math.min(this.sortedSize - 1, Math.floor(p * this.sortedSize))];
   }
 }
