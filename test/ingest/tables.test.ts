@@ -138,6 +138,9 @@ describe('format detection', () => {
     // A bracketed prefix is a log line, not JSON: `[epoch 1] loss=0.6`, `[2019/06/24 16:19:45 INFO]`.
     expect(detectFormat('/x/train.log', '[epoch 1] train_loss=0.6519 val_loss=0.7211 lr=0.02\n[epoch 2] train_loss=0.6\n')).toBe('text');
     expect(detectFormat('/x/log.txt', '[2019/06/24 16:19:45 __main__ INFO] - Train 1\n')).toBe('text');
+    // The Hugging Face Trainer's console output: Python dicts, one per line, read by the text reader.
+    expect(detectFormat('/x/train.log', "{'loss': 2.1234, 'learning_rate': 4.5e-05, 'epoch': 0.1}\n")).toBe('text');
+    expect(detectFormat('/x/a.jsonl', '{"loss": 2.1}\n')).toBe('jsonl');
     expect(detectFormat('/x/a.jsonl', '[1, 2, 3]\n')).toBe('json');
     expect(detectFormat('/x/run/trainer_state.json', '{\n  "log_history": []\n}')).toBe('hf_trainer_state');
     expect(detectFormat('/x/metrics.json', '{"iteration": 19, "total_loss": 2.7}\n{"iteration": 39}\n')).toBe('detectron2');

@@ -103,8 +103,10 @@ export function detectFormat(filePath: string, text: string): FileFormat {
     const kind = documentFormatOf(doc) ?? truncatedDocumentFormat(filePath, line, text);
     if (kind) return kind;
     // JSON Lines hold objects; a first line in brackets that is no JSON is a log's prefix
-    // (`[epoch 1] loss=0.6`, `[2019/06/24 16:19:45 INFO]`), read below as text.
-    if (line.startsWith('{') || doc !== undefined) return /"iteration"\s*:/.test(line) ? 'detectron2' : 'jsonl';
+    // (`[epoch 1] loss=0.6`, `[2019/06/24 16:19:45 INFO]`), read below as text, and so is a
+    // Python dict as the Hugging Face Trainer prints its logs (`{'loss': 2.1, 'epoch': 0.1}`).
+    const pythonDict = doc === undefined && /^\{\s*'/.test(line);
+    if ((line.startsWith('{') && !pythonDict) || doc !== undefined) return /"iteration"\s*:/.test(line) ? 'detectron2' : 'jsonl';
   }
   const delimiter = csvDelimiter(text.slice(text.search(/\S|$/)));
   if (delimiter) return csvFlavour(splitCsvLine(line, delimiter));
