@@ -73,6 +73,8 @@ const ACC_WORDS = new Set(['acc', 'accuracy', 'top1', 'acc1']);
  */
 const LOSS_QUALIFIERS = new Set([
   'nll', 'ce', 'bce', 'xent', 'crossentropy', 'mse', 'mae', 'l1', 'l2', 'huber', 'total', 'mean', 'avg', 'average', 'running', 'overall',
+  // The language-modelling loss of Megatron-LM and GPT-NeoX (`lm loss`): the objective itself.
+  'lm',
 ]);
 const ACC_QUALIFIERS = new Set(['mean', 'avg', 'average', 'overall', 'token']);
 /** Rank of a qualified name (see Alias.rank). */

@@ -49,6 +49,9 @@ const MAPPED: Array<[string, string, number]> = [
   ['avg_loss', 'train_loss', 2.5],
   ['mean_loss', 'train_loss', 2.5],
   ['loss_avg', 'train_loss', 2.5],
+  // Megatron-LM's and GPT-NeoX's language-modelling loss
+  ['lm loss', 'train_loss', 2.5],
+  ['lm_loss', 'train_loss', 2.5],
   ['train_nll_epoch', 'train_loss', 2.6],
   ['train_nll_step', 'train_loss', 2.7],
   // typos in names that otherwise look like metrics

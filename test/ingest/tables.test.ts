@@ -141,6 +141,8 @@ describe('format detection', () => {
     // The Hugging Face Trainer's console output: Python dicts, one per line, read by the text reader.
     expect(detectFormat('/x/train.log', "{'loss': 2.1234, 'learning_rate': 4.5e-05, 'epoch': 0.1}\n")).toBe('text');
     expect(detectFormat('/x/a.jsonl', '{"loss": 2.1}\n')).toBe('jsonl');
+    // TensorFlow 1's estimator lines: one comma each, and `INFO:...` is no infinity.
+    expect(detectFormat('/x/train.log', 'INFO:tensorflow:loss = 2.3025851, step = 0\nINFO:tensorflow:loss = 1.98, step = 100\n')).toBe('text');
     expect(detectFormat('/x/a.jsonl', '[1, 2, 3]\n')).toBe('json');
     expect(detectFormat('/x/run/trainer_state.json', '{\n  "log_history": []\n}')).toBe('hf_trainer_state');
     expect(detectFormat('/x/metrics.json', '{"iteration": 19, "total_loss": 2.7}\n{"iteration": 39}\n')).toBe('detectron2');

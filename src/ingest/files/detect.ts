@@ -55,7 +55,7 @@ export function csvDelimiter(text: string): ',' | '\t' | undefined {
     const cells = splitCsvLine(row, delimiter);
     if (names.length < 2 || cells.length !== names.length) continue;
     if (!names.every((n) => n.trim() !== '' && HEADER_CELL.test(n)) || names.every((n) => !Number.isNaN(Number(n)))) continue;
-    const numeric = cells.filter((c) => c.trim() === '' || !Number.isNaN(Number(c)) || /^-?(nan|inf)/i.test(c.trim()));
+    const numeric = cells.filter((c) => c.trim() === '' || !Number.isNaN(Number(c)) || /^-?(nan|inf|infinity)$/i.test(c.trim()));
     if (numeric.length * 2 >= cells.length) return delimiter;
   }
   return undefined;

@@ -2,6 +2,7 @@
 import type { EventInput } from '../../domain/events.ts';
 import { parseCaffe } from './caffe.ts';
 import { parseCheckpoint } from './checkpoint.ts';
+import { parseColumnTable } from './column-table.ts';
 import { parseError } from './errors.ts';
 import { parseHfDict } from './hf-dict.ts';
 import { parseKeras } from './keras.ts';
@@ -28,6 +29,7 @@ const PARSERS: LineParser[] = [
   parseKeras,
   parseLrChange,
   parseUltralytics,
+  parseColumnTable,
   parseProgressBar,
   parseHfDict,
   parseCaffe,

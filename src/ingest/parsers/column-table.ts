@@ -1,0 +1,84 @@
+// Tables printed a row per epoch under a header of names: fastai's `epoch train_loss valid_loss
+// accuracy time`, and boxed tables (`│ Epoch │ Train Loss │ Val Loss │`) that many loops print.
+import { canonicalOf } from '../../domain/aliases.ts';
+import { normaliseName, isPositionName } from './names.ts';
+import { readNumber } from './numbers.ts';
+import { metricsHere, noteEpoch, putValue, type LineParser } from './state.ts';
+
+const KIND = 'columns';
+/** Box-drawing or pipe column separators; without them, runs of spaces separate the columns. */
+const BOXED = /[│┃|]/;
+const CELL_SPLIT = /\s*[│┃|]\s*/;
+/** A header cell: a name, not a number (`Train Loss`, `valid_loss`, `acc@1`). */
+const NAME_CELL = /^[A-Za-z][\w ./@()-]*$/;
+/** A duration as fastai prints an epoch's (`00:42`, `1:02:03`). */
+const CLOCK = /^(?:(\d+):)?(\d+):(\d\d)$/;
+/** A name that says its split. */
+const SPLIT = /^(?:train|val|test)_/;
+/** What fastai prints where a value is missing. */
+const MISSING = new Set(['#na#', '-', '']);
+
+function cellsOf(line: string): string[] {
+  const text = line.trim();
+  if (!BOXED.test(text)) return text.split(/\s+/);
+  return text.split(CELL_SPLIT).filter((c, i, all) => c !== '' || (i > 0 && i < all.length - 1));
+}
+
+function seconds(cell: string): number | undefined {
+  const m = CLOCK.exec(cell);
+  return m ? Number(m[1] ?? 0) * 3600 + Number(m[2]) * 60 + Number(m[3]) : undefined;
+}
+
+/**
+ * A header: two or more name cells, the first of them the epoch, and at least one a loss or an
+ * accuracy the alias table knows. The epoch column is what makes a line of words a table header
+ * rather than prose.
+ */
+function headerColumns(line: string): string[] | undefined {
+  const cells = cellsOf(line);
+  if (cells.length < 2 || !cells.every((c) => NAME_CELL.test(c))) return undefined;
+  const names = cells.map(normaliseName);
+  if (names[0] !== 'epoch') return undefined;
+  if (!names.some((n) => canonicalOf(n) !== undefined && !isPositionName(n))) return undefined;
+  // fastai prints its metrics after the validation loss, computed on the validation set, under
+  // bare names (`accuracy`, `error_rate`): a name without a split after a validation column is one.
+  let validation = false;
+  return names.map((n) => {
+    if (SPLIT.test(n)) {
+      validation = n.startsWith('val_');
+      return n;
+    }
+    return validation && n !== 'time' ? `val_${n}` : n;
+  });
+}
+
+export const parseColumnTable: LineParser = (line, state) => {
+  const columns = headerColumns(line);
+  if (columns) {
+    state.table = { kind: KIND, columns };
+    return [];
+  }
+  const table = state.table;
+  if (table?.kind !== KIND) return undefined;
+  const cells = cellsOf(line);
+  if (cells.length !== table.columns.length) return undefined;
+  const epoch = readNumber(cells[0]);
+  if (epoch === undefined || !Number.isInteger(epoch)) return undefined;
+  const values: Record<string, number> = {};
+  for (let i = 1; i < cells.length; i++) {
+    const cell = cells[i];
+    if (MISSING.has(cell.toLowerCase())) continue;
+    const duration = seconds(cell);
+    // fastai's `time` column is how long the epoch took.
+    if (duration !== undefined) {
+      if (table.columns[i] === 'time') putValue(values, 'epoch_time', duration);
+      continue;
+    }
+    const value = readNumber(cell);
+    // A cell that is no number means the line is no row of this table.
+    if (value === undefined) return undefined;
+    putValue(values, table.columns[i], value);
+  }
+  noteEpoch(state, epoch);
+  return Object.keys(values).length > 0 ? [metricsHere(state, values, { epoch })] : [];
+};

@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { metricsOf, parseFixture } from './fixture.ts';
+
+describe('tables printed a row per epoch under a header of names', () => {
+  it("reads fastai's table: validation metrics after the validation loss, the epoch's time in seconds, #na# left out", () => {
+    const rows = metricsOf(parseFixture('fastai-table.log')).filter((r) => 'train_loss' in r.values);
+    expect(rows.map((r) => r.epoch)).toEqual([0, 1, 2, 3]);
+    expect(rows[0].values).toEqual({ train_loss: 1.418207, val_loss: 1.102356, val_acc: 0.612, val_error_rate: 0.388, epoch_time: 41 });
+    expect(rows[3].values).toEqual({ train_loss: 0.602733, val_acc: 0.7425, val_error_rate: 0.2575, epoch_time: 62 });
+  });
+
+  it('reads a boxed table, NaN cells included, and no line of prose as a row', () => {
+    const events = parseFixture('boxed-table.log');
+    expect(metricsOf(events)).toEqual([
+      { type: 'metrics', epoch: 1, values: { train_loss: 2.3012, val_loss: 2.2871, val_acc: 0.142 } },
+      { type: 'metrics', epoch: 2, values: { train_loss: 1.8833, val_loss: 1.9102, val_acc: 0.3311 } },
+      { type: 'metrics', epoch: 3, values: { train_loss: NaN, val_loss: NaN, val_acc: 0.098 } },
+    ]);
+  });
+});
