@@ -49,6 +49,25 @@ describe('CSV import', () => {
     expect(v8[1]).toMatchObject({ epoch: 2, values: { 'val/box_loss': 1.22828, 'metrics/mAP50(B)': 0.81605 } });
   });
 
+  it("reads W&B's chart export of one run without the run's prefix and its band columns", () => {
+    const csv = '"Step","glorious-sun-3 - train/loss","glorious-sun-3 - train/loss__MIN","glorious-sun-3 - train/loss__MAX"\n"100","2.3","2.2","2.4"\n"200","1.9","1.8","2.0"\n';
+    const run = importContent(csv, 'csv', 'wandb');
+    expect(metrics(run.events).map((e) => [e.step, e.values])).toEqual([[100, { 'train/loss': 2.3 }], [200, { 'train/loss': 1.9 }]]);
+    // Several runs in one export stay apart, their names reported as not understood.
+    const two = importContent('Step,a - loss,b - loss\n1,2.3,2.4\n', 'csv', 'two');
+    expect(metrics(two.events)[0].values).toEqual({ 'a - loss': 2.3, 'b - loss': 2.4 });
+  });
+
+  it("names a TensorBoard download's values by the tag in its file name, its wall time as the time", () => {
+    const csv = 'Wall time,Step,Value\n1700000000.5,100,2.3\n1700000010.5,200,1.9\n';
+    const run = importContent(csv, 'csv', 'r', '/x/run-resnet-tag-Loss_train.csv');
+    expect(metrics(run.events).map((e) => [e.ts, e.step, e.values])).toEqual([
+      [1700000000500, 100, { Loss_train: 2.3 }],
+      [1700000010500, 200, { Loss_train: 1.9 }],
+    ]);
+    expect(run.read.mapped).toEqual({ train_loss: ['Loss_train'] });
+  });
+
   it('reads capitalised Epoch / Step headers as the place of a row, not as metrics', () => {
     const run = importContent('Epoch,TrainLoss,ValLoss\n1,105.9,58.4\n2,65.6,73.3\n', 'csv', 'c');
     expect(run.events).toEqual([

@@ -51,7 +51,7 @@ export function importRoutes(service: AnalystService, chunk: number): Hono {
     const filename = q.filename ?? upload.filename ?? '';
     const format = q.format ?? formatOf(filename, content)!;
     const budget = new LoopBudget();
-    const imported = await importContentInSlices(content, format, run.name, budget);
+    const imported = await importContentInSlices(content, format, run.name, budget, filename || undefined);
     // Importers copy a file's configuration as it is: hold it to the limits every other door applies.
     if (imported.run_started) parseOrThrow(RunStartedEvent.pick({ config: true, meta: true }), imported.run_started, 'configuration');
     const read = filename ? { file: filename, ...imported.read } : imported.read;

@@ -2,6 +2,7 @@
 import type { EventInput } from '../../domain/events.ts';
 import { LineReader } from './reader.ts';
 import { recordToMetrics } from './records.ts';
+import { csvColumns } from './csv-header.ts';
 
 /** Splits one CSV line, honouring double-quoted cells ("a,b" and "" escapes) as pandas writes them. */
 export function splitCsvLine(line: string, delimiter: string): string[] {
@@ -30,16 +31,20 @@ export function splitCsvLine(line: string, delimiter: string): string[] {
 /**
  * One metrics event per row with only its non-empty cells: Lightning writes train and validation
  * metrics on separate sparse rows, and an empty cell means "not logged here", not NaN.
- * YOLO pads column names with spaces, so names and cells are trimmed.
+ * YOLO pads column names with spaces, so names and cells are trimmed. `file` names the file,
+ * which holds the metric's name in a TensorBoard download (see csvColumns).
  */
-export function createCsvReader(format: string): LineReader {
-  let header: string[] | undefined;
+export function createCsvReader(format: string, file?: string): LineReader {
+  let header: Array<string | null> | undefined;
   let delimiter = ',';
   return new LineReader(format, (line, lineNo, out: EventInput[], tally) => {
     if (line.trim() === '') return;
     if (!header) {
       delimiter = !line.includes(',') && line.includes('\t') ? '\t' : ',';
-      header = splitCsvLine(line, delimiter).map((h) => h.trim());
+      header = csvColumns(
+        splitCsvLine(line, delimiter).map((h) => h.trim()),
+        file,
+      );
       return;
     }
     const cells = splitCsvLine(line, delimiter);
@@ -50,7 +55,8 @@ export function createCsvReader(format: string): LineReader {
     const record: Record<string, string> = {};
     for (let i = 0; i < cells.length; i++) {
       const cell = cells[i].trim();
-      if (cell !== '') record[header[i]] = cell;
+      const name = header[i];
+      if (cell !== '' && name !== null) record[name] = cell;
     }
     const event = recordToMetrics(record);
     if (event) out.push(event);

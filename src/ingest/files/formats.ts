@@ -15,22 +15,22 @@ import { createTextReader } from './text-log.ts';
 import { TfeventsReader } from '../tfevents/event-file.ts';
 import { recordToMetrics } from './records.ts';
 
-const READERS: Partial<Record<StreamFormat, () => EventReader>> = {
+const READERS: Partial<Record<StreamFormat, (file?: string) => EventReader>> = {
   jsonl: () => createJsonlReader('jsonl'),
   detectron2: () => createJsonlReader('detectron2'),
-  keras_csv: () => createCsvReader('keras_csv'),
-  lightning_csv: () => createCsvReader('lightning_csv'),
-  yolo_csv: () => createCsvReader('yolo_csv'),
-  csv: () => createCsvReader('csv'),
+  keras_csv: (file) => createCsvReader('keras_csv', file),
+  lightning_csv: (file) => createCsvReader('lightning_csv', file),
+  yolo_csv: (file) => createCsvReader('yolo_csv', file),
+  csv: (file) => createCsvReader('csv', file),
   text: createTextReader,
   tfevents: () => new TfeventsReader(),
 };
 
-/** An incremental reader for a streamable format, for tailing growing files. */
-export function createReader(format: FileFormat): EventReader {
+/** An incremental reader for a streamable format, for tailing growing files; `file` is the file's name where known. */
+export function createReader(format: FileFormat, file?: string): EventReader {
   const make = READERS[format as StreamFormat];
   if (!make) throw new AnalystError('unsupported_media_type', `format ${format} cannot be read incrementally`);
-  return make();
+  return make(file);
 }
 
 export interface ParsedDocument {

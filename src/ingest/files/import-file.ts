@@ -37,10 +37,10 @@ function documentRun(text: string, format: FileFormat, name: string): ImportedRu
   return { name, format, run_started: parsed.run_started, events: parsed.events, read: parsed.tally.report(format) };
 }
 
-/** Reads content already in memory as one run; importFile's core, usable without a file. */
-export function importContent(content: string | Buffer, format: FileFormat, name: string): ImportedRun {
+/** Reads content already in memory as one run; importFile's core, usable without a file (`file`: its name, where known). */
+export function importContent(content: string | Buffer, format: FileFormat, name: string, file?: string): ImportedRun {
   if (isDocumentFormat(format)) return documentRun(content.toString(), format, name);
-  const reader = createReader(format);
+  const reader = createReader(format, file);
   const events = reader.push(content);
   for (const e of reader.end()) events.push(e);
   return streamedRun(reader, events, format, name);
@@ -56,9 +56,9 @@ const SLICE_BYTES = 64 * 1024;
  * gives: readers take their input in pieces anyway, as a tailer feeds them. A whole document
  * (trainer_state.json, ...) is one JSON value and is still read in one piece.
  */
-export async function importContentInSlices(content: Buffer, format: FileFormat, name: string, budget = new LoopBudget()): Promise<ImportedRun> {
+export async function importContentInSlices(content: Buffer, format: FileFormat, name: string, budget = new LoopBudget(), file?: string): Promise<ImportedRun> {
   if (isDocumentFormat(format)) return documentRun(content.toString(), format, name);
-  const reader = createReader(format);
+  const reader = createReader(format, file);
   const events: EventInput[] = [];
   for (let at = 0; at < content.length; at += SLICE_BYTES) {
     for (const e of reader.push(content.subarray(at, at + SLICE_BYTES))) events.push(e);
@@ -126,7 +126,7 @@ export async function importFile(filePath: string, opts: ImportOptions = {}): Pr
     throw error instanceof AnalystError ? error : notReadable(filePath, error);
   }
   const format = (opts.format as FileFormat | undefined) ?? formatOf(filePath, buffer)!;
-  const run = importContent(buffer, format, opts.name ?? runNameFor(filePath));
+  const run = importContent(buffer, format, opts.name ?? runNameFor(filePath), filePath);
   run.read = { file: filePath, ...run.read };
   return run;
 }
@@ -172,7 +172,7 @@ export async function streamFile(filePath: string, opts: ImportOptions = {}): Pr
     const tally = new ReadTally();
     return { name, format, events: readJsonlInParallel(filePath, tally), read: report(tally) };
   }
-  const reader = createReader(format);
+  const reader = createReader(format, filePath);
   return { name, format, events: readChunks(filePath, reader), read: report(reader.tally) };
 }
 

@@ -113,7 +113,7 @@ export class FileFollower {
     if (isDocumentFormat(format)) {
       throw new AnalystError('unsupported_media_type', `${this.file} is a ${format} document, rewritten whole rather than appended: import it instead of watching it`);
     }
-    this.reader = format === 'text' ? liveLogReader() : createReader(format);
+    this.reader = format === 'text' ? liveLogReader() : createReader(format, this.file);
     this.state = { ...this.state, format };
     if (from > 0 && this.state.header) this.reader.push(`${this.state.header}\n`);
     return true;
