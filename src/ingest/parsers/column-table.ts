@@ -1,5 +1,6 @@
 // Tables printed a row per epoch under a header of names: fastai's `epoch train_loss valid_loss
-// accuracy time`, and boxed tables (`│ Epoch │ Train Loss │ Val Loss │`) that many loops print.
+// accuracy time`, and boxed tables (`│ Epoch │ Train Loss │ Val Loss │`) that many loops print;
+// and boxed name / value rows, as Lightning prints its validation and test summaries.
 import { canonicalOf } from '../../domain/aliases.ts';
 import { normaliseName, isPositionName } from './names.ts';
 import { readNumber } from './numbers.ts';
@@ -52,6 +53,18 @@ function headerColumns(line: string): string[] | undefined {
   });
 }
 
+/**
+ * A boxed row of a name and a value: the summary Lightning prints after validating or testing
+ * (`│ val_loss │ 0.5123 │` under `┃ Validate metric ┃ DataLoader 0 ┃`).
+ */
+function boxedPair(line: string): [string, number] | undefined {
+  if (!BOXED.test(line)) return undefined;
+  const cells = cellsOf(line);
+  if (cells.length !== 2 || !NAME_CELL.test(cells[0])) return undefined;
+  const value = readNumber(cells[1]);
+  return value === undefined ? undefined : [normaliseName(cells[0]), value];
+}
+
 export const parseColumnTable: LineParser = (line, state) => {
   const columns = headerColumns(line);
   if (columns) {
@@ -59,7 +72,13 @@ export const parseColumnTable: LineParser = (line, state) => {
     return [];
   }
   const table = state.table;
-  if (table?.kind !== KIND) return undefined;
+  if (table?.kind !== KIND) {
+    const pair = boxedPair(line);
+    if (!pair) return undefined;
+    const values: Record<string, number> = {};
+    putValue(values, pair[0], pair[1]);
+    return [metricsHere(state, values)];
+  }
   const cells = cellsOf(line);
   if (cells.length !== table.columns.length) return undefined;
   const epoch = readNumber(cells[0]);

@@ -17,4 +17,11 @@ describe('tables printed a row per epoch under a header of names', () => {
       { type: 'metrics', epoch: 3, values: { train_loss: NaN, val_loss: NaN, val_acc: 0.098 } },
     ]);
   });
+
+  it("reads the name / value rows of Lightning's validation summary box", () => {
+    expect(metricsOf(parseFixture('lightning-validate-box.log'))).toEqual([
+      { type: 'metrics', values: { val_loss: 0.5123 } },
+      { type: 'metrics', values: { val_acc: 0.8123 } },
+    ]);
+  });
 });
