@@ -1,5 +1,5 @@
 // Generic `key: value`, `key=value`, `key is value` and `| key value |` lines, with epoch and step pulled out.
-import { isMetricName } from '../../domain/aliases.ts';
+import { canonicalOf, isMetricName } from '../../domain/aliases.ts';
 import type { EventInput, MetricsInput } from '../../domain/events.ts';
 import { isPositionName, normaliseName } from './names.ts';
 import { NOT_NUMBER_WORD, NUM, readNumber } from './numbers.ts';
@@ -72,6 +72,17 @@ function withSplit(values: Record<string, number>, split: string): Record<string
   return out;
 }
 
+/**
+ * Names that make an unplaced line a data point: a measure of the model, or the optimiser's
+ * learning rate and gradient norm, which many loops print on lines of their own each epoch
+ * (nnU-Net's `Current learning rate: 0.01`).
+ */
+function readsAlone(name: string): boolean {
+  if (isMetricName(name)) return true;
+  const canonical = canonicalOf(name)?.canonical;
+  return canonical === 'lr' || canonical === 'grad_norm';
+}
+
 /** A logging level word would otherwise join the first key: `INFO Train Loss: 0.5`. */
 const LEVEL = /\b(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL)\b[\s:\-\]]*/;
 
@@ -116,7 +127,7 @@ export const parseKeyValue: LineParser = (raw, state) => {
   const meterEval = METER_EVAL.test(line);
   const split = meterEval ? 'val' : label ? normaliseName(label[1]) : phase && phase !== 'train' ? phase : placed ? undefined : state.section;
   if (placed) state.section = undefined;
-  if (names.length === 0 || (!placed && !names.some(isMetricName))) {
+  if (names.length === 0 || (!placed && !names.some(readsAlone))) {
     state.section = undefined;
     return undefined;
   }

@@ -53,6 +53,14 @@ describe('generic key/value lines', () => {
     expect(rows[0].values).toMatchObject({ throughput: 408.40378, loss: 1.2645824, lr: 0.04628416419774555 });
   });
 
+  it('reads a learning rate or gradient norm printed on a line of its own, but no prose', () => {
+    const state = createLineState();
+    const read = (line: string) => parseLogLine(line, state).events;
+    expect(read('2023-01-01 12:00:00.000000: Current learning rate: 0.01')).toEqual([{ type: 'metrics', values: { lr: 0.01 } }]);
+    expect(read('grad norm: 2.5')).toEqual([{ type: 'metrics', values: { grad_norm: 2.5 } }]);
+    expect(read('Saving 3 files, 2.5 MB')).toEqual([]);
+  });
+
   it('counts in-epoch steps from the start of training, reads evaluation blocks as validation values and checkpoints', () => {
     const events = parseFixture('gpt2-finetune.log');
     const rows = metricsOf(events);
