@@ -125,7 +125,8 @@ add('lr', 0, ['lr0', 'x/lr0', 'lr-adam', 'lr-adamw', 'lr-sgd', 'optimizer/lr', '
 add('grad_norm', 0, ['grad_2.0_norm_total', 'global_grad_norm']);
 add('weight_norm', 0, ['weight_norm', 'param_norm', 'parameter_norm', 'weights_norm']);
 add('epoch_time', 0, ['epoch_time', 'epoch_duration', 'time/epoch', 'epoch_time_s', 'epoch_seconds']);
-// Not `time`: detectron2 means seconds per iteration by it, YOLOv8 the total elapsed time.
+// Not `time`: detectron2 means seconds per iteration by it, YOLOv8 the total elapsed time (text lines
+// placed at a step read it as the step's time: see the key-value parser).
 add('step_time', 0, ['step_time', 'batch_time', 'iter_time', 'time/step', 'sec_per_step']);
 // word_language_model's `ms/batch`, Keras' `ms/step`: durations in milliseconds.
 add('step_time', 0, ['ms/batch', 'ms/step', 'ms_per_batch', 'ms_per_step'], 1e-3);

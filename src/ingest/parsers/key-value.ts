@@ -12,7 +12,7 @@ import { table } from '../../domain/own.ts';
  * may carry a unit (%, s, ms) but must end there: `eta: 2:46:39` and `40,012,032` are not values.
  */
 const WORD = String.raw`${NOT_NUMBER_WORD}[A-Za-z][\w/%@\-]*(?:\(\w+\))?(?:\.\w+)*`;
-const VALUE_END = String.raw`(?:%|ms|s)?(?![\w:/])(?!\.\w)(?!,\d{3}(?!\d))`;
+const VALUE_END = String.raw`(%|ms|s)?(?![\w:/])(?!\.\w)(?!,\d{3}(?!\d))`;
 /** Not after `(`: `Linear(in_features=768, ...)` is a repr, not a metric. The separator is kept: see BARE_SPLITS. */
 const PAIR = new RegExp(String.raw`(?<![\w.(])(${WORD}(?: ${WORD}){0,3})(\s*[:=]\s*|\s+is\s+)(${NUM})${VALUE_END}`, 'gi');
 /**
@@ -60,10 +60,19 @@ const INLINE_LABEL = /\b(final|evaluation|validation|eval|valid|test)\b[\w ]*:\s
 /** Names that already say which split they measure. */
 const HAS_SPLIT = /^(?:train|val|test)_/;
 
-function addPair(values: Record<string, number>, rawName: string, rawValue: string, splitIsLoss = false): boolean {
+/**
+ * A line placed at a step or iteration that prints a bare `time` (nanoGPT's `time 12.34ms`,
+ * mmengine's and detectron2's `time: 0.5000`) means the time that step took. Elsewhere `time`
+ * is left alone: YOLOv8 means the time elapsed since the start by it.
+ */
+const STEP_TIME = 'time';
+
+function addPair(values: Record<string, number>, rawName: string, rawValue: string, splitIsLoss = false, unit?: string): boolean {
   const name = normaliseName(rawName);
   if (isPositionName(name)) return false;
-  return putValue(values, splitIsLoss && BARE_SPLITS.has(name) ? `${name}_loss` : name, readNumber(rawValue));
+  const value = readNumber(rawValue);
+  if (name === STEP_TIME && unit === 'ms' && value !== undefined) return putValue(values, name, value / 1000);
+  return putValue(values, splitIsLoss && BARE_SPLITS.has(name) ? `${name}_loss` : name, value);
 }
 
 function withSplit(values: Record<string, number>, split: string): Record<string, number> {
@@ -100,16 +109,16 @@ export const parseKeyValue: LineParser = (raw, state) => {
   const values: Record<string, number> = {};
   let label: RegExpExecArray | null = null;
   for (const m of line.matchAll(PAIR)) {
-    if (addPair(values, m[1], m[3], m[2].includes('=')) && Object.keys(values).length === 1) label = INLINE_LABEL.exec(line.slice(0, m.index));
+    if (addPair(values, m[1], m[3], m[2].includes('='), m[4]) && Object.keys(values).length === 1) label = INLINE_LABEL.exec(line.slice(0, m.index));
   }
   if (/[|,;\t]|:\s/.test(line)) {
     for (const segment of line.split(SEGMENTS)) {
       const m = SEGMENT.exec(segment.trim());
-      if (m) addPair(values, m[1], m[2], true);
+      if (m) addPair(values, m[1], m[2], true, m[3]);
     }
   }
   for (const m of line.matchAll(SPACED)) {
-    if (isMetricName(normaliseName(m[1]))) addPair(values, m[1], m[2]);
+    if (isMetricName(normaliseName(m[1]))) addPair(values, m[1], m[2], false, m[3]);
   }
   const epochMatch = EPOCH.exec(line);
   const stepMatch = STEP.exec(line);
@@ -119,6 +128,10 @@ export const parseKeyValue: LineParser = (raw, state) => {
       const meter = METER_NAMES[m[1].toLowerCase()];
       if (meter) putValue(values, meter, readNumber(m[2]));
     }
+  }
+  if ((stepMatch !== null || inEpoch !== null) && Object.hasOwn(values, STEP_TIME)) {
+    putValue(values, 'step_time', values[STEP_TIME]);
+    delete values[STEP_TIME];
   }
   const names = Object.keys(values);
   const placed = epochMatch !== null || stepMatch !== null || inEpoch !== null;

@@ -23,7 +23,7 @@ describe('generic key/value lines', () => {
   it('reads mmengine lines: in-epoch iteration, lr, loss and nan grad_norm; not the eta clock', () => {
     const rows = metricsOf(parseFixture('mmengine.log'));
     expect(rows.map((r) => r.step)).toEqual([200, 210, 220, 230, 240, 250]);
-    expect(rows[0].values).toEqual({ lr: 1.987e-4, time: 2.8906, data_time: 0.0042, memory: 10762, loss: 2.7522, grad_norm: 3.0608 });
+    expect(rows[0].values).toEqual({ lr: 1.987e-4, step_time: 2.8906, data_time: 0.0042, memory: 10762, loss: 2.7522, grad_norm: 3.0608 });
     expect(Number.isNaN(rows[4].values.grad_norm)).toBe(true);
     const val = parseLogLine('10/30 23:18:02 - mmengine - INFO - Epoch(val) [1][10/10]  accuracy/top1: 76.4000  data_time: 0.01').events;
     expect(val).toEqual([{ type: 'metrics', epoch: 1, step: 10, values: { 'val_accuracy/top1': 76.4, val_data_time: 0.01 } }]);
@@ -65,7 +65,7 @@ describe('generic key/value lines', () => {
     const events = parseFixture('gpt2-finetune.log');
     const rows = metricsOf(events);
     expect(rows.some((r) => 'rank' in r.values || 'alpha' in r.values)).toBe(false);
-    expect(rows[0]).toEqual({ type: 'metrics', epoch: 0, step: 6480, values: { loss: 0.5241, ppl: 1.72, lr: 1.53e-4, grad_norm: 0.182, time: 0.521 } });
+    expect(rows[0]).toEqual({ type: 'metrics', epoch: 0, step: 6480, values: { loss: 0.5241, ppl: 1.72, lr: 1.53e-4, grad_norm: 0.182, step_time: 0.521 } });
     expect(rows[3]).toEqual({ type: 'metrics', epoch: 0, step: 6500, values: { val_loss: 0.5301 } });
     expect(rows[4].values).toEqual({ val_perplexity: 1.7 });
     expect(rows.find((r) => r.epoch === 1)!.step).toBe(6501);
@@ -96,7 +96,7 @@ describe('other common console styles', () => {
       { type: 'metrics', epoch: 2, values: { loss: 7.12, ppl: 139.2, num_updates: 1000, lr: 0.0005, grad_norm: 1.2 } },
     ]);
     expect(read('iter 100: loss 2.3456, time 12.34ms, mfu 12.3%')).toEqual([
-      { type: 'metrics', epoch: 2, step: 100, values: { loss: 2.3456, time: 12.34, mfu: 12.3 } },
+      { type: 'metrics', epoch: 2, step: 100, values: { loss: 2.3456, mfu: 12.3, step_time: 0.01234 } },
     ]);
     expect(read('step 500: train loss 1.2345, val loss 1.3456')).toEqual([
       { type: 'metrics', epoch: 2, step: 500, values: { train_loss: 1.2345, val_loss: 1.3456 } },
