@@ -1,8 +1,12 @@
 import { storageUnavailable } from '../store/faults.ts';
 
-/** What a group is written in: a transaction that nests (an inner call is a savepoint of the outer one). */
+/**
+ * What a group is written in: a transaction that nests (an inner call is a savepoint of the outer
+ * one). A group's transaction is opened with `batches`: it holds independent pieces, at most one
+ * per key, which a store may write off the event loop (see SqliteConnection).
+ */
 export interface Transactional {
-  transaction<T>(fn: () => Promise<T>): Promise<T>;
+  transaction<T>(fn: () => Promise<T>, opts?: { batches?: boolean }): Promise<T>;
 }
 
 interface Job<T> {
@@ -81,8 +85,30 @@ export class GroupCommit {
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      void this.flush(this.queue.splice(0, MAX_GROUP_PIECES));
+      void this.flush(this.take());
     });
+  }
+
+  /**
+   * The next group's pieces, in the order queued: at most MAX_GROUP_PIECES, and one per key. A
+   * key's later pieces wait for a later group (still in their order), so no piece of a group
+   * reads what another piece of it wrote: each reads what is committed.
+   */
+  private take(): Array<Job<unknown>> {
+    const keys = new Set<string>();
+    const taken: Array<Job<unknown>> = [];
+    const left: Array<Job<unknown>> = [];
+    let i = 0;
+    for (; i < this.queue.length && taken.length < MAX_GROUP_PIECES; i++) {
+      const job = this.queue[i];
+      if (keys.has(job.key)) left.push(job);
+      else {
+        keys.add(job.key);
+        taken.push(job);
+      }
+    }
+    this.queue.splice(0, i, ...left);
+    return taken;
   }
 
   private async flush(jobs: Array<Job<unknown>>): Promise<void> {
@@ -121,7 +147,7 @@ export class GroupCommit {
         } finally {
           written();
         }
-      });
+      }, { batches: true });
     } catch (err) {
       written();
       // The commit itself failed: nothing of the group is stored.

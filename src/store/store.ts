@@ -100,7 +100,11 @@ export interface Store {
   readonly loggedModels: LoggedModelStore;
   /** Metrics as MLflow's API reads them. */
   readonly mlflowMetrics: MlflowMetricStore;
-  transaction<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * `batches`: `fn` holds independent batches, at most one per run, each in a nested transaction
+   * of its own (a group commit); an engine may write them off the event loop (SQLite's writer thread).
+   */
+  transaction<T>(fn: () => Promise<T>, opts?: { batches?: boolean }): Promise<T>;
   /** Resolves when the database answers a trivial query (health check). */
   ping(): Promise<void>;
   /** Always a new run, with the client's id when it chose one. */

@@ -1,5 +1,6 @@
-import { bucketSize, coverReads, emptySummary, envelopePoints, envelopeShape, mergeInto, pointSummary, SummaryBuilder } from '../series-summary.ts';
+import { bucketSize, coverReads, emptySummary, envelopePoints, envelopeShape, mergeInto, pointSummary, SummaryBuilder, type SummaryRows } from '../series-summary.ts';
 import { summaryStatements } from './series-summaries.ts';
+import { appendStatements, writeSeries, type PlannedBucket, type PlannedSample, type SeriesRows } from './append-rows.js';
 import type { SeriesPoint, SeriesRange, SeriesStore } from '../series.ts';
 import type { SqliteConnection } from './connection.ts';
 import { toPoint, type PointRow } from '../rows.ts';
@@ -8,15 +9,14 @@ import { toPoint, type PointRow } from '../rows.ts';
 export class SeriesRepo implements SeriesStore {
   private readonly stmts;
   private readonly summaries;
+  private readonly rows;
 
   constructor({ db }: SqliteConnection) {
     this.summaries = summaryStatements(db);
+    this.rows = appendStatements(db);
     this.stmts = {
       names: db.prepare<[string], { name: string }>('SELECT name FROM series WHERE run = ? ORDER BY name'),
       byName: db.prepare<[string, string], { id: number; count: number }>('SELECT id, count FROM series WHERE run = ? AND name = ?'),
-      create: db.prepare<[string, string]>('INSERT INTO series (run, name) VALUES (?, ?)'),
-      setCount: db.prepare<[number, number]>('UPDATE series SET count = ? WHERE id = ?'),
-      insert: db.prepare('INSERT INTO samples (series, i, step, epoch, value, ts, seq) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       firstFrom: db.prepare<[number, number], { i: number }>('SELECT i FROM samples WHERE series = ? AND step >= ? ORDER BY step, i LIMIT 1'),
       lastTo: db.prepare<[number, number], { i: number }>('SELECT i FROM samples WHERE series = ? AND step <= ? ORDER BY step DESC, i DESC LIMIT 1'),
       page: db.prepare<[number, number, number, number], PointRow>(
@@ -33,28 +33,42 @@ export class SeriesRepo implements SeriesStore {
   }
 
   /**
-   * A writer for one batch of a run: each series is looked up once, its points numbered on and
-   * summarised as they come (in the same transaction); `finish` records the series' new lengths.
+   * The rows one batch of a run adds to its series, planned from what is stored and written by
+   * nothing here: each series is looked up once, its points numbered on and summarised as they
+   * come (see SummaryBuilder, whose reads of a bucket begun earlier find only stored rows).
    */
-  writer(run: string) {
-    const open = new Map<string, { id: number; count: number; summaries: SummaryBuilder }>();
-    const { byName, create, insert, setCount } = this.stmts;
+  plan(run: string) {
+    const open = new Map<string, { rows: SeriesRows; summaries: SummaryBuilder }>();
+    const { byName } = this.stmts;
     return {
       add: (name: string, step: number | null, epoch: number | null, value: number, ts: number, seq: number) => {
         let s = open.get(name);
         if (!s) {
           const row = byName.get(run, name);
-          const id = row ? row.id : Number(create.run(run, name).lastInsertRowid);
-          const count = row?.count ?? 0;
-          s = { id, count, summaries: new SummaryBuilder(this.summaries, id, count) };
+          const rows: SeriesRows = { id: row?.id ?? null, name, count: row?.count ?? 0, samples: [], buckets: [] };
+          // A series this batch begins has no bucket begun before it: nothing is read under its (unknown) id.
+          s = { rows, summaries: new SummaryBuilder(this.bucketsInto(rows.buckets), rows.id ?? -1, rows.count) };
           open.set(name, s);
         }
-        insert.run(s.id, s.count++, step, epoch, value, ts, seq);
+        s.rows.samples.push([s.rows.count++, step, epoch, value, ts, seq] satisfies PlannedSample);
         s.summaries.add(value);
       },
-      finish: () => {
-        for (const s of open.values()) setCount.run(s.count, s.id);
-      },
+      rows: (): SeriesRows[] => [...open.values()].map((s) => s.rows),
+    };
+  }
+
+  /** The same, written at once in the caller's transaction: `finish` writes the rows. */
+  writer(run: string) {
+    const plan = this.plan(run);
+    return { add: plan.add, finish: () => writeSeries(this.rows, run, plan.rows()) };
+  }
+
+  /** The summaries' reads, with the buckets they complete collected as rows instead of written. */
+  private bucketsInto(buckets: PlannedBucket[]): SummaryRows {
+    return {
+      pointValues: this.summaries.pointValues,
+      buckets: this.summaries.buckets,
+      insertBucket: { run: (b) => buckets.push([b.level, b.bucket, b.lo, b.lo_i, b.hi, b.hi_i, b.nonfinite, b.nonfinite_i]) },
     };
   }
 
