@@ -1,26 +1,22 @@
 import type Database from 'better-sqlite3';
 
-/** One event's row: seq, ts, type, event_id, body (JSON). */
-export type PlannedEvent = [seq: number, ts: number, type: string, eventId: string | null, body: string];
-/** One point's row: i, step, epoch, value, ts, seq. */
-export type PlannedSample = [i: number, step: number | null, epoch: number | null, value: number | null, ts: number, seq: number];
-/** One complete bucket's row: level, bucket, lo, lo_i, hi, hi_i, nonfinite, nonfinite_i. */
-export type PlannedBucket = [level: number, bucket: number, lo: number | null, loI: number | null, hi: number | null, hiI: number | null, nonfinite: number, nonfiniteI: number | null];
-
 /** What a batch appends to one series: `id` null for a series this batch begins; `count` its length after. */
 export interface SeriesRows {
   id: number | null;
   name: string;
   count: number;
-  samples: PlannedSample[];
-  buckets: PlannedBucket[];
+  /** i, step, epoch, value, ts, seq of each point, NaN for NULL. */
+  samples: Float64Array;
+  /** level, bucket, lo, lo_i, hi, hi_i, nonfinite, nonfinite_i of each complete bucket, NaN for NULL. */
+  buckets: Float64Array;
 }
 
 /** A batch's rows, planned from what is committed; `lastSeq` undefined when it stores no event. */
 export interface AppendPlan {
   run: string;
   now: number;
-  events: PlannedEvent[];
+  /** seq, ts, type, event_id (or null), body (JSON) of each event, one after the other. */
+  events: Array<string | number | null>;
   series: SeriesRows[];
   lastSeq?: number;
   /** Some event came from the trainer (not the service): the run's last sign of life moves too. */

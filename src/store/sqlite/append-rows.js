@@ -20,23 +20,27 @@ export function appendStatements(db) {
   };
 }
 
-/** A series' planned rows: a new series (id null) is created first. */
+/**
+ * A series' planned rows: a new series (id null) is created first. Points and buckets come flat,
+ * in Float64Arrays (six and eight numbers each), which pass to the writer thread as one copy:
+ * NaN stands for NULL, which is what SQLite stores for NaN anyway.
+ */
 export function writeSeries(stmts, run, series) {
   for (const s of series) {
     const id = s.id ?? Number(stmts.createSeries.run(run, s.name).lastInsertRowid);
-    for (const p of s.samples) stmts.insertSample.run(id, p[0], p[1], p[2], p[3], p[4], p[5]);
-    for (const b of s.buckets) stmts.insertBucket.run(id, b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]);
+    const p = s.samples;
+    for (let k = 0; k < p.length; k += 6) stmts.insertSample.run(id, p[k], p[k + 1], p[k + 2], p[k + 3], p[k + 4], p[k + 5]);
+    const b = s.buckets;
+    for (let k = 0; k < b.length; k += 8) stmts.insertBucket.run(id, b[k], b[k + 1], b[k + 2], b[k + 3], b[k + 4], b[k + 5], b[k + 6], b[k + 7]);
     stmts.setCount.run(s.count, id);
   }
 }
 
-/** A planned batch, written: the events' global ids (gid), in order. */
+/** A planned batch, written: the events' global ids (gid), in order. Its events come flat, five values each. */
 export function writeAppend(stmts, plan) {
-  const gids = new Array(plan.events.length);
-  for (let i = 0; i < plan.events.length; i++) {
-    const e = plan.events[i];
-    gids[i] = Number(stmts.insertEvent.run(plan.run, e[0], e[1], e[2], e[3], e[4]).lastInsertRowid);
-  }
+  const e = plan.events;
+  const gids = new Array(e.length / 5);
+  for (let k = 0; k < e.length; k += 5) gids[k / 5] = Number(stmts.insertEvent.run(plan.run, e[k], e[k + 1], e[k + 2], e[k + 3], e[k + 4]).lastInsertRowid);
   writeSeries(stmts, plan.run, plan.series);
   if (plan.lastSeq !== undefined) {
     if (plan.trainer) stmts.setLastSeqAndEvent.run(plan.lastSeq, plan.now, plan.now, plan.run);

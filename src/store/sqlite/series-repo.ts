@@ -1,6 +1,6 @@
 import { bucketSize, coverReads, emptySummary, envelopePoints, envelopeShape, mergeInto, pointSummary, SummaryBuilder, type SummaryRows } from '../series-summary.ts';
 import { summaryStatements } from './series-summaries.ts';
-import { appendStatements, writeSeries, type PlannedBucket, type PlannedSample, type SeriesRows } from './append-rows.js';
+import { appendStatements, writeSeries, type SeriesRows } from './append-rows.js';
 import type { SeriesPoint, SeriesRange, SeriesStore } from '../series.ts';
 import type { SqliteConnection } from './connection.ts';
 import { toPoint, type PointRow } from '../rows.ts';
@@ -38,22 +38,25 @@ export class SeriesRepo implements SeriesStore {
    * come (see SummaryBuilder, whose reads of a bucket begun earlier find only stored rows).
    */
   plan(run: string) {
-    const open = new Map<string, { rows: SeriesRows; summaries: SummaryBuilder }>();
+    const open = new Map<string, { id: number | null; count: number; samples: number[]; buckets: number[]; summaries: SummaryBuilder }>();
     const { byName } = this.stmts;
     return {
       add: (name: string, step: number | null, epoch: number | null, value: number, ts: number, seq: number) => {
         let s = open.get(name);
         if (!s) {
           const row = byName.get(run, name);
-          const rows: SeriesRows = { id: row?.id ?? null, name, count: row?.count ?? 0, samples: [], buckets: [] };
+          const id = row?.id ?? null;
+          const count = row?.count ?? 0;
+          const buckets: number[] = [];
           // A series this batch begins has no bucket begun before it: nothing is read under its (unknown) id.
-          s = { rows, summaries: new SummaryBuilder(this.bucketsInto(rows.buckets), rows.id ?? -1, rows.count) };
+          s = { id, count, samples: [], buckets, summaries: new SummaryBuilder(this.bucketsInto(buckets), id ?? -1, count) };
           open.set(name, s);
         }
-        s.rows.samples.push([s.rows.count++, step, epoch, value, ts, seq] satisfies PlannedSample);
+        s.samples.push(s.count++, step ?? NaN, epoch ?? NaN, value ?? NaN, ts, seq);
         s.summaries.add(value);
       },
-      rows: (): SeriesRows[] => [...open.values()].map((s) => s.rows),
+      rows: (): SeriesRows[] =>
+        [...open.entries()].map(([name, s]) => ({ id: s.id, name, count: s.count, samples: Float64Array.from(s.samples), buckets: Float64Array.from(s.buckets) })),
     };
   }
 
@@ -63,12 +66,12 @@ export class SeriesRepo implements SeriesStore {
     return { add: plan.add, finish: () => writeSeries(this.rows, run, plan.rows()) };
   }
 
-  /** The summaries' reads, with the buckets they complete collected as rows instead of written. */
-  private bucketsInto(buckets: PlannedBucket[]): SummaryRows {
+  /** The summaries' reads, with the buckets they complete collected flat (see SeriesRows) instead of written. */
+  private bucketsInto(buckets: number[]): SummaryRows {
     return {
       pointValues: this.summaries.pointValues,
       buckets: this.summaries.buckets,
-      insertBucket: { run: (b) => buckets.push([b.level, b.bucket, b.lo, b.lo_i, b.hi, b.hi_i, b.nonfinite, b.nonfinite_i]) },
+      insertBucket: { run: (b) => buckets.push(b.level, b.bucket, b.lo ?? NaN, b.lo_i ?? NaN, b.hi ?? NaN, b.hi_i ?? NaN, b.nonfinite, b.nonfinite_i ?? NaN) },
     };
   }
 

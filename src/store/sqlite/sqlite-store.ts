@@ -12,7 +12,7 @@ import { migrate } from './migrations.ts';
 import { AckLedger } from './ledger.ts';
 import type { IntegrityReport, LostEvents } from '../../domain/integrity.ts';
 import { SqliteConnection, type TransactionOptions } from './connection.ts';
-import { appendStatements, writeAppend, type AppendPlan, type PlannedEvent } from './append-rows.js';
+import { appendStatements, writeAppend, type AppendPlan } from './append-rows.js';
 import { AppendWriter } from './writer.ts';
 import { Checkpointer } from './checkpointer.ts';
 import { WalSync, type Fsync } from './wal-sync.ts';
@@ -497,7 +497,7 @@ export class SqliteStore implements Store {
     let duplicates = 0;
     const seen = new Set<string>();
     const stored: StoredEvent[] = [];
-    const rows: PlannedEvent[] = [];
+    const rows: AppendPlan['events'] = [];
     const { hasEventId } = this.stmts;
     const points = this.series.plan(run);
     for (const e of events) {
@@ -510,7 +510,7 @@ export class SqliteStore implements Store {
       }
       seq++;
       const body = e.body;
-      rows.push([seq, e.ts, body.type, e.event_id ?? null, stringifyEvent(body)]);
+      rows.push(seq, e.ts, body.type, e.event_id ?? null, stringifyEvent(body));
       if (body.type === 'metrics') {
         const step = body.step ?? null;
         const epoch = body.epoch ?? null;
