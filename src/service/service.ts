@@ -296,7 +296,7 @@ export class AnalystService {
    * refused MLflow batch) was never seen, and its seq numbers are never heard twice. On a
    * rollback the contexts it touched are rebuilt from the store, which holds none of it.
    */
-  async transaction<T>(fn: () => Promise<T>, opts?: { batches?: boolean }): Promise<T> {
+  async transaction<T>(fn: () => Promise<T>, opts?: { batches?: boolean; committed?: () => void }): Promise<T> {
     const outer = this.openPending();
     const pending: Pending = outer ?? { events: [], runs: new Set<string>(), done: false };
     const mark = pending.events.length;

@@ -102,9 +102,11 @@ export interface Store {
   readonly mlflowMetrics: MlflowMetricStore;
   /**
    * `batches`: `fn` holds independent batches, at most one per run, each in a nested transaction
-   * of its own (a group commit); an engine may write them off the event loop (SQLite's writer thread).
+   * of its own (a group commit); an engine may write them off the event loop (SQLite's writer
+   * thread). `committed`: called, by an engine that can tell, once the commit is made and before
+   * it is flushed to disk.
    */
-  transaction<T>(fn: () => Promise<T>, opts?: { batches?: boolean }): Promise<T>;
+  transaction<T>(fn: () => Promise<T>, opts?: { batches?: boolean; committed?: () => void }): Promise<T>;
   /** Resolves when the database answers a trivial query (health check). */
   ping(): Promise<void>;
   /** Always a new run, with the client's id when it chose one. */

@@ -33,9 +33,12 @@ interface OffThread {
 export interface TransactionOptions {
   /**
    * The transaction holds independent batches, at most one per run, each in a nested transaction
-   * of its own (see GroupCommit): their rows may be written by the writer thread.
+   * of its own (see GroupCommit): their rows may be written by the writer thread. Its caller
+   * begins no batch of these runs until `committed` was called.
    */
   batches?: boolean;
+  /** Called once the transaction committed, before its flush to disk. */
+  committed?: () => void;
 }
 
 /**
@@ -46,16 +49,21 @@ export interface TransactionOptions {
  *
  * With a writer thread (see AppendWriter), a transaction of batches that only appends events
  * (the common case: REST and WebSocket batches) is written there, on the writer's own
- * connection, while `writes` is held, so the two connections never write at once. Its batches are
- * planned here from what is committed (one batch per run, so none depends on another's rows) and
- * written in one transaction at its commit, each in a savepoint. Should a batch need anything
- * else written (a finding, a snapshot, a status), the transaction is written on this thread from
- * that moment, the batches planned before it included, as without a writer.
+ * connection. Its batches are planned here from what is committed (one batch per run, and no
+ * run of a transaction still being written, so none depends on rows not yet committed) and
+ * handed to the writer at its end, in one transaction. `writes` is released then, so the next
+ * transaction of batches is planned while the writer writes this one; anything written on this
+ * thread waits until the writer is done, so the two connections never write at once. Should a
+ * batch need anything else written (a finding, a snapshot, a status), its transaction is written
+ * on this thread from that moment, the batches planned before it included, as without a writer.
  */
 export class SqliteConnection {
   private readonly writes = new Mutex();
   private readonly frames = new AsyncLocalStorage<Frame>();
   private savepoints = 0;
+  /** Transactions handed to the writer thread and not yet answered; `offThreadDone` settles when the last one is. */
+  private offThreadWriting = 0;
+  private offThreadDone: Promise<unknown> = Promise.resolve();
 
   /** `durable` resolves once what was committed before it was called is on disk (see WalSync). */
   constructor(
@@ -81,6 +89,7 @@ export class SqliteConnection {
   write<T>(fn: () => T): Promise<T> {
     const frame = this.current();
     if (frame) {
+      if (!frame.opened && this.offThreadWriting) return this.offThreadDone.then(() => this.write(fn));
       try {
         this.open(frame);
       } catch (err) {
@@ -88,7 +97,14 @@ export class SqliteConnection {
       }
       return run(fn);
     }
-    return this.afterFlush(this.writes.isLocked() ? this.writes.runExclusive(fn) : run(fn));
+    if (!this.writes.isLocked() && !this.offThreadWriting) return this.afterFlush(run(fn));
+    return this.afterFlush(this.writes.runExclusive(() => this.afterOffThread(fn)));
+  }
+
+  /** `fn`, once the writer thread wrote what it was handed: SQLite lets one connection write at a time, and a wait for it would block this thread. */
+  private async afterOffThread<T>(fn: () => T | Promise<T>): Promise<T> {
+    while (this.offThreadWriting) await this.offThreadDone;
+    return fn();
   }
 
   /**
@@ -114,7 +130,13 @@ export class SqliteConnection {
   transaction<T>(fn: () => Promise<T>, opts: TransactionOptions = {}): Promise<T> {
     const parent = this.current();
     if (parent) return parent.children.runExclusive(() => this.savepoint(parent, fn));
-    return this.afterFlush(this.writes.runExclusive(() => this.outermost(fn, opts)));
+    const written = this.writes.runExclusive(() => this.outermost(fn, opts)).then(async ({ value, offThread }) => {
+      // Awaited once `writes` is free: the next transaction is planned meanwhile.
+      await offThread;
+      opts.committed?.();
+      return value;
+    });
+    return this.afterFlush(written);
   }
 
   private async afterFlush<T>(committed: Promise<T>): Promise<T> {
@@ -148,16 +170,17 @@ export class SqliteConnection {
     off.planned = off.planned.filter((p) => !mine(p));
   }
 
-  private async outermost<T>(fn: () => Promise<T>, opts: TransactionOptions): Promise<T> {
+  /** The transaction's value, and the writer thread's commit of it when it was handed there. */
+  private async outermost<T>(fn: () => Promise<T>, opts: TransactionOptions): Promise<{ value: T; offThread?: Promise<void> }> {
     const offThread = opts.batches && this.writer()?.alive ? { planned: [], runs: new Set<string>(), local: false } : undefined;
     const frame: Frame = { parent: undefined, children: new Mutex(), done: false, opened: false, name: undefined, offThread };
-    if (!offThread) this.open(frame);
+    if (!offThread) await this.afterOffThread(() => this.open(frame));
     try {
       const value = await this.frames.run(frame, fn);
       frame.done = true;
       if (frame.opened) this.db.exec('COMMIT');
-      else if (offThread?.planned.length) await this.commitOffThread(offThread);
-      return value;
+      else if (offThread?.planned.length) return { value, offThread: this.commitOffThread(offThread) };
+      return { value };
     } catch (err) {
       frame.done = true;
       // SQLite rolls back by itself on some errors (a full disk); a failed COMMIT leaves it open.
@@ -167,10 +190,17 @@ export class SqliteConnection {
   }
 
   /** The planned batches, written and committed by the writer thread in one transaction: all or none. */
-  private async commitOffThread(off: OffThread): Promise<void> {
+  private commitOffThread(off: OffThread): Promise<void> {
     const planned = off.planned;
-    const gids = await this.writer()!.write(planned.map((p) => p.plan));
-    planned.forEach((p, i) => p.gids(gids[i]));
+    const written = this.writer()!.write(planned.map((p) => p.plan));
+    this.offThreadWriting++;
+    // The writer answers in the order it was asked: once this one is answered, so are those before it.
+    const settled = written.then(
+      () => this.offThreadWriting--,
+      () => this.offThreadWriting--,
+    );
+    this.offThreadDone = settled;
+    return written.then((gids) => planned.forEach((p, i) => p.gids(gids[i])));
   }
 
   private async savepoint<T>(parent: Frame, fn: () => Promise<T>): Promise<T> {
