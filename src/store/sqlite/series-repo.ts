@@ -1,15 +1,28 @@
-import { bucketSize, coverReads, emptySummary, envelopePoints, envelopeShape, mergeInto, pointSummary, SummaryBuilder, type SummaryRows } from '../series-summary.ts';
+import { bucketSize, coverReads, emptySummary, envelopePoints, envelopeShape, mergeInto, pointSummary, SummaryBuilder, type Summary, type SummaryRows } from '../series-summary.ts';
 import { summaryStatements } from './series-summaries.ts';
 import { appendStatements, writeSeries, type SeriesRows } from './append-rows.js';
 import type { SeriesPoint, SeriesRange, SeriesStore } from '../series.ts';
 import type { SqliteConnection } from './connection.ts';
 import { toPoint, type PointRow } from '../rows.ts';
 
+/**
+ * Series whose open summary buckets are kept between appends: a bucket begun in one batch and
+ * completed in the next is not read back (on the service's thread, after the writer thread's
+ * commits, a read goes to the write-ahead log rather than to pages it holds).
+ */
+const CARRIED_SERIES = 20_000;
+
 /** Series of metric values in SQLite (see series-summary.ts for the summaries). */
 export class SeriesRepo implements SeriesStore {
   private readonly stmts;
   private readonly summaries;
   private readonly rows;
+  /**
+   * By series id: its open buckets once it held `count` points, as the last plan left them. Used
+   * only when the series holds that many points: a plan rolled back left it shorter, and every
+   * plan replaces its series' entry, so an entry never describes points other than the stored ones.
+   */
+  private readonly carried = new Map<number, { count: number; open: readonly Summary[] }>();
 
   constructor({ db }: SqliteConnection) {
     this.summaries = summaryStatements(db);
@@ -48,15 +61,20 @@ export class SeriesRepo implements SeriesStore {
           const id = row?.id ?? null;
           const count = row?.count ?? 0;
           const buckets: number[] = [];
+          const carried = id === null ? undefined : this.carried.get(id);
           // A series this batch begins has no bucket begun before it: nothing is read under its (unknown) id.
-          s = { id, count, samples: [], buckets, summaries: new SummaryBuilder(this.bucketsInto(buckets), id ?? -1, count) };
+          const summaries = new SummaryBuilder(this.bucketsInto(buckets), id ?? -1, count, carried?.count === count ? carried.open : undefined);
+          s = { id, count, samples: [], buckets, summaries };
           open.set(name, s);
         }
         s.samples.push(s.count++, step ?? NaN, epoch ?? NaN, value ?? NaN, ts, seq);
         s.summaries.add(value);
       },
       rows: (): SeriesRows[] =>
-        [...open.entries()].map(([name, s]) => ({ id: s.id, name, count: s.count, samples: Float64Array.from(s.samples), buckets: Float64Array.from(s.buckets) })),
+        [...open.entries()].map(([name, s]) => {
+          if (s.id !== null) this.carry(s.id, s.count, s.summaries.openBuckets());
+          return { id: s.id, name, count: s.count, samples: Float64Array.from(s.samples), buckets: Float64Array.from(s.buckets) };
+        }),
     };
   }
 
@@ -64,6 +82,13 @@ export class SeriesRepo implements SeriesStore {
   writer(run: string) {
     const plan = this.plan(run);
     return { add: plan.add, finish: () => writeSeries(this.rows, run, plan.rows()) };
+  }
+
+  private carry(id: number, count: number, open: readonly Summary[]): void {
+    // Oldest out first: a Map iterates in insertion order, and a series carried again is reinserted.
+    this.carried.delete(id);
+    this.carried.set(id, { count, open });
+    if (this.carried.size > CARRIED_SERIES) this.carried.delete(this.carried.keys().next().value!);
   }
 
   /** The summaries' reads, with the buckets they complete collected flat (see SeriesRows) instead of written. */
