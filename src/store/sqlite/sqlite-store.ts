@@ -201,10 +201,10 @@ export class SqliteStore implements Store {
       this.wal = new WalSync(path, opts.fsync);
       this.wal.open();
       this.db.pragma('synchronous = NORMAL');
-      this.checkpointer = new Checkpointer(path, this.db);
       this.writer = new AppendWriter(path);
+      this.checkpointer = new Checkpointer(path, (pragma) => void this.pragma(pragma).catch(() => {}));
     } catch (err) {
-      void this.checkpointer?.close();
+      void this.writer?.close();
       this.wal?.close();
       this.db.close();
       this.ledger?.close();
@@ -249,13 +249,14 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * Sets a pragma on every connection that writes (this one and the writer thread's), for a
-   * connection's own limits such as `max_page_count` or `query_only`: the fault tests fill the
-   * disk this way.
+   * Sets a pragma on every connection that writes (this one and the writer thread's): a
+   * connection's own settings and limits, such as `wal_autocheckpoint`, or `max_page_count` with
+   * which the fault tests fill the disk.
    */
   async pragma(pragma: string): Promise<void> {
+    if (!this.db.open) return;
     this.db.pragma(pragma);
-    await this.writer?.pragma(pragma);
+    if (this.writer?.alive) await this.writer.pragma(pragma);
   }
 
   async ping(): Promise<void> {

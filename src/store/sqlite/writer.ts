@@ -33,8 +33,7 @@ export class AppendWriter {
     this.exited = new Promise((resolve) =>
       this.worker.once('exit', () => {
         this.stopped = true;
-        const gone = new AnalystError('unavailable', 'the database writer thread stopped; nothing of this request was written, retry later', undefined, { reason: 'writer_stopped' });
-        for (const w of this.waiting.values()) w.reject(gone);
+        for (const w of this.waiting.values()) w.reject(writerStopped());
         this.waiting.clear();
         resolve();
       }),
@@ -57,7 +56,7 @@ export class AppendWriter {
   }
 
   private async ask(message: { type: string; [k: string]: unknown }): Promise<Answer> {
-    if (this.stopped) throw new AnalystError('unavailable', 'the database writer thread stopped; retry later', undefined, { reason: 'writer_stopped' });
+    if (this.stopped) throw writerStopped();
     const id = this.next++;
     const answer = await new Promise<Answer>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
@@ -77,4 +76,9 @@ export class AppendWriter {
     this.worker.postMessage({ type: 'close' });
     await this.exited;
   }
+}
+
+/** The writer thread ended (it crashed): what it was asked to write is not stored, and the next transactions are written on the service's thread. */
+function writerStopped(): AnalystError {
+  return new AnalystError('unavailable', 'the database writer thread stopped; nothing of this request was written, retry later', undefined, { reason: 'writer_stopped' });
 }
