@@ -74,7 +74,10 @@ export interface CommitFeed {
 export interface Store {
   /** Absent where one process holds the store (SQLite): every commit is then this process's own. */
   readonly commits?: CommitFeed;
-  /** Writes run synchronously on the service's thread (SQLite): a group of them takes one turn of the event loop. */
+  /**
+   * Writes run synchronously on the service's thread (SQLite): a group of them takes one turn of
+   * the event loop (its batches planned there, and written there or by SQLite's writer thread).
+   */
   readonly writesOnThread?: boolean;
   /** Metric series: names, ranges, pages of points and envelopes that draw any range at any width. */
   readonly series: SeriesStore;

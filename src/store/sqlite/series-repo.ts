@@ -1,6 +1,6 @@
 import { bucketSize, coverReads, emptySummary, envelopePoints, envelopeShape, mergeInto, pointSummary, SummaryBuilder, type Summary, type SummaryRows } from '../series-summary.ts';
 import { summaryStatements } from './series-summaries.ts';
-import { appendStatements, writeSeries, type SeriesRows } from './append-rows.js';
+import { writeSeries, type AppendStatements, type SeriesRows } from './append-rows.js';
 import type { SeriesPoint, SeriesRange, SeriesStore } from '../series.ts';
 import type { SqliteConnection } from './connection.ts';
 import { toPoint, type PointRow } from '../rows.ts';
@@ -16,7 +16,6 @@ const CARRIED_SERIES = 20_000;
 export class SeriesRepo implements SeriesStore {
   private readonly stmts;
   private readonly summaries;
-  private readonly rows;
   /**
    * By series id: its open buckets once it held `count` points, as the last plan left them. Used
    * only when the series holds that many points: a plan rolled back left it shorter, and every
@@ -24,9 +23,12 @@ export class SeriesRepo implements SeriesStore {
    */
   private readonly carried = new Map<number, { count: number; open: readonly Summary[] }>();
 
-  constructor({ db }: SqliteConnection) {
+  /** `rows`: the statements planned rows are written with (see append-rows.js). */
+  constructor(
+    { db }: SqliteConnection,
+    private readonly rows: AppendStatements,
+  ) {
     this.summaries = summaryStatements(db);
-    this.rows = appendStatements(db);
     this.stmts = {
       names: db.prepare<[string], { name: string }>('SELECT name FROM series WHERE run = ? ORDER BY name'),
       byName: db.prepare<[string, string], { id: number; count: number }>('SELECT id, count FROM series WHERE run = ? AND name = ?'),
