@@ -1,5 +1,6 @@
 // Many live runs on loopback: a bounded load generator (trainers in their own thread), acknowledgement
 // latency, connection errors and the server's event-loop delay; and the loop delay during a big import.
+import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { withServer } from './harness.ts';
@@ -87,6 +88,22 @@ export interface LoadFigures {
   loop_busy: number;
   /** The event loop's busy time per batch acknowledged: what one batch costs the server's thread. */
   loop_ms_per_batch: number;
+  /**
+   * The CPU time of the server's thread per batch acknowledged (Linux; NaN elsewhere): unlike the
+   * busy time, it leaves out the time the thread waited for a core, so it reads the same on a busy machine.
+   */
+  cpu_ms_per_batch: number;
+}
+
+/** CPU ms the process's main thread (its thread id is the pid) has used, from /proc; NaN where there is none. */
+function mainThreadCpuMs(): number {
+  try {
+    // The fields after the command's closing parenthesis: utime and stime are the 12th and 13th, in ticks of 10 ms.
+    const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
+  }
 }
 
 /** `runs` live runs, each sending `events` events `perSecond` times a second for `seconds`. */
@@ -97,12 +114,14 @@ export function benchLiveRuns(runs: number, perSecond: number, events: number, s
     const loop = monitorEventLoopDelay({ resolution: 10 });
     loop.enable();
     const busy = performance.eventLoopUtilization();
+    const cpu = mainThreadCpuMs();
     const worker = new Worker(TRAINERS, { eval: true, workerData: { url: server.url, runs: ids, perSecond, events, seconds } });
     const r = await new Promise<{ acked: number; failed: number; refused: number; errors: Record<string, number>; p50: number; p99: number; steadyP99: number; elapsed: number }>((resolve, reject) => {
       worker.once('message', resolve);
       worker.once('error', reject);
     });
     loop.disable();
+    const cpuMs = mainThreadCpuMs() - cpu;
     const { utilization, active } = performance.eventLoopUtilization(busy);
     return {
       runs,
@@ -118,6 +137,7 @@ export function benchLiveRuns(runs: number, perSecond: number, events: number, s
       loop_max_ms: loop.max / 1e6,
       loop_busy: utilization,
       loop_ms_per_batch: active / r.acked,
+      cpu_ms_per_batch: cpuMs / r.acked,
     };
   });
 }

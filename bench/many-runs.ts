@@ -13,6 +13,7 @@ const load = (label: string, f: LoadFigures, target: string) => {
   row('  refused with Retry-After (overloaded), then sent again', f.refused.toLocaleString('en-US'));
   row('  event-loop delay p99 / max', `${f.loop_p99_ms.toFixed(1)} / ${f.loop_max_ms.toFixed(1)} ms`, 'target p99 <= 50 ms');
   row('  event loop busy, per batch', `${(f.loop_busy * 100).toFixed(0)} %, ${f.loop_ms_per_batch.toFixed(2)} ms`);
+  row('  CPU of the server\'s thread per batch', `${f.cpu_ms_per_batch.toFixed(2)} ms`);
 };
 
 /** Many live runs, many subscribers and a big import, each with the load average before it: the machine is shared. */

@@ -1,8 +1,13 @@
 import { storageUnavailable } from '../store/faults.ts';
 
-/** What a group is written in: a transaction that nests (an inner call is a savepoint of the outer one). */
+/**
+ * What a group is written in: a transaction that nests (an inner call is a savepoint of the outer
+ * one). A group's transaction is opened with `batches`: it holds independent pieces, at most one
+ * per key, which a store may write off the event loop (see SqliteConnection); it calls
+ * `committed`, if it can, as soon as it committed, before the flush to disk.
+ */
 export interface Transactional {
-  transaction<T>(fn: () => Promise<T>): Promise<T>;
+  transaction<T>(fn: () => Promise<T>, opts?: { batches?: boolean; committed?: () => void }): Promise<T>;
 }
 
 interface Job<T> {
@@ -55,6 +60,8 @@ export class GroupCommit {
   /** A group's pieces are being written. */
   private writing = false;
   private scheduled = false;
+  /** The keys of pieces being written or committed: their next pieces wait for that commit (see take). */
+  private readonly uncommitted = new Set<string>();
 
   constructor(
     private readonly tx: Transactional,
@@ -81,8 +88,34 @@ export class GroupCommit {
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      void this.flush(this.queue.splice(0, MAX_GROUP_PIECES));
+      const jobs = this.take();
+      // Every waiting piece's key is in a group not yet committed: that commit schedules again.
+      if (jobs.length) void this.flush(jobs);
     });
+  }
+
+  /**
+   * The next group's pieces, in the order queued: at most MAX_GROUP_PIECES, one per key, and none
+   * of a key whose earlier piece is not committed yet. A key's later pieces wait for a later group
+   * (still in their order), so no piece reads what another wrote and did not commit: each reads
+   * what is committed, and a store may write a group while the next one is planned.
+   */
+  private take(): Array<Job<unknown>> {
+    const keys = new Set<string>();
+    const taken: Array<Job<unknown>> = [];
+    const left: Array<Job<unknown>> = [];
+    let i = 0;
+    for (; i < this.queue.length && taken.length < MAX_GROUP_PIECES; i++) {
+      const job = this.queue[i];
+      if (keys.has(job.key) || this.uncommitted.has(job.key)) left.push(job);
+      else {
+        keys.add(job.key);
+        taken.push(job);
+      }
+    }
+    this.queue.splice(0, i, ...left);
+    for (const key of keys) this.uncommitted.add(key);
+    return taken;
   }
 
   private async flush(jobs: Array<Job<unknown>>): Promise<void> {
@@ -95,6 +128,13 @@ export class GroupCommit {
       this.writing = false;
       this.schedule();
     };
+    let released = false;
+    const committed = () => {
+      if (released) return;
+      released = true;
+      for (const job of jobs) this.uncommitted.delete(job.key);
+      this.schedule();
+    };
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; err: unknown }> = [];
     try {
       await this.tx.transaction(async () => {
@@ -103,7 +143,9 @@ export class GroupCommit {
           const budget = this.opts.turnBudgetMs;
           for (let i = 0; i < jobs.length; i++) {
             if (i >= MIN_GROUP_PIECES && budget !== undefined && performance.now() - began >= budget) {
-              this.queue.unshift(...jobs.splice(i));
+              const later = jobs.splice(i);
+              for (const job of later) this.uncommitted.delete(job.key);
+              this.queue.unshift(...later);
               break;
             }
             const job = jobs[i];
@@ -121,9 +163,10 @@ export class GroupCommit {
         } finally {
           written();
         }
-      });
+      }, { batches: true, committed });
     } catch (err) {
       written();
+      committed();
       // The commit itself failed: nothing of the group is stored.
       for (const job of jobs) {
         this.rolledBack(job.key);
@@ -131,6 +174,7 @@ export class GroupCommit {
       }
       return;
     }
+    committed();
     this.opts.observe?.(jobs.length);
     jobs.forEach((job, i) => {
       const outcome = outcomes[i];

@@ -296,13 +296,13 @@ export class AnalystService {
    * refused MLflow batch) was never seen, and its seq numbers are never heard twice. On a
    * rollback the contexts it touched are rebuilt from the store, which holds none of it.
    */
-  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+  async transaction<T>(fn: () => Promise<T>, opts?: { batches?: boolean; committed?: () => void }): Promise<T> {
     const outer = this.openPending();
     const pending: Pending = outer ?? { events: [], runs: new Set<string>(), done: false };
     const mark = pending.events.length;
     let result: T;
     try {
-      result = await this.store.transaction(() => this.pending.run(pending, fn));
+      result = await this.store.transaction(() => this.pending.run(pending, fn), opts);
     } catch (err) {
       pending.events.length = mark;
       for (const run of pending.runs) this.states.drop(run);

@@ -63,15 +63,34 @@ export interface SummaryRows {
  * this append reads anything: its earlier part, once, from the level under it.
  */
 export class SummaryBuilder {
-  private readonly open = Array.from({ length: LEVELS }, emptySummary);
+  private readonly open: Summary[];
   private next: number;
 
+  /**
+   * `carried`: the open buckets of every level as a builder left them at point `from` (see
+   * `openBuckets`), so that no bucket begun before this append is read back.
+   */
   constructor(
     private readonly stmts: SummaryRows,
     private readonly series: number,
     private readonly from: number,
+    private readonly carried?: readonly Summary[],
   ) {
     this.next = from;
+    this.open = carried ? carried.map((b) => ({ ...b })) : Array.from({ length: LEVELS }, emptySummary);
+  }
+
+  /**
+   * What the open bucket of every level holds so far, from its first point: what the builder of
+   * the next append can carry on from. A bucket begun before this append that it did not complete
+   * lacks its earlier part, read here (only where nothing was carried).
+   */
+  openBuckets(): readonly Summary[] {
+    return this.open.map((b, k) => {
+      const level = k + 1;
+      const start = Math.floor(this.next / bucketSize(level)) * bucketSize(level);
+      return start < this.from && !this.carried ? mergeInto(this.before(level, start), b) : { ...b };
+    });
   }
 
   add(value: number | null): void {
@@ -81,7 +100,7 @@ export class SummaryBuilder {
       const size = bucketSize(level);
       const bucket = this.next / size - 1;
       const start = bucket * size;
-      const s = start < this.from ? mergeInto(this.before(level, start), this.open[level - 1]) : this.open[level - 1];
+      const s = start < this.from && !this.carried ? mergeInto(this.before(level, start), this.open[level - 1]) : this.open[level - 1];
       this.stmts.insertBucket.run({ series: this.series, level, bucket, ...s });
       this.open[level - 1] = emptySummary();
       if (level < LEVELS) mergeInto(this.open[level], s);

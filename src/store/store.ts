@@ -74,7 +74,10 @@ export interface CommitFeed {
 export interface Store {
   /** Absent where one process holds the store (SQLite): every commit is then this process's own. */
   readonly commits?: CommitFeed;
-  /** Writes run synchronously on the service's thread (SQLite): a group of them takes one turn of the event loop. */
+  /**
+   * Writes run synchronously on the service's thread (SQLite): a group of them takes one turn of
+   * the event loop (its batches planned there, and written there or by SQLite's writer thread).
+   */
   readonly writesOnThread?: boolean;
   /** Metric series: names, ranges, pages of points and envelopes that draw any range at any width. */
   readonly series: SeriesStore;
@@ -100,7 +103,13 @@ export interface Store {
   readonly loggedModels: LoggedModelStore;
   /** Metrics as MLflow's API reads them. */
   readonly mlflowMetrics: MlflowMetricStore;
-  transaction<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * `batches`: `fn` holds independent batches, at most one per run, each in a nested transaction
+   * of its own (a group commit); an engine may write them off the event loop (SQLite's writer
+   * thread). `committed`: called, by an engine that can tell, once the commit is made and before
+   * it is flushed to disk.
+   */
+  transaction<T>(fn: () => Promise<T>, opts?: { batches?: boolean; committed?: () => void }): Promise<T>;
   /** Resolves when the database answers a trivial query (health check). */
   ping(): Promise<void>;
   /** Always a new run, with the client's id when it chose one. */

@@ -3,7 +3,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { api, sqliteHandle, testServer, type TestServer } from '../helpers/server.ts';
+import { api, sqliteStore, testServer, type TestServer } from '../helpers/server.ts';
 import { SseClient, until } from '../streams/clients.ts';
 
 let s: TestServer | undefined;
@@ -15,14 +15,14 @@ afterEach(async () => {
   upstream = undefined;
 });
 
-/** Lets the database grow by `pages` more pages only: past that, every write fails with SQLITE_FULL. */
-function fillDisk(server: TestServer, pages: number): void {
-  const db = sqliteHandle(server);
-  db.pragma(`max_page_count = ${(db.pragma('page_count', { simple: true }) as number) + pages}`);
+/** Lets the database grow by `pages` more pages only: past that, every write fails with SQLITE_FULL, on either writing connection. */
+async function fillDisk(server: TestServer, pages: number): Promise<void> {
+  const store = sqliteStore(server);
+  await store.pragma(`max_page_count = ${(store.db.pragma('page_count', { simple: true }) as number) + pages}`);
 }
 
-function freeDisk(server: TestServer): void {
-  sqliteHandle(server).pragma('max_page_count = 1073741823');
+async function freeDisk(server: TestServer): Promise<void> {
+  await sqliteStore(server).pragma('max_page_count = 1073741823');
 }
 
 describe('a full disk', () => {
@@ -31,13 +31,13 @@ describe('a full disk', () => {
     s = await testServer({ ANALYST_MAX_BATCH_EVENTS: '100' }, 'sqlite');
     const run = (await api(s.url, '/runs', { method: 'POST', json: { name: 'full', project: 'faults' } })).body;
     const sse = await SseClient.open(`${s.url}/runs/${run.id}/stream`);
-    fillDisk(s, 8);
+    await fillDisk(s, 8);
     const lines = Array.from({ length: 3000 }, (_, i) => JSON.stringify({ step: i, loss: 2 / (i + 1), note_padding: i }));
     const failed = await api(s.url, `/runs/${run.id}/import?filename=m.jsonl`, { method: 'POST', body: lines.join('\n') });
     expect(failed.status).toBe(503);
     expect(failed.body.error).toMatchObject({ code: 'unavailable', reason: 'SQLITE_FULL' });
     expect(failed.body.error.message).toMatch(/disk .* full.*nothing of this request was written/);
-    freeDisk(s);
+    await freeDisk(s);
     const ok = await api(s.url, `/runs/${run.id}/events`, { method: 'POST', json: [{ type: 'metrics', step: 7, event_id: 'real', values: { loss: 0.5 } }] });
     expect(ok.body).toMatchObject({ accepted: 1, last_seq: 1 });
     await sse.waitFor((c) => c.ids.length >= 1);
@@ -53,7 +53,7 @@ describe('a full disk', () => {
   it('answers a batch with 503, not 500, and takes the same batch once space is back', async () => {
     s = await testServer({}, 'sqlite');
     const run = (await api(s.url, '/runs', { method: 'POST', json: { name: 'full2', project: 'faults' } })).body;
-    fillDisk(s, 0);
+    await fillDisk(s, 0);
     const batch = Array.from({ length: 500 }, (_, i) => ({ type: 'metrics', step: i, event_id: `k${i}`, values: { loss: 1 / (i + 1) } }));
     const refused = await api(s.url, `/runs/${run.id}/events`, { method: 'POST', json: batch });
     expect(refused.status).toBe(503);
@@ -61,7 +61,7 @@ describe('a full disk', () => {
     const mlflow = await api(s.url, '/api/2.0/mlflow/runs/log-batch', { method: 'POST', json: { run_id: run.id, metrics } });
     expect(mlflow.status).toBe(503);
     expect(mlflow.body.error_code).toBe('TEMPORARILY_UNAVAILABLE');
-    freeDisk(s);
+    await freeDisk(s);
     expect((await api(s.url, `/runs/${run.id}/events`, { method: 'POST', json: batch })).body).toMatchObject({ accepted: 500, last_seq: 500 });
   });
 
@@ -83,20 +83,20 @@ describe('a full disk', () => {
     await new Promise<void>((r) => upstream!.listen(0, '127.0.0.1', r));
     s = await testServer({ ANALYST_WEBHOOK_ALLOW_PRIVATE: '1' }, 'sqlite');
     const url = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/stream`;
-    const db = sqliteHandle(s);
-    db.pragma('query_only = 1');
+    const store = sqliteStore(s);
+    await store.pragma('query_only = 1');
     const run = (await api(s.url, '/runs', { method: 'POST', json: { name: 'fed', project: 'faults' } })).body;
     expect(run.error).toMatchObject({ code: 'unavailable', reason: 'SQLITE_READONLY' });
-    db.pragma('query_only = 0');
+    await store.pragma('query_only = 0');
     const created = await api(s.url, '/sources', { method: 'POST', json: { url, run: 'fed', project: 'faults' } });
     expect(created.status).toBe(201);
-    db.pragma('query_only = 1');
+    await store.pragma('query_only = 1');
     serving = true;
     // Reconnections after failed passes (the upstream's retry: 20 ms, doubling) show the loop lives on.
     await until(() => connections >= 3);
     // Checked while writes still fail: once they succeed, the next reconnection may store the events at once.
     expect((await api(s.url, `/runs/${created.body.run}/events?after_seq=0`)).body.events.filter((e: any) => e.type === 'metrics')).toEqual([]);
-    db.pragma('query_only = 0');
+    await store.pragma('query_only = 0');
     const events = await until(async () => {
       const body = (await api(s!.url, `/runs/${created.body.run}/events?after_seq=0`)).body;
       return body.events.filter((e: any) => e.type === 'metrics').length === 5 && body.events;

@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type Database from 'better-sqlite3';
 import { startServer, type RunningServer } from '../../src/http/server.ts';
 import { loadConfig } from '../../src/service/config.ts';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
@@ -39,11 +38,11 @@ export async function testServer(env: Record<string, string> = {}, engine: TestE
   };
 }
 
-/** The SQLite handle under a test server's store, for tests of what the embedded engine does with its file. */
-export function sqliteHandle(server: RunningServer): Database.Database {
+/** The SQLite store under a test server, for tests of what the embedded engine does with its file. */
+export function sqliteStore(server: RunningServer): SqliteStore {
   const { store } = server.service;
   if (!(store instanceof SqliteStore)) throw new Error('this test reads the SQLite file itself');
-  return store.db;
+  return store;
 }
 
 export async function api<T = any>(base: string, path: string, init: RequestInit & { json?: unknown } = {}): Promise<{ status: number; body: T }> {

@@ -124,6 +124,21 @@ describe('group commit under many batches', () => {
     ]);
   });
 
+  it("takes one piece per key in a group, and a key's next piece only once the group before it committed", async () => {
+    const { log, tx } = recordingTransaction();
+    const group = new GroupCommit(tx, () => {});
+    const pieces = ['a1', 'b1', 'a2', 'a3', 'c1', 'b2'];
+    const acks = pieces.map((name) =>
+      group.run(name[0], async () => {
+        log.push(`write ${name}`);
+        return name;
+      }, () => log.push(`ack ${name}`)),
+    );
+    expect(await Promise.all(acks)).toEqual(pieces);
+    const groupOf = (...names: string[]) => ['begin', ...names.map((n) => `write ${n}`), 'commit', ...names.map((n) => `ack ${n}`)];
+    expect(log).toEqual([...groupOf('a1', 'b1', 'c1'), ...groupOf('a2', 'b2'), ...groupOf('a3')]);
+  });
+
   it('begins no piece once the group has taken its time, and writes the rest first in the next group', async () => {
     const { log, tx } = recordingTransaction();
     const sizes: number[] = [];

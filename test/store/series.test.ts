@@ -102,6 +102,29 @@ describe('series storage', async () => {
     await store.close();
   });
 
+  it('summarises on from what a rolled-back append left, not from what it planned', async () => {
+    const a = new SqliteStore(dbPath());
+    const b = new SqliteStore(dbPath());
+    const runA = (await a.createRun({ name: 'a', project: 'p', config: {}, meta: {}, tags: {} }, 0)).id;
+    const runB = (await b.createRun({ name: 'b', project: 'p', config: {}, meta: {}, tags: {} }, 0)).id;
+    await fill(a, runA, 300, 100);
+    // The same number of points, other values, rolled back: the next append must not build on them.
+    const spikes = metrics(300, 400).map((e) => ({ ...e, body: { type: 'metrics', step: 0, values: { loss: 1000, lr: 0.1 } } }) as NewEvent);
+    await expect(
+      a.transaction(async () => {
+        await a.appendEvents(runA, spikes, 0);
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
+    for (let i = 300; i < 1000; i += 100) await a.transaction(() => a.appendEvents(runA, metrics(i, i + 100), 0));
+    await fill(b, runB, 1000, 1000);
+    const rows = async (store: SqliteStore, run: string) => bucketRows(store.db, (await store.series.range(run, 'loss'))!.series);
+    expect(await rows(a, runA)).toEqual(await rows(b, runB));
+    expect((await rows(a, runA)).every((r: any) => r.hi < 1000)).toBe(true);
+    await a.close();
+    await b.close();
+  });
+
   it('builds series, names and summaries for points stored before it existed', async () => {
     const path = dbPath();
     const old = new Database(path);

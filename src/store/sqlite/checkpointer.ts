@@ -1,5 +1,4 @@
 import { Worker } from 'node:worker_threads';
-import type Database from 'better-sqlite3';
 
 const WORKER = new URL('./checkpoint.worker.js', import.meta.url);
 /** A log this long is copied back into the database: SQLite's own default (1,000 pages of 4 KiB). */
@@ -18,15 +17,16 @@ export class Checkpointer {
   private readonly exited: Promise<void>;
   private closing = false;
 
-  constructor(path: string, db: Database.Database) {
-    db.pragma('wal_autocheckpoint = 0');
+  /** `pragma` sets a pragma on every connection that commits (the store's and its writer thread's). */
+  constructor(path: string, pragma: (pragma: string) => void) {
+    pragma('wal_autocheckpoint = 0');
     this.worker = new Worker(WORKER, { workerData: { path, walBytes: WAL_BYTES, everyMs: CHECK_EVERY_MS } });
     this.worker.unref();
     // Its death is handled at its exit, which follows.
     this.worker.on('error', () => {});
     this.exited = new Promise((resolve) =>
       this.worker.once('exit', () => {
-        if (!this.closing && db.open) db.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
+        if (!this.closing) pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
         resolve();
       }),
     );

@@ -1,22 +1,37 @@
-import { bucketSize, coverReads, emptySummary, envelopePoints, envelopeShape, mergeInto, pointSummary, SummaryBuilder } from '../series-summary.ts';
+import { bucketSize, coverReads, emptySummary, envelopePoints, envelopeShape, mergeInto, pointSummary, SummaryBuilder, type Summary, type SummaryRows } from '../series-summary.ts';
 import { summaryStatements } from './series-summaries.ts';
+import { writeSeries, type AppendStatements, type SeriesRows } from './append-rows.js';
 import type { SeriesPoint, SeriesRange, SeriesStore } from '../series.ts';
 import type { SqliteConnection } from './connection.ts';
 import { toPoint, type PointRow } from '../rows.ts';
+
+/**
+ * Series whose open summary buckets are kept between appends: a bucket begun in one batch and
+ * completed in the next is not read back (on the service's thread, after the writer thread's
+ * commits, a read goes to the write-ahead log rather than to pages it holds).
+ */
+const CARRIED_SERIES = 20_000;
 
 /** Series of metric values in SQLite (see series-summary.ts for the summaries). */
 export class SeriesRepo implements SeriesStore {
   private readonly stmts;
   private readonly summaries;
+  /**
+   * By series id: its open buckets once it held `count` points, as the last plan left them. Used
+   * only when the series holds that many points: a plan rolled back left it shorter, and every
+   * plan replaces its series' entry, so an entry never describes points other than the stored ones.
+   */
+  private readonly carried = new Map<number, { count: number; open: readonly Summary[] }>();
 
-  constructor({ db }: SqliteConnection) {
+  /** `rows`: the statements planned rows are written with (see append-rows.js). */
+  constructor(
+    { db }: SqliteConnection,
+    private readonly rows: AppendStatements,
+  ) {
     this.summaries = summaryStatements(db);
     this.stmts = {
       names: db.prepare<[string], { name: string }>('SELECT name FROM series WHERE run = ? ORDER BY name'),
       byName: db.prepare<[string, string], { id: number; count: number }>('SELECT id, count FROM series WHERE run = ? AND name = ?'),
-      create: db.prepare<[string, string]>('INSERT INTO series (run, name) VALUES (?, ?)'),
-      setCount: db.prepare<[number, number]>('UPDATE series SET count = ? WHERE id = ?'),
-      insert: db.prepare('INSERT INTO samples (series, i, step, epoch, value, ts, seq) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       firstFrom: db.prepare<[number, number], { i: number }>('SELECT i FROM samples WHERE series = ? AND step >= ? ORDER BY step, i LIMIT 1'),
       lastTo: db.prepare<[number, number], { i: number }>('SELECT i FROM samples WHERE series = ? AND step <= ? ORDER BY step DESC, i DESC LIMIT 1'),
       page: db.prepare<[number, number, number, number], PointRow>(
@@ -33,28 +48,57 @@ export class SeriesRepo implements SeriesStore {
   }
 
   /**
-   * A writer for one batch of a run: each series is looked up once, its points numbered on and
-   * summarised as they come (in the same transaction); `finish` records the series' new lengths.
+   * The rows one batch of a run adds to its series, planned from what is stored and written by
+   * nothing here: each series is looked up once, its points numbered on and summarised as they
+   * come (see SummaryBuilder, whose reads of a bucket begun earlier find only stored rows).
    */
-  writer(run: string) {
-    const open = new Map<string, { id: number; count: number; summaries: SummaryBuilder }>();
-    const { byName, create, insert, setCount } = this.stmts;
+  plan(run: string) {
+    const open = new Map<string, { id: number | null; count: number; samples: number[]; buckets: number[]; summaries: SummaryBuilder }>();
+    const { byName } = this.stmts;
     return {
       add: (name: string, step: number | null, epoch: number | null, value: number, ts: number, seq: number) => {
         let s = open.get(name);
         if (!s) {
           const row = byName.get(run, name);
-          const id = row ? row.id : Number(create.run(run, name).lastInsertRowid);
+          const id = row?.id ?? null;
           const count = row?.count ?? 0;
-          s = { id, count, summaries: new SummaryBuilder(this.summaries, id, count) };
+          const buckets: number[] = [];
+          const carried = id === null ? undefined : this.carried.get(id);
+          // A series this batch begins has no bucket begun before it: nothing is read under its (unknown) id.
+          const summaries = new SummaryBuilder(this.bucketsInto(buckets), id ?? -1, count, carried?.count === count ? carried.open : undefined);
+          s = { id, count, samples: [], buckets, summaries };
           open.set(name, s);
         }
-        insert.run(s.id, s.count++, step, epoch, value, ts, seq);
+        s.samples.push(s.count++, step ?? NaN, epoch ?? NaN, value ?? NaN, ts, seq);
         s.summaries.add(value);
       },
-      finish: () => {
-        for (const s of open.values()) setCount.run(s.count, s.id);
-      },
+      rows: (): SeriesRows[] =>
+        [...open.entries()].map(([name, s]) => {
+          if (s.id !== null) this.carry(s.id, s.count, s.summaries.openBuckets());
+          return { id: s.id, name, count: s.count, samples: Float64Array.from(s.samples), buckets: Float64Array.from(s.buckets) };
+        }),
+    };
+  }
+
+  /** The same, written at once in the caller's transaction: `finish` writes the rows. */
+  writer(run: string) {
+    const plan = this.plan(run);
+    return { add: plan.add, finish: () => writeSeries(this.rows, run, plan.rows()) };
+  }
+
+  private carry(id: number, count: number, open: readonly Summary[]): void {
+    // Oldest out first: a Map iterates in insertion order, and a series carried again is reinserted.
+    this.carried.delete(id);
+    this.carried.set(id, { count, open });
+    if (this.carried.size > CARRIED_SERIES) this.carried.delete(this.carried.keys().next().value!);
+  }
+
+  /** The summaries' reads, with the buckets they complete collected flat (see SeriesRows) instead of written. */
+  private bucketsInto(buckets: number[]): SummaryRows {
+    return {
+      pointValues: this.summaries.pointValues,
+      buckets: this.summaries.buckets,
+      insertBucket: { run: (b) => buckets.push(b.level, b.bucket, b.lo ?? NaN, b.lo_i ?? NaN, b.hi ?? NaN, b.hi_i ?? NaN, b.nonfinite, b.nonfinite_i ?? NaN) },
     };
   }
 
