@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { storageUnavailable } from '../store/faults.ts';
 
 /**
@@ -62,6 +63,14 @@ export class GroupCommit {
   private scheduled = false;
   /** The keys of pieces being written or committed: their next pieces wait for that commit (see take). */
   private readonly uncommitted = new Set<string>();
+  /**
+   * Runs a function in the asynchronous context this group commit was made in, outside every
+   * transaction. A group is scheduled from inside the call that queued a piece, or from inside the
+   * last group's transaction as it ends: written in that context, it would join the last group's
+   * transaction (still open until its commit is flushed) instead of opening its own, and stage its
+   * events into a transaction that ends before they are written.
+   */
+  private readonly detached = AsyncLocalStorage.snapshot();
 
   constructor(
     private readonly tx: Transactional,
@@ -86,12 +95,12 @@ export class GroupCommit {
   private schedule(): void {
     if (this.writing || this.scheduled || !this.queue.length) return;
     this.scheduled = true;
-    setImmediate(() => {
+    setImmediate(() => this.detached(() => {
       this.scheduled = false;
       const jobs = this.take();
       // Every waiting piece's key is in a group not yet committed: that commit schedules again.
       if (jobs.length) void this.flush(jobs);
-    });
+    }));
   }
 
   /**

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Run } from '../../src/domain/runs.ts';
 import { GroupCommit, MAX_GROUP_PIECES, MIN_GROUP_PIECES } from '../../src/service/group-commit.ts';
@@ -156,5 +157,41 @@ describe('group commit under many batches', () => {
     const range = (from: number, to: number, what: string) => Array.from({ length: to - from }, (_, i) => `${what} ${from + i}`);
     const groupOf = (from: number, to: number) => ['begin', ...range(from, to, 'write'), 'commit', ...range(from, to, 'ack')];
     expect(log).toEqual([...groupOf(0, MIN_GROUP_PIECES), ...groupOf(MIN_GROUP_PIECES, 2 * MIN_GROUP_PIECES), ...groupOf(2 * MIN_GROUP_PIECES, n)]);
+  });
+
+  it('opens each group in a context of its own, never inside the transaction of the group that scheduled it', async () => {
+    // A transaction known from the asynchronous context, as the service's and the store's are: a
+    // group opened where the last one's context leaked would find that one still open (it ends
+    // only once its commit is flushed) and join it.
+    const open = new AsyncLocalStorage<{ id: number; ended: boolean }>();
+    let groups = 0;
+    const joined: number[] = [];
+    const tx = {
+      async transaction<T>(fn: () => Promise<T>): Promise<T> {
+        const outer = open.getStore();
+        if (outer && !outer.ended) {
+          joined.push(outer.id);
+          return fn();
+        }
+        const mine = { id: ++groups, ended: false };
+        const value = await open.run(mine, fn);
+        // The commit's flush to disk: the transaction stays open a little after its pieces.
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        mine.ended = true;
+        return value;
+      },
+    };
+    const group = new GroupCommit(tx, () => {});
+    let second: Promise<string> | undefined;
+    // A piece queued from inside the first group's transaction, while it writes: the next group.
+    const first = group.run('a', async () => {
+      second = group.run('b', async () => 'b1', () => {});
+      return 'a1';
+    }, () => {});
+    expect(await first).toBe('a1');
+    expect(await second).toBe('b1');
+    // Each piece ran in its own group's transaction: two groups, neither joined the other.
+    expect(groups).toBe(2);
+    expect(joined).toEqual([1, 2]);
   });
 });
