@@ -18,6 +18,8 @@ export class AppendWriter {
   private readonly waiting = new Map<number, { resolve: (a: Answer) => void; reject: (err: unknown) => void }>();
   private next = 0;
   private stopped = false;
+  /** Asked to close: held alive until it exits, whatever answers still come in. */
+  private closing = false;
   private readonly exited: Promise<void>;
 
   constructor(path: string) {
@@ -64,7 +66,9 @@ export class AppendWriter {
       this.worker.ref();
       this.worker.postMessage({ id, ...message });
     }).finally(() => {
-      if (!this.waiting.size) this.worker.unref();
+      // Not once closing: an answer arriving after close() would let the process end before the
+      // thread exits, with close() still waiting for it.
+      if (!this.waiting.size && !this.closing) this.worker.unref();
     });
     if (answer.error) throw new Database.SqliteError(answer.error.message, answer.error.code ?? 'SQLITE_ERROR');
     return answer;
@@ -72,6 +76,7 @@ export class AppendWriter {
 
   async close(): Promise<void> {
     if (this.stopped) return;
+    this.closing = true;
     this.worker.ref();
     this.worker.postMessage({ type: 'close' });
     await this.exited;
