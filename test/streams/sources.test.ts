@@ -110,12 +110,16 @@ describe('upstream SSE sources', () => {
     await until(async () => (await metricSteps(s.url, run)).length === 60 || undefined);
     const steps = await metricSteps(s.url, run);
     expect(steps).toEqual(range(1, 60));
-    // Two drops, each answered by a reconnect that asked for what came after the last stored id.
-    // A busy machine may add a reconnect of its own (a read that timed out, a lease renewed late):
-    // it too asks for what came after the last stored id, never for less.
+    // Two drops (after ids 20 and 40), each answered by a reconnect that asked for what came after
+    // the last id stored: the drop's own id, or an earlier one when the events before the drop were
+    // still being written as it was noticed (they come again, and are stored once). A busy machine
+    // may add a reconnect of its own (a read that timed out, a lease renewed late): it too asks
+    // for what came after the last stored id, never for less.
     const asked = up.lastEventIds.slice(1).map(Number);
     expect(up.lastEventIds[0]).toBeUndefined();
-    expect(asked).toEqual(expect.arrayContaining([20, 40]));
+    const resumedWithin = (after: number, upTo: number) => asked.some((id) => id > after && id <= upTo);
+    expect(resumedWithin(0, 20)).toBe(true);
+    expect(resumedWithin(20, 40)).toBe(true);
     expect(asked).toEqual([...asked].sort((a, b) => a - b));
     const events = (await api(s.url, `/runs/${run}/events?after_seq=0&limit=1000`)).body.events as any[];
     expect(events[0]).toMatchObject({ values: { train_loss: 1, learning_rate: 0.01 }, ts: 1_700_000_001_000 });
