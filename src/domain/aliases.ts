@@ -72,15 +72,18 @@ const ACC_WORDS = new Set(['acc', 'accuracy', 'top1', 'acc1']);
  * `kl_loss`, `loss_cls`) is one term of the objective, not the objective, and stays unmapped.
  */
 const LOSS_QUALIFIERS = new Set([
-  'nll', 'ce', 'bce', 'xent', 'crossentropy', 'mse', 'mae', 'l1', 'l2', 'huber', 'total', 'mean', 'avg', 'average', 'running', 'overall',
+  'nll', 'ce', 'bce', 'xent', 'crossentropy', 'mse', 'mae', 'l1', 'l2', 'huber', 'total', 'mean', 'avg', 'average', 'running', 'overall', 'value',
   // The language-modelling loss of Megatron-LM and GPT-NeoX (`lm loss`): the objective itself.
   'lm',
 ]);
 const ACC_QUALIFIERS = new Set(['mean', 'avg', 'average', 'overall', 'token']);
 /** Rank of a qualified name (see Alias.rank). */
 const QUALIFIED = 2.5;
-/** `log_loss` and `LogLoss` are the loss itself. */
-const SAME_LOSS = new Set(['log']);
+/**
+ * `log_loss` and `LogLoss` are the loss itself, and so is the total of its terms (detectors log
+ * `total_loss` beside `l1_loss`, `cls_loss`) and the loss's value (Megatron's `lm loss value`).
+ */
+const SAME_LOSS = new Set(['log', 'total', 'value']);
 
 /**
  * YOLO detectors log no total loss: the box-regression loss stands for it, the largest and
@@ -94,9 +97,9 @@ const STAND_INS: Record<string, number> = table({ 'box loss': 3, 'box om': 3, 'b
  * them in separate series through distinct ranks, since their scales differ by orders of magnitude.
  */
 const RATE_UNITS: Record<string, number> = table({
-  samples: 0, sample: 0, examples: 0, img: 0, imgs: 0, images: 0, sequences: 0, seqs: 0,
+  samples: 0, sample: 0, examples: 0, records: 0, img: 0, imgs: 0, images: 0, sequences: 0, seqs: 0,
   tokens: 0.25, token: 0.25, tok: 0.25, words: 0.25,
-  it: 0.5, its: 0.5, iters: 0.5, steps: 0.5, batches: 0.5,
+  it: 0.5, its: 0.5, iter: 0.5, iters: 0.5, step: 0.5, steps: 0.5, batch: 0.5, batches: 0.5,
 });
 const PER_SECOND = new Set(['s', 'sec', 'second']);
 
@@ -119,12 +122,13 @@ function add(canonical: string, rank: number, names: string[], scale?: number): 
   for (const n of names) TABLE.set(n, scale === undefined ? { canonical, rank } : { canonical, rank, scale });
 }
 
-// YOLOv5's first parameter group (`x/lr0`), Lightning's LearningRateMonitor names, mmengine's param groups.
-add('lr', 0, ['lr0', 'x/lr0', 'lr-adam', 'lr-adamw', 'lr-sgd', 'optimizer/lr', 'lr/group0', 'lr_group0', 'lr/pg0']);
+// YOLOv5's first parameter group (`x/lr0`), Lightning's LearningRateMonitor names, mmengine's and ESPnet's param groups.
+add('lr', 0, ['lr0', 'x/lr0', 'lr-adam', 'lr-adamw', 'lr-sgd', 'optimizer/lr', 'lr/group0', 'lr_group0', 'lr/pg0', 'optim0_lr0']);
 // Lightning's track_grad_norm total; a clipped global norm.
 add('grad_norm', 0, ['grad_2.0_norm_total', 'global_grad_norm']);
 add('weight_norm', 0, ['weight_norm', 'param_norm', 'parameter_norm', 'weights_norm']);
-add('epoch_time', 0, ['epoch_time', 'epoch_duration', 'time/epoch', 'epoch_time_s', 'epoch_seconds']);
+// MXNet's `Epoch[3] Time cost=10.5`.
+add('epoch_time', 0, ['epoch_time', 'epoch_duration', 'time/epoch', 'epoch_time_s', 'epoch_seconds', 'time_cost']);
 // Not `time`: detectron2 means seconds per iteration by it, YOLOv8 the total elapsed time (text lines
 // placed at a step read it as the step's time: see the key-value parser).
 add('step_time', 0, ['step_time', 'batch_time', 'iter_time', 'time/step', 'sec_per_step']);

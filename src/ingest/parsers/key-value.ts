@@ -3,7 +3,7 @@ import { canonicalOf, isMetricName } from '../../domain/aliases.ts';
 import type { EventInput, MetricsInput } from '../../domain/events.ts';
 import { isPositionName, normaliseName } from './names.ts';
 import { NOT_NUMBER_WORD, NUM, readNumber } from './numbers.ts';
-import { globalStep, noteEpoch, putValue, type LineParser } from './state.ts';
+import { epochStarted, globalStep, noteEpoch, putValue, type LineParser } from './state.ts';
 import { table } from '../../domain/own.ts';
 
 /**
@@ -44,7 +44,37 @@ const METER_EVAL = /^\s*(?:Test:\s*\[\s*\d+\s*\/\s*\d+\s*\]|\*\s+Acc@?1\b)/i;
 
 /** `Epoch(val) [1][10/10]` (mmengine) names the split of the line's values. */
 export const EPOCH = /(?<![\w/])epoch(?:\((\w+)\))?\s*[=:#]?\s*\[?\s*(\d+(?:\.\d+)?)(?:\s*\/\s*(\d+))?/i;
-const STEP = /(?<![\w/])(?:global_step|step|iteration|iter|batch)\s*[=:#]?\s*\[?\s*(\d+)(?:\s*\/\s*(\d+))?/i;
+/**
+ * mmengine's iteration-based loops print `Iter(train) [50/80000]` and `Iter(val) [10/500]`;
+ * fairseq counts its updates in `num_updates`.
+ */
+const STEP = /(?<![\w/])(?:global_step|step|iteration|iter|batch|num_updates)(?:\((\w+)\))?\s*[=:#]?\s*\[?\s*(\d+)(?:\s*\/\s*(\d+))?/i;
+/** DeepSpeed's `steps: 100 loss: 2.5`: `steps` places a line only where it starts one (elsewhere it is a count). */
+const LEADING_STEPS = /^\s*steps\s*[:=]\s*(\d+)/i;
+/**
+ * timm's `Train: 3 [ 50/1251 (4%)]`: the split, the epoch, the step within the epoch. ESPnet's
+ * `3epoch:train:101-200batch:` and its `3epoch results:` summary: the epoch glued to its number.
+ */
+const TAGGED_POSITION = /^\s*(train|eval|valid|val|test)\s*:\s*(\d+)\s*\[\s*(\d+)\s*\/\s*(\d+)/i;
+const GLUED_EPOCH = /(?<![\w.])(\d+)epoch(?::(\w+):(?:\d+-)?(\d+)batch|\s+results)\b/i;
+/**
+ * A line that only says which epoch starts (nnU-Net's `Epoch 3`, MONAI's `epoch 3/100`, after
+ * a timestamp): the values on the lines after it belong to that epoch.
+ */
+const EPOCH_ONLY = /^[\s\-=*#>]*epoch\s*[:#]?\s*(\d+)(?:\s*\/\s*(\d+))?[\s\-=*#:]*$/i;
+const STAMP = /^\s*\[?\d{4}[-/]\d\d[-/]\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?\]?\s*[:|\-]?/;
+/**
+ * A logger's source location (`model_lib_v2.py:705]`, `yolox.core.trainer:247 -`,
+ * `[logging.py:96:log_dist]`): a dotted module or file name glued to a line number, no metric.
+ */
+const LOCATION = /(?<![\w.])[A-Za-z_]\w*(?:\.\w+)+:\d+(?![\w.])/g;
+/**
+ * Split tags inside a line: ESPnet's epoch summary `[train] loss=61.0, ... [valid] loss=52.0`,
+ * fairseq's `| valid | epoch 001 | ... | loss 9.1 |`. What follows a tag is measured on that split.
+ */
+const SPLIT_TAG = /\[(train|valid|val|validation|eval|test|dev)\]|(?<=^|\|)\s*(train|train_inner|valid|val|validation|test|dev)\s*(?=\|)/gi;
+/** A rate whose unit follows the value (`ips: 128.0 samples/s`, MXNet's `Speed: 1000.5 samples/sec`). */
+const RATE_UNIT = /^\s*([a-z]+)\/(?:s|sec|second)\b/i;
 /** mmengine's `Epoch(train) [1][200/735]`, wlm's `200/ 2983 batches`: a step within the epoch. */
 const IN_EPOCH = /\]\s*\[\s*(\d+)\s*\/\s*(\d+)\s*\]|(\d+)\s*\/\s*(\d+)\s+batches/;
 
@@ -55,8 +85,11 @@ const IN_EPOCH = /\]\s*\[\s*(\d+)\s*\/\s*(\d+)\s*\]|(\d+)\s*\/\s*(\d+)\s+batches
 const BARE_SPLITS = new Set(['train', 'val', 'test']);
 /** `📊 Evaluation Results:` heads lines of bare `Loss: 0.53` that are validation values. */
 const SECTION = /\b(evaluation|validation|eval|valid|test)\b[^:|]*:\s*$/i;
-/** `Final Results: Loss=0.49, PPL=1.63`, `Test set: Average loss: 0.03`: a label before the first value names its split. */
-const INLINE_LABEL = /\b(final|evaluation|validation|eval|valid|test)\b[\w ]*:\s*$/i;
+/**
+ * `Final Results: Loss=0.49, PPL=1.63`, `Test set: Average loss: 0.03`, Megatron's `validation loss
+ * at iteration 200 | lm loss value: 6.4`: a label before the first value names its split.
+ */
+const INLINE_LABEL = /\b(final|evaluation|validation|eval|valid|test)\b[\w ]*[:|]\s*$/i;
 /** Names that already say which split they measure. */
 const HAS_SPLIT = /^(?:train|val|test)_/;
 
@@ -67,12 +100,54 @@ const HAS_SPLIT = /^(?:train|val|test)_/;
  */
 const STEP_TIME = 'time';
 
-function addPair(values: Record<string, number>, rawName: string, rawValue: string, splitIsLoss = false, unit?: string): boolean {
+function addPair(values: Record<string, number>, rawName: string, rawValue: string, splitIsLoss = false, unit?: string, after = ''): boolean {
   const name = normaliseName(rawName);
   if (isPositionName(name)) return false;
   const value = readNumber(rawValue);
   if (name === STEP_TIME && unit === 'ms' && value !== undefined) return putValue(values, name, value / 1000);
+  // Only a name that says nothing yet: `Throughput is 408 records/second` is read by its name.
+  const rate = unit === undefined && canonicalOf(name) === undefined ? RATE_UNIT.exec(after) : null;
+  if (rate) return putValue(values, `${name}_${rate[1].toLowerCase()}/s`, value);
   return putValue(values, splitIsLoss && BARE_SPLITS.has(name) ? `${name}_loss` : name, value);
+}
+
+/** The `name: value` pairs of a line (or of the part of it after a split tag), with their inline label. */
+function readPairs(line: string, values: Record<string, number>): RegExpExecArray | null {
+  let label: RegExpExecArray | null = null;
+  for (const m of line.matchAll(PAIR)) {
+    const after = line.slice(m.index + m[0].length, m.index + m[0].length + 16);
+    if (addPair(values, m[1], m[3], m[2].includes('='), m[4], after) && Object.keys(values).length === 1) label = INLINE_LABEL.exec(line.slice(0, m.index));
+  }
+  if (/[|,;\t]|:\s/.test(line)) {
+    for (const segment of line.split(SEGMENTS)) {
+      const m = SEGMENT.exec(segment.trim());
+      if (m) addPair(values, m[1], m[2], true, m[3]);
+    }
+  }
+  for (const m of line.matchAll(SPACED)) {
+    if (isMetricName(normaliseName(m[1]))) addPair(values, m[1], m[2], false, m[3]);
+  }
+  return label;
+}
+
+/** fairseq's `train_inner` is training, between its epoch summaries. */
+const splitOfTag = (tag: RegExpExecArray | RegExpMatchArray): string => normaliseName((tag[1] ?? tag[2]).replace(/_inner$/i, ''));
+
+/**
+ * The line's values, each part after a split tag under that split. The split of the whole line
+ * when one tag leads it (fairseq), else undefined.
+ */
+function readTagged(line: string, values: Record<string, number>): { label: RegExpExecArray | null; tag?: string } {
+  const tags = [...line.matchAll(SPLIT_TAG)];
+  if (tags.length === 0) return { label: readPairs(line, values) };
+  const label = readPairs(line.slice(0, tags[0].index), values);
+  for (let i = 0; i < tags.length; i++) {
+    const split = splitOfTag(tags[i]);
+    const part: Record<string, number> = {};
+    readPairs(line.slice(tags[i].index + tags[i][0].length, tags[i + 1]?.index), part);
+    for (const [name, value] of Object.entries(split === 'train' ? part : withSplit(part, split))) putValue(values, name, value);
+  }
+  return { label, tag: splitOfTag(tags[0]) };
 }
 
 function withSplit(values: Record<string, number>, split: string): Record<string, number> {
@@ -98,45 +173,71 @@ const LEVEL = /\b(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL)\b[\s:\-\]]*/;
 /** A shell or Python comment pasted with the log (`# source: ... grad_norm: nan`) is prose about it. */
 const COMMENT = /^\s*#\s/;
 
+interface Position {
+  epoch?: number;
+  totalEpochs?: number;
+  /** The step, counted from the start of training or, with `perEpoch`, within the epoch. */
+  step?: number;
+  perEpoch?: number;
+  /** The split the position says the line measures (`Epoch(val)`, `Iter(train)`, timm's `Train:`). */
+  phase?: string;
+  /** An `[epoch][i/n]` position, after which AverageMeters print `Name value (average)`. */
+  inEpoch?: boolean;
+  /** Text of a position that reads like a `name: value` pair, to be left out of the values. */
+  text?: string;
+}
+
+const num = (s: string | undefined): number | undefined => (s === undefined ? undefined : Number(s));
+
+function positionOf(line: string): Position {
+  const tagged = TAGGED_POSITION.exec(line);
+  if (tagged) return { epoch: Number(tagged[2]), step: Number(tagged[3]), perEpoch: Number(tagged[4]), phase: normaliseName(tagged[1]), inEpoch: true, text: tagged[0] };
+  const glued = GLUED_EPOCH.exec(line);
+  if (glued) return { epoch: Number(glued[1]), step: num(glued[3]), phase: glued[2] && normaliseName(glued[2]), text: glued[0] };
+  const pos: Position = {};
+  const epoch = EPOCH.exec(line);
+  if (epoch) {
+    pos.epoch = Number(epoch[2]);
+    pos.totalEpochs = num(epoch[3]);
+    if (epoch[1]) pos.phase = normaliseName(epoch[1]);
+  }
+  const inEpoch = IN_EPOCH.exec(line);
+  if (inEpoch) return { ...pos, step: Number(inEpoch[1] ?? inEpoch[3]), perEpoch: Number(inEpoch[2] ?? inEpoch[4]), inEpoch: true };
+  const step = STEP.exec(line);
+  if (step) return { ...pos, step: Number(step[2]), perEpoch: num(step[3]), phase: pos.phase ?? (step[1] && normaliseName(step[1])) };
+  const leading = LEADING_STEPS.exec(line);
+  if (leading) pos.step = Number(leading[1]);
+  return pos;
+}
+
 export const parseKeyValue: LineParser = (raw, state) => {
   if (COMMENT.test(raw)) return undefined;
-  const line = raw.replace(LEVEL, ' ');
+  const line = raw.replace(LEVEL, ' ').replace(LOCATION, ' ');
   const section = SECTION.exec(line);
   if (section) {
     state.section = normaliseName(section[1]) as 'val' | 'test';
     return [];
   }
+  const epochOnly = EPOCH_ONLY.exec(line.replace(STAMP, ''));
+  if (epochOnly) return [epochStarted(state, Number(epochOnly[1]), epochOnly[2] === undefined ? undefined : Number(epochOnly[2]))];
   const values: Record<string, number> = {};
-  let label: RegExpExecArray | null = null;
-  for (const m of line.matchAll(PAIR)) {
-    if (addPair(values, m[1], m[3], m[2].includes('='), m[4]) && Object.keys(values).length === 1) label = INLINE_LABEL.exec(line.slice(0, m.index));
-  }
-  if (/[|,;\t]|:\s/.test(line)) {
-    for (const segment of line.split(SEGMENTS)) {
-      const m = SEGMENT.exec(segment.trim());
-      if (m) addPair(values, m[1], m[2], true, m[3]);
-    }
-  }
-  for (const m of line.matchAll(SPACED)) {
-    if (isMetricName(normaliseName(m[1]))) addPair(values, m[1], m[2], false, m[3]);
-  }
-  const epochMatch = EPOCH.exec(line);
-  const stepMatch = STEP.exec(line);
-  const inEpoch = IN_EPOCH.exec(line);
-  if (inEpoch) {
+  const pos = positionOf(line);
+  // The position's own words (`Train: 3 [`, `3epoch:train:1-100batch:`) are no `name: value` pair.
+  const { label, tag } = readTagged(pos.text ? line.replace(pos.text, ' ') : line, values);
+  if (pos.inEpoch) {
     for (const m of line.matchAll(METER)) {
       const meter = METER_NAMES[m[1].toLowerCase()];
       if (meter) putValue(values, meter, readNumber(m[2]));
     }
   }
-  if ((stepMatch !== null || inEpoch !== null) && Object.hasOwn(values, STEP_TIME)) {
+  if (pos.step !== undefined && Object.hasOwn(values, STEP_TIME)) {
     putValue(values, 'step_time', values[STEP_TIME]);
     delete values[STEP_TIME];
   }
   const names = Object.keys(values);
-  const placed = epochMatch !== null || stepMatch !== null || inEpoch !== null;
+  const placed = pos.epoch !== undefined || pos.step !== undefined;
   // A section lasts while lines hold bare values; a line with a position or no values ends it.
-  const phase = epochMatch?.[1] && normaliseName(epochMatch[1]);
+  const phase = pos.phase ?? (tag === 'train' ? undefined : tag);
   const meterEval = METER_EVAL.test(line);
   const split = meterEval ? 'val' : label ? normaliseName(label[1]) : phase && phase !== 'train' ? phase : placed ? undefined : state.section;
   if (placed) state.section = undefined;
@@ -145,17 +246,14 @@ export const parseKeyValue: LineParser = (raw, state) => {
     return undefined;
   }
   const event: MetricsInput = { type: 'metrics', values: split ? withSplit(values, split) : values };
-  if (epochMatch) {
-    event.epoch = noteEpoch(state, Number(epochMatch[2]), epochMatch[3] === undefined ? undefined : Number(epochMatch[3]));
+  if (pos.epoch !== undefined) {
+    event.epoch = noteEpoch(state, pos.epoch, pos.totalEpochs);
   } else if (state.epoch !== undefined) {
     // Seed 3 and Keras print the epoch on its own line; the metrics after it belong to it.
     event.epoch = state.epoch;
   }
-  if (inEpoch) {
-    event.step = globalStep(state, Number(inEpoch[1] ?? inEpoch[3]), Number(inEpoch[2] ?? inEpoch[4]));
-  } else if (stepMatch) {
-    event.step = globalStep(state, Number(stepMatch[1]), stepMatch[2] === undefined ? undefined : Number(stepMatch[2]));
-  }
+  // An evaluation's own counter (`Iter(val) [10/500]`) is no training step: it was run at the last one.
+  if (pos.step !== undefined && (pos.phase === undefined || pos.phase === 'train')) event.step = globalStep(state, pos.step, pos.perEpoch);
   if (event.step !== undefined) state.step = event.step;
   // Values printed after the step lines (an evaluation block) were measured at the last step.
   else if (state.step !== undefined) event.step = state.step;

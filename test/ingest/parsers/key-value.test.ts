@@ -26,7 +26,8 @@ describe('generic key/value lines', () => {
     expect(rows[0].values).toEqual({ lr: 1.987e-4, step_time: 2.8906, data_time: 0.0042, memory: 10762, loss: 2.7522, grad_norm: 3.0608 });
     expect(Number.isNaN(rows[4].values.grad_norm)).toBe(true);
     const val = parseLogLine('10/30 23:18:02 - mmengine - INFO - Epoch(val) [1][10/10]  accuracy/top1: 76.4000  data_time: 0.01').events;
-    expect(val).toEqual([{ type: 'metrics', epoch: 1, step: 10, values: { 'val_accuracy/top1': 76.4, val_data_time: 0.01 } }]);
+    // The evaluation's own counter is no training step: alone, the line has none.
+    expect(val).toEqual([{ type: 'metrics', epoch: 1, values: { 'val_accuracy/top1': 76.4, val_data_time: 0.01 } }]);
   });
 
   it('reads AverageMeter lines of PyTorch reference trainers: Time is the batch time, Data the wait for it', () => {
@@ -93,7 +94,7 @@ describe('other common console styles', () => {
       { type: 'metrics', epoch: 1, values: { test_average_loss: 0.0339 } },
     ]);
     expect(read('| epoch 002 | loss 7.12 | ppl 139.2 | num_updates 1000 | lr 0.0005 | gnorm 1.2')).toEqual([
-      { type: 'metrics', epoch: 2, values: { loss: 7.12, ppl: 139.2, num_updates: 1000, lr: 0.0005, grad_norm: 1.2 } },
+      { type: 'metrics', epoch: 2, step: 1000, values: { loss: 7.12, ppl: 139.2, lr: 0.0005, grad_norm: 1.2 } },
     ]);
     expect(read('iter 100: loss 2.3456, time 12.34ms, mfu 12.3%')).toEqual([
       { type: 'metrics', epoch: 2, step: 100, values: { loss: 2.3456, mfu: 12.3, step_time: 0.01234 } },
@@ -138,5 +139,72 @@ describe('names and values with no separator, and bare splits', () => {
     expect(parseLogLine('epoch 3 train=0.52 valid=0.61').events).toEqual([{ type: 'metrics', epoch: 3, values: { train_loss: 0.52, val_loss: 0.61 } }]);
     expect(parseLogLine('| epoch 003 | valid 2.31 | train 2.10 |').events).toEqual([{ type: 'metrics', epoch: 3, values: { val_loss: 2.31, train_loss: 2.1 } }]);
     expect(parseLogLine('Epoch 00, Loss: 1.8456, Approx. Train: 0.4851').events).toEqual([{ type: 'metrics', epoch: 0, values: { loss: 1.8456, train: 0.4851 } }]);
+  });
+});
+
+describe('toolkit consoles', () => {
+  const readAll = (lines: string[]) => {
+    const state = createLineState();
+    return lines.flatMap((line) => parseLogLine(line, state).events);
+  };
+
+  it('reads fairseq: num_updates is the step, a `| valid |` cell makes the line validation values', () => {
+    const events = readAll([
+      '2020-01-01 12:00:00 | INFO | train_inner | epoch 001:    100 / 1000 loss=10.5, nll_loss=10.2, num_updates=100, lr=1e-05, gnorm=2.5',
+      "2020-01-01 12:10:00 | INFO | valid | epoch 001 | valid on 'valid' subset | loss 9.1 | nll_loss 8.8 | ppl 445.7 | num_updates 1000",
+    ]);
+    expect(events).toEqual([
+      { type: 'metrics', epoch: 1, step: 100, values: { loss: 10.5, nll_loss: 10.2, lr: 1e-5, grad_norm: 2.5 } },
+      { type: 'metrics', epoch: 1, step: 1000, values: { val_loss: 9.1, val_nll_loss: 8.8, val_ppl: 445.7 } },
+    ]);
+  });
+
+  it('reads ESPnet: the glued epoch and batch range, and the `[train]` / `[valid]` parts of its epoch summary', () => {
+    const events = readAll([
+      '[host] 2023-01-01 12:00:00,000 (trainer:732) INFO: 2epoch:train:101-200batch: iter_time=0.100, loss_ctc=90.500, acc=0.150, loss=58.300, optim0_lr0=2.000e-05',
+      '[host] 2023-01-01 12:10:00,000 (trainer:338) INFO: 2epoch results: [train] acc=0.120, loss=61.000, [valid] loss_ctc=80.000, acc=0.200, loss=52.000, [att_plot] time=5 seconds',
+    ]);
+    expect(events[0]).toEqual({ type: 'metrics', epoch: 2, step: 200, values: { iter_time: 0.1, loss_ctc: 90.5, acc: 0.15, loss: 58.3, optim0_lr0: 2e-5 } });
+    expect(events[1]).toMatchObject({ epoch: 2, values: { acc: 0.12, loss: 61, val_loss_ctc: 80, val_acc: 0.2, val_loss: 52 } });
+  });
+
+  it('reads timm and mmengine positions; an evaluation counter is not the training step', () => {
+    const timm = readAll([
+      'Train: 1 [  50/1251 (  4%)]  Loss: 6.9012 (6.9080)  Time: 0.500s, 1024.00/s  (0.550s,  930.91/s)  LR: 1.000e-06  Data: 0.010 (0.050)',
+    ]);
+    expect(timm).toEqual([{ type: 'metrics', epoch: 1, step: 50, values: { loss: 6.9012, step_time: 0.5, lr: 1e-6, data: 0.01 } }]);
+    const mm = readAll([
+      '2023/01/01 12:00:30 - mmengine - INFO - Iter(train) [  100/80000]  lr: 1.0000e-02  time: 0.4500  data_time: 0.0100  loss: 2.2000  decode.loss_ce: 1.8000',
+      '2023/01/01 12:30:00 - mmengine - INFO - Iter(val) [500/500]    aAcc: 80.0000  mIoU: 30.0000',
+    ]);
+    expect(mm).toEqual([
+      { type: 'metrics', step: 100, values: { lr: 0.01, step_time: 0.45, data_time: 0.01, loss: 2.2, 'decode.loss_ce': 1.8 } },
+      { type: 'metrics', step: 100, values: { val_a_acc: 80, val_m_iou: 30 } },
+    ]);
+  });
+
+  it('reads Megatron validation, DeepSpeed steps, rates by the unit after the value; no logger source location', () => {
+    const events = readAll([
+      ' validation loss at iteration 200 | lm loss value: 6.400000E+00 | lm loss PPL: 6.018E+02 | ',
+      'steps: 300 loss: 2.3000 iter time (s): 0.500 samples/sec: 64.000',
+      'INFO:root:Epoch[0] Batch [100]\tSpeed: 1000.50 samples/sec\taccuracy=0.500000',
+      '2021-08-01 12:00:00 | INFO     | yolox.core.trainer:247 - epoch: 1/300, iter: 10/100, total_loss: 15.5, l1_loss: 0.0, lr: 1.000e-05',
+      'I0101 12:00:00.000000 140000 model_lib_v2.py:705] Step 400 per-step time 0.500s loss=1.234',
+    ]);
+    expect(events[0]).toEqual({ type: 'metrics', step: 200, values: { val_lm_loss_value: 6.4, val_lm_loss_ppl: 601.8 } });
+    expect(events[1]).toMatchObject({ step: 300, values: { loss: 2.3, 'samples/sec': 64 } });
+    expect(events[2]).toMatchObject({ epoch: 0, step: 100, values: { 'speed_samples/s': 1000.5, acc: 0.5 } });
+    expect(Object.keys((events[3] as { values: object }).values)).toEqual(['total_loss', 'l1_loss', 'lr']);
+    expect(events[4]).toEqual({ type: 'metrics', epoch: 1, step: 400, values: { loss: 1.234, 'per-step_time': 0.5 } });
+  });
+
+  it('takes a line that only names the epoch (nnU-Net, MONAI) as the epoch of the values after it', () => {
+    const events = readAll(['2023-01-01 12:00:00.000000: Epoch 3', '2023-01-01 12:02:00.000000: train_loss -0.1234', 'epoch 4/100', '1/50, train_loss: 0.9432']);
+    expect(events).toEqual([
+      { type: 'epoch_started', epoch: 3 },
+      { type: 'metrics', epoch: 3, values: { train_loss: -0.1234 } },
+      { type: 'epoch_started', epoch: 4, total_epochs: 100 },
+      { type: 'metrics', epoch: 4, values: { train_loss: 0.9432 } },
+    ]);
   });
 });
