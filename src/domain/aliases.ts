@@ -99,7 +99,7 @@ const STAND_INS: Record<string, number> = table({ 'box loss': 3, 'box om': 3, 'b
 const RATE_UNITS: Record<string, number> = table({
   samples: 0, sample: 0, examples: 0, records: 0, img: 0, imgs: 0, images: 0, sequences: 0, seqs: 0,
   tokens: 0.25, token: 0.25, tok: 0.25, words: 0.25,
-  it: 0.5, its: 0.5, iter: 0.5, iters: 0.5, step: 0.5, steps: 0.5, batch: 0.5, batches: 0.5,
+  it: 0.5, its: 0.5, iters: 0.5, steps: 0.5, batches: 0.5,
 });
 const PER_SECOND = new Set(['s', 'sec', 'second']);
 
@@ -137,6 +137,8 @@ add('step_time', 0, ['ms/batch', 'ms/step', 'ms_per_batch', 'ms_per_step'], 1e-3
 // fairseq's words per second counts tokens.
 add('throughput', 0, ['throughput']);
 add('throughput', 0.25, ['wps']);
+// TensorFlow's estimators; a singular unit is read only here (Ray Tune's `time_this_iter_s` is no rate).
+add('throughput', 0.5, ['global_step/sec']);
 add('memory', 0, ['memory', 'gpu_memory', 'memory_used', 'gpu_mem', 'mem', 'max_memory_allocated']);
 // Glued words the parts cannot split.
 add('train_loss', 0, ['trainloss']);

@@ -15,6 +15,8 @@ function placeOf(key: string): 'step' | 'epoch' | 'ts' | undefined {
     case 'iter':
     case '_step':
     case 'trainer/global_step':
+    // Ray Tune's result rows.
+    case 'training_iteration':
       return 'step';
     case 'epoch':
       return 'epoch';

@@ -1,11 +1,19 @@
-// Hugging Face Trainer console lines: `{'loss': 0.51, 'grad_norm': 1.2, 'learning_rate': 2e-05, 'epoch': 1.0}`.
+// Hugging Face Trainer console lines: `{'loss': 0.51, 'grad_norm': 1.2, 'learning_rate': 2e-05, 'epoch': 1.0}`, and dicts like them.
 import { toEpoch, toStep } from '../files/records.ts';
 import { bracketBody, parsePythonEntries } from './python-literal.ts';
 import { noteEpoch, putValue, type LineParser } from './state.ts';
 import type { EventInput } from '../../domain/events.ts';
 
-/** The dict may follow a tqdm bar on the same line; it starts at the first `{'name':`. */
-const DICT_START = /\{\s*'[^']+'\s*:/;
+/**
+ * The dict may follow a tqdm bar on the same line; it starts at the first `{'name':`. fairseq's
+ * `--log-format json` prints `| train_inner | {"loss": "10.5", "num_updates": "100"}`: JSON with
+ * its numbers quoted.
+ */
+const DICT_START = /\{\s*(['"])[^'"]+\1\s*:/;
+const QUOTED_NUMBER = /^\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?\s*$/i;
+
+const numberOf = (raw: unknown): number | undefined =>
+  typeof raw === 'number' ? raw : typeof raw === 'string' && QUOTED_NUMBER.test(raw) ? Number(raw) : undefined;
 
 export const parseHfDict: LineParser = (line, state) => {
   const start = DICT_START.exec(line);
@@ -17,9 +25,9 @@ export const parseHfDict: LineParser = (line, state) => {
   let step: number | undefined;
   for (const [key, raw] of Object.entries(parsePythonEntries(body))) {
     if (key === 'epoch') epoch = toEpoch(raw);
-    else if (key === 'step' || key === 'global_step') step = toStep(raw);
+    else if (key === 'step' || key === 'global_step' || key.endsWith('num_updates')) step = toStep(numberOf(raw));
     // Names are kept as HF wrote them: they are already the snake names the alias table knows.
-    else if (typeof raw === 'number') putValue(values, key, raw);
+    else putValue(values, key, numberOf(raw));
   }
   if (Object.keys(values).length === 0) return undefined;
   // The closing summary (`{'train_runtime': .., 'train_loss': <mean over the run>, ..}`) is one

@@ -2,6 +2,7 @@
 import type { EventInput } from '../../domain/events.ts';
 import { parseCaffe } from './caffe.ts';
 import { parseCheckpoint } from './checkpoint.ts';
+import { parseDarknet } from './darknet.ts';
 import { parseColumnTable } from './column-table.ts';
 import { parseError } from './errors.ts';
 import { parseHfDict } from './hf-dict.ts';
@@ -33,6 +34,7 @@ const PARSERS: LineParser[] = [
   parseProgressBar,
   parseHfDict,
   parseCaffe,
+  parseDarknet,
   parseCheckpoint,
   parseError,
   parseKeyValue,

@@ -90,6 +90,12 @@ const SECTION = /\b(evaluation|validation|eval|valid|test)\b[^:|]*:\s*$/i;
  * at iteration 200 | lm loss value: 6.4`: a label before the first value names its split.
  */
 const INLINE_LABEL = /\b(final|evaluation|validation|eval|valid|test)\b[\w ]*[:|]\s*$/i;
+/**
+ * A split word that starts the line (Flax's `eval epoch: 1, loss: 0.1`, Ignite's `Validation
+ * Results - Epoch: 1  Avg loss: 0.29`) says what the line's values measure; followed by its own
+ * value (`Val: 0.85`) it is that split's value instead.
+ */
+const LEADING_SPLIT = /^[\s\-=*#>|]*(eval|evaluation|valid|validation|val|test|testing)\b(?!\s*[:=]\s*[-+.\d])/i;
 /** Names that already say which split they measure. */
 const HAS_SPLIT = /^(?:train|val|test)_/;
 
@@ -239,7 +245,18 @@ export const parseKeyValue: LineParser = (raw, state) => {
   // A section lasts while lines hold bare values; a line with a position or no values ends it.
   const phase = pos.phase ?? (tag === 'train' ? undefined : tag);
   const meterEval = METER_EVAL.test(line);
-  const split = meterEval ? 'val' : label ? normaliseName(label[1]) : phase && phase !== 'train' ? phase : placed ? undefined : state.section;
+  const leading = LEADING_SPLIT.exec(line.replace(STAMP, ''));
+  const split = meterEval
+    ? 'val'
+    : label
+      ? normaliseName(label[1])
+      : leading
+        ? normaliseName(leading[1].replace(/ing$/i, ''))
+        : phase && phase !== 'train'
+          ? phase
+          : placed
+            ? undefined
+            : state.section;
   if (placed) state.section = undefined;
   if (names.length === 0 || (!placed && !names.some(readsAlone))) {
     state.section = undefined;

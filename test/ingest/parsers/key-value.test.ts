@@ -208,3 +208,45 @@ describe('toolkit consoles', () => {
     ]);
   });
 });
+
+describe('more consoles', () => {
+  const readAll = (lines: string[]) => {
+    const state = createLineState();
+    return lines.flatMap((line) => parseLogLine(line, state).events);
+  };
+
+  it('reads a line led by its split (Flax, Ignite) as that split, and a bare split value as before', () => {
+    expect(readAll(['eval epoch: 1, loss: 0.1000, accuracy: 97.00'])).toEqual([{ type: 'metrics', epoch: 1, values: { val_loss: 0.1, val_acc: 97 } }]);
+    expect(readAll(['Validation Results - Epoch: 2  Avg accuracy: 0.91 Avg loss: 0.29'])).toEqual([
+      { type: 'metrics', epoch: 2, values: { val_avg_acc: 0.91, val_avg_loss: 0.29 } },
+    ]);
+    expect(readAll(['Training Results - Epoch: 2  Avg accuracy: 0.90 Avg loss: 0.30'])).toEqual([{ type: 'metrics', epoch: 2, values: { avg_acc: 0.9, avg_loss: 0.3 } }]);
+    expect(readAll(['Val: 0.85, epoch 3'])).toEqual([{ type: 'metrics', epoch: 3, values: { val: 0.85 } }]);
+  });
+
+  it("reads fairseq's JSON log lines, numbers quoted, num_updates as the step", () => {
+    const events = readAll([
+      '2020-01-01 12:00:00 | INFO | train_inner | {"epoch": 1, "loss": "10.5", "nll_loss": "10.2", "num_updates": "100", "lr": "1e-05", "gnorm": "2.5"}',
+      '2020-01-01 12:10:00 | INFO | valid | {"epoch": 1, "valid_loss": "9.1", "valid_num_updates": "1000"}',
+    ]);
+    expect(events).toEqual([
+      { type: 'metrics', epoch: 1, step: 100, values: { loss: 10.5, nll_loss: 10.2, lr: 1e-5, gnorm: 2.5 } },
+      { type: 'metrics', epoch: 1, step: 1000, values: { valid_loss: 9.1 } },
+    ]);
+  });
+
+  it('reads Darknet iterations and its mAP evaluations; the per-layer Region lines are known, not read', () => {
+    const lines = [
+      ' 100: 10.512329, 12.512329 avg loss, 0.001000 rate, 5.000000 seconds, 6400 images, 10.000000 hours left',
+      'v3 (iou loss, Normalizer: (iou: 0.75, obj: 1.00, cls: 1.00) Region 82 Avg (IOU: 0.500000), count: 5, class_loss = 1.200000, total_loss = 1.700000',
+      ' Last accuracy mAP@0.50 = 50.00 %, best = 52.00 % ',
+    ];
+    const state = createLineState();
+    const parsed = lines.map((line) => parseLogLine(line, state));
+    expect(parsed.map((p) => p.recognised)).toEqual([true, true, true]);
+    expect(parsed.flatMap((p) => p.events)).toEqual([
+      { type: 'metrics', step: 100, values: { loss: 10.512329, avg_loss: 12.512329, lr: 0.001, step_time: 5 } },
+      { type: 'metrics', step: 100, values: { 'val_map@0.5': 0.5 } },
+    ]);
+  });
+});
