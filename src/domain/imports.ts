@@ -7,7 +7,7 @@ export type RunStartedInput = Extract<EventInput, { type: 'run_started' }>;
 export interface ImportedRun {
   /** File name without extension, or the parent directory's name when the file name is generic. */
   name: string;
-  /** Detected format: jsonl, detectron2, keras_csv, lightning_csv, yolo_csv, csv, hf_trainer_state, lineage, keras_history, json, text, tfevents. */
+  /** Detected format: jsonl, detectron2, keras_csv, lightning_csv, yolo_csv, csv, hf_trainer_state, lineage, keras_history, json, text, tfevents, mlflow (a run folder). */
   format: string;
   run_started?: RunStartedInput;
   events: EventInput[];

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,6 +64,37 @@ describe('analyst diagnose', () => {
       expect(r.stderr).toContain('  names: not understood: f1 (1)');
       expect(r.stderr).toContain('  line 2: skipped, numbers in a line no format reads: frames 12.5/s dropped 0.25');
       expect(r.stderr).toContain('analyst: /bin/ls: binary content that is not a TensorBoard event file');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('analyst diagnose on an MLflow run folder', () => {
+  it('reads metrics/ (nested keys, one file per metric), params/ and meta.yaml, and diagnoses the run', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'analyst-mlruns-'));
+    try {
+      // A run of the shared generated set, written as MLflow's file store keeps it.
+      const run = join(dir, 'mlruns', '0', '5f1c2a');
+      mkdirSync(join(run, 'metrics', 'train'), { recursive: true });
+      mkdirSync(join(run, 'params'));
+      writeFileSync(join(run, 'meta.yaml'), 'artifact_uri: file:///tmp/x\nrun_id: 5f1c2a\nrun_name: iris-overfit\nstatus: 3\n');
+      writeFileSync(join(run, 'params', 'lr'), '0.01');
+      const rows = readFileSync(join(GENERATED, 'iris-s1-overfit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      const lines: Record<string, string[]> = { 'train/loss': [], val_loss: [] };
+      rows.forEach((r: any, i: number) => {
+        lines['train/loss'].push(`${1_700_000_000_000 + i * 1000} ${r.train_loss} ${r.step}`);
+        lines.val_loss.push(`${1_700_000_000_000 + i * 1000 + 500} ${r.val_loss} ${r.step}`);
+      });
+      writeFileSync(join(run, 'metrics', 'train', 'loss'), lines['train/loss'].join('\n') + '\nnot a metric line\n');
+      writeFileSync(join(run, 'metrics', 'val_loss'), lines.val_loss.join('\n') + '\n');
+      const r = analyst(['diagnose', run, '--json']);
+      expect(r.code).toBe(0);
+      const [out] = JSON.parse(r.stdout);
+      expect(out.run).toBe('iris-overfit');
+      expect(out.read).toMatchObject({ format: 'mlflow', lines: rows.length * 2 + 1, skipped: 1, mapped: { train_loss: ['train/loss'], val_loss: ['val_loss'] } });
+      expect(out.read.examples[0]).toMatchObject({ code: 'bad_row', line: rows.length + 1, text: 'not a metric line' });
+      expect(out.findings.map((f: any) => f.kind)).toContain('overfitting');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

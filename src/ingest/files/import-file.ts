@@ -14,6 +14,7 @@ import type { EventReader } from './reader.ts';
 import { readJsonlInParallel } from './jsonl-parallel.ts';
 import { parsePythonJson, TooDeepError } from './python-json.ts';
 import { ReadTally } from './read-tally.ts';
+import { isMlflowRunDir, readMlflowRunDir } from './mlflow-run-dir.ts';
 import { runNameFor } from './run-name.ts';
 
 export interface ImportOptions {
@@ -107,8 +108,8 @@ function notReadable(target: string, error: unknown): AnalystError {
 
 /**
  * One training file as a run: JSONL, CSV, trainer_state.json, detectron2 metrics.json,
- * training_info.json, a text log or a TensorBoard event file. A directory is a TensorBoard run
- * directory: its event files are merged in order.
+ * training_info.json, a text log or a TensorBoard event file. A directory is an MLflow run folder
+ * (`mlruns/<experiment>/<run>`) or a TensorBoard run directory, whose event files are merged in order.
  */
 export async function importFile(filePath: string, opts: ImportOptions = {}): Promise<ImportedRun> {
   if (opts.format !== undefined && !isFileFormat(opts.format)) {
@@ -117,8 +118,11 @@ export async function importFile(filePath: string, opts: ImportOptions = {}): Pr
   let buffer: Buffer;
   try {
     if ((await stat(filePath)).isDirectory()) {
-      if ((await eventFilesIn(filePath)).length === 0) throw new AnalystError('not_found', `no TensorBoard event files in ${filePath}`);
-      const run = await readEventDirectory(filePath);
+      const mlflow = await isMlflowRunDir(filePath);
+      if (!mlflow && (await eventFilesIn(filePath)).length === 0) {
+        throw new AnalystError('not_found', `no TensorBoard event files in ${filePath}, and it is no MLflow run folder (meta.yaml and metrics/)`);
+      }
+      const run = mlflow ? await readMlflowRunDir(filePath) : await readEventDirectory(filePath);
       return opts.name ? { ...run, name: opts.name } : run;
     }
     buffer = await readFile(filePath);
