@@ -13,8 +13,11 @@ import { table } from '../../domain/own.ts';
  */
 const WORD = String.raw`${NOT_NUMBER_WORD}[A-Za-z][\w/%@\-]*(?:\(\w+\))?(?:\.\w+)*`;
 const VALUE_END = String.raw`(%|ms|s)?(?![\w:/])(?!\.\w)(?!,\d{3}(?!\d))`;
-/** Not after `(`: `Linear(in_features=768, ...)` is a repr, not a metric. The separator is kept: see BARE_SPLITS. */
-const PAIR = new RegExp(String.raw`(?<![\w.(])(${WORD}(?: ${WORD}){0,3})(\s*[:=]\s*|\s+is\s+)(${NUM})${VALUE_END}`, 'gi');
+/**
+ * Not after `(`: `Linear(in_features=768, ...)` is a repr, not a metric; not after `/`: in
+ * `24.5it/s v_num: 0` the name is `v_num`. The separator is kept: see BARE_SPLITS.
+ */
+const PAIR = new RegExp(String.raw`(?<![\w.(/])(${WORD}(?: ${WORD}){0,3})(\s*[:=]\s*|\s+is\s+)(${NUM})${VALUE_END}`, 'gi');
 /**
  * `Train loss 0.35 val loss 0.41`, `Loss nan (nan)`: one or two words, a space, a number. With no
  * separator, prose matches too (`took 12.5 seconds`), so only names that say they measure the

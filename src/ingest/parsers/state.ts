@@ -14,6 +14,8 @@ export interface LineParseState {
   section?: 'val' | 'test';
   /** Column names of the last table header (Ultralytics prints a header, then a row of values). */
   table?: { kind: string; columns: string[] };
+  /** Ultralytics' training columns, kept across its validation tables: a log may print the header once. */
+  trainColumns?: string[];
   /**
    * The latest update of an epoch's progress bar, held until the line ends (a finished bar) or
    * the next epoch's bar starts (a bar that never finished, e.g. a run that crashed mid-epoch).

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { canonicalOf } from '../../../src/domain/aliases.ts';
+import { createLineState, parseLogLine } from '../../../src/ingest/parsers/index.ts';
 import { metricsOf, parseFixture } from './fixture.ts';
 
 describe('tables printed a row per epoch under a header of names', () => {
@@ -23,5 +25,22 @@ describe('tables printed a row per epoch under a header of names', () => {
       { type: 'metrics', values: { val_loss: 0.5123 } },
       { type: 'metrics', values: { val_acc: 0.8123 } },
     ]);
+  });
+
+  it("reads Chainer's LogReport table: `main/` and `validation/main/` name the model's train and validation values", () => {
+    const state = createLineState();
+    const lines = [
+      'epoch       main/loss   validation/main/loss  main/accuracy  validation/main/accuracy  elapsed_time',
+      '1           0.191836    0.0929632             0.942767       0.9704                    5.12',
+    ];
+    const events = lines.flatMap((line) => parseLogLine(line, state).events);
+    expect(events).toEqual([
+      {
+        type: 'metrics',
+        epoch: 1,
+        values: { 'main/loss': 0.191836, 'validation/main/loss': 0.0929632, 'main/accuracy': 0.942767, 'validation/main/accuracy': 0.9704, elapsed_time: 5.12 },
+      },
+    ]);
+    expect(['main/loss', 'validation/main/loss', 'validation/main/accuracy'].map((n) => canonicalOf(n)?.canonical)).toEqual(['train_loss', 'val_loss', 'val_acc']);
   });
 });

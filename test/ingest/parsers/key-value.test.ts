@@ -198,6 +198,12 @@ describe('toolkit consoles', () => {
     expect(events[4]).toEqual({ type: 'metrics', epoch: 1, step: 400, values: { loss: 1.234, 'per-step_time': 0.5 } });
   });
 
+  it('reads no name out of a unit: `24.50it/s v_num: 0` holds v_num, a position', () => {
+    expect(readAll(['Epoch 3/9  ━━━━━━━━━━ 250/250 0:00:10 • 0:00:00 24.50it/s v_num: 0 train_loss: 0.345 val_loss: 0.456'])).toEqual([
+      { type: 'metrics', epoch: 3, values: { train_loss: 0.345, val_loss: 0.456 } },
+    ]);
+  });
+
   it('takes a line that only names the epoch (nnU-Net, MONAI) as the epoch of the values after it', () => {
     const events = readAll(['2023-01-01 12:00:00.000000: Epoch 3', '2023-01-01 12:02:00.000000: train_loss -0.1234', 'epoch 4/100', '1/50, train_loss: 0.9432']);
     expect(events).toEqual([
