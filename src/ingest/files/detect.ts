@@ -2,10 +2,11 @@
 import path from 'node:path';
 import { splitCsvLine } from './csv.ts';
 import { isMetricHistory } from './keras-history.ts';
+import { isNotebook } from './notebook.ts';
 import { parsePythonJson } from './python-json.ts';
 
 export const STREAM_FORMATS = ['jsonl', 'detectron2', 'keras_csv', 'lightning_csv', 'yolo_csv', 'csv', 'text', 'tfevents'] as const;
-export const DOCUMENT_FORMATS = ['hf_trainer_state', 'lineage', 'keras_history', 'json'] as const;
+export const DOCUMENT_FORMATS = ['hf_trainer_state', 'lineage', 'keras_history', 'notebook', 'json'] as const;
 export type StreamFormat = (typeof STREAM_FORMATS)[number];
 export type DocumentFormat = (typeof DOCUMENT_FORMATS)[number];
 export type FileFormat = StreamFormat | DocumentFormat;
@@ -35,6 +36,7 @@ export function documentFormatOf(doc: unknown): DocumentFormat | undefined {
   if (doc === null || typeof doc !== 'object') return undefined;
   const obj = doc as Record<string, unknown>;
   if (Array.isArray(obj.log_history)) return 'hf_trainer_state';
+  if (isNotebook(obj)) return 'notebook';
   if (Array.isArray(obj.history) && ('model_name' in obj || 'stage' in obj)) return 'lineage';
   if (isMetricHistory(obj)) return 'keras_history';
   return undefined;
@@ -77,6 +79,7 @@ export function csvFlavour(header: string[]): 'keras_csv' | 'lightning_csv' | 'y
 function truncatedDocumentFormat(filePath: string, line: string, head: string): DocumentFormat | undefined {
   const base = path.basename(filePath);
   if (base === 'trainer_state.json' || /"log_history"\s*:/.test(head)) return 'hf_trainer_state';
+  if (path.extname(base).toLowerCase() === '.ipynb') return 'notebook';
   if (base === 'training_info.json' || (/"history"\s*:/.test(head) && /"model_name"\s*:/.test(head))) return 'lineage';
   if (/^\s*\{\s*"[^"]*"\s*:\s*\[\s*(?:$|[-\d.N"])/.test(head)) return 'keras_history';
   if (line === '[') return 'json';

@@ -9,6 +9,7 @@ import { parseTrainerState } from './hf-trainer-state.ts';
 import { createJsonlReader } from './jsonl.ts';
 import { parseKerasHistory } from './keras-history.ts';
 import { parseLineage } from './lineage.ts';
+import { parseNotebook } from './notebook.ts';
 import { ReadTally } from './read-tally.ts';
 import type { EventReader } from './reader.ts';
 import { createTextReader } from './text-log.ts';
@@ -61,6 +62,7 @@ const DOCUMENTS: Partial<Record<DocumentFormat, (doc: unknown) => ParsedDocument
   hf_trainer_state: parseTrainerState,
   lineage: parseLineage,
   keras_history: parseKerasHistory,
+  notebook: parseNotebook,
 };
 
 /** Reads a whole-document format (an already parsed JSON value) after checking its shape. */

@@ -31,15 +31,16 @@ function seconds(cell: string): number | undefined {
 }
 
 /**
- * A header: two or more name cells, the first of them the epoch, and at least one a loss or an
- * accuracy the alias table knows. The epoch column is what makes a line of words a table header
- * rather than prose.
+ * A header: two or more name cells, the first of them the epoch or the step (the Hugging Face
+ * Trainer's notebook table: `Step | Training Loss | Validation Loss`), and at least one a loss or
+ * an accuracy the alias table knows. The position column is what makes a line of words a table
+ * header rather than prose.
  */
 function headerColumns(line: string): string[] | undefined {
   const cells = cellsOf(line);
   if (cells.length < 2 || !cells.every((c) => NAME_CELL.test(c))) return undefined;
   const names = cells.map(normaliseName);
-  if (names[0] !== 'epoch') return undefined;
+  if (names[0] !== 'epoch' && names[0] !== 'step') return undefined;
   if (!names.some((n) => canonicalOf(n) !== undefined && !isPositionName(n))) return undefined;
   // fastai prints its metrics after the validation loss, computed on the validation set, under
   // bare names (`accuracy`, `error_rate`): a name without a split after a validation column is one.
@@ -81,8 +82,8 @@ export const parseColumnTable: LineParser = (line, state) => {
   }
   const cells = cellsOf(line);
   if (cells.length !== table.columns.length) return undefined;
-  const epoch = readNumber(cells[0]);
-  if (epoch === undefined || !Number.isInteger(epoch)) return undefined;
+  const position = readNumber(cells[0]);
+  if (position === undefined || !Number.isInteger(position) || position < 0) return undefined;
   const values: Record<string, number> = {};
   for (let i = 1; i < cells.length; i++) {
     const cell = cells[i];
@@ -98,6 +99,6 @@ export const parseColumnTable: LineParser = (line, state) => {
     if (value === undefined) return undefined;
     putValue(values, table.columns[i], value);
   }
-  noteEpoch(state, epoch);
-  return Object.keys(values).length > 0 ? [metricsHere(state, values, { epoch })] : [];
+  const at = table.columns[0] === 'step' ? { step: (state.step = position) } : { epoch: noteEpoch(state, position) };
+  return Object.keys(values).length > 0 ? [metricsHere(state, values, at)] : [];
 };
