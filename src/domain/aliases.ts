@@ -57,13 +57,13 @@ export function splitWord(word: string): Split | undefined {
 }
 
 /** A level word anywhere in the name says what the value aggregates: `loss_step`, `Loss/Train_Batch`, `epoch_loss`. */
-const LEVELS: Record<string, number> = table({ epoch: 1, step: 2, batch: 2, iter: 2, iteration: 2 });
+const LEVELS: Record<string, number> = table({ epoch: 1, step: 2, batch: 2, minibatch: 2, iter: 2, iteration: 2 });
 
 /**
- * Prefixes that group metrics without saying anything about them (`metrics/val_loss`; Chainer's
- * `main/loss` and `validation/main/loss`, reported by the model it calls main).
+ * Words that group metrics without saying anything about them (`metrics/val_loss`; Chainer's
+ * `main/loss` and `validation/main/loss`, reported by the model it calls main; `Test set loss`).
  */
-const NOISE = new Set(['metrics', 'metric', 'scalars', 'scalar', 'charts', 'main']);
+const NOISE = new Set(['metrics', 'metric', 'scalars', 'scalar', 'charts', 'main', 'set']);
 
 /** Words that name the training objective itself; `mse` alone is an error metric, `mse_loss` a loss. */
 const LOSS_WORDS = new Set(['loss', 'logloss', 'nll', 'ce', 'xent', 'bce', 'crossentropy']);

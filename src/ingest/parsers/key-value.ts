@@ -49,9 +49,14 @@ const METER_EVAL = /^\s*(?:Test:\s*\[\s*\d+\s*\/\s*\d+\s*\]|\*\s+Acc@?1\b)/i;
 export const EPOCH = /(?<![\w/])epoch(?:\((\w+)\))?\s*[=:#]?\s*\[?\s*(\d+(?:\.\d+)?)(?:\s*\/\s*(\d+))?/i;
 /**
  * mmengine's iteration-based loops print `Iter(train) [50/80000]` and `Iter(val) [10/500]`;
- * fairseq counts its updates in `num_updates`.
+ * fairseq counts its updates in `num_updates`, CycleGAN its iterations in `iters`.
  */
-const STEP = /(?<![\w/])(?:global_step|step|iteration|iter|batch|num_updates)(?:\((\w+)\))?\s*[=:#]?\s*\[?\s*(\d+)(?:\s*\/\s*(\d+))?/i;
+const STEP = /(?<![\w/])(?:global_step|step|iteration|iters|iter|batch|num_updates)(?:\((\w+)\))?\s*[=:#]?\s*\[?\s*(\d+)(?:\s*\/\s*(\d+))?/i;
+/**
+ * `Average loss at step 2000: 4.5` (TensorFlow's tutorials), `best acc at epoch 3: 0.91`: the
+ * position sits between the name and its value, and is moved after it to be read as one.
+ */
+const AT_POSITION = new RegExp(String.raw`^(.*?[A-Za-z])\s+at\s+(step|epoch|iteration|iter)\s+(\d+)\s*[:=]\s*(${NUM})`, 'i');
 /** DeepSpeed's `steps: 100 loss: 2.5`: `steps` places a line only where it starts one (elsewhere it is a count). */
 const LEADING_STEPS = /^\s*steps\s*[:=]\s*(\d+)/i;
 /**
@@ -221,7 +226,7 @@ function positionOf(line: string): Position {
 
 export const parseKeyValue: LineParser = (raw, state) => {
   if (COMMENT.test(raw)) return undefined;
-  const line = raw.replace(LEVEL, ' ').replace(LOCATION, ' ');
+  const line = raw.replace(LEVEL, ' ').replace(LOCATION, ' ').replace(AT_POSITION, '$1: $4, $2 $3');
   const section = SECTION.exec(line);
   if (section) {
     state.section = normaliseName(section[1]) as 'val' | 'test';

@@ -47,7 +47,7 @@ export function normaliseName(raw: string): string {
  * Names that place a line in training (read as its epoch or step) or are bookkeeping, not metrics;
  * `best dice 0.8 at epoch: 12` and `validation loss at iteration 200` say where, not how much.
  */
-const POSITIONS = /^(?:(?:train|val|test)_)?(?:epoch|epochs|step|steps|iteration|iter|global_step|num_updates|batch|v_num|eta|end_of_epoch)$|(?:^|_)at_(?:epoch|step|iteration|iter|batch)$/;
+const POSITIONS = /^(?:(?:train|val|test)_)?(?:epoch|epochs|step|steps|iteration|iter|iters|global_step|num_updates|batch|v_num|eta|end_of_epoch)$|(?:^|_)at_(?:epoch|step|iteration|iter|batch)$/;
 
 export function isPositionName(normalised: string): boolean {
   return POSITIONS.test(normalised);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { canonicalOf } from '../../../src/domain/aliases.ts';
 import { createLineState, parseLogLine } from '../../../src/ingest/parsers/index.ts';
 import { metricsOf, parseFixture } from './fixture.ts';
 
@@ -202,6 +203,22 @@ describe('toolkit consoles', () => {
     expect(readAll(['Epoch 3/9  ━━━━━━━━━━ 250/250 0:00:10 • 0:00:00 24.50it/s v_num: 0 train_loss: 0.345 val_loss: 0.456'])).toEqual([
       { type: 'metrics', epoch: 3, values: { train_loss: 0.345, val_loss: 0.456 } },
     ]);
+  });
+
+  it('reads a position between a name and its value, CycleGAN iterations, `Test set loss` and `Minibatch Loss`', () => {
+    const events = readAll([
+      'Average loss at step 2000: 4.5',
+      '(epoch: 1, iters: 100, time: 0.500, data: 0.100) D_A: 0.250 G_A: 0.500',
+      '====> Test set loss: 118.1234',
+      'Step 300, Minibatch Loss= 0.5234, Training Accuracy= 0.812',
+    ]);
+    expect(events).toEqual([
+      { type: 'metrics', step: 2000, values: { average_loss: 4.5 } },
+      { type: 'metrics', epoch: 1, step: 100, values: { step_time: 0.5, data: 0.1, d_a: 0.25, g_a: 0.5 } },
+      { type: 'metrics', epoch: 1, step: 100, values: { test_set_loss: 118.1234 } },
+      { type: 'metrics', epoch: 1, step: 300, values: { minibatch_loss: 0.5234, train_acc: 0.812 } },
+    ]);
+    expect(['test_set_loss', 'minibatch_loss'].map((n) => canonicalOf(n)?.canonical)).toEqual(['test_loss', 'train_loss']);
   });
 
   it('takes a line that only names the epoch (nnU-Net, MONAI) as the epoch of the values after it', () => {
