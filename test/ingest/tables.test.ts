@@ -58,6 +58,14 @@ describe('CSV import', () => {
     expect(metrics(two.events)[0].values).toEqual({ 'a - loss': 2.3, 'b - loss': 2.4 });
   });
 
+  it("leaves out the index column pandas writes (no name, or `Unnamed: 0`)", () => {
+    for (const csv of [',loss,val_loss\n0,0.9,0.8\n1,0.6,0.7\n', 'Unnamed: 0,loss,val_loss\n0,0.9,0.8\n1,0.6,0.7\n']) {
+      const run = importContent(csv, 'csv', 'history');
+      expect(metrics(run.events).map((e) => e.values)).toEqual([{ loss: 0.9, val_loss: 0.8 }, { loss: 0.6, val_loss: 0.7 }]);
+      expect(run.read.unmapped).toEqual({});
+    }
+  });
+
   it("names a TensorBoard download's values by the tag in its file name, its wall time as the time", () => {
     const csv = 'Wall time,Step,Value\n1700000000.5,100,2.3\n1700000010.5,200,1.9\n';
     const run = importContent(csv, 'csv', 'r', '/x/run-resnet-tag-Loss_train.csv');

@@ -16,6 +16,16 @@ const TAG_IN_NAME = /-tag-(.+)\.csv$/i;
  * names are then reported as not understood rather than merged into one run.
  */
 export function csvColumns(header: string[], file?: string): Array<string | null> {
+  return exportColumns(header, file).map((h, i) => (i === 0 && h !== null && PANDAS_INDEX.test(h) ? null : h));
+}
+
+/**
+ * pandas writes a DataFrame's index as a first column with no name (`,loss,val_loss`), read back
+ * and written again as `Unnamed: 0`: row numbers, not a series.
+ */
+const PANDAS_INDEX = /^(?:|Unnamed: 0)$/;
+
+function exportColumns(header: string[], file?: string): Array<string | null> {
   if (header.length === 3 && header[0].toLowerCase() === 'wall time' && header[1].toLowerCase() === 'step' && header[2].toLowerCase() === 'value') {
     const base = file ? path.basename(file) : '';
     const tag = TAG_IN_NAME.exec(base)?.[1] ?? (base ? base.replace(/\.[^.]+$/, '') : header[2]);

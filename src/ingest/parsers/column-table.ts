@@ -4,9 +4,11 @@
 import { canonicalOf } from '../../domain/aliases.ts';
 import { normaliseName, isPositionName } from './names.ts';
 import { readNumber } from './numbers.ts';
-import { metricsHere, noteEpoch, putValue, type LineParser } from './state.ts';
+import type { EventInput } from '../../domain/events.ts';
+import { metricsHere, noteEpoch, putValue, type LineParser, type LineParseState } from './state.ts';
 
 const KIND = 'columns';
+const INDEXED = 'dataframe';
 /** Box-drawing or pipe column separators; without them, runs of spaces separate the columns. */
 const BOXED = /[│┃|]/;
 const CELL_SPLIT = /\s*[│┃|]\s*/;
@@ -36,23 +38,31 @@ function seconds(cell: string): number | undefined {
  * an accuracy the alias table knows. The position column is what makes a line of words a table
  * header rather than prose.
  */
-function headerColumns(line: string): string[] | undefined {
+function headerColumns(line: string): { columns: string[]; indexed: boolean } | undefined {
   const cells = cellsOf(line);
   if (cells.length < 2 || !cells.every((c) => NAME_CELL.test(c))) return undefined;
   const names = cells.map(normaliseName);
-  if (names[0] !== 'epoch' && names[0] !== 'step') return undefined;
   if (!names.some((n) => canonicalOf(n) !== undefined && !isPositionName(n))) return undefined;
+  // A pandas DataFrame printout (`df`, `history_df.tail()`): the header is indented over the
+  // index column, and each row starts with its index.
+  const indexed = PANDAS_HEADER.test(line);
+  if (!indexed && names[0] !== 'epoch' && names[0] !== 'step') return undefined;
   // fastai prints its metrics after the validation loss, computed on the validation set, under
-  // bare names (`accuracy`, `error_rate`): a name without a split after a validation column is one.
+  // bare names (`accuracy`, `error_rate`): a name without a split after a validation column is
+  // one, unless the table also has that name with its split (`loss val_loss acc val_acc`).
   let validation = false;
-  return names.map((n) => {
+  const columns = names.map((n) => {
     if (SPLIT.test(n)) {
       validation = n.startsWith('val_');
       return n;
     }
-    return validation && n !== 'time' ? `val_${n}` : n;
+    return validation && n !== 'time' && !names.includes(`val_${n}`) ? `val_${n}` : n;
   });
+  return { columns, indexed };
 }
+
+/** Leading blanks, then names only, none of them boxed: how pandas prints a DataFrame's header. */
+const PANDAS_HEADER = /^ {2,}[A-Za-z][^|│┃]*$/;
 
 /**
  * A boxed row of a name and a value: the summary Lightning prints after validating or testing
@@ -67,13 +77,17 @@ function boxedPair(line: string): [string, number] | undefined {
 }
 
 export const parseColumnTable: LineParser = (line, state) => {
-  const columns = headerColumns(line);
-  if (columns) {
-    state.table = { kind: KIND, columns };
+  const header = headerColumns(line);
+  if (header) {
+    state.table = { kind: header.indexed ? INDEXED : KIND, columns: header.columns };
     return [];
   }
   const table = state.table;
-  if (table?.kind !== KIND) {
+  if (table?.kind === INDEXED) {
+    // An indented header whose rows carry no index (a table printed with a margin) reads as a plain one.
+    const row = indexedRow(line, table.columns, state);
+    if (row || (table.columns[0] !== 'epoch' && table.columns[0] !== 'step')) return row;
+  } else if (table?.kind !== KIND) {
     const pair = boxedPair(line);
     if (!pair) return undefined;
     const values: Record<string, number> = {};
@@ -81,7 +95,7 @@ export const parseColumnTable: LineParser = (line, state) => {
     return [metricsHere(state, values)];
   }
   const cells = cellsOf(line);
-  if (cells.length !== table.columns.length) return undefined;
+  if (cells.length !== table!.columns.length) return undefined;
   const position = readNumber(cells[0]);
   if (position === undefined || !Number.isInteger(position) || position < 0) return undefined;
   const values: Record<string, number> = {};
@@ -102,3 +116,24 @@ export const parseColumnTable: LineParser = (line, state) => {
   const at = table.columns[0] === 'step' ? { step: (state.step = position) } : { epoch: noteEpoch(state, position) };
   return Object.keys(values).length > 0 ? [metricsHere(state, values, at)] : [];
 };
+
+/** A DataFrame row: its index (a row number, no position in training), then a value per column. */
+function indexedRow(line: string, columns: string[], state: LineParseState): EventInput[] | undefined {
+  const cells = cellsOf(line);
+  if (cells.length !== columns.length + 1 || !/^\d+$/.test(cells[0])) return undefined;
+  const values: Record<string, number> = {};
+  let epoch: number | undefined;
+  let step: number | undefined;
+  for (let i = 1; i < cells.length; i++) {
+    if (MISSING.has(cells[i].toLowerCase()) || cells[i].toLowerCase() === 'nan') continue;
+    const value = readNumber(cells[i]);
+    if (value === undefined) return undefined;
+    const column = columns[i - 1];
+    if (column === 'epoch' && Number.isInteger(value)) epoch = value;
+    else if (column === 'step' && Number.isInteger(value) && value >= 0) step = value;
+    else putValue(values, column, value);
+  }
+  if (Object.keys(values).length === 0) return [];
+  if (epoch !== undefined) noteEpoch(state, epoch);
+  return [metricsHere(state, values, step === undefined ? { epoch } : { epoch, step })];
+}

@@ -43,4 +43,22 @@ describe('tables printed a row per epoch under a header of names', () => {
     ]);
     expect(['main/loss', 'validation/main/loss', 'validation/main/accuracy'].map((n) => canonicalOf(n)?.canonical)).toEqual(['train_loss', 'val_loss', 'val_acc']);
   });
+
+  it('reads pandas DataFrame printouts: an indented header, rows led by their index (no position), NaN cells left out', () => {
+    const state = createLineState();
+    const lines = ['       loss  accuracy  val_loss  val_accuracy', '0  0.9000    0.6000    0.8000        0.6500', '1  0.5000    0.8000       NaN        0.7100'];
+    expect(lines.flatMap((line) => parseLogLine(line, state).events)).toEqual([
+      { type: 'metrics', values: { loss: 0.9, acc: 0.6, val_loss: 0.8, val_acc: 0.65 } },
+      { type: 'metrics', values: { loss: 0.5, acc: 0.8, val_acc: 0.71 } },
+    ]);
+    const withEpoch = createLineState();
+    const rows = ['   epoch  train_loss  val_loss', '0      1      0.9000    0.8000', '1      2      0.6000    0.7000'].flatMap((line) => parseLogLine(line, withEpoch).events);
+    expect(rows.map((r) => (r as { epoch?: number }).epoch)).toEqual([1, 2]);
+  });
+
+  it('keeps a bare name after a validation column bare when the table also has it with its split', () => {
+    const state = createLineState();
+    const events = ['epoch loss val_loss acc val_acc', '1 0.9 0.8 0.6 0.65'].flatMap((line) => parseLogLine(line, state).events);
+    expect(events).toEqual([{ type: 'metrics', epoch: 1, values: { loss: 0.9, val_loss: 0.8, acc: 0.6, val_acc: 0.65 } }]);
+  });
 });
