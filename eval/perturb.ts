@@ -3,7 +3,7 @@
 // under these has learnt something about the files it was tuned on, not about training.
 import type { EventInput } from '../src/domain/events.ts';
 import { canonicalOf } from '../src/domain/aliases.ts';
-import { importFile } from '../src/ingest/files/import-file.ts';
+import { importContent, importFile } from '../src/ingest/files/import-file.ts';
 import type { LabelledRun } from './datasets.ts';
 import { replay, seriousKinds } from './replay.ts';
 
@@ -182,6 +182,50 @@ function renamed(k: number): Perturb {
   };
 }
 
+/** A name as a console prints it: one token (`Train Loss` becomes `Train_Loss`). */
+const token = (name: string): string => name.replace(/\s+/g, '_');
+
+/** A number as Python prints it: full precision, and `nan` / `inf` spelled its way. */
+const printed = (v: number): string => (Number.isNaN(v) ? 'nan' : v === Infinity ? 'inf' : v === -Infinity ? '-inf' : String(v));
+
+/**
+ * The run printed to a console and read back by the text reader: each metrics event a line in one
+ * trainer's style, the run's declaration kept (a console has no such line), other events dropped.
+ * Whatever the reader cannot place or name is lost, and the reading then shows it.
+ */
+function printedAs(line: (e: Extract<EventInput, { type: 'metrics' }>, i: number) => string, format: 'text' | 'csv' = 'text'): Perturb {
+  return (events) => {
+    const metrics = events.filter((e): e is Extract<EventInput, { type: 'metrics' }> => e.type === 'metrics');
+    const started = events.filter((e) => e.type === 'run_started');
+    return [...started, ...importContent(metrics.map(line).join('\n') + '\n', format, 'printed').events];
+  };
+}
+
+const position = (e: Extract<EventInput, { type: 'metrics' }>, epochWord: string, stepWord: string, sep: string): string[] => [
+  ...(e.epoch !== undefined && e.epoch !== null ? [`${epochWord}${sep}${e.epoch}`] : []),
+  ...(e.step !== undefined && e.step !== null ? [`${stepWord}${sep}${e.step}`] : []),
+];
+
+/** `epoch=3 step=1200 loss=0.52 val_loss=0.61`: a hand-written loop's print. */
+const keyValueLines = printedAs((e) => [...position(e, 'epoch', 'step', '='), ...Object.entries(e.values).map(([k, v]) => `${token(k)}=${printed(v)}`)].join(' '));
+
+/** `2024-05-01 10:00:00,000 - trainer - INFO - Epoch: 3 | Step: 1200 | loss: 0.52 | ...`: Python's logging. */
+const loggingLines = printedAs(
+  (e, i) =>
+    `${new Date(Date.UTC(2024, 4, 1, 10) + i * 1000).toISOString().replace('T', ' ').replace('Z', '').replace('.', ',')} - trainer - INFO - ` +
+    [...position(e, 'Epoch', 'Step', ': '), ...Object.entries(e.values).map(([k, v]) => `${token(k)}: ${printed(v)}`)].join(' | '),
+);
+
+/** One wide CSV: a column per name, `step` and `epoch` first, empty cells where a row has no value. */
+const csvTable: Perturb = (events) => {
+  const metrics = events.filter((e): e is Extract<EventInput, { type: 'metrics' }> => e.type === 'metrics');
+  const names = [...new Set(metrics.flatMap((e) => Object.keys(e.values)))];
+  const cell = (v: unknown) => (v === undefined || v === null ? '' : printed(v as number));
+  const rows = metrics.map((e) => [cell(e.step), cell(e.epoch), ...names.map((n) => cell(e.values[n]))].join(','));
+  const csv = [['step', 'epoch', ...names.map((n) => (n.includes(',') ? `"${n}"` : n))].join(','), ...rows].join('\n') + '\n';
+  return [...events.filter((e) => e.type === 'run_started'), ...importContent(csv, 'csv', 'printed').events];
+};
+
 /**
  * `invariant`: the reading must not change at all (a loss in other units is the same run).
  * Otherwise fewer points may carry too little evidence for a slow finding, but must not raise a
@@ -198,6 +242,9 @@ export const PERTURBATIONS: Array<{ name: string; invariant: boolean; apply: Per
   { name: 'printed with 4 decimals', invariant: false, apply: fourDecimals },
   { name: 'no lr logged', invariant: false, apply: withoutLr },
   { name: 'steps counted per epoch', invariant: true, apply: stepsPerEpoch },
+  { name: 'printed as key=value lines', invariant: true, apply: keyValueLines },
+  { name: 'printed by Python logging', invariant: true, apply: loggingLines },
+  { name: 'written as one CSV', invariant: true, apply: csvTable },
   ...STYLES.val_loss.map((_, k) => ({ name: `names like ${STYLES.val_loss[k]}`, invariant: true, apply: renamed(k) })),
 ];
 

@@ -70,6 +70,11 @@ export interface LatestValue {
   step: number | null;
   epoch: number | null;
   ts: number;
+  /**
+   * Values this name has had: tells a new value from one already seen, where times cannot (a
+   * log's seconds-resolution stamps, a batch posted at once, a file read without times).
+   */
+  n: number;
 }
 
 export interface NotableEvent {
@@ -270,6 +275,7 @@ export class RunContext {
         latest.step = step;
         latest.epoch = epoch;
         latest.ts = ts;
+        latest.n++;
       }
       const alias = slot.alias;
       // A perplexity is at least 1: zero or less is not one, and its logarithm would read as a blow-up.
@@ -383,7 +389,7 @@ export class RunContext {
       this.droppedMetricNames++;
       return null;
     }
-    const latest: LatestValue = { value: NaN, step: null, epoch: null, ts: 0 };
+    const latest: LatestValue = { value: NaN, step: null, epoch: null, ts: 0, n: 0 };
     this.latest.set(name, latest);
     if (this.slots.get(name) === slot) slot.latest = latest;
     return latest;

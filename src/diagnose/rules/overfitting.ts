@@ -77,7 +77,7 @@ const T = {
 interface State {
   /** The best value (negated, as an error) of every validation score the run logs (`val_acc`, `val/mAP50`). */
   measures: Map<string, number>;
-  /** When each score's value was last noted: a score logged in an event of its own is read once, at the next evaluation. */
+  /** Which value of each score was last noted (its count): a score logged in an event of its own is read once, at the next evaluation. */
   measuresNotedAt: Map<string, number>;
   /** The validation point count at the last progress of any of them. */
   measureProgressAt: number;
@@ -313,9 +313,9 @@ function isScore(ctx: RunContext, name: string): boolean {
 function noteMeasures(ctx: RunContext, state: State): void {
   const own = ctx.get('val_loss')?.source;
   for (const [name, latest] of ctx.latest) {
-    if (name === own || !Number.isFinite(latest.value) || state.measuresNotedAt.get(name) === latest.ts) continue;
+    if (name === own || !Number.isFinite(latest.value) || state.measuresNotedAt.get(name) === latest.n) continue;
     if (!isScore(ctx, name)) continue;
-    state.measuresNotedAt.set(name, latest.ts);
+    state.measuresNotedAt.set(name, latest.n);
     const error = -latest.value;
     const best = state.measures.get(name);
     if (best === undefined) state.measures.set(name, error);

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { RunContext } from '../../../src/context/run-context.ts';
+import { RunDiagnoser } from '../../../src/diagnose/engine.ts';
 import { epochs, feed, oneMetricPerRow, noise, raisedAt, resolvedAt, serious } from '../feed.ts';
 
 /** Validation loss lowest at epoch 10 (0.3), then rising; training loss keeps falling. */
@@ -108,6 +110,15 @@ describe('overfitting rule', () => {
     for (const order of [['train/box_loss', 'metrics/mAP50(B)', 'val/box_loss'], ['train/box_loss', 'val/box_loss', 'metrics/mAP50(B)']]) {
       expect(serious(feed(oneMetricPerRow(rows((e) => 0.38 + 0.024 * e), order)), 'overfitting')).toEqual([]);
     }
+    // Every event at one time (a history posted in one batch, a log stamped to the second): each
+    // new score is still read as new.
+    const ctx = new RunContext('test');
+    const diagnoser = new RunDiagnoser('test', [], { now: () => 1_000 });
+    for (const { epoch, ...values } of rows((e) => 0.38 + 0.024 * e)) {
+      const update = ctx.apply({ type: 'metrics', epoch, values, ts: 1_700_000_000_000 });
+      if (update) diagnoser.evaluate(ctx, update);
+    }
+    expect(diagnoser.all().filter((f) => f.kind === 'overfitting' && f.severity !== 'info')).toEqual([]);
   });
 
   it('uses validation accuracy when the run logs no validation loss', () => {
