@@ -82,6 +82,8 @@ const LOSS_QUALIFIERS = new Set([
 const ACC_QUALIFIERS = new Set(['mean', 'avg', 'average', 'overall', 'token']);
 /** Rank of a qualified name (see Alias.rank). */
 const QUALIFIED = 2.5;
+/** How much a total of loss terms (`total_loss`) ranks after the plain name of its level. */
+const TOTAL = 0.5;
 /**
  * `log_loss` and `LogLoss` are the loss itself, and so is the total of its terms (detectors log
  * `total_loss` beside `l1_loss`, `cls_loss`) and the loss's value (Megatron's `lm loss value`).
@@ -291,7 +293,8 @@ function fromTokens(tokens: string[]): Alias | undefined {
   if (!qualifiers.every((w) => allowed.has(w) || (kind === 'loss' && SAME_LOSS.has(w)))) return undefined;
   // `loss` and `accuracy` themselves are plain; a named loss type (`nll`) or any qualifier yields to them.
   const plain = qualifiers.every((w) => SAME_LOSS.has(w)) && (word === 'loss' || word === 'logloss' || kind === 'acc');
-  return lossOrAcc(kind, split ?? 'train', plain ? level : QUALIFIED + level / 10);
+  // A total yields to a plain `loss` logged beside it (a trainer may total more than its objective).
+  return lossOrAcc(kind, split ?? 'train', plain ? level + (qualifiers.includes('total') ? TOTAL : 0) : QUALIFIED + level / 10);
 }
 
 /** What a rate may be counted per after its time unit (`tokens_per_second_per_gpu`): the unit is the same. */
