@@ -6,7 +6,7 @@ import { LoopBudget } from '../../domain/loop-budget.ts';
 import type { EventInput } from '../../domain/events.ts';
 import type { ImportedRun, RunStartedInput } from '../../domain/imports.ts';
 import type { ReadReport } from '../../domain/read-report.ts';
-import { eventFilesIn, readEventDirectory } from '../tfevents/event-file.ts';
+import { hasEventFiles, readEventDirectory } from '../tfevents/event-file.ts';
 import { hasRecordHeader } from '../tfevents/record-reader.ts';
 import { detectFormat, isFileFormat, isTfeventsName, type FileFormat } from './detect.ts';
 import { createReader, isDocumentFormat, parseDocument } from './formats.ts';
@@ -119,7 +119,7 @@ export async function importFile(filePath: string, opts: ImportOptions = {}): Pr
   try {
     if ((await stat(filePath)).isDirectory()) {
       const mlflow = await isMlflowRunDir(filePath);
-      if (!mlflow && (await eventFilesIn(filePath)).length === 0) {
+      if (!mlflow && !(await hasEventFiles(filePath))) {
         throw new AnalystError('not_found', `no TensorBoard event files in ${filePath}, and it is no MLflow run folder (meta.yaml and metrics/)`);
       }
       const run = mlflow ? await readMlflowRunDir(filePath) : await readEventDirectory(filePath);

@@ -111,14 +111,57 @@ export async function eventFilesIn(dir: string): Promise<string[]> {
   return names.map((n) => path.join(dir, n));
 }
 
-/** All event files of a run directory merged, in order, into one run named after the directory. */
+/**
+ * Subdirectories with event files of their own, each a part of the run: Keras's TensorBoard
+ * callback writes `train/` and `validation/` (both with `epoch_loss`), PyTorch's
+ * `add_scalars('Loss', {'train': .., 'val': ..})` writes tag `Loss` into `Loss_train/` and `Loss_val/`.
+ */
+async function partsOf(dir: string): Promise<Array<{ part: string; files: string[] }>> {
+  const subdirs = (await readdir(dir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
+  const parts = await Promise.all(subdirs.sort().map(async (part) => ({ part, files: await eventFilesIn(path.join(dir, part)) })));
+  return parts.filter((p) => p.files.length > 0);
+}
+
+/** Whether a directory is a TensorBoard run: event files in it, or in its parts one level down. */
+export async function hasEventFiles(dir: string): Promise<boolean> {
+  return (await eventFilesIn(dir)).length > 0 || (await partsOf(dir)).length > 0;
+}
+
+/** A part's tag under the name TensorBoard shows it by: `validation/epoch_loss`, `Loss/train`. */
+function partName(part: string, tag: string): string {
+  return part.startsWith(`${tag}_`) ? `${tag}/${part.slice(tag.length + 1)}` : `${part}/${tag}`;
+}
+
+/**
+ * All event files of a run directory merged into one run named after the directory: its own
+ * files in order (a writer restarted on resume starts a new one), and its parts' files with each
+ * tag named by its part, interleaved by step so that a validation value follows the training
+ * values of its step.
+ */
 export async function readEventDirectory(dir: string): Promise<ImportedRun> {
   const tally = new ReadTally();
-  const events: EventInput[] = [];
-  for (const file of await eventFilesIn(dir)) {
-    const reader = new TfeventsReader();
-    fromReader(reader, await readFile(file), file, events);
-    tally.merge(reader.tally);
+  let events: EventInput[] = [];
+  const parts = await partsOf(dir);
+  const read = async (files: string[], part?: string) => {
+    for (const file of files) {
+      const reader = new TfeventsReader();
+      const got: EventInput[] = [];
+      fromReader(reader, await readFile(file), file, got);
+      tally.lines += reader.tally.lines;
+      for (const example of reader.tally.examples) tally.skip(example);
+      tally.skipped += reader.tally.skipped - reader.tally.examples.length;
+      for (const e of got) {
+        if (part !== undefined && e.type === 'metrics') e.values = Object.fromEntries(Object.entries(e.values).map(([tag, v]) => [partName(part, tag), v]));
+        events.push(e);
+      }
+    }
+  };
+  await read(await eventFilesIn(dir));
+  for (const { part, files } of parts) await read(files, part);
+  if (parts.length > 0) {
+    const at = (e: EventInput) => (e.type === 'metrics' ? (e.step ?? 0) : -1);
+    events = events.map((e, i) => ({ e, i })).sort((a, b) => at(a.e) - at(b.e) || (a.e.ts ?? 0) - (b.e.ts ?? 0) || a.i - b.i).map((x) => x.e);
   }
+  tally.count(events);
   return { name: path.basename(path.resolve(dir)), format: 'tfevents', events, read: tally.report('tfevents', dir) };
 }

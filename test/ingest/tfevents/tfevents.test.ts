@@ -164,6 +164,37 @@ describe('TensorBoard scalars', () => {
     ]);
   });
 
+  it("reads the parts of a run in subdirectories, each tag named by its part and interleaved by step (Keras's train/ and validation/, PyTorch's add_scalars)", async () => {
+    const { mkdirSync } = await import('node:fs');
+    const keras = path.join(mkdtempSync(path.join(tmpdir(), 'tfdir-')), '20240101-120000');
+    for (const [part, values] of [['train', [0.9, 0.6, 0.5]], ['validation', [0.8, 0.7, 0.75]]] as const) {
+      mkdirSync(path.join(keras, part), { recursive: true });
+      const records = values.map((v, epoch) => doubleTensorScalar('epoch_loss', v, epoch));
+      writeFileSync(path.join(keras, part, `events.out.tfevents.1700000000.host.1.${part}.v2`), Buffer.concat([fileVersion(), ...records]));
+    }
+    const run = await importFile(keras);
+    expect(run.name).toBe('20240101-120000');
+    expect(metrics(run.events).map((e) => [e.step, e.values])).toEqual([
+      [0, { 'train/epoch_loss': 0.9 }],
+      [0, { 'validation/epoch_loss': 0.8 }],
+      [1, { 'train/epoch_loss': 0.6 }],
+      [1, { 'validation/epoch_loss': 0.7 }],
+      [2, { 'train/epoch_loss': 0.5 }],
+      [2, { 'validation/epoch_loss': 0.75 }],
+    ]);
+    expect(run.read.mapped).toEqual({ train_loss: ['train/epoch_loss'], val_loss: ['validation/epoch_loss'] });
+
+    const scalars = mkdtempSync(path.join(tmpdir(), 'tfdir-'));
+    writeFileSync(path.join(scalars, 'events.out.tfevents.1700000000.host.1.0'), Buffer.concat([fileVersion(), simpleScalar('lr', 0.125, 1)]));
+    for (const [part, v] of [['Loss_train', 0.5], ['Loss_val', 0.75]] as const) {
+      mkdirSync(path.join(scalars, part));
+      writeFileSync(path.join(scalars, part, 'events.out.tfevents.1700000001.host.1.0'), Buffer.concat([fileVersion(), simpleScalar('Loss', v, 1)]));
+    }
+    const added = await importFile(scalars);
+    expect(metrics(added.events).map((e) => e.values)).toEqual([{ lr: 0.125 }, { 'Loss/train': 0.5 }, { 'Loss/val': 0.75 }]);
+    expect(added.read).toMatchObject({ points: 3, mapped: { lr: ['lr'], train_loss: ['Loss/train'], val_loss: ['Loss/val'] } });
+  });
+
   it('decodes a scalar-dense file of 100k records (speed is measured by npm run bench)', () => {
     const one = Buffer.concat(Array.from({ length: 1000 }, (_, i) => simpleScalar('train/loss', 1 / (i + 1), i)));
     const bytes = Buffer.concat(Array.from({ length: 100 }, () => one)); // 100k records
