@@ -320,18 +320,23 @@ describe('analyst watch: TensorBoard', () => {
     expect(metrics.map((e) => [e.step, ...Object.entries(e.values)[0]])).toEqual(scalars);
   });
 
-  it('every directory with event files is a run, and new files are picked up', async () => {
+  it('every directory with event files is a run, its split-named parts (train/, eval/) are parts of it, and new files are picked up', async () => {
     const logdir = join(dir, 'logs');
-    for (const sub of ['a/train', 'a/eval']) mkdirSync(join(logdir, sub), { recursive: true });
+    for (const sub of ['a/train', 'a/eval', 'b']) mkdirSync(join(logdir, sub), { recursive: true });
     const real = eventFile('lightning_mnist_cnn_tfevents');
     const name = basename(real);
     copyFileSync(real, join(logdir, 'a/train', name));
+    copyFileSync(real, join(logdir, 'b', name));
     const w = watcher(logdir, { run: 'exp' });
     await w.pass();
     copyFileSync(real, join(logdir, 'a/eval', name));
     await w.pass();
-    const expected = (await readEventFile(real)).events.reduce((n: number, e: any) => n + Object.keys(e.values).length, 0);
-    expect(of(await runEvents('exp/a/train'), 'metrics')).toHaveLength(expected);
-    expect(of(await runEvents('exp/a/eval'), 'metrics')).toHaveLength(expected);
+    const tags = (await readEventFile(real)).events.flatMap((e: any) => Object.keys(e.values));
+    const a = of(await runEvents('exp/a'), 'metrics');
+    expect(a).toHaveLength(2 * tags.length);
+    // The parts' tags are named by the part, as TensorBoard shows them.
+    expect(new Set(a.flatMap((e: any) => Object.keys(e.values)))).toEqual(new Set([...tags.map((t) => `train/${t}`), ...tags.map((t) => `eval/${t}`)]));
+    expect(of(await runEvents('exp/b'), 'metrics')).toHaveLength(tags.length);
+    expect((await api(server.url, `/runs/${encodeURIComponent('watch/exp/a/train')}`)).status).toBe(404);
   });
 });

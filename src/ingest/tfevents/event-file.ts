@@ -122,13 +122,21 @@ async function partsOf(dir: string): Promise<Array<{ part: string; files: string
   return parts.filter((p) => p.files.length > 0);
 }
 
+/**
+ * Under a log directory of many runs, a directory named for a split (`train`, `validation`) or
+ * ending in one (`Loss_val`) is a part of the run above it, not a run of its own.
+ */
+export function isPartName(dir: string): boolean {
+  return /^(?:train|training|validation|valid|val|eval|evaluation|test)$|_(?:train|training|validation|valid|val|eval|evaluation|test)$/i.test(dir);
+}
+
 /** Whether a directory is a TensorBoard run: event files in it, or in its parts one level down. */
 export async function hasEventFiles(dir: string): Promise<boolean> {
   return (await eventFilesIn(dir)).length > 0 || (await partsOf(dir)).length > 0;
 }
 
 /** A part's tag under the name TensorBoard shows it by: `validation/epoch_loss`, `Loss/train`. */
-function partName(part: string, tag: string): string {
+export function partName(part: string, tag: string): string {
   return part.startsWith(`${tag}_`) ? `${tag}/${part.slice(tag.length + 1)}` : `${part}/${tag}`;
 }
 

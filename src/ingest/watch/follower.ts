@@ -50,10 +50,12 @@ export class FileFollower {
   /** Bytes fed to the reader after the last newline: the unfinished line it holds. */
   private unfinished = 0;
 
+  /** `keyName`: the file's name in its events' keys, where its base name alone is not unique in its run (a run's parts). */
   constructor(
     readonly file: string,
     state: FileState | undefined,
     private readonly forced?: FileFormat,
+    private readonly keyName = path.basename(file),
   ) {
     this.state = state ?? { gen: 0, offset: 0, events: 0 };
     const binary = (this.state.format ?? forced) === 'tfevents' || isTfeventsName(file);
@@ -141,7 +143,7 @@ export class FileFollower {
 
   private keyed(events: EventInput[]): EventInput[] {
     const out: EventInput[] = [];
-    const name = path.basename(this.file).slice(0, 150);
+    const name = this.keyName.slice(0, 150);
     for (const e of events) {
       const n = this.ordinal++;
       if (n < this.skipBelow) continue;

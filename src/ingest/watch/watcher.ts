@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { FileFormat } from '../files/detect.ts';
 import { FileEnding } from '../files/ending.ts';
 import { runNameFor } from '../files/run-name.ts';
-import { isEventFileName } from '../tfevents/event-file.ts';
+import { isEventFileName, isPartName, partName } from '../tfevents/event-file.ts';
 import { FileFollower, type Polled } from './follower.ts';
 import { RejectedError, RetryableError, ServerClient } from './poster.ts';
 import { defaultStatePath, loadState, saveState, type WatchState } from './state-file.ts';
@@ -48,6 +48,10 @@ interface Unfinished {
 interface Followed {
   follower: FileFollower;
   runName: string;
+  /** The run's directory: the file's own, or the one above a part's (see isPartName). */
+  runDir: string;
+  /** The part of the run the file holds, whose name its tags take (`validation/epoch_loss`). */
+  part?: string;
   /** Read but not yet acknowledged: sent again before anything new is read. */
   unsent?: Polled;
 }
@@ -72,6 +76,15 @@ function byWriteOrder(a: string, b: string): number {
   return path.dirname(a).localeCompare(path.dirname(b)) || stamp(a) - stamp(b) || a.localeCompare(b);
 }
 
+/** A part's events with each tag named by the part, once, as read (a batch sent again keeps its names). */
+function named(f: Followed, polled: Polled | undefined): Polled | undefined {
+  const part = f.part;
+  if (polled && part !== undefined) {
+    for (const e of polled.events) if (e.type === 'metrics') e.values = Object.fromEntries(Object.entries(e.values).map(([tag, v]) => [partName(part, tag), v]));
+  }
+  return polled;
+}
+
 export class Watcher {
   private readonly client: ServerClient;
   private readonly followed = new Map<string, Followed>();
@@ -92,7 +105,7 @@ export class Watcher {
     let sent = 0;
     for (const f of [...this.followed.values()].sort((a, b) => byWriteOrder(a.follower.file, b.follower.file))) {
       for (;;) {
-        f.unsent ??= await f.follower.poll();
+        f.unsent ??= named(f, await f.follower.poll());
         if (!f.unsent) break;
         sent += await this.deliver(f, f.unsent);
         f.unsent = undefined;
@@ -167,15 +180,20 @@ export class Watcher {
     const files = this.isDirectory ? await eventFiles(this.target) : [this.target];
     for (const file of files) {
       if (this.followed.has(file)) continue;
-      this.followed.set(file, { follower: new FileFollower(file, this.state.files[file], this.opts.format), runName: this.runNameOf(file) });
+      const dir = path.dirname(file);
+      // Keras's `train/` and `validation/` feed the run above them, each tag named by its part.
+      const part = this.isDirectory && dir !== this.target && isPartName(path.basename(dir)) ? path.basename(dir) : undefined;
+      const runDir = part === undefined ? dir : path.dirname(dir);
+      const follower = new FileFollower(file, this.state.files[file], this.opts.format, part === undefined ? undefined : `${part}/${path.basename(file)}`);
+      this.followed.set(file, { follower, runName: this.runNameOf(file, runDir), runDir, part });
     }
   }
 
   /** A single file's run is --run or named after the file; under a log directory, after the run directory. */
-  private runNameOf(file: string): string {
+  private runNameOf(file: string, runDir: string): string {
     if (!this.isDirectory) return this.opts.run ?? runNameFor(file);
     const base = this.opts.run ?? path.basename(this.target);
-    const rel = path.relative(this.target, path.dirname(file)).split(path.sep).join('/');
+    const rel = path.relative(this.target, runDir).split(path.sep).join('/');
     return rel ? `${base}/${rel}` : base;
   }
 
@@ -188,8 +206,8 @@ export class Watcher {
   private async runId(f: Followed): Promise<string> {
     const runs = this.state!.runs;
     if (runs[f.runName]) return runs[f.runName];
-    // Under a log directory the run is the directory that holds its event files.
-    const origin = this.isDirectory ? path.dirname(f.follower.file) : f.follower.file;
+    // Under a log directory the run is the directory that holds its event files (or its parts).
+    const origin = this.isDirectory ? f.runDir : f.follower.file;
     const st = await stat(origin);
     const identity = JSON.stringify([origin, st.dev, st.ino, st.birthtimeMs, this.opts.project, f.runName]);
     const key = `watch-${createHash('sha256').update(identity).digest('hex').slice(0, 40)}`;
