@@ -112,12 +112,13 @@ export async function eventFilesIn(dir: string): Promise<string[]> {
 }
 
 /**
- * Subdirectories with event files of their own, each a part of the run: Keras's TensorBoard
- * callback writes `train/` and `validation/` (both with `epoch_loss`), PyTorch's
- * `add_scalars('Loss', {'train': .., 'val': ..})` writes tag `Loss` into `Loss_train/` and `Loss_val/`.
+ * Split-named subdirectories with event files of their own, each a part of the run: Keras's
+ * TensorBoard callback writes `train/` and `validation/` (both with `epoch_loss`), PyTorch's
+ * `add_scalars('Loss', {'train': .., 'val': ..})` writes tag `Loss` into `Loss_train/` and
+ * `Loss_val/`. Other subdirectories are runs of their own (a log directory of several runs).
  */
 async function partsOf(dir: string): Promise<Array<{ part: string; files: string[] }>> {
-  const subdirs = (await readdir(dir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
+  const subdirs = (await readdir(dir, { withFileTypes: true })).filter((d) => d.isDirectory() && isPartName(d.name)).map((d) => d.name);
   const parts = await Promise.all(subdirs.sort().map(async (part) => ({ part, files: await eventFilesIn(path.join(dir, part)) })));
   return parts.filter((p) => p.files.length > 0);
 }
