@@ -143,12 +143,13 @@ describe('names and values with no separator, and bare splits', () => {
   });
 });
 
-describe('toolkit consoles', () => {
-  const readAll = (lines: string[]) => {
-    const state = createLineState();
-    return lines.flatMap((line) => parseLogLine(line, state).events);
-  };
+/** Lines read in order with one state, as a text importer reads a log. */
+const readAll = (lines: string[]) => {
+  const state = createLineState();
+  return lines.flatMap((line) => parseLogLine(line, state).events);
+};
 
+describe('toolkit consoles', () => {
   it('reads fairseq: num_updates is the step, a `| valid |` cell makes the line validation values', () => {
     const events = readAll([
       '2020-01-01 12:00:00 | INFO | train_inner | epoch 001:    100 / 1000 loss=10.5, nll_loss=10.2, num_updates=100, lr=1e-05, gnorm=2.5',
@@ -233,11 +234,6 @@ describe('toolkit consoles', () => {
 });
 
 describe('more consoles', () => {
-  const readAll = (lines: string[]) => {
-    const state = createLineState();
-    return lines.flatMap((line) => parseLogLine(line, state).events);
-  };
-
   it('reads a line led by its split (Flax, Ignite) as that split, and a bare split value as before', () => {
     expect(readAll(['eval epoch: 1, loss: 0.1000, accuracy: 97.00'])).toEqual([{ type: 'metrics', epoch: 1, values: { val_loss: 0.1, val_acc: 97 } }]);
     expect(readAll(['Validation Results - Epoch: 2  Avg accuracy: 0.91 Avg loss: 0.29'])).toEqual([
