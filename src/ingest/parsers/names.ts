@@ -30,7 +30,21 @@ const WHOLE: Record<string, string> = table({
   'current learning rate': 'lr',
 });
 
+/** Names read so far: a log prints the same few names on every line. */
+const CACHE = new Map<string, string>();
+const CACHE_LIMIT = 10_000;
+
 export function normaliseName(raw: string): string {
+  let name = CACHE.get(raw);
+  if (name === undefined) {
+    if (CACHE.size >= CACHE_LIMIT) CACHE.clear();
+    name = normalise(raw);
+    CACHE.set(raw, name);
+  }
+  return name;
+}
+
+function normalise(raw: string): string {
   // CamelCase words are words too (`AngleError`, `ValLoss`); `mAP` is one word.
   const name = raw.trim().replace(/([a-z])([A-Z][a-z])/g, '$1_$2').replace(/\s+/g, ' ').toLowerCase();
   const whole = WHOLE[name];
