@@ -46,16 +46,19 @@ const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
 
 /**
  * What a terminal showed on one physical line: a capture keeps every redraw of a progress bar,
- * separated by carriage returns, and a whole run of epochs may sit on one line that way. Each
+ * separated by carriage returns (or backspaces), and a whole run of epochs may sit on one line that way. Each
  * redraw is read in order (a repeated one once); colour codes are dropped.
  */
 function redraws(line: string): string[] {
   const text = line.includes('\x1b') ? line.replace(ANSI, '') : line;
-  if (!text.includes('\r')) return [text];
+  if (!text.includes('\r') && !text.includes('\b')) return [text];
   const out: string[] = [];
-  for (const part of text.split('\r')) if (part.trim() !== '' && part !== out[out.length - 1]) out.push(part);
+  for (const part of text.split(REDRAW)) if (part.trim() !== '' && part !== out[out.length - 1]) out.push(part);
   return out;
 }
+
+/** A carriage return, or the run of backspaces Keras prints to rub out its bar on consoles without one. */
+const REDRAW = /\r|\x08+/;
 
 /** One redraw through the formats; false when none knows it. */
 function parseText(text: string, state: LineParseState, out: EventInput[]): boolean {

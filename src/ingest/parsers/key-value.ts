@@ -94,6 +94,12 @@ const BARE_SPLITS = new Set(['train', 'val', 'test']);
 /** `📊 Evaluation Results:` heads lines of bare `Loss: 0.53` that are validation values. */
 const SECTION = /\b(evaluation|validation|eval|valid|test)\b[^:|]*:\s*$/i;
 /**
+ * A banner (`***** Eval results *****`, `===== Validation =====`) heads a section the same way;
+ * one that names no split (`***** Running training *****`) ends it.
+ */
+const BANNER = /^\s*[*=#~-]{3,}\s*([A-Za-z][\w ]*?)\s*[*=#~-]{3,}\s*$/;
+const BANNER_SPLIT = /\b(evaluation|validation|eval|valid|test)\b/i;
+/**
  * `Final Results: Loss=0.49, PPL=1.63`, `Test set: Average loss: 0.03`, Megatron's `validation loss
  * at iteration 200 | lm loss value: 6.4`: a label before the first value names its split.
  */
@@ -236,6 +242,12 @@ export const parseKeyValue: LineParser = (raw, state) => {
   }
   const epochOnly = EPOCH_ONLY.exec(line.replace(STAMP, ''));
   if (epochOnly) return [epochStarted(state, Number(epochOnly[1]), epochOnly[2] === undefined ? undefined : Number(epochOnly[2]))];
+  const banner = BANNER.exec(line);
+  if (banner) {
+    const split = BANNER_SPLIT.exec(banner[1]);
+    state.section = split ? (normaliseName(split[1]) as 'val' | 'test') : undefined;
+    return [];
+  }
   const values: Record<string, number> = {};
   const pos = positionOf(line);
   // The position's own words (`Train: 3 [`, `3epoch:train:1-100batch:`) are no `name: value` pair.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseLogLine } from '../../../src/ingest/parsers/index.ts';
+import { createLineState, parseLogLine } from '../../../src/ingest/parsers/index.ts';
 import { metricsOf, parseFixture } from './fixture.ts';
 
 describe('Keras console lines', () => {
@@ -16,5 +16,18 @@ describe('Keras console lines', () => {
 
   it('claims an unfinished progress line without producing a point', () => {
     expect(parseLogLine(' 12/375 [>.............................] - ETA: 3s - loss: 1.2000').events).toEqual([]);
+  });
+
+  it('reads the last redraw of a bar rubbed out with backspaces, as consoles without carriage returns show it', () => {
+    const state = createLineState();
+    const line =
+      '\x08\x08\x08\x08\x08 1/10 [==>...........................] - ETA: 0s - loss: 2.3000' +
+      '\x08'.repeat(60) +
+      '10/10 [==============================] - 1s 5ms/step - loss: 2.1000 - val_loss: 2.0000';
+    const events = ['Epoch 1/2', line].flatMap((l) => parseLogLine(l, state).events);
+    expect(events).toEqual([
+      { type: 'epoch_started', epoch: 1, total_epochs: 2 },
+      { type: 'metrics', epoch: 1, values: { loss: 2.1, val_loss: 2 } },
+    ]);
   });
 });

@@ -222,6 +222,16 @@ describe('toolkit consoles', () => {
     expect(['test_set_loss', 'minibatch_loss'].map((n) => canonicalOf(n)?.canonical)).toEqual(['test_loss', 'train_loss']);
   });
 
+  it('reads the values under a banner as its split (`***** Eval results *****`), until a banner without one', () => {
+    const events = readAll(['***** Eval results *****', '  acc = 0.85', '  loss = 0.4', '***** Running training *****', '  loss = 0.5', '=== Epoch 3 ===']);
+    expect(events).toEqual([
+      { type: 'metrics', values: { val_acc: 0.85 } },
+      { type: 'metrics', values: { val_loss: 0.4 } },
+      { type: 'metrics', values: { loss: 0.5 } },
+      { type: 'epoch_started', epoch: 3 },
+    ]);
+  });
+
   it('takes a line that only names the epoch (nnU-Net, MONAI) as the epoch of the values after it', () => {
     const events = readAll(['2023-01-01 12:00:00.000000: Epoch 3', '2023-01-01 12:02:00.000000: train_loss -0.1234', 'epoch 4/100', '1/50, train_loss: 0.9432']);
     expect(events).toEqual([
