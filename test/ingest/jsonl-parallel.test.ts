@@ -62,6 +62,24 @@ describe('JSON Lines parsed in a second thread', () => {
     expect(a.read.skipped).toBeGreaterThan(0);
   });
 
+  it('reads lines longer than the pieces the worker reads, and a last line with no newline', () => {
+    const long = 'x'.repeat(300_000);
+    const lines = [
+      '{"step": 1, "loss": 0.5}',
+      `{"step": 2, "loss": 0.4, "note": "${long}"}`,
+      `{"step": 3, ${Array.from({ length: 20_000 }, (_, i) => `"m${i}": ${i}`).join(', ')}}`,
+      `{"step": 4, "loss": 0.3, "é": "${'é'.repeat(100_000)}"}\r`,
+      `not json ${long}`,
+      '{"step": 5, "loss": 0.2}',
+    ];
+    const file = path.join(dir, 'long-lines.jsonl');
+    writeFileSync(file, lines.join('\n'));
+    const a = parallel(file);
+    expect(a).toEqual(serial(file));
+    expect(a.read.lines).toBe(6);
+    expect(a.events.map((e) => (e.type === 'metrics' ? e.step : undefined))).toEqual([1, 2, 3, 4, 5]);
+  });
+
   it('says which file could not be read', () => {
     expect(() => [...readJsonlInParallel(path.join(dir, 'missing.jsonl'))]).toThrow(/missing\.jsonl/);
   });
