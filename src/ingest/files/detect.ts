@@ -14,6 +14,11 @@ export function isFileFormat(name: string): name is FileFormat {
   return (STREAM_FORMATS as readonly string[]).includes(name) || (DOCUMENT_FORMATS as readonly string[]).includes(name);
 }
 
+/** A format read as one JSON document, not as it streams. */
+export function isDocumentFormat(format: FileFormat): format is DocumentFormat {
+  return (DOCUMENT_FORMATS as readonly string[]).includes(format);
+}
+
 export function isStreamFormat(name: string): name is StreamFormat {
   return (STREAM_FORMATS as readonly string[]).includes(name);
 }
