@@ -80,6 +80,20 @@ describe('JSON Lines parsed in a second thread', () => {
     expect(a.events.map((e) => (e.type === 'metrics' ? e.step : undefined))).toEqual([1, 2, 3, 4, 5]);
   });
 
+  it('counts names as the ordinary reader does past the report name limit, packed lines and text lines mixed', () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 6_000; i++) {
+      lines.push(`{"step": ${i}, "m${i}": 1, "loss": 0.5}`);
+      if (i % 7 === 0) lines.push(`{"step": ${i}, "m${i % 50}": "nan", "loss": 0.4, "m${(i * 13) % 6000}": 2}`);
+      if (i % 11 === 0) lines.push(`{"step": ${i}, "m${(i * 7) % 6000}": 3}`);
+    }
+    const file = path.join(dir, 'many-names.jsonl');
+    writeFileSync(file, lines.join('\n'));
+    const a = parallel(file);
+    expect(a).toEqual(serial(file));
+    expect(a.read.unmapped_names).toBeGreaterThan(4000);
+  });
+
   it('says which file could not be read', () => {
     expect(() => [...readJsonlInParallel(path.join(dir, 'missing.jsonl'))]).toThrow(/missing\.jsonl/);
   });

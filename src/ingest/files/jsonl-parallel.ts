@@ -39,7 +39,8 @@ export function readJsonlInParallel(path: string, tally = new ReadTally()): Iter
         execArgv: [],
       });
       worker.unref();
-      const records = new NumericRecords();
+      // Counts the values of the events it makes in the tally, by name index.
+      const records = new NumericRecords(tally);
       let batch: Batch | undefined;
       let pos = 0;
       // Events of a line read by the ordinary reader (it may give none or several); reused.
@@ -83,12 +84,13 @@ export function readJsonlInParallel(path: string, tally = new ReadTally()): Iter
               for (const k of batch.newKeys ?? []) records.addName(k);
               continue;
             }
-            out.length = 0;
-            outPos = 0;
             const data = batch.data;
             const header = data[pos++];
             if (header < 0) {
               const [lineNo, line] = batch.raws![-header - 1];
+              // Emptied here only: setting an array's length is a runtime call, not for every line.
+              out.length = 0;
+              outPos = 0;
               tally.lines++;
               readJsonLine(line, lineNo, out, tally);
               tally.count(out);
@@ -98,10 +100,7 @@ export function readJsonlInParallel(path: string, tally = new ReadTally()): Iter
             const event = records.event(data, pos, header);
             pos += 2 * header;
             tally.lines++;
-            if (event) {
-              tally.countValues(event.values);
-              return { done: false, value: event };
-            }
+            if (event) return { done: false, value: event };
           }
         },
         return(): IteratorResult<EventInput> {
