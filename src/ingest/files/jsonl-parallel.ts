@@ -1,4 +1,5 @@
 // JSON Lines read with a second thread: the worker splits and parses, this thread builds events.
+import { closeSync, openSync, readSync } from 'node:fs';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { AnalystError } from '../../domain/errors.ts';
 import type { EventInput } from '../../domain/events.ts';
@@ -8,6 +9,12 @@ import { NumericRecords } from './records.ts';
 
 const WORKER = new URL('./jsonl-split.worker.js', import.meta.url);
 const CHUNK_BYTES = 1024 * 1024;
+/**
+ * The file's first lines, read by this thread while the worker starts (50 ms and more, longer on a
+ * busy machine): about what this thread reads and diagnoses in that time. The worker reads on
+ * from the last line that ends in them.
+ */
+const HEAD_BYTES = 1024 * 1024;
 /** Batches the worker may read ahead: enough to keep both threads busy, little memory. */
 const MAX_IN_FLIGHT = 4;
 const POSTED = 0;
@@ -25,20 +32,55 @@ interface Batch {
  * The events of a JSON Lines file, the same ones and in the same order as `createReader('jsonl')`
  * gives, with JSON.parse moved to a worker thread. Iterated synchronously: when the next batch is
  * not there yet, this thread waits on a shared counter the worker bumps after each post.
+ * The first `headBytes` (HEAD_BYTES) are read on this thread while the worker starts.
  */
-export function readJsonlInParallel(path: string, tally = new ReadTally()): Iterable<EventInput> {
+export function readJsonlInParallel(path: string, tally = new ReadTally(), opts: { headBytes?: number } = {}): Iterable<EventInput> {
+  const headBytes = opts.headBytes ?? HEAD_BYTES;
   return {
     [Symbol.iterator](): Iterator<EventInput> {
+      // The head's whole lines (all of a file shorter than it), or why the file cannot be read.
+      let head: string[] = [];
+      let headPos = 0;
+      let start = 0;
+      let whole = false;
+      let unreadable: string | undefined;
+      try {
+        const fd = openSync(path, 'r');
+        try {
+          const bytes = Buffer.allocUnsafe(headBytes);
+          let n = 0;
+          while (n < headBytes) {
+            const got = readSync(fd, bytes, n, headBytes - n, n);
+            if (got === 0) break;
+            n += got;
+          }
+          whole = n < headBytes;
+          // A newline byte is never part of a multi-byte character: the text up to one decodes alone.
+          start = whole ? n : n === 0 ? 0 : bytes.lastIndexOf(10, n - 1) + 1;
+          if (start > 0) {
+            head = bytes.toString('utf8', 0, start).split('\n');
+            if (!whole) head.pop();
+          }
+        } finally {
+          closeSync(fd);
+        }
+      } catch (error) {
+        unreadable = (error as Error).message;
+        head = [];
+        whole = true;
+      }
       const { port1, port2 } = new MessageChannel();
       const control = new Int32Array(new SharedArrayBuffer(8));
-      const worker = new Worker(WORKER, {
-        workerData: { path, port: port2, control, chunkBytes: CHUNK_BYTES, maxInFlight: MAX_IN_FLIGHT },
-        transferList: [port2],
-        // Not the parent's options: under tsx (tests, the bench) those load the TypeScript loader
-        // into the worker too, 0.1 s before its first batch, and the worker is plain JavaScript.
-        execArgv: [],
-      });
-      worker.unref();
+      const worker = whole
+        ? undefined
+        : new Worker(WORKER, {
+            workerData: { path, start, firstLine: head.length, port: port2, control, chunkBytes: CHUNK_BYTES, maxInFlight: MAX_IN_FLIGHT },
+            transferList: [port2],
+            // Not the parent's options: under tsx (tests, the bench) those load the TypeScript loader
+            // into the worker too, 0.1 s before its first batch, and the worker is plain JavaScript.
+            execArgv: [],
+          });
+      worker?.unref();
       // Counts the values of the events it makes in the tally, by name index.
       const records = new NumericRecords(tally);
       let batch: Batch | undefined;
@@ -50,7 +92,7 @@ export function readJsonlInParallel(path: string, tally = new ReadTally()): Iter
       const stop = () => {
         finished = true;
         port1.close();
-        void worker.terminate();
+        void worker?.terminate();
       };
       const nextBatch = (): Batch => {
         for (;;) {
@@ -70,6 +112,26 @@ export function readJsonlInParallel(path: string, tally = new ReadTally()): Iter
           for (;;) {
             if (outPos < out.length) return { done: false, value: out[outPos++] };
             if (finished) return { done: true, value: undefined };
+            if (headPos < head.length) {
+              // As the worker hands over a line it did not pack.
+              let line = head[headPos++];
+              if (line.endsWith('\r')) line = line.slice(0, -1);
+              if (line.trim() === '') continue;
+              out.length = 0;
+              outPos = 0;
+              tally.lines++;
+              readJsonLine(line, headPos, out, tally);
+              tally.count(out);
+              continue;
+            }
+            if (unreadable !== undefined) {
+              stop();
+              throw new AnalystError('invalid_body', `cannot read ${path}: ${unreadable}`);
+            }
+            if (!worker) {
+              stop();
+              continue;
+            }
             if (!batch?.data || pos >= batch.data.length) {
               batch = nextBatch();
               pos = 0;

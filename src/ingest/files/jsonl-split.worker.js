@@ -10,7 +10,8 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { workerData } from 'node:worker_threads';
 
-const { path, port, control, chunkBytes, maxInFlight } = workerData;
+// `start`: the byte after the last line the main thread read itself (its `firstLine` lines).
+const { path, start, firstLine, port, control, chunkBytes, maxInFlight } = workerData;
 const POSTED = 0;
 const CONSUMED = 1;
 /**
@@ -24,7 +25,7 @@ const keys = new Map();
 const decoder = new StringDecoder('utf8');
 /** Text after the last newline read so far, in pieces: a line longer than a piece is joined once. */
 const tail = [];
-let lineNo = 0;
+let lineNo = firstLine;
 
 class Batch {
   constructor() {
@@ -125,9 +126,11 @@ try {
   const chunk = Buffer.allocUnsafe(READ_BYTES);
   let batch = new Batch();
   let firstBatch = true;
+  let offset = start;
   for (;;) {
     // One buffer for every read: the decoder keeps its own copy of a character cut at the end.
-    const n = readSync(fd, chunk, 0, READ_BYTES, null);
+    const n = readSync(fd, chunk, 0, READ_BYTES, offset);
+    offset += n;
     const piece = n === 0 ? decoder.end() : decoder.write(chunk.subarray(0, n));
     batch.bytes += n;
     if (n !== 0 && !piece.includes('\n')) tail.push(piece);
