@@ -38,9 +38,12 @@ export function readJsonlInParallel(path: string, tally = new ReadTally(), opts:
   const headBytes = opts.headBytes ?? HEAD_BYTES;
   return {
     [Symbol.iterator](): Iterator<EventInput> {
-      // The head's whole lines (all of a file shorter than it), or why the file cannot be read.
-      let head: string[] = [];
-      let headPos = 0;
+      // The head's bytes up to its last newline (all of a file shorter than it), its lines decoded
+      // one at a time as they are read (a 1 MB string would be split at a large object's cost),
+      // or why the file cannot be read.
+      let head = Buffer.alloc(0);
+      let headAt = 0;
+      let headLine = 0;
       let start = 0;
       let whole = false;
       let unreadable: string | undefined;
@@ -57,24 +60,24 @@ export function readJsonlInParallel(path: string, tally = new ReadTally(), opts:
           whole = n < headBytes;
           // A newline byte is never part of a multi-byte character: the text up to one decodes alone.
           start = whole ? n : n === 0 ? 0 : bytes.lastIndexOf(10, n - 1) + 1;
-          if (start > 0) {
-            head = bytes.toString('utf8', 0, start).split('\n');
-            if (!whole) head.pop();
-          }
+          head = bytes;
         } finally {
           closeSync(fd);
         }
       } catch (error) {
         unreadable = (error as Error).message;
-        head = [];
+        start = 0;
         whole = true;
       }
       const { port1, port2 } = new MessageChannel();
       const control = new Int32Array(new SharedArrayBuffer(8));
+      // The worker numbers its lines on from the head's.
+      let headLines = 0;
+      if (!whole) for (let i = head.indexOf(10); i >= 0 && i < start; i = head.indexOf(10, i + 1)) headLines++;
       const worker = whole
         ? undefined
         : new Worker(WORKER, {
-            workerData: { path, start, firstLine: head.length, port: port2, control, chunkBytes: CHUNK_BYTES, maxInFlight: MAX_IN_FLIGHT },
+            workerData: { path, start, firstLine: headLines, port: port2, control, chunkBytes: CHUNK_BYTES, maxInFlight: MAX_IN_FLIGHT },
             transferList: [port2],
             // Not the parent's options: under tsx (tests, the bench) those load the TypeScript loader
             // into the worker too, 0.1 s before its first batch, and the worker is plain JavaScript.
@@ -112,15 +115,20 @@ export function readJsonlInParallel(path: string, tally = new ReadTally(), opts:
           for (;;) {
             if (outPos < out.length) return { done: false, value: out[outPos++] };
             if (finished) return { done: true, value: undefined };
-            if (headPos < head.length) {
+            if (headAt < start) {
+              // A newline byte is never part of a multi-byte character: each line decodes alone.
+              const newline = head.indexOf(10, headAt);
+              const end = newline < 0 || newline >= start ? start : newline;
+              let line = head.toString('utf8', headAt, end);
+              headAt = end + 1;
+              headLine++;
               // As the worker hands over a line it did not pack.
-              let line = head[headPos++];
               if (line.endsWith('\r')) line = line.slice(0, -1);
               if (line.trim() === '') continue;
               out.length = 0;
               outPos = 0;
               tally.lines++;
-              readJsonLine(line, headPos, out, tally);
+              readJsonLine(line, headLine, out, tally);
               tally.count(out);
               continue;
             }
