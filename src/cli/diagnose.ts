@@ -20,7 +20,7 @@ interface FileReport {
  */
 export async function diagnoseFile(file: string, opts: { format?: string } = {}): Promise<FileReport> {
   // Loaded on use, so that `analyst --help` and the server commands start without the rules and importers.
-  const [{ diagnoseEvents }, { streamFile }] = await Promise.all([import('../diagnose/engine.ts'), import('../ingest/files/import-file.ts')]);
+  const [{ diagnoseEvents }, { streamFile }] = await Promise.all([import('../diagnose/engine.ts'), import('../ingest/files/stream-file.ts')]);
   const imported = await streamFile(file, { format: opts.format });
   const { findings, summary } = diagnoseEvents(imported.name, imported.events);
   const read = imported.read();

@@ -2,7 +2,6 @@
 import path from 'node:path';
 import { splitCsvLine } from './csv.ts';
 import { isMetricHistory } from './keras-history.ts';
-import { isNotebook } from './notebook.ts';
 import { parsePythonJson } from './python-json.ts';
 
 export const STREAM_FORMATS = ['jsonl', 'detectron2', 'keras_csv', 'lightning_csv', 'yolo_csv', 'csv', 'text', 'tfevents'] as const;
@@ -13,6 +12,11 @@ export type FileFormat = StreamFormat | DocumentFormat;
 
 export function isFileFormat(name: string): name is FileFormat {
   return (STREAM_FORMATS as readonly string[]).includes(name) || (DOCUMENT_FORMATS as readonly string[]).includes(name);
+}
+
+/** A format read as one JSON document, not as it streams. */
+export function isDocumentFormat(format: FileFormat): format is DocumentFormat {
+  return (DOCUMENT_FORMATS as readonly string[]).includes(format);
 }
 
 export function isStreamFormat(name: string): name is StreamFormat {
@@ -28,6 +32,11 @@ function firstLine(text: string): string {
   if (start < 0) return '';
   const end = text.indexOf('\n', start);
   return text.slice(start, end < 0 ? undefined : end).replace(/\r$/, '');
+}
+
+/** A Jupyter notebook: `nbformat` and a list of cells (read by notebook.ts, loaded only for one). */
+function isNotebook(obj: Record<string, unknown>): boolean {
+  return typeof obj.nbformat === 'number' && Array.isArray(obj.cells);
 }
 
 /** Which document format a parsed JSON value is, by its shape; undefined for none. */

@@ -73,6 +73,4 @@ export function parseDocument(format: FileFormat, doc: unknown): ParsedDocument 
   return parse(doc);
 }
 
-export function isDocumentFormat(format: FileFormat): format is DocumentFormat {
-  return format in DOCUMENTS;
-}
+export { isDocumentFormat } from './detect.ts';

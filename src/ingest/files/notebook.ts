@@ -7,11 +7,6 @@ import type { ParsedDocument } from './formats.ts';
 import { ReadTally } from './read-tally.ts';
 import { createTextReader } from './text-log.ts';
 
-/** A notebook: `nbformat` and a list of cells. */
-export function isNotebook(obj: Record<string, unknown>): boolean {
-  return typeof obj.nbformat === 'number' && Array.isArray(obj.cells);
-}
-
 /** nbformat stores multi-line text as a list of lines (each with its newline) or as one string. */
 function textOf(value: unknown): string {
   if (typeof value === 'string') return value;

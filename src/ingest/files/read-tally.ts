@@ -35,17 +35,29 @@ export class ReadTally {
   }
 
   countValues(values: Record<string, unknown>): void {
-    const names = this.names;
     for (const name in values) {
       this.points++;
-      // A counter object per name: one map lookup per value instead of a get and a set.
-      let counter = names.get(name);
-      if (counter === undefined) {
-        counter = names.size < MAX_NAMES ? { n: 0 } : (names.get(OTHER_NAMES) ?? { n: 0 });
-        names.set(names.size < MAX_NAMES ? name : OTHER_NAMES, counter);
-      }
-      counter.n++;
+      this.counter(name).n++;
     }
+  }
+
+  /**
+   * The counter a name's values are counted in (taken in the order names are first counted), for
+   * a reader that keeps it per name and counts with `counted`: no map lookup per value.
+   */
+  counter(name: string): { n: number } {
+    const names = this.names;
+    let counter = names.get(name);
+    if (counter === undefined) {
+      counter = names.size < MAX_NAMES ? { n: 0 } : (names.get(OTHER_NAMES) ?? { n: 0 });
+      names.set(names.size < MAX_NAMES ? name : OTHER_NAMES, counter);
+    }
+    return counter;
+  }
+
+  /** Values counted in their names' counters by the reader (see `counter`). */
+  counted(points: number): void {
+    this.points += points;
   }
 
   /** Another tally's counts (the files of one TensorBoard directory). */

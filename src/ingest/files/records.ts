@@ -2,6 +2,7 @@
 import { MAX_METRICS_PER_EVENT, MAX_NAME_LENGTH, type MetricsInput } from '../../domain/events.ts';
 import { parseMetricValue } from '../../domain/values.ts';
 import { setOwn } from '../../domain/own.ts';
+import type { ReadTally } from './read-tally.ts';
 
 /**
  * Fields that place a record in the run rather than measure it, as trainers and loggers name them.
@@ -140,14 +141,24 @@ export class NumericRecords {
   private readonly names: string[] = [];
   /** Per name index: where it places the record, 'metric', or null for a name no metric can have. */
   private readonly roles: Array<'step' | 'epoch' | 'ts' | 'metric' | null> = [];
+  /** Per name index: the tally's counter of its values, taken when its first value is counted. */
+  private readonly counters: Array<{ n: number } | undefined> = [];
+  private readonly tally: ReadTally | undefined;
+
+  /** `tally`: counts the values of the events made, as `tally.countValues(event.values)` would. */
+  constructor(tally?: ReadTally) {
+    this.tally = tally;
+  }
 
   addName(name: string): void {
     this.names.push(name);
     this.roles.push(roleOf(name) ?? (usableName(name) ? 'metric' : null));
+    this.counters.push(undefined);
   }
 
   /** The event of `fields` pairs starting at `pos`, or undefined when none is a metric. */
   event(data: Float64Array, pos: number, fields: number): MetricsInput | undefined {
+    const tally = this.tally;
     const values: Record<string, number> = {};
     let count = 0;
     let step: number | undefined;
@@ -161,11 +172,14 @@ export class NumericRecords {
         if (count < MAX_METRICS_PER_EVENT) {
           setOwn(values, this.names[index], raw);
           count++;
+          if (tally !== undefined) (this.counters[index] ??= tally.counter(this.names[index])).n++;
         }
       } else if (role === 'step') step ??= toStep(raw);
       else if (role === 'epoch') epoch = toEpoch(raw);
       else if (role === 'ts') ts = toMillis(raw);
     }
-    return count === 0 ? undefined : { type: 'metrics', step, epoch, ts, values };
+    if (count === 0) return undefined;
+    tally?.counted(count);
+    return { type: 'metrics', step, epoch, ts, values };
   }
 }
