@@ -91,6 +91,14 @@ export function readJsonlInParallel(path: string, tally = new ReadTally(), opts:
       // Events of a line read by the ordinary reader (it may give none or several); reused.
       const out: EventInput[] = [];
       let outPos = 0;
+      /** A line the ordinary reader reads into `out`: emptied here only, as setting an array's length is a runtime call, not for every line. */
+      const readOrdinary = (line: string, lineNo: number) => {
+        out.length = 0;
+        outPos = 0;
+        tally.lines++;
+        readJsonLine(line, lineNo, out, tally);
+        tally.count(out);
+      };
       let finished = false;
       const stop = () => {
         finished = true;
@@ -124,12 +132,7 @@ export function readJsonlInParallel(path: string, tally = new ReadTally(), opts:
               headLine++;
               // As the worker hands over a line it did not pack.
               if (line.endsWith('\r')) line = line.slice(0, -1);
-              if (line.trim() === '') continue;
-              out.length = 0;
-              outPos = 0;
-              tally.lines++;
-              readJsonLine(line, headLine, out, tally);
-              tally.count(out);
+              if (line.trim() !== '') readOrdinary(line, headLine);
               continue;
             }
             if (unreadable !== undefined) {
@@ -158,12 +161,7 @@ export function readJsonlInParallel(path: string, tally = new ReadTally(), opts:
             const header = data[pos++];
             if (header < 0) {
               const [lineNo, line] = batch.raws![-header - 1];
-              // Emptied here only: setting an array's length is a runtime call, not for every line.
-              out.length = 0;
-              outPos = 0;
-              tally.lines++;
-              readJsonLine(line, lineNo, out, tally);
-              tally.count(out);
+              readOrdinary(line, lineNo);
               continue;
             }
             // The fields of the object JSON.parse gave the worker, in the same order.
