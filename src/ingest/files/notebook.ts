@@ -57,8 +57,6 @@ export function parseNotebook(doc: unknown): ParsedDocument {
   events.push(...reader.end());
   // The caller counts the events' values; the reader's lines and skipped lines are kept.
   const tally = new ReadTally();
-  tally.lines = reader.tally.lines;
-  for (const example of reader.tally.examples) tally.skip(example);
-  tally.skipped = reader.tally.skipped;
+  tally.mergeRead(reader.tally);
   return { events, tally };
 }

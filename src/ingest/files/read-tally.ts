@@ -60,12 +60,20 @@ export class ReadTally {
     this.points += points;
   }
 
-  /** Another tally's counts (the files of one TensorBoard directory). */
-  merge(other: ReadTally): void {
+  /**
+   * Another tally's lines and skipped records, not its values: for a reader whose events are
+   * changed (renamed) before they are counted here.
+   */
+  mergeRead(other: ReadTally): void {
     this.lines += other.lines;
-    this.points += other.points;
     this.skipped += other.skipped - other.examples.length;
     for (const e of other.examples) this.skip(e);
+  }
+
+  /** Another tally's counts (the files of one TensorBoard directory). */
+  merge(other: ReadTally): void {
+    this.mergeRead(other);
+    this.points += other.points;
     for (const [name, c] of other.names) {
       const mine = this.names.get(name);
       if (mine) mine.n += c.n;

@@ -137,8 +137,13 @@ export async function hasEventFiles(dir: string): Promise<boolean> {
 }
 
 /** A part's tag under the name TensorBoard shows it by: `validation/epoch_loss`, `Loss/train`. */
-export function partName(part: string, tag: string): string {
+function partName(part: string, tag: string): string {
   return part.startsWith(`${tag}_`) ? `${tag}/${part.slice(tag.length + 1)}` : `${part}/${tag}`;
+}
+
+/** Names each tag of a part's metrics events by the part, in place. */
+export function nameByPart(part: string, events: readonly EventInput[]): void {
+  for (const e of events) if (e.type === 'metrics') e.values = Object.fromEntries(Object.entries(e.values).map(([tag, v]) => [partName(part, tag), v]));
 }
 
 /**
@@ -156,13 +161,9 @@ export async function readEventDirectory(dir: string): Promise<ImportedRun> {
       const reader = new TfeventsReader();
       const got: EventInput[] = [];
       fromReader(reader, await readFile(file), file, got);
-      tally.lines += reader.tally.lines;
-      for (const example of reader.tally.examples) tally.skip(example);
-      tally.skipped += reader.tally.skipped - reader.tally.examples.length;
-      for (const e of got) {
-        if (part !== undefined && e.type === 'metrics') e.values = Object.fromEntries(Object.entries(e.values).map(([tag, v]) => [partName(part, tag), v]));
-        events.push(e);
-      }
+      tally.mergeRead(reader.tally);
+      if (part !== undefined) nameByPart(part, got);
+      for (const e of got) events.push(e);
     }
   };
   await read(await eventFilesIn(dir));

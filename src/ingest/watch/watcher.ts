@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { FileFormat } from '../files/detect.ts';
 import { FileEnding } from '../files/ending.ts';
 import { runNameFor } from '../files/run-name.ts';
-import { isEventFileName, isPartName, partName } from '../tfevents/event-file.ts';
+import { isEventFileName, isPartName, nameByPart } from '../tfevents/event-file.ts';
 import { FileFollower, type Polled } from './follower.ts';
 import { RejectedError, RetryableError, ServerClient } from './poster.ts';
 import { defaultStatePath, loadState, saveState, type WatchState } from './state-file.ts';
@@ -78,10 +78,7 @@ function byWriteOrder(a: string, b: string): number {
 
 /** A part's events with each tag named by the part, once, as read (a batch sent again keeps its names). */
 function named(f: Followed, polled: Polled | undefined): Polled | undefined {
-  const part = f.part;
-  if (polled && part !== undefined) {
-    for (const e of polled.events) if (e.type === 'metrics') e.values = Object.fromEntries(Object.entries(e.values).map(([tag, v]) => [partName(part, tag), v]));
-  }
+  if (polled && f.part !== undefined) nameByPart(f.part, polled.events);
   return polled;
 }
 
