@@ -91,14 +91,16 @@ const IN_EPOCH = /\]\s*\[\s*(\d+)\s*\/\s*(\d+)\s*\]|(\d+)\s*\/\s*(\d+)\s+batches
  * loss. After a colon it is not: Ginex prints its train accuracy as `Approx. Train: 0.4851`.
  */
 const BARE_SPLITS = new Set(['train', 'val', 'test']);
+/** Words of a heading that names a held-out split. */
+const HELD_OUT = String.raw`\b(evaluation|validation|eval|valid|test)\b`;
 /** `📊 Evaluation Results:` heads lines of bare `Loss: 0.53` that are validation values. */
-const SECTION = /\b(evaluation|validation|eval|valid|test)\b[^:|]*:\s*$/i;
+const SECTION = new RegExp(String.raw`${HELD_OUT}[^:|]*:\s*$`, 'i');
 /**
  * A banner (`***** Eval results *****`, `===== Validation =====`) heads a section the same way;
  * one that names no split (`***** Running training *****`) ends it.
  */
 const BANNER = /^\s*[*=#~-]{3,}\s*([A-Za-z][\w ]*?)\s*[*=#~-]{3,}\s*$/;
-const BANNER_SPLIT = /\b(evaluation|validation|eval|valid|test)\b/i;
+const BANNER_SPLIT = new RegExp(HELD_OUT, 'i');
 /**
  * `Final Results: Loss=0.49, PPL=1.63`, `Test set: Average loss: 0.03`, Megatron's `validation loss
  * at iteration 200 | lm loss value: 6.4`: a label before the first value names its split.
@@ -161,13 +163,14 @@ function readTagged(line: string, values: Record<string, number>): { label: RegE
   const tags = [...line.matchAll(SPLIT_TAG)];
   if (tags.length === 0) return { label: readPairs(line, values) };
   const label = readPairs(line.slice(0, tags[0].index), values);
+  const splits = tags.map(splitOfTag);
   for (let i = 0; i < tags.length; i++) {
-    const split = splitOfTag(tags[i]);
+    const split = splits[i];
     const part: Record<string, number> = {};
     readPairs(line.slice(tags[i].index + tags[i][0].length, tags[i + 1]?.index), part);
     for (const [name, value] of Object.entries(split === 'train' ? part : withSplit(part, split))) putValue(values, name, value);
   }
-  return { label, tag: splitOfTag(tags[0]) };
+  return { label, tag: splits[0] };
 }
 
 function withSplit(values: Record<string, number>, split: string): Record<string, number> {
@@ -240,7 +243,9 @@ export const parseKeyValue: LineParser = (raw, state) => {
     state.section = normaliseName(section[1]) as 'val' | 'test';
     return [];
   }
-  const epochOnly = EPOCH_ONLY.exec(line.replace(STAMP, ''));
+  // Without its timestamp, for what must start the line.
+  const unstamped = line.replace(STAMP, '');
+  const epochOnly = EPOCH_ONLY.exec(unstamped);
   if (epochOnly) return [epochStarted(state, Number(epochOnly[1]), epochOnly[2] === undefined ? undefined : Number(epochOnly[2]))];
   const banner = BANNER.exec(line);
   if (banner) {
@@ -267,7 +272,7 @@ export const parseKeyValue: LineParser = (raw, state) => {
   // A section lasts while lines hold bare values; a line with a position or no values ends it.
   const phase = pos.phase ?? (tag === 'train' ? undefined : tag);
   const meterEval = METER_EVAL.test(line);
-  const leading = LEADING_SPLIT.exec(line.replace(STAMP, ''));
+  const leading = LEADING_SPLIT.exec(unstamped);
   const split = meterEval
     ? 'val'
     : label
