@@ -1,6 +1,7 @@
 // Tables printed a row per epoch under a header of names: fastai's `epoch train_loss valid_loss
-// accuracy time`, and boxed tables (`│ Epoch │ Train Loss │ Val Loss │`) that many loops print;
-// and boxed name / value rows, as Lightning prints its validation and test summaries.
+// accuracy time`, boxed tables (`│ Epoch │ Train Loss │ Val Loss │`) that many loops print, and
+// spaCy's `E  #  LOSS NER  ENTS_F  SCORE`; and boxed name / value rows, as Lightning prints its
+// validation and test summaries.
 import { canonicalOf } from '../../domain/aliases.ts';
 import { normaliseName, isPositionName } from './names.ts';
 import { readNumber } from './numbers.ts';
@@ -76,8 +77,25 @@ function boxedPair(line: string): [string, number] | undefined {
   return value === undefined ? undefined : [normaliseName(cells[0]), value];
 }
 
+/**
+ * spaCy's `train` table (https://spacy.io/api/cli#train): the epoch (`E`), the step (`#`), then
+ * cells two or more spaces apart. `LOSS <component>` columns are training losses summed since the
+ * last evaluation; every other column is a score on the development set.
+ */
+const SPACY_HEADER = /^\s*E\s+#\s{2,}\S/;
+
+function spacyColumns(line: string): string[] | undefined {
+  if (!SPACY_HEADER.test(line)) return undefined;
+  const cells = line.trim().split(/\s{2,}/).slice(1);
+  // `E    #` may be only spaces apart wider than one: the first cell then holds both.
+  if (cells[0] === '#') cells.shift();
+  if (cells.length < 2 || !cells.every((c) => NAME_CELL.test(c))) return undefined;
+  return ['epoch', 'step', ...cells.map((c) => (/^loss\b/i.test(c) ? normaliseName(c) : `val_${normaliseName(c)}`))];
+}
+
 export const parseColumnTable: LineParser = (line, state) => {
-  const header = headerColumns(line);
+  const spacy = spacyColumns(line);
+  const header = spacy ? { columns: spacy, indexed: false } : headerColumns(line);
   if (header) {
     state.table = { kind: header.indexed ? INDEXED : KIND, columns: header.columns };
     return [];
@@ -98,8 +116,12 @@ export const parseColumnTable: LineParser = (line, state) => {
   if (cells.length !== table!.columns.length) return undefined;
   const position = readNumber(cells[0]);
   if (position === undefined || !Number.isInteger(position) || position < 0) return undefined;
+  // A table of both positions (spaCy's epoch then step) reads the step from its second column.
+  const stepped = table!.columns[0] === 'epoch' && table!.columns[1] === 'step';
+  const step = stepped ? readNumber(cells[1]) : undefined;
+  if (stepped && (step === undefined || !Number.isInteger(step) || step < 0)) return undefined;
   const values: Record<string, number> = {};
-  for (let i = 1; i < cells.length; i++) {
+  for (let i = stepped ? 2 : 1; i < cells.length; i++) {
     const cell = cells[i];
     if (MISSING.has(cell.toLowerCase())) continue;
     const duration = seconds(cell);
@@ -113,7 +135,10 @@ export const parseColumnTable: LineParser = (line, state) => {
     if (value === undefined) return undefined;
     putValue(values, table.columns[i], value);
   }
-  const at = table.columns[0] === 'step' ? { step: (state.step = position) } : { epoch: noteEpoch(state, position) };
+  const at =
+    table.columns[0] === 'step'
+      ? { step: (state.step = position) }
+      : { epoch: noteEpoch(state, position), ...(step === undefined ? {} : { step: (state.step = step) }) };
   return Object.keys(values).length > 0 ? [metricsHere(state, values, at)] : [];
 };
 

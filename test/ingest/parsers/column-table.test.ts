@@ -61,4 +61,18 @@ describe('tables printed a row per epoch under a header of names', () => {
     const events = ['epoch loss val_loss acc val_acc', '1 0.9 0.8 0.6 0.65'].flatMap((line) => parseLogLine(line, state).events);
     expect(events).toEqual([{ type: 'metrics', epoch: 1, values: { loss: 0.9, val_loss: 0.8, acc: 0.6, val_acc: 0.65 } }]);
   });
+
+  it("reads spaCy's training table: the epoch and the step, `LOSS <component>` as training losses and the other columns as development-set scores", () => {
+    const state = createLineState();
+    const lines = [
+      'E    #       LOSS TOK2VEC  LOSS NER  ENTS_F  ENTS_P  ENTS_R  SCORE ',
+      '---  ------  ------------  --------  ------  ------  ------  ------',
+      '  0       0          0.00     49.67    0.00    0.00    0.00    0.00',
+      '  1     400         30.99    812.34   60.70   62.10   59.35    0.61',
+    ];
+    expect(lines.flatMap((line) => parseLogLine(line, state).events)).toEqual([
+      { type: 'metrics', epoch: 0, step: 0, values: { loss_tok2vec: 0, loss_ner: 49.67, val_ents_f: 0, val_ents_p: 0, val_ents_r: 0, val_score: 0 } },
+      { type: 'metrics', epoch: 1, step: 400, values: { loss_tok2vec: 30.99, loss_ner: 812.34, val_ents_f: 60.7, val_ents_p: 62.1, val_ents_r: 59.35, val_score: 0.61 } },
+    ]);
+  });
 });
