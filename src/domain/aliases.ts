@@ -75,11 +75,11 @@ const ACC_WORDS = new Set(['acc', 'accuracy', 'top1', 'acc1']);
  * `kl_loss`, `loss_cls`) is one term of the objective, not the objective, and stays unmapped.
  */
 const LOSS_QUALIFIERS = new Set([
-  'nll', 'ce', 'bce', 'xent', 'crossentropy', 'mse', 'mae', 'l1', 'l2', 'huber', 'total', 'mean', 'avg', 'average', 'running', 'overall', 'value',
+  'nll', 'ce', 'bce', 'xent', 'crossentropy', 'mse', 'mae', 'l1', 'l2', 'huber', 'total', 'mean', 'avg', 'avr', 'average', 'running', 'overall', 'value',
   // The language-modelling loss of Megatron-LM and GPT-NeoX (`lm loss`): the objective itself.
   'lm',
 ]);
-const ACC_QUALIFIERS = new Set(['mean', 'avg', 'average', 'overall', 'token']);
+const ACC_QUALIFIERS = new Set(['mean', 'avg', 'avr', 'average', 'overall', 'token']);
 /** Rank of a qualified name (see Alias.rank). */
 const QUALIFIED = 2.5;
 /** How much a total of loss terms (`total_loss`) ranks after the plain name of its level. */
@@ -162,6 +162,8 @@ const LAYER_GRAD = /^(grad_norm|grad_2\.0_norm|gradient_norm|grad)[/.](.+)$/i;
  */
 const WHOLE_MODEL = /^(?:global|total|l2)(?:[_ ]?norm)?$/i;
 const WHOLE_MODEL_AFTER_GRAD = /^(?:(?:global|total|l2)[_ ]?)?norm$/i;
+/** `grad/param norm` (char-rnn): the ratio of the gradient's norm to the weights', no layer's norm. */
+const PER_WEIGHT = /^(?:param|params|parameter|weight|weights)[_ ]?norm$/i;
 
 /** Words of a gradient and words that say a norm is over the whole model (`gradients/global_norm`). */
 const GRAD_WORDS = new Set(['grad', 'grads', 'gradient', 'gradients']);
@@ -328,6 +330,7 @@ function read(name: string): Alias | undefined {
   if (known) return known;
   if (HF_SUMMARY.test(name)) return undefined;
   const layer = LAYER_GRAD.exec(name);
+  if (layer && PER_WEIGHT.test(layer[2])) return undefined;
   if (layer) {
     const whole = WHOLE_MODEL.test(layer[2]) || (layer[1].toLowerCase() === 'grad' && WHOLE_MODEL_AFTER_GRAD.test(layer[2]));
     return whole ? { canonical: 'grad_norm', rank: 0 } : { canonical: `grad_norm/${layer[2]}`, rank: 0 };

@@ -135,6 +135,7 @@ const MAPPED: Array<[string, string, number]> = [
 /** Names that must stay unmapped, each with why. */
 const UNMAPPED: Array<[string, string]> = [
   ['data_time', 'the wait for a batch, not the time a step takes'],
+  ['grad/param_norm', "char-rnn's ratio of the gradient's norm to the weights', no layer's gradient"],
   ['eval/step_time', 'the time of an evaluation step, not of training'],
   ['loss_scale', 'the fp16 loss scaler: the head word is scale'],
   ['lost_frames', 'not a loss, and no split says it is a metric'],

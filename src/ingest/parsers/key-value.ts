@@ -70,6 +70,8 @@ const GLUED_EPOCH = /(?<![\w.])(\d+)epoch(?::(\w+):(?:\d+-)?(\d+)batch|\s+result
  * a timestamp): the values on the lines after it belong to that epoch.
  */
 const EPOCH_ONLY = /^[\s\-=*#>]*epoch\s*[:#]?\s*(\d+)(?:\s*\/\s*(\d+))?[\s\-=*#:]*$/i;
+/** A date and time inside a line (InsightFace's `Training: 2021-01-01 10:00:00,000-Speed`): no value. */
+const DATETIME = /\d{4}[-/]\d\d[-/]\d\d[ T_]\d\d:\d\d(?::\d\d(?:[.,]\d+)?)?/g;
 const STAMP = /^\s*\[?\d{4}[-/]\d\d[-/]\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?\]?\s*[:|\-]?/;
 /**
  * A logger's source location (`model_lib_v2.py:705]`, `yolox.core.trainer:247 -`,
@@ -147,7 +149,10 @@ function readPairs(line: string, values: Record<string, number>): RegExpExecArra
     }
   }
   for (const m of line.matchAll(SPACED)) {
-    if (isMetricName(normaliseName(m[1]))) addPair(values, m[1], m[2], false, m[3]);
+    // Without a separator only a name the rules read, or one a rate's unit follows (InsightFace's
+    // `Speed 1234.5 samples/sec`), is taken: prose holds many `word 3` pairs.
+    const after = line.slice(m.index + m[0].length, m.index + m[0].length + 16);
+    if (readsAlone(normaliseName(m[1])) || (m[3] === undefined && RATE_UNIT.test(after))) addPair(values, m[1], m[2], false, m[3], after);
   }
   return label;
 }
@@ -193,6 +198,9 @@ function readsAlone(name: string): boolean {
 /** A logging level word would otherwise join the first key: `INFO Train Loss: 0.5`. */
 const LEVEL = /\b(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL)\b[\s:\-\]]*/;
 
+/** A split word cut short with a period (`Val. Loss: 0.41`): without the period it joins its name. */
+const ABBREVIATED_SPLIT = /\b(val|valid|eval|test|train|trn)\.\s+(?=[a-z])/gi;
+
 /** A shell or Python comment pasted with the log (`# source: ... grad_norm: nan`) is prose about it. */
 const COMMENT = /^\s*#\s/;
 
@@ -235,7 +243,11 @@ function positionOf(line: string): Position {
 
 export const parseKeyValue: LineParser = (raw, state) => {
   if (COMMENT.test(raw)) return undefined;
-  let line = raw.replace(LEVEL, ' ').replace(LOCATION, ' ');
+  let line = raw.replace(LEVEL, ' ').replace(LOCATION, ' ').replace(ABBREVIATED_SPLIT, '$1 ');
+  // The leading timestamp stays for STAMP below, which knows its brackets; a later one goes.
+  const lead = STAMP.exec(line)?.[0].length ?? 0;
+  const rest = line.slice(lead).replace(DATETIME, ' ');
+  if (rest.length !== line.length - lead) line = line.slice(0, lead) + rest;
   // The cheap test first: most lines have no ` at `, and the pattern costs microseconds a line.
   if (line.includes(' at ')) line = line.replace(AT_POSITION, '$1: $4, $2 $3');
   const section = SECTION.exec(line);

@@ -12,6 +12,8 @@ import { globalStep, metricsHere, noteEpoch, putValue, type LineParser, type Lin
  * follow, not even after a bracket cut short: HF prints its dict there (hf-dict.ts reads it).
  */
 const BAR = /^(.*?)\s*\d{1,3}%\|[^|]*\|\s*(\d+)\/(\d+)\s*(?:\[([^\]{]*)\]?)?\s*$/;
+/** A number with a fraction or an exponent: a measured value rather than a counter. */
+const FRACTIONAL = /\d(?:\.\d|e[-+]?\d)/i;
 const EPOCH = /\bepoch\s*[:#]?\s*(\d+)(?:\s*\/\s*(\d+))?/i;
 const DESC_PAIR = new RegExp(String.raw`(?<![\w.])${NOT_NUMBER_WORD}([A-Za-z][\w/.\-]*)\s*[:=]\s*(${NUM})(?![\w.])`, 'gi');
 const POSTFIX_PAIR = /^\s*([A-Za-z][\w/.\-]*)=(\S+?)\s*$/;
@@ -82,6 +84,10 @@ export const parseProgressBar: LineParser = (line, state) => {
   const total = Number(bar[3]);
   const values = barValues(desc, bar[4] ?? '');
   const epoch = EPOCH.exec(desc);
+  // A description holding values that are not `name: value` pairs (minGPT's `epoch 1 iter 100:
+  // train loss 2.12. lr 6e-4:`) is left to the key/value reader rather than read as an empty bar;
+  // whole numbers there are counters (`fold 2`), not values.
+  if (Object.keys(values).length === 0 && FRACTIONAL.test(desc)) return undefined;
   if (epoch) return epochBar(state, Number(epoch[1]), epoch[2] === undefined ? undefined : Number(epoch[2]), n === total, values);
   return stepBar(state, desc, n, total, values);
 };

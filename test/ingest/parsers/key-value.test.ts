@@ -278,4 +278,21 @@ describe('more consoles', () => {
       { type: 'metrics', step: 100, values: { 'val_map@0.5': 0.5 } },
     ]);
   });
+
+  it('reads `Val. Loss` as validation, a date inside a line as no value, rates and learning rates without separators', () => {
+    const lines = [
+      'Epoch: 1 | Train Loss: 0.512 | Train Acc: 85.12% | Val. Loss: 0.412 | Val. Acc: 87.12%',
+      'Training: 2021-01-01 10:00:00,000-Speed 1234.56 samples/sec   Loss 45.1234   LearningRate 0.1000   Epoch: 0   Global Step: 100',
+      'steps:  10%|█         | 100/1000 [01:00<09:00,  1.66it/s, avr_loss=0.123]',
+      'epoch 1 iter 100: train loss 2.12345. lr 6.000000e-04: 100%|██████████| 101/101 [00:10<00:00,  9.80it/s]',
+    ];
+    const state = createLineState();
+    const events = metricsOf(lines.flatMap((line) => parseLogLine(line, state).events));
+    expect(events[0].values).toEqual({ train_loss: 0.512, train_acc: 85.12, val_loss: 0.412, val_acc: 87.12 });
+    expect(events[1]).toMatchObject({ epoch: 0, step: 100, values: { 'speed_samples/s': 1234.56, loss: 45.1234, learning_rate: 0.1 } });
+    expect(Object.keys(events[1].values)).not.toContain('train');
+    expect(canonicalOf('avr_loss')?.canonical).toBe('train_loss');
+    expect(events[2].values).toMatchObject({ avr_loss: 0.123 });
+    expect(events[3]).toMatchObject({ epoch: 1, values: { train_loss: 2.12345 } });
+  });
 });
