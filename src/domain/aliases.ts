@@ -276,6 +276,8 @@ function fromTokens(tokens: string[]): Alias | undefined {
   // perplexity is judged on its logarithm, the loss it trains. Beside a logged loss it yields.
   if (PERPLEXITY.has(joined)) return { ...lossOrAcc('loss', split ?? 'train', PERPLEXITY_RANK + level / 10), exp: true };
 
+  // A namespace that repeats the quantity (`Loss/total_loss`, TensorFlow's detectors) says it once.
+  if (content.length > 1 && content[0] === content[content.length - 1]) content.shift();
   // The quantity is the last word, or the last before trailing aggregates (`loss_avg`).
   let q = content.length - 1;
   while (q > 0 && (LOSS_QUALIFIERS.has(content[q]) || ACC_QUALIFIERS.has(content[q])) && !LOSS_WORDS.has(content[q])) q--;

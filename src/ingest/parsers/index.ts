@@ -5,7 +5,7 @@ import { parseCheckpoint } from './checkpoint.ts';
 import { parseDarknet } from './darknet.ts';
 import { parseColumnTable } from './column-table.ts';
 import { parseError } from './errors.ts';
-import { parseHfDict } from './hf-dict.ts';
+import { continueDict, parseHfDict } from './hf-dict.ts';
 import { parseKeras } from './keras.ts';
 import { parseKeyValue } from './key-value.ts';
 import { parseLrChange } from './lr-change.ts';
@@ -62,6 +62,13 @@ const REDRAW = /\r|\x08+/;
 
 /** One redraw through the formats; false when none knows it. */
 function parseText(text: string, state: LineParseState, out: EventInput[]): boolean {
+  if (state.openDict) {
+    const events = continueDict(text, state);
+    if (events) {
+      for (const e of events) out.push(e);
+      return true;
+    }
+  }
   const series = parsePandasSeries(text, state);
   if (series) {
     for (const e of series) out.push(e);

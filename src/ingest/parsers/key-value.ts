@@ -58,6 +58,11 @@ const STEP = /(?<![\w/])(?:global_step|step|iteration|iters|iter|batch|num_updat
  */
 const AT_POSITION = new RegExp(String.raw`^(.*?[A-Za-z])\s+at\s+(step|epoch|iteration|iter)\s+(\d+)\s*[:=]\s*(${NUM})`, 'i');
 /** DeepSpeed's `steps: 100 loss: 2.5`: `steps` places a line only where it starts one (elsewhere it is a count). */
+/**
+ * `[1,  2000] loss: 2.187`, as PyTorch's CIFAR-10 tutorial prints: the epoch, then the mini-batch
+ * within it. Without the epoch's length the batch gives no step across epochs, so only the epoch is read.
+ */
+const EPOCH_BATCH = /^\s*\[\s*(\d+)\s*,\s*\d+\s*\]/;
 const LEADING_STEPS = /^\s*steps\s*[:=]\s*(\d+)/i;
 /**
  * timm's `Train: 3 [ 50/1251 (4%)]`: the split, the epoch, the step within the epoch. ESPnet's
@@ -195,6 +200,24 @@ function readsAlone(name: string): boolean {
   return canonical === 'lr' || canonical === 'grad_norm';
 }
 
+/** A sentence ending in one value: `Accuracy of the network on the 10000 test images: 54 %`. */
+const PROSE = new RegExp(String.raw`^\s*([A-Za-z][\w ,'-]{8,120}?)\s*[:=]\s*(${NUM})\s*%?\s*$`);
+const PROSE_SPLITS = new Set(['train', 'training', 'val', 'valid', 'validation', 'eval', 'evaluation', 'dev', 'test']);
+
+/**
+ * The name and value of such a sentence, when its words name a split and a quantity the rules
+ * read (`test` and `accuracy` make `test_accuracy`); any other sentence stays unread.
+ */
+function proseValue(line: string): [string, string] | undefined {
+  const m = PROSE.exec(line);
+  if (!m) return undefined;
+  const words = m[1].toLowerCase().split(/[^a-z]+/);
+  const split = words.find((w) => PROSE_SPLITS.has(w));
+  if (!split) return undefined;
+  const word = words.find((w) => w !== split && canonicalOf(`${split}_${w}`) !== undefined);
+  return word === undefined ? undefined : [`${split}_${word}`, m[2]];
+}
+
 /** A logging level word would otherwise join the first key: `INFO Train Loss: 0.5`. */
 const LEVEL = /\b(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL)\b[\s:\-\]]*/;
 
@@ -223,6 +246,8 @@ const num = (s: string | undefined): number | undefined => (s === undefined ? un
 function positionOf(line: string): Position {
   const tagged = TAGGED_POSITION.exec(line);
   if (tagged) return { epoch: Number(tagged[2]), step: Number(tagged[3]), perEpoch: Number(tagged[4]), phase: normaliseName(tagged[1]), inEpoch: true, text: tagged[0] };
+  const epochBatch = EPOCH_BATCH.exec(line);
+  if (epochBatch) return { epoch: Number(epochBatch[1]), text: epochBatch[0] };
   const glued = GLUED_EPOCH.exec(line);
   if (glued) return { epoch: Number(glued[1]), step: num(glued[3]), phase: glued[2] && normaliseName(glued[2]), text: glued[0] };
   const pos: Position = {};
@@ -278,6 +303,13 @@ export const parseKeyValue: LineParser = (raw, state) => {
   if (pos.step !== undefined && Object.hasOwn(values, STEP_TIME)) {
     putValue(values, 'step_time', values[STEP_TIME]);
     delete values[STEP_TIME];
+  }
+  // A sentence's last words may read as a pair the rules do not know (`test images: 97.12`): the
+  // sentence's reading replaces it.
+  const prose = Object.keys(values).some(readsAlone) ? undefined : proseValue(unstamped);
+  if (prose) {
+    for (const name of Object.keys(values)) delete values[name];
+    addPair(values, prose[0], prose[1]);
   }
   const names = Object.keys(values);
   const placed = pos.epoch !== undefined || pos.step !== undefined;

@@ -23,6 +23,8 @@ export interface LineParseState {
   epochBar?: { event: EventInput; epoch: number; finished: boolean };
   /** The last progress bar without an epoch: its description, position and the steps of its earlier passes. */
   stepBar?: { desc: string; n: number; offset: number };
+  /** A dict printed over several lines, gathered until it closes (see hf-dict.ts). */
+  openDict?: { text: string; lines: number };
   /** Rows of a pandas Series printout (`loss    0.35`) waiting for its `dtype:` footer. */
   series?: Record<string, number>;
 }

@@ -295,4 +295,28 @@ describe('more consoles', () => {
     expect(events[2].values).toMatchObject({ avr_loss: 0.123 });
     expect(events[3]).toMatchObject({ epoch: 1, values: { train_loss: 2.12345 } });
   });
+
+  it("reads the CIFAR-10 tutorial's `[epoch, batch]` lines, its closing sentence, and a dict printed over several lines at the last step", () => {
+    const lines = [
+      '[1,  2000] loss: 2.187',
+      '[2,  2000] loss: 1.503',
+      'Accuracy of the network on the 10000 test images: 54 %',
+      'Number of training examples: 50000',
+      "I0101 10:00:00.123456 140000 model_lib_v2.py:705] Step 100 per-step time 0.512s",
+      "I0101 10:00:00.123456 140000 model_lib_v2.py:708] {'Loss/classification_loss': 0.51234,",
+      " 'Loss/total_loss': 0.97702,",
+      " 'learning_rate': 0.0133}",
+    ];
+    const state = createLineState();
+    const parsed = lines.map((line) => parseLogLine(line, state));
+    expect(parsed.map((p) => p.recognised)).toEqual([true, true, true, false, true, true, true, true]);
+    expect(metricsOf(parsed.flatMap((p) => p.events))).toEqual([
+      { type: 'metrics', epoch: 1, values: { loss: 2.187 } },
+      { type: 'metrics', epoch: 2, values: { loss: 1.503 } },
+      { type: 'metrics', epoch: 2, values: { test_acc: 54 } },
+      { type: 'metrics', epoch: 2, step: 100, values: { 'per-step_time': 0.512 } },
+      { type: 'metrics', step: 100, values: { 'Loss/classification_loss': 0.51234, 'Loss/total_loss': 0.97702, learning_rate: 0.0133 } },
+    ]);
+    expect(canonicalOf('Loss/total_loss')).toEqual({ canonical: 'train_loss', rank: 0.5 });
+  });
 });
