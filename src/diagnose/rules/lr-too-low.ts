@@ -55,6 +55,14 @@ const T = {
   plausibleFall: 0.1,
   /** Improved by over 10% since: learning after all. */
   clearShare: 0.1,
+  /**
+   * A loss that rose with an unlogged warm-up and now falls fits a flat line over the whole
+   * stretch: the later half of it (at least three points, at most `recentCap`) must not be falling
+   * by more than `maxTrendFall` beyond two of its standard errors, which a flat, noisy loss does
+   * by chance only rarely.
+   */
+  recentCap: 200,
+  recentErrors: 2,
 } as const;
 
 interface State {
@@ -63,13 +71,15 @@ interface State {
   sinceWarmup: number;
   /** The loss since the learning rate last rose (or since the start). */
   trend: Trend;
+  /** Its latest values, up to `recentCap`, for the trend of the later half. */
+  recent: number[];
   unhealthy: boolean;
   report: Reporter;
 }
 
 export const lrTooLow = defineRule<State>({
   kind: 'lr_too_low',
-  init: () => ({ firstStep: null, firstEpoch: null, sinceWarmup: 0, trend: new Trend(), unhealthy: false, report: new Reporter(Infinity) }),
+  init: () => ({ firstStep: null, firstEpoch: null, sinceWarmup: 0, trend: new Trend(), recent: [], unhealthy: false, report: new Reporter(Infinity) }),
   evaluate(ctx, update, state, facts) {
     const view = facts.view;
     if (view.layers > 0 && (view.zeros > 0 || view.spread < T.layerSpread)) state.unhealthy = true;
@@ -77,11 +87,14 @@ export const lrTooLow = defineRule<State>({
     if (facts.lrRatio > 1) {
       state.sinceWarmup = 0;
       state.trend.reset();
+      state.recent.length = 0;
     }
     const name = view.lossName;
     if (!name || !facts.lossFed) return undefined;
     state.sinceWarmup++;
     state.trend.push(facts.loss.last);
+    if (state.recent.length === T.recentCap) state.recent.shift();
+    state.recent.push(facts.loss.last);
     state.firstStep ??= update.step;
     state.firstEpoch ??= update.epoch;
     if ((state.firstStep ?? 0) >= T.resumedStep) return undefined;
@@ -100,6 +113,7 @@ export const lrTooLow = defineRule<State>({
     // fit a flat line by chance while the loss may be falling (or the step be too large).
     const error = state.trend.relativeError;
     if (error === null || trend - error < -T.plausibleFall) return undefined;
+    if (fallingNow(state.recent)) return undefined;
     if (!state.report.due('warning', 1)) return undefined;
     const change = (s.start - s.level) / s.start;
     const grad = ctx.get('grad_norm');
@@ -126,6 +140,15 @@ export const lrTooLow = defineRule<State>({
     };
   },
 });
+
+/** Whether the later half of the values falls clearly: by `maxTrendFall`, and beyond `recentErrors` standard errors. */
+function fallingNow(values: readonly number[]): boolean {
+  const half = new Trend();
+  for (let i = Math.floor(values.length / 2); i < values.length; i++) half.push(values[i]);
+  const trend = half.relative;
+  const error = half.relativeError;
+  return trend !== null && error !== null && trend < -T.maxTrendFall && trend + T.recentErrors * error < 0;
+}
 
 /** Enough of the run has passed: an epoch or enough steps, whichever the run logs (either will do). */
 function spanned(state: State, step: number | null, epoch: number | null): boolean {

@@ -54,6 +54,9 @@ describe('lr_too_low rule', () => {
     const lr = [0.0033, 0.0066, 0.0099, 0.0098, 0.0097, 0.0097, 0.0096, 0.0095, 0.0095, 0.0094, 0.0093, 0.0093];
     const fed = feed(epochs(loss.length, (e) => ({ train_loss: loss[e - 1], lr: lr[e - 1] })));
     expect(serious(fed, 'lr_too_low')).toEqual([]);
+    // Without the lr logged the whole stretch fits a flat line, but its later half falls clearly.
+    const unlogged = feed(epochs(loss.length, (e) => ({ train_loss: loss[e - 1] })));
+    expect(serious(unlogged, 'lr_too_low')).toEqual([]);
   });
 
   it('waits for fifty steps when a run logs every step', () => {
