@@ -282,14 +282,20 @@ export class RunContext {
       if (!alias || (alias.exp && value <= 0)) continue;
       slot.count++;
       let s = slot.series;
+      // A name that takes over its quantity at the very position its previous name was just read
+      // at (the same evaluation logged under two names, in events of their own) starts its series
+      // there but gives the rules no second reading of it.
+      let repeat = false;
       if (!s || s.retired || s.source !== name) {
+        const previous = this.series.get(alias.canonical);
         s = this.seriesFor(name, alias, slot.count);
         if (!s) continue;
         slot.series = s;
+        repeat = previous !== undefined && previous !== s && (step !== null || epoch !== null) && previous.lastStep === step && previous.lastEpoch === epoch && !values.has(alias.canonical);
       }
       const v = slot.fraction ? normaliseValue(alias.canonical, value) : alias.exp ? Math.log(value) : alias.scale === undefined ? value : value * alias.scale;
       s.push(x, step, epoch, v);
-      values.set(alias.canonical, v);
+      if (!repeat) values.set(alias.canonical, v);
     }
     // An integer epoch carried by a row with validation values marks the end of that epoch.
     if (epoch !== null && Number.isInteger(epoch) && (values.has('val_loss') || values.has('val_acc'))) this.endEpoch(epoch, ts, false);

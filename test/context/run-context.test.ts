@@ -126,6 +126,16 @@ describe('RunContext', () => {
     expect(ctx.get('train_loss')!.count).toBe(1);
   });
 
+  it('gives the rules one reading of an evaluation logged under two names in events of their own', () => {
+    const ctx = new RunContext('r');
+    const read = (values: Record<string, number>) => new Map(ctx.apply({ type: 'metrics', step: 100, epoch: 1, ts: 1, values })!.values);
+    expect(read({ val_perplexity: Math.E }).get('val_loss')).toBe(1);
+    // The exact name takes the quantity over, at the same evaluation: its series starts, no second reading.
+    expect(read({ val_loss: 1 }).has('val_loss')).toBe(false);
+    expect(ctx.get('val_loss')!.source).toBe('val_loss');
+    expect(new Map(ctx.apply({ type: 'metrics', step: 200, epoch: 2, ts: 2, values: { val_loss: 0.9 } })!.values).get('val_loss')).toBe(0.9);
+  });
+
   it('counts non-finite values without breaking the summaries', () => {
     const ctx = new RunContext('r');
     ctx.apply({ type: 'metrics', step: 1, ts: 1, values: { loss: 1 } });
