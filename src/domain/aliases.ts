@@ -176,8 +176,8 @@ function isGlobalGradNorm(content: string[]): boolean {
   return words.length === 2 && GRAD_WORDS.has(words[0]) && words[1] === 'norm';
 }
 
-/** Hugging Face evaluation on several sets: `eval_<set>_loss`; the first set logged stands for validation. */
-const EVAL_SET = /^eval_[a-z0-9]+_(loss|accuracy)$/i;
+/** Hugging Face evaluation on several sets: `eval_<set>_loss` (`val_<set>_acc` once a reader normalised it); the first set logged stands for validation. */
+const EVAL_SET = /^(?:eval|val)_(?!top\d)[a-z0-9]+_(loss|accuracy|acc)$/i;
 
 /**
  * Hugging Face's end-of-training summary in TensorBoard (`train/train_loss`, `train/train_runtime`):

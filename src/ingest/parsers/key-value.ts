@@ -11,7 +11,7 @@ import { table } from '../../domain/own.ts';
  * (so `4.38seconds. Throughput is 408` yields `Throughput`, not `seconds. Throughput`). A value
  * may carry a unit (%, s, ms) but must end there: `eta: 2:46:39` and `40,012,032` are not values.
  */
-const WORD = String.raw`${NOT_NUMBER_WORD}[A-Za-z][\w/%@\-]*(?:\(\w+\))?(?:\.\w+)*`;
+const WORD = String.raw`${NOT_NUMBER_WORD}[A-Za-z][\w/%@\-]*(?: ?\((?:\w+|%)\))?(?:\.\w+)*`;
 const VALUE_END = String.raw`(%|ms|s)?(?![\w:/])(?!\.\w)(?!,\d{3}(?!\d))`;
 /**
  * Not after `(`: `Linear(in_features=768, ...)` is a repr, not a metric; not after `/`: in

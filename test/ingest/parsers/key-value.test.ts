@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { canonicalOf } from '../../../src/domain/aliases.ts';
 import { createLineState, parseLogLine } from '../../../src/ingest/parsers/index.ts';
 import { metricsOf, parseFixture } from './fixture.ts';
+import { MAPPED } from '../../helpers/metric-names.ts';
 
 describe('generic key/value lines', () => {
   it('reads `Epoch N: a=1, b=2`, tab-separated, `epoch: N loss: nan`, `Epoch=1,Loss:..` and `step N loss = x` lines', () => {
@@ -318,5 +319,21 @@ describe('more consoles', () => {
       { type: 'metrics', step: 100, values: { 'Loss/classification_loss': 0.51234, 'Loss/total_loss': 0.97702, learning_rate: 0.0133 } },
     ]);
     expect(canonicalOf('Loss/total_loss')).toEqual({ canonical: 'train_loss', rank: 0.5 });
+  });
+});
+
+describe('names printed in text', () => {
+  // Each name of the alias table, printed as trainers print it, must be read back as what it is.
+  const styles: Record<string, (name: string) => string> = {
+    'key=value': (name) => `epoch=3 step=1200 ${name.replace(/\s+/g, '_')}=0.4321`,
+    'Python logging': (name) => `2024-05-01 10:00:03,000 - trainer - INFO - Epoch: 3 | Step: 1200 | ${name.replace(/\s+/g, '_')}: 0.4321`,
+    'name: value': (name) => `Epoch 3, ${name}: 0.4321`,
+  };
+  it.each(Object.keys(styles))('reads every known name back from %s lines', (style) => {
+    const misread = MAPPED.filter(([name, canonical]) => {
+      const events = metricsOf(parseLogLine(styles[style](name), createLineState()).events);
+      return !events.some((e) => Object.keys(e.values).some((read) => canonicalOf(read)?.canonical === canonical));
+    });
+    expect(misread.map(([name]) => name)).toEqual([]);
   });
 });
