@@ -3,6 +3,7 @@ import type { EventInput } from '../../domain/events.ts';
 import { parseCaffe } from './caffe.ts';
 import { parseCheckpoint } from './checkpoint.ts';
 import { parseDarknet } from './darknet.ts';
+import { parseDetectron2Summary } from './detectron2.ts';
 import { parseColumnTable } from './column-table.ts';
 import { parseError } from './errors.ts';
 import { continueDict, parseHfDict } from './hf-dict.ts';
@@ -35,6 +36,7 @@ const PARSERS: LineParser[] = [
   parseHfDict,
   parseCaffe,
   parseDarknet,
+  parseDetectron2Summary,
   parseCheckpoint,
   parseError,
   parseKeyValue,

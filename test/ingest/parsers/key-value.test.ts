@@ -322,6 +322,21 @@ describe('more consoles', () => {
   });
 });
 
+describe("detectron2's copypaste summary", () => {
+  it('reads the task, its metric names and their values as validation scores at the last step', () => {
+    const lines = [
+      '[04/01 10:00:10 d2.utils.events]:  eta: 1:23:35  iter: 39  total_loss: 1.934  lr: 0.00079962  max_mem: 2345M',
+      '[04/01 10:30:00 d2.evaluation.testing]: copypaste: Task: bbox',
+      '[04/01 10:30:00 d2.evaluation.testing]: copypaste: AP,AP50,AP75',
+      '[04/01 10:30:00 d2.evaluation.testing]: copypaste: 38.1234,58.1234,nan',
+    ];
+    const state = createLineState();
+    const parsed = lines.map((line) => parseLogLine(line, state));
+    expect(parsed.every((p) => p.recognised)).toBe(true);
+    expect(metricsOf(parsed.flatMap((p) => p.events))[1]).toEqual({ type: 'metrics', step: 39, values: { val_bbox_ap: 38.1234, val_bbox_ap50: 58.1234, val_bbox_ap75: NaN } });
+  });
+});
+
 describe('names printed in text', () => {
   // Each name of the alias table, printed as trainers print it, must be read back as what it is.
   const styles: Record<string, (name: string) => string> = {
