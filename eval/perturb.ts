@@ -107,6 +107,12 @@ const lossesAsPerplexity: Perturb = (events) => {
 };
 
 /** Every value printed with four decimals, as text logs and progress bars show them (`loss: 0.0123`). */
+/**
+ * Losses at a hundredth of their scale, then every value printed with four decimals: a converged
+ * loss of a few thousandths reads as a few units of the last digit (Keras prints losses so).
+ */
+const smallLossesFourDecimals: Perturb = (events) => fourDecimals(scaleLosses(0.01)(events));
+
 const fourDecimals: Perturb = (events) =>
   events.map((e) =>
     e.type === 'metrics' ? { ...e, values: Object.fromEntries(Object.entries(e.values).map(([k, v]) => [k, Number.isFinite(v) ? Math.round(v * 1e4) / 1e4 : v])) } : e,
@@ -240,6 +246,7 @@ export const PERTURBATIONS: Array<{ name: string; invariant: boolean; apply: Per
   { name: 'accuracy in percent', invariant: true, apply: accuracyInPercent },
   { name: 'losses as perplexity', invariant: true, apply: lossesAsPerplexity },
   { name: 'printed with 4 decimals', invariant: false, apply: fourDecimals },
+  { name: 'losses x0.01, 4 decimals', invariant: false, apply: smallLossesFourDecimals },
   { name: 'no lr logged', invariant: false, apply: withoutLr },
   { name: 'steps counted per epoch', invariant: true, apply: stepsPerEpoch },
   { name: 'printed as key=value lines', invariant: true, apply: keyValueLines },

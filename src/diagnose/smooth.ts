@@ -11,6 +11,13 @@ const NOISE_POINTS = 10;
 export const START_SPAN = 3;
 
 /**
+ * Decimal places beyond which values are taken as not rounded for printing: a log rounds to a few
+ * places (Keras to 4), a float32 written in full has many more.
+ */
+const MAX_PLACES = 8;
+const POW10 = Array.from({ length: MAX_PLACES + 1 }, (_, k) => 10 ** k);
+
+/**
  * A metric as a rule sees it: each new finite value updates, in O(1) and without allocation, the
  * median of the last few points (`level`), the lowest level so far (`best`, where it was reached),
  * the starting level and a noise estimate (mean absolute second difference: zero for a straight
@@ -49,6 +56,8 @@ export class Smoothed {
   noiseAtBest = NaN;
   /** The log-space noise when the best level was last set (NaN as `noiseAtBest`, or with a value <= 0). */
   logNoiseAtBest = NaN;
+  /** Decimal places the values were printed with so far (MAX_PLACES + 1: not rounded). */
+  private places = 0;
 
   /** `logScatter`: also measure the scatter of log values, for `risenClearInLog` (a logarithm per point). */
   constructor(span = MEDIAN_SPAN, logScatter = false) {
@@ -59,6 +68,7 @@ export class Smoothed {
   /** Takes a finite value; returns false (and ignores it) for a non-finite one. */
   push(v: number, step: number | null, epoch: number | null): boolean {
     if (!Number.isFinite(v)) return false;
+    if (this.places <= MAX_PLACES) this.notePlaces(v);
     this.linear.push(v);
     this.noise = this.linear.noise;
     if (!(v > 0)) this.positive = false;
@@ -83,6 +93,29 @@ export class Smoothed {
       this.bestEpoch = epoch;
     }
     return true;
+  }
+
+  /** Widens the decimal places until `v` is a whole number of the last printed digit. */
+  private notePlaces(v: number): void {
+    while (this.places <= MAX_PLACES) {
+      const scaled = v * POW10[this.places];
+      if (Math.abs(scaled - Math.round(scaled)) <= 1e-6 * Math.max(1, Math.abs(scaled))) return;
+      this.places++;
+    }
+  }
+
+  /**
+   * Whether the printed values tell `value` to within `share` of it: a loss printed with four
+   * decimals (as Keras prints) reads 0.0012 or 0.0013, and a change of a tenth at that level is
+   * rounding, not progress or a rise. Values written in full always do.
+   */
+  resolves(value: number, share: number): boolean {
+    return this.quantum <= share * Math.abs(value);
+  }
+
+  /** The last printed digit's unit (1e-4 for four decimals); 0 for values written in full. */
+  get quantum(): number {
+    return this.places > MAX_PLACES ? 0 : 1 / POW10[this.places];
   }
 
   /** True once the starting level is known. */

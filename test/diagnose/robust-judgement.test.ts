@@ -1,4 +1,7 @@
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { importFile } from '../../src/ingest/files/import-file.ts';
+import { FIXTURES } from '../helpers/datasets.ts';
 import { Smoothed } from '../../src/diagnose/smooth.ts';
 import { epochs, feed, noise, raisedAt, serious } from './feed.ts';
 
@@ -61,5 +64,23 @@ describe('judgement that one point, a first value or a schedule cannot mislead',
     const fed = feed(rows);
     expect(fed.ctx.get('train_loss')!.source).toBe('train_loss_step');
     expect(serious(fed, 'divergence')).toHaveLength(1);
+  });
+
+  it('reads values printed with four decimals as no finer than their last digit', async () => {
+    // A healthy regression run's losses at a hundredth of their scale, printed as Keras prints
+    // them: the converged loss sits at one or two units of the last digit, where rounding looks
+    // like a stall.
+    const run = await importFile(path.join(FIXTURES, 'corpus/reg-mlp-healthy-sgdm-step-s1/train.log'));
+    const rows = run.events.flatMap((e): Array<Record<string, number>> => {
+      if (e.type !== 'metrics') return [];
+      const values = Object.fromEntries(Object.entries(e.values).map(([k, v]) => [k, /loss/.test(k) ? Math.round(v * 100) / 1e4 : v]));
+      return [{ ...values, ...(e.epoch === undefined ? {} : { epoch: e.epoch }), ...(e.step === undefined ? {} : { step: e.step }) }];
+    });
+    expect(rows.some((r) => r.val_loss === 0.0001)).toBe(true);
+    expect(feed(rows).findings.filter((f) => f.severity !== 'info').map((f) => f.kind)).toEqual([]);
+    // At a scale where four decimals tell the loss well, a genuine stall is still seen.
+    const r = noise(3);
+    const stalled = feed(epochs(40, (e) => ({ train_loss: Math.round((0.7 + 1.6 * Math.exp(-e / 3)) * (1 + 0.01 * r()) * 1e4) / 1e4 })));
+    expect(serious(stalled, 'plateau')).toHaveLength(1);
   });
 });

@@ -72,7 +72,9 @@ export const divergence = defineRule<State>({
     const s = facts.loss;
     // Ratios of losses that can be zero or negative (ELBOs, GAN losses) mean nothing.
     if (!s.ready || !(s.best > 0) || !(s.start > 0)) return undefined;
-    const ratio = s.level / s.best;
+    // A best printed as a few units of its last digit (0.0002) may be up to one unit more: the
+    // ratio is taken to that, so rounding alone makes no rise.
+    const ratio = s.level / (s.best + s.quantum);
     const improvement = s.start - s.best;
     // A loss that never improved has nothing to give back: the ratios alone decide.
     const gaveBack = improvement > 0 ? (s.level - s.best) / improvement >= T.giveBack : true;

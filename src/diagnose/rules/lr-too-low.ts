@@ -63,6 +63,8 @@ const T = {
    */
   recentCap: 200,
   recentErrors: 2,
+  /** The starting level must be twenty units of the printed values' last digit at least (see Smoothed.resolves). */
+  resolution: 0.05,
 } as const;
 
 interface State {
@@ -101,6 +103,8 @@ export const lrTooLow = defineRule<State>({
     const s = facts.loss;
     if (!stuck(s, T.clearShare)) return state.report.clear();
     if (state.sinceWarmup < T.minPoints || !stuck(s, T.stuckShare)) return undefined;
+    // A start of a few units of the printed values' last digit cannot show whether the loss moved.
+    if (!s.resolves(s.start, T.resolution)) return undefined;
     if (!spanned(state, update.step, update.epoch)) return undefined;
     const progress = ctx.progress();
     if (progress !== null && progress < T.minProgress) return undefined;

@@ -167,7 +167,8 @@ export const overfitting = defineRule<State>({
     // The lowest credible level: the lowest point where the curve is smooth (a sharp V-shaped
     // minimum is real), but no lower than two scatters under the lowest running median, where a
     // lucky evaluation would otherwise set the mark.
-    const best = Math.max(val.min, state.bestLevel - 2 * val.noise);
+    // Values printed with few decimals may have been up to one unit of their last digit more.
+    const best = Math.max(val.min, state.bestLevel - 2 * val.noise) + val.quantum;
     const ratio = val.count - state.bestCount >= 2 && best > 0 ? val.level / best : 1;
     if (ratio < T.infoRatio) {
       state.held = 0;

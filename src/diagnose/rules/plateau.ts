@@ -38,6 +38,8 @@ const T = {
   flatTrend: 0.02,
   /** A fall across the stretch the noise leaves plausible that still counts as progress. */
   plausibleFall: 0.1,
+  /** The level must be twenty units of the printed values' last digit at least (see Smoothed.resolves). */
+  resolution: 0.05,
 } as const;
 
 /**
@@ -114,6 +116,8 @@ export const plateau = defineRule<State>({
     if (update.epoch !== null && state.markEpoch !== null && update.epoch - state.markEpoch < T.minEpochs) return undefined;
     if (!(s.start > 0) || s.level > (1 - T.improved) * s.start) return undefined;
     if (s.level > T.nearBest * s.best || s.level < T.floorShare * s.start) return undefined;
+    // Values printed too coarsely to show progress cannot show its absence either.
+    if (!s.resolves(s.level, T.resolution)) return undefined;
     const trend = state.sinceMark.relative;
     if (trend !== null && trend < -T.flatTrend) return undefined;
     // Flat must be shown, not merely not disproved: on a noisy curve a short stretch's fitted line

@@ -1,8 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { epochs, feed, oneMetricPerRow, noise, raisedAt, resolvedAt, serious } from '../feed.ts';
 
+/**
+ * Written in full, as trainers write floats: values with one decimal (2, 1.9, ..., 1) would read
+ * as printed to a tenth, too coarse to show a stall (see Smoothed.resolves).
+ */
+const FULL = 1.0123456789;
+
 /** Falls from 2 to 1 over ten epochs, then stays flat. */
-const stalls = (e: number) => ({ train_loss: e <= 10 ? 2 - 0.1 * e : 1, lr: 0.01 });
+const stalls = (e: number) => ({ train_loss: (e <= 10 ? 2 - 0.1 * e : 1) * FULL, lr: 0.01 });
 
 describe('plateau rule', () => {
   it('restarts its patience while the learning rate rises, also when the rate is logged in an event of its own', () => {
@@ -27,8 +33,8 @@ describe('plateau rule', () => {
     // Step-level training loss flat from step 100; validation every 100 steps, the first at 150.
     const rows = Array.from({ length: 40 }, (_, i) => {
       const step = (i + 1) * 10;
-      const row: Record<string, number> = { step, train_loss: step <= 100 ? 2 - step / 100 : 1, lr: 0.01 };
-      if (step % 100 === 50) row.val_loss = 1.1;
+      const row: Record<string, number> = { step, train_loss: (step <= 100 ? 2 - step / 100 : 1) * FULL, lr: 0.01 };
+      if (step % 100 === 50) row.val_loss = 1.1 * FULL;
       return row;
     });
     const fed = feed(rows);
@@ -38,7 +44,7 @@ describe('plateau rule', () => {
 
   it('counts the stall from the later of the two losses last progress: old validation progress does not excuse it for ever', () => {
     // Training loss flat from epoch 10; validation still improves until epoch 14, then is flat too.
-    const fed = feed(epochs(60, (e) => ({ train_loss: e <= 10 ? 2 - 0.1 * e : 1, val_loss: e <= 14 ? 2.2 - 0.08 * e : 1.08, lr: 0.01 })));
+    const fed = feed(epochs(60, (e) => ({ train_loss: (e <= 10 ? 2 - 0.1 * e : 1) * FULL, val_loss: (e <= 14 ? 2.2 - 0.08 * e : 1.08) * FULL, lr: 0.01 })));
     // Ten points of patience from the validation loss's last progress (epoch 15, row 14).
     expect(raisedAt(fed, 'plateau')).toBe(24);
     expect(serious(fed, 'plateau')).toHaveLength(1);
