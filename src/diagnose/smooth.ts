@@ -17,6 +17,25 @@ export const START_SPAN = 3;
 const MAX_PLACES = 8;
 const POW10 = Array.from({ length: MAX_PLACES + 1 }, (_, k) => 10 ** k);
 
+/** The decimal places a metric's values were printed with, widened as values need more. */
+class PrintedDigits {
+  /** MAX_PLACES + 1 once a value needed more: not rounded. */
+  private places = 0;
+
+  note(v: number): void {
+    while (this.places <= MAX_PLACES) {
+      const scaled = v * POW10[this.places];
+      if (Math.abs(scaled - Math.round(scaled)) <= 1e-6 * Math.max(1, Math.abs(scaled))) return;
+      this.places++;
+    }
+  }
+
+  /** The last printed digit's unit (1e-4 for four decimals); 0 for values written in full. */
+  get quantum(): number {
+    return this.places > MAX_PLACES ? 0 : 1 / POW10[this.places];
+  }
+}
+
 /**
  * A metric as a rule sees it: each new finite value updates, in O(1) and without allocation, the
  * median of the last few points (`level`), the lowest level so far (`best`, where it was reached),
@@ -56,8 +75,7 @@ export class Smoothed {
   noiseAtBest = NaN;
   /** The log-space noise when the best level was last set (NaN as `noiseAtBest`, or with a value <= 0). */
   logNoiseAtBest = NaN;
-  /** Decimal places the values were printed with so far (MAX_PLACES + 1: not rounded). */
-  private places = 0;
+  private readonly digits = new PrintedDigits();
 
   /** `logScatter`: also measure the scatter of log values, for `risenClearInLog` (a logarithm per point). */
   constructor(span = MEDIAN_SPAN, logScatter = false) {
@@ -68,7 +86,7 @@ export class Smoothed {
   /** Takes a finite value; returns false (and ignores it) for a non-finite one. */
   push(v: number, step: number | null, epoch: number | null): boolean {
     if (!Number.isFinite(v)) return false;
-    if (this.places <= MAX_PLACES) this.notePlaces(v);
+    this.digits.note(v);
     this.linear.push(v);
     this.noise = this.linear.noise;
     if (!(v > 0)) this.positive = false;
@@ -95,15 +113,6 @@ export class Smoothed {
     return true;
   }
 
-  /** Widens the decimal places until `v` is a whole number of the last printed digit. */
-  private notePlaces(v: number): void {
-    while (this.places <= MAX_PLACES) {
-      const scaled = v * POW10[this.places];
-      if (Math.abs(scaled - Math.round(scaled)) <= 1e-6 * Math.max(1, Math.abs(scaled))) return;
-      this.places++;
-    }
-  }
-
   /**
    * Whether the printed values tell `value` to within `share` of it: a loss printed with four
    * decimals (as Keras prints) reads 0.0012 or 0.0013, and a change of a tenth at that level is
@@ -113,9 +122,9 @@ export class Smoothed {
     return this.quantum <= share * Math.abs(value);
   }
 
-  /** The last printed digit's unit (1e-4 for four decimals); 0 for values written in full. */
+  /** The last printed digit's unit (see PrintedDigits). */
   get quantum(): number {
-    return this.places > MAX_PLACES ? 0 : 1 / POW10[this.places];
+    return this.digits.quantum;
   }
 
   /** True once the starting level is known. */
