@@ -156,6 +156,8 @@ function readPairs(line: string, values: Record<string, number>): RegExpExecArra
   for (const m of line.matchAll(SPACED)) {
     // Without a separator only a name the rules read, or one a rate's unit follows (InsightFace's
     // `Speed 1234.5 samples/sec`), is taken: prose holds many `word 3` pairs.
+    // `Throughput is 408 records/second` was read as a pair already.
+    if (/\sis$/i.test(m[1])) continue;
     const after = line.slice(m.index + m[0].length, m.index + m[0].length + 16);
     if (readsAlone(normaliseName(m[1])) || (m[3] === undefined && RATE_UNIT.test(after))) addPair(values, m[1], m[2], false, m[3], after);
   }

@@ -295,6 +295,9 @@ describe('more consoles', () => {
     expect(canonicalOf('avr_loss')?.canonical).toBe('train_loss');
     expect(events[2].values).toMatchObject({ avr_loss: 0.123 });
     expect(events[3]).toMatchObject({ epoch: 1, values: { train_loss: 2.12345 } });
+    // `name is value` is read once, not again as `name_is`.
+    const bigdl = metricsOf(parseLogLine('Train 1792 in 4.38seconds. Throughput is 408.40378 records/second. Loss is 1.2645824.', createLineState()).events);
+    expect(bigdl[0].values).toEqual({ throughput: 408.40378, loss: 1.2645824 });
   });
 
   it("reads the CIFAR-10 tutorial's `[epoch, batch]` lines, its closing sentence, and a dict printed over several lines at the last step", () => {
