@@ -57,12 +57,12 @@ const STEP = /(?<![\w/])(?:global_step|step|iteration|iters|iter|batch|num_updat
  * position sits between the name and its value, and is moved after it to be read as one.
  */
 const AT_POSITION = new RegExp(String.raw`^(.*?[A-Za-z])\s+at\s+(step|epoch|iteration|iter)\s+(\d+)\s*[:=]\s*(${NUM})`, 'i');
-/** DeepSpeed's `steps: 100 loss: 2.5`: `steps` places a line only where it starts one (elsewhere it is a count). */
 /**
  * `[1,  2000] loss: 2.187`, as PyTorch's CIFAR-10 tutorial prints: the epoch, then the mini-batch
  * within it. Without the epoch's length the batch gives no step across epochs, so only the epoch is read.
  */
 const EPOCH_BATCH = /^\s*\[\s*(\d+)\s*,\s*\d+\s*\]/;
+/** DeepSpeed's `steps: 100 loss: 2.5`: `steps` places a line only where it starts one (elsewhere it is a count). */
 const LEADING_STEPS = /^\s*steps\s*[:=]\s*(\d+)/i;
 /**
  * timm's `Train: 3 [ 50/1251 (4%)]`: the split, the epoch, the step within the epoch. ESPnet's
@@ -155,8 +155,8 @@ function readPairs(line: string, values: Record<string, number>): RegExpExecArra
   }
   for (const m of line.matchAll(SPACED)) {
     // Without a separator only a name the rules read, or one a rate's unit follows (InsightFace's
-    // `Speed 1234.5 samples/sec`), is taken: prose holds many `word 3` pairs.
-    // `Throughput is 408 records/second` was read as a pair already.
+    // `Speed 1234.5 samples/sec`), is taken: prose holds many `word 3` pairs. A name ending in `is`
+    // (`Throughput is 408 records/second`) was read as a pair already.
     if (/\sis$/i.test(m[1])) continue;
     const after = line.slice(m.index + m[0].length, m.index + m[0].length + 16);
     if (readsAlone(normaliseName(m[1])) || (m[3] === undefined && RATE_UNIT.test(after))) addPair(values, m[1], m[2], false, m[3], after);
@@ -282,8 +282,8 @@ export const parseKeyValue: LineParser = (raw, state) => {
     state.section = normaliseName(section[1]) as 'val' | 'test';
     return [];
   }
-  // Without its timestamp, for what must start the line.
-  const unstamped = line.replace(STAMP, '');
+  // Without its timestamp, for what must start the line (the replacement above kept its start).
+  const unstamped = line.slice(lead);
   const epochOnly = EPOCH_ONLY.exec(unstamped);
   if (epochOnly) return [epochStarted(state, Number(epochOnly[1]), epochOnly[2] === undefined ? undefined : Number(epochOnly[2]))];
   const banner = BANNER.exec(line);
