@@ -18,19 +18,36 @@ import { benchSseLatency, benchTfeventsParse, benchWsIngest } from './streams.ts
 const machine = `${cpus()[0]?.model ?? 'unknown CPU'} x${cpus().length}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${process.platform}`;
 console.log(`machine: ${machine}; load average at start ${loadavg()[0].toFixed(2)}\n`);
 
-/** `--only load`: the many-runs figures alone, a minute instead of the whole run. */
+/**
+ * `--only load`: the many-runs figures alone, a minute instead of the whole run; `--only cli` the
+ * command's figures, `--only streams` the SSE latency: one figure measured again and again.
+ */
+const PARTS: Record<string, () => Promise<void>> = { load: printManyRuns, cli: printCli, streams: printStreams };
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt < 0 ? undefined : process.argv[onlyAt + 1];
-if (only !== undefined && only !== 'load') throw new Error(`--only takes load, not ${only}`);
+if (only !== undefined && !(only in PARTS)) throw new Error(`--only takes ${Object.keys(PARTS).join(', ')}, not ${only}`);
 
-async function everyFigure(): Promise<void> {
-  // The command first, before the other figures load the machine.
+async function printCli(): Promise<void> {
   const cli = await benchCli();
   console.log('the analyst command (a fresh process per call, median of 9)');
   row('analyst --help', `${cli.help_s.toFixed(2)} s`, 'target <= 0.4 s');
   row('analyst status RUN', `${cli.status_s.toFixed(2)} s`, 'target <= 0.6 s');
   row('the same through tsx (sources compiled per call)', `${cli.help_tsx_s.toFixed(2)} / ${cli.status_tsx_s.toFixed(2)} s`);
   row('analyst serve: start until listening, dist / tsx', `${cli.serve_start_s.toFixed(2)} / ${cli.serve_start_tsx_s.toFixed(2)} s`);
+}
+
+async function printStreams(): Promise<void> {
+  console.log('live streams (10 SSE subscribers)');
+  for (const rate of [1000, 10_000]) {
+    const l = await benchSseLatency(rate);
+    row(`${fmt(rate)} points/s: commit -> subscriber p50 / p99`, `${l.fanout_p50_ms.toFixed(2)} / ${l.fanout_p99_ms.toFixed(2)} ms`, rate === 10_000 ? 'target p99 <= 5 ms' : '');
+    row(`${fmt(rate)} points/s: trainer send -> subscriber p50 / p99`, `${l.e2e_p50_ms.toFixed(2)} / ${l.e2e_p99_ms.toFixed(2)} ms`);
+  }
+}
+
+async function everyFigure(): Promise<void> {
+  // The command first, before the other figures load the machine.
+  await printCli();
   console.log('');
 
   // First, on a fresh heap, as `analyst diagnose` runs in a process of its own.
@@ -57,12 +74,8 @@ async function everyFigure(): Promise<void> {
     console.log('\ningest on PostgreSQL: skipped, no server at 127.0.0.1:5432 (set ANALYST_BENCH_PG to a postgres:// URL)');
   }
 
-  console.log('\nlive streams (10 SSE subscribers)');
-  for (const rate of [1000, 10_000]) {
-    const l = await benchSseLatency(rate);
-    row(`${fmt(rate)} points/s: commit -> subscriber p50 / p99`, `${l.fanout_p50_ms.toFixed(2)} / ${l.fanout_p99_ms.toFixed(2)} ms`, rate === 10_000 ? 'target p99 <= 5 ms' : '');
-    row(`${fmt(rate)} points/s: trainer send -> subscriber p50 / p99`, `${l.e2e_p50_ms.toFixed(2)} / ${l.e2e_p99_ms.toFixed(2)} ms`);
-  }
+  console.log('');
+  await printStreams();
   const tf = benchTfeventsParse();
   row('tfevents parse (scalar records, CRCs checked)', `${tf.mb_per_s.toFixed(1)} MB/s`);
 
@@ -111,5 +124,5 @@ async function everyFigure(): Promise<void> {
   await printManyRuns();
 }
 
-await (only === 'load' ? printManyRuns() : everyFigure());
+await (only === undefined ? everyFigure() : PARTS[only]());
 console.log(`\nload average at the end ${loadavg().map((l) => l.toFixed(2)).join(' / ')}`);

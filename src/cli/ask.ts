@@ -4,6 +4,8 @@ import { createParser } from 'eventsource-parser';
 import type { ChatResult } from '../analyst/analyst.ts';
 import { ChatInput, QuickAction, type ProviderName } from '../domain/analysis-request.ts';
 import { parseOrThrow } from '../domain/errors.ts';
+import type { IncomingMessage } from 'node:http';
+import { json } from 'node:stream/consumers';
 import { CliError, send, serverUrl } from './client.ts';
 
 interface AskOptions {
@@ -77,12 +79,12 @@ async function askServer(question: string | undefined, opts: AskOptions, out: Ou
     { method: 'POST', headers: { accept: opts.json ? 'application/json' : 'text/event-stream' }, body: JSON.stringify(chatInput(opts.run, question, opts)) },
     'use --file',
   );
-  if (opts.json) return (await res.json()) as ChatResult;
+  if (opts.json) return (await json(res)) as ChatResult;
   return readStream(res, out);
 }
 
 /** Writes `token` events as they come; resolves with the `done` event's answer. */
-async function readStream(res: Response, out: Out): Promise<ChatResult> {
+async function readStream(res: IncomingMessage, out: Out): Promise<ChatResult> {
   let done: ChatResult | undefined;
   let failure: string | undefined;
   const parser = createParser({
@@ -93,7 +95,7 @@ async function readStream(res: Response, out: Out): Promise<ChatResult> {
     },
   });
   const decoder = new TextDecoder();
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) parser.feed(decoder.decode(chunk, { stream: true }));
+  for await (const chunk of res as AsyncIterable<Buffer>) parser.feed(decoder.decode(chunk, { stream: true }));
   if (failure) throw new CliError(`the server failed mid-answer: ${failure}`);
   if (!done) throw new CliError('the server closed the stream before the answer was done');
   return done;

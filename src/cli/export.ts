@@ -1,5 +1,6 @@
 // `analyst export RUN` and `analyst import FILE`: a run's record kept in a file and brought back.
 import { readFile, writeFile } from 'node:fs/promises';
+import { buffer } from 'node:stream/consumers';
 import { Command } from 'commander';
 import { CliError, request, send, serverUrl } from './client.ts';
 
@@ -23,7 +24,7 @@ export function exportCommand(): Command {
     .action(async (ref: string, opts: ExportFlags) => {
       const query = new URLSearchParams({ format: opts.format, ...(opts.level ? { level: opts.level } : {}) });
       const res = await send(serverUrl(opts.server), `/runs/${encodeURIComponent(ref)}/export?${query}`);
-      const content = Buffer.from(await res.arrayBuffer());
+      const content = await buffer(res);
       if (!opts.output) return void process.stdout.write(content);
       await writeFile(opts.output, content);
       if (opts.json) process.stdout.write(`${JSON.stringify({ file: opts.output, format: opts.format, bytes: content.length })}\n`);

@@ -1,6 +1,7 @@
 // `analyst lineage`: models trained in stages (seed 2), read from the server or brought in from training_info.json files.
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
+import { text as readText } from 'node:stream/consumers';
 import { Command } from 'commander';
 import type { ModelLineage, RunLineage, StageNode, StageSummary } from '../domain/lineage.ts';
 import { CliError, format, request, send, serverUrl } from './client.ts';
@@ -93,7 +94,7 @@ export function lineageCommand(): Command {
     .option('--server <url>', 'server URL (ANALYST_URL)')
     .option('--json', 'with -o, print {file, bytes} as JSON instead of a line')
     .action(async (ref: string, opts: { server?: string; output?: string; json?: boolean }) => {
-      const text = await (await send(serverUrl(opts.server), `/runs/${encodeURIComponent(ref)}/${FILE}`)).text();
+      const text = await readText(await send(serverUrl(opts.server), `/runs/${encodeURIComponent(ref)}/${FILE}`));
       if (!opts.output) return void process.stdout.write(text);
       // A stage directory (one that exists, or a path ending in /) gets the file under its own name.
       const dir = opts.output.endsWith('/') || (await stat(opts.output).catch(() => null))?.isDirectory();

@@ -2,17 +2,6 @@ import { Command, CommanderError } from 'commander';
 import { AnalystError } from '../domain/errors.ts';
 import { CliError } from './client.ts';
 import { loadEnvFile } from './env-file.ts';
-import { diagnoseCommand } from './diagnose.ts';
-import { doctorCommand } from './doctor.ts';
-import { mcpCommand } from './mcp.ts';
-import { exportCommand, importCommand } from './export.ts';
-import { reportCommand } from './report.ts';
-import { alertsCommand } from './alerts.ts';
-import { askCommand } from './ask.ts';
-import { watchCommand } from './watch.ts';
-import { lineageCommand } from './lineage.ts';
-import { runsCommand, statusCommand } from './runs.ts';
-import { serveCommand } from './serve.ts';
 
 const program = new Command('analyst')
   .description('Training Analyst: watches training runs, diagnoses what goes wrong, explains it')
@@ -27,7 +16,29 @@ Environment (also read from .env in the working directory; a variable set in the
   .showHelpAfterError()
   .exitOverride();
 
-for (const cmd of [serveCommand(), runsCommand(), statusCommand(), diagnoseCommand(), exportCommand(), importCommand(), reportCommand(), watchCommand(), askCommand(), alertsCommand(), lineageCommand(), doctorCommand(), mcpCommand()]) program.addCommand(cmd);
+/**
+ * Each command's module, loaded only when that command runs: a client command such as `analyst
+ * status` then loads neither zod nor the file readers, most of its start-up. The help, and a
+ * name that is no command, need them all.
+ */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  serve: async () => (await import('./serve.ts')).serveCommand(),
+  runs: async () => (await import('./runs.ts')).runsCommand(),
+  status: async () => (await import('./runs.ts')).statusCommand(),
+  diagnose: async () => (await import('./diagnose.ts')).diagnoseCommand(),
+  export: async () => (await import('./export.ts')).exportCommand(),
+  import: async () => (await import('./export.ts')).importCommand(),
+  report: async () => (await import('./report.ts')).reportCommand(),
+  watch: async () => (await import('./watch.ts')).watchCommand(),
+  ask: async () => (await import('./ask.ts')).askCommand(),
+  alerts: async () => (await import('./alerts.ts')).alertsCommand(),
+  lineage: async () => (await import('./lineage.ts')).lineageCommand(),
+  doctor: async () => (await import('./doctor.ts')).doctorCommand(),
+  mcp: async () => (await import('./mcp.ts')).mcpCommand(),
+};
+const named = process.argv[2];
+const needed = Object.hasOwn(COMMANDS, named ?? '') ? [named!] : Object.keys(COMMANDS);
+for (const cmd of await Promise.all(needed.map((n) => COMMANDS[n]()))) program.addCommand(cmd);
 
 try {
   loadEnvFile();

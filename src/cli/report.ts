@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { buffer, text } from 'node:stream/consumers';
 import { Command } from 'commander';
 import { CliError, request, send, serverUrl } from './client.ts';
 
@@ -63,12 +64,12 @@ async function fromServer(refs: string[], opts: ReportFlags): Promise<Written> {
   const query = new URLSearchParams({ ...(refs.length > 1 ? { with: refs.slice(1).join(',') } : {}), ...(opts.metric ? { metric: opts.metric } : {}) });
   const path = `/runs/${encodeURIComponent(refs[0])}/report`;
   const list = await request<FigureList>(base, `${path}?${new URLSearchParams({ ...Object.fromEntries(query), format: 'json' })}`);
-  const html = await (await send(base, `${path}?${query}`)).text();
+  const html = await text(await send(base, `${path}?${query}`));
   await mkdir(opts.output, { recursive: true });
   const written = [join(opts.output, 'report.html')];
   await writeFile(written[0], html);
   for (const f of list.figures) {
-    const png = Buffer.from(await (await send(base, f.png)).arrayBuffer());
+    const png = await buffer(await send(base, f.png));
     const file = join(opts.output, `${f.id}.png`);
     await writeFile(file, png);
     written.push(file);
