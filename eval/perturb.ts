@@ -107,16 +107,16 @@ const lossesAsPerplexity: Perturb = (events) => {
 };
 
 /** Every value printed with four decimals, as text logs and progress bars show them (`loss: 0.0123`). */
+const fourDecimals: Perturb = (events) =>
+  events.map((e) =>
+    e.type === 'metrics' ? { ...e, values: Object.fromEntries(Object.entries(e.values).map(([k, v]) => [k, Number.isFinite(v) ? Math.round(v * 1e4) / 1e4 : v])) } : e,
+  );
+
 /**
  * Losses at a hundredth of their scale, then every value printed with four decimals: a converged
  * loss of a few thousandths reads as a few units of the last digit (Keras prints losses so).
  */
 const smallLossesFourDecimals: Perturb = (events) => fourDecimals(scaleLosses(0.01)(events));
-
-const fourDecimals: Perturb = (events) =>
-  events.map((e) =>
-    e.type === 'metrics' ? { ...e, values: Object.fromEntries(Object.entries(e.values).map(([k, v]) => [k, Number.isFinite(v) ? Math.round(v * 1e4) / 1e4 : v])) } : e,
-  );
 
 /** Accuracies as percentages (82.5 for 0.825), as many trainers print them. */
 const accuracyInPercent: Perturb = (events) =>

@@ -73,15 +73,16 @@ interface State {
   sinceWarmup: number;
   /** The loss since the learning rate last rose (or since the start). */
   trend: Trend;
-  /** Its latest values, up to `recentCap`, for the trend of the later half. */
-  recent: number[];
+  /** Its latest values, up to `recentCap` in a ring (`pushed` counts them all), for the trend of the later half. */
+  recent: Float64Array;
+  pushed: number;
   unhealthy: boolean;
   report: Reporter;
 }
 
 export const lrTooLow = defineRule<State>({
   kind: 'lr_too_low',
-  init: () => ({ firstStep: null, firstEpoch: null, sinceWarmup: 0, trend: new Trend(), recent: [], unhealthy: false, report: new Reporter(Infinity) }),
+  init: () => ({ firstStep: null, firstEpoch: null, sinceWarmup: 0, trend: new Trend(), recent: new Float64Array(T.recentCap), pushed: 0, unhealthy: false, report: new Reporter(Infinity) }),
   evaluate(ctx, update, state, facts) {
     const view = facts.view;
     if (view.layers > 0 && (view.zeros > 0 || view.spread < T.layerSpread)) state.unhealthy = true;
@@ -89,14 +90,13 @@ export const lrTooLow = defineRule<State>({
     if (facts.lrRatio > 1) {
       state.sinceWarmup = 0;
       state.trend.reset();
-      state.recent.length = 0;
+      state.pushed = 0;
     }
     const name = view.lossName;
     if (!name || !facts.lossFed) return undefined;
     state.sinceWarmup++;
     state.trend.push(facts.loss.last);
-    if (state.recent.length === T.recentCap) state.recent.shift();
-    state.recent.push(facts.loss.last);
+    state.recent[state.pushed++ % T.recentCap] = facts.loss.last;
     state.firstStep ??= update.step;
     state.firstEpoch ??= update.epoch;
     if ((state.firstStep ?? 0) >= T.resumedStep) return undefined;
@@ -117,7 +117,7 @@ export const lrTooLow = defineRule<State>({
     // fit a flat line by chance while the loss may be falling (or the step be too large).
     const error = state.trend.relativeError;
     if (error === null || trend - error < -T.plausibleFall) return undefined;
-    if (fallingNow(state.recent)) return undefined;
+    if (fallingNow(state)) return undefined;
     if (!state.report.due('warning', 1)) return undefined;
     const change = (s.start - s.level) / s.start;
     const grad = ctx.get('grad_norm');
@@ -145,10 +145,11 @@ export const lrTooLow = defineRule<State>({
   },
 });
 
-/** Whether the later half of the values falls clearly: by `maxTrendFall`, and beyond `recentErrors` standard errors. */
-function fallingNow(values: readonly number[]): boolean {
+/** Whether the later half of the values kept falls clearly: by `maxTrendFall`, and beyond `recentErrors` standard errors. */
+function fallingNow(state: State): boolean {
+  const kept = Math.min(state.pushed, T.recentCap);
   const half = new Trend();
-  for (let i = Math.floor(values.length / 2); i < values.length; i++) half.push(values[i]);
+  for (let i = state.pushed - Math.ceil(kept / 2); i < state.pushed; i++) half.push(state.recent[i % T.recentCap]);
   const trend = half.relative;
   const error = half.relativeError;
   return trend !== null && error !== null && trend < -T.maxTrendFall && trend + T.recentErrors * error < 0;
